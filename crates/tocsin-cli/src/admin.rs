@@ -1,0 +1,139 @@
+//! Operator commands: init, agencies, tokens, demo data, audit verification.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use tocsin_core::AgencyCode;
+use tocsin_core::auth::Role;
+use tocsin_store::{Actor, Store};
+
+pub(crate) async fn init(data: &Path) -> anyhow::Result<ExitCode> {
+    let (store, token) = Store::init(data).await?;
+    store.close().await;
+    println!("Created the Tocsin store in {}.", data.display());
+    println!("Reviewer token for the General Secretariat (GS); it is shown only once:");
+    println!("{}", token.secret);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AgencyCommand {
+    /// Registers an agency.
+    Add {
+        /// ISO 3166-1 alpha-3 code, or GS.
+        code: String,
+        /// The agency's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists the agencies.
+    List,
+}
+
+pub(crate) async fn agency(store: Arc<Store>, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AgencyCommand::Add { code, name } => {
+            let code = AgencyCode::parse(&code).context("CODE")?;
+            let a = store.add_agency(&Actor::operator(code), code, &name).await?;
+            println!("Added agency {} ({}).", a.code, a.name);
+        }
+        AgencyCommand::List => {
+            for a in store.agencies().await? {
+                println!("{}\t{}", a.code, a.name);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Issues an API token and prints it (only the token, on one line). It is
+    /// stored as a hash and cannot be shown again.
+    Create {
+        /// The agency the token acts for.
+        #[arg(long)]
+        agency: String,
+        /// officer, admin, reviewer (GS only) or auditor.
+        #[arg(long)]
+        role: String,
+        /// The user the token is issued to (written in the audit log).
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create { agency, role, user } = cmd;
+    let agency = AgencyCode::parse(&agency).context("--agency")?;
+    let role: Role = role.parse().context("--role")?;
+    let user = user.unwrap_or_else(|| format!("{}-{role}", agency.as_str().to_lowercase()));
+    let token = store.create_token(&Actor::operator(agency), agency, role, &user).await?;
+    println!("{}", token.secret);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Checks the hash chain from the first entry to the last; names the first
+    /// broken entry and exits with status 1 if there is one.
+    Verify,
+}
+
+pub(crate) async fn audit(store: Arc<Store>, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
+    let AuditCommand::Verify = cmd;
+    let v = store.verify_audit(&Actor::operator(AgencyCode::GS)).await?;
+    match (v.broken_at, &v.reason) {
+        (Some(seq), Some(reason)) => {
+            println!("audit log BROKEN at entry {seq}: {reason:?} ({} entries before it are intact)", v.entries);
+            Ok(ExitCode::from(1))
+        }
+        _ => {
+            println!("audit log OK: {} entries, head {}", v.entries, v.head);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Persons to write.
+    #[arg(long, default_value_t = 1000)]
+    persons: u64,
+    /// Travel documents to write.
+    #[arg(long, default_value_t = 1000)]
+    documents: u64,
+    /// Seed; the same seed writes the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let out: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut g = tocsin_demo::Generator::new(args.seed, time_today());
+    for _ in 0..args.persons {
+        serde_json::to_writer(&mut out, &g.person())?;
+        out.write_all(b"\n")?;
+    }
+    for _ in 0..args.documents {
+        serde_json::to_writer(&mut out, &g.travel_document())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn time_today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,106 @@
+//! The `tocsin` binary: parses the command line and hands each command to
+//! the library crates. No domain logic lives here.
+
+mod admin;
+mod import;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tocsin_store::Store;
+
+/// Tocsin: law-enforcement information sharing and real-time screening.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Data directory of the embedded store.
+    #[arg(long, global = true, env = "TOCSIN_DATA", default_value = "./tocsin-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates the embedded store and prints a reviewer token for the General Secretariat (GS).
+    Init,
+    /// Serves the HTTP API.
+    Serve(serve::Args),
+    /// Manages member agencies.
+    #[command(subcommand)]
+    Agency(admin::AgencyCommand),
+    /// Manages API tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Imports records.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Writes a synthetic data set as JSON lines (importable with `tocsin import jsonl`).
+    Demo(admin::DemoArgs),
+    /// Works with the audit log.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Prints the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data = cli.data;
+    match cli.command {
+        Command::Init => admin::init(&data).await,
+        Command::Serve(args) => serve::run(&data, args).await,
+        Command::Agency(cmd) => with_store(&data, |s| admin::agency(s, cmd)).await,
+        Command::Token(cmd) => with_store(&data, |s| admin::token(s, cmd)).await,
+        Command::Import(cmd) => with_store(&data, |s| import::run(s, cmd)).await,
+        Command::Audit(cmd) => with_store(&data, |s| admin::audit(s, cmd)).await,
+        Command::Demo(args) => admin::demo(args),
+        Command::Openapi => {
+            println!("{}", tocsin_server::openapi::document());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens the store, runs `f`, and closes the store (flushing the audit log)
+/// whatever `f` returned.
+async fn with_store<F, Fut>(data: &std::path::Path, f: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(std::sync::Arc<Store>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
+{
+    let store = std::sync::Arc::new(Store::open(data).await.context("opening the store")?);
+    let result = f(store.clone()).await;
+    store.close().await;
+    result
+}

@@ -1,0 +1,115 @@
+//! `tocsin serve`: the HTTP API on the embedded store.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tocsin_core::AgencyCode;
+use tocsin_core::auth::Role;
+use tocsin_store::{Actor, ListQuery, Store, StoreError};
+
+/// Persons and travel documents `--demo` puts in an empty store.
+const DEMO_PERSONS: usize = 5_000;
+const DEMO_DOCUMENTS: usize = 2_000;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Fill an empty store with a synthetic data set first, and print officer
+    /// tokens for two agencies.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let store = match Store::open(data).await {
+        Ok(s) => s,
+        Err(StoreError::NotInitialized(_)) => {
+            let (s, token) = Store::init(data).await?;
+            println!("Created the Tocsin store in {}.", data.display());
+            println!("Reviewer token for the General Secretariat (GS), shown only once: {}", token.secret);
+            s
+        }
+        Err(e) => return Err(e).context("opening the store"),
+    };
+    let store = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        demo(&store, addr).await?;
+    }
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, data = %data.display(), "serving");
+    tocsin_server::serve(listener, store.clone(), shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped; audit log flushed");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Fills an empty store with demo agencies and records, and prints officer
+/// tokens for France and Germany with a curl command that works as printed.
+async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
+    let known: Vec<AgencyCode> = store.agencies().await?.into_iter().map(|a| a.code).collect();
+    let agencies: Vec<AgencyCode> = tocsin_demo::AGENCIES.iter().filter_map(|(c, _)| AgencyCode::parse(c).ok()).collect();
+    for ((_, name), code) in tocsin_demo::AGENCIES.iter().zip(&agencies) {
+        if !known.contains(code) {
+            store.add_agency(&Actor::operator(*code), *code, name).await?;
+        }
+    }
+    let fra = agencies[0];
+    let deu = agencies[1];
+    let fra_view = Actor::operator(fra);
+    let probe = store.list_records(&fra_view, &ListQuery { limit: 1, ..ListQuery::default() }, "record.list").await?;
+    if probe.items.is_empty() {
+        let mut g = tocsin_demo::Generator::new(1, store.today());
+        let mut batches = vec![Vec::new(); agencies.len()];
+        for i in 0..DEMO_PERSONS + DEMO_DOCUMENTS {
+            let data = if i < DEMO_PERSONS { g.person() } else { g.travel_document() };
+            batches[i % agencies.len()].push(data);
+        }
+        for (code, batch) in agencies.iter().zip(batches) {
+            store.create_records(&Actor::operator(*code), batch).await?;
+        }
+        println!(
+            "Demo data: {DEMO_PERSONS} persons and {DEMO_DOCUMENTS} travel documents owned by {} agencies, under mixed access rules.",
+            agencies.len()
+        );
+    }
+    let fra_token = store.create_token(&Actor::operator(fra), fra, Role::Officer, "fra-demo-officer").await?;
+    let deu_token = store.create_token(&Actor::operator(deu), deu, Role::Officer, "deu-demo-officer").await?;
+    let sample = store.list_records(&fra_view, &ListQuery { limit: 1, ..ListQuery::default() }, "record.list").await?;
+    println!("Officer token for FRA: {}", fra_token.secret);
+    println!("Officer token for DEU: {}", deu_token.secret);
+    println!("Try:");
+    println!("  curl -s -H 'Authorization: Bearer {}' 'http://{addr}/v1/records?limit=3'", fra_token.secret);
+    if let Some(r) = sample.items.first() {
+        println!("  curl -s -H 'Authorization: Bearer {}' http://{addr}/v1/records/{}", fra_token.secret, r.id);
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The access policy: who may see a record.
+//!
+//! [`may_see`] is the only function in the system that decides visibility.
+//! Every read path (get, list, export, audit views, and later screening)
+//! calls it; nothing else inspects an [`AccessRule`] to decide.
+
+use crate::AgencyCode;
+use crate::record::{AccessRule, Record, RecordState};
+
+/// Whether `viewer` may see `record`.
+///
+/// - The owner always sees its own records, archived ones included.
+/// - Anyone else sees an active record when its access rule admits them:
+///   `all`; `only` listing them; `except` not listing them.
+/// - The General Secretariat (`GS`) is an agency like any other here: an
+///   owner who wants it to see a restricted record lists `GS`.
+pub fn may_see(viewer: &AgencyCode, record: &Record) -> bool {
+    if record.owner == *viewer {
+        return true;
+    }
+    record.state == RecordState::Active
+        && match &record.data.access {
+            AccessRule::All => true,
+            AccessRule::Only { countries } => countries.contains(viewer),
+            AccessRule::Except { countries } => !countries.contains(viewer),
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use time::OffsetDateTime;
+    use time::macros::date;
+
+    use super::*;
+    use crate::record::{Handling, HandlingCode, Organization, RecordBody, RecordData, RecordId};
+
+    fn record(owner: &str, access: AccessRule, state: RecordState) -> Record {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        Record {
+            id: RecordId::generate(),
+            owner: AgencyCode::parse(owner).expect("owner"),
+            version: 1,
+            state,
+            created_at: now,
+            updated_at: now,
+            data: RecordData {
+                body: RecordBody::Organization(Organization { names: vec![], countries: vec![] }),
+                handling: Handling { code: HandlingCode::Inform, instructions: None },
+                access,
+                tags: vec![],
+                review_by: date!(2030 - 01 - 01),
+            },
+        }
+    }
+
+    const AGENCIES: [&str; 5] = ["FRA", "DEU", "ITA", "USA", "GS"];
+
+    fn agency() -> impl Strategy<Value = AgencyCode> {
+        prop::sample::select(AGENCIES.to_vec()).prop_map(|a| AgencyCode::parse(a).expect("agency"))
+    }
+
+    fn rule() -> impl Strategy<Value = AccessRule> {
+        let list = || prop::collection::vec(agency(), 0..4);
+        prop_oneof![
+            Just(AccessRule::All),
+            list().prop_map(|countries| AccessRule::Only { countries }),
+            list().prop_map(|countries| AccessRule::Except { countries }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_owner_always_sees_its_records(rule in rule(), archived in any::<bool>()) {
+            let state = if archived { RecordState::Archived } else { RecordState::Active };
+            let r = record("FRA", rule, state);
+            prop_assert!(may_see(&r.owner, &r));
+        }
+
+        #[test]
+        fn only_and_except_with_the_same_list_split_the_other_agencies(list in prop::collection::vec(agency(), 0..4), viewer in agency()) {
+            prop_assume!(viewer.as_str() != "FRA");
+            let only = record("FRA", AccessRule::Only { countries: list.clone() }, RecordState::Active);
+            let except = record("FRA", AccessRule::Except { countries: list }, RecordState::Active);
+            prop_assert!(may_see(&viewer, &only) != may_see(&viewer, &except));
+        }
+
+        #[test]
+        fn archived_records_are_hidden_from_everyone_but_the_owner(rule in rule(), viewer in agency()) {
+            prop_assume!(viewer.as_str() != "FRA");
+            prop_assert!(!may_see(&viewer, &record("FRA", rule, RecordState::Archived)));
+        }
+    }
+
+    #[test]
+    fn all_admits_everyone() {
+        let r = record("FRA", AccessRule::All, RecordState::Active);
+        assert!(AGENCIES.iter().all(|a| may_see(&AgencyCode::parse(a).expect("agency"), &r)));
+    }
+}

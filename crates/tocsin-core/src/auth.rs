@@ -1,0 +1,114 @@
+//! Roles and what each may do.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AgencyCode, FieldError};
+
+/// The role an API token carries, or the local operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Frontline officer: screens and reads what the agency may see.
+    Officer,
+    /// Agency administrator: maintains the agency's records.
+    Admin,
+    /// General Secretariat reviewer: reviews notices, imports the UN list.
+    Reviewer,
+    /// Reads and verifies the audit log.
+    Auditor,
+    /// Someone at the machine with the data directory (the CLI). Never
+    /// carried by an API token.
+    Operator,
+}
+
+/// What a caller may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read records the policy lets the agency see.
+    ReadRecords,
+    /// Create, update and archive the agency's own records.
+    WriteRecords,
+    /// Read audit entries.
+    ReadAudit,
+    /// Verify the audit chain.
+    VerifyAudit,
+}
+
+impl Role {
+    /// Every role a token may carry.
+    pub const TOKEN_ROLES: [Role; 4] = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor];
+
+    /// Whether the role grants `p`.
+    pub fn may(self, p: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Operator => true,
+            Role::Officer => matches!(p, ReadRecords),
+            Role::Admin => matches!(p, ReadRecords | WriteRecords | ReadAudit),
+            Role::Reviewer => matches!(p, ReadRecords),
+            Role::Auditor => matches!(p, ReadAudit | VerifyAudit),
+        }
+    }
+
+    /// Checks that a token with this role may be issued to `agency`.
+    pub fn check_for_token(self, agency: &AgencyCode) -> Result<(), FieldError> {
+        match self {
+            Role::Operator => Err(FieldError::field("role", "operator is the local command line's role; no token carries it")),
+            Role::Reviewer if *agency != AgencyCode::GS => {
+                Err(FieldError::field("role", "reviewer belongs to the General Secretariat (agency GS)"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Auditor => "auditor",
+            Role::Operator => "operator",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Role, FieldError> {
+        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Operator]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| FieldError::field("role", format!("`{}` is not a role (officer, admin, reviewer, auditor)", s.escape_debug())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_write_records_and_only_auditors_verify() {
+        for r in Role::TOKEN_ROLES {
+            assert_eq!(r.may(Permission::WriteRecords), r == Role::Admin, "{r}");
+            assert_eq!(r.may(Permission::VerifyAudit), r == Role::Auditor, "{r}");
+        }
+    }
+
+    #[test]
+    fn reviewer_tokens_belong_to_the_general_secretariat() {
+        let fra = AgencyCode::parse("FRA").expect("FRA");
+        assert!(Role::Reviewer.check_for_token(&fra).is_err());
+        assert!(Role::Reviewer.check_for_token(&AgencyCode::GS).is_ok());
+        assert!(Role::Operator.check_for_token(&AgencyCode::GS).is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! Tocsin's domain model: agencies, roles, records and the access policy.
+//!
+//! This crate does no I/O and knows nothing about HTTP or SQL. Everything that
+//! crosses the system's edge is parsed here into a validated type, and every
+//! parse error names the field it is about ([`FieldError`]).
+//!
+//! The one function that decides whether an agency may see a record is
+//! [`access::may_see`]; every read path in the other crates calls it.
+
+pub mod access;
+pub mod auth;
+mod country;
+mod date;
+mod document;
+mod error;
+pub mod limits;
+pub mod record;
+mod schema;
+
+pub use country::{AgencyCode, CountryCode};
+pub use date::{PartialDate, Precision};
+pub use document::DocumentNumber;
+pub use error::FieldError;

@@ -1,0 +1,131 @@
+//! Request extractors that answer bad input with the error envelope: the
+//! caller's identity, JSON bodies (with the path of the offending field),
+//! query strings and path parameters.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use tocsin_core::limits;
+use tocsin_store::{Actor, Principal};
+
+use crate::{ApiError, AppState};
+
+/// Header in which a caller may declare the purpose of a request; it is
+/// written to the audit entry.
+pub(crate) const PURPOSE_HEADER: &str = "tocsin-purpose";
+
+/// The authenticated caller and the purpose it declared.
+pub(crate) struct Caller(pub(crate) Actor);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let principal = authenticate(parts, state).await?;
+        let purpose = match parts.headers.get(PURPOSE_HEADER) {
+            None => None,
+            Some(v) => {
+                let p = v.to_str().ok().map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= limits::LABEL_CHARS);
+                let p = p.ok_or_else(|| {
+                    ApiError::field(
+                        "invalid_header",
+                        PURPOSE_HEADER,
+                        format!("{PURPOSE_HEADER}: must be 1 to {} visible ASCII characters", limits::LABEL_CHARS),
+                    )
+                })?;
+                Some(p.to_owned())
+            }
+        };
+        Ok(Caller(principal.actor(purpose)))
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let unauthorized = |code, msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, msg);
+    let Some(header) = parts.headers.get(AUTHORIZATION) else {
+        return Err(unauthorized("missing_token", "missing `Authorization: Bearer <token>` header"));
+    };
+    let secret = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).map(str::trim);
+    let Some(secret) = secret.filter(|s| !s.is_empty() && s.len() <= 256) else {
+        return Err(unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"));
+    };
+    match state.store.authenticate(secret).await? {
+        Some(p) => Ok(p),
+        None => {
+            state.store.log_rejected_token(&format!("auth.reject {} {}", parts.method, parts.uri.path())).await?;
+            Err(unauthorized("invalid_token", "unknown or revoked token"))
+        }
+    }
+}
+
+/// A JSON body, parsed strictly. Errors name the offending field's path. The
+/// body is JSON whatever its Content-Type says (curl's `-d` sends
+/// `application/x-www-form-urlencoded`).
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<JsonBody<T>, ApiError> {
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// The whole body, within the route's limit (413 past it).
+pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| match r.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large (see the README's limits)"),
+        status => ApiError::new(status, "bad_body", r.body_text()),
+    })
+}
+
+/// Parses JSON text, naming the offending field on error.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(ApiError::field("invalid_utf8", "", format!("body is not valid UTF-8 (at byte {})", e.valid_up_to())));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(de).map_err(json_error)?;
+    Ok(value)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.inner();
+    let field = if path == "." || path == "?" { String::new() } else { path };
+    let message = if field.is_empty() { inner.to_string() } else { format!("{field}: {inner}") };
+    let code = match inner.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid_json",
+        _ if inner.to_string().starts_with("unknown field") => "unknown_field",
+        _ if inner.to_string().starts_with("missing field") => "missing_field",
+        _ => "invalid_field",
+    };
+    ApiError::field(code, field, message)
+}
+
+/// A query string, answering bad parameters with the error envelope.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct Query<T>(pub(crate) T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::field("invalid_query", "", r.body_text())
+    }
+}
+
+/// Path parameters, answering bad ones with the error envelope.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct Path<T>(pub(crate) T);
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> ApiError {
+        ApiError::field("invalid_path", "", r.body_text())
+    }
+}

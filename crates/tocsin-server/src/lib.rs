@@ -1,0 +1,50 @@
+//! Tocsin's HTTP API: routes, authentication, the error envelope, OpenAPI and
+//! Prometheus metrics, over a [`tocsin_store::Store`].
+//!
+//! Handlers are thin: they parse input into domain types, call the store
+//! (which applies the access policy and writes the audit log), and map the
+//! result to JSON. No handler decides visibility itself.
+
+mod error;
+mod extract;
+mod metrics;
+pub mod openapi;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tocsin_store::Store;
+
+pub use error::{ApiError, ErrorBody};
+
+/// Largest request body accepted, except on bulk endpoints.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest body accepted on bulk endpoints.
+pub const BULK_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Most lines in one bulk request.
+pub const BULK_LINES: usize = 50_000;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<Store>,
+}
+
+/// The whole API as a router.
+pub fn router(store: Arc<Store>) -> Router {
+    routes::router(AppState { store })
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then lets
+/// in-flight requests finish. The caller closes the store afterwards, which
+/// flushes the audit log.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<Store>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+}

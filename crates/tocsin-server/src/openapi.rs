@@ -1,0 +1,51 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. A
+//! copy is committed as `openapi.json` at the repository root; a test fails
+//! when it is stale (regenerate with `tocsin openapi > openapi.json`).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tocsin", description = "Law-enforcement information sharing and real-time screening. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."),
+    paths(
+        routes::health, routes::metrics, routes::openapi,
+        routes::create, routes::read, routes::update, routes::archive, routes::list, routes::export, routes::bulk,
+        routes::entries, routes::record_audit, routes::verify,
+    ),
+    modifiers(&Bearer),
+    tags((name = "records", description = "Records under owner-set access rules"),
+         (name = "audit", description = "The hash-chained audit log"),
+         (name = "system", description = "Health, metrics, this document")),
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        api.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
+
+/// The document as pretty-printed JSON.
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_openapi_json_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.json");
+        let generated = super::document() + "\n";
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).expect("write openapi.json");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == generated, "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p tocsin-server openapi` and commit it");
+    }
+}

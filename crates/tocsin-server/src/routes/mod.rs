@@ -1,0 +1,36 @@
+//! The route table.
+
+mod audit;
+mod records;
+mod system;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
+
+pub(crate) use self::audit::*;
+pub(crate) use self::records::*;
+pub(crate) use self::system::*;
+
+pub(crate) fn router(state: AppState) -> Router {
+    let bulk = Router::new()
+        .route("/v1/records/bulk", post(records::bulk))
+        .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
+    Router::new()
+        .route("/v1/health", get(system::health))
+        .route("/v1/openapi.json", get(system::openapi))
+        .route("/metrics", get(system::metrics))
+        .route("/v1/records", post(records::create).get(records::list))
+        .route("/v1/records/export", get(records::export))
+        .route("/v1/records/{id}", get(records::read).put(records::update).delete(records::archive))
+        .route("/v1/records/{id}/audit", get(audit::record_audit))
+        .route("/v1/audit", get(audit::entries))
+        .route("/v1/audit/verify", get(audit::verify))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(bulk)
+        .fallback(system::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .with_state(state)
+}

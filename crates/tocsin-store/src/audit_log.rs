@@ -1,0 +1,130 @@
+//! The audit writer: group commit over the backend's audit chain.
+//!
+//! Callers hand an entry to one writer task and wait. The writer takes
+//! whatever has queued up (up to [`MAX_BATCH`]) and appends it in one
+//! transaction, so one fsync covers many requests; each caller is answered
+//! only once its entry has been committed. Under load the queue fills while a
+//! commit is in flight, so the batches grow by themselves; when idle, an
+//! entry is committed at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{mpsc, oneshot};
+use tocsin_audit::Draft;
+
+use crate::{Backend, StoreError};
+
+/// Most entries in one commit.
+const MAX_BATCH: usize = 4096;
+/// Entries that may wait for the writer before callers are held back.
+const QUEUE: usize = 65_536;
+
+enum Job {
+    Append(Draft, oneshot::Sender<Result<u64, String>>),
+    Close(oneshot::Sender<()>),
+}
+
+/// Counters of the audit writer's work since start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditStats {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Entries appended.
+    pub entries: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    entries: AtomicU64,
+}
+
+/// Handle to the writer task.
+pub(crate) struct AuditLog {
+    jobs: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
+}
+
+impl AuditLog {
+    /// Starts the writer task on the current Tokio runtime.
+    pub(crate) fn start(backend: Arc<dyn Backend>) -> AuditLog {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(run(backend, rx, counters.clone()));
+        AuditLog { jobs, counters }
+    }
+
+    /// Appends an entry and returns its sequence number once it is durable.
+    pub(crate) async fn append(&self, draft: Draft) -> Result<u64, StoreError> {
+        let (done, wait) = oneshot::channel();
+        self.jobs.send(Job::Append(draft, done)).await.map_err(|_| StoreError::AuditClosed)?;
+        match wait.await {
+            Ok(Ok(seq)) => Ok(seq),
+            Ok(Err(e)) => Err(StoreError::Corrupt(format!("audit append failed: {e}"))),
+            Err(_) => Err(StoreError::AuditClosed),
+        }
+    }
+
+    /// Commits everything queued before this call, then stops the writer.
+    pub(crate) async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send(Job::Close(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    pub(crate) fn stats(&self) -> AuditStats {
+        AuditStats {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            entries: self.counters.entries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+async fn run(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
+    let mut closing = None;
+    while closing.is_none() {
+        let Some(first) = rx.recv().await else { return };
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Append(draft, done) => batch.push((draft, done)),
+                Job::Close(done) => {
+                    closing = Some(done);
+                    break;
+                }
+            }
+            if batch.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        let n = drafts.len() as u64;
+        match backend.append_audit(drafts).await {
+            Ok(entries) => {
+                counters.commits.fetch_add(1, Ordering::Relaxed);
+                counters.entries.fetch_add(n, Ordering::Relaxed);
+                metrics::counter!("tocsin_audit_commits_total").increment(1);
+                metrics::counter!("tocsin_audit_entries_total").increment(n);
+                for (entry, done) in entries.iter().zip(waiters) {
+                    let _ = done.send(Ok(entry.seq));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, entries = n, "audit append failed");
+                let msg = e.to_string();
+                for done in waiters {
+                    let _ = done.send(Err(msg.clone()));
+                }
+            }
+        }
+    }
+    if let Some(done) = closing {
+        let _ = done.send(());
+    }
+}

@@ -1,0 +1,105 @@
+//! The storage trait every database backend implements.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tocsin_audit::{Draft, Entry, Head};
+use tocsin_core::AgencyCode;
+use tocsin_core::auth::Role;
+use tocsin_core::record::{Kind, Record, RecordId};
+
+use crate::StoreError;
+
+/// A member agency.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Agency {
+    /// Its code.
+    pub code: AgencyCode,
+    /// Its name.
+    pub name: String,
+    /// When it was registered.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored API token (its digest, never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// Identifier, for listing and revoking.
+    pub id: String,
+    /// SHA-256 of the secret, hex.
+    pub hash: String,
+    /// The agency it acts for.
+    pub agency: AgencyCode,
+    /// Its role.
+    pub role: Role,
+    /// The user it was issued to.
+    pub user: String,
+    /// When it was issued.
+    pub created_at: OffsetDateTime,
+}
+
+/// One page of the raw record scan, in identifier order.
+#[derive(Debug, Clone, Default)]
+pub struct RecordPageQuery {
+    /// Start after this identifier.
+    pub after: Option<RecordId>,
+    /// Rows to return at most.
+    pub limit: u32,
+    /// Only this kind.
+    pub kind: Option<Kind>,
+    /// Only this owner.
+    pub owner: Option<AgencyCode>,
+}
+
+/// Which audit entries to read, in sequence order.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Start after this sequence number.
+    pub after_seq: u64,
+    /// Entries to return at most.
+    pub limit: u32,
+    /// Only entries by this agency.
+    pub agency: Option<AgencyCode>,
+    /// Only entries concerning this object.
+    pub object: Option<String>,
+}
+
+/// Raw persistence. Implementations apply no access rule and no role check:
+/// that is [`crate::Store`]'s job. Every implementation must pass the
+/// conformance suite in `tests/conformance`.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Adds an agency; [`StoreError::AlreadyExists`] if the code is taken.
+    async fn insert_agency(&self, agency: &Agency) -> Result<(), StoreError>;
+    /// One agency.
+    async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError>;
+    /// All agencies, by code.
+    async fn agencies(&self) -> Result<Vec<Agency>, StoreError>;
+
+    /// Stores a token's digest.
+    async fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError>;
+    /// The token with this digest.
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError>;
+
+    /// Inserts records in one transaction: all or none.
+    async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError>;
+    /// One record, whatever its state.
+    async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError>;
+    /// Replaces a record if its stored version is `expected_version`;
+    /// [`StoreError::VersionConflict`] otherwise.
+    async fn update_record(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
+    /// A page of records, any state, in identifier order.
+    async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError>;
+    /// How many records are stored, any state.
+    async fn record_count(&self) -> Result<u64, StoreError>;
+
+    /// Appends drafts to the audit chain in one durable transaction, after
+    /// the stored head (read inside the transaction, so several processes
+    /// can share the log), and returns the new entries.
+    async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError>;
+    /// Audit entries in sequence order.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError>;
+    /// The chain's head.
+    async fn audit_head(&self) -> Result<Head, StoreError>;
+}

@@ -1,0 +1,47 @@
+//! The store's error type.
+
+use tocsin_core::FieldError;
+
+/// Everything a store call can fail with. The HTTP layer maps each variant to
+/// one status code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Nothing the caller may see has that identifier.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The caller's role or agency may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The caller's version is stale.
+    #[error("version conflict: you sent version {sent}, the record is at version {current}")]
+    VersionConflict {
+        /// The version the caller sent.
+        sent: u64,
+        /// The stored version.
+        current: u64,
+    },
+    /// The thing already exists.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// The input is invalid.
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    /// No store in the data directory.
+    #[error("no Tocsin store at {0}: run `tocsin init` first")]
+    NotInitialized(String),
+    /// A store already exists where one was to be created.
+    #[error("a Tocsin store already exists at {0}")]
+    AlreadyInitialized(String),
+    /// Stored data does not parse: the store was changed outside Tocsin.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The database schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The audit writer has stopped (the store is shutting down).
+    #[error("the audit log is closed")]
+    AuditClosed,
+}

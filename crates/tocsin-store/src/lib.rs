@@ -1,0 +1,26 @@
+//! Tocsin's storage.
+//!
+//! Two layers:
+//!
+//! - [`Backend`]: raw persistence (rows in, rows out), implemented once per
+//!   database. [`SqliteBackend`] is the embedded default. Backends know
+//!   nothing of access rules and are not used outside this crate's
+//!   [`Store`] except by the conformance suite.
+//! - [`Store`]: the facade every caller (HTTP API, CLI) uses. It applies the
+//!   access policy ([`tocsin_core::access::may_see`]) on every read, the
+//!   ownership and role rules on every write, and appends an audit entry for
+//!   every call, answering only once that entry is durable.
+
+mod audit_log;
+mod backend;
+mod error;
+mod sqlite;
+mod store;
+mod token;
+
+pub use audit_log::AuditStats;
+pub use backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
+pub use error::StoreError;
+pub use sqlite::SqliteBackend;
+pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, Store, Verification};
+pub use token::{Token, hash_token};

@@ -1,0 +1,342 @@
+//! The embedded backend: one SQLite file in WAL mode, `synchronous = FULL`,
+//! so a committed transaction survives a crash or power loss.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tocsin_audit::{Draft, Entry, Head, Outcome};
+use tocsin_core::AgencyCode;
+use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
+
+use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
+use crate::StoreError;
+
+/// The database file's name inside the data directory.
+pub(crate) const DB_FILE: &str = "tocsin.db";
+
+/// Rows per multi-row INSERT; 9 columns × 500 stays far below SQLite's limit
+/// of 32,766 bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// The embedded SQLite backend.
+#[derive(Debug, Clone)]
+pub struct SqliteBackend {
+    pool: SqlitePool,
+}
+
+impl SqliteBackend {
+    /// Opens the store in `dir`, creating the directory and the database when
+    /// `create` is set, and brings the schema up to date.
+    pub async fn open(dir: &Path, create: bool) -> Result<SqliteBackend, StoreError> {
+        let file = dir.join(DB_FILE);
+        let shown = dir.display().to_string();
+        match (file.exists(), create) {
+            (false, false) => return Err(StoreError::NotInitialized(shown)),
+            (true, true) => return Err(StoreError::AlreadyInitialized(shown)),
+            (false, true) => std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Corrupt(format!("cannot create the data directory {shown}: {e}")))?,
+            (true, false) => {}
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteBackend { pool })
+    }
+
+    /// The pool, for tests that must reach around the store (to tamper with
+    /// the audit log, for instance).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn ts(t: &OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_ts(s: &str) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError::Corrupt(format!("timestamp `{s}`: {e}")))
+}
+
+fn corrupt(what: &str) -> impl Fn(tocsin_core::FieldError) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+fn u64_of(i: i64) -> Result<u64, StoreError> {
+    u64::try_from(i).map_err(|_| StoreError::Corrupt(format!("negative number {i}")))
+}
+
+fn i64_of(u: u64) -> i64 {
+    i64::try_from(u).unwrap_or(i64::MAX)
+}
+
+fn record_from_row(row: &SqliteRow) -> Result<Record, StoreError> {
+    let id: String = row.try_get("id")?;
+    let body: String = row.try_get("body")?;
+    let data: RecordData =
+        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("record {id} body: {e}")))?;
+    let state = match row.try_get::<String, _>("state")?.as_str() {
+        "active" => RecordState::Active,
+        "archived" => RecordState::Archived,
+        other => return Err(StoreError::Corrupt(format!("record {id} state `{other}`"))),
+    };
+    Ok(Record {
+        id: RecordId::from_str(&id).map_err(corrupt("record id"))?,
+        owner: AgencyCode::parse(&row.try_get::<String, _>("owner")?).map_err(corrupt("record owner"))?,
+        version: u64_of(row.try_get("version")?)?,
+        state,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+        data,
+    })
+}
+
+fn body_json(r: &Record) -> Result<String, StoreError> {
+    serde_json::to_string(&r.data).map_err(|e| StoreError::Corrupt(format!("record {} does not serialize: {e}", r.id)))
+}
+
+fn entry_from_row(row: &SqliteRow) -> Result<Entry, StoreError> {
+    let seq = u64_of(row.try_get("seq")?)?;
+    let bad = |what: &str| StoreError::Corrupt(format!("audit entry {seq}: {what}"));
+    let objects: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("objects")?).map_err(|_| bad("objects"))?;
+    let outcome = Outcome::parse(&row.try_get::<String, _>("outcome")?).ok_or_else(|| bad("outcome"))?;
+    Ok(Entry {
+        seq,
+        draft: Draft {
+            time: parse_ts(&row.try_get::<String, _>("time")?)?,
+            agency: row.try_get("agency")?,
+            user: row.try_get("user_name")?,
+            role: row.try_get("role")?,
+            action: row.try_get("action")?,
+            objects,
+            outcome,
+            purpose: row.try_get("purpose")?,
+        },
+        prev_hash: tocsin_audit::from_hex(&row.try_get::<String, _>("prev_hash")?).ok_or_else(|| bad("prev_hash"))?,
+        hash: tocsin_audit::from_hex(&row.try_get::<String, _>("hash")?).ok_or_else(|| bad("hash"))?,
+    })
+}
+
+#[async_trait]
+impl Backend for SqliteBackend {
+    async fn insert_agency(&self, a: &Agency) -> Result<(), StoreError> {
+        let r = sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES (?, ?, ?)")
+            .bind(a.code.as_str())
+            .bind(&a.name)
+            .bind(ts(&a.created_at))
+            .execute(&self.pool)
+            .await;
+        match r {
+            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists(format!("agency {}", a.code))),
+            other => other.map(drop).map_err(StoreError::from),
+        }
+    }
+
+    async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError> {
+        let row = sqlx::query("SELECT code, name, created_at FROM agencies WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| agency_from_row(&r)).transpose()
+    }
+
+    async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+        let rows = sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter().map(agency_from_row).collect()
+    }
+
+    async fn insert_token(&self, t: &TokenRow) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO tokens (id, hash, agency, role, user_name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&t.id)
+            .bind(&t.hash)
+            .bind(t.agency.as_str())
+            .bind(t.role.as_str())
+            .bind(&t.user)
+            .bind(ts(&t.created_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
+        let row = sqlx::query("SELECT id, hash, agency, role, user_name, created_at FROM tokens WHERE hash = ?")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(TokenRow {
+            id: row.try_get("id")?,
+            hash: row.try_get("hash")?,
+            agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(corrupt("token agency"))?,
+            role: row.try_get::<String, _>("role")?.parse().map_err(corrupt("token role"))?,
+            user: row.try_get("user_name")?,
+            created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+        }))
+    }
+
+    async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for chunk in records.chunks(INSERT_CHUNK) {
+            let bodies = chunk.iter().map(body_json).collect::<Result<Vec<_>, _>>()?;
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body) ",
+            );
+            q.push_values(chunk.iter().zip(bodies), |mut b, (r, body)| {
+                b.push_bind(r.id.to_string())
+                    .push_bind(r.data.kind().as_str())
+                    .push_bind(r.owner.as_str().to_owned())
+                    .push_bind(i64_of(r.version))
+                    .push_bind(r.state.as_str())
+                    .push_bind(ts(&r.created_at))
+                    .push_bind(ts(&r.updated_at))
+                    .push_bind(review_date(r))
+                    .push_bind(body);
+            });
+            match q.build().execute(&mut *tx).await {
+                Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyExists("a record id".to_owned())),
+                other => other?,
+            };
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
+        let row = sqlx::query("SELECT * FROM records WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        row.map(|r| record_from_row(&r)).transpose()
+    }
+
+    async fn update_record(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE records SET version = ?, state = ?, updated_at = ?, review_by = ?, body = ? WHERE id = ? AND version = ?",
+        )
+        .bind(i64_of(r.version))
+        .bind(r.state.as_str())
+        .bind(ts(&r.updated_at))
+        .bind(review_date(r))
+        .bind(body_json(r)?)
+        .bind(r.id.to_string())
+        .bind(i64_of(expected_version))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        match self.record(&r.id).await? {
+            Some(current) => Err(StoreError::VersionConflict { sent: expected_version, current: current.version }),
+            None => Err(StoreError::NotFound(format!("record {}", r.id))),
+        }
+    }
+
+    async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM records WHERE 1 = 1");
+        if let Some(after) = &query.after {
+            q.push(" AND id > ").push_bind(after.to_string());
+        }
+        if let Some(kind) = query.kind {
+            q.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(owner) = &query.owner {
+            q.push(" AND owner = ").push_bind(owner.as_str().to_owned());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(query.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn record_count(&self) -> Result<u64, StoreError> {
+        u64_of(sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&self.pool).await?)
+    }
+
+    async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut head = head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?)?;
+        let entries: Vec<Entry> = drafts.into_iter().map(|d| head.append(d)).collect();
+        for chunk in entries.chunks(INSERT_CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO audit (seq, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                let d = &e.draft;
+                b.push_bind(i64_of(e.seq))
+                    .push_bind(ts(&d.time))
+                    .push_bind(d.agency.clone())
+                    .push_bind(d.user.clone())
+                    .push_bind(d.role.clone())
+                    .push_bind(d.action.clone())
+                    .push_bind(serde_json::to_string(&d.objects).unwrap_or_else(|_| "[]".to_owned()))
+                    .push_bind(d.outcome.as_str())
+                    .push_bind(d.purpose.clone())
+                    .push_bind(tocsin_audit::to_hex(&e.prev_hash))
+                    .push_bind(tocsin_audit::to_hex(&e.hash));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        let links: Vec<(&str, u64)> =
+            entries.iter().flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq))).collect();
+        for chunk in links.chunks(INSERT_CHUNK * 4) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT OR IGNORE INTO audit_objects (object, seq) ");
+            q.push_values(chunk, |mut b, (o, seq)| {
+                b.push_bind(o.to_string()).push_bind(i64_of(*seq));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<Entry>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT audit.* FROM audit");
+        if let Some(object) = &f.object {
+            q.push(" JOIN audit_objects ON audit_objects.seq = audit.seq AND audit_objects.object = ")
+                .push_bind(object.clone());
+        }
+        q.push(" WHERE audit.seq > ").push_bind(i64_of(f.after_seq));
+        if let Some(agency) = &f.agency {
+            q.push(" AND audit.agency = ").push_bind(agency.as_str().to_owned());
+        }
+        q.push(" ORDER BY audit.seq LIMIT ").push_bind(i64::from(f.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    async fn audit_head(&self) -> Result<Head, StoreError> {
+        head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
+    }
+}
+
+fn review_date(r: &Record) -> String {
+    tocsin_core::record::format_date(&r.data.review_by)
+}
+
+fn head_of(row: Option<SqliteRow>) -> Result<Head, StoreError> {
+    let Some(row) = row else { return Ok(Head::EMPTY) };
+    let seq = u64_of(row.try_get("seq")?)?;
+    let hash = tocsin_audit::from_hex(&row.try_get::<String, _>("hash")?)
+        .ok_or_else(|| StoreError::Corrupt(format!("audit entry {seq}: hash")))?;
+    Ok(Head { seq, hash })
+}
+
+fn agency_from_row(row: &SqliteRow) -> Result<Agency, StoreError> {
+    Ok(Agency {
+        code: AgencyCode::parse(&row.try_get::<String, _>("code")?).map_err(corrupt("agency code"))?,
+        name: row.try_get("name")?,
+        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
