@@ -1,0 +1,100 @@
+//! The access matrix: every rule (all, only, except) × an agency inside or
+//! outside its list × every read endpoint. An endpoint that forgets the
+//! policy makes a cell fail.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestServer, json, person};
+
+/// What one endpoint shows `token` of record `id`: `true` if the record is
+/// there, `false` if the answer is exactly what a missing record gets.
+type Probe = fn(&TestServer, &str, &str) -> bool;
+
+fn via_get(s: &TestServer, token: &str, id: &str) -> bool {
+    shows(s, s.get(token, &format!("/v1/records/{id}")).send().expect("GET"), id)
+}
+
+fn via_record_audit(s: &TestServer, token: &str, id: &str) -> bool {
+    shows(s, s.get(token, &format!("/v1/records/{id}/audit")).send().expect("GET audit"), id)
+}
+
+fn via_list(s: &TestServer, token: &str, id: &str) -> bool {
+    let (status, page) = json(s.get(token, "/v1/records?limit=1000").send().expect("list"));
+    assert_eq!(status, 200);
+    page["items"].as_array().expect("items").iter().any(|r| r["id"] == id)
+}
+
+fn via_export(s: &TestServer, token: &str, id: &str) -> bool {
+    let text = s.get(token, "/v1/records/export").send().expect("export").text().expect("body");
+    text.lines().any(|l| serde_json::from_str::<Value>(l).is_ok_and(|r| r["id"] == id))
+}
+
+/// 200 with the record, or a 404 indistinguishable from an unknown id's.
+fn shows(s: &TestServer, r: reqwest::blocking::Response, id: &str) -> bool {
+    let (status, body) = json(r);
+    if status == 200 {
+        return true;
+    }
+    assert_eq!(status, 404, "{body}");
+    let unknown = "01a20000-0000-7000-8000-000000000000";
+    let token = s.token("ITA", "officer");
+    let (_, missing) = json(s.get(&token, &format!("/v1/records/{unknown}")).send().expect("GET"));
+    assert_eq!(body["error"]["code"], missing["error"]["code"]);
+    assert_eq!(body["error"]["message"].as_str().map(|m| m.replace(id, "ID")), missing["error"]["message"].as_str().map(|m| m.replace(unknown, "ID")));
+    false
+}
+
+#[test]
+fn every_read_endpoint_applies_the_access_rule() {
+    let s = TestServer::start();
+    let owner = s.token("FRA", "admin");
+    let rules = [
+        ("all", json!({"mode": "all"}), [true, true]),
+        ("only DEU", json!({"mode": "only", "countries": ["DEU"]}), [true, false]),
+        ("except DEU", json!({"mode": "except", "countries": ["DEU"]}), [false, true]),
+    ];
+    let viewers = [("DEU", s.token("DEU", "officer")), ("ITA", s.token("ITA", "officer"))];
+    let probes: [(&str, Probe); 4] =
+        [("get", via_get), ("list", via_list), ("export", via_export), ("record audit", via_record_audit)];
+    let mut failures = Vec::new();
+    for (rule, access, expected) in &rules {
+        let id = s.create(&owner, &person(&format!("Subject {rule}"), access.clone()))["id"].as_str().expect("id").to_owned();
+        assert!(via_get(&s, &owner, &id), "the owner sees its record");
+        for ((viewer, token), expect) in viewers.iter().zip(expected) {
+            for (endpoint, probe) in &probes {
+                if probe(&s, token, &id) != *expect {
+                    failures.push(format!("rule {rule}, viewer {viewer}, endpoint {endpoint}: expected visible={expect}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn archived_records_vanish_for_everyone_but_the_owner() {
+    let s = TestServer::start();
+    let owner = s.token("FRA", "admin");
+    let id = s.create(&owner, &person("Gone Soon", json!({"mode": "all"})))["id"].as_str().expect("id").to_owned();
+    let deu = s.token("DEU", "officer");
+    assert!(via_get(&s, &deu, &id));
+    let (status, _) = json(s.delete(&owner, &format!("/v1/records/{id}")).send().expect("DELETE"));
+    assert_eq!(status, 200);
+    assert!(!via_get(&s, &deu, &id) && !via_list(&s, &deu, &id) && !via_export(&s, &deu, &id));
+    assert!(via_get(&s, &owner, &id));
+}
+
+#[test]
+fn an_agency_reads_only_its_own_users_audit_entries() {
+    let s = TestServer::start();
+    let owner = s.token("FRA", "admin");
+    let id = s.create(&owner, &person("Hidden", json!({"mode": "only", "countries": ["ITA"]})))["id"].as_str().expect("id").to_owned();
+    let deu_admin = s.token("DEU", "admin");
+    let (status, entries) = json(s.get(&deu_admin, "/v1/audit?limit=1000").send().expect("audit"));
+    assert_eq!(status, 200, "{entries}");
+    let entries = entries.as_array().expect("entries");
+    assert!(entries.iter().all(|e| e["agency"] == "DEU"), "DEU saw another agency's entries");
+    assert!(!entries.iter().any(|e| e["objects"].as_array().is_some_and(|o| o.iter().any(|x| x == id.as_str()))));
+    let (status, _) = json(s.get(&s.token("DEU", "officer"), "/v1/audit").send().expect("audit"));
+    assert_eq!(status, 403, "officers do not read the agency's audit log");
+}

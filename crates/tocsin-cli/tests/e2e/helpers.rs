@@ -1,0 +1,128 @@
+//! A test server: `tocsin init`, agencies and tokens through the CLI, then
+//! `tocsin serve` on a free port.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tocsin");
+
+/// Runs `tocsin --data DIR ARGS…`.
+pub(crate) fn tocsin(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--data").arg(data).args(args).output().expect("run tocsin")
+}
+
+/// Runs `tocsin` and returns its standard output, failing the test on a non-zero exit.
+pub(crate) fn tocsin_ok(data: &Path, args: &[&str]) -> String {
+    let out = tocsin(data, args);
+    assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub(crate) struct TestServer {
+    pub(crate) base: String,
+    pub(crate) data: PathBuf,
+    child: Child,
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Agencies every test server has, besides GS.
+pub(crate) const AGENCIES: [&str; 3] = ["FRA", "DEU", "ITA"];
+
+impl TestServer {
+    pub(crate) fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        tocsin_ok(&data, &["init"]);
+        for a in AGENCIES {
+            tocsin_ok(&data, &["agency", "add", a, "--name", &format!("{a} bureau")]);
+        }
+        let mut child = Command::new(BIN)
+            .arg("--data")
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut base = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("server output");
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                base = addr.to_owned();
+                break;
+            }
+        }
+        assert!(!base.is_empty(), "the server never said where it listens");
+        TestServer { base, data, child, client: Client::new(), _dir: dir }
+    }
+
+    /// A new token.
+    pub(crate) fn token(&self, agency: &str, role: &str) -> String {
+        tocsin_ok(&self.data, &["token", "create", "--agency", agency, "--role", role]).trim().to_owned()
+    }
+
+    pub(crate) fn get(&self, token: &str, path: &str) -> RequestBuilder {
+        self.client.get(format!("{}{path}", self.base)).bearer_auth(token)
+    }
+
+    pub(crate) fn post(&self, token: &str, path: &str) -> RequestBuilder {
+        self.client.post(format!("{}{path}", self.base)).bearer_auth(token)
+    }
+
+    pub(crate) fn put(&self, token: &str, path: &str) -> RequestBuilder {
+        self.client.put(format!("{}{path}", self.base)).bearer_auth(token)
+    }
+
+    pub(crate) fn delete(&self, token: &str, path: &str) -> RequestBuilder {
+        self.client.delete(format!("{}{path}", self.base)).bearer_auth(token)
+    }
+
+    /// Creates a record as `token`'s agency and returns it.
+    pub(crate) fn create(&self, token: &str, record: &Value) -> Value {
+        let r = self.post(token, "/v1/records").json(record).send().expect("POST /v1/records");
+        let (status, body) = json(r);
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        assert!(killed.success());
+        self.child.wait().expect("wait for the server")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Status and JSON body of a response.
+pub(crate) fn json(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// A valid person record with the given access rule.
+pub(crate) fn person(name: &str, access: Value) -> Value {
+    serde_json::json!({
+        "kind": "person",
+        "names": [{"full": name, "type": "primary"}],
+        "birth_dates": ["1970-05-01"],
+        "nationalities": ["RUS"],
+        "handling": {"code": "discreet_check"},
+        "access": access,
+    })
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `tocsin` binary, a real store in a temporary
+//! directory, and the real HTTP server on 127.0.0.1.
+
+mod access;
+mod audit;
+mod bad_input;
+mod cli;
+mod helpers;
+mod records;

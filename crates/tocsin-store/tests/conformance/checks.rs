@@ -1,0 +1,201 @@
+//! The checks of the conformance suite, one `pub async fn` each.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use tocsin_audit::{Draft, Outcome, Verifier};
+use tocsin_core::AgencyCode;
+use tocsin_core::auth::Role;
+use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
+use tocsin_store::{Actor, Agency, AuditFilter, Backend, ListQuery, RecordPageQuery, Store, StoreError, TokenRow};
+
+fn code(s: &str) -> AgencyCode {
+    AgencyCode::parse(s).expect("agency code")
+}
+
+async fn agency(b: &dyn Backend, c: &str) {
+    let a = Agency { code: code(c), name: format!("{c} bureau"), created_at: OffsetDateTime::now_utc() };
+    b.insert_agency(&a).await.expect("insert agency");
+}
+
+fn data(json: &str) -> RecordData {
+    let input: RecordInput = serde_json::from_str(json).expect("record json");
+    input.validate(OffsetDateTime::now_utc().date()).expect("valid record")
+}
+
+fn person(name: &str, access: &str) -> RecordData {
+    data(&format!(
+        r#"{{"kind": "person", "names": [{{"full": "{name}"}}], "birth_dates": ["1970-05"],
+            "handling": {{"code": "locate"}}, "access": {access}}}"#
+    ))
+}
+
+fn record(owner: &str, d: RecordData) -> Record {
+    let now = OffsetDateTime::now_utc();
+    Record { id: RecordId::generate(), owner: code(owner), version: 1, state: RecordState::Active, created_at: now, updated_at: now, data: d }
+}
+
+fn draft(agency: &str, objects: &[&str]) -> Draft {
+    Draft {
+        time: OffsetDateTime::now_utc(),
+        agency: agency.to_owned(),
+        user: "u".to_owned(),
+        role: "officer".to_owned(),
+        action: "record.read".to_owned(),
+        objects: objects.iter().map(|o| (*o).to_owned()).collect(),
+        outcome: Outcome::Ok,
+        purpose: None,
+    }
+}
+
+pub(crate) async fn agencies_are_unique(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let again = Agency { code: code("FRA"), name: "dup".into(), created_at: OffsetDateTime::now_utc() };
+    assert!(matches!(b.insert_agency(&again).await, Err(StoreError::AlreadyExists(_))));
+    assert_eq!(b.agency(&code("FRA")).await.expect("read").map(|a| a.name), Some("FRA bureau".to_owned()));
+    assert_eq!(b.agency(&code("DEU")).await.expect("read"), None);
+}
+
+pub(crate) async fn tokens_are_found_by_hash_only(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let row = TokenRow {
+        id: "t1".into(),
+        hash: "ab".repeat(32),
+        agency: code("FRA"),
+        role: Role::Admin,
+        user: "alice".into(),
+        created_at: OffsetDateTime::now_utc(),
+    };
+    b.insert_token(&row).await.expect("insert token");
+    let found = b.token_by_hash(&"ab".repeat(32)).await.expect("lookup");
+    assert_eq!(found.map(|t| (t.agency, t.role, t.user)), Some((code("FRA"), Role::Admin, "alice".to_owned())));
+    assert_eq!(b.token_by_hash(&"cd".repeat(32)).await.expect("lookup"), None);
+}
+
+pub(crate) async fn records_round_trip(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let r = record("FRA", person("Иван Сидоров", r#"{"mode": "except", "countries": ["UKR"]}"#));
+    b.insert_records(std::slice::from_ref(&r)).await.expect("insert");
+    assert_eq!(b.record(&r.id).await.expect("read"), Some(r.clone()));
+    assert_eq!(b.record(&RecordId::generate()).await.expect("read"), None);
+    assert_eq!(b.record_count().await.expect("count"), 1);
+}
+
+pub(crate) async fn stale_versions_are_refused(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let r = record("FRA", person("A", r#"{"mode": "all"}"#));
+    b.insert_records(std::slice::from_ref(&r)).await.expect("insert");
+    let v2 = Record { version: 2, data: person("B", r#"{"mode": "all"}"#), ..r.clone() };
+    b.update_record(&v2, 1).await.expect("update from version 1");
+    let stale = Record { version: 2, data: person("C", r#"{"mode": "all"}"#), ..r.clone() };
+    match b.update_record(&stale, 1).await {
+        Err(StoreError::VersionConflict { sent: 1, current: 2 }) => {}
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(b.record(&r.id).await.expect("read"), Some(v2), "the stale write changed nothing");
+}
+
+pub(crate) async fn pages_follow_id_order_and_filters(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let mut all: Vec<Record> = (0..25).map(|i| record(if i % 2 == 0 { "FRA" } else { "DEU" }, person(&format!("P{i}"), r#"{"mode": "all"}"#))).collect();
+    all.push(record("FRA", data(r#"{"kind": "travel_document", "number": "X1", "country": "FRA", "status": "lost",
+        "handling": {"code": "seize_document"}, "access": {"mode": "all"}}"#)));
+    b.insert_records(&all).await.expect("insert");
+    all.sort_by_key(|r| r.id);
+    let mut seen = Vec::new();
+    let mut q = RecordPageQuery { after: None, limit: 7, kind: None, owner: None };
+    loop {
+        let page = b.record_page(&q).await.expect("page");
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.id);
+        seen.extend(page.into_iter().map(|r| r.id));
+    }
+    assert_eq!(seen, all.iter().map(|r| r.id).collect::<Vec<_>>());
+    let fra = b.record_page(&RecordPageQuery { limit: 100, owner: Some(code("FRA")), ..Default::default() }).await.expect("page");
+    assert_eq!(fra.len(), 14);
+    let docs = b.record_page(&RecordPageQuery { limit: 100, kind: Some(Kind::TravelDocument), ..Default::default() }).await.expect("page");
+    assert_eq!(docs.len(), 1);
+}
+
+pub(crate) async fn a_failed_bulk_insert_stores_nothing(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let first = record("FRA", person("A", r#"{"mode": "all"}"#));
+    b.insert_records(std::slice::from_ref(&first)).await.expect("insert");
+    let mut batch: Vec<Record> = (0..1200).map(|i| record("FRA", person(&format!("N{i}"), r#"{"mode": "all"}"#))).collect();
+    batch.push(first.clone()); // a duplicate id in the last chunk
+    assert!(b.insert_records(&batch).await.is_err());
+    assert_eq!(b.record_count().await.expect("count"), 1);
+}
+
+pub(crate) async fn audit_appends_extend_one_chain(b: Arc<dyn Backend>) {
+    let first = b.append_audit(vec![draft("FRA", &["r1"]), draft("DEU", &[])]).await.expect("append");
+    let second = b.append_audit(vec![draft("FRA", &["r2"])]).await.expect("append");
+    assert_eq!(first.iter().chain(&second).map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(second[0].prev_hash, first[1].hash);
+    assert_eq!(b.audit_head().await.expect("head").hash, second[0].hash);
+    let stored = b.audit_entries(&AuditFilter { limit: 10, ..Default::default() }).await.expect("read");
+    assert_eq!(stored, [first, second].concat());
+    let mut v = Verifier::default();
+    stored.iter().for_each(|e| v.check(e));
+    assert!(matches!(v.finish(), tocsin_audit::Verdict::Intact { entries: 3, .. }));
+}
+
+pub(crate) async fn audit_entries_filter_by_agency_and_object(b: Arc<dyn Backend>) {
+    b.append_audit(vec![draft("FRA", &["r1", "r2"]), draft("DEU", &["r1"]), draft("FRA", &["r3"])]).await.expect("append");
+    let by = |agency: Option<&str>, object: Option<&str>| AuditFilter {
+        limit: 10,
+        agency: agency.map(code),
+        object: object.map(str::to_owned),
+        ..Default::default()
+    };
+    let seqs = |entries: Vec<tocsin_audit::Entry>| entries.iter().map(|e| e.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(b.audit_entries(&by(Some("FRA"), None)).await.expect("read")), [1, 3]);
+    assert_eq!(seqs(b.audit_entries(&by(None, Some("r1"))).await.expect("read")), [1, 2]);
+    assert_eq!(seqs(b.audit_entries(&by(Some("DEU"), Some("r1"))).await.expect("read")), [2]);
+    assert_eq!(seqs(b.audit_entries(&AuditFilter { after_seq: 1, limit: 1, ..Default::default() }).await.expect("read")), [2]);
+}
+
+pub(crate) async fn group_commit_batches_concurrent_appends(b: Arc<dyn Backend>) {
+    let store = Arc::new(Store::new(b));
+    let actor = Actor::operator(code("FRA"));
+    let before = store.audit_stats();
+    let calls = (0..10_000).map(|i| {
+        let (store, actor) = (store.clone(), actor.clone());
+        async move { store.log(&actor, "record.read", vec![format!("r{i}")], Outcome::Ok).await }
+    });
+    for r in futures::future::join_all(calls).await {
+        r.expect("every append is acknowledged");
+    }
+    let after = store.audit_stats();
+    assert_eq!(after.entries - before.entries, 10_000);
+    let commits = after.commits - before.commits;
+    assert!(commits <= 1_000, "10,000 concurrent appends took {commits} commits; group commit should need far fewer");
+    let v = store.verify_audit(&actor).await.expect("verify");
+    assert!(v.ok && v.entries >= 10_000, "{v:?}");
+    store.close().await;
+}
+
+pub(crate) async fn the_store_hides_what_the_policy_hides(b: Arc<dyn Backend>) {
+    for c in ["FRA", "DEU", "ITA"] {
+        agency(&*b, c).await;
+    }
+    let store = Store::new(b);
+    let fra = Actor::operator(code("FRA"));
+    let deu = Actor { role: Role::Officer, ..Actor::operator(code("DEU")) };
+    let ita = Actor { role: Role::Officer, ..Actor::operator(code("ITA")) };
+    let hidden = store.create_records(&fra, vec![person("H", r#"{"mode": "only", "countries": ["ITA"]}"#)]).await.expect("create");
+    let id = hidden[0].id;
+    assert!(matches!(store.get_record(&deu, id).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.get_record(&ita, id).await.expect("ITA may see it").id, id);
+    let deu_list = store.list_records(&deu, &ListQuery { limit: 10, ..Default::default() }, "record.list").await.expect("list");
+    assert!(deu_list.items.is_empty() && deu_list.next.is_none());
+    assert!(matches!(store.audit_entries(&deu, Some(id), 0, 10).await, Err(StoreError::NotFound(_))));
+    let deu_admin = Actor { role: Role::Admin, ..deu.clone() };
+    let input: RecordInput = serde_json::from_str(r#"{"kind": "person", "names": [{"full": "X"}], "version": 1,
+        "handling": {"code": "inform"}, "access": {"mode": "all"}}"#).expect("json");
+    assert!(matches!(store.update_record(&deu_admin, id, input).await, Err(StoreError::NotFound(_))));
+    assert!(RecordId::from_str("not-a-uuid").is_err());
+    store.close().await;
+}
