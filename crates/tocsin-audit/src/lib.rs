@@ -279,7 +279,7 @@ mod tests {
             action: "record.read".into(),
             objects: vec![format!("obj-{i}")],
             outcome: Outcome::Ok,
-            purpose: (i % 2 == 0).then(|| "border_check".into()),
+            purpose: i.is_multiple_of(2).then(|| "border_check".into()),
         }
     }
 

@@ -1,1 +1,117 @@
-fn main() {}
+//! `tocsin-bench`: measures a running Tocsin server from outside, over HTTP
+//! on loopback. Kept out of the product binary.
+//!
+//! `tocsin-bench reads` fetches record ids the token can see, then has
+//! `--connections` workers read them by id for `--seconds`, and prints the
+//! throughput and latency percentiles.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+#[derive(Parser)]
+#[command(about = "Load generator for Tocsin's benchmarks (loopback only)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// GET /v1/records/{id} as fast as the server answers.
+    Reads {
+        /// Server base URL; must be a loopback address.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// An officer token.
+        #[arg(long)]
+        token: String,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// How long to run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Distinct record ids to cycle through.
+        #[arg(long, default_value_t = 20_000)]
+        ids: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Command::Reads { url, token, connections, seconds, ids } = Cli::parse().command;
+    if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
+        bail!("--url must be a loopback address");
+    }
+    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
+    let ids = fetch_ids(&client, &url, &token, ids).await?;
+    if ids.is_empty() {
+        bail!("the token sees no records");
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let workers = (0..connections).map(|w| {
+        let (client, url, token, ids) = (client.clone(), url.clone(), token.clone(), ids.clone());
+        tokio::spawn(async move {
+            let (mut lat, mut errors, mut i) = (Vec::new(), 0u64, w * 7919);
+            while Instant::now() < deadline {
+                let id = &ids[i % ids.len()];
+                i += 1;
+                let t = Instant::now();
+                match client.get(format!("{url}/v1/records/{id}")).bearer_auth(&token).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed().as_micros() as u32);
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        })
+    });
+    let start = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in futures::future::join_all(workers).await {
+        let (lat, e) = w?;
+        all.extend(lat);
+        errors += e;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+    println!(
+        "reads: {} ok, {errors} errors in {secs:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
+        all.len(),
+        all.len() as f64 / secs,
+        pct(0.50),
+        pct(0.99),
+        all.last().copied().unwrap_or(0)
+    );
+    Ok(())
+}
+
+async fn fetch_ids(client: &reqwest::Client, url: &str, token: &str, want: usize) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut after = String::new();
+    while ids.len() < want {
+        let page: Value = client
+            .get(format!("{url}/v1/records?limit=1000{after}"))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()
+            .context("listing records")?
+            .json()
+            .await?;
+        let items = page["items"].as_array().map(Vec::as_slice).unwrap_or_default();
+        ids.extend(items.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)));
+        match page["next"].as_str() {
+            Some(n) => after = format!("&after={n}"),
+            None => break,
+        }
+    }
+    Ok(ids)
+}

@@ -37,7 +37,8 @@ pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e).context("opening the store"),
     };
     let store = Arc::new(store);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     if args.demo {
         demo(&store, addr).await?;
@@ -76,7 +77,8 @@ async fn shutdown_signal() {
 /// tokens for France and Germany with a curl command that works as printed.
 async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
     let known: Vec<AgencyCode> = store.agencies().await?.into_iter().map(|a| a.code).collect();
-    let agencies: Vec<AgencyCode> = tocsin_demo::AGENCIES.iter().filter_map(|(c, _)| AgencyCode::parse(c).ok()).collect();
+    let agencies: Vec<AgencyCode> =
+        tocsin_demo::AGENCIES.iter().filter_map(|(c, _)| AgencyCode::parse(c).ok()).collect();
     for ((_, name), code) in tocsin_demo::AGENCIES.iter().zip(&agencies) {
         if !known.contains(code) {
             store.add_agency(&Actor::operator(*code), *code, name).await?;

@@ -56,7 +56,9 @@ impl Role {
     /// Checks that a token with this role may be issued to `agency`.
     pub fn check_for_token(self, agency: &AgencyCode) -> Result<(), FieldError> {
         match self {
-            Role::Operator => Err(FieldError::field("role", "operator is the local command line's role; no token carries it")),
+            Role::Operator => {
+                Err(FieldError::field("role", "operator is the local command line's role; no token carries it"))
+            }
             Role::Reviewer if *agency != AgencyCode::GS => {
                 Err(FieldError::field("role", "reviewer belongs to the General Secretariat (agency GS)"))
             }
@@ -88,7 +90,12 @@ impl FromStr for Role {
         [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Operator]
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| FieldError::field("role", format!("`{}` is not a role (officer, admin, reviewer, auditor)", s.escape_debug())))
+            .ok_or_else(|| {
+                FieldError::field(
+                    "role",
+                    format!("`{}` is not a role (officer, admin, reviewer, auditor)", s.escape_debug()),
+                )
+            })
     }
 }
 

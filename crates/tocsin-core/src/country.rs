@@ -7,18 +7,26 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 use crate::schema::string_schema;
 
-string_schema!(CountryCode, "ISO 3166-1 alpha-3 country code (or an ICAO 9303 addition such as XXA)", "^[A-Z]{3}$", "FRA");
-string_schema!(AgencyCode, "Agency: a country's ISO 3166-1 alpha-3 code, or GS for the General Secretariat", "^([A-Z]{3}|GS)$", "DEU");
+string_schema!(
+    CountryCode,
+    "ISO 3166-1 alpha-3 country code (or an ICAO 9303 addition such as XXA)",
+    "^[A-Z]{3}$",
+    "FRA"
+);
+string_schema!(
+    AgencyCode,
+    "Agency: a country's ISO 3166-1 alpha-3 code, or GS for the General Secretariat",
+    "^([A-Z]{3}|GS)$",
+    "DEU"
+);
 
 /// Codes that ICAO Doc 9303 adds to ISO 3166-1 for travel documents:
 /// stateless persons and refugees, UN and EU documents, Kosovo (UN
 /// administration), the Order of Malta and INTERPOL.
-const ICAO_EXTRA: [&str; 10] =
-    ["XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XOM", "XPO"];
+const ICAO_EXTRA: [&str; 10] = ["XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XOM", "XPO"];
 
 /// An ISO 3166-1 alpha-3 country code (or one of ICAO's additions), upper case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CountryCode([u8; 3]);
 
@@ -61,8 +69,7 @@ impl From<CountryCode> for String {
 
 /// A member agency: a country's bureau (by its alpha-3 code) or the General
 /// Secretariat (`GS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum AgencyCode {
     /// The General Secretariat: reviews notices, imports the UN list.
@@ -80,9 +87,9 @@ impl AgencyCode {
         if s.trim().eq_ignore_ascii_case("GS") {
             return Ok(AgencyCode::GS);
         }
-        CountryCode::parse(s).map(AgencyCode::Country).map_err(|_| {
-            FieldError::new(format!("`{s}` is not an agency code (ISO 3166-1 alpha-3, or GS)"))
-        })
+        CountryCode::parse(s)
+            .map(AgencyCode::Country)
+            .map_err(|_| FieldError::new(format!("`{s}` is not an agency code (ISO 3166-1 alpha-3, or GS)")))
     }
 
     /// The code as text.

@@ -10,7 +10,12 @@ use time::{Date, Month};
 use crate::FieldError;
 use crate::schema::string_schema;
 
-string_schema!(PartialDate, "A date known to the year, the month or the day", "^\\d{4}(-\\d{2}(-\\d{2})?)?$", "1970-05");
+string_schema!(
+    PartialDate,
+    "A date known to the year, the month or the day",
+    "^\\d{4}(-\\d{2}(-\\d{2})?)?$",
+    "1970-05"
+);
 
 /// How much of a [`PartialDate`] is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,8 +30,7 @@ pub enum Precision {
 
 /// A date known to the year (`1970`), the month (`1970-05`) or the day
 /// (`1970-05-01`). Impossible dates (`1970-02-30`) do not parse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PartialDate {
     year: i16,
@@ -44,7 +48,8 @@ impl PartialDate {
         if parts.next().is_some() {
             return Err(bad("too many parts"));
         }
-        let year = number(year, 4).filter(|y| (1000..=2999).contains(y)).ok_or_else(|| bad("year must be four digits"))?;
+        let year =
+            number(year, 4).filter(|y| (1000..=2999).contains(y)).ok_or_else(|| bad("year must be four digits"))?;
         let year = i16::try_from(year).map_err(|_| bad("year out of range"))?;
         let month = match month {
             None => return Ok(PartialDate { year, month: None, day: None }),
@@ -153,7 +158,18 @@ mod tests {
 
     #[test]
     fn rejects_impossible_and_malformed_dates() {
-        for bad in ["1970-02-30", "1971-02-29", "1970-13", "1970-00", "70", "1970-5-1", "1970-05-01-01", "", "0999", "１９７０"] {
+        for bad in [
+            "1970-02-30",
+            "1971-02-29",
+            "1970-13",
+            "1970-00",
+            "70",
+            "1970-5-1",
+            "1970-05-01-01",
+            "",
+            "0999",
+            "１９７０",
+        ] {
             let err = PartialDate::parse(bad).expect_err(bad);
             assert!(err.message.contains("is not a date"), "{err}");
         }

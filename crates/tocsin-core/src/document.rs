@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 use crate::schema::string_schema;
 
-string_schema!(DocumentNumber, "Document number; spaces, dashes, dots and slashes are removed and letters upper-cased", "^[A-Za-z0-9 ./-]{1,80}$", "X1234567");
+string_schema!(
+    DocumentNumber,
+    "Document number; spaces, dashes, dots and slashes are removed and letters upper-cased",
+    "^[A-Za-z0-9 ./-]{1,80}$",
+    "X1234567"
+);
 
 /// The longest document number accepted. ICAO 9303 numbers are at most 9
 /// characters in the MRZ, up to 22 with the long-number extension; national
@@ -17,8 +22,7 @@ const MAX_LEN: usize = 40;
 /// A document number, normalized: upper case, without spaces, dashes, dots or
 /// slashes (`ob 0243-318` → `OB0243318`). Only ASCII letters and digits
 /// remain, one to 40 of them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DocumentNumber(String);
 
@@ -30,12 +34,19 @@ impl DocumentNumber {
             match c {
                 ' ' | '-' | '.' | '/' | '\t' => {}
                 c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
-                c => return Err(FieldError::new(format!("document number contains `{}`: only letters A-Z, digits, spaces and dashes are allowed", c.escape_debug()))),
+                c => {
+                    return Err(FieldError::new(format!(
+                        "document number contains `{}`: only letters A-Z, digits, spaces and dashes are allowed",
+                        c.escape_debug()
+                    )));
+                }
             }
         }
         match out.len() {
             0 => Err(FieldError::new("document number is empty")),
-            n if n > MAX_LEN => Err(FieldError::new(format!("document number has {n} characters; at most {MAX_LEN} are allowed"))),
+            n if n > MAX_LEN => {
+                Err(FieldError::new(format!("document number has {n} characters; at most {MAX_LEN} are allowed")))
+            }
             _ => Ok(DocumentNumber(out)),
         }
     }

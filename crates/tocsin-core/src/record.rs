@@ -20,8 +20,7 @@ pub use self::name::{Name, NameType, Script};
 use crate::{AgencyCode, CountryCode, DocumentNumber, FieldError, PartialDate};
 
 /// A record's identifier: a UUIDv7, so identifiers sort by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 #[schema(value_type = String, format = Uuid)]
 pub struct RecordId(Uuid);
@@ -36,7 +35,9 @@ impl RecordId {
 impl FromStr for RecordId {
     type Err = FieldError;
     fn from_str(s: &str) -> Result<RecordId, FieldError> {
-        Uuid::try_parse(s).map(RecordId).map_err(|_| FieldError::new(format!("`{}` is not a record id (a UUID)", s.escape_debug())))
+        Uuid::try_parse(s)
+            .map(RecordId)
+            .map_err(|_| FieldError::new(format!("`{}` is not a record id (a UUID)", s.escape_debug())))
     }
 }
 
@@ -151,7 +152,10 @@ impl FromStr for Kind {
             "person" => Ok(Kind::Person),
             "organization" => Ok(Kind::Organization),
             "travel_document" => Ok(Kind::TravelDocument),
-            _ => Err(FieldError::new(format!("`{}` is not a kind (person, organization, travel_document)", s.escape_debug()))),
+            _ => Err(FieldError::new(format!(
+                "`{}` is not a kind (person, organization, travel_document)",
+                s.escape_debug()
+            ))),
         }
     }
 }
@@ -371,7 +375,8 @@ pub(crate) mod iso_date {
     use time::Date;
     use time::macros::format_description;
 
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
 
     pub(crate) fn parse(s: &str) -> Result<Date, String> {
         Date::parse(s, FORMAT).map_err(|_| format!("`{}` is not a date (YYYY-MM-DD)", s.escape_debug()))

@@ -24,53 +24,122 @@ struct Pool {
 
 const LATIN: Pool = Pool {
     given: &[
-        ("José", "José", false), ("François", "François", false), ("Jürgen", "Jürgen", false), ("Łukasz", "Łukasz", false),
-        ("Søren", "Søren", false), ("João", "João", false), ("Zoë", "Zoë", true), ("Inès", "Inès", true),
-        ("Małgorzata", "Małgorzata", true), ("Šárka", "Šárka", true), ("Ağca", "Ağca", false), ("Chloé", "Chloé", true),
-        ("Marco", "Marco", false), ("Giulia", "Giulia", true), ("Ana", "Ana", true), ("Pierre", "Pierre", false),
+        ("José", "José", false),
+        ("François", "François", false),
+        ("Jürgen", "Jürgen", false),
+        ("Łukasz", "Łukasz", false),
+        ("Søren", "Søren", false),
+        ("João", "João", false),
+        ("Zoë", "Zoë", true),
+        ("Inès", "Inès", true),
+        ("Małgorzata", "Małgorzata", true),
+        ("Šárka", "Šárka", true),
+        ("Ağca", "Ağca", false),
+        ("Chloé", "Chloé", true),
+        ("Marco", "Marco", false),
+        ("Giulia", "Giulia", true),
+        ("Ana", "Ana", true),
+        ("Pierre", "Pierre", false),
     ],
     surnames: &[
-        ("Müller", "Müller"), ("García", "García"), ("Nowak", "Nowak"), ("Dubois", "Dubois"), ("Rossi", "Rossi"),
-        ("Jensen", "Jensen"), ("Kovačević", "Kovačević"), ("Şahin", "Şahin"), ("Fernández", "Fernández"),
-        ("Lefèvre", "Lefèvre"), ("Novák", "Novák"), ("Øvergård", "Øvergård"), ("Bianchi", "Bianchi"), ("Silva", "Silva"),
+        ("Müller", "Müller"),
+        ("García", "García"),
+        ("Nowak", "Nowak"),
+        ("Dubois", "Dubois"),
+        ("Rossi", "Rossi"),
+        ("Jensen", "Jensen"),
+        ("Kovačević", "Kovačević"),
+        ("Şahin", "Şahin"),
+        ("Fernández", "Fernández"),
+        ("Lefèvre", "Lefèvre"),
+        ("Novák", "Novák"),
+        ("Øvergård", "Øvergård"),
+        ("Bianchi", "Bianchi"),
+        ("Silva", "Silva"),
     ],
     countries: &["FRA", "DEU", "ITA", "ESP", "POL", "PRT", "TUR", "CZE", "DNK", "HRV"],
 };
 
 const CYRILLIC: Pool = Pool {
     given: &[
-        ("Ivan", "Иван", false), ("Dmitry", "Дмитрий", false), ("Sergei", "Сергей", false), ("Vladimir", "Владимир", false),
-        ("Aleksandr", "Александр", false), ("Yuri", "Юрий", false), ("Olga", "Ольга", true), ("Natalia", "Наталья", true),
-        ("Yelena", "Елена", true), ("Tatiana", "Татьяна", true),
+        ("Ivan", "Иван", false),
+        ("Dmitry", "Дмитрий", false),
+        ("Sergei", "Сергей", false),
+        ("Vladimir", "Владимир", false),
+        ("Aleksandr", "Александр", false),
+        ("Yuri", "Юрий", false),
+        ("Olga", "Ольга", true),
+        ("Natalia", "Наталья", true),
+        ("Yelena", "Елена", true),
+        ("Tatiana", "Татьяна", true),
     ],
     surnames: &[
-        ("Sidorov", "Сидоров"), ("Ivanov", "Иванов"), ("Petrov", "Петров"), ("Smirnov", "Смирнов"), ("Kuznetsov", "Кузнецов"),
-        ("Popov", "Попов"), ("Volkov", "Волков"), ("Sokolov", "Соколов"), ("Shevchenko", "Шевченко"), ("Kovalenko", "Коваленко"),
+        ("Sidorov", "Сидоров"),
+        ("Ivanov", "Иванов"),
+        ("Petrov", "Петров"),
+        ("Smirnov", "Смирнов"),
+        ("Kuznetsov", "Кузнецов"),
+        ("Popov", "Попов"),
+        ("Volkov", "Волков"),
+        ("Sokolov", "Соколов"),
+        ("Shevchenko", "Шевченко"),
+        ("Kovalenko", "Коваленко"),
     ],
     countries: &["RUS", "UKR", "BLR", "KAZ", "SRB", "BGR"],
 };
 
 const ARABIC: Pool = Pool {
     given: &[
-        ("Mohammed", "محمد", false), ("Ahmed", "أحمد", false), ("Abdul Rahman", "عبد الرحمن", false), ("Omar", "عمر", false),
-        ("Khalid", "خالد", false), ("Youssef", "يوسف", false), ("Fatima", "فاطمة", true), ("Aisha", "عائشة", true),
-        ("Mariam", "مريم", true), ("Layla", "ليلى", true),
+        ("Mohammed", "محمد", false),
+        ("Ahmed", "أحمد", false),
+        ("Abdul Rahman", "عبد الرحمن", false),
+        ("Omar", "عمر", false),
+        ("Khalid", "خالد", false),
+        ("Youssef", "يوسف", false),
+        ("Fatima", "فاطمة", true),
+        ("Aisha", "عائشة", true),
+        ("Mariam", "مريم", true),
+        ("Layla", "ليلى", true),
     ],
     surnames: &[
-        ("Al-Hashimi", "الهاشمي"), ("Haddad", "حداد"), ("Al-Masri", "المصري"), ("Nasser", "ناصر"), ("Khalil", "خليل"),
-        ("Al-Tamimi", "التميمي"), ("Saleh", "صالح"), ("Mansour", "منصور"), ("Ibrahim", "إبراهيم"), ("Hassan", "حسن"),
+        ("Al-Hashimi", "الهاشمي"),
+        ("Haddad", "حداد"),
+        ("Al-Masri", "المصري"),
+        ("Nasser", "ناصر"),
+        ("Khalil", "خليل"),
+        ("Al-Tamimi", "التميمي"),
+        ("Saleh", "صالح"),
+        ("Mansour", "منصور"),
+        ("Ibrahim", "إبراهيم"),
+        ("Hassan", "حسن"),
     ],
     countries: &["ARE", "SAU", "EGY", "IRQ", "SYR", "JOR", "MAR", "YEM", "LBY"],
 };
 
 const CHINESE: Pool = Pool {
     given: &[
-        ("Wei", "伟", false), ("Jie", "杰", false), ("Hao", "浩", false), ("Lei", "磊", false), ("Qiang", "强", false),
-        ("Na", "娜", true), ("Fang", "芳", true), ("Jing", "静", true), ("Min", "敏", true), ("Li", "丽", true),
+        ("Wei", "伟", false),
+        ("Jie", "杰", false),
+        ("Hao", "浩", false),
+        ("Lei", "磊", false),
+        ("Qiang", "强", false),
+        ("Na", "娜", true),
+        ("Fang", "芳", true),
+        ("Jing", "静", true),
+        ("Min", "敏", true),
+        ("Li", "丽", true),
     ],
     surnames: &[
-        ("Wang", "王"), ("Li", "李"), ("Zhang", "张"), ("Liu", "刘"), ("Chen", "陈"), ("Yang", "杨"), ("Huang", "黄"),
-        ("Zhao", "赵"), ("Wu", "吴"), ("Zhou", "周"),
+        ("Wang", "王"),
+        ("Li", "李"),
+        ("Zhang", "张"),
+        ("Liu", "刘"),
+        ("Chen", "陈"),
+        ("Yang", "杨"),
+        ("Huang", "黄"),
+        ("Zhao", "赵"),
+        ("Wu", "吴"),
+        ("Zhou", "周"),
     ],
     countries: &["CHN", "TWN", "SGP", "HKG", "MYS"],
 };
@@ -178,7 +247,8 @@ impl Generator {
         let &(given, given_native, female) = self.pick(pool.given);
         let &(surname, surname_native) = self.pick(pool.surnames);
         let name = |full: String, name_type, script| Name { full, name_type, script };
-        let mut names = vec![name(format!("{given} {}", surname.to_uppercase()), NameType::Primary, Script::detect(given))];
+        let mut names =
+            vec![name(format!("{given} {}", surname.to_uppercase()), NameType::Primary, Script::detect(given))];
         let native_script = Script::detect(given_native);
         if native_script != Script::Latin {
             let native = match native_script {

@@ -62,7 +62,11 @@ impl ApiError {
 
     /// A 400 listing the bad lines of a bulk request.
     pub fn lines(lines: Vec<LineError>) -> ApiError {
-        let msg = format!("{} line(s) are invalid; nothing was stored (first: line {})", lines.len(), lines.first().map_or(0, |l| l.line));
+        let msg = format!(
+            "{} line(s) are invalid; nothing was stored (first: line {})",
+            lines.len(),
+            lines.first().map_or(0, |l| l.line)
+        );
         let mut e = ApiError::new(StatusCode::BAD_REQUEST, "invalid_lines", msg);
         e.body.lines = Some(lines);
         e
@@ -101,7 +105,11 @@ impl From<StoreError> for ApiError {
             | StoreError::Database(_)
             | StoreError::Migration(_) => {
                 tracing::error!(error = %msg, "store failure");
-                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error; the operator's log has the details")
+                ApiError::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; the operator's log has the details",
+                )
             }
         }
     }

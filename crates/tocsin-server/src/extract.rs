@@ -29,7 +29,11 @@ impl FromRequestParts<AppState> for Caller {
         let purpose = match parts.headers.get(PURPOSE_HEADER) {
             None => None,
             Some(v) => {
-                let p = v.to_str().ok().map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= limits::LABEL_CHARS);
+                let p = v
+                    .to_str()
+                    .ok()
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty() && p.chars().count() <= limits::LABEL_CHARS);
                 let p = p.ok_or_else(|| {
                     ApiError::field(
                         "invalid_header",
@@ -79,7 +83,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 /// The whole body, within the route's limit (413 past it).
 pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|r| match r.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large (see the README's limits)"),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "request body is too large (see the README's limits)",
+        ),
         status => ApiError::new(status, "bad_body", r.body_text()),
     })
 }
@@ -87,7 +95,11 @@ pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
 /// Parses JSON text, naming the offending field on error.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(ApiError::field("invalid_utf8", "", format!("body is not valid UTF-8 (at byte {})", e.valid_up_to())));
+        return Err(ApiError::field(
+            "invalid_utf8",
+            "",
+            format!("body is not valid UTF-8 (at byte {})", e.valid_up_to()),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(json_error)?;

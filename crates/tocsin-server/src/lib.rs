@@ -15,8 +15,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use tokio::net::TcpListener;
 use tocsin_store::Store;
+use tokio::net::TcpListener;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -35,6 +35,9 @@ pub struct AppState {
 
 /// The whole API as a router.
 pub fn router(store: Arc<Store>) -> Router {
+    // Install the metrics recorder before the first request, so nothing
+    // recorded earlier is lost.
+    metrics::handle();
     routes::router(AppState { store })
 }
 

@@ -46,6 +46,9 @@ mod tests {
             std::fs::write(path, &generated).expect("write openapi.json");
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(committed == generated, "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p tocsin-server openapi` and commit it");
+        assert!(
+            committed == generated,
+            "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p tocsin-server openapi` and commit it"
+        );
     }
 }

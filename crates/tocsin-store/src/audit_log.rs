@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::{mpsc, oneshot};
 use tocsin_audit::Draft;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, StoreError};
 

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -14,8 +16,8 @@ use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
 
-use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
 use crate::StoreError;
+use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -114,7 +116,8 @@ fn body_json(r: &Record) -> Result<String, StoreError> {
 fn entry_from_row(row: &SqliteRow) -> Result<Entry, StoreError> {
     let seq = u64_of(row.try_get("seq")?)?;
     let bad = |what: &str| StoreError::Corrupt(format!("audit entry {seq}: {what}"));
-    let objects: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("objects")?).map_err(|_| bad("objects"))?;
+    let objects: Vec<String> =
+        serde_json::from_str(&row.try_get::<String, _>("objects")?).map_err(|_| bad("objects"))?;
     let outcome = Outcome::parse(&row.try_get::<String, _>("outcome")?).ok_or_else(|| bad("outcome"))?;
     Ok(Entry {
         seq,
@@ -157,7 +160,8 @@ impl Backend for SqliteBackend {
     }
 
     async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
-        let rows = sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
         rows.iter().map(agency_from_row).collect()
     }
 
@@ -218,7 +222,8 @@ impl Backend for SqliteBackend {
     }
 
     async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
-        let row = sqlx::query("SELECT * FROM records WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT * FROM records WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;
         row.map(|r| record_from_row(&r)).transpose()
     }
 
@@ -266,7 +271,9 @@ impl Backend for SqliteBackend {
 
     async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut head = head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?)?;
+        let mut head = head_of(
+            sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?,
+        )?;
         let entries: Vec<Entry> = drafts.into_iter().map(|d| head.append(d)).collect();
         for chunk in entries.chunks(INSERT_CHUNK) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(

@@ -196,7 +196,13 @@ impl Store {
     }
 
     /// Appends one entry and waits until it is durable.
-    pub async fn log(&self, actor: &Actor, action: &str, objects: Vec<String>, outcome: Outcome) -> Result<(), StoreError> {
+    pub async fn log(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        outcome: Outcome,
+    ) -> Result<(), StoreError> {
         self.audit
             .append(Draft {
                 time: OffsetDateTime::now_utc(),
@@ -270,7 +276,13 @@ impl Store {
     }
 
     /// Issues a token; its secret is in the result and nowhere else.
-    pub async fn create_token(&self, actor: &Actor, agency: AgencyCode, role: Role, user: &str) -> Result<Token, StoreError> {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        agency: AgencyCode,
+        role: Role,
+        user: &str,
+    ) -> Result<Token, StoreError> {
         let mut id = String::new();
         let result = async {
             if actor.role != Role::Operator {
@@ -283,8 +295,14 @@ impl Store {
             }
             let token = Token::generate().map_err(|e| StoreError::Corrupt(format!("no random source: {e}")))?;
             id = uuid::Uuid::now_v7().to_string();
-            let row =
-                TokenRow { id: id.clone(), hash: token.hash.clone(), agency, role, user, created_at: OffsetDateTime::now_utc() };
+            let row = TokenRow {
+                id: id.clone(),
+                hash: token.hash.clone(),
+                agency,
+                role,
+                user,
+                created_at: OffsetDateTime::now_utc(),
+            };
             self.backend.insert_token(&row).await?;
             Ok(token)
         }
@@ -314,7 +332,9 @@ impl Store {
     pub async fn create_record(&self, actor: &Actor, input: RecordInput) -> Result<Record, StoreError> {
         let data = input.validate(self.today());
         match data {
-            Ok(data) => self.create_records(actor, vec![data]).await?.pop().ok_or_else(|| StoreError::NotFound("record".into())),
+            Ok(data) => {
+                self.create_records(actor, vec![data]).await?.pop().ok_or_else(|| StoreError::NotFound("record".into()))
+            }
             Err(e) => self.audited(actor, "record.create", vec![], Err(e.into())).await,
         }
     }
@@ -367,7 +387,10 @@ impl Store {
             _ => return Err(StoreError::NotFound(format!("record {id}"))),
         };
         if current.owner != actor.agency {
-            return Err(StoreError::Forbidden(format!("record {id} belongs to {}; only its owner changes it", current.owner)));
+            return Err(StoreError::Forbidden(format!(
+                "record {id} belongs to {}; only its owner changes it",
+                current.owner
+            )));
         }
         if current.version != sent {
             return Err(StoreError::VersionConflict { sent, current: current.version });
@@ -378,11 +401,16 @@ impl Store {
     /// Replaces a record's data. The input's `version` must be the stored one.
     pub async fn update_record(&self, actor: &Actor, id: RecordId, input: RecordInput) -> Result<Record, StoreError> {
         let result = async {
-            let sent = input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
+            let sent =
+                input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
             let current = self.owned_record(actor, id, sent).await?;
             let data = input.validate(self.today())?;
             if data.kind() != current.data.kind() {
-                return Err(FieldError::field("kind", format!("cannot change (the record is a {})", current.data.kind().as_str())).into());
+                return Err(FieldError::field(
+                    "kind",
+                    format!("cannot change (the record is a {})", current.data.kind().as_str()),
+                )
+                .into());
             }
             if current.state == RecordState::Archived {
                 return Err(StoreError::VersionConflict { sent, current: current.version });
@@ -397,7 +425,12 @@ impl Store {
 
     /// Archives a record: it stops being shared and stays for audit. With
     /// `version`, refuses a stale one.
-    pub async fn archive_record(&self, actor: &Actor, id: RecordId, version: Option<u64>) -> Result<Record, StoreError> {
+    pub async fn archive_record(
+        &self,
+        actor: &Actor,
+        id: RecordId,
+        version: Option<u64>,
+    ) -> Result<Record, StoreError> {
         let result = async {
             let sent = match version {
                 Some(v) => v,
@@ -422,7 +455,12 @@ impl Store {
 
     /// A page of the records the actor's agency may see, in id order.
     /// `action` names the audit entry (`record.list`, `record.export`).
-    pub async fn list_records(&self, actor: &Actor, query: &ListQuery, action: &str) -> Result<Page<Record>, StoreError> {
+    pub async fn list_records(
+        &self,
+        actor: &Actor,
+        query: &ListQuery,
+        action: &str,
+    ) -> Result<Page<Record>, StoreError> {
         let result = self.visible_page(actor, query).await;
         let ids = match &result {
             Ok(page) => page.items.iter().map(|r| r.id.to_string()).collect(),
@@ -434,7 +472,8 @@ impl Store {
     async fn visible_page(&self, actor: &Actor, query: &ListQuery) -> Result<Page<Record>, StoreError> {
         require(actor, Permission::ReadRecords)?;
         let limit = query.limit.clamp(1, MAX_PAGE);
-        let mut scan = RecordPageQuery { after: query.after, limit: limit.max(200), kind: query.kind, owner: query.owner };
+        let mut scan =
+            RecordPageQuery { after: query.after, limit: limit.max(200), kind: query.kind, owner: query.owner };
         let mut items = Vec::new();
         loop {
             let rows = self.backend.record_page(&scan).await?;
@@ -572,7 +611,10 @@ fn label(field: &str, s: &str) -> Result<String, FieldError> {
     let t = s.trim();
     let n = t.chars().count();
     if n == 0 || n > limits::LABEL_CHARS || t.chars().any(char::is_control) {
-        return Err(FieldError::field(field, format!("must be 1 to {} characters without control characters", limits::LABEL_CHARS)));
+        return Err(FieldError::field(
+            field,
+            format!("must be 1 to {} characters without control characters", limits::LABEL_CHARS),
+        ));
     }
     Ok(t.to_owned())
 }

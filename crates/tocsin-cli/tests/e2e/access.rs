@@ -40,7 +40,10 @@ fn shows(s: &TestServer, r: reqwest::blocking::Response, id: &str) -> bool {
     let token = s.token("ITA", "officer");
     let (_, missing) = json(s.get(&token, &format!("/v1/records/{unknown}")).send().expect("GET"));
     assert_eq!(body["error"]["code"], missing["error"]["code"]);
-    assert_eq!(body["error"]["message"].as_str().map(|m| m.replace(id, "ID")), missing["error"]["message"].as_str().map(|m| m.replace(unknown, "ID")));
+    assert_eq!(
+        body["error"]["message"].as_str().map(|m| m.replace(id, "ID")),
+        missing["error"]["message"].as_str().map(|m| m.replace(unknown, "ID"))
+    );
     false
 }
 
@@ -58,12 +61,16 @@ fn every_read_endpoint_applies_the_access_rule() {
         [("get", via_get), ("list", via_list), ("export", via_export), ("record audit", via_record_audit)];
     let mut failures = Vec::new();
     for (rule, access, expected) in &rules {
-        let id = s.create(&owner, &person(&format!("Subject {rule}"), access.clone()))["id"].as_str().expect("id").to_owned();
+        let id = s.create(&owner, &person(&format!("Subject {rule}"), access.clone()))["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
         assert!(via_get(&s, &owner, &id), "the owner sees its record");
         for ((viewer, token), expect) in viewers.iter().zip(expected) {
             for (endpoint, probe) in &probes {
                 if probe(&s, token, &id) != *expect {
-                    failures.push(format!("rule {rule}, viewer {viewer}, endpoint {endpoint}: expected visible={expect}"));
+                    failures
+                        .push(format!("rule {rule}, viewer {viewer}, endpoint {endpoint}: expected visible={expect}"));
                 }
             }
         }
@@ -88,7 +95,10 @@ fn archived_records_vanish_for_everyone_but_the_owner() {
 fn an_agency_reads_only_its_own_users_audit_entries() {
     let s = TestServer::start();
     let owner = s.token("FRA", "admin");
-    let id = s.create(&owner, &person("Hidden", json!({"mode": "only", "countries": ["ITA"]})))["id"].as_str().expect("id").to_owned();
+    let id = s.create(&owner, &person("Hidden", json!({"mode": "only", "countries": ["ITA"]})))["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let deu_admin = s.token("DEU", "admin");
     let (status, entries) = json(s.get(&deu_admin, "/v1/audit?limit=1000").send().expect("audit"));
     assert_eq!(status, 200, "{entries}");

@@ -11,14 +11,16 @@ fn every_request_is_logged_and_the_chain_verifies() {
     let admin = s.token("FRA", "admin");
     let id = s.create(&admin, &person("Logged", json!({"mode": "all"})))["id"].as_str().expect("id").to_owned();
     let officer = s.token("DEU", "officer");
-    let r = s.get(&officer, &format!("/v1/records/{id}")).header("tocsin-purpose", "border_check CDG").send().expect("GET");
+    let r =
+        s.get(&officer, &format!("/v1/records/{id}")).header("tocsin-purpose", "border_check CDG").send().expect("GET");
     assert_eq!(r.status(), 200);
 
     let auditor = s.token("GS", "auditor");
     let (status, v) = json(s.get(&auditor, "/v1/audit/verify").send().expect("verify"));
     assert_eq!((status, v["ok"].as_bool()), (200, Some(true)), "{v}");
     let (_, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
-    let read = entries.as_array().expect("entries").iter().find(|e| e["action"] == "record.read" && e["agency"] == "DEU");
+    let read =
+        entries.as_array().expect("entries").iter().find(|e| e["action"] == "record.read" && e["agency"] == "DEU");
     let read = read.expect("the read was logged");
     assert_eq!((read["objects"][0].as_str(), read["purpose"].as_str()), (Some(id.as_str()), Some("border_check CDG")));
     let (status, _) = json(s.get(&officer, "/v1/audit/verify").send().expect("verify"));
@@ -50,7 +52,11 @@ fn an_altered_entry_is_named_by_verify() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("BROKEN at entry 7") && stdout.contains("ContentAltered"), "{stdout}");
     let (_, v) = json(s.get(&s.token("GS", "auditor"), "/v1/audit/verify").send().expect("verify"));
-    assert_eq!((v["ok"].as_bool(), v["broken_at"].as_u64(), v["reason"].as_str()), (Some(false), Some(7), Some("content_altered")), "{v}");
+    assert_eq!(
+        (v["ok"].as_bool(), v["broken_at"].as_u64(), v["reason"].as_str()),
+        (Some(false), Some(7), Some("content_altered")),
+        "{v}"
+    );
 }
 
 #[test]
@@ -78,6 +84,9 @@ fn tocsin_count_lists(s: &TestServer) -> i64 {
     rt.block_on(async {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.expect("open db");
-        sqlx::query_scalar("SELECT count(*) FROM audit WHERE action = 'record.list'").fetch_one(&mut c).await.expect("count")
+        sqlx::query_scalar("SELECT count(*) FROM audit WHERE action = 'record.list'")
+            .fetch_one(&mut c)
+            .await
+            .expect("count")
     })
 }

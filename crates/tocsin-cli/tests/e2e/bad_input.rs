@@ -32,7 +32,13 @@ fn bad_records_are_refused_with_the_field_named() {
         ("impossible date", date.to_string().into_bytes(), 400, "invalid_field", "birth_dates[0]"),
         ("name over 1,000 characters", long.to_string().into_bytes(), 400, "invalid_field", "names[0].full"),
         ("bad agency in access", access.to_string().into_bytes(), 400, "invalid_field", "access.countries[1]"),
-        ("invalid UTF-8", b"{\"kind\": \"person\", \"names\": [{\"full\": \"\xff\xfe\"}]}".to_vec(), 400, "invalid_utf8", ""),
+        (
+            "invalid UTF-8",
+            b"{\"kind\": \"person\", \"names\": [{\"full\": \"\xff\xfe\"}]}".to_vec(),
+            400,
+            "invalid_utf8",
+            "",
+        ),
         ("oversized body", vec![b' '; 2 * 1024 * 1024], 413, "payload_too_large", ""),
     ];
     for (what, body, status, code, field) in cases {
@@ -45,7 +51,8 @@ fn bad_records_are_refused_with_the_field_named() {
     let (status, _) = json(s.client_health());
     assert_eq!(status, 200, "the server is still up");
     assert_eq!(record_count(&s, &admin), 1, "nothing stored changed");
-    let (_, again) = json(s.get(&admin, &format!("/v1/records/{}", existing["id"].as_str().expect("id"))).send().expect("GET"));
+    let (_, again) =
+        json(s.get(&admin, &format!("/v1/records/{}", existing["id"].as_str().expect("id"))).send().expect("GET"));
     assert_eq!(again, existing);
 }
 

@@ -15,7 +15,7 @@ fn a_record_is_created_read_updated_and_archived_by_its_owner() {
     let (status, read) = json(s.get(&admin, &format!("/v1/records/{id}")).send().expect("GET"));
     assert_eq!((status, &read), (200, &created));
 
-    let mut changed = read.clone();
+    let mut changed = read;
     changed["names"] = json!([{"full": "Ivan SIDOROV"}]);
     let (status, v2) = json(s.put(&admin, &format!("/v1/records/{id}")).json(&changed).send().expect("PUT"));
     assert_eq!((status, v2["version"].as_u64()), (200, Some(2)), "{v2}");
@@ -45,7 +45,8 @@ fn only_the_owner_changes_a_record_and_only_admins_write() {
     assert_eq!((status, err["error"]["code"].as_str()), (403, Some("forbidden")), "{err}");
     let (status, _) = json(s.delete(&deu_admin, &format!("/v1/records/{id}")).send().expect("DELETE"));
     assert_eq!(status, 403);
-    let (status, _) = json(s.post(&fra_officer, "/v1/records").json(&person("C", json!({"mode": "all"}))).send().expect("POST"));
+    let (status, _) =
+        json(s.post(&fra_officer, "/v1/records").json(&person("C", json!({"mode": "all"}))).send().expect("POST"));
     assert_eq!(status, 403, "officers do not write records");
     let (_, after) = json(s.get(&fra_admin, &format!("/v1/records/{id}")).send().expect("GET"));
     assert_eq!(after, created);
@@ -59,7 +60,8 @@ fn a_bulk_request_is_all_or_nothing_with_line_numbers() {
     let body = format!("{good}\n\n{{\"kind\": \"person\"}}\n{good}\nnot json\n");
     let (status, err) = json(s.post(&admin, "/v1/records/bulk").body(body).send().expect("bulk"));
     assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_lines")), "{err}");
-    let lines: Vec<u64> = err["error"]["lines"].as_array().expect("lines").iter().filter_map(|l| l["line"].as_u64()).collect();
+    let lines: Vec<u64> =
+        err["error"]["lines"].as_array().expect("lines").iter().filter_map(|l| l["line"].as_u64()).collect();
     assert_eq!(lines, [3, 5]);
     assert_eq!(err["error"]["lines"][0]["field"], "names");
     let (_, page) = json(s.get(&admin, "/v1/records").send().expect("list"));

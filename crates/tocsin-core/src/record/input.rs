@@ -7,8 +7,8 @@ use serde::Deserialize;
 use time::Date;
 
 use super::{
-    AccessRule, Handling, IdentityDocument, Kind, Name, NameType, Organization, Person, RecordBody, RecordData, Script,
-    Sex, TravelDocument, DocumentStatus, DocumentType, iso_date,
+    AccessRule, DocumentStatus, DocumentType, Handling, IdentityDocument, Kind, Name, NameType, Organization, Person,
+    RecordBody, RecordData, Script, Sex, TravelDocument, iso_date,
 };
 use crate::{CountryCode, DocumentNumber, FieldError, PartialDate, limits};
 
@@ -152,7 +152,10 @@ impl RecordInput {
         let handling = required("handling", self.handling)?;
         let handling = Handling {
             code: handling.code,
-            instructions: handling.instructions.map(|i| text("handling.instructions", i, limits::TEXT_CHARS)).transpose()?,
+            instructions: handling
+                .instructions
+                .map(|i| text("handling.instructions", i, limits::TEXT_CHARS))
+                .transpose()?,
         };
         Ok(RecordData {
             body,
@@ -178,7 +181,10 @@ fn required<T>(field: &str, v: Option<T>) -> Result<T, FieldError> {
 fn list<T>(field: &str, v: Option<Vec<T>>) -> Result<Vec<T>, FieldError> {
     let v = v.unwrap_or_default();
     match v.len() > limits::LIST_ITEMS {
-        true => Err(FieldError::field(field, format!("has {} entries; at most {} are allowed", v.len(), limits::LIST_ITEMS))),
+        true => Err(FieldError::field(
+            field,
+            format!("has {} entries; at most {} are allowed", v.len(), limits::LIST_ITEMS),
+        )),
         false => Ok(v),
     }
 }
@@ -206,7 +212,10 @@ fn names(v: Option<Vec<NameInput>>) -> Result<Vec<Name>, FieldError> {
         return Err(FieldError::field("names", "at least one name is required"));
     }
     if v.len() > limits::NAMES {
-        return Err(FieldError::field("names", format!("has {} entries; at most {} are allowed", v.len(), limits::NAMES)));
+        return Err(FieldError::field(
+            "names",
+            format!("has {} entries; at most {} are allowed", v.len(), limits::NAMES),
+        ));
     }
     v.into_iter()
         .enumerate()
@@ -234,11 +243,7 @@ fn access(rule: AccessRule) -> Result<AccessRule, FieldError> {
 }
 
 fn tags(v: Option<Vec<String>>) -> Result<Vec<String>, FieldError> {
-    list("tags", v)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| text(&format!("tags[{i}]"), t, limits::TAG_CHARS))
-        .collect()
+    list("tags", v)?.into_iter().enumerate().map(|(i, t)| text(&format!("tags[{i}]"), t, limits::TAG_CHARS)).collect()
 }
 
 fn review_by(s: Option<&str>, today: Date) -> Result<Date, FieldError> {
@@ -301,13 +306,19 @@ mod tests {
         let base = r#""handling": {"code": "inform"}, "access": {"mode": "all"}"#;
         let cases = [
             (format!(r#"{{"kind": "person", "names": [{{"full": " "}}], {base}}}"#), "names[0].full"),
-            (format!(r#"{{"kind": "person", "names": [{{"full": "{}"}}], {base}}}"#, "a".repeat(1001)), "names[0].full"),
+            (
+                format!(r#"{{"kind": "person", "names": [{{"full": "{}"}}], {base}}}"#, "a".repeat(1001)),
+                "names[0].full",
+            ),
             (format!(r#"{{"kind": "person", "names": [{{"full": "A\u0007B"}}], {base}}}"#), "names[0].full"),
             (format!(r#"{{"kind": "person", "names": [], {base}}}"#), "names"),
             (format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "number": "X1", {base}}}"#), "number"),
             (format!(r#"{{"kind": "travel_document", "number": "X1", "country": "FRA", {base}}}"#), "status"),
             (r#"{"kind": "organization", "names": [{"full": "A"}], "access": {"mode": "all"}}"#.to_owned(), "handling"),
-            (format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "review_by": "2020-01-01", {base}}}"#), "review_by"),
+            (
+                format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "review_by": "2020-01-01", {base}}}"#),
+                "review_by",
+            ),
         ];
         for (json, field) in cases {
             let err = parse(&json).expect_err(&json);

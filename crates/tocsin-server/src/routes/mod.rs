@@ -15,9 +15,8 @@ pub(crate) use self::records::*;
 pub(crate) use self::system::*;
 
 pub(crate) fn router(state: AppState) -> Router {
-    let bulk = Router::new()
-        .route("/v1/records/bulk", post(records::bulk))
-        .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
+    let bulk =
+        Router::new().route("/v1/records/bulk", post(records::bulk)).layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
     Router::new()
         .route("/v1/health", get(system::health))
         .route("/v1/openapi.json", get(system::openapi))

@@ -108,7 +108,7 @@ pub(crate) struct ListParams {
 
 impl ListParams {
     fn query(&self) -> Result<ListQuery, ApiError> {
-        let after = self.after.as_deref().map(|a| RecordId::from_str(a)).transpose();
+        let after = self.after.as_deref().map(RecordId::from_str).transpose();
         let after = after.map_err(|e| ApiError::field("invalid_query", "after", format!("after: {e}")))?;
         let owner = self.owner.as_deref().map(AgencyCode::parse).transpose();
         let owner = owner.map_err(|e| ApiError::field("invalid_query", "owner", format!("owner: {e}")))?;
@@ -205,13 +205,20 @@ pub(crate) async fn bulk(State(s): State<AppState>, Caller(actor): Caller, req: 
             continue;
         }
         if data.len() + errors.len() >= BULK_LINES {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_lines", format!("at most {BULK_LINES} records per bulk request")));
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_lines",
+                format!("at most {BULK_LINES} records per bulk request"),
+            ));
         }
-        let parsed = parse_json::<RecordInput>(line)
-            .and_then(|input| input.validate(today).map_err(|e| ApiError::field("invalid_field", e.field.clone(), e.to_string())));
+        let parsed = parse_json::<RecordInput>(line).and_then(|input| {
+            input.validate(today).map_err(|e| ApiError::field("invalid_field", e.field.clone(), e.to_string()))
+        });
         match parsed {
             Ok(d) => data.push(d),
-            Err(e) if errors.len() < 100 => errors.push(LineError { line: i + 1, field: e.field_name(), message: e.message() }),
+            Err(e) if errors.len() < 100 => {
+                errors.push(LineError { line: i + 1, field: e.field_name(), message: e.message() })
+            }
             Err(_) => {}
         }
     }

@@ -33,7 +33,15 @@ fn person(name: &str, access: &str) -> RecordData {
 
 fn record(owner: &str, d: RecordData) -> Record {
     let now = OffsetDateTime::now_utc();
-    Record { id: RecordId::generate(), owner: code(owner), version: 1, state: RecordState::Active, created_at: now, updated_at: now, data: d }
+    Record {
+        id: RecordId::generate(),
+        owner: code(owner),
+        version: 1,
+        state: RecordState::Active,
+        created_at: now,
+        updated_at: now,
+        data: d,
+    }
 }
 
 fn draft(agency: &str, objects: &[&str]) -> Draft {
@@ -99,9 +107,16 @@ pub(crate) async fn stale_versions_are_refused(b: Arc<dyn Backend>) {
 pub(crate) async fn pages_follow_id_order_and_filters(b: Arc<dyn Backend>) {
     agency(&*b, "FRA").await;
     agency(&*b, "DEU").await;
-    let mut all: Vec<Record> = (0..25).map(|i| record(if i % 2 == 0 { "FRA" } else { "DEU" }, person(&format!("P{i}"), r#"{"mode": "all"}"#))).collect();
-    all.push(record("FRA", data(r#"{"kind": "travel_document", "number": "X1", "country": "FRA", "status": "lost",
-        "handling": {"code": "seize_document"}, "access": {"mode": "all"}}"#)));
+    let mut all: Vec<Record> = (0..25)
+        .map(|i| record(if i % 2 == 0 { "FRA" } else { "DEU" }, person(&format!("P{i}"), r#"{"mode": "all"}"#)))
+        .collect();
+    all.push(record(
+        "FRA",
+        data(
+            r#"{"kind": "travel_document", "number": "X1", "country": "FRA", "status": "lost",
+        "handling": {"code": "seize_document"}, "access": {"mode": "all"}}"#,
+        ),
+    ));
     b.insert_records(&all).await.expect("insert");
     all.sort_by_key(|r| r.id);
     let mut seen = Vec::new();
@@ -113,9 +128,15 @@ pub(crate) async fn pages_follow_id_order_and_filters(b: Arc<dyn Backend>) {
         seen.extend(page.into_iter().map(|r| r.id));
     }
     assert_eq!(seen, all.iter().map(|r| r.id).collect::<Vec<_>>());
-    let fra = b.record_page(&RecordPageQuery { limit: 100, owner: Some(code("FRA")), ..Default::default() }).await.expect("page");
+    let fra = b
+        .record_page(&RecordPageQuery { limit: 100, owner: Some(code("FRA")), ..Default::default() })
+        .await
+        .expect("page");
     assert_eq!(fra.len(), 14);
-    let docs = b.record_page(&RecordPageQuery { limit: 100, kind: Some(Kind::TravelDocument), ..Default::default() }).await.expect("page");
+    let docs = b
+        .record_page(&RecordPageQuery { limit: 100, kind: Some(Kind::TravelDocument), ..Default::default() })
+        .await
+        .expect("page");
     assert_eq!(docs.len(), 1);
 }
 
@@ -123,7 +144,8 @@ pub(crate) async fn a_failed_bulk_insert_stores_nothing(b: Arc<dyn Backend>) {
     agency(&*b, "FRA").await;
     let first = record("FRA", person("A", r#"{"mode": "all"}"#));
     b.insert_records(std::slice::from_ref(&first)).await.expect("insert");
-    let mut batch: Vec<Record> = (0..1200).map(|i| record("FRA", person(&format!("N{i}"), r#"{"mode": "all"}"#))).collect();
+    let mut batch: Vec<Record> =
+        (0..1200).map(|i| record("FRA", person(&format!("N{i}"), r#"{"mode": "all"}"#))).collect();
     batch.push(first.clone()); // a duplicate id in the last chunk
     assert!(b.insert_records(&batch).await.is_err());
     assert_eq!(b.record_count().await.expect("count"), 1);
@@ -143,7 +165,9 @@ pub(crate) async fn audit_appends_extend_one_chain(b: Arc<dyn Backend>) {
 }
 
 pub(crate) async fn audit_entries_filter_by_agency_and_object(b: Arc<dyn Backend>) {
-    b.append_audit(vec![draft("FRA", &["r1", "r2"]), draft("DEU", &["r1"]), draft("FRA", &["r3"])]).await.expect("append");
+    b.append_audit(vec![draft("FRA", &["r1", "r2"]), draft("DEU", &["r1"]), draft("FRA", &["r3"])])
+        .await
+        .expect("append");
     let by = |agency: Option<&str>, object: Option<&str>| AuditFilter {
         limit: 10,
         agency: agency.map(code),
@@ -154,7 +178,10 @@ pub(crate) async fn audit_entries_filter_by_agency_and_object(b: Arc<dyn Backend
     assert_eq!(seqs(b.audit_entries(&by(Some("FRA"), None)).await.expect("read")), [1, 3]);
     assert_eq!(seqs(b.audit_entries(&by(None, Some("r1"))).await.expect("read")), [1, 2]);
     assert_eq!(seqs(b.audit_entries(&by(Some("DEU"), Some("r1"))).await.expect("read")), [2]);
-    assert_eq!(seqs(b.audit_entries(&AuditFilter { after_seq: 1, limit: 1, ..Default::default() }).await.expect("read")), [2]);
+    assert_eq!(
+        seqs(b.audit_entries(&AuditFilter { after_seq: 1, limit: 1, ..Default::default() }).await.expect("read")),
+        [2]
+    );
 }
 
 pub(crate) async fn group_commit_batches_concurrent_appends(b: Arc<dyn Backend>) {
@@ -185,16 +212,23 @@ pub(crate) async fn the_store_hides_what_the_policy_hides(b: Arc<dyn Backend>) {
     let fra = Actor::operator(code("FRA"));
     let deu = Actor { role: Role::Officer, ..Actor::operator(code("DEU")) };
     let ita = Actor { role: Role::Officer, ..Actor::operator(code("ITA")) };
-    let hidden = store.create_records(&fra, vec![person("H", r#"{"mode": "only", "countries": ["ITA"]}"#)]).await.expect("create");
+    let hidden = store
+        .create_records(&fra, vec![person("H", r#"{"mode": "only", "countries": ["ITA"]}"#)])
+        .await
+        .expect("create");
     let id = hidden[0].id;
     assert!(matches!(store.get_record(&deu, id).await, Err(StoreError::NotFound(_))));
     assert_eq!(store.get_record(&ita, id).await.expect("ITA may see it").id, id);
-    let deu_list = store.list_records(&deu, &ListQuery { limit: 10, ..Default::default() }, "record.list").await.expect("list");
+    let deu_list =
+        store.list_records(&deu, &ListQuery { limit: 10, ..Default::default() }, "record.list").await.expect("list");
     assert!(deu_list.items.is_empty() && deu_list.next.is_none());
     assert!(matches!(store.audit_entries(&deu, Some(id), 0, 10).await, Err(StoreError::NotFound(_))));
     let deu_admin = Actor { role: Role::Admin, ..deu.clone() };
-    let input: RecordInput = serde_json::from_str(r#"{"kind": "person", "names": [{"full": "X"}], "version": 1,
-        "handling": {"code": "inform"}, "access": {"mode": "all"}}"#).expect("json");
+    let input: RecordInput = serde_json::from_str(
+        r#"{"kind": "person", "names": [{"full": "X"}], "version": 1,
+        "handling": {"code": "inform"}, "access": {"mode": "all"}}"#,
+    )
+    .expect("json");
     assert!(matches!(store.update_record(&deu_admin, id, input).await, Err(StoreError::NotFound(_))));
     assert!(RecordId::from_str("not-a-uuid").is_err());
     store.close().await;

@@ -31,15 +31,19 @@ macro_rules! backend_suite {
     };
 }
 
-backend_suite!(sqlite, crate::sqlite(), [
-    agencies_are_unique,
-    tokens_are_found_by_hash_only,
-    records_round_trip,
-    stale_versions_are_refused,
-    pages_follow_id_order_and_filters,
-    a_failed_bulk_insert_stores_nothing,
-    audit_appends_extend_one_chain,
-    audit_entries_filter_by_agency_and_object,
-    group_commit_batches_concurrent_appends,
-    the_store_hides_what_the_policy_hides,
-]);
+backend_suite!(
+    sqlite,
+    crate::sqlite(),
+    [
+        agencies_are_unique,
+        tokens_are_found_by_hash_only,
+        records_round_trip,
+        stale_versions_are_refused,
+        pages_follow_id_order_and_filters,
+        a_failed_bulk_insert_stores_nothing,
+        audit_appends_extend_one_chain,
+        audit_entries_filter_by_agency_and_object,
+        group_commit_batches_concurrent_appends,
+        the_store_hides_what_the_policy_hides,
+    ]
+);

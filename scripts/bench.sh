@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Reproduces the README's performance figures on this machine:
+#  1. bulk import of PERSONS synthetic persons into a fresh embedded store;
+#  2. record reads by id over HTTP, 64 connections, audit on.
+# Usage: scripts/bench.sh [PERSONS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PERSONS=${1:-1000000}
+SECONDS_RUN=${2:-20}
+PORT=18181
+cargo build --release -q -p tocsin-cli -p tocsin-bench
+T=target/release/tocsin
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
+$T --data "$WORK/db" init >/dev/null
+$T --data "$WORK/db" agency add FRA --name France >/dev/null
+$T --data "$WORK/db" agency add DEU --name Germany >/dev/null
+echo "== generating $PERSONS persons"
+$T demo --persons "$PERSONS" --documents 0 --out "$WORK/persons.jsonl"
+ls -l "$WORK/persons.jsonl" | awk '{printf "   %.0f MB of JSON lines\n", $5/1e6}'
+echo "== import (validate the whole file, then store in transactions of 10,000)"
+$T --data "$WORK/db" import jsonl "$WORK/persons.jsonl" --agency FRA
+
+TOKEN=$($T --data "$WORK/db" token create --agency DEU --role officer)
+$T --data "$WORK/db" serve --listen 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 50); do curl -sf http://127.0.0.1:$PORT/v1/health >/dev/null && break; sleep 0.2; done
+echo "== reads by id over HTTP, audit on (each read is a durable audit entry)"
+target/release/tocsin-bench reads --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN"
+curl -s http://127.0.0.1:$PORT/metrics | grep -E '^tocsin_audit_(commits|entries)_total' | sed 's/^/   /' || true
