@@ -81,7 +81,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     all.sort_unstable();
-    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
+    let pct =
+        |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
     println!(
         "reads: {} ok, {errors} errors in {secs:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
         all.len(),
