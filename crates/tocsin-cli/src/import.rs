@@ -52,21 +52,17 @@ pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result
     }
 
     let bar = progress(bad.lines);
-    let mut chunk: Vec<RecordData> = Vec::with_capacity(CHUNK);
+    // Parsing runs on its own thread and hands over validated chunks, so it
+    // overlaps with the store's inserts.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<RecordData>>>(2);
+    let parser = std::thread::spawn(move || parse_chunks(&file, today, &tx));
     let mut stored = 0u64;
-    for (_, line) in lines(&file)? {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let input: RecordInput = serde_json::from_str(&line)?;
-        chunk.push(input.validate(today)?);
-        if chunk.len() == CHUNK {
-            stored += store_chunk(&store, &actor, &mut chunk).await?;
-            bar.set_position(stored);
-        }
+    while let Some(chunk) = rx.recv().await {
+        let mut chunk = chunk?;
+        stored += store_chunk(&store, &actor, &mut chunk).await?;
+        bar.set_position(stored);
     }
-    stored += store_chunk(&store, &actor, &mut chunk).await?;
+    let file = parser.join().map_err(|_| anyhow::anyhow!("the parser thread panicked"))?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     println!(
@@ -84,6 +80,48 @@ async fn store_chunk(store: &Store, actor: &Actor, chunk: &mut Vec<RecordData>) 
     let n = chunk.len() as u64;
     store.create_records(actor, std::mem::take(chunk)).await?;
     Ok(n)
+}
+
+/// Reads, parses and validates `file` into chunks of [`CHUNK`] records and
+/// sends them on `tx`; returns the path for the summary.
+fn parse_chunks(
+    file: &PathBuf,
+    today: time::Date,
+    tx: &tokio::sync::mpsc::Sender<anyhow::Result<Vec<RecordData>>>,
+) -> PathBuf {
+    let send = |chunk| tx.blocking_send(chunk).is_ok();
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let lines = match lines(file) {
+        Ok(l) => l,
+        Err(e) => {
+            send(Err(e));
+            return file.clone();
+        }
+    };
+    for (n, line) in lines {
+        let parsed = line.map_err(anyhow::Error::from).and_then(|l| {
+            if l.trim().is_empty() {
+                return Ok(None);
+            }
+            let input: RecordInput = serde_json::from_str(&l)?;
+            Ok(Some(input.validate(today)?))
+        });
+        match parsed {
+            Ok(None) => {}
+            Ok(Some(data)) => chunk.push(data),
+            Err(e) => {
+                send(Err(e.context(format!("line {n}"))));
+                return file.clone();
+            }
+        }
+        if chunk.len() == CHUNK && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))) {
+            return file.clone();
+        }
+    }
+    if !chunk.is_empty() {
+        send(Ok(chunk));
+    }
+    file.clone()
 }
 
 fn lines(file: &PathBuf) -> anyhow::Result<impl Iterator<Item = (usize, std::io::Result<String>)>> {
@@ -104,13 +142,17 @@ fn check(file: &PathBuf, today: time::Date) -> anyhow::Result<Checked> {
         let err = match line {
             Err(e) => Some(format!("not UTF-8 text: {e}")),
             Ok(l) if l.trim().is_empty() => continue,
-            Ok(l) => {
-                let de = &mut serde_json::Deserializer::from_str(&l);
-                match serde_path_to_error::deserialize::<_, RecordInput>(de) {
-                    Err(e) => Some(format!("{}: {}", e.path(), e.inner())),
-                    Ok(input) => input.validate(today).err().map(|e| e.to_string()),
+            Ok(l) => match serde_json::from_str::<RecordInput>(&l) {
+                Ok(input) => input.validate(today).err().map(|e| e.to_string()),
+                // Parse again, slowly, only to name the field at fault.
+                Err(e) => {
+                    let de = &mut serde_json::Deserializer::from_str(&l);
+                    match serde_path_to_error::deserialize::<_, RecordInput>(de) {
+                        Err(p) => Some(format!("{}: {}", p.path(), p.inner())),
+                        Ok(_) => Some(e.to_string()),
+                    }
                 }
-            }
+            },
         };
         c.lines += 1;
         if let Some(err) = err {
