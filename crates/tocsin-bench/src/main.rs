@@ -1,9 +1,14 @@
 //! `tocsin-bench`: measures a running Tocsin server from outside, over HTTP
 //! on loopback. Kept out of the product binary.
 //!
+//! `tocsin-bench names` measures name-matching quality on labelled pairs
+//! (precision, recall, F1, confusion per category).
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
+
+mod eval;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Scores labelled name pairs (nomenklatura's name_bench cases CSV) and
+    /// reports precision, recall and F1, and the confusion per category.
+    Names(eval::NamesArgs),
     /// GET /v1/records/{id} as fast as the server answers.
     Reads {
         /// Server base URL; must be a loopback address.
@@ -42,7 +50,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Command::Reads { url, token, connections, seconds, ids } = Cli::parse().command;
+    let (url, token, connections, seconds, ids) = match Cli::parse().command {
+        Command::Names(args) => return eval::names(&args),
+        Command::Reads { url, token, connections, seconds, ids } => (url, token, connections, seconds, ids),
+    };
     if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
         bail!("--url must be a loopback address");
     }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod import;
+mod inspect;
 mod serve;
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ enum Command {
     /// Works with the audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Parses an ICAO 9303 MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and reports every
+    /// field and check digit; exits 1 if a check digit fails.
+    Mrz(inspect::MrzArgs),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -86,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(cmd) => with_store(&data, |s| import::run(s, cmd)).await,
         Command::Audit(cmd) => with_store(&data, |s| admin::audit(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
+        Command::Mrz(args) => inspect::mrz(args),
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,458 @@
+//! Names: analysis across scripts, and the comparison of two names with an
+//! explanation.
+//!
+//! Analysis (see [`analyze`]): Unicode NFKC, transliteration to lower-case
+//! ASCII Latin (Cyrillic by the ICAO 9303 table, Greek by its own table, the
+//! other scripts through `any_ascii`, with Chinese and Korean syllables kept
+//! as separate parts), tokens, titles dropped, particles (`al`, `bin`, `van`,
+//! …) and organization legal forms (`LLC`, `ООО`, `GmbH` …) canonicalized
+//! and weighted down, and for each part a consonant *skeleton* that folds the
+//! usual transliteration variants together (Mohammed / Muhammad / Mohamed →
+//! `mhmd`; Vladimir / Wladimir → `vldmr`).
+//!
+//! Comparison (see [`compare`]) takes the better of two readings:
+//! part-by-part alignment (order-free, each part used once; extra query
+//! parts cost more than extra record parts, so a missing middle name costs
+//! little) and the joined form (`abd al rahman` ≈ `abdulrahman`).
+
+mod tables;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// Whether a name is a person's or an organization's; it decides which words
+/// are noise (titles for persons, legal forms for organizations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameKind {
+    /// A natural person.
+    Person,
+    /// A company, organization or other entity.
+    Organization,
+}
+
+/// What a part of a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartKind {
+    /// A name word.
+    Word,
+    /// A single letter.
+    Initial,
+    /// A particle (`al`, `bin`, `van`, `de`) or generic word (`trading`).
+    Particle,
+    /// An organization's legal form, canonicalized (`llc`, `jsc`, `gmbh`).
+    LegalForm,
+    /// Contains digits.
+    Number,
+}
+
+/// One part of an analyzed name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    /// Lower-case ASCII Latin form.
+    pub text: String,
+    /// Consonant skeleton for phonetic comparison.
+    pub skeleton: String,
+    /// What the part is.
+    pub kind: PartKind,
+}
+
+impl Part {
+    fn weight(&self) -> f64 {
+        match self.kind {
+            PartKind::Word => 1.0,
+            PartKind::Number => 1.3,
+            PartKind::Initial => 0.5,
+            PartKind::Particle => 0.3,
+            PartKind::LegalForm => 0.2,
+        }
+    }
+}
+
+/// A name ready for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Analyzed {
+    /// The name as given.
+    pub original: String,
+    /// Its parts, in order.
+    pub parts: Vec<Part>,
+}
+
+impl Analyzed {
+    /// The parts' Latin forms joined without separators.
+    fn joined(&self) -> String {
+        self.parts.iter().filter(|p| p.kind != PartKind::LegalForm).map(|p| p.text.as_str()).collect()
+    }
+}
+
+/// Transliterates `s` to lower-case ASCII Latin, keeping separators.
+pub fn latinize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfkc() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if tables::is_greek_upsilon(c) {
+            // ου → ou; αυ, ευ → av, ev; υ alone → y.
+            out.push_str(match out.as_bytes().last() {
+                Some(b'o') => "u",
+                Some(b'a' | b'e') => "v",
+                _ => "y",
+            });
+        } else if let Some(t) = tables::cyrillic(c).or_else(|| tables::greek(c)) {
+            out.push_str(t);
+        } else if tables::is_syllabic(c) {
+            // Chinese characters and Korean syllable blocks are one name
+            // part each (王伟 → wang wei).
+            out.push(' ');
+            out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
+            out.push(' ');
+        } else {
+            out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The consonant skeleton of a Latin part: common digraphs folded
+/// (`kh`→`h`, `ph`→`f`, `w`→`v`, `c`/`q`→`k`, `z`→`s`…), vowels and `y`
+/// dropped, doubled letters collapsed.
+pub fn skeleton(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied();
+        let (c, step) = match (b[i], next) {
+            (b'k' | b'g', Some(b'h')) => (b'h', 2),
+            (b'p', Some(b'h')) => (b'f', 2),
+            (b't' | b'd', Some(b'h')) => (b[i], 2),
+            (b'c', Some(b'k')) => (b'k', 2),
+            (b'c', Some(b'h')) | (b's', Some(b'h')) => (b'S', 2),
+            (b'z', Some(b'h')) => (b'j', 2),
+            (b'c' | b'q', _) => (b'k', 1),
+            (b'w', _) => (b'v', 1),
+            (b'z', _) => (b's', 1),
+            (b'x', _) => {
+                // x sounds as ks: alexander ~ aleksandr.
+                if out.as_bytes().last() != Some(&b'k') {
+                    out.push('k');
+                }
+                (b's', 1)
+            }
+            (c, _) => (c, 1),
+        };
+        i += step;
+        if matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y') || !c.is_ascii_alphanumeric() {
+            continue;
+        }
+        if out.as_bytes().last() != Some(&c) {
+            out.push(char::from(c));
+        }
+    }
+    out
+}
+
+/// Analyzes a name of the given kind.
+pub fn analyze(full: &str, kind: NameKind) -> Analyzed {
+    let latin = join_dotted_abbreviations(&latinize(full));
+    let words: Vec<&str> = latin
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut parts: Vec<Part> = Vec::with_capacity(words.len());
+    for w in &words {
+        let w = w.replace('\'', "");
+        if kind == NameKind::Person && words.len() > 1 && tables::is_title(&w) {
+            continue;
+        }
+        let (text, part_kind) = classify(&w, kind);
+        parts.push(Part { skeleton: skeleton(&text), text, kind: part_kind });
+    }
+    Analyzed { original: full.to_owned(), parts }
+}
+
+/// `l.l.c.` → `llc`, `u.s.a` → `usa`: letters separated by dots are one word.
+fn join_dotted_abbreviations(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let letters = w.split('.').filter(|x| !x.is_empty()).collect::<Vec<_>>();
+            let dotted = letters.len() >= 2 && letters.iter().all(|x| x.len() == 1) && w.contains('.');
+            if dotted { letters.concat() } else { w.to_owned() }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
+    if w.bytes().any(|b| b.is_ascii_digit()) {
+        return (w.to_owned(), PartKind::Number);
+    }
+    if w.len() == 1 {
+        return (w.to_owned(), PartKind::Initial);
+    }
+    if let Some(p) = tables::particle(w) {
+        return (p.to_owned(), PartKind::Particle);
+    }
+    if kind == NameKind::Organization {
+        if let Some(form) = tables::legal_form(w) {
+            return (form.to_owned(), PartKind::LegalForm);
+        }
+        if tables::is_generic_org_word(w) {
+            return (w.to_owned(), PartKind::Particle);
+        }
+    }
+    (w.to_owned(), PartKind::Word)
+}
+
+/// How two parts were found alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum How {
+    /// Same Latin form.
+    Exact,
+    /// Same consonant skeleton (a transliteration or spelling variant).
+    Phonetic,
+    /// Close spelling (Jaro-Winkler, within a few edits).
+    Fuzzy,
+    /// An initial matching a part's first letter.
+    Initial,
+}
+
+/// Two parts paired by the comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartMatch {
+    /// The query's part.
+    pub query: String,
+    /// The record's part.
+    pub record: String,
+    /// Similarity, 0 to 1.
+    pub similarity: f64,
+    /// How it was found.
+    pub how: How,
+}
+
+/// The result of comparing two names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameMatch {
+    /// Score, 0 to 1.
+    pub score: f64,
+    /// `parts` (aligned part by part) or `joined` (compared as one string).
+    pub method: &'static str,
+    /// The pairs of parts, for `parts`.
+    pub pairs: Vec<PartMatch>,
+    /// Query parts left without a partner.
+    pub unmatched_query: Vec<String>,
+    /// Record parts left without a partner.
+    pub unmatched_record: Vec<String>,
+}
+
+/// The operating threshold: two names scoring at or above it are a match.
+pub const THRESHOLD: f64 = 0.80;
+
+/// Weight of a query part with no partner in the record.
+const EXTRA_QUERY: f64 = 1.0;
+/// Weight of a record part with no partner in the query (a middle name the
+/// query omitted costs little).
+const EXTRA_RECORD: f64 = 0.35;
+
+/// Similarity of two parts, and how they were found alike.
+fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
+    if q.text == r.text {
+        return Some((1.0, How::Exact));
+    }
+    if q.kind == PartKind::Number || r.kind == PartKind::Number {
+        return None;
+    }
+    if q.kind == PartKind::Initial || r.kind == PartKind::Initial {
+        let (i, w) = if q.kind == PartKind::Initial { (q, r) } else { (r, q) };
+        return w.text.starts_with(&i.text).then_some((0.9, How::Initial));
+    }
+    let min_len = q.text.len().min(r.text.len());
+    if q.skeleton.len() >= 2 && q.skeleton == r.skeleton && min_len >= 3 {
+        return Some((0.92, How::Phonetic));
+    }
+    let jw = strsim::jaro_winkler(&q.text, &r.text);
+    let edits = strsim::levenshtein(&q.text, &r.text);
+    let allowed = (min_len / 4).clamp(1, 3);
+    (jw >= 0.84 && edits <= allowed).then_some((jw * 0.97, How::Fuzzy))
+}
+
+/// Compares a query name with a record name.
+pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
+    let parts = compare_parts(query, record);
+    let joined = compare_joined(query, record);
+    match joined {
+        Some(j) if j > parts.score => {
+            NameMatch { score: j, method: "joined", pairs: vec![], unmatched_query: vec![], unmatched_record: vec![] }
+        }
+        _ => parts,
+    }
+}
+
+fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
+    let (q, r) = (&query.parts, &record.parts);
+    let mut candidates: Vec<(f64, usize, usize, How)> = Vec::new();
+    for (i, qp) in q.iter().enumerate() {
+        for (j, rp) in r.iter().enumerate() {
+            if let Some((s, how)) = part_similarity(qp, rp) {
+                candidates.push((s, i, j, how));
+            }
+        }
+    }
+    // Greedy assignment by similarity: optimal enough for the handful of
+    // parts a name has, and deterministic (ties broken by position).
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut q_used, mut r_used) = (vec![false; q.len()], vec![false; r.len()]);
+    let (mut num, mut den) = (0.0, 0.0);
+    let mut pairs = Vec::new();
+    for (s, i, j, how) in candidates {
+        if q_used[i] || r_used[j] {
+            continue;
+        }
+        q_used[i] = true;
+        r_used[j] = true;
+        let w = (q[i].weight() + r[j].weight()) / 2.0;
+        num += s * w;
+        den += w;
+        pairs.push(PartMatch { query: q[i].text.clone(), record: r[j].text.clone(), similarity: s, how });
+    }
+    let mut unmatched_query = Vec::new();
+    for (p, used) in q.iter().zip(&q_used) {
+        if !used {
+            den += p.weight() * EXTRA_QUERY;
+            unmatched_query.push(p.text.clone());
+        }
+    }
+    let mut unmatched_record = Vec::new();
+    for (p, used) in r.iter().zip(&r_used) {
+        if !used {
+            den += p.weight() * EXTRA_RECORD;
+            unmatched_record.push(p.text.clone());
+        }
+    }
+    // Names made only of particles or legal forms carry no evidence.
+    let substantive = pairs.iter().any(|m| {
+        q.iter().any(|p| p.text == m.query && matches!(p.kind, PartKind::Word | PartKind::Number | PartKind::Initial))
+    });
+    let score = if den > 0.0 && substantive { num / den } else { 0.0 };
+    NameMatch { score, method: "parts", pairs, unmatched_query, unmatched_record }
+}
+
+/// The names compared as single strings (parts joined in their order), for
+/// parts joined or split differently.
+fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
+    let (q, r) = (query.joined(), record.joined());
+    if q.len() < 4 || r.len() < 4 || (query.parts.len() == 1 && record.parts.len() == 1) {
+        return None;
+    }
+    if q == r {
+        return Some(0.98);
+    }
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if digits(&q) != digits(&r) {
+        return None;
+    }
+    let (sq, sr) = (skeleton(&q), skeleton(&r));
+    if sq.len() >= 4 && sq == sr {
+        return Some(0.9);
+    }
+    let edits = strsim::levenshtein(&q, &r);
+    let allowed = (q.len().min(r.len()) / 6).clamp(1, 3);
+    (edits <= allowed).then(|| strsim::jaro_winkler(&q, &r) * 0.95)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn score(a: &str, b: &str) -> f64 {
+        compare(&analyze(a, NameKind::Person), &analyze(b, NameKind::Person)).score
+    }
+
+    fn org(a: &str, b: &str) -> f64 {
+        compare(&analyze(a, NameKind::Organization), &analyze(b, NameKind::Organization)).score
+    }
+
+    #[test]
+    fn transliterates_to_latin() {
+        assert_eq!(latinize("Иван Петрович Сидоров"), "ivan petrovich sidorov");
+        assert_eq!(latinize("Юрий Щукин"), "iurii shchukin");
+        assert_eq!(latinize("Γιώργος Παπαδόπουλος"), "giorgos papadopoulos");
+        assert_eq!(latinize("José Müller-Łukasz"), "jose muller-lukasz");
+        assert_eq!(latinize("王伟").split_whitespace().collect::<Vec<_>>(), ["wang", "wei"]);
+    }
+
+    #[test]
+    fn skeletons_fold_transliteration_variants() {
+        for group in
+            [["mohammed", "muhammad", "mohamed"], ["vladimir", "wladimir", "wladimir"], ["khalid", "halid", "khaled"]]
+        {
+            let s: Vec<String> = group.iter().map(|w| skeleton(w)).collect();
+            assert!(s.iter().all(|k| *k == s[0]), "{group:?} → {s:?}");
+        }
+    }
+
+    #[test]
+    fn matches_what_officers_expect() {
+        let high = [
+            ("Ivan Petrovich SIDOROV", "Иван Петрович Сидоров"),
+            ("SIDOROV, Ivan", "Ivan Sidorov"),
+            ("Ivan Sidorov", "Ivan Petrovich Sidorov"),
+            ("Mohammed bin Salman", "Muhammad ibn Salman"),
+            ("Abd al Rahman", "Abdulrahman"),
+            ("Vladimir Putin", "Владимир Путин"),
+            ("Jürgen Müller", "Jurgen Muller"),
+            ("J. Smith", "John Smith"),
+            ("Alexander Sidorow", "Aleksandr Sidorov"),
+        ];
+        for (a, b) in high {
+            let s = score(a, b);
+            assert!(s >= 0.8, "{a} ~ {b}: {s}");
+        }
+        let low = [("Ivan Sidorov", "Ivan Petrov"), ("John Smith", "Jane Doe"), ("Wang Wei", "Li Na")];
+        for (a, b) in low {
+            let s = score(a, b);
+            assert!(s < 0.7, "{a} !~ {b}: {s}");
+        }
+    }
+
+    #[test]
+    fn legal_forms_and_generic_words_weigh_little() {
+        assert!(org("Example Trading LLC", "EXAMPLE TRADING L.L.C.") >= 0.95);
+        assert!(org("Example Trading LLC", "ООО Example Trading") >= 0.9);
+        assert!(org("Example Trading LLC", "Other Trading LLC") < 0.7);
+        assert!(org("Vessel 12 Shipping", "Vessel 13 Shipping") < 0.7, "numbers must agree");
+    }
+
+    #[test]
+    fn the_explanation_names_the_pairs() {
+        let m = compare(
+            &analyze("Mohamed Sidorov", NameKind::Person),
+            &analyze("Muhammad SIDOROV Ivanovich", NameKind::Person),
+        );
+        assert_eq!(m.method, "parts");
+        assert!(m.pairs.iter().any(|p| p.query == "mohamed" && p.record == "muhammad" && p.how == How::Phonetic));
+        assert_eq!(m.unmatched_record, ["ivanovich"]);
+    }
+
+    proptest! {
+        #[test]
+        fn scores_are_in_0_1_and_identity_scores_1(a in "\\PC{1,40}", b in "\\PC{1,40}") {
+            let (x, y) = (analyze(&a, NameKind::Person), analyze(&b, NameKind::Person));
+            let s = compare(&x, &y).score;
+            prop_assert!((0.0..=1.0).contains(&s));
+            if x.parts.iter().any(|p| p.kind == PartKind::Word) {
+                prop_assert!((compare(&x, &x).score - 1.0).abs() < 1e-9, "{a}");
+            }
+        }
+
+        #[test]
+        fn latinized_text_is_ascii(s in "\\PC{0,60}") {
+            prop_assert!(latinize(&s).is_ascii());
+        }
+    }
+}
