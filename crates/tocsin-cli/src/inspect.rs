@@ -1,5 +1,5 @@
 //! Commands that inspect input with the screening engine, without a store:
-//! `tocsin mrz`.
+//! `tocsin mrz` and `tocsin compare`.
 
 use std::process::ExitCode;
 
@@ -44,4 +44,75 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if m.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[derive(clap::Args)]
+pub(crate) struct CompareArgs {
+    /// First name (with the second one).
+    #[arg(conflicts_with = "pairs", requires = "name_b")]
+    name_a: Option<String>,
+    /// Second name.
+    name_b: Option<String>,
+    /// A CSV file with a header and columns `name1,name2`: prints one JSON
+    /// line per row with the score.
+    #[arg(long)]
+    pairs: Option<std::path::PathBuf>,
+    /// Compare as organization names (legal forms and generic words weigh little).
+    #[arg(long)]
+    organization: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Scores two names, or every row of a CSV, with the screening engine.
+pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    use tocsin_match::name::{self, NameKind};
+    let kind = if args.organization { NameKind::Organization } else { NameKind::Person };
+    if let Some(path) = &args.pairs {
+        let mut reader = csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+        let headers = reader.headers()?.clone();
+        let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let (Some(a), Some(b)) = (col("name1"), col("name2")) else {
+            anyhow::bail!("{}: the header must name the columns name1 and name2", path.display());
+        };
+        for (i, row) in reader.records().enumerate() {
+            let row = row.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
+            let (x, y) = (row.get(a).unwrap_or_default(), row.get(b).unwrap_or_default());
+            let m = name::compare(&name::analyze(x, kind), &name::analyze(y, kind));
+            let line = serde_json::json!({"name1": x, "name2": y, "score": round(m.score), "match": m.score >= name::THRESHOLD});
+            println!("{line}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(x), Some(y)) = (&args.name_a, &args.name_b) else {
+        anyhow::bail!("give two names, or --pairs FILE.csv");
+    };
+    let (qa, qb) = (name::analyze(x, kind), name::analyze(y, kind));
+    let m = name::compare(&qa, &qb);
+    if args.json {
+        let out = serde_json::json!({"score": round(m.score), "match": m.score >= name::THRESHOLD, "threshold": name::THRESHOLD,
+            "explanation": m, "analysis": [qa, qb]});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verdict = if m.score >= name::THRESHOLD { "match" } else { "no match" };
+    println!("score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method);
+    let parts = |a: &name::Analyzed| a.parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" · ");
+    println!("  A: {x}  →  {}", parts(&qa));
+    println!("  B: {y}  →  {}", parts(&qb));
+    for p in &m.pairs {
+        println!("  {:<16} ~ {:<16} {:.3} ({:?})", p.query, p.record, p.similarity, p.how);
+    }
+    for u in &m.unmatched_query {
+        println!("  {u:<16}   (only in A)");
+    }
+    for u in &m.unmatched_record {
+        println!("  {:<16}   {u} (only in B)", "");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }

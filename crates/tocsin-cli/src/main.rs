@@ -47,6 +47,9 @@ enum Command {
     /// Parses an ICAO 9303 MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and reports every
     /// field and check digit; exits 1 if a check digit fails.
     Mrz(inspect::MrzArgs),
+    /// Scores two names (or each `name1,name2` row of a CSV) with the
+    /// screening engine and explains the score.
+    Compare(inspect::CompareArgs),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -91,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => with_store(&data, |s| admin::audit(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
         Command::Mrz(args) => inspect::mrz(args),
+        Command::Compare(args) => inspect::compare(args),
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

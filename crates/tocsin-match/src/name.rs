@@ -22,7 +22,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Whether a name is a person's or an organization's; it decides which words
 /// are noise (titles for persons, legal forms for organizations).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NameKind {
     /// A natural person.
@@ -56,6 +56,11 @@ pub struct Part {
     pub skeleton: String,
     /// What the part is.
     pub kind: PartKind,
+    /// For a Chinese character or Korean syllable, the character itself:
+    /// different characters can share a romanization (石 and 市 are both
+    /// `shi`), so two such parts match only when the characters agree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glyph: Option<char>,
 }
 
 impl Part {
@@ -75,6 +80,8 @@ impl Part {
 pub struct Analyzed {
     /// The name as given.
     pub original: String,
+    /// Person or organization.
+    pub kind: NameKind,
     /// Its parts, in order.
     pub parts: Vec<Part>,
 }
@@ -88,6 +95,13 @@ impl Analyzed {
 
 /// Transliterates `s` to lower-case ASCII Latin, keeping separators.
 pub fn latinize(s: &str) -> String {
+    latinize_with_glyphs(s).0
+}
+
+/// [`latinize`], also returning the syllabic characters in the order their
+/// parts appear (each becomes one space-separated part).
+fn latinize_with_glyphs(s: &str) -> (String, Vec<(usize, char)>) {
+    let mut glyphs = Vec::new();
     let mut out = String::with_capacity(s.len());
     for c in s.nfkc() {
         if c.is_ascii() {
@@ -105,13 +119,14 @@ pub fn latinize(s: &str) -> String {
             // Chinese characters and Korean syllable blocks are one name
             // part each (王伟 → wang wei).
             out.push(' ');
+            glyphs.push((out.len(), c));
             out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
             out.push(' ');
         } else {
             out.push_str(&any_ascii::any_ascii_char(c).to_ascii_lowercase());
         }
     }
-    out
+    (out, glyphs)
 }
 
 /// The consonant skeleton of a Latin part: common digraphs folded
@@ -155,22 +170,42 @@ pub fn skeleton(text: &str) -> String {
 
 /// Analyzes a name of the given kind.
 pub fn analyze(full: &str, kind: NameKind) -> Analyzed {
-    let latin = join_dotted_abbreviations(&latinize(full));
-    let words: Vec<&str> = latin
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let mut parts: Vec<Part> = Vec::with_capacity(words.len());
-    for w in &words {
-        let w = w.replace('\'', "");
-        if kind == NameKind::Person && words.len() > 1 && tables::is_title(&w) {
+    // `SIDOROV, Ivan` is the list convention for `Ivan SIDOROV`.
+    let reordered = match full.split_once(',') {
+        Some((last, first)) if kind == NameKind::Person && !first.contains(',') && !first.trim().is_empty() => {
+            format!("{} {}", first.trim(), last.trim())
+        }
+        _ => full.to_owned(),
+    };
+    let (latin, glyphs) = latinize_with_glyphs(&reordered);
+    let latin = tables::rewrite_phrases(&join_dotted_abbreviations(&latin), kind);
+    let mut words: Vec<(String, Option<char>)> = Vec::new();
+    let mut offset = 0;
+    for raw in latin.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'')) {
+        let at = offset;
+        offset += raw.len() + 1;
+        let w = raw.trim_matches('\'').replace('\'', "");
+        if w.is_empty() {
+            continue;
+        }
+        let glyph = glyphs.iter().find(|(pos, _)| *pos == at).map(|(_, c)| *c);
+        words.push((w, glyph));
+    }
+    let n = words.len();
+    let mut parts: Vec<Part> = Vec::with_capacity(n);
+    for (w, glyph) in words {
+        if kind == NameKind::Person && n > 1 && tables::is_title(&w) {
             continue;
         }
         let (text, part_kind) = classify(&w, kind);
-        parts.push(Part { skeleton: skeleton(&text), text, kind: part_kind });
+        // A part repeated verbatim adds nothing ("Sergey Sergey Shoigu").
+        if glyph.is_none() && parts.iter().any(|p| p.text == text && p.kind == PartKind::Word) {
+            continue;
+        }
+        parts.push(Part { skeleton: skeleton(&text), text, kind: part_kind, glyph });
     }
-    Analyzed { original: full.to_owned(), parts }
+    tables::join_number_words(&mut parts);
+    Analyzed { original: full.to_owned(), kind, parts }
 }
 
 /// `l.l.c.` → `llc`, `u.s.a` → `usa`: letters separated by dots are one word.
@@ -186,8 +221,17 @@ fn join_dotted_abbreviations(s: &str) -> String {
 }
 
 fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
-    if w.bytes().any(|b| b.is_ascii_digit()) {
-        return (w.to_owned(), PartKind::Number);
+    let digits = w.bytes().filter(u8::is_ascii_digit).count();
+    if digits > 0 {
+        // Digits typed for letters inside a word (Ig0r Sech1n, I9or).
+        let letters = tables::undo_leet(w);
+        if digits * 3 <= w.len() && letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return classify(&letters, kind);
+        }
+        return (tables::ordinal_to_number(w).unwrap_or(w).to_owned(), PartKind::Number);
+    }
+    if let Some(n) = tables::number_word(w) {
+        return (n.to_string(), PartKind::Number);
     }
     if w.len() == 1 {
         return (w.to_owned(), PartKind::Initial);
@@ -195,9 +239,12 @@ fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
     if let Some(p) = tables::particle(w) {
         return (p.to_owned(), PartKind::Particle);
     }
+    if let Some(form) = tables::legal_form(w).filter(|_| kind == NameKind::Organization || w.len() >= 3) {
+        return (form.to_owned(), PartKind::LegalForm);
+    }
     if kind == NameKind::Organization {
-        if let Some(form) = tables::legal_form(w) {
-            return (form.to_owned(), PartKind::LegalForm);
+        if let Some(n) = tables::roman_numeral(w) {
+            return (n.to_string(), PartKind::Number);
         }
         if tables::is_generic_org_word(w) {
             return (w.to_owned(), PartKind::Particle);
@@ -207,7 +254,7 @@ fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
 }
 
 /// How two parts were found alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum How {
     /// Same Latin form.
@@ -221,7 +268,7 @@ pub enum How {
 }
 
 /// Two parts paired by the comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PartMatch {
     /// The query's part.
     pub query: String,
@@ -234,7 +281,7 @@ pub struct PartMatch {
 }
 
 /// The result of comparing two names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NameMatch {
     /// Score, 0 to 1.
     pub score: f64,
@@ -252,13 +299,19 @@ pub struct NameMatch {
 pub const THRESHOLD: f64 = 0.80;
 
 /// Weight of a query part with no partner in the record.
-const EXTRA_QUERY: f64 = 1.0;
+const EXTRA_QUERY: f64 = 0.5;
 /// Weight of a record part with no partner in the query (a middle name the
 /// query omitted costs little).
 const EXTRA_RECORD: f64 = 0.35;
+/// Weight of an extra word on either side of an organization's name (a
+/// subsidiary's country, a division).
+const EXTRA_ORG: f64 = 0.7;
 
 /// Similarity of two parts, and how they were found alike.
 fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
+    if let (Some(a), Some(b)) = (q.glyph, r.glyph) {
+        return (a == b).then_some((1.0, How::Exact));
+    }
     if q.text == r.text {
         return Some((1.0, How::Exact));
     }
@@ -276,11 +329,29 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     let jw = strsim::jaro_winkler(&q.text, &r.text);
     let edits = strsim::levenshtein(&q.text, &r.text);
     let allowed = (min_len / 4).clamp(1, 3);
-    (jw >= 0.84 && edits <= allowed).then_some((jw * 0.97, How::Fuzzy))
+    if jw >= 0.84 && edits <= allowed {
+        return Some((jw * 0.97, How::Fuzzy));
+    }
+    // Further apart but alike: partial credit that falls fast.
+    (jw >= 0.80 && min_len >= 4).then_some((jw.powi(4), How::Fuzzy))
 }
 
 /// Compares a query name with a record name.
 pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
+    let mut m = compare_unqualified(query, record);
+    // Both sides name a legal form and none agrees: different entities
+    // (Deutsche Bank AG is not Deutsche Bank GmbH).
+    let forms = |a: &Analyzed| {
+        a.parts.iter().filter(|p| p.kind == PartKind::LegalForm).map(|p| p.text.clone()).collect::<Vec<_>>()
+    };
+    let (fq, fr) = (forms(query), forms(record));
+    if !fq.is_empty() && !fr.is_empty() && !fq.iter().any(|f| fr.contains(f)) {
+        m.score *= 0.85;
+    }
+    m
+}
+
+fn compare_unqualified(query: &Analyzed, record: &Analyzed) -> NameMatch {
     let parts = compare_parts(query, record);
     let joined = compare_joined(query, record);
     match joined {
@@ -318,20 +389,25 @@ fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
         den += w;
         pairs.push(PartMatch { query: q[i].text.clone(), record: r[j].text.clone(), similarity: s, how });
     }
-    let mut unmatched_query = Vec::new();
-    for (p, used) in q.iter().zip(&q_used) {
-        if !used {
-            den += p.weight() * EXTRA_QUERY;
-            unmatched_query.push(p.text.clone());
-        }
-    }
-    let mut unmatched_record = Vec::new();
-    for (p, used) in r.iter().zip(&r_used) {
-        if !used {
-            den += p.weight() * EXTRA_RECORD;
-            unmatched_record.push(p.text.clone());
-        }
-    }
+    let leftovers = |parts: &[Part], used: &[bool]| -> Vec<f64> {
+        let mut w: Vec<f64> = parts.iter().zip(used).filter(|(_, u)| !**u).map(|(p, _)| p.weight()).collect();
+        w.sort_by(|a, b| b.total_cmp(a));
+        w
+    };
+    let (lq, lr) = (leftovers(q, &q_used), leftovers(r, &r_used));
+    // A part left over on both sides is a substitution (another given name,
+    // another family name): evidence against, at full weight on both sides.
+    // Parts left over on one side only are omissions, which cost less.
+    let substitutions = lq.len().min(lr.len());
+    let (extra_q, extra_r) = match query.kind {
+        NameKind::Person => (EXTRA_QUERY, EXTRA_RECORD),
+        NameKind::Organization => (EXTRA_ORG, EXTRA_ORG),
+    };
+    den += lq.iter().take(substitutions).chain(lr.iter().take(substitutions)).sum::<f64>();
+    den += lq.iter().skip(substitutions).map(|w| w * extra_q).sum::<f64>();
+    den += lr.iter().skip(substitutions).map(|w| w * extra_r).sum::<f64>();
+    let unmatched_query = q.iter().zip(&q_used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect();
+    let unmatched_record = r.iter().zip(&r_used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect();
     // Names made only of particles or legal forms carry no evidence.
     let substantive = pairs.iter().any(|m| {
         q.iter().any(|p| p.text == m.query && matches!(p.kind, PartKind::Word | PartKind::Number | PartKind::Initial))
@@ -343,6 +419,10 @@ fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
 /// The names compared as single strings (parts joined in their order), for
 /// parts joined or split differently.
 fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
+    let has_glyphs = |a: &Analyzed| a.parts.iter().any(|p| p.glyph.is_some());
+    if has_glyphs(query) && has_glyphs(record) {
+        return None;
+    }
     let (q, r) = (query.joined(), record.joined());
     if q.len() < 4 || r.len() < 4 || (query.parts.len() == 1 && record.parts.len() == 1) {
         return None;

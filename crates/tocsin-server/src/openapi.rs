@@ -14,10 +14,12 @@ use crate::routes;
         routes::health, routes::metrics, routes::openapi,
         routes::create, routes::read, routes::update, routes::archive, routes::list, routes::export, routes::bulk,
         routes::entries, routes::record_audit, routes::verify,
+        routes::compare,
     ),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),
          (name = "audit", description = "The hash-chained audit log"),
+         (name = "screening", description = "The screening engine"),
          (name = "system", description = "Health, metrics, this document")),
 )]
 struct ApiDoc;

@@ -252,3 +252,135 @@ pub(super) fn is_generic_org_word(w: &str) -> bool {
             | "new"
     )
 }
+
+/// Multi-word legal forms and titles, rewritten to one canonical word before
+/// tokenizing (`joint stock company` → `jsc`). Longest phrases first.
+const PHRASES: [(&str, &str); 22] = [
+    ("obshchestvo s ogranichennoi otvetstvennostiu", "llc"),
+    ("societatea cu raspundere limitata", "llc"),
+    ("gesellschaft mit beschrankter haftung", "llc"),
+    ("publichnoe aktsionernoe obshchestvo", "jsc"),
+    ("otkrytoe aktsionernoe obshchestvo", "jsc"),
+    ("zakrytoe aktsionernoe obshchestvo", "jsc"),
+    ("open joint stock company", "jsc"),
+    ("closed joint stock company", "jsc"),
+    ("public joint stock company", "jsc"),
+    ("limited liability company", "llc"),
+    ("limited liability partnership", "llp"),
+    ("aktsionernoe obshchestvo", "jsc"),
+    ("joint stock company", "jsc"),
+    ("aktiengesellschaft", "jsc"),
+    ("sociedad anonima", "jsc"),
+    ("societe anonyme", "jsc"),
+    ("public limited company", "ltd"),
+    ("private limited company", "ltd"),
+    ("sp z oo", "llc"),
+    ("sp zoo", "llc"),
+    ("s a r l", "llc"),
+    ("a s", "jsc"),
+];
+
+/// Applies [`PHRASES`] to an organization's latinized name.
+pub(super) fn rewrite_phrases(s: &str, kind: super::NameKind) -> String {
+    if kind != super::NameKind::Organization {
+        return s.to_owned();
+    }
+    let mut out = format!(
+        " {} ",
+        s.replace(['.', ',', '/', '-', '(', ')', '"', '\u{201c}', '\u{201d}'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for (phrase, form) in PHRASES {
+        out = out.replace(&format!(" {phrase} "), &format!(" {form} "));
+    }
+    out.trim().to_owned()
+}
+
+/// Digits typed for letters: 0→o, 1→i, 3→e, 4→a, 5→s, 7→t, 8→b, 9→g.
+pub(super) fn undo_leet(w: &str) -> String {
+    w.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '8' => 'b',
+            '9' => 'g',
+            c => c,
+        })
+        .collect()
+}
+
+/// `1st`, `2nd`, `3rd`, `44th` → the number.
+pub(super) fn ordinal_to_number(w: &str) -> Option<&str> {
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &w[digits.len()..];
+    matches!(suffix, "st" | "nd" | "rd" | "th").then_some(digits)
+}
+
+/// English number words and ordinals up to ninety.
+pub(super) fn number_word(w: &str) -> Option<u32> {
+    const UNITS: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const ORDINALS: [&str; 13] = [
+        "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+        "eleventh", "twelfth",
+    ];
+    const TENS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    let w = if w == "fourty" { "forty" } else { w };
+    (UNITS.iter().position(|u| *u == w))
+        .or_else(|| ORDINALS.iter().position(|u| *u == w))
+        .or_else(|| TENS.iter().position(|t| *t == w).map(|i| (i + 2) * 10))
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+/// Roman numerals II to XX (organization names: funds, vessels, series).
+pub(super) fn roman_numeral(w: &str) -> Option<u32> {
+    const ROMAN: [&str; 19] = [
+        "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii",
+        "xviii", "xix", "xx",
+    ];
+    ROMAN.iter().position(|r| *r == w).and_then(|i| u32::try_from(i + 2).ok())
+}
+
+/// Joins a tens word and a unit written apart (`forty four` → `44`,
+/// `forty 4` → `44`).
+pub(super) fn join_number_words(parts: &mut Vec<super::Part>) {
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let (a, b) = (&parts[i], &parts[i + 1]);
+        let tens = a.text.parse::<u32>().ok().filter(|n| *n >= 20 && n % 10 == 0 && a.kind == super::PartKind::Number);
+        let unit = b.text.parse::<u32>().ok().filter(|n| *n < 10 && b.kind == super::PartKind::Number);
+        if let (Some(t), Some(u)) = (tens, unit) {
+            let text = (t + u).to_string();
+            parts[i] =
+                super::Part { skeleton: super::skeleton(&text), text, kind: super::PartKind::Number, glyph: None };
+            parts.remove(i + 1);
+        }
+        i += 1;
+    }
+}

@@ -1,6 +1,7 @@
 //! The route table.
 
 mod audit;
+mod compare;
 mod records;
 mod system;
 
@@ -11,6 +12,7 @@ use axum::routing::{get, post};
 use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
 
 pub(crate) use self::audit::*;
+pub(crate) use self::compare::*;
 pub(crate) use self::records::*;
 pub(crate) use self::system::*;
 
@@ -27,6 +29,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/records/{id}/audit", get(audit::record_audit))
         .route("/v1/audit", get(audit::entries))
         .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/compare", post(compare::compare))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .fallback(system::not_found)
