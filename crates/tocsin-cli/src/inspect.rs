@@ -1,6 +1,7 @@
 //! Commands that inspect input with the screening engine, without a store:
 //! `tocsin mrz` and `tocsin compare`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -21,26 +22,27 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
     let lines: Vec<&str> = args.lines.iter().flat_map(|l| l.lines()).collect();
     let this_year = time::OffsetDateTime::now_utc().year();
     let m = mrz::parse(&lines, this_year).context("MRZ")?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
     } else {
         let date = |d: &mrz::MrzDate| d.date.map_or_else(|| format!("{} (not a date)", d.raw), |p| p.to_string());
-        println!("format              {:?}", m.format);
-        println!("document code       {}", m.document_code);
-        println!("issuing state       {}", m.issuing_state);
-        println!("document number     {}", m.document_number);
-        println!("primary identifier  {}", m.primary_identifier);
-        println!("secondary identifier {}", m.secondary_identifier);
-        println!("nationality         {}", m.nationality);
-        println!("birth date          {}", date(&m.birth_date));
-        println!("sex                 {}", m.sex);
-        println!("expiry date         {}", date(&m.expiry_date));
+        writeln!(out, "format              {:?}", m.format)?;
+        writeln!(out, "document code       {}", m.document_code)?;
+        writeln!(out, "issuing state       {}", m.issuing_state)?;
+        writeln!(out, "document number     {}", m.document_number)?;
+        writeln!(out, "primary identifier  {}", m.primary_identifier)?;
+        writeln!(out, "secondary identifier {}", m.secondary_identifier)?;
+        writeln!(out, "nationality         {}", m.nationality)?;
+        writeln!(out, "birth date          {}", date(&m.birth_date))?;
+        writeln!(out, "sex                 {}", m.sex)?;
+        writeln!(out, "expiry date         {}", date(&m.expiry_date))?;
         for (i, o) in m.optional_data.iter().enumerate() {
-            println!("optional data {}     {o}", i + 1);
+            writeln!(out, "optional data {}     {o}", i + 1)?;
         }
         for c in &m.checks {
             let verdict = if c.valid { "ok" } else { "FAILED" };
-            println!("check {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed);
+            writeln!(out, "check {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed)?;
         }
     }
     Ok(if m.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -69,6 +71,7 @@ pub(crate) struct CompareArgs {
 pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     use tocsin_match::name::{self, NameKind};
     let kind = if args.organization { NameKind::Organization } else { NameKind::Person };
+    let mut out = std::io::stdout().lock();
     if let Some(path) = &args.pairs {
         let mut reader = csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
         let headers = reader.headers()?.clone();
@@ -81,7 +84,7 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
             let (x, y) = (row.get(a).unwrap_or_default(), row.get(b).unwrap_or_default());
             let m = name::compare(&name::analyze(x, kind), &name::analyze(y, kind));
             let line = serde_json::json!({"name1": x, "name2": y, "score": round(m.score), "match": m.score >= name::THRESHOLD});
-            println!("{line}");
+            writeln!(out, "{line}")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -91,24 +94,24 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let (qa, qb) = (name::analyze(x, kind), name::analyze(y, kind));
     let m = name::compare(&qa, &qb);
     if args.json {
-        let out = serde_json::json!({"score": round(m.score), "match": m.score >= name::THRESHOLD, "threshold": name::THRESHOLD,
+        let doc = serde_json::json!({"score": round(m.score), "match": m.score >= name::THRESHOLD, "threshold": name::THRESHOLD,
             "explanation": m, "analysis": [qa, qb]});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let verdict = if m.score >= name::THRESHOLD { "match" } else { "no match" };
-    println!("score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method);
+    writeln!(out, "score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method)?;
     let parts = |a: &name::Analyzed| a.parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" · ");
-    println!("  A: {x}  →  {}", parts(&qa));
-    println!("  B: {y}  →  {}", parts(&qb));
+    writeln!(out, "  A: {x}  →  {}", parts(&qa))?;
+    writeln!(out, "  B: {y}  →  {}", parts(&qb))?;
     for p in &m.pairs {
-        println!("  {:<16} ~ {:<16} {:.3} ({:?})", p.query, p.record, p.similarity, p.how);
+        writeln!(out, "  {:<16} ~ {:<16} {:.3} ({:?})", p.query, p.record, p.similarity, p.how)?;
     }
     for u in &m.unmatched_query {
-        println!("  {u:<16}   (only in A)");
+        writeln!(out, "  {u:<16}   (only in A)")?;
     }
     for u in &m.unmatched_record {
-        println!("  {:<16}   {u} (only in B)", "");
+        writeln!(out, "  {:<16}   {u} (only in B)", "")?;
     }
     Ok(ExitCode::SUCCESS)
 }

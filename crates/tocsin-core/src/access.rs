@@ -15,11 +15,17 @@ use crate::record::{AccessRule, Record, RecordState};
 /// - The General Secretariat (`GS`) is an agency like any other here: an
 ///   owner who wants it to see a restricted record lists `GS`.
 pub fn may_see(viewer: &AgencyCode, record: &Record) -> bool {
-    if record.owner == *viewer {
+    may_see_parts(viewer, &record.owner, record.state, &record.data.access)
+}
+
+/// [`may_see`] on the parts of a record that decide it, for indexes that
+/// keep those parts without the whole record.
+pub fn may_see_parts(viewer: &AgencyCode, owner: &AgencyCode, state: RecordState, access: &AccessRule) -> bool {
+    if owner == viewer {
         return true;
     }
-    record.state == RecordState::Active
-        && match &record.data.access {
+    state == RecordState::Active
+        && match access {
             AccessRule::All => true,
             AccessRule::Only { countries } => countries.contains(viewer),
             AccessRule::Except { countries } => !countries.contains(viewer),

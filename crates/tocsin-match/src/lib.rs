@@ -6,6 +6,11 @@
 //! - [`name`]: name analysis (normalization, transliteration to Latin,
 //!   tokens, phonetic skeletons) and the comparison of two names with an
 //!   explanation.
+//! - [`screen`]: the in-memory index and the scoring of a screening query
+//!   (names, birth dates, nationality, documents), with explanations.
+//! - [`document`]: OCR-tolerant document number folding.
 
+pub mod document;
 pub mod mrz;
 pub mod name;
+pub mod screen;

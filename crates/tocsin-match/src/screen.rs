@@ -1,0 +1,480 @@
+//! Screening: an in-memory index of records and the scoring of a query
+//! against it, with an explanation for every match.
+//!
+//! Candidates come from inverted indexes (name parts, their consonant
+//! skeletons, document numbers exact and OCR-folded). Records the searching
+//! agency may not see are dropped *before* candidates are ranked and capped,
+//! so they cannot change anything the agency observes. Each remaining
+//! candidate is scored from its best-matching name form, then qualified by
+//! birth date, nationality and documents.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tocsin_core::access::may_see_parts;
+use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState};
+use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precision};
+
+use crate::document::ocr_fold;
+use crate::name::{self, Analyzed, NameKind, NameMatch, PartKind};
+
+/// Candidates scored per query, at most (the best by index evidence).
+const MAX_CANDIDATES: usize = 500;
+/// Results below this score are not returned.
+pub const MIN_SCORE: f64 = 0.5;
+
+/// A screening query, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// A name in any script.
+    pub name: Option<String>,
+    /// A birth date at any precision.
+    pub birth_date: Option<PartialDate>,
+    /// A nationality.
+    pub nationality: Option<CountryCode>,
+    /// A document number.
+    pub document: Option<DocumentNumber>,
+    /// The document's issuing country.
+    pub document_country: Option<CountryCode>,
+    /// Only these kinds (empty: all).
+    pub kinds: Vec<Kind>,
+    /// Results to return at most.
+    pub limit: usize,
+}
+
+/// One feature's part in a score.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Feature {
+    /// `name`, `document`, `birth_date` or `nationality`.
+    pub feature: &'static str,
+    /// What it added to (or took from) the score.
+    pub contribution: f64,
+    /// In words.
+    pub detail: String,
+}
+
+/// Which name form matched, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct NameEvidence {
+    /// The query's name.
+    pub query: String,
+    /// The record's name form that matched best.
+    pub record: String,
+    /// That form's type.
+    pub record_name_type: NameType,
+    /// Part-by-part detail.
+    pub detail: NameMatch,
+}
+
+/// Why a record matched.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Explanation {
+    /// The name evidence, when the query had a name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<NameEvidence>,
+    /// Every feature's contribution, in the order applied.
+    pub features: Vec<Feature>,
+}
+
+/// A scored result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// The record.
+    pub id: RecordId,
+    /// Score, 0 to 1.
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+/// What the index keeps of a record.
+struct Entry {
+    id: RecordId,
+    owner: AgencyCode,
+    access: AccessRule,
+    kind: Kind,
+    names: Vec<(Analyzed, NameType)>,
+    birth_dates: Vec<PartialDate>,
+    nationalities: Vec<CountryCode>,
+    documents: Vec<(DocumentNumber, Option<CountryCode>)>,
+}
+
+/// The in-memory screening index. Slots are never reused, so postings can
+/// point at removed entries; searches skip them.
+#[derive(Default)]
+pub struct Index {
+    slots: Vec<Option<Entry>>,
+    by_id: HashMap<RecordId, u32>,
+    parts: HashMap<Box<str>, Vec<u32>>,
+    skeletons: HashMap<Box<str>, Vec<u32>>,
+    documents: HashMap<Box<str>, Vec<u32>>,
+    folded: HashMap<Box<str>, Vec<u32>>,
+}
+
+fn post(map: &mut HashMap<Box<str>, Vec<u32>>, key: &str, slot: u32) {
+    let list = map.entry(key.into()).or_default();
+    if list.last() != Some(&slot) {
+        list.push(slot);
+    }
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Records currently indexed.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Adds or replaces a record; archived records are removed (they never match).
+    pub fn upsert(&mut self, record: &Record) {
+        self.remove(&record.id);
+        if record.state != RecordState::Active {
+            return;
+        }
+        let Ok(slot) = u32::try_from(self.slots.len()) else { return };
+        let entry = entry(record);
+        for (n, _) in &entry.names {
+            for p in &n.parts {
+                post(&mut self.parts, &p.text, slot);
+                if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
+                    post(&mut self.skeletons, &p.skeleton, slot);
+                }
+            }
+        }
+        for (d, _) in &entry.documents {
+            post(&mut self.documents, d.as_str(), slot);
+            post(&mut self.folded, &ocr_fold(d.as_str()), slot);
+        }
+        self.by_id.insert(record.id, slot);
+        self.slots.push(Some(entry));
+    }
+
+    /// Removes a record, if indexed.
+    pub fn remove(&mut self, id: &RecordId) {
+        if let Some(slot) = self.by_id.remove(id) {
+            if let Some(s) = self.slots.get_mut(slot as usize) {
+                *s = None;
+            }
+        }
+    }
+
+    /// The best matches for `query` among the records `viewer` may see, best
+    /// first (ties by id), at most `query.limit`, none below [`MIN_SCORE`].
+    pub fn search(&self, viewer: &AgencyCode, query: &Query) -> Vec<Match> {
+        let analyzed = query
+            .name
+            .as_deref()
+            .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
+        let mut evidence: HashMap<u32, f32> = HashMap::new();
+        let mut add = |list: Option<&Vec<u32>>, weight: f32| {
+            if let Some(list) = list {
+                let w = weight / (1.0 + (list.len() as f32).ln());
+                for slot in list {
+                    *evidence.entry(*slot).or_default() += w;
+                }
+            }
+        };
+        if let Some((person, org)) = &analyzed {
+            for p in person.parts.iter().chain(&org.parts) {
+                if matches!(p.kind, PartKind::Word | PartKind::Number) {
+                    add(self.parts.get(p.text.as_str()), 1.0);
+                    if p.skeleton.len() >= 2 {
+                        add(self.skeletons.get(p.skeleton.as_str()), 0.8);
+                    }
+                }
+            }
+        }
+        if let Some(d) = &query.document {
+            add(self.documents.get(d.as_str()), 20.0);
+            add(self.folded.get(ocr_fold(d.as_str()).as_str()), 10.0);
+        }
+        let mut candidates: Vec<(f32, u32)> = evidence
+            .into_iter()
+            .filter(|(slot, _)| self.visible(*slot, viewer, &query.kinds))
+            .map(|(slot, w)| (w, slot))
+            .collect();
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.truncate(MAX_CANDIDATES);
+        let mut matches: Vec<Match> = candidates
+            .iter()
+            .filter_map(|(_, slot)| self.slots.get(*slot as usize)?.as_ref())
+            .filter_map(|e| score(e, query, analyzed.as_ref()))
+            .filter(|m| m.score >= MIN_SCORE)
+            .collect();
+        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        matches.truncate(query.limit.max(1));
+        matches
+    }
+
+    fn visible(&self, slot: u32, viewer: &AgencyCode, kinds: &[Kind]) -> bool {
+        let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
+        (kinds.is_empty() || kinds.contains(&e.kind)) && may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
+    }
+}
+
+fn entry(r: &Record) -> Entry {
+    let kind = r.data.kind();
+    let analyze = |names: &[tocsin_core::record::Name], k| {
+        names.iter().map(|n| (name::analyze(&n.full, k), n.name_type)).collect()
+    };
+    let (names, birth_dates, nationalities, documents) = match &r.data.body {
+        RecordBody::Person(p) => (
+            analyze(&p.names, NameKind::Person),
+            p.birth_dates.clone(),
+            p.nationalities.clone(),
+            p.documents.iter().map(|d| (d.number.clone(), d.country)).collect(),
+        ),
+        RecordBody::Organization(o) => (analyze(&o.names, NameKind::Organization), vec![], o.countries.clone(), vec![]),
+        RecordBody::TravelDocument(t) => (vec![], vec![], vec![], vec![(t.number.clone(), Some(t.country))]),
+    };
+    Entry {
+        id: r.id,
+        owner: r.owner,
+        access: r.data.access.clone(),
+        kind,
+        names,
+        birth_dates,
+        nationalities,
+        documents,
+    }
+}
+
+/// Scores one entry; `None` when nothing in the query bears on it.
+fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>) -> Option<Match> {
+    let mut features = Vec::new();
+    let mut name_evidence = None;
+    let mut name_score = 0.0;
+    if let (Some((person, org)), Some(qname)) = (analyzed, &q.name) {
+        let query_side = if e.kind == Kind::Person { person } else { org };
+        let best = e
+            .names
+            .iter()
+            .map(|(n, t)| (name::compare(query_side, n), n, *t))
+            // Weak aliases (nicknames, short forms) count only when exact.
+            .filter(|(m, _, t)| *t != NameType::WeakAlias || m.score >= 0.999)
+            .max_by(|a, b| a.0.score.total_cmp(&b.0.score));
+        if let Some((m, n, t)) = best {
+            name_score = m.score;
+            features.push(Feature {
+                feature: "name",
+                contribution: m.score,
+                detail: format!("`{qname}` ~ `{}` ({})", n.original, m.method),
+            });
+            name_evidence =
+                Some(NameEvidence { query: qname.clone(), record: n.original.clone(), record_name_type: t, detail: m });
+        }
+    }
+    let doc = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country));
+    let mut total = name_score;
+    if let Some((s, detail)) = doc {
+        let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
+        total = (name_score + gain).min(1.0);
+        features.push(Feature { feature: "document", contribution: gain, detail });
+    }
+    if total <= 0.0 {
+        return None;
+    }
+    if let (Some(qd), false) = (q.birth_date, e.birth_dates.is_empty()) {
+        let (c, detail) = e.birth_dates.iter().map(|rd| date_evidence(qd, *rd)).max_by(|a, b| a.0.total_cmp(&b.0))?;
+        total += c;
+        features.push(Feature { feature: "birth_date", contribution: c, detail });
+    }
+    if let (Some(qn), false) = (q.nationality, e.nationalities.is_empty()) {
+        let (c, detail) = if e.nationalities.contains(&qn) {
+            (0.02, format!("{qn} is among the record's countries"))
+        } else {
+            (-0.1, format!("{qn} is not among the record's countries ({})", list(&e.nationalities)))
+        };
+        total += c;
+        features.push(Feature { feature: "nationality", contribution: c, detail });
+    }
+    Some(Match { id: e.id, score: total.clamp(0.0, 1.0), explanation: Explanation { name: name_evidence, features } })
+}
+
+fn list(codes: &[CountryCode]) -> String {
+    codes.iter().map(CountryCode::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn document_score(e: &Entry, q: &DocumentNumber, country: Option<CountryCode>) -> Option<(f64, String)> {
+    e.documents
+        .iter()
+        .filter_map(|(d, c)| {
+            let (base, how): (f64, &str) = if d == q {
+                (0.97, "same number")
+            } else if ocr_fold(d.as_str()) == ocr_fold(q.as_str()) {
+                (0.85, "same number up to OCR-confusable characters")
+            } else {
+                return None;
+            };
+            let (factor, whose) = match (country, c) {
+                (Some(a), Some(b)) if a != *b => (0.6, format!(", but issued by {b}, not {a}")),
+                _ => (1.0, String::new()),
+            };
+            Some((base * factor, format!("document {q} ~ {d}: {how}{whose}")))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// How a query birth date bears on a record's, compared at the precision
+/// both have: agreement adds a little, near misses (one year, day and month
+/// swapped) cost a little, a contradiction costs more.
+fn date_evidence(q: PartialDate, r: PartialDate) -> (f64, String) {
+    let precision = q.precision().min(r.precision());
+    let years = (q.year() - r.year()).abs();
+    let shown = format!("{q} vs {r}");
+    if years > 1 {
+        return (-0.15, format!("birth dates contradict ({shown})"));
+    }
+    if years == 1 {
+        return (-0.05, format!("birth years one apart ({shown})"));
+    }
+    match precision {
+        Precision::Year => (0.03, format!("same birth year ({shown})")),
+        Precision::Month if q.month() == r.month() => (0.04, format!("same birth month ({shown})")),
+        Precision::Day if q.month() == r.month() && q.day() == r.day() => (0.05, format!("same birth date ({shown})")),
+        Precision::Day if q.month() == r.day() && q.day() == r.month() => {
+            (-0.03, format!("day and month swapped ({shown})"))
+        }
+        Precision::Day if q.month() == r.month() => (-0.05, format!("same year and month, another day ({shown})")),
+        _ => (-0.08, format!("same year, another month ({shown})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::*;
+    use tocsin_core::record::{RecordData, RecordInput};
+
+    fn record(owner: &str, json: &str) -> Record {
+        let input: RecordInput = serde_json::from_str(json).expect("json");
+        let data: RecordData = input.validate(OffsetDateTime::now_utc().date()).expect("valid");
+        let now = OffsetDateTime::now_utc();
+        Record {
+            id: RecordId::generate(),
+            owner: AgencyCode::parse(owner).expect("owner"),
+            version: 1,
+            state: RecordState::Active,
+            created_at: now,
+            updated_at: now,
+            data,
+        }
+    }
+
+    fn person(owner: &str, names: &str, extra: &str, access: &str) -> Record {
+        record(
+            owner,
+            &format!(
+                r#"{{"kind": "person", "names": {names}, {extra} "handling": {{"code": "arrest"}}, "access": {access}}}"#
+            ),
+        )
+    }
+
+    fn agency(s: &str) -> AgencyCode {
+        AgencyCode::parse(s).expect("agency")
+    }
+
+    fn q(name: &str) -> Query {
+        Query { name: Some(name.to_owned()), limit: 10, ..Query::default() }
+    }
+
+    fn sample() -> (Index, Record, Record) {
+        let mut idx = Index::new();
+        let ivan = person(
+            "FRA",
+            r#"[{"full": "Ivan Petrovich SIDOROV"}, {"full": "Иван Петрович Сидоров", "type": "original_script"}, {"full": "Vanya", "type": "weak_alias"}]"#,
+            r#""birth_dates": ["1970-05-01"], "nationalities": ["RUS"], "documents": [{"number": "720000123", "country": "RUS"}],"#,
+            r#"{"mode": "all"}"#,
+        );
+        let hidden = person("FRA", r#"[{"full": "Ivan SIDOROV"}]"#, "", r#"{"mode": "except", "countries": ["ITA"]}"#);
+        idx.upsert(&ivan);
+        idx.upsert(&hidden);
+        for i in 0..50 {
+            idx.upsert(&person("DEU", &format!(r#"[{{"full": "Person Number{i} Other"}}]"#), "", r#"{"mode": "all"}"#));
+        }
+        (idx, ivan, hidden)
+    }
+
+    #[test]
+    fn finds_across_scripts_and_explains() {
+        let (idx, ivan, _) = sample();
+        let m = idx.search(&agency("DEU"), &q("Иван Петрович Сидоров"));
+        assert_eq!(m.first().map(|m| m.id), Some(ivan.id), "{m:?}");
+        let e = &m[0].explanation;
+        assert!(e.name.as_ref().is_some_and(|n| !n.detail.pairs.is_empty()));
+        assert_eq!(e.features[0].feature, "name");
+    }
+
+    #[test]
+    fn birth_date_and_nationality_qualify_the_name() {
+        let (idx, ivan, _) = sample();
+        let score = |q: Query| {
+            idx.search(&agency("DEU"), &q).into_iter().find(|m| m.id == ivan.id).map(|m| m.score).unwrap_or(0.0)
+        };
+        let base = score(q("Ivan Sidorov"));
+        let agree = score(Query {
+            birth_date: PartialDate::parse("1970").ok(),
+            nationality: CountryCode::parse("RUS").ok(),
+            ..q("Ivan Sidorov")
+        });
+        let contradict = score(Query {
+            birth_date: PartialDate::parse("1985-01-01").ok(),
+            nationality: CountryCode::parse("FRA").ok(),
+            ..q("Ivan Sidorov")
+        });
+        let swapped = score(Query { birth_date: PartialDate::parse("1970-01-05").ok(), ..q("Ivan Sidorov") });
+        assert!(agree > base && base > swapped && swapped > contradict, "{agree} {base} {swapped} {contradict}");
+    }
+
+    #[test]
+    fn documents_match_exactly_and_through_ocr_confusions() {
+        let (idx, ivan, _) = sample();
+        let by_doc = |n: &str| Query { document: DocumentNumber::parse(n).ok(), limit: 10, ..Query::default() };
+        let exact = idx.search(&agency("DEU"), &by_doc("720 000 123"));
+        assert_eq!(exact.first().map(|m| (m.id, m.score >= 0.95)), Some((ivan.id, true)));
+        let ocr = idx.search(&agency("DEU"), &by_doc("72OOOOI23"));
+        assert_eq!(ocr.first().map(|m| m.id), Some(ivan.id));
+        assert!(ocr[0].score < exact[0].score);
+        assert!(idx.search(&agency("DEU"), &by_doc("720000124")).is_empty());
+    }
+
+    #[test]
+    fn weak_aliases_match_only_exactly() {
+        let (idx, ivan, _) = sample();
+        assert!(idx.search(&agency("DEU"), &q("Vanya")).iter().any(|m| m.id == ivan.id));
+        let near = idx.search(&agency("DEU"), &q("Vania"));
+        assert!(near.iter().filter(|m| m.id == ivan.id).all(|m| m.score < crate::name::THRESHOLD), "{near:?}");
+    }
+
+    #[test]
+    fn hidden_records_change_nothing_the_viewer_sees() {
+        let (idx, _, hidden) = sample();
+        let ita = idx.search(&agency("ITA"), &q("Ivan Sidorov"));
+        assert!(!ita.iter().any(|m| m.id == hidden.id));
+        // The same index without the hidden record gives ITA the same answer.
+        let (mut idx2, _, _) = sample();
+        idx2.remove(&hidden.id);
+        let ita2 = idx2.search(&agency("ITA"), &q("Ivan Sidorov"));
+        let view = |m: &[Match]| m.iter().map(|m| (m.score, m.explanation.clone())).collect::<Vec<_>>();
+        assert_eq!(view(&ita), view(&ita2));
+        assert!(idx.search(&agency("DEU"), &q("Ivan Sidorov")).iter().any(|m| m.id == hidden.id));
+    }
+
+    #[test]
+    fn archived_records_leave_the_index() {
+        let (mut idx, ivan, _) = sample();
+        let archived = Record { state: RecordState::Archived, ..ivan.clone() };
+        idx.upsert(&archived);
+        assert!(!idx.search(&agency("DEU"), &q("Ivan Petrovich Sidorov")).iter().any(|m| m.id == ivan.id));
+    }
+}
