@@ -50,6 +50,8 @@ enum Command {
     /// Scores two names (or each `name1,name2` row of a CSV) with the
     /// screening engine and explains the score.
     Compare(inspect::CompareArgs),
+    /// Screens once, in process, as an agency would over the API.
+    Screen(inspect::ScreenArgs),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -103,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => admin::demo(args),
         Command::Mrz(args) => inspect::mrz(args),
         Command::Compare(args) => inspect::compare(args),
+        Command::Screen(args) => with_store(&data, |s| inspect::screen(s, args)).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

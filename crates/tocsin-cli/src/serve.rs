@@ -36,6 +36,9 @@ pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("opening the store"),
     };
+    let started = std::time::Instant::now();
+    let indexed = store.enable_screening().await.context("building the screening index")?;
+    tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
     let store = Arc::new(store);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;

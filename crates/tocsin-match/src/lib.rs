@@ -13,4 +13,5 @@
 pub mod document;
 pub mod mrz;
 pub mod name;
+pub mod request;
 pub mod screen;

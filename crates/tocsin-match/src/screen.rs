@@ -160,10 +160,8 @@ impl Index {
 
     /// Removes a record, if indexed.
     pub fn remove(&mut self, id: &RecordId) {
-        if let Some(slot) = self.by_id.remove(id) {
-            if let Some(s) = self.slots.get_mut(slot as usize) {
-                *s = None;
-            }
+        if let Some(s) = self.by_id.remove(id).and_then(|slot| self.slots.get_mut(slot as usize)) {
+            *s = None;
         }
     }
 

@@ -99,6 +99,7 @@ impl From<StoreError> for ApiError {
             StoreError::AlreadyExists(_) => ApiError::new(S::CONFLICT, "already_exists", msg),
             StoreError::Invalid(f) => ApiError::field("invalid_field", f.field.clone(), f.to_string()),
             StoreError::AuditClosed => ApiError::new(S::SERVICE_UNAVAILABLE, "shutting_down", msg),
+            StoreError::Unavailable(_) => ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", msg),
             StoreError::NotInitialized(_)
             | StoreError::AlreadyInitialized(_)
             | StoreError::Corrupt(_)

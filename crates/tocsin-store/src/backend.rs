@@ -86,6 +86,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError>;
     /// One record, whatever its state.
     async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError>;
+    /// The records with these ids that exist, in any order.
+    async fn records(&self, ids: &[RecordId]) -> Result<Vec<Record>, StoreError>;
     /// Replaces a record if its stored version is `expected_version`;
     /// [`StoreError::VersionConflict`] otherwise.
     async fn update_record(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;

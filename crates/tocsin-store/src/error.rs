@@ -41,6 +41,9 @@ pub enum StoreError {
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A service the call needs is not running (the screening index).
+    #[error("{0}")]
+    Unavailable(String),
     /// The audit writer has stopped (the store is shutting down).
     #[error("the audit log is closed")]
     AuditClosed,

@@ -230,6 +230,22 @@ impl Backend for SqliteBackend {
         row.map(|r| record_from_row(&r)).transpose()
     }
 
+    async fn records(&self, ids: &[RecordId]) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM records WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.to_string());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.pool).await? {
+                out.push(record_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn update_record(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE records SET version = ?, state = ?, updated_at = ?, review_by = ?, body = ? WHERE id = ? AND version = ?",

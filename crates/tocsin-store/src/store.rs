@@ -11,6 +11,7 @@ use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
+use tocsin_match::screen::{Index, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
@@ -155,13 +156,18 @@ pub struct Store {
     backend: Arc<dyn Backend>,
     audit: AuditLog,
     tokens: RwLock<HashMap<String, Principal>>,
+    /// The screening index, once [`Store::enable_screening`] has built it.
+    index: Arc<RwLock<Option<Index>>>,
 }
+
+/// Records read per step while building the screening index.
+const INDEX_STEP: u32 = 10_000;
 
 impl Store {
     /// Wraps a backend; starts the audit writer on the current runtime.
     pub fn new(backend: Arc<dyn Backend>) -> Store {
         let audit = AuditLog::start(backend.clone());
-        Store { backend, audit, tokens: RwLock::new(HashMap::new()) }
+        Store { backend, audit, tokens: RwLock::new(HashMap::new()), index: Arc::new(RwLock::new(None)) }
     }
 
     /// Opens the embedded store in `dir`.
@@ -326,6 +332,69 @@ impl Store {
         Ok(Some(p))
     }
 
+    // ---- screening -----------------------------------------------------
+
+    /// Builds the screening index from every stored record; from then on
+    /// every create, update and archive made through this store updates it.
+    /// Returns how many records are indexed (archived ones are not).
+    pub async fn enable_screening(&self) -> Result<usize, StoreError> {
+        let mut index = Index::new();
+        let mut page = RecordPageQuery { after: None, limit: INDEX_STEP, kind: None, owner: None };
+        loop {
+            let records = self.backend.record_page(&page).await?;
+            let Some(last) = records.last() else { break };
+            page.after = Some(last.id);
+            records.iter().for_each(|r| index.upsert(r));
+            if records.len() < INDEX_STEP as usize {
+                break;
+            }
+        }
+        let n = index.len();
+        if let Ok(mut slot) = self.index.write() {
+            *slot = Some(index);
+        }
+        Ok(n)
+    }
+
+    fn reindex(&self, records: &[Record]) {
+        if let Ok(mut slot) = self.index.write()
+            && let Some(index) = slot.as_mut()
+        {
+            records.iter().for_each(|r| index.upsert(r));
+        }
+    }
+
+    /// Screens a query against the records the actor's agency may see, best
+    /// first. The search is audited (action `screen`, the matched ids, the
+    /// declared purpose) before the answer is returned.
+    pub async fn screen(&self, actor: &Actor, query: Query) -> Result<Vec<(Record, Match)>, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            let (index, viewer) = (self.index.clone(), actor.agency);
+            let found = tokio::task::spawn_blocking(move || {
+                index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search(&viewer, &query)))
+            })
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("screening failed: {e}")))?;
+            let found = found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
+            let ids: Vec<RecordId> = found.iter().map(|m| m.id).collect();
+            let mut records: HashMap<RecordId, Record> =
+                self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
+            // The index may lag a change made by another process: re-check.
+            Ok(found
+                .into_iter()
+                .filter_map(|m| records.remove(&m.id).map(|r| (r, m)))
+                .filter(|(r, _)| r.state == RecordState::Active && may_see(&actor.agency, r))
+                .collect::<Vec<_>>())
+        }
+        .await;
+        let ids = match &result {
+            Ok(found) => found.iter().map(|(r, _)| r.id.to_string()).collect(),
+            Err(_) => vec![],
+        };
+        self.audited(actor, "screen", ids, result).await
+    }
+
     // ---- records -------------------------------------------------------
 
     /// Validates and creates one record owned by the actor's agency.
@@ -357,7 +426,9 @@ impl Store {
         let ids = records.iter().map(|r| r.id.to_string()).collect();
         let result = async {
             require(actor, Permission::WriteRecords)?;
-            self.backend.insert_records(&records).await
+            self.backend.insert_records(&records).await?;
+            self.reindex(&records);
+            Ok(())
         }
         .await;
         self.audited(actor, "record.create", ids, result.map(|()| records)).await
@@ -417,6 +488,7 @@ impl Store {
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
             self.backend.update_record(&next, sent).await?;
+            self.reindex(std::slice::from_ref(&next));
             Ok(next)
         }
         .await;
@@ -447,6 +519,7 @@ impl Store {
                 ..current
             };
             self.backend.update_record(&next, sent).await?;
+            self.reindex(std::slice::from_ref(&next));
             Ok(next)
         }
         .await;

@@ -91,3 +91,125 @@ fn compare_over_http() {
     );
     assert_eq!(status, 401);
 }
+
+fn screen(s: &TestServer, token: &str, body: &Value) -> (u16, Value) {
+    json(s.post(token, "/v1/screen").json(body).send().expect("POST /v1/screen"))
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .filter_map(|m| m["record"]["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn screening_finds_names_documents_and_mrz_within_the_access_rules() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let ivan = s.create(
+        &fra,
+        &json!({
+        "kind": "person",
+        "names": [{"full": "Ivan Petrovich SIDOROV"}, {"full": "Иван Петрович Сидоров", "type": "original_script"}],
+        "birth_dates": ["1970-05-01"], "nationalities": ["RUS"],
+        "documents": [{"number": "720000123", "country": "RUS", "type": "passport"}],
+        "handling": {"code": "arrest"}, "access": {"mode": "except", "countries": ["ITA"]}}),
+    );
+    let doc = s.create(
+        &fra,
+        &json!({"kind": "travel_document", "number": "L898902C3", "country": "FRA", "status": "stolen",
+        "handling": {"code": "seize_document"}, "access": {"mode": "all"}}),
+    );
+    let (ivan_id, doc_id) = (ivan["id"].as_str().expect("id"), doc["id"].as_str().expect("id"));
+    let deu = s.token("DEU", "officer");
+
+    let (status, body) = screen(
+        &s,
+        &deu,
+        &json!({"name": "Иван Сидоров", "birth_date": "1970", "nationality": "RUS", "location": "CDG T2", "purpose": "border_check"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body).first().map(String::as_str), Some(ivan_id), "{body}");
+    let top = &body["matches"][0];
+    assert!(top["score"].as_f64().is_some_and(|s| s >= 0.9), "{top}");
+    assert_eq!(top["handling"]["code"], "arrest");
+    let features: Vec<&str> = top["explanation"]["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["feature"].as_str())
+        .collect();
+    assert_eq!(features, ["name", "birth_date", "nationality"]);
+
+    let (_, body) = screen(&s, &deu, &json!({"document_number": "72OOOOI23"}));
+    assert_eq!(ids(&body), [ivan_id], "OCR-confusable characters: {body}");
+
+    // The ICAO specimen MRZ with a broken birth-date check: still screened, the failure named.
+    let mrz = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408132F1204159ZE184226B<<<<<10";
+    let (status, body) = screen(&s, &deu, &json!({"mrz": mrz}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body), [doc_id]);
+    assert_eq!(body["mrz"]["failed"], json!(["birth_date", "composite"]));
+
+    // Italy may not see Ivan: nothing about him, not even a lower rank.
+    let ita = s.token("ITA", "officer");
+    let (_, body) = screen(&s, &ita, &json!({"name": "Ivan Sidorov"}));
+    assert!(ids(&body).is_empty(), "{body}");
+
+    // An archived record stops matching at once.
+    let (status, _) = json(s.delete(&fra, &format!("/v1/records/{ivan_id}")).send().expect("DELETE"));
+    assert_eq!(status, 200);
+    let (_, body) = screen(&s, &deu, &json!({"name": "Ivan Petrovich Sidorov"}));
+    assert!(ids(&body).is_empty(), "{body}");
+
+    // The searches are audited with purpose and location.
+    let (_, entries) = json(s.get(&s.token("GS", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
+    let logged = entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["action"] == "screen" && e["agency"] == "DEU")
+        .expect("screen logged")
+        .clone();
+    assert_eq!(logged["purpose"], "border_check @ CDG T2");
+}
+
+#[test]
+fn bad_screening_requests_are_refused() {
+    let s = TestServer::start();
+    let deu = s.token("DEU", "officer");
+    for (body, field) in [
+        (json!({}), ""),
+        (json!({"birth_date": "1970"}), ""),
+        (json!({"name": "x".repeat(10_000)}), "name"),
+        (json!({"name": "A\u{0007}B"}), "name"),
+        (json!({"name": "A", "limit": 1000}), "limit"),
+        (json!({"mrz": "P<UTO"}), "mrz"),
+        (json!({"name": "A", "nationality": "XYZ"}), "nationality"),
+        (json!({"name": "A", "colour": "red"}), "colour"),
+    ] {
+        let (status, err) = screen(&s, &deu, &body);
+        assert_eq!(status, 400, "{body}: {err}");
+        assert_eq!(err["error"]["field"].as_str().unwrap_or(""), field, "{err}");
+    }
+    let (status, body) = screen(&s, &deu, &json!({"name": "Иван Сидоров Alexandr Ωμέγα 王伟"}));
+    assert_eq!(status, 200, "mixed scripts are screened: {body}");
+
+    let good = json!({"name": "Nobody Known"}).to_string();
+    let batch = format!("{good}\n{{\"name\": 5}}\n\n{good}\n");
+    let (status, body) = json(s.post(&deu, "/v1/screen/batch").body(batch).send().expect("batch"));
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<(u64, bool)> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap_or(0), r["error"].is_object()))
+        .collect();
+    assert_eq!(lines, [(1, false), (2, true), (4, false)]);
+    let too_many: String = (0..1001).map(|_| format!("{good}\n")).collect();
+    let (status, err) = json(s.post(&deu, "/v1/screen/batch").body(too_many).send().expect("batch"));
+    assert_eq!((status, err["error"]["code"].as_str()), (413, Some("too_many_lines")));
+}

@@ -3,6 +3,7 @@
 mod audit;
 mod compare;
 mod records;
+mod screen;
 mod system;
 
 use axum::Router;
@@ -14,11 +15,14 @@ use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
 pub(crate) use self::records::*;
+pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
 
 pub(crate) fn router(state: AppState) -> Router {
-    let bulk =
-        Router::new().route("/v1/records/bulk", post(records::bulk)).layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
+    let bulk = Router::new()
+        .route("/v1/records/bulk", post(records::bulk))
+        .route("/v1/screen/batch", post(screen::batch))
+        .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
     Router::new()
         .route("/v1/health", get(system::health))
         .route("/v1/openapi.json", get(system::openapi))
@@ -30,6 +34,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/audit", get(audit::entries))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/compare", post(compare::compare))
+        .route("/v1/screen", post(screen::screen))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .fallback(system::not_found)
