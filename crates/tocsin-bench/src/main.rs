@@ -4,11 +4,15 @@
 //! `tocsin-bench names` measures name-matching quality on labelled pairs
 //! (precision, recall, F1, confusion per category).
 //!
+//! `tocsin-bench screening` measures screening quality on the yente UN
+//! fixtures (Recall@5, hit rate of non-listed people).
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
 mod eval;
+mod screening;
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +32,9 @@ enum Command {
     /// Scores labelled name pairs (nomenklatura's name_bench cases CSV) and
     /// reports precision, recall and F1, and the confusion per category.
     Names(eval::NamesArgs),
+    /// Screens the yente UN fixtures: Recall@5 of perturbed queries and the
+    /// hit rate of synthetic non-listed people.
+    Screening(screening::ScreeningArgs),
     /// GET /v1/records/{id} as fast as the server answers.
     Reads {
         /// Server base URL; must be a loopback address.
@@ -52,6 +59,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let (url, token, connections, seconds, ids) = match Cli::parse().command {
         Command::Names(args) => return eval::names(&args),
+        Command::Screening(args) => return screening::run(&args),
         Command::Reads { url, token, connections, seconds, ids } => (url, token, connections, seconds, ids),
     };
     if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {

@@ -107,6 +107,9 @@ pub struct Index {
     by_id: HashMap<RecordId, u32>,
     parts: HashMap<Box<str>, Vec<u32>>,
     skeletons: HashMap<Box<str>, Vec<u32>>,
+    /// Skeletons of whole names with their parts joined, for parts split,
+    /// joined or cut in the wrong place (`Lauren Tnkunda` ~ `Laurent Nkunda`).
+    joined: HashMap<Box<str>, Vec<u32>>,
     documents: HashMap<Box<str>, Vec<u32>>,
     folded: HashMap<Box<str>, Vec<u32>>,
 }
@@ -143,6 +146,9 @@ impl Index {
         let Ok(slot) = u32::try_from(self.slots.len()) else { return };
         let entry = entry(record);
         for (n, _) in &entry.names {
+            if let Some(key) = joined_key(n) {
+                post(&mut self.joined, &key, slot);
+            }
             for p in &n.parts {
                 post(&mut self.parts, &p.text, slot);
                 if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
@@ -182,6 +188,9 @@ impl Index {
             }
         };
         if let Some((person, org)) = &analyzed {
+            for key in [joined_key(person), joined_key(org)].into_iter().flatten() {
+                add(self.joined.get(key.as_str()), 1.5);
+            }
             for p in person.parts.iter().chain(&org.parts) {
                 if matches!(p.kind, PartKind::Word | PartKind::Number) {
                     add(self.parts.get(p.text.as_str()), 1.0);
@@ -217,6 +226,14 @@ impl Index {
         let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
         (kinds.is_empty() || kinds.contains(&e.kind)) && may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
     }
+}
+
+/// The skeleton of a name's word parts joined in order; `None` when too
+/// short to be telling.
+fn joined_key(n: &Analyzed) -> Option<String> {
+    let joined: String = n.parts.iter().filter(|p| p.kind == PartKind::Word).map(|p| p.text.as_str()).collect();
+    let key = name::skeleton(&joined);
+    (key.len() >= 5).then_some(key)
 }
 
 fn entry(r: &Record) -> Entry {
