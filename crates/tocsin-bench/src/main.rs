@@ -11,6 +11,7 @@
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
+mod engine;
 mod eval;
 mod screening;
 
@@ -32,6 +33,8 @@ enum Command {
     /// Scores labelled name pairs (nomenklatura's name_bench cases CSV) and
     /// reports precision, recall and F1, and the confusion per category.
     Names(eval::NamesArgs),
+    /// Times the screening engine in process on synthetic data.
+    Engine(engine::EngineArgs),
     /// Screens the yente UN fixtures: Recall@5 of perturbed queries and the
     /// hit rate of synthetic non-listed people.
     Screening(screening::ScreeningArgs),
@@ -59,6 +62,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let (url, token, connections, seconds, ids) = match Cli::parse().command {
         Command::Names(args) => return eval::names(&args),
+        Command::Engine(args) => return engine::run(&args),
         Command::Screening(args) => return screening::run(&args),
         Command::Reads { url, token, connections, seconds, ids } => (url, token, connections, seconds, ids),
     };

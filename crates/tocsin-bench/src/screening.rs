@@ -34,7 +34,12 @@ struct Row {
 
 /// `1969-7-16` → `1969-07-16`; anything else that does not parse is dropped.
 fn lenient_date(s: &str) -> Option<PartialDate> {
-    let parts: Vec<String> = s.trim().split('-').enumerate().map(|(i, p)| if i > 0 && p.len() == 1 { format!("0{p}") } else { p.to_owned() }).collect();
+    let parts: Vec<String> = s
+        .trim()
+        .split('-')
+        .enumerate()
+        .map(|(i, p)| if i > 0 && p.len() == 1 { format!("0{p}") } else { p.to_owned() })
+        .collect();
     PartialDate::parse(&parts.join("-")).ok()
 }
 
@@ -47,13 +52,17 @@ fn country(s: &str) -> Option<CountryCode> {
     CountryCode::parse(s).ok().or_else(|| {
         isocountry::CountryCode::as_array()
             .iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s) || c.name().split(',').next().is_some_and(|n| n.eq_ignore_ascii_case(s)))
+            .find(|c| {
+                c.name().eq_ignore_ascii_case(s)
+                    || c.name().split(',').next().is_some_and(|n| n.eq_ignore_ascii_case(s))
+            })
             .and_then(|c| CountryCode::parse(c.alpha3()).ok())
     })
 }
 
 fn rows(path: &Path) -> anyhow::Result<Vec<Row>> {
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("{} (see ../shared/data/README.md)", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("{} (see ../shared/data/README.md)", path.display()))?;
     let mut out = Vec::new();
     for r in reader.records() {
         let r = r?;
@@ -74,11 +83,25 @@ fn record(row: &Row) -> anyhow::Result<Record> {
     let input: RecordInput = serde_json::from_value(person)?;
     let now = OffsetDateTime::now_utc();
     let data = input.validate(now.date())?;
-    Ok(Record { id: RecordId::generate(), owner: AgencyCode::GS, version: 1, state: RecordState::Active, created_at: now, updated_at: now, data })
+    Ok(Record {
+        id: RecordId::generate(),
+        owner: AgencyCode::GS,
+        version: 1,
+        state: RecordState::Active,
+        created_at: now,
+        updated_at: now,
+        data,
+    })
 }
 
 fn query(row: &Row, limit: usize) -> Query {
-    Query { name: Some(row.name.clone()), birth_date: row.birth_date, nationality: row.nationality, limit, ..Query::default() }
+    Query {
+        name: Some(row.name.clone()),
+        birth_date: row.birth_date,
+        nationality: row.nationality,
+        limit,
+        ..Query::default()
+    }
 }
 
 pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
@@ -120,7 +143,8 @@ pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
         if let Some(m) = found.first().filter(|m| m.score >= THRESHOLD) {
             hits += 1;
             if args.errors {
-                let name = records.iter().find(|r| r.id == m.id).map(|r| format!("{:?}", r.data.body)).unwrap_or_default();
+                let name =
+                    records.iter().find(|r| r.id == m.id).map(|r| format!("{:?}", r.data.body)).unwrap_or_default();
                 println!("hit {:.3}: `{}` → {}", m.score, q.name, name.chars().take(120).collect::<String>());
             }
         }

@@ -144,6 +144,38 @@ const CHINESE: Pool = Pool {
     countries: &["CHN", "TWN", "SGP", "HKG", "MYS"],
 };
 
+/// Syllables (Latin, Cyrillic) from which most surnames are built, so a
+/// large data set has a realistic spread of names rather than a few hundred
+/// combinations.
+const SYLLABLES: [(&str, &str); 24] = [
+    ("ko", "ко"),
+    ("ra", "ра"),
+    ("ni", "ни"),
+    ("vo", "во"),
+    ("sha", "ша"),
+    ("mi", "ми"),
+    ("to", "то"),
+    ("le", "ле"),
+    ("du", "ду"),
+    ("ga", "га"),
+    ("bo", "бо"),
+    ("ze", "зе"),
+    ("lu", "лу"),
+    ("pe", "пе"),
+    ("ta", "та"),
+    ("ry", "ры"),
+    ("che", "че"),
+    ("ma", "ма"),
+    ("ki", "ки"),
+    ("so", "со"),
+    ("da", "да"),
+    ("vi", "ви"),
+    ("ne", "не"),
+    ("gu", "гу"),
+];
+const ENDINGS: [(&str, &str); 8] =
+    [("v", "в"), ("n", "н"), ("nko", "нко"), ("ski", "ски"), ("vich", "вич"), ("lin", "лин"), ("sh", "ш"), ("r", "р")];
+
 /// Agencies that own demo records (the General Secretariat is added too).
 pub const AGENCIES: [(&str, &str); 10] = [
     ("FRA", "France NCB"),
@@ -246,6 +278,14 @@ impl Generator {
         };
         let &(given, given_native, female) = self.pick(pool.given);
         let &(surname, surname_native) = self.pick(pool.surnames);
+        let built;
+        let (surname, surname_native) =
+            if std::ptr::eq(pool, &CHINESE) || std::ptr::eq(pool, &ARABIC) || self.rng.random_bool(0.3) {
+                (surname, surname_native)
+            } else {
+                built = self.surname(std::ptr::eq(pool, &CYRILLIC));
+                (built.0.as_str(), built.1.as_str())
+            };
         let name = |full: String, name_type, script| Name { full, name_type, script };
         let mut names =
             vec![name(format!("{given} {}", surname.to_uppercase()), NameType::Primary, Script::detect(given))];
@@ -283,6 +323,23 @@ impl Generator {
             documents,
         });
         self.common(body)
+    }
+
+    /// A surname of two or three syllables and an ending, in Latin and, for
+    /// Cyrillic pools, in Cyrillic.
+    fn surname(&mut self, cyrillic: bool) -> (String, String) {
+        let n = self.rng.random_range(2..=3);
+        let (mut latin, mut native) = (String::new(), String::new());
+        for i in 0..=n {
+            let &(l, c) = if i == n { self.pick(&ENDINGS) } else { self.pick(&SYLLABLES) };
+            latin.push_str(l);
+            native.push_str(if cyrillic { c } else { l });
+        }
+        let capitalize = |s: &str| {
+            let mut c = s.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        };
+        (capitalize(&latin), capitalize(&native))
     }
 
     /// One synthetic stolen, lost or revoked travel document.

@@ -19,7 +19,7 @@ use crate::document::ocr_fold;
 use crate::name::{self, Analyzed, NameKind, NameMatch, PartKind};
 
 /// Candidates scored per query, at most (the best by index evidence).
-const MAX_CANDIDATES: usize = 500;
+const MAX_CANDIDATES: usize = 100;
 /// Results below this score are not returned.
 pub const MIN_SCORE: f64 = 0.5;
 
@@ -110,6 +110,9 @@ pub struct Index {
     /// Skeletons of whole names with their parts joined, for parts split,
     /// joined or cut in the wrong place (`Lauren Tnkunda` ~ `Laurent Nkunda`).
     joined: HashMap<Box<str>, Vec<u32>>,
+    /// First and last four letters of longer parts (`^shch`, `$ukin`), so a
+    /// typo in the rest of a part still finds it.
+    affixes: HashMap<Box<str>, Vec<u32>>,
     documents: HashMap<Box<str>, Vec<u32>>,
     folded: HashMap<Box<str>, Vec<u32>>,
 }
@@ -154,6 +157,9 @@ impl Index {
                 if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
                     post(&mut self.skeletons, &p.skeleton, slot);
                 }
+                for key in affixes(p) {
+                    post(&mut self.affixes, &key, slot);
+                }
             }
         }
         for (d, _) in &entry.documents {
@@ -197,6 +203,9 @@ impl Index {
                     if p.skeleton.len() >= 2 {
                         add(self.skeletons.get(p.skeleton.as_str()), 0.8);
                     }
+                    for key in affixes(p) {
+                        add(self.affixes.get(key.as_str()), 0.5);
+                    }
                 }
             }
         }
@@ -226,6 +235,15 @@ impl Index {
         let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
         (kinds.is_empty() || kinds.contains(&e.kind)) && may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
     }
+}
+
+/// Prefix and suffix keys of a word part of five letters or more.
+fn affixes(p: &name::Part) -> Vec<String> {
+    let t = &p.text;
+    if p.kind != PartKind::Word || t.len() < 5 || !t.is_ascii() {
+        return vec![];
+    }
+    vec![format!("^{}", &t[..4]), format!("${}", &t[t.len() - 4..])]
 }
 
 /// The skeleton of a name's word parts joined in order; `None` when too
