@@ -82,14 +82,21 @@ pub struct Analyzed {
     pub original: String,
     /// Person or organization.
     pub kind: NameKind,
+    /// The parts (legal forms aside) joined without separators.
+    #[serde(skip)]
+    joined: String,
+    /// The skeleton of `joined`.
+    #[serde(skip)]
+    joined_skeleton: String,
     /// Its parts, in order.
     pub parts: Vec<Part>,
 }
 
 impl Analyzed {
-    /// The parts' Latin forms joined without separators.
-    fn joined(&self) -> String {
-        self.parts.iter().filter(|p| p.kind != PartKind::LegalForm).map(|p| p.text.as_str()).collect()
+    fn new(original: String, kind: NameKind, parts: Vec<Part>) -> Analyzed {
+        let joined: String = parts.iter().filter(|p| p.kind != PartKind::LegalForm).map(|p| p.text.as_str()).collect();
+        let joined_skeleton = skeleton(&joined);
+        Analyzed { original, kind, parts, joined, joined_skeleton }
     }
 }
 
@@ -205,7 +212,7 @@ pub fn analyze(full: &str, kind: NameKind) -> Analyzed {
         parts.push(Part { skeleton: skeleton(&text), text, kind: part_kind, glyph });
     }
     tables::join_number_words(&mut parts);
-    Analyzed { original: full.to_owned(), kind, parts }
+    Analyzed::new(full.to_owned(), kind, parts)
 }
 
 /// `l.l.c.` → `llc`, `u.s.a` → `usa`: letters separated by dots are one word.
@@ -327,6 +334,9 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
         return Some((0.92, How::Phonetic));
     }
     let jw = strsim::jaro_winkler(&q.text, &r.text);
+    if jw < 0.80 {
+        return None;
+    }
     let edits = strsim::levenshtein(&q.text, &r.text);
     let allowed = (min_len / 4).clamp(1, 3);
     if jw >= 0.84 && edits <= allowed {
@@ -338,7 +348,17 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
 
 /// Compares a query name with a record name.
 pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
-    let mut m = compare_unqualified(query, record);
+    compare_with(query, record, true)
+}
+
+/// The score of [`compare`] without building its explanation (for ranking
+/// many candidates; the same number by construction).
+pub fn score(query: &Analyzed, record: &Analyzed) -> f64 {
+    compare_with(query, record, false).score
+}
+
+fn compare_with(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch {
+    let mut m = compare_unqualified(query, record, detail);
     // Both sides name a legal form and none agrees: different entities
     // (Deutsche Bank AG is not Deutsche Bank GmbH).
     let forms = |a: &Analyzed| {
@@ -351,9 +371,10 @@ pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
     m
 }
 
-fn compare_unqualified(query: &Analyzed, record: &Analyzed) -> NameMatch {
-    let parts = compare_parts(query, record);
-    let joined = compare_joined(query, record);
+fn compare_unqualified(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch {
+    let parts = compare_parts(query, record, detail);
+    // The joined reading can only help a name whose parts did not align.
+    let joined = if parts.score >= 0.98 { None } else { compare_joined(query, record) };
     match joined {
         Some(j) if j > parts.score => {
             NameMatch { score: j, method: "joined", pairs: vec![], unmatched_query: vec![], unmatched_record: vec![] }
@@ -362,7 +383,7 @@ fn compare_unqualified(query: &Analyzed, record: &Analyzed) -> NameMatch {
     }
 }
 
-fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
+fn compare_parts(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch {
     let (q, r) = (&query.parts, &record.parts);
     let mut candidates: Vec<(f64, usize, usize, How)> = Vec::new();
     for (i, qp) in q.iter().enumerate() {
@@ -378,6 +399,7 @@ fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
     let (mut q_used, mut r_used) = (vec![false; q.len()], vec![false; r.len()]);
     let (mut num, mut den) = (0.0, 0.0);
     let mut pairs = Vec::new();
+    let mut substantive = false;
     for (s, i, j, how) in candidates {
         if q_used[i] || r_used[j] {
             continue;
@@ -387,7 +409,10 @@ fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
         let w = (q[i].weight() + r[j].weight()) / 2.0;
         num += s * w;
         den += w;
-        pairs.push(PartMatch { query: q[i].text.clone(), record: r[j].text.clone(), similarity: s, how });
+        if detail {
+            pairs.push(PartMatch { query: q[i].text.clone(), record: r[j].text.clone(), similarity: s, how });
+        }
+        substantive |= matches!(q[i].kind, PartKind::Word | PartKind::Number | PartKind::Initial);
     }
     let leftovers = |parts: &[Part], used: &[bool]| -> Vec<f64> {
         let mut w: Vec<f64> = parts.iter().zip(used).filter(|(_, u)| !**u).map(|(p, _)| p.weight()).collect();
@@ -406,12 +431,14 @@ fn compare_parts(query: &Analyzed, record: &Analyzed) -> NameMatch {
     den += lq.iter().take(substitutions).chain(lr.iter().take(substitutions)).sum::<f64>();
     den += lq.iter().skip(substitutions).map(|w| w * extra_q).sum::<f64>();
     den += lr.iter().skip(substitutions).map(|w| w * extra_r).sum::<f64>();
-    let unmatched_query = q.iter().zip(&q_used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect();
-    let unmatched_record = r.iter().zip(&r_used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect();
+    let unmatched = |parts: &[Part], used: &[bool]| -> Vec<String> {
+        if !detail {
+            return vec![];
+        }
+        parts.iter().zip(used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect()
+    };
+    let (unmatched_query, unmatched_record) = (unmatched(q, &q_used), unmatched(r, &r_used));
     // Names made only of particles or legal forms carry no evidence.
-    let substantive = pairs.iter().any(|m| {
-        q.iter().any(|p| p.text == m.query && matches!(p.kind, PartKind::Word | PartKind::Number | PartKind::Initial))
-    });
     let score = if den > 0.0 && substantive { num / den } else { 0.0 };
     NameMatch { score, method: "parts", pairs, unmatched_query, unmatched_record }
 }
@@ -423,7 +450,7 @@ fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
     if has_glyphs(query) && has_glyphs(record) {
         return None;
     }
-    let (q, r) = (query.joined(), record.joined());
+    let (q, r) = (&query.joined, &record.joined);
     if q.len() < 4 || r.len() < 4 || (query.parts.len() == 1 && record.parts.len() == 1) {
         return None;
     }
@@ -431,16 +458,19 @@ fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
         return Some(0.98);
     }
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    if digits(&q) != digits(&r) {
+    if digits(q) != digits(r) {
         return None;
     }
-    let (sq, sr) = (skeleton(&q), skeleton(&r));
+    let (sq, sr) = (&query.joined_skeleton, &record.joined_skeleton);
     if sq.len() >= 4 && sq == sr {
         return Some(0.9);
     }
-    let edits = strsim::levenshtein(&q, &r);
+    if q.len().abs_diff(r.len()) > 3 {
+        return None;
+    }
+    let edits = strsim::levenshtein(q, r);
     let allowed = (q.len().min(r.len()) / 6).clamp(1, 3);
-    (edits <= allowed).then(|| strsim::jaro_winkler(&q, &r) * 0.95)
+    (edits <= allowed).then(|| strsim::jaro_winkler(q, r) * 0.95)
 }
 
 #[cfg(test)]

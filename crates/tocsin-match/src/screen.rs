@@ -8,7 +8,9 @@
 //! candidate is scored from its best-matching name form, then qualified by
 //! birth date, nationality and documents.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 use tocsin_core::access::may_see_parts;
@@ -18,6 +20,9 @@ use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precisio
 use crate::document::ocr_fold;
 use crate::name::{self, Analyzed, NameKind, NameMatch, PartKind};
 
+/// Posting lists longer than this (a common given name) only add evidence
+/// to candidates found through rarer keys; they are not walked.
+const LONG_LIST: usize = 2_000;
 /// Candidates scored per query, at most (the best by index evidence).
 const MAX_CANDIDATES: usize = 100;
 /// Results below this score are not returned.
@@ -97,6 +102,17 @@ struct Entry {
     birth_dates: Vec<PartialDate>,
     nationalities: Vec<CountryCode>,
     documents: Vec<(DocumentNumber, Option<CountryCode>)>,
+}
+
+/// Which posting map a query key is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Joined,
+    Part,
+    Skeleton,
+    Affix,
+    Document,
+    Folded,
 }
 
 /// The in-memory screening index. Slots are never reused, so postings can
@@ -184,57 +200,111 @@ impl Index {
             .name
             .as_deref()
             .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
-        let mut evidence: HashMap<u32, f32> = HashMap::new();
-        let mut add = |list: Option<&Vec<u32>>, weight: f32| {
-            if let Some(list) = list {
-                let w = weight / (1.0 + (list.len() as f32).ln());
-                for slot in list {
-                    *evidence.entry(*slot).or_default() += w;
-                }
-            }
-        };
+        // Every key the query has, with its weight: name parts, skeletons,
+        // affixes, the joined name, documents.
+        let mut wanted: Vec<(Key, String, f32)> = Vec::new();
         if let Some((person, org)) = &analyzed {
-            for key in [joined_key(person), joined_key(org)].into_iter().flatten() {
-                add(self.joined.get(key.as_str()), 1.5);
-            }
-            for p in person.parts.iter().chain(&org.parts) {
-                if matches!(p.kind, PartKind::Word | PartKind::Number) {
-                    add(self.parts.get(p.text.as_str()), 1.0);
+            for a in [person, org] {
+                if let Some(k) = joined_key(a) {
+                    wanted.push((Key::Joined, k, 1.5));
+                }
+                for p in a.parts.iter().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
+                    wanted.push((Key::Part, p.text.clone(), 1.0));
                     if p.skeleton.len() >= 2 {
-                        add(self.skeletons.get(p.skeleton.as_str()), 0.8);
+                        wanted.push((Key::Skeleton, p.skeleton.clone(), 0.8));
                     }
-                    for key in affixes(p) {
-                        add(self.affixes.get(key.as_str()), 0.5);
-                    }
+                    wanted.extend(affixes(p).into_iter().map(|k| (Key::Affix, k, 0.5)));
                 }
             }
         }
         if let Some(d) = &query.document {
-            add(self.documents.get(d.as_str()), 20.0);
-            add(self.folded.get(ocr_fold(d.as_str()).as_str()), 10.0);
+            wanted.push((Key::Document, d.as_str().to_owned(), 20.0));
+            wanted.push((Key::Folded, ocr_fold(d.as_str()), 10.0));
         }
-        let mut candidates: Vec<(f32, u32)> = evidence
-            .into_iter()
-            .filter(|(slot, _)| self.visible(*slot, viewer, &query.kinds))
-            .map(|(slot, w)| (w, slot))
+        let mut seen = HashSet::new();
+        let keys: Vec<(&Vec<u32>, f32)> = wanted
+            .iter()
+            .filter(|(kind, k, _)| seen.insert((*kind, k.as_str())))
+            .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list, *w)))
             .collect();
-        candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        candidates.truncate(MAX_CANDIDATES);
-        let mut matches: Vec<Match> = candidates
+        let evidence = accumulate(keys);
+        let mut candidates: Vec<(f32, u32)> = evidence.into_iter().map(|(slot, w)| (w, slot)).collect();
+        let by_evidence = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        // The best MAX_CANDIDATES *visible* candidates by evidence: the same
+        // set as filtering everything first, found by checking visibility in
+        // evidence order only as far as needed.
+        let mut visible = Vec::with_capacity(MAX_CANDIDATES);
+        let mut window = MAX_CANDIDATES * 4;
+        loop {
+            let all = window >= candidates.len();
+            if !all {
+                candidates.select_nth_unstable_by(window, by_evidence);
+            }
+            let n = window.min(candidates.len());
+            let head = &mut candidates[..n];
+            head.sort_unstable_by(by_evidence);
+            visible.clear();
+            visible.extend(
+                head.iter().filter(|(_, slot)| self.visible(*slot, viewer, &query.kinds)).take(MAX_CANDIDATES).copied(),
+            );
+            if visible.len() == MAX_CANDIDATES || all {
+                break;
+            }
+            window *= 4;
+        }
+        let mut ranked: Vec<(f64, &Entry)> = visible
             .iter()
             .filter_map(|(_, slot)| self.slots.get(*slot as usize)?.as_ref())
-            .filter_map(|e| score(e, query, analyzed.as_ref()))
-            .filter(|m| m.score >= MIN_SCORE)
+            .filter_map(|e| score(e, query, analyzed.as_ref(), false).map(|m| (m.score, e)))
+            .filter(|(s, _)| *s >= MIN_SCORE)
             .collect();
-        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-        matches.truncate(query.limit.max(1));
-        matches
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        ranked.truncate(query.limit.max(1));
+        // Explanations only for what is returned.
+        ranked.into_iter().filter_map(|(_, e)| score(e, query, analyzed.as_ref(), true)).collect()
+    }
+
+    fn postings(&self, key: Key) -> &HashMap<Box<str>, Vec<u32>> {
+        match key {
+            Key::Joined => &self.joined,
+            Key::Part => &self.parts,
+            Key::Skeleton => &self.skeletons,
+            Key::Affix => &self.affixes,
+            Key::Document => &self.documents,
+            Key::Folded => &self.folded,
+        }
     }
 
     fn visible(&self, slot: u32, viewer: &AgencyCode, kinds: &[Kind]) -> bool {
         let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
         (kinds.is_empty() || kinds.contains(&e.kind)) && may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
     }
+}
+
+/// Sums each slot's evidence over the query's keys, rarest first. Short
+/// lists are walked and propose candidates; long lists only add to the
+/// candidates found so far, by binary search (postings are sorted, since
+/// slots only grow). When every list is long, the shortest is walked.
+fn accumulate(mut keys: Vec<(&Vec<u32>, f32)>) -> HashMap<u32, f32> {
+    keys.sort_by_key(|(list, _)| list.len());
+    let walked: usize =
+        keys.iter().enumerate().filter(|(i, (l, _))| *i == 0 || l.len() <= LONG_LIST).map(|(_, (l, _))| l.len()).sum();
+    let mut evidence: HashMap<u32, f32> = HashMap::with_capacity_and_hasher(walked, Default::default());
+    for (i, (list, weight)) in keys.iter().enumerate() {
+        let w = weight / (1.0 + (list.len() as f32).ln());
+        if i == 0 || list.len() <= LONG_LIST {
+            for slot in list.iter() {
+                *evidence.entry(*slot).or_default() += w;
+            }
+        } else {
+            for (slot, e) in evidence.iter_mut() {
+                if list.binary_search(slot).is_ok() {
+                    *e += w;
+                }
+            }
+        }
+    }
+    evidence
 }
 
 /// Prefix and suffix keys of a word part of five letters or more.
@@ -281,8 +351,12 @@ fn entry(r: &Record) -> Entry {
     }
 }
 
-/// Scores one entry; `None` when nothing in the query bears on it.
-fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>) -> Option<Match> {
+/// Scores one entry; `None` when nothing in the query bears on it. Without
+/// `explain`, the explanation is left empty (same score, less work).
+fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
+    if !explain {
+        return score_only(e, q, analyzed);
+    }
     let mut features = Vec::new();
     let mut name_evidence = None;
     let mut name_score = 0.0;
@@ -331,6 +405,37 @@ fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>) -> Optio
         features.push(Feature { feature: "nationality", contribution: c, detail });
     }
     Some(Match { id: e.id, score: total.clamp(0.0, 1.0), explanation: Explanation { name: name_evidence, features } })
+}
+
+/// [`score`]'s number alone: the same arithmetic, no strings.
+fn score_only(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>) -> Option<Match> {
+    let mut name_score = 0.0;
+    if let Some((person, org)) = analyzed {
+        let query_side = if e.kind == Kind::Person { person } else { org };
+        name_score = e
+            .names
+            .iter()
+            .map(|(n, t)| (name::score(query_side, n), *t))
+            .filter(|(s, t)| *t != NameType::WeakAlias || *s >= 0.999)
+            .map(|(s, _)| s)
+            .fold(None, |best: Option<f64>, s| Some(best.map_or(s, |b| b.max(s))))
+            .unwrap_or(0.0);
+    }
+    let mut total = name_score;
+    if let Some((s, _)) = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country)) {
+        let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
+        total = (name_score + gain).min(1.0);
+    }
+    if total <= 0.0 {
+        return None;
+    }
+    if let (Some(qd), false) = (q.birth_date, e.birth_dates.is_empty()) {
+        total += e.birth_dates.iter().map(|rd| date_evidence(qd, *rd).0).fold(f64::MIN, f64::max);
+    }
+    if let (Some(qn), false) = (q.nationality, e.nationalities.is_empty()) {
+        total += if e.nationalities.contains(&qn) { 0.02 } else { -0.1 };
+    }
+    Some(Match { id: e.id, score: total.clamp(0.0, 1.0), explanation: Explanation { name: None, features: vec![] } })
 }
 
 fn list(codes: &[CountryCode]) -> String {
