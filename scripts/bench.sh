@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the README's performance figures on this machine:
 #  1. bulk import of PERSONS synthetic persons into a fresh embedded store;
-#  2. record reads by id over HTTP, 64 connections, audit on.
+#  2. record reads by id over HTTP, 64 connections, audit on;
+#  3. screening requests over HTTP, 64 connections, audit on.
 # Usage: scripts/bench.sh [PERSONS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,10 @@ $T --data "$WORK/db" import jsonl "$WORK/persons.jsonl" --agency FRA
 TOKEN=$($T --data "$WORK/db" token create --agency DEU --role officer)
 $T --data "$WORK/db" serve --listen 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 50); do curl -sf http://127.0.0.1:$PORT/v1/health >/dev/null && break; sleep 0.2; done
+for _ in $(seq 600); do curl -sf http://127.0.0.1:$PORT/v1/health >/dev/null && break; sleep 0.2; done
+grep -o 'screening index built.*' "$WORK/serve.log" | sed 's/\x1b\[[0-9;]*m//g; s/^/   /' || true
 echo "== reads by id over HTTP, audit on (each read is a durable audit entry)"
 target/release/tocsin-bench reads --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN"
+echo "== screening over HTTP (POST /v1/screen with names of stored persons), audit on"
+target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000
 curl -s http://127.0.0.1:$PORT/metrics | grep -E '^tocsin_audit_(commits|entries)_total' | sed 's/^/   /' || true

@@ -38,52 +38,75 @@ enum Command {
     /// Screens the yente UN fixtures: Recall@5 of perturbed queries and the
     /// hit rate of synthetic non-listed people.
     Screening(screening::ScreeningArgs),
-    /// GET /v1/records/{id} as fast as the server answers.
-    Reads {
-        /// Server base URL; must be a loopback address.
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
-        /// An officer token.
-        #[arg(long)]
-        token: String,
-        /// Concurrent connections.
-        #[arg(long, default_value_t = 64)]
-        connections: usize,
-        /// How long to run.
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// Distinct record ids to cycle through.
-        #[arg(long, default_value_t = 20_000)]
-        ids: usize,
-    },
+    /// POST /v1/screen with the first name of person records the token
+    /// sees, as fast as the server answers.
+    Screens(LoadArgs),
+    /// GET /v1/records/{id} of person records the token sees, as fast as the
+    /// server answers.
+    Reads(LoadArgs),
+}
+
+/// A load run against a server on loopback.
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// Server base URL; must be a loopback address.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// An officer token.
+    #[arg(long)]
+    token: String,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// How long to run, seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Distinct records to cycle through.
+    #[arg(long, default_value_t = 20_000)]
+    records: usize,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (url, token, connections, seconds, ids) = match Cli::parse().command {
+    let (LoadArgs { url, token, connections, seconds, records: ids }, screen) = match Cli::parse().command {
         Command::Names(args) => return eval::names(&args),
         Command::Engine(args) => return engine::run(&args),
         Command::Screening(args) => return screening::run(&args),
-        Command::Reads { url, token, connections, seconds, ids } => (url, token, connections, seconds, ids),
+        Command::Reads(args) => (args, false),
+        Command::Screens(args) => (args, true),
     };
     if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
         bail!("--url must be a loopback address");
     }
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
-    let ids = fetch_ids(&client, &url, &token, ids).await?;
-    if ids.is_empty() {
+    let records = fetch_records(&client, &url, &token, ids).await?;
+    if records.is_empty() {
         bail!("the token sees no records");
     }
+    // Reads fetch a record by id; screens look up a record's first name.
+    let requests: Vec<reqwest::Request> = records
+        .iter()
+        .filter_map(|r| {
+            let b = if screen {
+                let name = r["names"][0]["full"].as_str()?;
+                client.post(format!("{url}/v1/screen")).json(&serde_json::json!({"name": name, "limit": 10}))
+            } else {
+                client.get(format!("{url}/v1/records/{}", r["id"].as_str()?))
+            };
+            b.bearer_auth(&token).build().ok()
+        })
+        .collect();
+    let requests = std::sync::Arc::new(requests);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers = (0..connections).map(|w| {
-        let (client, url, token, ids) = (client.clone(), url.clone(), token.clone(), ids.clone());
+        let (client, requests) = (client.clone(), requests.clone());
         tokio::spawn(async move {
             let (mut lat, mut errors, mut i) = (Vec::new(), 0u64, w * 7919);
             while Instant::now() < deadline {
-                let id = &ids[i % ids.len()];
+                let Some(req) = requests[i % requests.len()].try_clone() else { break };
                 i += 1;
                 let t = Instant::now();
-                match client.get(format!("{url}/v1/records/{id}")).bearer_auth(&token).send().await {
+                match client.execute(req).await {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
                         lat.push(t.elapsed().as_micros() as u32);
@@ -107,7 +130,8 @@ async fn main() -> anyhow::Result<()> {
     let pct =
         |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
     println!(
-        "reads: {} ok, {errors} errors in {secs:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
+        "{}: {} ok, {errors} errors in {secs:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
+        if screen { "screens" } else { "reads" },
         all.len(),
         all.len() as f64 / secs,
         pct(0.50),
@@ -117,7 +141,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fetch_ids(client: &reqwest::Client, url: &str, token: &str, want: usize) -> anyhow::Result<Vec<String>> {
+async fn fetch_records(client: &reqwest::Client, url: &str, token: &str, want: usize) -> anyhow::Result<Vec<Value>> {
     let mut ids = Vec::new();
     let mut after = String::new();
     while ids.len() < want {
@@ -131,7 +155,7 @@ async fn fetch_ids(client: &reqwest::Client, url: &str, token: &str, want: usize
             .json()
             .await?;
         let items = page["items"].as_array().map(Vec::as_slice).unwrap_or_default();
-        ids.extend(items.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)));
+        ids.extend(items.iter().filter(|r| r["kind"] == "person").cloned());
         match page["next"].as_str() {
             Some(n) => after = format!("&after={n}"),
             None => break,
