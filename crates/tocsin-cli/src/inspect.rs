@@ -28,22 +28,22 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
     } else {
         let date = |d: &mrz::MrzDate| d.date.map_or_else(|| format!("{} (not a date)", d.raw), |p| p.to_string());
-        writeln!(out, "format              {:?}", m.format)?;
-        writeln!(out, "document code       {}", m.document_code)?;
-        writeln!(out, "issuing state       {}", m.issuing_state)?;
-        writeln!(out, "document number     {}", m.document_number)?;
-        writeln!(out, "primary identifier  {}", m.primary_identifier)?;
-        writeln!(out, "secondary identifier {}", m.secondary_identifier)?;
-        writeln!(out, "nationality         {}", m.nationality)?;
-        writeln!(out, "birth date          {}", date(&m.birth_date))?;
-        writeln!(out, "sex                 {}", m.sex)?;
-        writeln!(out, "expiry date         {}", date(&m.expiry_date))?;
+        writeln!(out, "format                {:?}", m.format)?;
+        writeln!(out, "document code         {}", m.document_code)?;
+        writeln!(out, "issuing state         {}", m.issuing_state)?;
+        writeln!(out, "document number       {}", m.document_number)?;
+        writeln!(out, "primary identifier    {}", m.primary_identifier)?;
+        writeln!(out, "secondary identifier  {}", m.secondary_identifier)?;
+        writeln!(out, "nationality           {}", m.nationality)?;
+        writeln!(out, "birth date            {}", date(&m.birth_date))?;
+        writeln!(out, "sex                   {}", m.sex)?;
+        writeln!(out, "expiry date           {}", date(&m.expiry_date))?;
         for (i, o) in m.optional_data.iter().enumerate() {
-            writeln!(out, "optional data {}     {o}", i + 1)?;
+            writeln!(out, "optional data         {}     {o}", i + 1)?;
         }
         for c in &m.checks {
             let verdict = if c.valid { "ok" } else { "FAILED" };
-            writeln!(out, "check {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed)?;
+            writeln!(out, "check                 {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed)?;
         }
     }
     Ok(if m.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -101,7 +101,13 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let verdict = if m.score >= name::THRESHOLD { "match" } else { "no match" };
-    writeln!(out, "score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method)?;
+    writeln!(
+        out,
+        "score                 {:.3} ({verdict} at threshold {:.2}; method: {})",
+        m.score,
+        name::THRESHOLD,
+        m.method
+    )?;
     let parts = |a: &name::Analyzed| a.parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" · ");
     writeln!(out, "  A: {x}  →  {}", parts(&qa))?;
     writeln!(out, "  B: {y}  →  {}", parts(&qb))?;
