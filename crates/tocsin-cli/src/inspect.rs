@@ -39,11 +39,11 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "sex                   {}", m.sex)?;
         writeln!(out, "expiry date           {}", date(&m.expiry_date))?;
         for (i, o) in m.optional_data.iter().enumerate() {
-            writeln!(out, "optional data         {}     {o}", i + 1)?;
+            writeln!(out, "{:<21} {o}", format!("optional data {}", i + 1))?;
         }
         for c in &m.checks {
             let verdict = if c.valid { "ok" } else { "FAILED" };
-            writeln!(out, "check                 {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed)?;
+            writeln!(out, "check {:<15} found {} computed {} {verdict}", c.field, c.found, c.computed)?;
         }
     }
     Ok(if m.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
