@@ -351,13 +351,9 @@ pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
     compare_with(query, record, true)
 }
 
-/// The score of [`compare`] without building its explanation (for ranking
-/// many candidates; the same number by construction).
-pub fn score(query: &Analyzed, record: &Analyzed) -> f64 {
-    compare_with(query, record, false).score
-}
-
-fn compare_with(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch {
+/// [`compare`], building the explanation (pairs, unmatched parts) only with
+/// `detail`; the score is the same either way.
+pub fn compare_with(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch {
     let mut m = compare_unqualified(query, record, detail);
     // Both sides name a legal form and none agrees: different entities
     // (Deutsche Bank AG is not Deutsche Bank GmbH).

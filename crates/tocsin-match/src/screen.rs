@@ -351,91 +351,85 @@ fn entry(r: &Record) -> Entry {
     }
 }
 
-/// Scores one entry; `None` when nothing in the query bears on it. Without
-/// `explain`, the explanation is left empty (same score, less work).
-fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
-    if !explain {
-        return score_only(e, q, analyzed);
+/// The features of a score, kept only when an explanation is wanted: the
+/// arithmetic is the same either way, the strings are not built for the
+/// candidates that are ranked and dropped.
+struct Features {
+    explain: bool,
+    list: Vec<Feature>,
+}
+
+impl Features {
+    fn add(&mut self, feature: &'static str, contribution: f64, detail: impl FnOnce() -> String) {
+        if self.explain {
+            self.list.push(Feature { feature, contribution, detail: detail() });
+        }
     }
-    let mut features = Vec::new();
+}
+
+/// Scores one entry; `None` when nothing in the query bears on it. Without
+/// `explain` the explanation is left empty: same score, less work.
+fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
+    let mut features = Features { explain, list: Vec::new() };
     let mut name_evidence = None;
     let mut name_score = 0.0;
-    if let (Some((person, org)), Some(qname)) = (analyzed, &q.name) {
+    if let Some((person, org)) = analyzed {
         let query_side = if e.kind == Kind::Person { person } else { org };
         let best = e
             .names
             .iter()
-            .map(|(n, t)| (name::compare(query_side, n), n, *t))
+            .map(|(n, t)| (name::compare_with(query_side, n, explain), n, *t))
             // Weak aliases (nicknames, short forms) count only when exact.
             .filter(|(m, _, t)| *t != NameType::WeakAlias || m.score >= 0.999)
             .max_by(|a, b| a.0.score.total_cmp(&b.0.score));
         if let Some((m, n, t)) = best {
             name_score = m.score;
-            features.push(Feature {
-                feature: "name",
-                contribution: m.score,
-                detail: format!("`{qname}` ~ `{}` ({})", n.original, m.method),
-            });
-            name_evidence =
-                Some(NameEvidence { query: qname.clone(), record: n.original.clone(), record_name_type: t, detail: m });
+            features.add("name", m.score, || format!("`{}` ~ `{}` ({})", query_side.original, n.original, m.method));
+            if explain {
+                name_evidence = Some(NameEvidence {
+                    query: query_side.original.clone(),
+                    record: n.original.clone(),
+                    record_name_type: t,
+                    detail: m,
+                });
+            }
         }
     }
-    let doc = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country));
     let mut total = name_score;
-    if let Some((s, detail)) = doc {
+    if let Some((s, detail)) = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country)) {
         let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
         total = (name_score + gain).min(1.0);
-        features.push(Feature { feature: "document", contribution: gain, detail });
+        features.add("document", gain, || detail);
     }
     if total <= 0.0 {
         return None;
     }
     if let (Some(qd), false) = (q.birth_date, e.birth_dates.is_empty()) {
-        let (c, detail) = e.birth_dates.iter().map(|rd| date_evidence(qd, *rd)).max_by(|a, b| a.0.total_cmp(&b.0))?;
-        total += c;
-        features.push(Feature { feature: "birth_date", contribution: c, detail });
-    }
-    if let (Some(qn), false) = (q.nationality, e.nationalities.is_empty()) {
-        let (c, detail) = if e.nationalities.contains(&qn) {
-            (0.02, format!("{qn} is among the record's countries"))
-        } else {
-            (-0.1, format!("{qn} is not among the record's countries ({})", list(&e.nationalities)))
-        };
-        total += c;
-        features.push(Feature { feature: "nationality", contribution: c, detail });
-    }
-    Some(Match { id: e.id, score: total.clamp(0.0, 1.0), explanation: Explanation { name: name_evidence, features } })
-}
-
-/// [`score`]'s number alone: the same arithmetic, no strings.
-fn score_only(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>) -> Option<Match> {
-    let mut name_score = 0.0;
-    if let Some((person, org)) = analyzed {
-        let query_side = if e.kind == Kind::Person { person } else { org };
-        name_score = e
-            .names
+        let (c, why, rd) = e
+            .birth_dates
             .iter()
-            .map(|(n, t)| (name::score(query_side, n), *t))
-            .filter(|(s, t)| *t != NameType::WeakAlias || *s >= 0.999)
-            .map(|(s, _)| s)
-            .fold(None, |best: Option<f64>, s| Some(best.map_or(s, |b| b.max(s))))
-            .unwrap_or(0.0);
-    }
-    let mut total = name_score;
-    if let Some((s, _)) = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country)) {
-        let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
-        total = (name_score + gain).min(1.0);
-    }
-    if total <= 0.0 {
-        return None;
-    }
-    if let (Some(qd), false) = (q.birth_date, e.birth_dates.is_empty()) {
-        total += e.birth_dates.iter().map(|rd| date_evidence(qd, *rd).0).fold(f64::MIN, f64::max);
+            .map(|rd| {
+                let (c, why) = date_evidence(qd, *rd);
+                (c, why, rd)
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))?;
+        total += c;
+        features.add("birth_date", c, || format!("{why} ({qd} vs {rd})"));
     }
     if let (Some(qn), false) = (q.nationality, e.nationalities.is_empty()) {
-        total += if e.nationalities.contains(&qn) { 0.02 } else { -0.1 };
+        let among = e.nationalities.contains(&qn);
+        let c = if among { 0.02 } else { -0.1 };
+        total += c;
+        features.add("nationality", c, || match among {
+            true => format!("{qn} is among the record's countries"),
+            false => format!("{qn} is not among the record's countries ({})", list(&e.nationalities)),
+        });
     }
-    Some(Match { id: e.id, score: total.clamp(0.0, 1.0), explanation: Explanation { name: None, features: vec![] } })
+    Some(Match {
+        id: e.id,
+        score: total.clamp(0.0, 1.0),
+        explanation: Explanation { name: name_evidence, features: features.list },
+    })
 }
 
 fn list(codes: &[CountryCode]) -> String {
@@ -465,25 +459,20 @@ fn document_score(e: &Entry, q: &DocumentNumber, country: Option<CountryCode>) -
 /// How a query birth date bears on a record's, compared at the precision
 /// both have: agreement adds a little, near misses (one year, day and month
 /// swapped) cost a little, a contradiction costs more.
-fn date_evidence(q: PartialDate, r: PartialDate) -> (f64, String) {
+fn date_evidence(q: PartialDate, r: PartialDate) -> (f64, &'static str) {
     let precision = q.precision().min(r.precision());
-    let years = (q.year() - r.year()).abs();
-    let shown = format!("{q} vs {r}");
-    if years > 1 {
-        return (-0.15, format!("birth dates contradict ({shown})"));
-    }
-    if years == 1 {
-        return (-0.05, format!("birth years one apart ({shown})"));
+    match (q.year() - r.year()).abs() {
+        0 => {}
+        1 => return (-0.05, "birth years one apart"),
+        _ => return (-0.15, "birth dates contradict"),
     }
     match precision {
-        Precision::Year => (0.03, format!("same birth year ({shown})")),
-        Precision::Month if q.month() == r.month() => (0.04, format!("same birth month ({shown})")),
-        Precision::Day if q.month() == r.month() && q.day() == r.day() => (0.05, format!("same birth date ({shown})")),
-        Precision::Day if q.month() == r.day() && q.day() == r.month() => {
-            (-0.03, format!("day and month swapped ({shown})"))
-        }
-        Precision::Day if q.month() == r.month() => (-0.05, format!("same year and month, another day ({shown})")),
-        _ => (-0.08, format!("same year, another month ({shown})")),
+        Precision::Year => (0.03, "same birth year"),
+        Precision::Month if q.month() == r.month() => (0.04, "same birth month"),
+        Precision::Day if q.month() == r.month() && q.day() == r.day() => (0.05, "same birth date"),
+        Precision::Day if q.month() == r.day() && q.day() == r.month() => (-0.03, "day and month swapped"),
+        Precision::Day if q.month() == r.month() => (-0.05, "same year and month, another day"),
+        _ => (-0.08, "same year, another month"),
     }
 }
 
