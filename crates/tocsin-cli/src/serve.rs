@@ -116,5 +116,9 @@ async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
     if let Some(r) = sample.items.first() {
         println!("  curl -s -H 'Authorization: Bearer {}' http://{addr}/v1/records/{}", fra_token.secret, r.id);
     }
+    println!(
+        "  curl -s -H 'Authorization: Bearer {}' http://{addr}/v1/screen -d '{{\"name\": \"Иван Сидоров\", \"birth_date\": \"1970\"}}'",
+        deu_token.secret
+    );
     Ok(())
 }

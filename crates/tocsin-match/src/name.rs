@@ -314,6 +314,16 @@ const EXTRA_RECORD: f64 = 0.35;
 /// subsidiary's country, a division).
 const EXTRA_ORG: f64 = 0.7;
 
+/// Jaro-Winkler similarity of two analyzed (ASCII) strings.
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    rapidfuzz::distance::jaro_winkler::similarity(a.bytes(), b.bytes())
+}
+
+/// Levenshtein distance of two analyzed (ASCII) strings.
+fn levenshtein(a: &str, b: &str) -> usize {
+    rapidfuzz::distance::levenshtein::distance(a.bytes(), b.bytes())
+}
+
 /// Similarity of two parts, and how they were found alike.
 fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     if let (Some(a), Some(b)) = (q.glyph, r.glyph) {
@@ -333,11 +343,11 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     if q.skeleton.len() >= 2 && q.skeleton == r.skeleton && min_len >= 3 {
         return Some((0.92, How::Phonetic));
     }
-    let jw = strsim::jaro_winkler(&q.text, &r.text);
+    let jw = jaro_winkler(&q.text, &r.text);
     if jw < 0.80 {
         return None;
     }
-    let edits = strsim::levenshtein(&q.text, &r.text);
+    let edits = levenshtein(&q.text, &r.text);
     let allowed = (min_len / 4).clamp(1, 3);
     if jw >= 0.84 && edits <= allowed {
         return Some((jw * 0.97, How::Fuzzy));
@@ -464,9 +474,9 @@ fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
     if q.len().abs_diff(r.len()) > 3 {
         return None;
     }
-    let edits = strsim::levenshtein(q, r);
+    let edits = levenshtein(q, r);
     let allowed = (q.len().min(r.len()) / 6).clamp(1, 3);
-    (edits <= allowed).then(|| strsim::jaro_winkler(q, r) * 0.95)
+    (edits <= allowed).then(|| jaro_winkler(q, r) * 0.95)
 }
 
 #[cfg(test)]
