@@ -272,6 +272,8 @@ pub enum How {
     Fuzzy,
     /// An initial matching a part's first letter.
     Initial,
+    /// A known diminutive of the other (Bibi ~ Benjamin, Vanya ~ Ivan).
+    Nickname,
 }
 
 /// Two parts paired by the comparison.
@@ -338,6 +340,9 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     if q.kind == PartKind::Initial || r.kind == PartKind::Initial {
         let (i, w) = if q.kind == PartKind::Initial { (q, r) } else { (r, q) };
         return w.text.starts_with(&i.text).then_some((0.9, How::Initial));
+    }
+    if tables::is_nickname_of(&q.text, &r.text) {
+        return Some((0.85, How::Nickname));
     }
     let min_len = q.text.len().min(r.text.len());
     if q.skeleton.len() >= 2 && q.skeleton == r.skeleton && min_len >= 3 {
@@ -534,6 +539,15 @@ mod tests {
             let s = score(a, b);
             assert!(s < 0.7, "{a} !~ {b}: {s}");
         }
+    }
+
+    #[test]
+    fn diminutives_match_their_full_names_only() {
+        let m = compare(&analyze("Bibi Netanyahu", NameKind::Person), &analyze("Benjamin Netanyahu", NameKind::Person));
+        assert!(m.score >= 0.8 && m.pairs.iter().any(|p| p.how == How::Nickname), "{m:?}");
+        assert!(score("Vanya Sidorov", "Ivan Sidorov") >= 0.8);
+        assert!(score("Ted Doe", "Theodore Doe") >= 0.8);
+        assert!(score("Bibi Netanyahu", "Boris Netanyahu") < 0.8);
     }
 
     #[test]

@@ -384,3 +384,59 @@ pub(super) fn join_number_words(parts: &mut Vec<super::Part>) {
         i += 1;
     }
 }
+
+/// Common diminutives and their full given names (English, Russian,
+/// Hebrew), latinized: `bibi` → `benjamin`, `vanya` → `ivan`. One
+/// diminutive may stand for several names.
+const NICKNAMES: [(&str, &[&str]); 44] = [
+    ("bill", &["william"]),
+    ("billy", &["william"]),
+    ("will", &["william"]),
+    ("willy", &["william"]),
+    ("bob", &["robert"]),
+    ("bobby", &["robert"]),
+    ("rob", &["robert"]),
+    ("robbie", &["robert"]),
+    ("jim", &["james"]),
+    ("jimmy", &["james"]),
+    ("mike", &["michael"]),
+    ("mick", &["michael"]),
+    ("dave", &["david"]),
+    ("dick", &["richard"]),
+    ("rick", &["richard"]),
+    ("tom", &["thomas"]),
+    ("tommy", &["thomas"]),
+    ("ted", &["theodore", "edward"]),
+    ("teddy", &["theodore", "edward"]),
+    ("ed", &["edward"]),
+    ("ben", &["benjamin"]),
+    ("benny", &["benjamin"]),
+    ("bibi", &["benjamin"]),
+    ("joe", &["joseph"]),
+    ("sam", &["samuel"]),
+    ("tony", &["anthony", "antonio"]),
+    ("chris", &["christopher"]),
+    ("nick", &["nicholas", "nikolai"]),
+    ("dan", &["daniel"]),
+    ("matt", &["matthew"]),
+    ("pete", &["peter"]),
+    ("steve", &["stephen", "steven"]),
+    ("andy", &["andrew"]),
+    ("alex", &["alexander", "aleksandr", "alexandra"]),
+    ("kate", &["katherine", "catherine", "ekaterina"]),
+    ("liz", &["elizabeth"]),
+    ("barry", &["barack"]),
+    ("sasha", &["aleksandr", "alexander", "aleksandra"]),
+    ("vanya", &["ivan"]),
+    ("volodya", &["vladimir"]),
+    ("misha", &["mikhail"]),
+    ("kolya", &["nikolai"]),
+    ("dima", &["dmitrii", "dmitry"]),
+    ("lyosha", &["aleksei"]),
+];
+
+/// Whether one of two given names is a known diminutive of the other.
+pub(super) fn is_nickname_of(a: &str, b: &str) -> bool {
+    let of = |short: &str, full: &str| NICKNAMES.iter().any(|(n, names)| *n == short && names.contains(&full));
+    of(a, b) || of(b, a)
+}
