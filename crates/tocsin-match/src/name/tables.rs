@@ -88,6 +88,50 @@ pub(super) fn greek(c: char) -> Option<&'static str> {
     })
 }
 
+/// Hebrew to Latin, consonants as written and the letters that usually
+/// stand for vowels (ו, י) as vowels, so names compare by their consonants
+/// (בנימין נתניהו → bnimin ntnihu). Alef and ayin are silent.
+pub(super) fn hebrew(c: char) -> Option<&'static str> {
+    Some(match c {
+        'א' | 'ע' => "",
+        'ב' => "b",
+        'ג' => "g",
+        'ד' => "d",
+        'ה' => "h",
+        'ו' => "u",
+        'ז' => "z",
+        'ח' => "kh",
+        'ט' => "t",
+        'י' => "i",
+        'כ' | 'ך' | 'ק' => "k",
+        'ל' => "l",
+        'מ' | 'ם' => "m",
+        'נ' | 'ן' => "n",
+        'ס' => "s",
+        'פ' => "p",
+        'ף' => "f",
+        'צ' | 'ץ' => "ts",
+        'ר' => "r",
+        'ש' => "sh",
+        'ת' => "t",
+        _ => return None,
+    })
+}
+
+/// Korean syllables as lists write them (McCune-Reischauer-like) rather
+/// than in the Revised Romanization `any_ascii` gives: initial g, d, b are
+/// read k, t, p and `eo`, `eu` are read `o`, `u` (김정은 → kim jong un).
+pub(super) fn korean(romanized: &str) -> String {
+    let mut s = romanized.replace("eo", "o").replace("eu", "u");
+    for (from, to) in [("g", "k"), ("d", "t"), ("b", "p")] {
+        if let Some(rest) = s.strip_prefix(from) {
+            s = format!("{to}{rest}");
+            break;
+        }
+    }
+    s
+}
+
 /// Greek upsilon in any form; its reading depends on the letter before it.
 pub(super) fn is_greek_upsilon(c: char) -> bool {
     matches!(c.to_lowercase().next().unwrap_or(c), 'υ' | 'ύ' | 'ϋ' | 'ΰ')
