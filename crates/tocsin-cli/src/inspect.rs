@@ -135,6 +135,9 @@ pub(crate) struct ScreenArgs {
     /// ISO 3166-1 alpha-3.
     #[arg(long)]
     nationality: Option<String>,
+    /// male, female or unknown.
+    #[arg(long)]
+    sex: Option<String>,
     /// A document number.
     #[arg(long)]
     document: Option<String>,
@@ -160,6 +163,11 @@ pub(crate) async fn screen(store: std::sync::Arc<tocsin_store::Store>, args: Scr
         name: args.name,
         birth_date: args.birth_date.as_deref().map(PartialDate::parse).transpose().context("--birth-date")?,
         nationality: args.nationality.as_deref().map(CountryCode::parse).transpose().context("--nationality")?,
+        sex: args
+            .sex
+            .map(|s| serde_json::from_value(serde_json::json!(s)))
+            .transpose()
+            .context("--sex: male, female or unknown")?,
         document_number: args.document.as_deref().map(DocumentNumber::parse).transpose().context("--document")?,
         document_country: args
             .document_country

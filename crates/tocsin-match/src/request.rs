@@ -2,7 +2,7 @@
 //! flags), and its validation into a [`Query`].
 
 use serde::{Deserialize, Serialize};
-use tocsin_core::record::Kind;
+use tocsin_core::record::{Kind, Sex};
 use tocsin_core::{CountryCode, DocumentNumber, FieldError, PartialDate, limits};
 
 use crate::mrz::{self, Check, Format};
@@ -21,6 +21,8 @@ pub struct Request {
     pub birth_date: Option<PartialDate>,
     /// ISO 3166-1 alpha-3.
     pub nationality: Option<CountryCode>,
+    /// `male`, `female` or `unknown`.
+    pub sex: Option<Sex>,
     /// A document number.
     pub document_number: Option<DocumentNumber>,
     /// The document's issuing country.
@@ -84,7 +86,7 @@ impl Request {
     /// `this_year` decides the century of MRZ birth dates.
     pub fn validate(self, this_year: i32) -> Result<Validated, FieldError> {
         let mut name = short_text("name", self.name, limits::NAME_CHARS)?;
-        let (mut birth_date, mut nationality) = (self.birth_date, self.nationality);
+        let (mut birth_date, mut nationality, mut sex) = (self.birth_date, self.nationality, self.sex);
         let (mut document, mut document_country) = (self.document_number, self.document_country);
         let mut summary = None;
         // Newlines separate MRZ lines; the parser names any other bad character.
@@ -98,6 +100,11 @@ impl Request {
             name = name.or_else(|| Some(m.full_name()).filter(|n| !n.is_empty()));
             birth_date = birth_date.or(m.birth_date.date);
             nationality = nationality.or(m.nationality_country);
+            sex = sex.or(match m.sex {
+                'M' => Some(Sex::Male),
+                'F' => Some(Sex::Female),
+                _ => None,
+            });
             document = document.or_else(|| DocumentNumber::parse(&m.document_number).ok());
             document_country = document_country.or(m.issuing_country);
             let failed = m.checks.iter().filter(|c| !c.valid).map(|c| c.field).collect();
@@ -116,6 +123,7 @@ impl Request {
                 name,
                 birth_date,
                 nationality,
+                sex,
                 document,
                 document_country,
                 kinds: self.kinds.unwrap_or_default(),
@@ -145,6 +153,7 @@ mod tests {
         assert_eq!(v.query.name.as_deref(), Some("ANNA MARIA ERIKSSON"));
         assert_eq!(v.query.document.as_ref().map(|d| d.as_str()), Some("L898902C3"));
         assert_eq!(v.query.birth_date.map(|d| d.to_string()), Some("1974-08-12".to_owned()));
+        assert_eq!(v.query.sex, Some(Sex::Female));
         assert!(v.mrz.is_some_and(|m| m.failed.is_empty()));
     }
 

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 use tocsin_core::access::may_see_parts;
-use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState};
+use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState, Sex};
 use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precision};
 
 use crate::document::ocr_fold;
@@ -37,6 +37,8 @@ pub struct Query {
     pub birth_date: Option<PartialDate>,
     /// A nationality.
     pub nationality: Option<CountryCode>,
+    /// Sex, when known.
+    pub sex: Option<Sex>,
     /// A document number.
     pub document: Option<DocumentNumber>,
     /// The document's issuing country.
@@ -101,6 +103,7 @@ struct Entry {
     names: Vec<(Analyzed, NameType)>,
     birth_dates: Vec<PartialDate>,
     nationalities: Vec<CountryCode>,
+    sex: Option<Sex>,
     documents: Vec<(DocumentNumber, Option<CountryCode>)>,
 }
 
@@ -329,15 +332,18 @@ fn entry(r: &Record) -> Entry {
     let analyze = |names: &[tocsin_core::record::Name], k| {
         names.iter().map(|n| (name::analyze(&n.full, k), n.name_type)).collect()
     };
-    let (names, birth_dates, nationalities, documents) = match &r.data.body {
+    let (names, birth_dates, nationalities, sex, documents) = match &r.data.body {
         RecordBody::Person(p) => (
             analyze(&p.names, NameKind::Person),
             p.birth_dates.clone(),
             p.nationalities.clone(),
+            p.sex,
             p.documents.iter().map(|d| (d.number.clone(), d.country)).collect(),
         ),
-        RecordBody::Organization(o) => (analyze(&o.names, NameKind::Organization), vec![], o.countries.clone(), vec![]),
-        RecordBody::TravelDocument(t) => (vec![], vec![], vec![], vec![(t.number.clone(), Some(t.country))]),
+        RecordBody::Organization(o) => {
+            (analyze(&o.names, NameKind::Organization), vec![], o.countries.clone(), None, vec![])
+        }
+        RecordBody::TravelDocument(t) => (vec![], vec![], vec![], None, vec![(t.number.clone(), Some(t.country))]),
     };
     Entry {
         id: r.id,
@@ -347,6 +353,7 @@ fn entry(r: &Record) -> Entry {
         names,
         birth_dates,
         nationalities,
+        sex,
         documents,
     }
 }
@@ -424,6 +431,14 @@ fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain:
             true => format!("{qn} is among the record's countries"),
             false => format!("{qn} is not among the record's countries ({})", list(&e.nationalities)),
         });
+    }
+    // Sex counts only against, and only when both sides know it.
+    let known = |s: Option<Sex>| s.filter(|s| *s != Sex::Unknown);
+    if let (Some(qs), Some(rs)) = (known(q.sex), known(e.sex))
+        && qs != rs
+    {
+        total -= 0.15;
+        features.add("sex", -0.15, || format!("the record says {rs:?}, the query {qs:?}").to_lowercase());
     }
     Some(Match {
         id: e.id,
@@ -520,7 +535,7 @@ mod tests {
         let ivan = person(
             "FRA",
             r#"[{"full": "Ivan Petrovich SIDOROV"}, {"full": "Иван Петрович Сидоров", "type": "original_script"}, {"full": "Vanya", "type": "weak_alias"}]"#,
-            r#""birth_dates": ["1970-05-01"], "nationalities": ["RUS"], "documents": [{"number": "720000123", "country": "RUS"}],"#,
+            r#""birth_dates": ["1970-05-01"], "nationalities": ["RUS"], "sex": "male", "documents": [{"number": "720000123", "country": "RUS"}],"#,
             r#"{"mode": "all"}"#,
         );
         let hidden = person("FRA", r#"[{"full": "Ivan SIDOROV"}]"#, "", r#"{"mode": "except", "countries": ["ITA"]}"#);
@@ -561,6 +576,9 @@ mod tests {
         });
         let swapped = score(Query { birth_date: PartialDate::parse("1970-01-05").ok(), ..q("Ivan Sidorov") });
         assert!(agree > base && base > swapped && swapped > contradict, "{agree} {base} {swapped} {contradict}");
+        let same_sex = score(Query { sex: Some(Sex::Male), ..q("Ivan Sidorov") });
+        let other_sex = score(Query { sex: Some(Sex::Female), ..q("Ivan Sidorov") });
+        assert!(same_sex == base && other_sex < base, "{same_sex} {other_sex} {base}");
     }
 
     #[test]

@@ -114,7 +114,7 @@ fn screening_finds_names_documents_and_mrz_within_the_access_rules() {
         &json!({
         "kind": "person",
         "names": [{"full": "Ivan Petrovich SIDOROV"}, {"full": "Иван Петрович Сидоров", "type": "original_script"}],
-        "birth_dates": ["1970-05-01"], "nationalities": ["RUS"],
+        "birth_dates": ["1970-05-01"], "nationalities": ["RUS"], "sex": "male",
         "documents": [{"number": "720000123", "country": "RUS", "type": "passport"}],
         "handling": {"code": "arrest"}, "access": {"mode": "except", "countries": ["ITA"]}}),
     );
@@ -143,6 +143,14 @@ fn screening_finds_names_documents_and_mrz_within_the_access_rules() {
         .filter_map(|f| f["feature"].as_str())
         .collect();
     assert_eq!(features, ["name", "birth_date", "nationality"]);
+
+    let (_, other_sex) =
+        screen(&s, &deu, &json!({"name": "Иван Сидоров", "birth_date": "1970", "nationality": "RUS", "sex": "female"}));
+    let contradicted = &other_sex["matches"][0];
+    assert!(contradicted["score"].as_f64() < top["score"].as_f64(), "{other_sex}");
+    assert!(
+        contradicted["explanation"]["features"].as_array().is_some_and(|f| f.iter().any(|f| f["feature"] == "sex"))
+    );
 
     let (_, body) = screen(&s, &deu, &json!({"document_number": "72OOOOI23"}));
     assert_eq!(ids(&body), [ivan_id], "OCR-confusable characters: {body}");
