@@ -62,6 +62,21 @@ fn perturb(name: &str, i: usize) -> String {
     }
 }
 
+/// Times each query; returns the sorted latencies (ns) and how many found
+/// something.
+fn time_queries(index: &Index, viewer: &AgencyCode, queries: impl Iterator<Item = Query>) -> (Vec<u128>, usize) {
+    let mut lat = Vec::new();
+    let mut found = 0;
+    for q in queries {
+        let t = Instant::now();
+        let m = index.search(viewer, &q);
+        lat.push(t.elapsed().as_nanos());
+        found += usize::from(!m.is_empty());
+    }
+    lat.sort_unstable();
+    (lat, found)
+}
+
 pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let mut g = tocsin_demo::Generator::new(42, now.date());
@@ -110,35 +125,22 @@ pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
     );
 
     let viewer = AgencyCode::parse("FRA")?;
-    let mut lat = Vec::with_capacity(names.len());
-    let mut found = 0;
-    for n in &names {
-        if let Some(w) = export.as_mut() {
+    if let Some(w) = export.as_mut() {
+        for n in &names {
             writeln!(w, "Q\t{n}")?;
         }
-        let q = Query { name: Some(n.clone()), limit: 10, ..Query::default() };
-        let t = Instant::now();
-        let m = index.search(&viewer, &q);
-        lat.push(t.elapsed().as_nanos());
-        found += usize::from(!m.is_empty());
     }
-    lat.sort_unstable();
+    let by_name = names.iter().map(|n| Query { name: Some(n.clone()), limit: 10, ..Query::default() });
+    let (lat, found) = time_queries(&index, &viewer, by_name);
     println!(
         "name queries: {} (a third with parts swapped, a third with a letter dropped): median {:.0} µs, p99 {:.0} µs; {found} found something",
         lat.len(),
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
     );
-    let mut lat = Vec::with_capacity(docs.len());
-    let mut found = 0;
-    for d in &docs {
-        let q = Query { document: Some(DocumentNumber::clone(d)), limit: 10, ..Query::default() };
-        let t = Instant::now();
-        let m = index.search(&viewer, &q);
-        lat.push(t.elapsed().as_nanos());
-        found += usize::from(!m.is_empty());
-    }
-    lat.sort_unstable();
+    let by_document =
+        docs.iter().map(|d| Query { document: Some(DocumentNumber::clone(d)), limit: 10, ..Query::default() });
+    let (lat, found) = time_queries(&index, &viewer, by_document);
     println!(
         "document lookups: {}: median {:.1} µs, p99 {:.1} µs; {found} found",
         lat.len(),

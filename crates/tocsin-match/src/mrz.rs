@@ -211,6 +211,22 @@ pub fn parse(lines: &[&str], this_year: i32) -> Result<Mrz, MrzError> {
     }
 }
 
+/// The document number (nine characters and a check digit) and the
+/// optional data after it. In TD1 and TD2 a longer number continues in the
+/// optional data (Doc 9303 Part 5 and Part 6, §4.2.4): a `<` in the check
+/// position, then the rest of the number and its check digit at the start
+/// of the optional data.
+fn document_number(number: &[u8], digit: u8, optional: &[u8], long_allowed: bool) -> (String, Check, String) {
+    if long_allowed && digit == b'<' && optional.first().is_some_and(|c| *c != b'<') {
+        let rest_len = optional.iter().position(|c| *c == b'<').unwrap_or(optional.len());
+        let (rest, rest_digit) = optional[..rest_len].split_at(rest_len.saturating_sub(1));
+        let full: Vec<u8> = number.iter().chain(rest).copied().collect();
+        let checked = check("document_number", &full, rest_digit.first().copied().unwrap_or(b'<'));
+        return (String::from_utf8_lossy(&full).into_owned(), checked, text(&optional[rest_len..]).trim().to_owned());
+    }
+    (text(number).replace(' ', ""), check("document_number", number, digit), text(optional).trim().to_owned())
+}
+
 /// TD3, TD2 and the two visa formats share one layout on line 2 up to the
 /// expiry date's check digit.
 fn two_line(l1: &[u8], l2: &[u8], format: Format, this_year: i32) -> Mrz {
@@ -219,22 +235,17 @@ fn two_line(l1: &[u8], l2: &[u8], format: Format, this_year: i32) -> Mrz {
     let mut checks = Vec::new();
     let mut optional_data = Vec::new();
 
-    // Document number, long form in TD2 (Part 6 §4.2.4): `<` in the check
-    // position, the rest and its check digit at the start of the optional data.
-    let optional_end = if matches!(format, Format::Td3 | Format::Td2) { width - 2 } else { width };
-    let optional = &l2[28..optional_end.max(28)];
-    let mut number = text(&l2[0..9]).replace(' ', "");
-    if format == Format::Td2 && l2[9] == b'<' && optional.first().is_some_and(|c| *c != b'<') {
-        let rest_len = optional.iter().position(|c| *c == b'<').unwrap_or(optional.len());
-        let (rest, digit) = optional[..rest_len].split_at(rest_len.saturating_sub(1));
-        let full: Vec<u8> = l2[0..9].iter().chain(rest).copied().collect();
-        checks.push(check("document_number", &full, digit.first().copied().unwrap_or(b'<')));
-        number = String::from_utf8_lossy(&full).into_owned();
-        optional_data.push(text(&optional[rest_len..]).trim().to_owned());
-    } else {
-        checks.push(check("document_number", &l2[0..9], l2[9]));
-        optional_data.push(text(optional).trim().to_owned());
-    }
+    // Optional data runs to the end of line 2, less the composite check
+    // digit (TD2, TD3) and the optional data's own check digit (TD3).
+    let optional_end = match format {
+        Format::Td3 => width - 2,
+        Format::Td2 => width - 1,
+        _ => width,
+    };
+    let optional = &l2[28..optional_end];
+    let (number, number_check, optional_text) = document_number(&l2[0..9], l2[9], optional, format == Format::Td2);
+    checks.push(number_check);
+    optional_data.push(optional_text);
     checks.push(check("birth_date", &l2[13..19], l2[19]));
     checks.push(check("expiry_date", &l2[21..27], l2[27]));
     match format {
@@ -273,17 +284,8 @@ fn td1(l1: &[u8], l2: &[u8], l3: &[u8], this_year: i32) -> Mrz {
     let (primary, secondary) = names(l3);
     let mut checks = Vec::new();
     let optional1 = &l1[15..30];
-    let (number, optional1_text) = if l1[14] == b'<' && optional1[0] != b'<' {
-        // Long document number (Part 5 §4.2.4).
-        let rest_len = optional1.iter().position(|c| *c == b'<').unwrap_or(optional1.len());
-        let (rest, digit) = optional1[..rest_len].split_at(rest_len.saturating_sub(1));
-        let full: Vec<u8> = l1[5..14].iter().chain(rest).copied().collect();
-        checks.push(check("document_number", &full, digit.first().copied().unwrap_or(b'<')));
-        (String::from_utf8_lossy(&full).into_owned(), text(&optional1[rest_len..]).trim().to_owned())
-    } else {
-        checks.push(check("document_number", &l1[5..14], l1[14]));
-        (text(&l1[5..14]).replace(' ', ""), text(optional1).trim().to_owned())
-    };
+    let (number, number_check, optional1_text) = document_number(&l1[5..14], l1[14], optional1, true);
+    checks.push(number_check);
     checks.push(check("birth_date", &l2[0..6], l2[6]));
     checks.push(check("expiry_date", &l2[8..14], l2[14]));
     let composite: Vec<u8> = [&l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]].concat();
@@ -385,6 +387,20 @@ mod tests {
         let l2 = format!("{}{}", &l2[..29], check_digit(&composite_src));
         let m = ok(&[&l1, &l2, TD1[2]]);
         assert_eq!(m.document_number, "D23145890734");
+        assert_eq!(failed(&m), Vec::<&str>::new(), "{:?}", m.checks);
+    }
+
+    #[test]
+    fn td2_long_document_numbers_and_optional_data() {
+        // A 12-character number: 9 in place, `<`, then 3 more, their check
+        // digit, a filler, and optional data up to the composite.
+        let number = b"D23145890734";
+        let mut l2 = format!("D23145890<UTO7408122F1204159734{}<AB", check_digit(number));
+        let composite: Vec<u8> = [&l2.as_bytes()[0..10], &l2.as_bytes()[13..20], &l2.as_bytes()[21..35]].concat();
+        l2.push(check_digit(&composite));
+        let m = ok(&[TD2[0], &l2]);
+        assert_eq!(m.document_number, "D23145890734");
+        assert_eq!(m.optional_data, ["AB"]);
         assert_eq!(failed(&m), Vec::<&str>::new(), "{:?}", m.checks);
     }
 
