@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use time::OffsetDateTime;
+use tocsin_core::AgencyCode;
 use tocsin_core::record::{Record, RecordBody, RecordData, RecordId, RecordState};
-use tocsin_core::{AgencyCode, DocumentNumber};
 use tocsin_match::screen::{Index, Query};
 
 #[derive(clap::Args)]
@@ -138,8 +138,7 @@ pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
     );
-    let by_document =
-        docs.iter().map(|d| Query { document: Some(DocumentNumber::clone(d)), limit: 10, ..Query::default() });
+    let by_document = docs.iter().map(|d| Query { document: Some(d.clone()), limit: 10, ..Query::default() });
     let (lat, found) = time_queries(&index, &viewer, by_document);
     println!(
         "document lookups: {}: median {:.1} µs, p99 {:.1} µs; {found} found",

@@ -121,7 +121,7 @@ pub(crate) fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    let mut g = tocsin_demo::Generator::new(args.seed, time_today());
+    let mut g = tocsin_demo::Generator::new(args.seed, time::OffsetDateTime::now_utc().date());
     for _ in 0..args.persons {
         serde_json::to_writer(&mut out, &g.person())?;
         out.write_all(b"\n")?;
@@ -132,8 +132,4 @@ pub(crate) fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn time_today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

@@ -90,8 +90,9 @@ async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
     let fra = agencies[0];
     let deu = agencies[1];
     let fra_view = Actor::operator(fra);
-    let probe = store.list_records(&fra_view, &ListQuery { limit: 1, ..ListQuery::default() }, "record.list").await?;
-    if probe.items.is_empty() {
+    let first = ListQuery { limit: 1, ..ListQuery::default() };
+    let mut sample = store.list_records(&fra_view, &first, "record.list").await?;
+    if sample.items.is_empty() {
         let mut g = tocsin_demo::Generator::new(1, store.today());
         let mut batches = vec![Vec::new(); agencies.len()];
         for i in 0..DEMO_PERSONS + DEMO_DOCUMENTS {
@@ -105,10 +106,10 @@ async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
             "Demo data: {DEMO_PERSONS} persons and {DEMO_DOCUMENTS} travel documents owned by {} agencies, under mixed access rules.",
             agencies.len()
         );
+        sample = store.list_records(&fra_view, &first, "record.list").await?;
     }
     let fra_token = store.create_token(&Actor::operator(fra), fra, Role::Officer, "fra-demo-officer").await?;
     let deu_token = store.create_token(&Actor::operator(deu), deu, Role::Officer, "deu-demo-officer").await?;
-    let sample = store.list_records(&fra_view, &ListQuery { limit: 1, ..ListQuery::default() }, "record.list").await?;
     println!("Officer token for FRA: {}", fra_token.secret);
     println!("Officer token for DEU: {}", deu_token.secret);
     println!("Try:");

@@ -16,6 +16,7 @@ mod error;
 pub mod limits;
 pub mod record;
 mod schema;
+pub mod text;
 
 pub use country::{AgencyCode, CountryCode};
 pub use date::{PartialDate, Precision};

@@ -211,6 +211,51 @@ pub fn parse(lines: &[&str], this_year: i32) -> Result<Mrz, MrzError> {
     }
 }
 
+/// Where a layout keeps the fields every format has.
+struct Fields<'a> {
+    code: &'a [u8],
+    state: &'a [u8],
+    nationality: &'a [u8],
+    birth: &'a [u8],
+    sex: u8,
+    expiry: &'a [u8],
+    names: &'a [u8],
+}
+
+/// A field's text with fillers removed at both ends.
+fn field(f: &[u8]) -> String {
+    text(f).trim().to_owned()
+}
+
+/// The parsed MRZ from a layout's fields and what it parsed itself.
+fn assemble(
+    format: Format,
+    f: &Fields<'_>,
+    number: String,
+    optional_data: Vec<String>,
+    checks: Vec<Check>,
+    this_year: i32,
+) -> Mrz {
+    let (primary_identifier, secondary_identifier) = names(f.names);
+    let (issuing_state, nationality) = (field(f.state), field(f.nationality));
+    Mrz {
+        format,
+        document_code: field(f.code),
+        issuing_country: country(&issuing_state),
+        issuing_state,
+        document_number: number,
+        nationality_country: country(&nationality),
+        nationality,
+        birth_date: date(f.birth, true, this_year),
+        sex: char::from(f.sex),
+        expiry_date: date(f.expiry, false, this_year),
+        primary_identifier,
+        secondary_identifier,
+        optional_data,
+        checks,
+    }
+}
+
 /// The document number (nine characters and a check digit) and the
 /// optional data after it. In TD1 and TD2 a longer number continues in the
 /// optional data (Doc 9303 Part 5 and Part 6, §4.2.4): a `<` in the check
@@ -222,18 +267,16 @@ fn document_number(number: &[u8], digit: u8, optional: &[u8], long_allowed: bool
         let (rest, rest_digit) = optional[..rest_len].split_at(rest_len.saturating_sub(1));
         let full: Vec<u8> = number.iter().chain(rest).copied().collect();
         let checked = check("document_number", &full, rest_digit.first().copied().unwrap_or(b'<'));
-        return (String::from_utf8_lossy(&full).into_owned(), checked, text(&optional[rest_len..]).trim().to_owned());
+        return (String::from_utf8_lossy(&full).into_owned(), checked, field(&optional[rest_len..]));
     }
-    (text(number).replace(' ', ""), check("document_number", number, digit), text(optional).trim().to_owned())
+    (text(number).replace(' ', ""), check("document_number", number, digit), field(optional))
 }
 
 /// TD3, TD2 and the two visa formats share one layout on line 2 up to the
 /// expiry date's check digit.
 fn two_line(l1: &[u8], l2: &[u8], format: Format, this_year: i32) -> Mrz {
     let width = l1.len();
-    let (primary, secondary) = names(&l1[5..]);
     let mut checks = Vec::new();
-    let mut optional_data = Vec::new();
 
     // Optional data runs to the end of line 2, less the composite check
     // digit (TD2, TD3) and the optional data's own check digit (TD3).
@@ -245,7 +288,6 @@ fn two_line(l1: &[u8], l2: &[u8], format: Format, this_year: i32) -> Mrz {
     let optional = &l2[28..optional_end];
     let (number, number_check, optional_text) = document_number(&l2[0..9], l2[9], optional, format == Format::Td2);
     checks.push(number_check);
-    optional_data.push(optional_text);
     checks.push(check("birth_date", &l2[13..19], l2[19]));
     checks.push(check("expiry_date", &l2[21..27], l2[27]));
     match format {
@@ -260,28 +302,19 @@ fn two_line(l1: &[u8], l2: &[u8], format: Format, this_year: i32) -> Mrz {
         }
         _ => {}
     }
-    let issuing_state = text(&l1[2..5]).trim().to_owned();
-    let nationality = text(&l2[10..13]).trim().to_owned();
-    Mrz {
-        format,
-        document_code: text(&l1[0..2]).trim().to_owned(),
-        issuing_country: country(&issuing_state),
-        issuing_state,
-        document_number: number,
-        nationality_country: country(&nationality),
-        nationality,
-        birth_date: date(&l2[13..19], true, this_year),
-        sex: char::from(l2[20]),
-        expiry_date: date(&l2[21..27], false, this_year),
-        primary_identifier: primary,
-        secondary_identifier: secondary,
-        optional_data,
-        checks,
-    }
+    let fields = Fields {
+        code: &l1[0..2],
+        state: &l1[2..5],
+        nationality: &l2[10..13],
+        birth: &l2[13..19],
+        sex: l2[20],
+        expiry: &l2[21..27],
+        names: &l1[5..],
+    };
+    assemble(format, &fields, number, vec![optional_text], checks, this_year)
 }
 
 fn td1(l1: &[u8], l2: &[u8], l3: &[u8], this_year: i32) -> Mrz {
-    let (primary, secondary) = names(l3);
     let mut checks = Vec::new();
     let optional1 = &l1[15..30];
     let (number, number_check, optional1_text) = document_number(&l1[5..14], l1[14], optional1, true);
@@ -290,24 +323,17 @@ fn td1(l1: &[u8], l2: &[u8], l3: &[u8], this_year: i32) -> Mrz {
     checks.push(check("expiry_date", &l2[8..14], l2[14]));
     let composite: Vec<u8> = [&l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]].concat();
     checks.push(check("composite", &composite, l2[29]));
-    let issuing_state = text(&l1[2..5]).trim().to_owned();
-    let nationality = text(&l2[15..18]).trim().to_owned();
-    Mrz {
-        format: Format::Td1,
-        document_code: text(&l1[0..2]).trim().to_owned(),
-        issuing_country: country(&issuing_state),
-        issuing_state,
-        document_number: number,
-        nationality_country: country(&nationality),
-        nationality,
-        birth_date: date(&l2[0..6], true, this_year),
-        sex: char::from(l2[7]),
-        expiry_date: date(&l2[8..14], false, this_year),
-        primary_identifier: primary,
-        secondary_identifier: secondary,
-        optional_data: vec![optional1_text, text(&l2[18..29]).trim().to_owned()],
-        checks,
-    }
+    let fields = Fields {
+        code: &l1[0..2],
+        state: &l1[2..5],
+        nationality: &l2[15..18],
+        birth: &l2[0..6],
+        sex: l2[7],
+        expiry: &l2[8..14],
+        names: l3,
+    };
+    let optional_data = vec![optional1_text, field(&l2[18..29])];
+    assemble(Format::Td1, &fields, number, optional_data, checks, this_year)
 }
 
 #[cfg(test)]

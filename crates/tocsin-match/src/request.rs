@@ -63,22 +63,10 @@ pub struct Validated {
     pub purpose: Option<String>,
 }
 
+/// An optional text field: absent or blank is `None`, anything else follows
+/// the common text rule.
 fn short_text(field: &str, s: Option<String>, max: usize) -> Result<Option<String>, FieldError> {
-    let Some(s) = s else { return Ok(None) };
-    let t = s.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    if t.chars().count() > max {
-        return Err(FieldError::field(
-            field,
-            format!("has {} characters; at most {max} are allowed", t.chars().count()),
-        ));
-    }
-    if let Some(c) = t.chars().find(|c| c.is_control()) {
-        return Err(FieldError::field(field, format!("contains the control character {}", c.escape_unicode())));
-    }
-    Ok(Some(t.to_owned()))
+    s.filter(|s| !s.trim().is_empty()).map(|s| tocsin_core::text::clean(field, s, max)).transpose()
 }
 
 impl Request {

@@ -59,12 +59,6 @@ impl SqliteBackend {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteBackend { pool })
     }
-
-    /// The pool, for tests that must reach around the store (to tamper with
-    /// the audit log, for instance).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
 fn ts(t: &OffsetDateTime) -> String {

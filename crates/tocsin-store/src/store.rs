@@ -678,16 +678,7 @@ fn outcome_of(e: &StoreError) -> Outcome {
     }
 }
 
-/// A short label (agency name, user name): trimmed, non-empty, bounded, no
-/// control characters.
+/// A short label (agency name, user name), under the common text rule.
 fn label(field: &str, s: &str) -> Result<String, FieldError> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if n == 0 || n > limits::LABEL_CHARS || t.chars().any(char::is_control) {
-        return Err(FieldError::field(
-            field,
-            format!("must be 1 to {} characters without control characters", limits::LABEL_CHARS),
-        ));
-    }
-    Ok(t.to_owned())
+    tocsin_core::text::clean(field, s.to_owned(), limits::LABEL_CHARS)
 }

@@ -10,6 +10,7 @@ use super::{
     AccessRule, DocumentStatus, DocumentType, Handling, IdentityDocument, Kind, Name, NameType, Organization, Person,
     RecordBody, RecordData, Script, Sex, TravelDocument, iso_date,
 };
+use crate::text::clean as text;
 use crate::{CountryCode, DocumentNumber, FieldError, PartialDate, limits};
 
 /// A record as a client sends it: the flat JSON shape, with every field of
@@ -187,23 +188,6 @@ fn list<T>(field: &str, v: Option<Vec<T>>) -> Result<Vec<T>, FieldError> {
         )),
         false => Ok(v),
     }
-}
-
-/// Trims `s` and checks it is non-empty, within `max` characters, and free of
-/// control characters.
-fn text(field: &str, s: String, max: usize) -> Result<String, FieldError> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if n == 0 {
-        return Err(FieldError::field(field, "is empty"));
-    }
-    if n > max {
-        return Err(FieldError::field(field, format!("has {n} characters; at most {max} are allowed")));
-    }
-    if let Some(c) = t.chars().find(|c| c.is_control()) {
-        return Err(FieldError::field(field, format!("contains the control character {}", c.escape_unicode())));
-    }
-    Ok(if t.len() == s.len() { s } else { t.to_owned() })
 }
 
 fn names(v: Option<Vec<NameInput>>) -> Result<Vec<Name>, FieldError> {

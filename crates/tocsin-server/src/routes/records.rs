@@ -16,7 +16,7 @@ use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput};
 use tocsin_store::{Actor, ListQuery, Page, Store};
 
 use crate::error::LineError;
-use crate::extract::{Caller, JsonBody, Path, Query, body_bytes, parse_json};
+use crate::extract::{Caller, JsonBody, Path, Query, body_bytes, json_lines, parse_json};
 use crate::{ApiError, AppState, BULK_LINES};
 
 /// Parses a record id from the path.
@@ -200,10 +200,7 @@ pub(crate) async fn bulk(State(s): State<AppState>, Caller(actor): Caller, req: 
     let today = s.store.today();
     let mut data: Vec<RecordData> = Vec::new();
     let mut errors = Vec::new();
-    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    for (line_no, line) in json_lines(&bytes) {
         if data.len() + errors.len() >= BULK_LINES {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -217,7 +214,7 @@ pub(crate) async fn bulk(State(s): State<AppState>, Caller(actor): Caller, req: 
         match parsed {
             Ok(d) => data.push(d),
             Err(e) if errors.len() < 100 => {
-                errors.push(LineError { line: i + 1, field: e.field_name(), message: e.message() })
+                errors.push(LineError { line: line_no, field: e.field_name(), message: e.message() })
             }
             Err(_) => {}
         }

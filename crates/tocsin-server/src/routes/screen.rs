@@ -10,7 +10,7 @@ use tocsin_match::screen::Explanation;
 use tocsin_store::{Actor, Store};
 
 use crate::error::LineError;
-use crate::extract::{Caller, JsonBody, body_bytes, parse_json};
+use crate::extract::{Caller, JsonBody, body_bytes, json_lines, parse_json};
 use crate::{ApiError, AppState};
 
 /// Most queries in one batch.
@@ -116,12 +116,7 @@ pub(crate) async fn batch(
     req: Request,
 ) -> Result<Json<BatchResponse>, ApiError> {
     let bytes = body_bytes(req, &()).await?;
-    let lines: Vec<(usize, &[u8])> = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
-        .map(|(i, l)| (i + 1, l))
-        .collect();
+    let lines: Vec<(usize, &[u8])> = json_lines(&bytes).collect();
     if lines.len() > BATCH_LINES {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
