@@ -7,12 +7,15 @@
 //! `tocsin-bench screening` measures screening quality on the yente UN
 //! fixtures (Recall@5, hit rate of non-listed people).
 //!
+//! `tocsin-bench lists` times list imports in process.
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
 mod engine;
 mod eval;
+mod lists;
 mod screening;
 
 use std::time::{Duration, Instant};
@@ -33,6 +36,9 @@ enum Command {
     /// Scores labelled name pairs (nomenklatura's name_bench cases CSV) and
     /// reports precision, recall and F1, and the confusion per category.
     Names(eval::NamesArgs),
+    /// Times list imports in process: the UN and OFAC files, and a
+    /// synthetic FollowTheMoney file.
+    Lists(lists::ListsArgs),
     /// Times the screening engine in process on synthetic data.
     Engine(engine::EngineArgs),
     /// Screens the yente UN fixtures: Recall@5 of perturbed queries and the
@@ -71,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
     let (LoadArgs { url, token, connections, seconds, records: ids }, screen) = match Cli::parse().command {
         Command::Names(args) => return eval::names(&args),
         Command::Engine(args) => return engine::run(&args),
+        Command::Lists(args) => return lists::run(&args).await,
         Command::Screening(args) => return screening::run(&args),
         Command::Reads(args) => (args, false),
         Command::Screens(args) => (args, true),

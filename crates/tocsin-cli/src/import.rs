@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +12,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use tocsin_core::AgencyCode;
 use tocsin_core::record::{RecordData, RecordInput};
+use tocsin_lists::{Format, Parsed};
 use tocsin_store::{Actor, Store};
 
 /// Records stored per transaction.
@@ -21,6 +22,39 @@ const SHOWN_ERRORS: usize = 20;
 
 #[derive(Subcommand)]
 pub(crate) enum ImportCommand {
+    /// The UN Security Council Consolidated List (XML), from a file or an
+    /// http(s) URL. Owned by the General Secretariat unless --agency says
+    /// otherwise.
+    UnSanctions {
+        /// The XML file, or its URL.
+        source: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// The US OFAC SDN list (legacy CSV): sdn.csv, with alt.csv and
+    /// sdn_comments.csv when they lie beside it.
+    OfacSdn {
+        /// sdn.csv, or the directory that holds it.
+        path: PathBuf,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// INTERPOL public notices (red, yellow, UN), as the public notices API
+    /// serves them: list pages or notice details, one JSON value or many.
+    InterpolNotices {
+        /// The JSON file.
+        file: PathBuf,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// FollowTheMoney entities as JSON lines (Person, Organization,
+    /// LegalEntity, Company, Passport, Identification).
+    Ftm {
+        /// The JSON-lines file.
+        file: PathBuf,
+        #[command(flatten)]
+        list: ListArgs,
+    },
     /// Records as JSON lines, one record per line as for `POST /v1/records`.
     ///
     /// The whole file is checked first: if any line is bad, the bad lines are
@@ -35,8 +69,133 @@ pub(crate) enum ImportCommand {
     },
 }
 
+/// Options every list import takes.
+#[derive(clap::Args)]
+pub(crate) struct ListArgs {
+    /// The agency that will own the records (default: GS for the UN list).
+    #[arg(long)]
+    agency: Option<String>,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Jsonl { file, agency } = cmd;
+    let (format, source, list) = match cmd {
+        ImportCommand::Jsonl { file, agency } => return jsonl(store, file, agency).await,
+        ImportCommand::UnSanctions { source, list } => (Format::UnSanctions, source, list),
+        ImportCommand::OfacSdn { path, list } => (Format::OfacSdn, path.display().to_string(), list),
+        ImportCommand::InterpolNotices { file, list } => (Format::InterpolNotices, file.display().to_string(), list),
+        ImportCommand::Ftm { file, list } => (Format::Ftm, file.display().to_string(), list),
+    };
+    let agency = match (list.agency, format) {
+        (Some(a), _) => AgencyCode::parse(&a).context("--agency")?,
+        (None, Format::UnSanctions) => AgencyCode::GS,
+        (None, _) => anyhow::bail!("--agency is required: the agency that will own the records"),
+    };
+    let actor = Actor::operator(agency);
+    let today = store.today();
+    let start = Instant::now();
+    let parsed = read_list(format, &source, today).await?;
+    let parse_secs = start.elapsed().as_secs_f64();
+    let spinner = ProgressBar::new_spinner().with_message(format!("storing {} entries", parsed.entries.len()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = store.import_list(&actor, format.as_str(), parsed).await;
+    spinner.finish_and_clear();
+    let report = report?;
+    let secs = start.elapsed().as_secs_f64();
+    if list.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &report.skipped {
+        let id = s.id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+        eprintln!("skipped {}{id}: {}", s.at, s.reason);
+    }
+    println!(
+        "imported {format} for {agency} from {source} in {secs:.2} s (read in {parse_secs:.2} s): \
+         {} added, {} updated, {} re-listed, {} de-listed, {} unchanged, {} skipped",
+        report.added,
+        report.updated,
+        report.relisted,
+        report.delisted,
+        report.unchanged,
+        report.skipped.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and parses a list on a blocking thread, with a progress bar over
+/// the bytes read (shown on a terminal only).
+async fn read_list(format: Format, source: &str, today: time::Date) -> anyhow::Result<Parsed> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        if format != Format::UnSanctions {
+            anyhow::bail!("only the UN list is fetched by URL; download {format} files first");
+        }
+        let body = fetch(source).await?;
+        return tokio::task::spawn_blocking(move || tocsin_lists::parse(format, &body[..], today))
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}; nothing was imported"));
+    }
+    let path = PathBuf::from(source);
+    tokio::task::spawn_blocking(move || {
+        let open = |p: &Path| -> anyhow::Result<(File, u64)> {
+            let f = File::open(p).with_context(|| format!("opening {}", p.display()))?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            Ok((f, len))
+        };
+        let result = if format == Format::OfacSdn {
+            let sdn = if path.is_dir() { path.join("sdn.csv") } else { path.clone() };
+            let dir = sdn.parent().map(Path::to_path_buf).unwrap_or_default();
+            let (f, len) = open(&sdn)?;
+            let bar = bytes_bar(len);
+            let companion = |name: &str| -> anyhow::Result<Option<Box<dyn BufRead>>> {
+                let p = dir.join(name);
+                match p.exists() {
+                    true => Ok(Some(Box::new(BufReader::new(open(&p)?.0)))),
+                    false => Ok(None),
+                }
+            };
+            let files = tocsin_lists::OfacFiles {
+                sdn: Box::new(BufReader::new(bar.wrap_read(f))),
+                alt: companion("alt.csv")?,
+                comments: companion("sdn_comments.csv")?,
+            };
+            let r = tocsin_lists::parse_ofac(files, today);
+            bar.finish_and_clear();
+            r
+        } else {
+            let (f, len) = open(&path)?;
+            let bar = bytes_bar(len);
+            let r = tocsin_lists::parse(format, BufReader::with_capacity(1 << 20, bar.wrap_read(f)), today);
+            bar.finish_and_clear();
+            r
+        };
+        result.map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", path.display()))
+    })
+    .await?
+}
+
+/// Downloads `url` (the user asked for it by giving a URL).
+async fn fetch(url: &str) -> anyhow::Result<Vec<u8>> {
+    let response = reqwest::get(url).await.with_context(|| format!("fetching {url}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        anyhow::bail!("fetching {url}: the server answered {status}");
+    }
+    Ok(response.bytes().await.with_context(|| format!("reading {url}"))?.to_vec())
+}
+
+fn bytes_bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} [{elapsed_precise}] {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn jsonl(store: Arc<Store>, file: PathBuf, agency: String) -> anyhow::Result<ExitCode> {
     let agency = AgencyCode::parse(&agency).context("--agency")?;
     let actor = Actor::operator(agency);
     let today = store.today();

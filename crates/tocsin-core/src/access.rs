@@ -56,6 +56,7 @@ mod tests {
                 access,
                 tags: vec![],
                 review_by: date!(2030 - 01 - 01),
+                source: None,
             },
         }
     }

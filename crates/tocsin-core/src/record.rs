@@ -92,6 +92,21 @@ pub struct Record {
     pub data: RecordData,
 }
 
+impl Record {
+    /// A new record: a fresh id, version 1, active, created `now`.
+    pub fn new(owner: AgencyCode, data: RecordData, now: OffsetDateTime) -> Record {
+        Record {
+            id: RecordId::generate(),
+            owner,
+            version: 1,
+            state: RecordState::Active,
+            created_at: now,
+            updated_at: now,
+            data,
+        }
+    }
+}
+
 /// What an owner puts in a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordData {
@@ -109,6 +124,21 @@ pub struct RecordData {
     #[serde(with = "iso_date")]
     #[schema(value_type = String, format = Date)]
     pub review_by: Date,
+    /// The published list this record was imported from, if any; a
+    /// re-import of that list finds the record again by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// Where an imported record comes from: a list and the list's own reference
+/// for the entry (`un-sanctions` / `QDi.001`, `ofac-sdn` / `2674`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The list, by its import format name.
+    pub list: String,
+    /// The entry's reference in that list.
+    pub id: String,
 }
 
 impl RecordData {

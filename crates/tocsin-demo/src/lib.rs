@@ -265,6 +265,7 @@ impl Generator {
             access: self.access(),
             tags,
             review_by: default_review_date(self.today),
+            source: None,
         }
     }
 

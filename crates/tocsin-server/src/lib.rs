@@ -24,6 +24,8 @@ pub use error::{ApiError, ErrorBody};
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest body accepted on bulk endpoints.
 pub const BULK_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Largest list upload to `POST /v1/imports`.
+pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 /// Most lines in one bulk request.
 pub const BULK_LINES: usize = 50_000;
 

@@ -14,7 +14,7 @@ use crate::routes;
         routes::health, routes::metrics, routes::openapi,
         routes::create, routes::read, routes::update, routes::archive, routes::list, routes::export, routes::bulk,
         routes::entries, routes::record_audit, routes::verify,
-        routes::compare, routes::screen, routes::batch,
+        routes::compare, routes::screen, routes::batch, routes::import,
     ),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),

@@ -84,6 +84,12 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Inserts records in one transaction: all or none.
     async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError>;
+    /// Inserts `new` and replaces each of `changed` if its stored version is
+    /// the one paired with it, in one transaction: all or none.
+    /// [`StoreError::VersionConflict`] names the first stale one.
+    async fn write_records(&self, new: &[Record], changed: &[(Record, u64)]) -> Result<(), StoreError>;
+    /// Every record `owner` imported from `list` (its `source.list`), any state.
+    async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError>;
     /// One record, whatever its state.
     async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError>;
     /// The records with these ids that exist, in any order.

@@ -14,6 +14,7 @@
 mod audit_log;
 mod backend;
 mod error;
+mod import;
 mod sqlite;
 mod store;
 mod token;
@@ -21,6 +22,7 @@ mod token;
 pub use audit_log::AuditStats;
 pub use backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
 pub use error::StoreError;
+pub use import::ImportReport;
 pub use sqlite::SqliteBackend;
 pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, Store, Verification};
 pub use token::{Token, hash_token};

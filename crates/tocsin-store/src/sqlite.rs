@@ -192,30 +192,37 @@ impl Backend for SqliteBackend {
     }
 
     async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
+        self.write_records(records, &[]).await
+    }
+
+    async fn write_records(&self, new: &[Record], changed: &[(Record, u64)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for chunk in records.chunks(INSERT_CHUNK) {
-            let bodies = chunk.iter().map(body_json).collect::<Result<Vec<_>, _>>()?;
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body) ",
-            );
-            q.push_values(chunk.iter().zip(bodies), |mut b, (r, body)| {
-                b.push_bind(r.id.to_string())
-                    .push_bind(r.data.kind().as_str())
-                    .push_bind(r.owner.as_str().to_owned())
-                    .push_bind(i64_of(r.version))
-                    .push_bind(r.state.as_str())
-                    .push_bind(ts(&r.created_at))
-                    .push_bind(ts(&r.updated_at))
-                    .push_bind(review_date(r))
-                    .push_bind(body);
-            });
-            match q.build().execute(&mut *tx).await {
-                Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyExists("a record id".to_owned())),
-                other => other?,
-            };
+        for chunk in new.chunks(INSERT_CHUNK) {
+            insert_chunk(&mut tx, chunk).await?;
+        }
+        for (r, expected) in changed {
+            if !replace(&mut *tx, r, *expected).await? {
+                let current: Option<i64> = sqlx::query_scalar("SELECT version FROM records WHERE id = ?")
+                    .bind(r.id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(match current {
+                    Some(v) => StoreError::VersionConflict { sent: *expected, current: u64_of(v)? },
+                    None => StoreError::NotFound(format!("record {}", r.id)),
+                });
+            }
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM records WHERE owner = ? AND source_list = ?")
+            .bind(owner.as_str())
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from_row).collect()
     }
 
     async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
@@ -241,19 +248,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn update_record(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE records SET version = ?, state = ?, updated_at = ?, review_by = ?, body = ? WHERE id = ? AND version = ?",
-        )
-        .bind(i64_of(r.version))
-        .bind(r.state.as_str())
-        .bind(ts(&r.updated_at))
-        .bind(review_date(r))
-        .bind(body_json(r)?)
-        .bind(r.id.to_string())
-        .bind(i64_of(expected_version))
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 1 {
+        if replace(&self.pool, r, expected_version).await? {
             return Ok(());
         }
         match self.record(&r.id).await? {
@@ -338,6 +333,63 @@ impl Backend for SqliteBackend {
 
     async fn audit_head(&self) -> Result<Head, StoreError> {
         head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
+    }
+}
+
+/// Inserts up to [`INSERT_CHUNK`] records in one statement.
+async fn insert_chunk(tx: &mut sqlx::Transaction<'_, Sqlite>, chunk: &[Record]) -> Result<(), StoreError> {
+    let bodies = chunk.iter().map(body_json).collect::<Result<Vec<_>, _>>()?;
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body, source_list, source_id) ",
+    );
+    q.push_values(chunk.iter().zip(bodies), |mut b, (r, body)| {
+        let source = r.data.source.as_ref();
+        b.push_bind(r.id.to_string())
+            .push_bind(r.data.kind().as_str())
+            .push_bind(r.owner.as_str().to_owned())
+            .push_bind(i64_of(r.version))
+            .push_bind(r.state.as_str())
+            .push_bind(ts(&r.created_at))
+            .push_bind(ts(&r.updated_at))
+            .push_bind(review_date(r))
+            .push_bind(body)
+            .push_bind(source.map(|s| s.list.clone()))
+            .push_bind(source.map(|s| s.id.clone()));
+    });
+    match q.build().execute(&mut **tx).await {
+        Err(e) if is_unique_violation(&e) => {
+            Err(StoreError::AlreadyExists("a record with the same id, or from the same list entry".to_owned()))
+        }
+        other => other.map(drop).map_err(StoreError::from),
+    }
+}
+
+/// Replaces a record if its stored version is `expected`; false if not.
+async fn replace<'e, E>(db: E, r: &Record, expected: u64) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let source = r.data.source.as_ref();
+    let done = sqlx::query(
+        "UPDATE records SET version = ?, state = ?, updated_at = ?, review_by = ?, body = ?, source_list = ?, source_id = ? \
+         WHERE id = ? AND version = ?",
+    )
+    .bind(i64_of(r.version))
+    .bind(r.state.as_str())
+    .bind(ts(&r.updated_at))
+    .bind(review_date(r))
+    .bind(body_json(r)?)
+    .bind(source.map(|s| s.list.clone()))
+    .bind(source.map(|s| s.id.clone()))
+    .bind(r.id.to_string())
+    .bind(i64_of(expected))
+    .execute(db)
+    .await;
+    match done {
+        Err(e) if is_unique_violation(&e) => {
+            Err(StoreError::AlreadyExists("a record from the same list entry".to_owned()))
+        }
+        other => Ok(other?.rows_affected() == 1),
     }
 }
 

@@ -153,7 +153,7 @@ const VERIFY_STEP: u32 = 10_000;
 
 /// The store every caller uses. See the crate documentation.
 pub struct Store {
-    backend: Arc<dyn Backend>,
+    pub(crate) backend: Arc<dyn Backend>,
     audit: AuditLog,
     tokens: RwLock<HashMap<String, Principal>>,
     /// The screening index, once [`Store::enable_screening`] has built it.
@@ -243,7 +243,7 @@ impl Store {
 
     /// Logs the call's outcome, then returns its result; an audit failure
     /// replaces the result, so nothing is answered that was not logged.
-    async fn audited<T>(
+    pub(crate) async fn audited<T>(
         &self,
         actor: &Actor,
         action: &str,
@@ -356,7 +356,7 @@ impl Store {
         Ok(n)
     }
 
-    fn reindex(&self, records: &[Record]) {
+    pub(crate) fn reindex(&self, records: &[Record]) {
         if let Ok(mut slot) = self.index.write()
             && let Some(index) = slot.as_mut()
         {
@@ -411,18 +411,7 @@ impl Store {
     /// Creates records owned by the actor's agency, all or none.
     pub async fn create_records(&self, actor: &Actor, data: Vec<RecordData>) -> Result<Vec<Record>, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let records: Vec<Record> = data
-            .into_iter()
-            .map(|data| Record {
-                id: RecordId::generate(),
-                owner: actor.agency,
-                version: 1,
-                state: RecordState::Active,
-                created_at: now,
-                updated_at: now,
-                data,
-            })
-            .collect();
+        let records: Vec<Record> = data.into_iter().map(|data| Record::new(actor.agency, data, now)).collect();
         let ids = records.iter().map(|r| r.id.to_string()).collect();
         let result = async {
             require(actor, Permission::WriteRecords)?;
@@ -652,7 +641,7 @@ impl Store {
     }
 }
 
-fn require(actor: &Actor, p: Permission) -> Result<(), StoreError> {
+pub(crate) fn require(actor: &Actor, p: Permission) -> Result<(), StoreError> {
     match actor.role.may(p) {
         true => Ok(()),
         false => Err(StoreError::Forbidden(format!("role {} may not {}", actor.role, describe(p)))),

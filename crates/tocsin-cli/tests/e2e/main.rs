@@ -6,5 +6,6 @@ mod audit;
 mod bad_input;
 mod cli;
 mod helpers;
+mod imports;
 mod records;
 mod screening;

@@ -8,7 +8,7 @@ use time::Date;
 
 use super::{
     AccessRule, DocumentStatus, DocumentType, Handling, IdentityDocument, Kind, Name, NameType, Organization, Person,
-    RecordBody, RecordData, Script, Sex, TravelDocument, iso_date,
+    RecordBody, RecordData, Script, Sex, Source, TravelDocument, iso_date,
 };
 use crate::text::clean as text;
 use crate::{CountryCode, DocumentNumber, FieldError, PartialDate, limits};
@@ -57,6 +57,8 @@ pub struct RecordInput {
     pub tags: Option<Vec<String>>,
     /// Review date, `YYYY-MM-DD`, in the future; default five years from now.
     pub review_by: Option<String>,
+    /// The list the record was imported from, and its reference there.
+    pub source: Option<Source>,
     /// The version the client last read (updates only).
     pub version: Option<u64>,
     /// Ignored (read-only).
@@ -90,6 +92,38 @@ pub struct NameInput {
 }
 
 impl RecordInput {
+    /// An input of `kind` with every other field absent, for importers that
+    /// fill it field by field and then [`validate`](RecordInput::validate) it
+    /// like any client's input.
+    pub fn new(kind: Kind) -> RecordInput {
+        RecordInput {
+            kind,
+            names: None,
+            birth_dates: None,
+            birth_place: None,
+            nationalities: None,
+            sex: None,
+            documents: None,
+            countries: None,
+            number: None,
+            country: None,
+            doc_type: None,
+            status: None,
+            reported_on: None,
+            handling: None,
+            access: None,
+            tags: None,
+            review_by: None,
+            source: None,
+            version: None,
+            id: None,
+            owner: None,
+            state: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
     /// Checks the input against its kind and the limits, and builds the
     /// record data. `today` sets the default review date and the earliest
     /// allowed one.
@@ -164,6 +198,7 @@ impl RecordInput {
             access: access(required("access", self.access)?)?,
             tags: tags(self.tags)?,
             review_by: review_by(self.review_by.as_deref(), today)?,
+            source: self.source.map(source).transpose()?,
         })
     }
 
@@ -228,6 +263,13 @@ fn access(rule: AccessRule) -> Result<AccessRule, FieldError> {
 
 fn tags(v: Option<Vec<String>>) -> Result<Vec<String>, FieldError> {
     list("tags", v)?.into_iter().enumerate().map(|(i, t)| text(&format!("tags[{i}]"), t, limits::TAG_CHARS)).collect()
+}
+
+fn source(s: Source) -> Result<Source, FieldError> {
+    Ok(Source {
+        list: text("source.list", s.list, limits::LABEL_CHARS)?,
+        id: text("source.id", s.id, limits::LABEL_CHARS)?,
+    })
 }
 
 fn review_by(s: Option<&str>, today: Date) -> Result<Date, FieldError> {

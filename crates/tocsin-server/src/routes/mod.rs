@@ -2,6 +2,7 @@
 
 mod audit;
 mod compare;
+mod imports;
 mod records;
 mod screen;
 mod system;
@@ -14,6 +15,7 @@ use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
 
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
+pub(crate) use self::imports::*;
 pub(crate) use self::records::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
@@ -23,6 +25,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/records/bulk", post(records::bulk))
         .route("/v1/screen/batch", post(screen::batch))
         .layer(DefaultBodyLimit::max(BULK_BODY_LIMIT));
+    // Streamed and limited by the handler itself.
+    let imports = Router::new().route("/v1/imports", post(imports::import)).layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/v1/health", get(system::health))
         .route("/v1/openapi.json", get(system::openapi))
@@ -37,6 +41,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/screen", post(screen::screen))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
+        .merge(imports)
         .fallback(system::not_found)
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)

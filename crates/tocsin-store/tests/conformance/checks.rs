@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
+use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_store::{Actor, Agency, AuditFilter, Backend, ListQuery, RecordPageQuery, Store, StoreError, TokenRow};
 
 fn code(s: &str) -> AgencyCode {
@@ -232,4 +232,54 @@ pub(crate) async fn the_store_hides_what_the_policy_hides(b: Arc<dyn Backend>) {
     assert!(matches!(store.update_record(&deu_admin, id, input).await, Err(StoreError::NotFound(_))));
     assert!(RecordId::from_str("not-a-uuid").is_err());
     store.close().await;
+}
+
+fn listed(owner: &str, list: &str, id: &str, name: &str) -> Record {
+    let mut d = person(name, r#"{"mode": "all"}"#);
+    d.source = Some(Source { list: list.to_owned(), id: id.to_owned() });
+    record(owner, d)
+}
+
+pub(crate) async fn records_are_found_by_their_source(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "GS").await;
+    let un = [listed("GS", "un", "QDi.1", "A"), listed("GS", "un", "QDi.2", "B")];
+    let others = [
+        listed("GS", "ofac", "1", "C"),
+        listed("FRA", "un", "QDi.1", "D"),
+        record("GS", person("E", r#"{"mode": "all"}"#)),
+    ];
+    b.insert_records(&un).await.expect("insert");
+    b.insert_records(&others).await.expect("insert");
+    let mut found = b.records_from_source(&code("GS"), "un").await.expect("by source");
+    found.sort_by_key(|r| r.id);
+    assert_eq!(found, un.to_vec(), "only GS's records from `un`");
+
+    // One owner holds one record per list entry.
+    let twin = listed("GS", "un", "QDi.1", "A again");
+    assert!(matches!(b.insert_records(&[twin]).await, Err(StoreError::AlreadyExists(_))));
+
+    // An archived record is still found (a re-import may re-list it).
+    let archived = Record { version: 2, state: RecordState::Archived, ..un[0].clone() };
+    b.update_record(&archived, 1).await.expect("archive");
+    assert!(b.records_from_source(&code("GS"), "un").await.expect("by source").contains(&archived));
+}
+
+pub(crate) async fn a_failed_write_changes_nothing(b: Arc<dyn Backend>) {
+    agency(&*b, "GS").await;
+    let old = [listed("GS", "un", "1", "A"), listed("GS", "un", "2", "B")];
+    b.insert_records(&old).await.expect("insert");
+    let new = listed("GS", "un", "3", "C");
+    let good = (Record { version: 2, ..old[0].clone() }, 1);
+    let stale = (Record { version: 3, ..old[1].clone() }, 2);
+    match b.write_records(std::slice::from_ref(&new), &[good.clone(), stale]).await {
+        Err(StoreError::VersionConflict { sent: 2, current: 1 }) => {}
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    assert_eq!(b.record(&new.id).await.expect("read"), None, "the insert was rolled back");
+    assert_eq!(b.record(&old[0].id).await.expect("read"), Some(old[0].clone()), "the good update was rolled back");
+
+    b.write_records(std::slice::from_ref(&new), std::slice::from_ref(&good)).await.expect("write");
+    assert_eq!(b.record(&new.id).await.expect("read"), Some(new));
+    assert_eq!(b.record(&old[0].id).await.expect("read"), Some(good.0));
 }

@@ -45,5 +45,7 @@ backend_suite!(
         audit_entries_filter_by_agency_and_object,
         group_commit_batches_concurrent_appends,
         the_store_hides_what_the_policy_hides,
+        records_are_found_by_their_source,
+        a_failed_write_changes_nothing,
     ]
 );

@@ -1,0 +1,145 @@
+//! The parsers on the real published files in `../shared/data` (see its
+//! README for each file's source and counts). Skipped, with a message, where
+//! the data directory is absent.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use time::macros::date;
+use tocsin_lists::{Format, OfacFiles, Parsed, parse, parse_ofac};
+
+const TODAY: time::Date = date!(2026 - 11 - 23);
+
+fn data(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    eprintln!("skipped: {} is absent (the shared test data is not on this machine)", p.display());
+    None
+}
+
+fn open(p: &PathBuf) -> BufReader<File> {
+    BufReader::new(File::open(p).expect("open"))
+}
+
+fn by_id(p: &Parsed, id: &str) -> Value {
+    let e = p.entries.iter().find(|e| e.source.as_ref().is_some_and(|s| s.id == id));
+    serde_json::to_value(e.unwrap_or_else(|| panic!("{id} not imported"))).expect("json")
+}
+
+fn names(v: &Value) -> Vec<(String, String)> {
+    v["names"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| (n["full"].as_str().unwrap_or("").to_owned(), n["type"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn un_list_every_entry_and_named_fields() {
+    let Some(path) = data("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let p = parse(Format::UnSanctions, open(&path), TODAY).expect("parses");
+    // The data README: 730 INDIVIDUAL and 273 ENTITY elements.
+    assert_eq!(p.entries.len() + p.skipped.len(), 1003, "skipped: {:?}", p.skipped);
+    assert_eq!(p.skipped, vec![]);
+    let persons = p.entries.iter().filter(|e| e.kind() == tocsin_core::record::Kind::Person).count();
+    assert_eq!(persons, 730);
+
+    let badege = by_id(&p, "CDi.001");
+    assert_eq!(names(&badege)[0], ("ERIC BADEGE".to_owned(), "primary".to_owned()));
+    assert_eq!(badege["birth_dates"], serde_json::json!(["1971"]));
+    assert_eq!(badege["nationalities"], serde_json::json!(["COD"]));
+    assert_eq!(badege["sex"], "male");
+
+    let kakolele = by_id(&p, "CDi.002");
+    let n = names(&kakolele);
+    assert!(n.contains(&("AIGLE BLANC".to_owned(), "alias".to_owned())), "{n:?}");
+
+    let iyamuremye = by_id(&p, "CDi.003");
+    assert!(names(&iyamuremye).contains(&("Rumuli".to_owned(), "weak_alias".to_owned())));
+    assert_eq!(iyamuremye["birth_place"], "Musanze District, Northern Province, Rwanda");
+
+    // Original-script names, documents with spaces removed, ranges of years.
+    let with_script = p
+        .entries
+        .iter()
+        .filter(|e| names(&serde_json::to_value(e).expect("json")).iter().any(|(_, t)| t == "original_script"))
+        .count();
+    assert!(with_script >= 300, "{with_script} entries with an original-script name");
+    let docs: usize = p
+        .entries
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("json")["documents"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(docs >= 440, "{docs} documents (454 NUMBER elements in the file)");
+    assert!(p.entries.iter().all(|e| e.tags.iter().any(|t| t.starts_with("un_regime:"))));
+}
+
+#[test]
+fn ofac_2024_counts_and_named_fields() {
+    for (file, total) in [("ofac/2024/sdn_2024-04-26.csv", 14_668), ("ofac/2024/sdn_2024-05-03.csv", 14_965)] {
+        let Some(path) = data(file) else { return };
+        let p = parse(Format::OfacSdn, open(&path), TODAY).expect("parses");
+        assert_eq!(
+            p.entries.len() + p.skipped.len(),
+            total,
+            "{file}: skipped {:?}",
+            &p.skipped[..p.skipped.len().min(5)]
+        );
+        assert_eq!(p.skipped.len(), 0, "{file}: {:?}", &p.skipped[..p.skipped.len().min(5)]);
+    }
+    let Some(path) = data("ofac/2024/sdn_2024-05-03.csv") else { return };
+    let p = parse(Format::OfacSdn, open(&path), TODAY).expect("parses");
+    let count = |tag: &str| p.entries.iter().filter(|e| e.tags.iter().any(|t| t == tag)).count();
+    assert_eq!((count("vessel"), count("aircraft")), (851, 376));
+    let persons = p.entries.iter().filter(|e| e.kind() == tocsin_core::record::Kind::Person).count();
+    assert_eq!(persons, 6_854);
+
+    let zawahiri = by_id(&p, "2676");
+    assert_eq!(names(&zawahiri)[0].0, "Dr. Ayman AL ZAWAHIRI");
+    assert_eq!(zawahiri["birth_dates"][0], "1951-06-19");
+    assert_eq!(zawahiri["birth_place"], "Giza, Egypt");
+    assert!(
+        zawahiri["documents"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["number"] == "1084010" && d["country"] == "EGY"))
+    );
+
+    let bnc = by_id(&p, "306");
+    assert_eq!(bnc["kind"], "organization");
+    assert!(names(&bnc).iter().any(|(n, _)| n == "BNC"));
+
+    let zomor = by_id(&p, "2677");
+    assert_eq!(zomor["nationalities"], serde_json::json!(["EGY"]));
+    assert_eq!(zomor["sex"], "male");
+    assert_eq!(zomor["birth_dates"], serde_json::json!(["1947-04-19"]));
+}
+
+#[test]
+fn ofac_2021_set_with_alt_and_comments() {
+    let (Some(sdn), Some(alt), Some(comments)) =
+        (data("ofac/2021-bench/sdn.csv"), data("ofac/2021-bench/alt.csv"), data("ofac/2021-bench/sdn_comments.csv"))
+    else {
+        return;
+    };
+    let plain = parse(Format::OfacSdn, open(&sdn), TODAY).expect("parses");
+    let files = OfacFiles {
+        sdn: Box::new(open(&sdn)),
+        alt: Some(Box::new(open(&alt))),
+        comments: Some(Box::new(open(&comments))),
+    };
+    let p = parse_ofac(files, TODAY).expect("parses");
+    assert_eq!(p.entries.len() + p.skipped.len(), 8_976);
+    let count = |p: &tocsin_lists::Parsed| {
+        p.entries.iter().map(|e| names(&serde_json::to_value(e).expect("json")).len()).sum::<usize>()
+    };
+    assert!(count(&p) > count(&plain) + 5_000, "alt.csv adds names: {} vs {}", count(&p), count(&plain));
+    // alt.csv's first row: 36 a.k.a. AERO-CARIBBEAN.
+    assert!(names(&by_id(&p, "36")).iter().any(|(n, _)| n == "AERO-CARIBBEAN"));
+}

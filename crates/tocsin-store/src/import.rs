@@ -1,0 +1,248 @@
+//! Importing a published list: the diff against what the last import of the
+//! same list stored, applied in one transaction.
+//!
+//! Records are matched by their [`Source`]: the list's name and the entry's
+//! own reference there. An entry seen for the first time is added; one whose
+//! content changed is updated (a new version); one that disappeared from the
+//! list is de-listed, i.e. archived, so it stops matching but stays for
+//! audit; one that comes back after being de-listed is re-listed.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tocsin_core::FieldError;
+use tocsin_core::auth::Permission;
+use tocsin_core::record::{Record, RecordData, RecordState, Source};
+use tocsin_lists::{Parsed, Skip};
+
+use crate::store::require;
+use crate::{Actor, Store, StoreError};
+
+/// Record ids per audit entry of an import.
+const AUDIT_CHUNK: usize = 10_000;
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// The list, by its format name.
+    pub list: String,
+    /// Entries stored for the first time.
+    pub added: u64,
+    /// Entries whose content changed since the last import.
+    pub updated: u64,
+    /// Entries that had been de-listed and are on the list again.
+    pub relisted: u64,
+    /// Entries no longer on the list: archived.
+    pub delisted: u64,
+    /// Entries as they were.
+    pub unchanged: u64,
+    /// Entries of the file left out, each with its position and reason.
+    pub skipped: Vec<Skip>,
+}
+
+impl ImportReport {
+    /// Whether the import changed anything.
+    pub fn changed(&self) -> bool {
+        self.added + self.updated + self.relisted + self.delisted > 0
+    }
+}
+
+/// The planned writes of one import.
+struct Plan {
+    new: Vec<Record>,
+    changed: Vec<(Record, u64)>,
+    report: ImportReport,
+    /// Ids per audit action.
+    created: Vec<String>,
+    updated: Vec<String>,
+    archived: Vec<String>,
+}
+
+impl Store {
+    /// Refuses (and audits the refusal) an actor who may not import, before
+    /// an upload is read.
+    pub async fn may_import(&self, actor: &Actor, list: &str) -> Result<(), StoreError> {
+        match require(actor, Permission::WriteRecords) {
+            Ok(()) => Ok(()),
+            Err(e) => self.audited(actor, "import", vec![format!("list:{list}")], Err(e)).await,
+        }
+    }
+
+    /// Makes the actor's records from `list` match what a list parser read:
+    /// every entry must carry `source.list == list` and a distinct
+    /// `source.id`; the parser's skips are passed through to the report.
+    /// One transaction: on any error nothing is changed. Audited per record
+    /// (`record.create`, `record.update`, `record.archive`, with purpose
+    /// `import LIST`) and once for the whole (`import`, objects `list:LIST`).
+    pub async fn import_list(&self, actor: &Actor, list: &str, parsed: Parsed) -> Result<ImportReport, StoreError> {
+        let Parsed { entries, skipped } = parsed;
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            let existing = self.backend.records_from_source(&actor.agency, list).await?;
+            let plan = plan(actor, list, existing, entries, OffsetDateTime::now_utc())?;
+            self.backend.write_records(&plan.new, &plan.changed).await?;
+            let touched: Vec<Record> =
+                plan.new.iter().cloned().chain(plan.changed.iter().map(|(r, _)| r.clone())).collect();
+            self.reindex(&touched);
+            Ok(plan)
+        }
+        .await;
+        let per_record = Actor { purpose: Some(format!("import {list}")), ..actor.clone() };
+        if let Ok(plan) = &result {
+            for (action, ids) in
+                [("record.create", &plan.created), ("record.update", &plan.updated), ("record.archive", &plan.archived)]
+            {
+                for chunk in ids.chunks(AUDIT_CHUNK) {
+                    self.log(&per_record, action, chunk.to_vec(), tocsin_audit::Outcome::Ok).await?;
+                }
+            }
+        }
+        let result = result.map(|p| ImportReport { skipped, ..p.report });
+        self.audited(actor, "import", vec![format!("list:{list}")], result).await
+    }
+}
+
+/// Whether two versions of an entry say the same. The review date is left
+/// out: each import sets it afresh, and a new date alone is no change.
+fn same_content(a: &RecordData, b: &RecordData) -> bool {
+    a.body == b.body && a.handling == b.handling && a.access == b.access && a.tags == b.tags && a.source == b.source
+}
+
+fn plan(
+    actor: &Actor,
+    list: &str,
+    existing: Vec<Record>,
+    entries: Vec<RecordData>,
+    now: OffsetDateTime,
+) -> Result<Plan, StoreError> {
+    let mut stored: HashMap<String, Record> =
+        existing.into_iter().filter_map(|r| r.data.source.as_ref().map(|s| s.id.clone()).map(|id| (id, r))).collect();
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut p = Plan {
+        new: vec![],
+        changed: vec![],
+        report: ImportReport { list: list.to_owned(), ..ImportReport::default() },
+        created: vec![],
+        updated: vec![],
+        archived: vec![],
+    };
+    for (i, data) in entries.into_iter().enumerate() {
+        let id = match &data.source {
+            Some(Source { list: l, id }) if l == list => id.clone(),
+            _ => {
+                return Err(FieldError::field("source.list", format!("must be `{list}`"))
+                    .at(&format!("entries[{i}]"))
+                    .into());
+            }
+        };
+        if !seen.insert(id.clone()) {
+            return Err(FieldError::field("source.id", format!("`{id}` appears twice"))
+                .at(&format!("entries[{i}]"))
+                .into());
+        }
+        match stored.remove(&id) {
+            None => {
+                let r = Record::new(actor.agency, data, now);
+                p.created.push(r.id.to_string());
+                p.report.added += 1;
+                p.new.push(r);
+            }
+            Some(r) if r.state == RecordState::Active && same_content(&r.data, &data) => p.report.unchanged += 1,
+            Some(r) => {
+                match r.state {
+                    RecordState::Active => p.report.updated += 1,
+                    RecordState::Archived => p.report.relisted += 1,
+                }
+                let expected = r.version;
+                let next = Record { version: r.version + 1, state: RecordState::Active, updated_at: now, data, ..r };
+                p.updated.push(next.id.to_string());
+                p.changed.push((next, expected));
+            }
+        }
+    }
+    // What is left was not in this import: de-list what is still active.
+    let mut gone: Vec<Record> = stored.into_values().filter(|r| r.state == RecordState::Active).collect();
+    gone.sort_by_key(|r| r.id);
+    for r in gone {
+        let expected = r.version;
+        let next = Record { version: r.version + 1, state: RecordState::Archived, updated_at: now, ..r };
+        p.archived.push(next.id.to_string());
+        p.report.delisted += 1;
+        p.changed.push((next, expected));
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tocsin_core::AgencyCode;
+    use tocsin_core::record::RecordInput;
+
+    fn entry(id: &str, name: &str) -> RecordData {
+        let json = format!(
+            r#"{{"kind":"person","names":[{{"full":"{name}"}}],"handling":{{"code":"inform"}},
+                "access":{{"mode":"all"}},"source":{{"list":"un","id":"{id}"}}}}"#
+        );
+        let input: RecordInput = serde_json::from_str(&json).expect("input");
+        input.validate(time::macros::date!(2026 - 01 - 01)).expect("valid")
+    }
+
+    fn stored(plan: Plan) -> Vec<Record> {
+        plan.new.into_iter().chain(plan.changed.into_iter().map(|(r, _)| r)).collect()
+    }
+
+    #[test]
+    fn a_second_import_adds_updates_delists_and_relists() {
+        let actor = Actor::operator(AgencyCode::GS);
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let first = plan(&actor, "un", vec![], vec![entry("a", "Ann"), entry("b", "Bob"), entry("c", "Cy")], now)
+            .expect("plan");
+        assert_eq!((first.report.added, first.changed.len()), (3, 0));
+        let records = stored(first);
+
+        let second =
+            plan(&actor, "un", records.clone(), vec![entry("a", "Ann"), entry("b", "Bobby"), entry("d", "Di")], now)
+                .expect("plan");
+        let r = &second.report;
+        assert_eq!((r.added, r.updated, r.delisted, r.unchanged, r.relisted), (1, 1, 1, 1, 0));
+        let archived: Vec<_> = second
+            .changed
+            .iter()
+            .filter(|(r, _)| r.state == RecordState::Archived)
+            .map(|(r, v)| (r.version, *v))
+            .collect();
+        assert_eq!(archived, vec![(2, 1)], "c is archived at the next version");
+        // The store now holds a (unchanged, from the first import) and the
+        // second import's writes.
+        let a = records.into_iter().filter(|r| r.data.source.as_ref().is_some_and(|s| s.id == "a"));
+        let records: Vec<Record> = a.chain(stored(second)).collect();
+
+        // c comes back: re-listed, not added.
+        let third = plan(&actor, "un", records, vec![entry("c", "Cy")], now).expect("plan");
+        assert_eq!(third.report.relisted, 1);
+        assert_eq!(third.report.added, 0);
+    }
+
+    #[test]
+    fn the_same_entries_twice_change_nothing() {
+        let actor = Actor::operator(AgencyCode::GS);
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let entries = || vec![entry("a", "Ann"), entry("b", "Bob")];
+        let records = stored(plan(&actor, "un", vec![], entries(), now).expect("plan"));
+        let again = plan(&actor, "un", records, entries(), now).expect("plan");
+        assert!(!again.report.changed());
+        assert_eq!(again.report.unchanged, 2);
+    }
+
+    #[test]
+    fn refuses_duplicates_and_entries_of_another_list() {
+        let actor = Actor::operator(AgencyCode::GS);
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let dup = plan(&actor, "un", vec![], vec![entry("a", "Ann"), entry("a", "Ann")], now);
+        assert!(matches!(dup, Err(StoreError::Invalid(e)) if e.field == "entries[1].source.id"));
+        let other = plan(&actor, "ofac", vec![], vec![entry("a", "Ann")], now);
+        assert!(matches!(other, Err(StoreError::Invalid(e)) if e.field == "entries[0].source.list"));
+    }
+}
