@@ -24,6 +24,13 @@ pub(crate) struct ScreeningArgs {
     /// Print the queries whose record was not in the top 5, and the negatives that hit.
     #[arg(long)]
     errors: bool,
+    /// Index the whole UN list from this XML (every individual and entity,
+    /// with aliases and original-script names, as `tocsin import
+    /// un-sanctions` stores them) instead of the 683 fixture persons. Query
+    /// *i*'s target is then the record that has fixture name *i* among its
+    /// name forms.
+    #[arg(long)]
+    un_xml: Option<PathBuf>,
 }
 
 struct Row {
@@ -104,20 +111,57 @@ fn query(row: &Row, limit: usize) -> Query {
     }
 }
 
+/// The UN list as records, and for each fixture row the record that has
+/// its name among its name forms (ignoring case and spacing).
+fn un_list(xml: &Path, listed: &[Row]) -> anyhow::Result<(Vec<Record>, Vec<Option<RecordId>>)> {
+    let file = std::fs::File::open(xml).with_context(|| format!("{} (see ../shared/data/README.md)", xml.display()))?;
+    let now = OffsetDateTime::now_utc();
+    let parsed = tocsin_lists::parse(tocsin_lists::Format::UnSanctions, std::io::BufReader::new(file), now.date())?;
+    let records: Vec<Record> = parsed.entries.into_iter().map(|d| Record::new(AgencyCode::GS, d, now)).collect();
+    let key = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let mut by_name = std::collections::HashMap::new();
+    for r in &records {
+        let names = match &r.data.body {
+            tocsin_core::record::RecordBody::Person(p) => &p.names,
+            tocsin_core::record::RecordBody::Organization(o) => &o.names,
+            tocsin_core::record::RecordBody::TravelDocument(_) => continue,
+        };
+        for n in names {
+            by_name.entry(key(&n.full)).or_insert(r.id);
+        }
+    }
+    let targets = listed.iter().map(|row| by_name.get(&key(&row.name)).copied()).collect();
+    println!("indexed the UN list: {} records from {}", records.len(), xml.display());
+    Ok((records, targets))
+}
+
 pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
     let listed = rows(&args.data.join("yente_positives_un_untreated.csv"))?;
     let treated = rows(&args.data.join("yente_positives_un_treated.csv"))?;
     let negatives = rows(&args.data.join("yente_negatives_global_synthetic.csv"))?;
-    let records: Vec<Record> = listed.iter().map(record).collect::<anyhow::Result<_>>()?;
+    let (records, targets) = match &args.un_xml {
+        None => {
+            let records: Vec<Record> = listed.iter().map(record).collect::<anyhow::Result<_>>()?;
+            let targets = records.iter().map(|r| Some(r.id)).collect();
+            (records, targets)
+        }
+        Some(xml) => un_list(xml, &listed)?,
+    };
     let mut index = Index::new();
     records.iter().for_each(|r| index.upsert(r));
     let viewer = AgencyCode::parse("FRA")?;
+    let without: usize = targets.iter().filter(|t: &&Option<RecordId>| t.is_none()).count();
+    if without > 0 {
+        println!("{without} fixture name(s) are no name form of any record in the list: left out of Recall");
+    }
 
     let start = Instant::now();
-    let (mut at1, mut at5) = (0, 0);
-    for (i, (q, r)) in treated.iter().zip(&records).enumerate() {
+    let (mut at1, mut at5, mut n) = (0, 0, 0);
+    for (i, (q, target)) in treated.iter().zip(&targets).enumerate() {
+        let Some(target) = target else { continue };
+        n += 1;
         let found = index.search(&viewer, &query(q, 5));
-        match found.iter().position(|m| m.id == r.id) {
+        match found.iter().position(|m| m.id == *target) {
             Some(0) => {
                 at1 += 1;
                 at5 += 1;
@@ -127,7 +171,6 @@ pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
-    let n = treated.len().min(records.len());
     let secs = start.elapsed().as_secs_f64();
     println!(
         "positives: {n} perturbed UN queries; Recall@1 {:.2} %, Recall@5 {:.2} % ({at5}/{n}); {:.0} queries/s",
