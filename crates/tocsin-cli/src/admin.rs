@@ -32,6 +32,16 @@ pub(crate) enum AgencyCommand {
     },
     /// Lists the agencies.
     List,
+    /// Changes an agency's settings.
+    Set {
+        /// The agency's code.
+        code: String,
+        /// The score from which its screenings make hits (0.5 to 1; default
+        /// the engine's match threshold, 0.80). A running server reads it at
+        /// its next start.
+        #[arg(long)]
+        hit_threshold: f64,
+    },
 }
 
 pub(crate) async fn agency(store: Arc<Store>, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
@@ -40,6 +50,11 @@ pub(crate) async fn agency(store: Arc<Store>, cmd: AgencyCommand) -> anyhow::Res
             let code = AgencyCode::parse(&code).context("CODE")?;
             let a = store.add_agency(&Actor::operator(code), code, &name).await?;
             println!("Added agency {} ({}).", a.code, a.name);
+        }
+        AgencyCommand::Set { code, hit_threshold } => {
+            let code = AgencyCode::parse(&code).context("CODE")?;
+            let t = store.set_hit_threshold(&Actor::operator(code), code, hit_threshold).await?;
+            println!("Agency {code}: hit threshold {t}.");
         }
         AgencyCommand::List => {
             for a in store.agencies().await? {

@@ -179,14 +179,21 @@ pub(crate) async fn screen(store: std::sync::Arc<tocsin_store::Store>, args: Scr
         limit: args.limit,
         ..Default::default()
     };
+    let sent = request.as_sent();
     let v = request.validate(time::OffsetDateTime::now_utc().year())?;
     store.enable_screening().await?;
-    let found = store.screen(&tocsin_store::Actor::operator(agency), v.query).await?;
+    let context = tocsin_store::ScreenContext { request: sent, location: None, purpose: None };
+    let found: Vec<_> = store
+        .screen(&tocsin_store::Actor::operator(agency), v.query, context)
+        .await?
+        .into_iter()
+        .map(|s| (s.record, s.matched, s.hit_id))
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let matches: Vec<_> = found
             .iter()
-            .map(|(r, m)| serde_json::json!({"record": r, "score": round(m.score), "explanation": m.explanation, "handling": r.data.handling}))
+            .map(|(r, m, hit)| serde_json::json!({"record": r, "score": round(m.score), "explanation": m.explanation, "handling": r.data.handling, "hit_id": hit}))
             .collect();
         writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"matches": matches, "mrz": v.mrz}))?)?;
         return Ok(ExitCode::SUCCESS);
@@ -197,11 +204,12 @@ pub(crate) async fn screen(store: std::sync::Arc<tocsin_store::Store>, args: Scr
     if found.is_empty() {
         writeln!(out, "no matches")?;
     }
-    for (r, m) in &found {
+    for (r, m, hit) in &found {
         let name = m.explanation.name.as_ref().map_or_else(String::new, |n| format!(" `{}`", n.record));
+        let hit = hit.map(|h| format!("  hit {h}")).unwrap_or_default();
         writeln!(
             out,
-            "{:.3}  {} {}{name}  owner {}  handling {:?}",
+            "{:.3}  {} {}{name}  owner {}  handling {:?}{hit}",
             m.score,
             r.id,
             r.data.kind().as_str(),

@@ -13,6 +13,7 @@ mod country;
 mod date;
 mod document;
 mod error;
+pub mod hit;
 pub mod limits;
 pub mod record;
 mod schema;

@@ -8,44 +8,21 @@
 mod input;
 mod name;
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
 pub use self::input::{NameInput, RecordInput, default_review_date};
 pub use self::name::{Name, NameType, Script};
+use crate::schema::uuid_id;
 use crate::{AgencyCode, CountryCode, DocumentNumber, FieldError, PartialDate};
 
-/// A record's identifier: a UUIDv7, so identifiers sort by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(transparent)]
-#[schema(value_type = String, format = Uuid)]
-pub struct RecordId(Uuid);
-
-impl RecordId {
-    /// A fresh identifier.
-    pub fn generate() -> RecordId {
-        RecordId(Uuid::now_v7())
-    }
-}
-
-impl FromStr for RecordId {
-    type Err = FieldError;
-    fn from_str(s: &str) -> Result<RecordId, FieldError> {
-        Uuid::try_parse(s)
-            .map(RecordId)
-            .map_err(|_| FieldError::new(format!("`{}` is not a record id (a UUID)", s.escape_debug())))
-    }
-}
-
-impl fmt::Display for RecordId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.as_hyphenated().fmt(f)
-    }
-}
+uuid_id!(
+    /// A record's identifier.
+    RecordId,
+    "record"
+);
 
 /// Whether a record takes part in sharing. Archived records are never deleted:
 /// they stay for audit, visible to their owner only.

@@ -12,7 +12,7 @@ use crate::screen::Query;
 pub const MAX_LIMIT: usize = 100;
 
 /// A screening request. At least one of `name`, `document_number` and `mrz`.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// A name in any script.
@@ -70,6 +70,16 @@ fn short_text(field: &str, s: Option<String>, max: usize) -> Result<Option<Strin
 }
 
 impl Request {
+    /// The request as sent, as JSON without its absent fields (kept with
+    /// the hits it makes).
+    pub fn as_sent(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.retain(|_, x| !x.is_null());
+        }
+        v
+    }
+
     /// Checks the request; an MRZ fills the fields the request left empty.
     /// `this_year` decides the century of MRZ birth dates.
     pub fn validate(self, this_year: i32) -> Result<Validated, FieldError> {

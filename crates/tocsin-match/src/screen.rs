@@ -94,6 +94,9 @@ pub struct Match {
     pub explanation: Explanation,
 }
 
+/// A query name analyzed as a person's and as an organization's.
+type QueryNames = Option<(Analyzed, Analyzed)>;
+
 /// What the index keeps of a record.
 struct Entry {
     id: RecordId,
@@ -199,6 +202,27 @@ impl Index {
     /// The best matches for `query` among the records `viewer` may see, best
     /// first (ties by id), at most `query.limit`, none below [`MIN_SCORE`].
     pub fn search(&self, viewer: &AgencyCode, query: &Query) -> Vec<Match> {
+        let (analyzed, mut candidates) = self.candidates(query);
+        self.rank(query, analyzed.as_ref(), &mut candidates, |e| {
+            may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
+        })
+    }
+
+    /// [`Index::search`], and the same search among the records `viewer`
+    /// may **not** see: what its query matched that only the records' owners
+    /// may learn (silent hits). The second list is never shown to `viewer`
+    /// and changes nothing in the first. The posting lists are walked once.
+    pub fn search_with_hidden(&self, viewer: &AgencyCode, query: &Query) -> (Vec<Match>, Vec<Match>) {
+        let (analyzed, mut candidates) = self.candidates(query);
+        let may = |e: &Entry| may_see_parts(viewer, &e.owner, RecordState::Active, &e.access);
+        let shown = self.rank(query, analyzed.as_ref(), &mut candidates, may);
+        let hidden = self.rank(query, analyzed.as_ref(), &mut candidates, |e| !may(e));
+        (shown, hidden)
+    }
+
+    /// The query's analyzed name forms and every candidate slot with its
+    /// evidence.
+    fn candidates(&self, query: &Query) -> (QueryNames, Vec<(f32, u32)>) {
         let analyzed = query
             .name
             .as_deref()
@@ -231,10 +255,20 @@ impl Index {
             .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list, *w)))
             .collect();
         let evidence = accumulate(keys);
-        let mut candidates: Vec<(f32, u32)> = evidence.into_iter().map(|(slot, w)| (w, slot)).collect();
+        (analyzed, evidence.into_iter().map(|(slot, w)| (w, slot)).collect())
+    }
+
+    /// The best matches among the admitted candidates.
+    fn rank(
+        &self,
+        query: &Query,
+        analyzed: Option<&(Analyzed, Analyzed)>,
+        candidates: &mut [(f32, u32)],
+        admit: impl Fn(&Entry) -> bool,
+    ) -> Vec<Match> {
         let by_evidence = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        // The best MAX_CANDIDATES *visible* candidates by evidence: the same
-        // set as filtering everything first, found by checking visibility in
+        // The best MAX_CANDIDATES *admitted* candidates by evidence: the same
+        // set as filtering everything first, found by checking admission in
         // evidence order only as far as needed.
         let mut visible = Vec::with_capacity(MAX_CANDIDATES);
         let mut window = MAX_CANDIDATES * 4;
@@ -248,7 +282,7 @@ impl Index {
             head.sort_unstable_by(by_evidence);
             visible.clear();
             visible.extend(
-                head.iter().filter(|(_, slot)| self.visible(*slot, viewer, &query.kinds)).take(MAX_CANDIDATES).copied(),
+                head.iter().filter(|(_, slot)| self.admits(*slot, &query.kinds, &admit)).take(MAX_CANDIDATES).copied(),
             );
             if visible.len() == MAX_CANDIDATES || all {
                 break;
@@ -258,13 +292,13 @@ impl Index {
         let mut ranked: Vec<(f64, &Entry)> = visible
             .iter()
             .filter_map(|(_, slot)| self.slots.get(*slot as usize)?.as_ref())
-            .filter_map(|e| score(e, query, analyzed.as_ref(), false).map(|m| (m.score, e)))
+            .filter_map(|e| score(e, query, analyzed, false).map(|m| (m.score, e)))
             .filter(|(s, _)| *s >= MIN_SCORE)
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
         ranked.truncate(query.limit.max(1));
         // Explanations only for what is returned.
-        ranked.into_iter().filter_map(|(_, e)| score(e, query, analyzed.as_ref(), true)).collect()
+        ranked.into_iter().filter_map(|(_, e)| score(e, query, analyzed, true)).collect()
     }
 
     fn postings(&self, key: Key) -> &HashMap<Box<str>, Vec<u32>> {
@@ -278,9 +312,9 @@ impl Index {
         }
     }
 
-    fn visible(&self, slot: u32, viewer: &AgencyCode, kinds: &[Kind]) -> bool {
+    fn admits(&self, slot: u32, kinds: &[Kind], admit: &impl Fn(&Entry) -> bool) -> bool {
         let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
-        (kinds.is_empty() || kinds.contains(&e.kind)) && may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
+        (kinds.is_empty() || kinds.contains(&e.kind)) && admit(e)
     }
 }
 
@@ -613,6 +647,12 @@ mod tests {
         let view = |m: &[Match]| m.iter().map(|m| (m.score, m.explanation.clone())).collect::<Vec<_>>();
         assert_eq!(view(&ita), view(&ita2));
         assert!(idx.search(&agency("DEU"), &q("Ivan Sidorov")).iter().any(|m| m.id == hidden.id));
+
+        // The silent-hit search finds the hidden record apart, and leaves the
+        // viewer's answer as it was.
+        let (shown, silent) = idx.search_with_hidden(&agency("ITA"), &q("Ivan Sidorov"));
+        assert_eq!(view(&shown), view(&ita));
+        assert_eq!(silent.iter().map(|m| m.id).collect::<Vec<_>>(), vec![hidden.id]);
     }
 
     #[test]

@@ -15,11 +15,13 @@ use crate::routes;
         routes::create, routes::read, routes::update, routes::archive, routes::list, routes::export, routes::bulk,
         routes::entries, routes::record_audit, routes::verify,
         routes::compare, routes::screen, routes::batch, routes::import,
+        routes::hits, routes::hit,
     ),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),
          (name = "audit", description = "The hash-chained audit log"),
          (name = "screening", description = "The screening engine"),
+         (name = "hits", description = "Hits reported to record owners and searchers"),
          (name = "system", description = "Health, metrics, this document")),
 )]
 struct ApiDoc;

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
+use tocsin_core::hit::{Hit, HitId, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordId};
 
 use crate::StoreError;
@@ -65,6 +66,34 @@ pub struct AuditFilter {
     pub object: Option<String>,
 }
 
+/// Which side of a hit an agency is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HitRole {
+    /// The agency that owns the matched record.
+    Owner,
+    /// The agency that screened.
+    Searcher,
+}
+
+/// Which hits to read, newest first.
+#[derive(Debug, Clone)]
+pub struct HitFilter {
+    /// Hits this agency may see: as owner, or as searcher of a hit that is
+    /// not silent.
+    pub agency: AgencyCode,
+    /// Only one side.
+    pub role: Option<HitRole>,
+    /// Only this status.
+    pub status: Option<HitStatus>,
+    /// Only hits made at or after this time.
+    pub since: Option<OffsetDateTime>,
+    /// Older than this hit (the previous page's last).
+    pub before: Option<HitId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// Raw persistence. Implementations apply no access rule and no role check:
 /// that is [`crate::Store`]'s job. Every implementation must pass the
 /// conformance suite in `tests/conformance`.
@@ -76,6 +105,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError>;
     /// All agencies, by code.
     async fn agencies(&self) -> Result<Vec<Agency>, StoreError>;
+
+    /// The agency's hit threshold, when it has set one.
+    async fn hit_threshold(&self, code: &AgencyCode) -> Result<Option<f64>, StoreError>;
+    /// Sets the agency's hit threshold.
+    async fn set_hit_threshold(&self, code: &AgencyCode, threshold: f64) -> Result<(), StoreError>;
 
     /// Stores a token's digest.
     async fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError>;
@@ -101,6 +135,13 @@ pub trait Backend: Send + Sync + 'static {
     async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError>;
     /// How many records are stored, any state.
     async fn record_count(&self) -> Result<u64, StoreError>;
+
+    /// Stores new hits in one transaction.
+    async fn insert_hits(&self, hits: &[Hit]) -> Result<(), StoreError>;
+    /// One hit.
+    async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError>;
+    /// Hits by the filter, newest first.
+    async fn hits(&self, filter: &HitFilter) -> Result<Vec<Hit>, StoreError>;
 
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes

@@ -20,9 +20,11 @@ mod store;
 mod token;
 
 pub use audit_log::AuditStats;
-pub use backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
+pub use backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
 pub use error::StoreError;
 pub use import::ImportReport;
 pub use sqlite::SqliteBackend;
-pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, Store, Verification};
+pub use store::{
+    Actor, AuditView, HitQuery, ListQuery, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification,
+};
 pub use token::{Token, hash_token};

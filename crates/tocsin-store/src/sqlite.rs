@@ -14,10 +14,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
+use tocsin_core::hit::{Hit, HitId};
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
 
 use crate::StoreError;
-use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -110,6 +111,11 @@ fn body_json(r: &Record) -> Result<String, StoreError> {
     serde_json::to_string(&r.data).map_err(|e| StoreError::Corrupt(format!("record {} does not serialize: {e}", r.id)))
 }
 
+fn hit_from_row(row: &SqliteRow) -> Result<Hit, StoreError> {
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("hit body: {e}")))
+}
+
 fn entry_from_row(row: &SqliteRow) -> Result<Entry, StoreError> {
     let seq = u64_of(row.try_get("seq")?)?;
     let bad = |what: &str| StoreError::Corrupt(format!("audit entry {seq}: {what}"));
@@ -160,6 +166,26 @@ impl Backend for SqliteBackend {
         let rows =
             sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
         rows.iter().map(agency_from_row).collect()
+    }
+
+    async fn hit_threshold(&self, code: &AgencyCode) -> Result<Option<f64>, StoreError> {
+        let t: Option<Option<f64>> = sqlx::query_scalar("SELECT hit_threshold FROM agency_settings WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(t.flatten())
+    }
+
+    async fn set_hit_threshold(&self, code: &AgencyCode, threshold: f64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO agency_settings (code, hit_threshold) VALUES (?, ?) \
+             ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold",
+        )
+        .bind(code.as_str())
+        .bind(threshold)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn insert_token(&self, t: &TokenRow) -> Result<(), StoreError> {
@@ -275,6 +301,69 @@ impl Backend for SqliteBackend {
 
     async fn record_count(&self) -> Result<u64, StoreError> {
         u64_of(sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&self.pool).await?)
+    }
+
+    async fn insert_hits(&self, hits: &[Hit]) -> Result<(), StoreError> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for chunk in hits.chunks(INSERT_CHUNK) {
+            let bodies = chunk
+                .iter()
+                .map(|h| serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, body) ",
+            );
+            q.push_values(chunk.iter().zip(bodies), |mut b, (h, body)| {
+                b.push_bind(h.id.to_string())
+                    .push_bind(ts(&h.time))
+                    .push_bind(h.searcher.as_str().to_owned())
+                    .push_bind(h.owner.as_str().to_owned())
+                    .push_bind(h.silent)
+                    .push_bind(h.status.as_str())
+                    .push_bind(h.record_id.to_string())
+                    .push_bind(ts(&h.updated_at))
+                    .push_bind(body);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError> {
+        let row =
+            sqlx::query("SELECT body FROM hits WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        row.map(|r| hit_from_row(&r)).transpose()
+    }
+
+    async fn hits(&self, f: &HitFilter) -> Result<Vec<Hit>, StoreError> {
+        let agency = f.agency.as_str().to_owned();
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT body FROM hits WHERE ");
+        match f.role {
+            Some(HitRole::Owner) => q.push("owner = ").push_bind(agency),
+            Some(HitRole::Searcher) => q.push("searcher = ").push_bind(agency).push(" AND silent = 0"),
+            None => q
+                .push("(owner = ")
+                .push_bind(agency.clone())
+                .push(" OR (searcher = ")
+                .push_bind(agency)
+                .push(" AND silent = 0))"),
+        };
+        if let Some(status) = f.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(since) = &f.since {
+            q.push(" AND time >= ").push_bind(ts(since));
+        }
+        if let Some(before) = &f.before {
+            q.push(" AND id < ").push_bind(before.to_string());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(f.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(hit_from_row).collect()
     }
 
     async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {

@@ -9,12 +9,14 @@ use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
+use tocsin_core::hit::{Hit, HitId, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
-use tocsin_match::screen::{Index, Match, Query};
+use tocsin_match::name::THRESHOLD;
+use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
-use crate::backend::{Agency, AuditFilter, Backend, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
 use crate::token::{Token, hash_token};
 use crate::{SqliteBackend, StoreError};
 
@@ -146,6 +148,43 @@ pub struct ListQuery {
     pub include_archived: bool,
 }
 
+/// What a screening request said besides its query, kept with its hits.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenContext {
+    /// The request as sent.
+    pub request: serde_json::Value,
+    /// Where the search was made.
+    pub location: Option<String>,
+    /// Why.
+    pub purpose: Option<String>,
+}
+
+/// One screening result.
+#[derive(Debug, Clone)]
+pub struct Screened {
+    /// The record, as its owner shares it.
+    pub record: Record,
+    /// Its score and explanation.
+    pub matched: Match,
+    /// The hit made, when the score reached the hit threshold.
+    pub hit_id: Option<HitId>,
+}
+
+/// Which hits to list.
+#[derive(Debug, Clone, Default)]
+pub struct HitQuery {
+    /// Only hits where the caller's agency is on this side.
+    pub role: Option<HitRole>,
+    /// Only this status.
+    pub status: Option<HitStatus>,
+    /// Only hits made at or after this time.
+    pub since: Option<OffsetDateTime>,
+    /// Older than this hit (the previous page's `next`).
+    pub before: Option<HitId>,
+    /// At most this many (1..=1000).
+    pub limit: u32,
+}
+
 /// Most records one list call returns.
 pub const MAX_PAGE: u32 = 1000;
 /// Audit entries read per step while verifying.
@@ -156,6 +195,8 @@ pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
     audit: AuditLog,
     tokens: RwLock<HashMap<String, Principal>>,
+    /// Hit thresholds read so far, by agency.
+    thresholds: RwLock<HashMap<AgencyCode, f64>>,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
 }
@@ -167,7 +208,13 @@ impl Store {
     /// Wraps a backend; starts the audit writer on the current runtime.
     pub fn new(backend: Arc<dyn Backend>) -> Store {
         let audit = AuditLog::start(backend.clone());
-        Store { backend, audit, tokens: RwLock::new(HashMap::new()), index: Arc::new(RwLock::new(None)) }
+        Store {
+            backend,
+            audit,
+            tokens: RwLock::new(HashMap::new()),
+            thresholds: RwLock::new(HashMap::new()),
+            index: Arc::new(RwLock::new(None)),
+        }
     }
 
     /// Opens the embedded store in `dir`.
@@ -259,6 +306,47 @@ impl Store {
     }
 
     // ---- agencies and tokens -------------------------------------------
+
+    /// The score from which the agency's screenings make hits: its own
+    /// setting, else the engine's match threshold.
+    pub async fn hit_threshold(&self, agency: &AgencyCode) -> Result<f64, StoreError> {
+        if let Some(t) = self.thresholds.read().ok().and_then(|m| m.get(agency).copied()) {
+            return Ok(t);
+        }
+        let t = self.backend.hit_threshold(agency).await?.unwrap_or(THRESHOLD);
+        if let Ok(mut m) = self.thresholds.write() {
+            m.insert(*agency, t);
+        }
+        Ok(t)
+    }
+
+    /// Sets an agency's hit threshold (the operator only), from
+    /// [`MIN_SCORE`] to 1. A running server reads it at its next start.
+    pub async fn set_hit_threshold(
+        &self,
+        actor: &Actor,
+        agency: AgencyCode,
+        threshold: f64,
+    ) -> Result<f64, StoreError> {
+        let result = async {
+            if actor.role != Role::Operator {
+                return Err(StoreError::Forbidden("hit thresholds are set by the operator (tocsin agency set)".into()));
+            }
+            if !(MIN_SCORE..=1.0).contains(&threshold) {
+                return Err(FieldError::field("hit_threshold", format!("must be from {MIN_SCORE} to 1")).into());
+            }
+            if self.backend.agency(&agency).await?.is_none() {
+                return Err(StoreError::NotFound(format!("agency {agency}")));
+            }
+            self.backend.set_hit_threshold(&agency, threshold).await?;
+            if let Ok(mut m) = self.thresholds.write() {
+                m.insert(agency, threshold);
+            }
+            Ok(threshold)
+        }
+        .await;
+        self.audited(actor, "agency.set", vec![agency.to_string()], result).await
+    }
 
     /// Registers an agency.
     pub async fn add_agency(&self, actor: &Actor, code: AgencyCode, name: &str) -> Result<Agency, StoreError> {
@@ -365,34 +453,138 @@ impl Store {
     }
 
     /// Screens a query against the records the actor's agency may see, best
-    /// first. The search is audited (action `screen`, the matched ids, the
+    /// first. A match at or above the hit threshold is a durable hit,
+    /// committed before this returns; a match on a record the agency may not
+    /// see makes a **silent** hit that only the owner learns of, audited in
+    /// the owner's name so nothing the searcher can read mentions it. The
+    /// search is audited (action `screen`, the matched ids and hit ids, the
     /// declared purpose) before the answer is returned.
-    pub async fn screen(&self, actor: &Actor, query: Query) -> Result<Vec<(Record, Match)>, StoreError> {
+    pub async fn screen(
+        &self,
+        actor: &Actor,
+        query: Query,
+        context: ScreenContext,
+    ) -> Result<Vec<Screened>, StoreError> {
         let result = async {
             require(actor, Permission::ReadRecords)?;
             let (index, viewer) = (self.index.clone(), actor.agency);
             let found = tokio::task::spawn_blocking(move || {
-                index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search(&viewer, &query)))
+                index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)))
             })
             .await
             .map_err(|e| StoreError::Unavailable(format!("screening failed: {e}")))?;
-            let found = found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
-            let ids: Vec<RecordId> = found.iter().map(|m| m.id).collect();
+            let (found, hidden) =
+                found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
+            let threshold = self.hit_threshold(&actor.agency).await?;
+            let hidden: Vec<Match> = hidden.into_iter().filter(|m| m.score >= threshold).collect();
+            let ids: Vec<RecordId> = found.iter().chain(&hidden).map(|m| m.id).collect();
             let mut records: HashMap<RecordId, Record> =
                 self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
             // The index may lag a change made by another process: re-check.
-            Ok(found
+            let mut current = |m: &Match, visible: bool| {
+                records.remove(&m.id).filter(|r| r.state == RecordState::Active && may_see(&actor.agency, r) == visible)
+            };
+            let shown: Vec<(Record, Match)> =
+                found.into_iter().filter_map(|m| current(&m, true).map(|r| (r, m))).collect();
+            let silent: Vec<(Record, Match)> =
+                hidden.into_iter().filter_map(|m| current(&m, false).map(|r| (r, m))).collect();
+            let now = OffsetDateTime::now_utc();
+            let hit = |r: &Record, m: &Match, silent: bool| Hit {
+                id: HitId::generate(),
+                time: now,
+                searcher: actor.agency,
+                user: actor.user.clone(),
+                location: context.location.clone(),
+                purpose: context.purpose.clone(),
+                query: context.request.clone(),
+                record_id: r.id,
+                record_version: r.version,
+                owner: r.owner,
+                score: m.score,
+                explanation: serde_json::to_value(&m.explanation).unwrap_or_default(),
+                handling: r.data.handling.code,
+                silent,
+                status: HitStatus::New,
+                updated_at: now,
+            };
+            let mut hits = Vec::new();
+            let screened: Vec<Screened> = shown
                 .into_iter()
-                .filter_map(|m| records.remove(&m.id).map(|r| (r, m)))
-                .filter(|(r, _)| r.state == RecordState::Active && may_see(&actor.agency, r))
-                .collect::<Vec<_>>())
+                .map(|(record, m)| {
+                    let hit_id = (m.score >= threshold).then(|| {
+                        let h = hit(&record, &m, false);
+                        let id = h.id;
+                        hits.push(h);
+                        id
+                    });
+                    Screened { record, matched: m, hit_id }
+                })
+                .collect();
+            let silent_hits: Vec<Hit> = silent.iter().map(|(r, m)| hit(r, m, true)).collect();
+            hits.extend(silent_hits.iter().cloned());
+            self.backend.insert_hits(&hits).await?;
+            for h in &silent_hits {
+                let owner = Actor {
+                    agency: h.owner,
+                    user: "system".to_owned(),
+                    role: Role::Operator,
+                    purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
+                };
+                self.log(&owner, "hit.silent", vec![h.id.to_string(), h.record_id.to_string()], Outcome::Ok).await?;
+            }
+            Ok(screened)
         }
         .await;
         let ids = match &result {
-            Ok(found) => found.iter().map(|(r, _)| r.id.to_string()).collect(),
+            Ok(found) => found
+                .iter()
+                .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
+                .collect(),
             Err(_) => vec![],
         };
         self.audited(actor, "screen", ids, result).await
+    }
+
+    /// Hits the actor's agency may see (as owner, or as searcher of a hit
+    /// that is not silent), newest first.
+    pub async fn hits(&self, actor: &Actor, filter: HitQuery) -> Result<Page<Hit>, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            let limit = filter.limit.clamp(1, MAX_PAGE);
+            let items = self
+                .backend
+                .hits(&HitFilter {
+                    agency: actor.agency,
+                    role: filter.role,
+                    status: filter.status,
+                    since: filter.since,
+                    before: filter.before,
+                    limit,
+                })
+                .await?;
+            let next = (items.len() == limit as usize).then(|| items.last().map(|h| h.id.to_string())).flatten();
+            Ok(Page { items, next })
+        }
+        .await;
+        let ids = match &result {
+            Ok(p) => p.items.iter().map(|h| h.id.to_string()).collect(),
+            Err(_) => vec![],
+        };
+        self.audited(actor, "hit.list", ids, result).await
+    }
+
+    /// One hit, if the actor's agency may see it (404 otherwise, as for one
+    /// that does not exist).
+    pub async fn hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            match self.backend.hit(&id).await? {
+                Some(h) if h.visible_to(&actor.agency) => Ok(h),
+                _ => Err(StoreError::NotFound(format!("hit {id}"))),
+            }
+        }
+        .await;
+        self.audited(actor, "hit.read", vec![id.to_string()], result).await
     }
 
     // ---- records -------------------------------------------------------

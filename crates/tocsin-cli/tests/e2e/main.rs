@@ -6,6 +6,7 @@ mod audit;
 mod bad_input;
 mod cli;
 mod helpers;
+mod hits;
 mod imports;
 mod records;
 mod screening;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod compare;
+mod hits;
 mod imports;
 mod records;
 mod screen;
@@ -15,6 +16,7 @@ use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
 
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
+pub(crate) use self::hits::*;
 pub(crate) use self::imports::*;
 pub(crate) use self::records::*;
 pub(crate) use self::screen::*;
@@ -39,6 +41,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/compare", post(compare::compare))
         .route("/v1/screen", post(screen::screen))
+        .route("/v1/hits", get(hits::hits))
+        .route("/v1/hits/{id}", get(hits::hit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tocsin_core::record::{Handling, Record};
 use tocsin_match::request::{MrzSummary, Request as ScreenRequest};
 use tocsin_match::screen::Explanation;
-use tocsin_store::{Actor, Store};
+use tocsin_store::{Actor, ScreenContext, Store};
 
 use crate::error::LineError;
 use crate::extract::{Caller, JsonBody, body_bytes, json_lines, parse_json};
@@ -29,8 +29,8 @@ pub(crate) struct ScreenMatch {
     notices: Vec<serde_json::Value>,
     /// What the officer must do.
     handling: Handling,
-    /// The hit made, when the score reaches the agency's hit threshold
-    /// (hits are not built yet: always absent).
+    /// The hit made, when the score reaches the hit threshold (0.80); the
+    /// record's owner sees it in its hit list.
     #[serde(skip_serializing_if = "Option::is_none")]
     hit_id: Option<String>,
 }
@@ -48,6 +48,7 @@ pub(crate) struct ScreenResponse {
 
 async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenResponse, ApiError> {
     let this_year = time::OffsetDateTime::now_utc().year();
+    let request = req.as_sent();
     let v = req.validate(this_year).map_err(|e| ApiError::field("invalid_field", e.field.clone(), e.to_string()))?;
     let purpose = match (&v.purpose, &v.location, &actor.purpose) {
         (Some(p), Some(l), _) => Some(format!("{p} @ {l}")),
@@ -55,17 +56,18 @@ async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenR
         (None, Some(l), other) => Some(format!("{} @ {l}", other.as_deref().unwrap_or("screening"))),
         (None, None, other) => other.clone(),
     };
+    let context = ScreenContext { request, location: v.location.clone(), purpose: v.purpose.clone() };
     let actor = Actor { purpose, ..actor.clone() };
-    let found = store.screen(&actor, v.query).await?;
+    let found = store.screen(&actor, v.query, context).await?;
     let matches = found
         .into_iter()
-        .map(|(record, m)| ScreenMatch {
-            handling: record.data.handling.clone(),
-            record,
-            score: (m.score * 1000.0).round() / 1000.0,
-            explanation: m.explanation,
+        .map(|s| ScreenMatch {
+            handling: s.record.data.handling.clone(),
+            record: s.record,
+            score: (s.matched.score * 1000.0).round() / 1000.0,
+            explanation: s.matched.explanation,
             notices: vec![],
-            hit_id: None,
+            hit_id: s.hit_id.map(|h| h.to_string()),
         })
         .collect();
     Ok(ScreenResponse { matches, mrz: v.mrz })

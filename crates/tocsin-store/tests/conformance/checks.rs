@@ -7,8 +7,11 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
+use tocsin_core::hit::{Hit, HitId, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
-use tocsin_store::{Actor, Agency, AuditFilter, Backend, ListQuery, RecordPageQuery, Store, StoreError, TokenRow};
+use tocsin_store::{
+    Actor, Agency, AuditFilter, Backend, HitFilter, HitRole, ListQuery, RecordPageQuery, Store, StoreError, TokenRow,
+};
 
 fn code(s: &str) -> AgencyCode {
     AgencyCode::parse(s).expect("agency code")
@@ -282,4 +285,50 @@ pub(crate) async fn a_failed_write_changes_nothing(b: Arc<dyn Backend>) {
     b.write_records(std::slice::from_ref(&new), std::slice::from_ref(&good)).await.expect("write");
     assert_eq!(b.record(&new.id).await.expect("read"), Some(new));
     assert_eq!(b.record(&old[0].id).await.expect("read"), Some(good.0));
+}
+
+fn hit(owner: &str, searcher: &str, silent: bool, status: HitStatus) -> Hit {
+    let now = OffsetDateTime::now_utc();
+    Hit {
+        id: HitId::generate(),
+        time: now,
+        searcher: code(searcher),
+        user: "u".to_owned(),
+        location: Some("Kehl".to_owned()),
+        purpose: None,
+        query: serde_json::json!({"name": "A"}),
+        record_id: RecordId::generate(),
+        record_version: 1,
+        owner: code(owner),
+        score: 0.9,
+        explanation: serde_json::json!({}),
+        handling: tocsin_core::record::HandlingCode::Inform,
+        silent,
+        status,
+        updated_at: now,
+    }
+}
+
+pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
+    let shown = hit("FRA", "DEU", false, HitStatus::New);
+    let silent = hit("FRA", "DEU", true, HitStatus::New);
+    let other = hit("ITA", "FRA", false, HitStatus::Closed);
+    b.insert_hits(&[shown.clone(), silent.clone(), other.clone()]).await.expect("insert");
+    let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    let list = |agency: &str, role: Option<HitRole>, status: Option<HitStatus>| {
+        let f = HitFilter { agency: code(agency), role, status, since: None, before: None, limit: 10 };
+        let b = b.clone();
+        async move { b.hits(&f).await.expect("hits") }
+    };
+    // Newest first; the owner sees silent hits, the searcher never.
+    assert_eq!(ids(list("FRA", Some(HitRole::Owner), None).await), vec![silent.id, shown.id]);
+    assert_eq!(ids(list("DEU", None, None).await), vec![shown.id]);
+    assert_eq!(ids(list("FRA", None, None).await), vec![other.id, silent.id, shown.id]);
+    assert_eq!(ids(list("FRA", Some(HitRole::Searcher), None).await), vec![other.id]);
+    assert_eq!(ids(list("FRA", None, Some(HitStatus::Closed)).await), vec![other.id]);
+    let page =
+        HitFilter { agency: code("FRA"), role: None, status: None, since: None, before: Some(silent.id), limit: 10 };
+    assert_eq!(ids(b.hits(&page).await.expect("page")), vec![shown.id]);
+    assert_eq!(b.hit(&silent.id).await.expect("read"), Some(silent));
+    assert_eq!(b.hit(&HitId::generate()).await.expect("read"), None);
 }

@@ -47,5 +47,6 @@ backend_suite!(
         the_store_hides_what_the_policy_hides,
         records_are_found_by_their_source,
         a_failed_write_changes_nothing,
+        hits_are_listed_to_owner_and_searcher,
     ]
 );

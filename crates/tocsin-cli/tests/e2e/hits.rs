@@ -1,0 +1,102 @@
+//! Hits over HTTP: a match at the threshold is a durable hit the owner and
+//! the searcher see; a match on a hidden record is a silent hit only the
+//! owner sees.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestServer, json, person};
+
+fn screen(s: &TestServer, token: &str, body: &Value) -> Value {
+    let (status, body) = json(s.post(token, "/v1/screen").json(body).send().expect("POST /v1/screen"));
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn hits(s: &TestServer, token: &str, query: &str) -> Vec<Value> {
+    let (status, body) = json(s.get(token, &format!("/v1/hits{query}")).send().expect("GET /v1/hits"));
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn hits_reach_owner_and_searcher_and_silent_hits_only_the_owner() {
+    let s = TestServer::start();
+    let fra_admin = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    let deu_admin = s.token("DEU", "admin");
+    let ita = s.token("ITA", "officer");
+    let shared = s.create(&fra_admin, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let hidden = s.create(&fra_admin, &person("Ludmila Ostrovskaya", json!({"mode": "only", "countries": ["ITA"]})));
+
+    // A visible match: the answer carries the hit, both sides list it.
+    let body = screen(
+        &s,
+        &deu,
+        &json!({"name": "Jean Baptiste Moreau", "location": "FRA-DEU border, Kehl", "purpose": "border_check"}),
+    );
+    let hit_id = body["matches"][0]["hit_id"].as_str().expect("a hit id").to_owned();
+    let owner_view = hits(&s, &fra_admin, "?role=owner");
+    assert_eq!(owner_view.len(), 1);
+    let h = &owner_view[0];
+    assert_eq!(
+        (h["id"].as_str(), h["searcher"].as_str(), h["silent"].as_bool()),
+        (Some(hit_id.as_str()), Some("DEU"), Some(false))
+    );
+    assert_eq!((h["record_id"].clone(), h["record_version"].clone()), (shared["id"].clone(), json!(1)));
+    assert_eq!((h["location"].as_str(), h["purpose"].as_str()), (Some("FRA-DEU border, Kehl"), Some("border_check")));
+    assert_eq!(h["query"]["name"], "Jean Baptiste Moreau");
+    assert_eq!((h["status"].as_str(), h["handling"].as_str()), (Some("new"), Some("discreet_check")));
+    assert_eq!(hits(&s, &deu, "?role=searcher").len(), 1);
+    assert!(hits(&s, &ita, "").is_empty(), "a third agency sees nothing");
+
+    // A hidden record: DEU learns nothing; FRA gets a silent hit.
+    let body = screen(&s, &deu, &json!({"name": "Ludmila Ostrovskaya", "location": "Frankfurt airport"}));
+    assert_eq!(body["matches"], json!([]), "{body}");
+    let silent: Vec<Value> = hits(&s, &fra_admin, "?role=owner").into_iter().filter(|h| h["silent"] == true).collect();
+    assert_eq!(silent.len(), 1);
+    assert_eq!((silent[0]["record_id"].clone(), silent[0]["searcher"].as_str()), (hidden["id"].clone(), Some("DEU")));
+    assert_eq!(silent[0]["location"], "Frankfurt airport");
+    let silent_id = silent[0]["id"].as_str().expect("id");
+    // Nothing DEU can read in the audit log names the hidden record or the silent hit.
+    let (_, audit) = json(s.get(&deu_admin, "/v1/audit?limit=1000").send().expect("GET /v1/audit"));
+    let hidden_id = hidden["id"].as_str().expect("id");
+    assert!(!audit.to_string().contains(hidden_id), "DEU's audit entries mention the hidden record");
+    assert!(!audit.to_string().contains(silent_id));
+    assert_eq!(hits(&s, &deu, "").len(), 1, "the searcher's list has no silent hit");
+    let (status, _) = json(s.get(&deu, &format!("/v1/hits/{silent_id}")).send().expect("GET"));
+    assert_eq!(status, 404, "a silent hit answers the searcher like one that does not exist");
+    let (status, got) = json(s.get(&fra_admin, &format!("/v1/hits/{silent_id}")).send().expect("GET"));
+    assert_eq!((status, got["silent"].as_bool()), (200, Some(true)));
+
+    // Filters.
+    assert_eq!(hits(&s, &fra_admin, "?status=new").len(), 2);
+    assert!(hits(&s, &fra_admin, "?status=closed").is_empty());
+    let (status, err) = json(s.get(&fra_admin, "/v1/hits?status=done").send().expect("GET"));
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("status")));
+    let (status, _) = json(s.get(&fra_admin, "/v1/hits/not-a-uuid").send().expect("GET"));
+    assert_eq!(status, 400);
+    let (status, _) = json(s.get(&fra_admin, "/v1/hits/0190a0a0-0000-7000-8000-000000000000").send().expect("GET"));
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn each_agency_sets_the_score_from_which_it_makes_hits() {
+    let s = TestServer::start();
+    let fra_admin = s.token("FRA", "admin");
+    s.create(&fra_admin, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let bad = crate::helpers::tocsin(&s.data, &["agency", "set", "DEU", "--hit-threshold", "0.2"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("hit_threshold"), "{bad:?}");
+    crate::helpers::tocsin_ok(&s.data, &["agency", "set", "DEU", "--hit-threshold", "0.99"]);
+    let deu = s.token("DEU", "officer");
+    let ita = s.token("ITA", "officer");
+
+    let query = json!({"name": "Jean Baptiste Moreaux"});
+    let near = screen(&s, &deu, &query);
+    let score = near["matches"][0]["score"].as_f64().expect("a match");
+    assert!((0.80..0.99).contains(&score), "{near}");
+    assert!(near["matches"][0].get("hit_id").is_none(), "below DEU's threshold: no hit");
+    let exact = screen(&s, &deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    assert!(exact["matches"][0]["hit_id"].is_string(), "{exact}");
+    // ITA keeps the default (0.80).
+    assert!(screen(&s, &ita, &query)["matches"][0]["hit_id"].is_string());
+}

@@ -1,0 +1,142 @@
+//! Hits: a screening that matched a record at or above the searching
+//! agency's hit threshold, kept durably and reported to the record's owner.
+//!
+//! A hit on a record the searching agency may not see is **silent**: only the
+//! owner learns of it (who searched, where, when, with what); the searcher's
+//! results, counts and hit list show nothing of it.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::record::{HandlingCode, RecordId};
+use crate::schema::uuid_id;
+use crate::{AgencyCode, FieldError};
+
+uuid_id!(
+    /// A hit's identifier.
+    HitId,
+    "hit"
+);
+
+/// Where a hit stands: `new → acknowledged → confirmed | false_positive →
+/// action_taken → closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HitStatus {
+    /// Just made.
+    New,
+    /// The owner has seen it.
+    Acknowledged,
+    /// The subject is the record's subject.
+    Confirmed,
+    /// The subject is not the record's subject.
+    FalsePositive,
+    /// The searcher has acted on the owner's instructions.
+    ActionTaken,
+    /// Done.
+    Closed,
+}
+
+impl HitStatus {
+    /// The status's name as stored and served.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitStatus::New => "new",
+            HitStatus::Acknowledged => "acknowledged",
+            HitStatus::Confirmed => "confirmed",
+            HitStatus::FalsePositive => "false_positive",
+            HitStatus::ActionTaken => "action_taken",
+            HitStatus::Closed => "closed",
+        }
+    }
+}
+
+impl FromStr for HitStatus {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<HitStatus, FieldError> {
+        [
+            HitStatus::New,
+            HitStatus::Acknowledged,
+            HitStatus::Confirmed,
+            HitStatus::FalsePositive,
+            HitStatus::ActionTaken,
+            HitStatus::Closed,
+        ]
+        .into_iter()
+        .find(|h| h.as_str() == s)
+        .ok_or_else(|| {
+            FieldError::new(format!(
+                "`{}` is not a hit status (new, acknowledged, confirmed, false_positive, action_taken, closed)",
+                s.escape_debug()
+            ))
+        })
+    }
+}
+
+/// A durable hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Hit {
+    /// Identifier.
+    pub id: HitId,
+    /// When the screening was made.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+    /// The searching agency.
+    pub searcher: AgencyCode,
+    /// The searching user.
+    pub user: String,
+    /// Where the search was made, as the request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Why, as the request said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The query as sent.
+    #[schema(value_type = Object)]
+    pub query: serde_json::Value,
+    /// The matched record.
+    pub record_id: RecordId,
+    /// Its version when matched.
+    pub record_version: u64,
+    /// Its owner, who is told of the hit.
+    pub owner: AgencyCode,
+    /// The match's score, 0 to 1.
+    pub score: f64,
+    /// Why it matched.
+    #[schema(value_type = Object)]
+    pub explanation: serde_json::Value,
+    /// The record's handling code when matched.
+    pub handling: HandlingCode,
+    /// Made on a record the searcher may not see: only the owner sees it.
+    pub silent: bool,
+    /// Where it stands.
+    pub status: HitStatus,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Hit {
+    /// Whether `agency` may see this hit: its owner always; the searcher
+    /// unless it is silent.
+    pub fn visible_to(&self, agency: &AgencyCode) -> bool {
+        *agency == self.owner || (*agency == self.searcher && !self.silent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_their_names() {
+        for s in ["new", "acknowledged", "confirmed", "false_positive", "action_taken", "closed"] {
+            assert_eq!(s.parse::<HitStatus>().map(HitStatus::as_str), Ok(s));
+        }
+        assert!("done".parse::<HitStatus>().is_err());
+    }
+}

@@ -1,0 +1,72 @@
+//! Hits: the owner's and the searcher's inboxes.
+
+use std::str::FromStr;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_store::{HitQuery, HitRole, Page};
+
+use crate::extract::{Caller, Path, Query};
+use crate::{ApiError, AppState};
+
+/// Filters and paging for the hit list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HitParams {
+    /// `owner`: hits on the caller's records; `searcher`: hits the caller's
+    /// screenings made. Both when absent.
+    role: Option<HitRole>,
+    /// Only this status.
+    status: Option<String>,
+    /// Only hits made at or after this time (RFC 3339).
+    since: Option<String>,
+    /// The previous page's `next`.
+    before: Option<String>,
+    /// At most this many (1 to 1000, default 100).
+    limit: Option<u32>,
+}
+
+fn bad(field: &'static str) -> impl Fn(String) -> ApiError {
+    move |m| ApiError::field("invalid_query", field, format!("{field}: {m}"))
+}
+
+/// Parses a hit id from the path.
+pub(crate) fn hit_id(s: &str) -> Result<HitId, ApiError> {
+    HitId::from_str(s).map_err(|e| ApiError::field("invalid_path", "id", format!("id: {e}")))
+}
+
+/// Hits the caller's agency may see, newest first: those on its records
+/// (silent ones included) and those its screenings made (silent ones never).
+#[utoipa::path(get, path = "/v1/hits", tag = "hits", params(HitParams), security(("bearer" = [])),
+    responses((status = 200, body = Page<Hit>), (status = 400, body = crate::ErrorBody)))]
+pub(crate) async fn hits(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(p): Query<HitParams>,
+) -> Result<Json<Page<Hit>>, ApiError> {
+    let status = p.status.as_deref().map(HitStatus::from_str).transpose().map_err(|e| bad("status")(e.message))?;
+    let since = p
+        .since
+        .as_deref()
+        .map(|t| OffsetDateTime::parse(t, &Rfc3339).map_err(|_| format!("`{t}` is not an RFC 3339 time")))
+        .transpose()
+        .map_err(bad("since"))?;
+    let before = p.before.as_deref().map(HitId::from_str).transpose().map_err(|e| bad("before")(e.message))?;
+    let query = HitQuery { role: p.role, status, since, before, limit: p.limit.unwrap_or(100) };
+    Ok(Json(s.store.hits(&actor, query).await?))
+}
+
+/// One hit, if the caller's agency may see it; 404 otherwise.
+#[utoipa::path(get, path = "/v1/hits/{id}", tag = "hits", params(("id" = String, Path, description = "Hit id")),
+    security(("bearer" = [])), responses((status = 200, body = Hit), (status = 404, body = crate::ErrorBody)))]
+pub(crate) async fn hit(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Hit>, ApiError> {
+    Ok(Json(s.store.hit(&actor, hit_id(&id)?).await?))
+}
