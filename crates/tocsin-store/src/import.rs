@@ -82,9 +82,7 @@ impl Store {
             let existing = self.backend.records_from_source(&actor.agency, list).await?;
             let plan = plan(actor, list, existing, entries, OffsetDateTime::now_utc())?;
             self.backend.write_records(&plan.new, &plan.changed).await?;
-            let touched: Vec<Record> =
-                plan.new.iter().cloned().chain(plan.changed.iter().map(|(r, _)| r.clone())).collect();
-            self.reindex(&touched);
+            self.reindex(plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r)));
             Ok(plan)
         }
         .await;

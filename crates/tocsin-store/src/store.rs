@@ -444,11 +444,11 @@ impl Store {
         Ok(n)
     }
 
-    pub(crate) fn reindex(&self, records: &[Record]) {
+    pub(crate) fn reindex<'a>(&self, records: impl IntoIterator<Item = &'a Record>) {
         if let Ok(mut slot) = self.index.write()
             && let Some(index) = slot.as_mut()
         {
-            records.iter().for_each(|r| index.upsert(r));
+            records.into_iter().for_each(|r| index.upsert(r));
         }
     }
 
@@ -669,7 +669,7 @@ impl Store {
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
             self.backend.update_record(&next, sent).await?;
-            self.reindex(std::slice::from_ref(&next));
+            self.reindex([&next]);
             Ok(next)
         }
         .await;
@@ -700,7 +700,7 @@ impl Store {
                 ..current
             };
             self.backend.update_record(&next, sent).await?;
-            self.reindex(std::slice::from_ref(&next));
+            self.reindex([&next]);
             Ok(next)
         }
         .await;
