@@ -120,17 +120,133 @@ pub struct Hit {
     pub updated_at: OffsetDateTime,
 }
 
+/// A message between the two agencies of a hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HitMessage {
+    /// Position in the hit's conversation, from 1.
+    pub seq: u64,
+    /// The hit.
+    pub hit_id: HitId,
+    /// When it was sent.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+    /// The sending agency.
+    pub agency: AgencyCode,
+    /// The sending user.
+    pub user: String,
+    /// The text.
+    pub text: String,
+}
+
+/// Characters in one hit message.
+pub const MESSAGE_CHARS: usize = 4_000;
+
+/// Which side of a hit an agency is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The agency that owns the matched record.
+    Owner,
+    /// The agency that screened.
+    Searcher,
+}
+
+/// The workflow: from each status, who may move a hit to which status.
+///
+/// | from | to | by |
+/// | --- | --- | --- |
+/// | new | acknowledged | owner |
+/// | acknowledged | confirmed, false_positive | owner or searcher |
+/// | confirmed | action_taken | searcher |
+/// | action_taken, false_positive | closed | owner |
+///
+/// On a silent hit the searcher knows nothing, so the owner makes every move.
+const WORKFLOW: &[(HitStatus, HitStatus, &[Side])] = &[
+    (HitStatus::New, HitStatus::Acknowledged, &[Side::Owner]),
+    (HitStatus::Acknowledged, HitStatus::Confirmed, &[Side::Owner, Side::Searcher]),
+    (HitStatus::Acknowledged, HitStatus::FalsePositive, &[Side::Owner, Side::Searcher]),
+    (HitStatus::Confirmed, HitStatus::ActionTaken, &[Side::Searcher]),
+    (HitStatus::ActionTaken, HitStatus::Closed, &[Side::Owner]),
+    (HitStatus::FalsePositive, HitStatus::Closed, &[Side::Owner]),
+];
+
 impl Hit {
     /// Whether `agency` may see this hit: its owner always; the searcher
     /// unless it is silent.
     pub fn visible_to(&self, agency: &AgencyCode) -> bool {
         *agency == self.owner || (*agency == self.searcher && !self.silent)
     }
+
+    /// The sides `agency` is on (both when it screened its own record).
+    pub fn sides(&self, agency: &AgencyCode) -> Vec<Side> {
+        let mut sides = vec![];
+        if *agency == self.owner {
+            sides.push(Side::Owner);
+        }
+        if *agency == self.searcher && !self.silent {
+            sides.push(Side::Searcher);
+        }
+        sides
+    }
+
+    /// The statuses `agency` may move this hit to now.
+    pub fn next_statuses(&self, agency: &AgencyCode) -> Vec<HitStatus> {
+        let sides = self.sides(agency);
+        WORKFLOW
+            .iter()
+            .filter(|(from, _, by)| {
+                *from == self.status
+                    && (by.iter().any(|s| sides.contains(s)) || (self.silent && sides.contains(&Side::Owner)))
+            })
+            .map(|(_, to, _)| *to)
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hit(status: HitStatus, silent: bool) -> Hit {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        Hit {
+            id: HitId::generate(),
+            time: now,
+            searcher: AgencyCode::parse("DEU").expect("code"),
+            user: "u".into(),
+            location: None,
+            purpose: None,
+            query: serde_json::json!({}),
+            record_id: RecordId::generate(),
+            record_version: 1,
+            owner: AgencyCode::parse("FRA").expect("code"),
+            score: 0.9,
+            explanation: serde_json::json!({}),
+            handling: HandlingCode::Inform,
+            silent,
+            status,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn the_workflow_says_who_moves_a_hit_where() {
+        use HitStatus::*;
+        let (fra, deu, ita) = ["FRA", "DEU", "ITA"].map(|c| AgencyCode::parse(c).expect("code")).into();
+        assert_eq!(hit(New, false).next_statuses(&fra), vec![Acknowledged]);
+        assert_eq!(hit(New, false).next_statuses(&deu), vec![]);
+        assert_eq!(hit(Acknowledged, false).next_statuses(&deu), vec![Confirmed, FalsePositive]);
+        assert_eq!(hit(Confirmed, false).next_statuses(&deu), vec![ActionTaken]);
+        assert_eq!(hit(Confirmed, false).next_statuses(&fra), vec![]);
+        assert_eq!(hit(ActionTaken, false).next_statuses(&fra), vec![Closed]);
+        assert_eq!(hit(FalsePositive, false).next_statuses(&fra), vec![Closed]);
+        assert_eq!(hit(Closed, false).next_statuses(&fra), vec![]);
+        assert_eq!(hit(Acknowledged, false).next_statuses(&ita), vec![], "a third agency moves nothing");
+        // A silent hit: the owner makes every move; the searcher none.
+        assert_eq!(hit(Confirmed, true).next_statuses(&fra), vec![ActionTaken]);
+        assert_eq!(hit(Acknowledged, true).next_statuses(&deu), vec![]);
+    }
 
     #[test]
     fn statuses_round_trip_their_names() {

@@ -97,6 +97,8 @@ impl From<StoreError> for ApiError {
             StoreError::Forbidden(_) => ApiError::new(S::FORBIDDEN, "forbidden", msg),
             StoreError::VersionConflict { .. } => ApiError::new(S::CONFLICT, "version_conflict", msg),
             StoreError::AlreadyExists(_) => ApiError::new(S::CONFLICT, "already_exists", msg),
+            StoreError::Conflict(_) => ApiError::new(S::CONFLICT, "conflict", msg),
+            StoreError::TooLarge(_) => ApiError::new(S::PAYLOAD_TOO_LARGE, "too_large", msg),
             StoreError::Invalid(f) => ApiError::field("invalid_field", f.field.clone(), f.to_string()),
             StoreError::AuditClosed => ApiError::new(S::SERVICE_UNAVAILABLE, "shutting_down", msg),
             StoreError::Unavailable(_) => ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", msg),

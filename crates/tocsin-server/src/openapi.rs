@@ -15,7 +15,7 @@ use crate::routes;
         routes::create, routes::read, routes::update, routes::archive, routes::list, routes::export, routes::bulk,
         routes::entries, routes::record_audit, routes::verify,
         routes::compare, routes::screen, routes::batch, routes::import,
-        routes::hits, routes::hit,
+        routes::hits, routes::hit, routes::hit_status, routes::post_message, routes::messages,
     ),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),

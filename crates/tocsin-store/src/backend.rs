@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordId};
 
 use crate::StoreError;
@@ -142,6 +142,12 @@ pub trait Backend: Send + Sync + 'static {
     async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError>;
     /// Hits by the filter, newest first.
     async fn hits(&self, filter: &HitFilter) -> Result<Vec<Hit>, StoreError>;
+    /// Replaces a hit if its stored status is `expected`; false if not.
+    async fn update_hit(&self, hit: &Hit, expected: HitStatus) -> Result<bool, StoreError>;
+    /// Appends a message to a hit's conversation, numbering it.
+    async fn append_hit_message(&self, message: &HitMessage) -> Result<HitMessage, StoreError>;
+    /// A hit's messages, oldest first.
+    async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError>;
 
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes

@@ -20,6 +20,12 @@ pub enum StoreError {
         /// The stored version.
         current: u64,
     },
+    /// The thing is not in a state that allows the change.
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is over a size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The thing already exists.
     #[error("{0} already exists")]
     AlreadyExists(String),

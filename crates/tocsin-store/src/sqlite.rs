@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
-use tocsin_core::hit::{Hit, HitId};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
 
 use crate::StoreError;
@@ -364,6 +364,53 @@ impl Backend for SqliteBackend {
         q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(f.limit));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(hit_from_row).collect()
+    }
+
+    async fn update_hit(&self, h: &Hit, expected: HitStatus) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id)))?;
+        let done = sqlx::query("UPDATE hits SET status = ?, updated_at = ?, body = ? WHERE id = ? AND status = ?")
+            .bind(h.status.as_str())
+            .bind(ts(&h.updated_at))
+            .bind(body)
+            .bind(h.id.to_string())
+            .bind(expected.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn append_hit_message(&self, m: &HitMessage) -> Result<HitMessage, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM hit_messages WHERE hit_id = ?")
+            .bind(m.hit_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let stored = HitMessage { seq: u64_of(last.unwrap_or(0))? + 1, ..m.clone() };
+        let body = serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))?;
+        sqlx::query("INSERT INTO hit_messages (hit_id, seq, time, agency, user_name, body) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(stored.hit_id.to_string())
+            .bind(i64_of(stored.seq))
+            .bind(ts(&stored.time))
+            .bind(stored.agency.as_str())
+            .bind(&stored.user)
+            .bind(body)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError> {
+        let rows = sqlx::query("SELECT body FROM hit_messages WHERE hit_id = ? ORDER BY seq")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))
+            })
+            .collect()
     }
 
     async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {

@@ -9,7 +9,7 @@ use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
-use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
@@ -576,15 +576,80 @@ impl Store {
     /// One hit, if the actor's agency may see it (404 otherwise, as for one
     /// that does not exist).
     pub async fn hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
+        let result = self.visible_hit(actor, id).await;
+        self.audited(actor, "hit.read", vec![id.to_string()], result).await
+    }
+
+    async fn visible_hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
+        require(actor, Permission::ReadRecords)?;
+        match self.backend.hit(&id).await? {
+            Some(h) if h.visible_to(&actor.agency) => Ok(h),
+            _ => Err(StoreError::NotFound(format!("hit {id}"))),
+        }
+    }
+
+    /// Moves a hit along the workflow ([`Hit::next_statuses`]); a move the
+    /// actor's agency may not make now is a [`StoreError::Conflict`] naming
+    /// the moves it may make.
+    pub async fn set_hit_status(&self, actor: &Actor, id: HitId, to: HitStatus) -> Result<Hit, StoreError> {
         let result = async {
-            require(actor, Permission::ReadRecords)?;
-            match self.backend.hit(&id).await? {
-                Some(h) if h.visible_to(&actor.agency) => Ok(h),
-                _ => Err(StoreError::NotFound(format!("hit {id}"))),
+            let current = self.visible_hit(actor, id).await?;
+            let allowed = current.next_statuses(&actor.agency);
+            if !allowed.contains(&to) {
+                let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+                return Err(StoreError::Conflict(format!(
+                    "hit {id} is {}; {} may move it to: {}",
+                    current.status.as_str(),
+                    actor.agency,
+                    if allowed.is_empty() { "nothing".to_owned() } else { allowed.join(", ") }
+                )));
             }
+            let from = current.status;
+            let next = Hit { status: to, updated_at: OffsetDateTime::now_utc(), ..current };
+            if !self.backend.update_hit(&next, from).await? {
+                return Err(StoreError::Conflict(format!("hit {id} changed meanwhile; read it again")));
+            }
+            Ok(next)
         }
         .await;
-        self.audited(actor, "hit.read", vec![id.to_string()], result).await
+        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
+        self.audited(&purpose, "hit.status", vec![id.to_string()], result).await
+    }
+
+    /// Sends a message on a hit to the other agency (at most
+    /// [`MESSAGE_CHARS`] characters; [`StoreError::TooLarge`] beyond).
+    pub async fn post_hit_message(&self, actor: &Actor, id: HitId, text: String) -> Result<HitMessage, StoreError> {
+        let result = async {
+            let hit = self.visible_hit(actor, id).await?;
+            let n = text.trim().chars().count();
+            if n > MESSAGE_CHARS {
+                return Err(StoreError::TooLarge(format!(
+                    "the message has {n} characters; at most {MESSAGE_CHARS} are allowed"
+                )));
+            }
+            let text = tocsin_core::text::clean("text", text, MESSAGE_CHARS)?;
+            let message = HitMessage {
+                seq: 0,
+                hit_id: hit.id,
+                time: OffsetDateTime::now_utc(),
+                agency: actor.agency,
+                user: actor.user.clone(),
+                text,
+            };
+            self.backend.append_hit_message(&message).await
+        }
+        .await;
+        self.audited(actor, "hit.message", vec![id.to_string()], result).await
+    }
+
+    /// The messages on a hit the actor's agency may see, oldest first.
+    pub async fn hit_messages(&self, actor: &Actor, id: HitId) -> Result<Vec<HitMessage>, StoreError> {
+        let result = async {
+            self.visible_hit(actor, id).await?;
+            self.backend.hit_messages(&id).await
+        }
+        .await;
+        self.audited(actor, "hit.messages", vec![id.to_string()], result).await
     }
 
     // ---- records -------------------------------------------------------
@@ -853,8 +918,10 @@ fn outcome_of(e: &StoreError) -> Outcome {
     match e {
         StoreError::NotFound(_) => Outcome::NotFound,
         StoreError::Forbidden(_) => Outcome::Denied,
-        StoreError::VersionConflict { .. } | StoreError::AlreadyExists(_) => Outcome::Conflict,
-        StoreError::Invalid(_) => Outcome::Invalid,
+        StoreError::VersionConflict { .. } | StoreError::AlreadyExists(_) | StoreError::Conflict(_) => {
+            Outcome::Conflict
+        }
+        StoreError::Invalid(_) | StoreError::TooLarge(_) => Outcome::Invalid,
         _ => Outcome::Error,
     }
 }

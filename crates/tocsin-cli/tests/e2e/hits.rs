@@ -100,3 +100,67 @@ fn each_agency_sets_the_score_from_which_it_makes_hits() {
     // ITA keeps the default (0.80).
     assert!(screen(&s, &ita, &query)["matches"][0]["hit_id"].is_string());
 }
+
+fn set_status(s: &TestServer, token: &str, id: &str, to: &str) -> (u16, Value) {
+    json(s.post(token, &format!("/v1/hits/{id}/status")).json(&json!({"status": to})).send().expect("POST status"))
+}
+
+#[test]
+fn the_workflow_is_enforced_and_the_agencies_talk_on_a_hit() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    let ita = s.token("ITA", "officer");
+    s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let body = screen(&s, &deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    let id = body["matches"][0]["hit_id"].as_str().expect("hit").to_owned();
+
+    // Out of order, or by the wrong side: 409 naming the allowed moves.
+    let (status, err) = set_status(&s, &deu, &id, "acknowledged");
+    assert_eq!(status, 409, "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("DEU may move it to: nothing")), "{err}");
+    let (status, err) = set_status(&s, &fra, &id, "closed");
+    assert_eq!(status, 409);
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.ends_with("may move it to: acknowledged")), "{err}");
+    assert_eq!(set_status(&s, &ita, &id, "acknowledged").0, 404, "a third agency does not see the hit");
+    let (status, err) = set_status(&s, &fra, &id, "done");
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("status")));
+
+    // The whole path: owner acknowledges, searcher confirms and acts, owner closes.
+    for (token, to) in [(&fra, "acknowledged"), (&deu, "confirmed"), (&deu, "action_taken"), (&fra, "closed")] {
+        let (status, hit) = set_status(&s, token, &id, to);
+        assert_eq!((status, hit["status"].as_str()), (200, Some(to)), "{hit}");
+    }
+    assert_eq!(set_status(&s, &fra, &id, "acknowledged").0, 409, "closed is final");
+
+    // Messages both ways, in order; a message over the limit is 413.
+    let post = |token: &str, text: &str| {
+        json(
+            s.post(token, &format!("/v1/hits/{id}/messages"))
+                .json(&json!({"text": text}))
+                .send()
+                .expect("POST message"),
+        )
+    };
+    assert_eq!(post(&deu, "Subject held at gate B12; please confirm instructions.").0, 201);
+    let (status, m) = post(&fra, "Confirmed: detain, extradition request follows.");
+    assert_eq!((status, m["seq"].as_u64(), m["agency"].as_str()), (201, Some(2), Some("FRA")));
+    assert_eq!(post(&deu, &"x".repeat(4_001)).0, 413);
+    assert_eq!(post(&deu, "  ").0, 400);
+    assert_eq!(post(&ita, "hello").0, 404);
+    let (_, list) = json(s.get(&deu, &format!("/v1/hits/{id}/messages")).send().expect("GET messages"));
+    let texts: Vec<&str> =
+        list.as_array().map(|a| a.iter().filter_map(|m| m["text"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(
+        texts,
+        ["Subject held at gate B12; please confirm instructions.", "Confirmed: detain, extradition request follows."]
+    );
+
+    // Every change and message is audited.
+    let gs_auditor = s.token("GS", "auditor");
+    let (_, audit) = json(s.get(&gs_auditor, "/v1/audit?limit=1000").send().expect("GET /v1/audit"));
+    let count = |action: &str| {
+        audit.as_array().map_or(0, |a| a.iter().filter(|e| e["action"] == action && e["outcome"] == "ok").count())
+    };
+    assert_eq!((count("hit.status"), count("hit.message")), (4, 2));
+}

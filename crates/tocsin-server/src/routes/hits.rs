@@ -4,13 +4,14 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
 use tocsin_store::{HitQuery, HitRole, Page};
 
-use crate::extract::{Caller, Path, Query};
+use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::{ApiError, AppState};
 
 /// Filters and paging for the hit list.
@@ -69,4 +70,61 @@ pub(crate) async fn hit(
     Path(id): Path<String>,
 ) -> Result<Json<Hit>, ApiError> {
     Ok(Json(s.store.hit(&actor, hit_id(&id)?).await?))
+}
+
+/// A move along the hit workflow.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusChange {
+    /// The status to move to.
+    status: HitStatus,
+}
+
+/// Moves a hit along `new → acknowledged → confirmed | false_positive →
+/// action_taken → closed`. The owner acknowledges; either side confirms or
+/// marks a false positive; the searcher reports the action taken; the owner
+/// closes. On a silent hit the owner makes every move. Any other move answers
+/// 409 naming the moves the caller may make.
+#[utoipa::path(post, path = "/v1/hits/{id}/status", tag = "hits", params(("id" = String, Path, description = "Hit id")),
+    request_body = StatusChange, security(("bearer" = [])),
+    responses((status = 200, body = Hit), (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]
+pub(crate) async fn hit_status(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(change): JsonBody<StatusChange>,
+) -> Result<Json<Hit>, ApiError> {
+    Ok(Json(s.store.set_hit_status(&actor, hit_id(&id)?, change.status).await?))
+}
+
+/// A message to the other agency of a hit.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewMessage {
+    /// The text, at most 4,000 characters (413 beyond).
+    text: String,
+}
+
+/// Sends a message on a hit to the other agency.
+#[utoipa::path(post, path = "/v1/hits/{id}/messages", tag = "hits", params(("id" = String, Path, description = "Hit id")),
+    request_body = NewMessage, security(("bearer" = [])),
+    responses((status = 201, body = HitMessage), (status = 404, body = crate::ErrorBody), (status = 413, body = crate::ErrorBody)))]
+pub(crate) async fn post_message(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(message): JsonBody<NewMessage>,
+) -> Result<(StatusCode, Json<HitMessage>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.store.post_hit_message(&actor, hit_id(&id)?, message.text).await?)))
+}
+
+/// The messages on a hit, oldest first.
+#[utoipa::path(get, path = "/v1/hits/{id}/messages", tag = "hits", params(("id" = String, Path, description = "Hit id")),
+    security(("bearer" = [])), responses((status = 200, body = Vec<HitMessage>), (status = 404, body = crate::ErrorBody)))]
+pub(crate) async fn messages(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HitMessage>>, ApiError> {
+    Ok(Json(s.store.hit_messages(&actor, hit_id(&id)?).await?))
 }

@@ -43,6 +43,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/screen", post(screen::screen))
         .route("/v1/hits", get(hits::hits))
         .route("/v1/hits/{id}", get(hits::hit))
+        .route("/v1/hits/{id}/status", post(hits::hit_status))
+        .route("/v1/hits/{id}/messages", post(hits::post_message).get(hits::messages))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

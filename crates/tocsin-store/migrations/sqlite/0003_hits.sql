@@ -19,3 +19,14 @@ CREATE TABLE agency_settings (
     code          TEXT PRIMARY KEY REFERENCES agencies(code),
     hit_threshold REAL
 );
+
+-- Messages between the two agencies of a hit, numbered per hit.
+CREATE TABLE hit_messages (
+    hit_id    TEXT NOT NULL REFERENCES hits(id),
+    seq       INTEGER NOT NULL,
+    time      TEXT NOT NULL,
+    agency    TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (hit_id, seq)
+) WITHOUT ROWID;

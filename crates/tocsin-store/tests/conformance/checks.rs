@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_store::{
     Actor, Agency, AuditFilter, Backend, HitFilter, HitRole, ListQuery, RecordPageQuery, Store, StoreError, TokenRow,
@@ -331,4 +331,28 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     assert_eq!(ids(b.hits(&page).await.expect("page")), vec![shown.id]);
     assert_eq!(b.hit(&silent.id).await.expect("read"), Some(silent));
     assert_eq!(b.hit(&HitId::generate()).await.expect("read"), None);
+}
+
+pub(crate) async fn hit_status_changes_are_compare_and_swap_and_messages_numbered(b: Arc<dyn Backend>) {
+    let h = hit("FRA", "DEU", false, HitStatus::New);
+    b.insert_hits(std::slice::from_ref(&h)).await.expect("insert");
+    let acked = Hit { status: HitStatus::Acknowledged, ..h.clone() };
+    assert!(b.update_hit(&acked, HitStatus::New).await.expect("update"));
+    let stale = Hit { status: HitStatus::Closed, ..h.clone() };
+    assert!(!b.update_hit(&stale, HitStatus::New).await.expect("update"), "the status moved on: refused");
+    assert_eq!(b.hit(&h.id).await.expect("read"), Some(acked));
+
+    let message = |agency: &str, text: &str| HitMessage {
+        seq: 0,
+        hit_id: h.id,
+        time: OffsetDateTime::now_utc(),
+        agency: code(agency),
+        user: "u".to_owned(),
+        text: text.to_owned(),
+    };
+    let first = b.append_hit_message(&message("DEU", "held")).await.expect("append");
+    let second = b.append_hit_message(&message("FRA", "detain")).await.expect("append");
+    assert_eq!((first.seq, second.seq), (1, 2));
+    assert_eq!(b.hit_messages(&h.id).await.expect("messages"), vec![first, second]);
+    assert_eq!(b.hit_messages(&HitId::generate()).await.expect("messages"), vec![]);
 }

@@ -48,5 +48,6 @@ backend_suite!(
         records_are_found_by_their_source,
         a_failed_write_changes_nothing,
         hits_are_listed_to_owner_and_searcher,
+        hit_status_changes_are_compare_and_swap_and_messages_numbered,
     ]
 );
