@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Kind, Record, RecordId};
 
 use crate::StoreError;
@@ -66,16 +66,6 @@ pub struct AuditFilter {
     pub object: Option<String>,
 }
 
-/// Which side of a hit an agency is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HitRole {
-    /// The agency that owns the matched record.
-    Owner,
-    /// The agency that screened.
-    Searcher,
-}
-
 /// Which hits to read, newest first.
 #[derive(Debug, Clone)]
 pub struct HitFilter {
@@ -83,7 +73,7 @@ pub struct HitFilter {
     /// not silent.
     pub agency: AgencyCode,
     /// Only one side.
-    pub role: Option<HitRole>,
+    pub role: Option<Side>,
     /// Only this status.
     pub status: Option<HitStatus>,
     /// Only hits made at or after this time.

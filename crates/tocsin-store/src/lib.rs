@@ -20,7 +20,7 @@ mod store;
 mod token;
 
 pub use audit_log::AuditStats;
-pub use backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
+pub use backend::{Agency, AuditFilter, Backend, HitFilter, RecordPageQuery, TokenRow};
 pub use error::StoreError;
 pub use import::ImportReport;
 pub use sqlite::SqliteBackend;

@@ -14,11 +14,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
 
 use crate::StoreError;
-use crate::backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AuditFilter, Backend, HitFilter, RecordPageQuery, TokenRow};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -343,8 +343,8 @@ impl Backend for SqliteBackend {
         let agency = f.agency.as_str().to_owned();
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT body FROM hits WHERE ");
         match f.role {
-            Some(HitRole::Owner) => q.push("owner = ").push_bind(agency),
-            Some(HitRole::Searcher) => q.push("searcher = ").push_bind(agency).push(" AND silent = 0"),
+            Some(Side::Owner) => q.push("owner = ").push_bind(agency),
+            Some(Side::Searcher) => q.push("searcher = ").push_bind(agency).push(" AND silent = 0"),
             None => q
                 .push("(owner = ")
                 .push_bind(agency.clone())

@@ -9,14 +9,14 @@ use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS, Side};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
-use crate::backend::{Agency, AuditFilter, Backend, HitFilter, HitRole, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AuditFilter, Backend, HitFilter, RecordPageQuery, TokenRow};
 use crate::token::{Token, hash_token};
 use crate::{SqliteBackend, StoreError};
 
@@ -174,7 +174,7 @@ pub struct Screened {
 #[derive(Debug, Clone, Default)]
 pub struct HitQuery {
     /// Only hits where the caller's agency is on this side.
-    pub role: Option<HitRole>,
+    pub role: Option<Side>,
     /// Only this status.
     pub status: Option<HitStatus>,
     /// Only hits made at or after this time.

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
-use tocsin_store::{HitQuery, HitRole, Page};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_store::{HitQuery, Page};
 
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::{ApiError, AppState};
@@ -20,7 +20,7 @@ use crate::{ApiError, AppState};
 pub(crate) struct HitParams {
     /// `owner`: hits on the caller's records; `searcher`: hits the caller's
     /// screenings made. Both when absent.
-    role: Option<HitRole>,
+    role: Option<Side>,
     /// Only this status.
     status: Option<String>,
     /// Only hits made at or after this time (RFC 3339).

@@ -7,10 +7,10 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus};
+use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_store::{
-    Actor, Agency, AuditFilter, Backend, HitFilter, HitRole, ListQuery, RecordPageQuery, Store, StoreError, TokenRow,
+    Actor, Agency, AuditFilter, Backend, HitFilter, ListQuery, RecordPageQuery, Store, StoreError, TokenRow,
 };
 
 fn code(s: &str) -> AgencyCode {
@@ -315,16 +315,16 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     let other = hit("ITA", "FRA", false, HitStatus::Closed);
     b.insert_hits(&[shown.clone(), silent.clone(), other.clone()]).await.expect("insert");
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
-    let list = |agency: &str, role: Option<HitRole>, status: Option<HitStatus>| {
+    let list = |agency: &str, role: Option<Side>, status: Option<HitStatus>| {
         let f = HitFilter { agency: code(agency), role, status, since: None, before: None, limit: 10 };
         let b = b.clone();
         async move { b.hits(&f).await.expect("hits") }
     };
     // Newest first; the owner sees silent hits, the searcher never.
-    assert_eq!(ids(list("FRA", Some(HitRole::Owner), None).await), vec![silent.id, shown.id]);
+    assert_eq!(ids(list("FRA", Some(Side::Owner), None).await), vec![silent.id, shown.id]);
     assert_eq!(ids(list("DEU", None, None).await), vec![shown.id]);
     assert_eq!(ids(list("FRA", None, None).await), vec![other.id, silent.id, shown.id]);
-    assert_eq!(ids(list("FRA", Some(HitRole::Searcher), None).await), vec![other.id]);
+    assert_eq!(ids(list("FRA", Some(Side::Searcher), None).await), vec![other.id]);
     assert_eq!(ids(list("FRA", None, Some(HitStatus::Closed)).await), vec![other.id]);
     let page =
         HitFilter { agency: code("FRA"), role: None, status: None, since: None, before: Some(silent.id), limit: 10 };
