@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tocsin_audit::Draft;
+use tocsin_core::hit::Hit;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, StoreError};
@@ -21,7 +22,8 @@ const MAX_BATCH: usize = 4096;
 const QUEUE: usize = 65_536;
 
 enum Job {
-    Append(Draft, oneshot::Sender<Result<u64, String>>),
+    /// An audit entry, and the hits that must be durable with it.
+    Append(Draft, Vec<Hit>, oneshot::Sender<Result<u64, String>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -57,8 +59,14 @@ impl AuditLog {
 
     /// Appends an entry and returns its sequence number once it is durable.
     pub(crate) async fn append(&self, draft: Draft) -> Result<u64, StoreError> {
+        self.append_with_hits(draft, vec![]).await
+    }
+
+    /// Appends an entry and stores `hits` in the same transaction (so a
+    /// screening's hits ride the group commit instead of a commit each).
+    pub(crate) async fn append_with_hits(&self, draft: Draft, hits: Vec<Hit>) -> Result<u64, StoreError> {
         let (done, wait) = oneshot::channel();
-        self.jobs.send(Job::Append(draft, done)).await.map_err(|_| StoreError::AuditClosed)?;
+        self.jobs.send(Job::Append(draft, hits, done)).await.map_err(|_| StoreError::AuditClosed)?;
         match wait.await {
             Ok(Ok(seq)) => Ok(seq),
             Ok(Err(e)) => Err(StoreError::Corrupt(format!("audit append failed: {e}"))),
@@ -87,10 +95,14 @@ async fn run(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>, counters: A
     while closing.is_none() {
         let Some(first) = rx.recv().await else { return };
         let mut batch = Vec::new();
+        let mut hits = Vec::new();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Append(draft, done) => batch.push((draft, done)),
+                Job::Append(draft, h, done) => {
+                    batch.push((draft, done));
+                    hits.extend(h);
+                }
                 Job::Close(done) => {
                     closing = Some(done);
                     break;
@@ -105,7 +117,7 @@ async fn run(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>, counters: A
         }
         let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let n = drafts.len() as u64;
-        match backend.append_audit(drafts).await {
+        match backend.append_batch(drafts, hits).await {
             Ok(entries) => {
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);

@@ -142,7 +142,11 @@ pub trait Backend: Send + Sync + 'static {
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes
     /// can share the log), and returns the new entries.
-    async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError>;
+    async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
+        self.append_batch(drafts, vec![]).await
+    }
+    /// [`Backend::append_audit`], storing `hits` in the same transaction.
+    async fn append_batch(&self, drafts: Vec<Draft>, hits: Vec<Hit>) -> Result<Vec<Entry>, StoreError>;
     /// Audit entries in sequence order.
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError>;
     /// The chain's head.

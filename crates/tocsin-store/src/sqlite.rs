@@ -308,27 +308,7 @@ impl Backend for SqliteBackend {
             return Ok(());
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for chunk in hits.chunks(INSERT_CHUNK) {
-            let bodies = chunk
-                .iter()
-                .map(|h| serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id))))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, body) ",
-            );
-            q.push_values(chunk.iter().zip(bodies), |mut b, (h, body)| {
-                b.push_bind(h.id.to_string())
-                    .push_bind(ts(&h.time))
-                    .push_bind(h.searcher.as_str().to_owned())
-                    .push_bind(h.owner.as_str().to_owned())
-                    .push_bind(h.silent)
-                    .push_bind(h.status.as_str())
-                    .push_bind(h.record_id.to_string())
-                    .push_bind(ts(&h.updated_at))
-                    .push_bind(body);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
+        insert_hit_rows(&mut tx, hits).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -413,8 +393,9 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
-    async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
+    async fn append_batch(&self, drafts: Vec<Draft>, hits: Vec<Hit>) -> Result<Vec<Entry>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        insert_hit_rows(&mut tx, &hits).await?;
         let mut head = head_of(
             sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?,
         )?;
@@ -470,6 +451,32 @@ impl Backend for SqliteBackend {
     async fn audit_head(&self) -> Result<Head, StoreError> {
         head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
     }
+}
+
+/// Inserts hits inside a transaction.
+async fn insert_hit_rows(tx: &mut sqlx::Transaction<'_, Sqlite>, hits: &[Hit]) -> Result<(), StoreError> {
+    for chunk in hits.chunks(INSERT_CHUNK) {
+        let bodies = chunk
+            .iter()
+            .map(|h| serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, body) ",
+        );
+        q.push_values(chunk.iter().zip(bodies), |mut b, (h, body)| {
+            b.push_bind(h.id.to_string())
+                .push_bind(ts(&h.time))
+                .push_bind(h.searcher.as_str().to_owned())
+                .push_bind(h.owner.as_str().to_owned())
+                .push_bind(h.silent)
+                .push_bind(h.status.as_str())
+                .push_bind(h.record_id.to_string())
+                .push_bind(ts(&h.updated_at))
+                .push_bind(body);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Inserts up to [`INSERT_CHUNK`] records in one statement.

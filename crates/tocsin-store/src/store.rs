@@ -256,17 +256,33 @@ impl Store {
         objects: Vec<String>,
         outcome: Outcome,
     ) -> Result<(), StoreError> {
+        self.log_with_hits(actor, action, objects, outcome, vec![]).await
+    }
+
+    /// Appends one entry and stores `hits` in the same transaction, and
+    /// waits until both are durable.
+    async fn log_with_hits(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        outcome: Outcome,
+        hits: Vec<Hit>,
+    ) -> Result<(), StoreError> {
         self.audit
-            .append(Draft {
-                time: OffsetDateTime::now_utc(),
-                agency: actor.agency.to_string(),
-                user: actor.user.clone(),
-                role: actor.role.to_string(),
-                action: action.to_owned(),
-                objects,
-                outcome,
-                purpose: actor.purpose.clone(),
-            })
+            .append_with_hits(
+                Draft {
+                    time: OffsetDateTime::now_utc(),
+                    agency: actor.agency.to_string(),
+                    user: actor.user.clone(),
+                    role: actor.role.to_string(),
+                    action: action.to_owned(),
+                    objects,
+                    outcome,
+                    purpose: actor.purpose.clone(),
+                },
+                hits,
+            )
             .await
             .map(drop)
     }
@@ -521,28 +537,31 @@ impl Store {
                 })
                 .collect();
             let silent_hits: Vec<Hit> = silent.iter().map(|(r, m)| hit(r, m, true)).collect();
-            hits.extend(silent_hits.iter().cloned());
-            self.backend.insert_hits(&hits).await?;
-            for h in &silent_hits {
-                let owner = Actor {
-                    agency: h.owner,
-                    user: "system".to_owned(),
-                    role: Role::Operator,
-                    purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
-                };
-                self.log(&owner, "hit.silent", vec![h.id.to_string(), h.record_id.to_string()], Outcome::Ok).await?;
-            }
-            Ok(screened)
+            Ok((screened, hits, silent_hits))
         }
         .await;
-        let ids = match &result {
-            Ok(found) => found
-                .iter()
-                .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
-                .collect(),
-            Err(_) => vec![],
+        let (screened, hits, silent_hits) = match result {
+            Ok(found) => found,
+            Err(e) => return self.audited(actor, "screen", vec![], Err(e)).await,
         };
-        self.audited(actor, "screen", ids, result).await
+        // Each silent hit is stored with its audit entry, in the owner's name.
+        for h in silent_hits {
+            let owner = Actor {
+                agency: h.owner,
+                user: "system".to_owned(),
+                role: Role::Operator,
+                purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
+            };
+            let objects = vec![h.id.to_string(), h.record_id.to_string()];
+            self.log_with_hits(&owner, "hit.silent", objects, Outcome::Ok, vec![h]).await?;
+        }
+        let ids = screened
+            .iter()
+            .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
+            .collect();
+        // The shown hits ride the `screen` entry's group commit.
+        self.log_with_hits(actor, "screen", ids, Outcome::Ok, hits).await?;
+        Ok(screened)
     }
 
     /// Hits the actor's agency may see (as owner, or as searcher of a hit
