@@ -544,23 +544,34 @@ impl Store {
             Ok(found) => found,
             Err(e) => return self.audited(actor, "screen", vec![], Err(e)).await,
         };
-        // Each silent hit is stored with its audit entry, in the owner's name.
-        for h in silent_hits {
-            let owner = Actor {
-                agency: h.owner,
-                user: "system".to_owned(),
-                role: Role::Operator,
-                purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
-            };
-            let objects = vec![h.id.to_string(), h.record_id.to_string()];
-            self.log_with_hits(&owner, "hit.silent", objects, Outcome::Ok, vec![h]).await?;
-        }
+        // Each silent hit is stored with its audit entry, in the owner's name;
+        // the shown hits with the `screen` entry. All are queued at once, so
+        // they share one group commit.
+        let owners: Vec<(Actor, Vec<String>, Hit)> = silent_hits
+            .into_iter()
+            .map(|h| {
+                let owner = Actor {
+                    agency: h.owner,
+                    user: "system".to_owned(),
+                    role: Role::Operator,
+                    purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
+                };
+                (owner, vec![h.id.to_string(), h.record_id.to_string()], h)
+            })
+            .collect();
         let ids = screened
             .iter()
             .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
             .collect();
-        // The shown hits ride the `screen` entry's group commit.
-        self.log_with_hits(actor, "screen", ids, Outcome::Ok, hits).await?;
+        let silent = owners.into_iter().map(|(owner, objects, h)| async move {
+            self.log_with_hits(&owner, "hit.silent", objects, Outcome::Ok, vec![h]).await
+        });
+        let (silent, shown) = futures::join!(
+            futures::future::try_join_all(silent),
+            self.log_with_hits(actor, "screen", ids, Outcome::Ok, hits)
+        );
+        silent?;
+        shown?;
         Ok(screened)
     }
 
