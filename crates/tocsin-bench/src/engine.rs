@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
-use tocsin_core::record::{Record, RecordBody, RecordData, RecordId, RecordState};
+use tocsin_core::record::{Record, RecordBody, RecordData};
 use tocsin_match::screen::{Index, Query};
 
 #[derive(clap::Args)]
@@ -41,15 +41,7 @@ fn percentile(sorted: &[u128], p: f64) -> f64 {
 fn record(i: usize, data: RecordData, now: OffsetDateTime) -> Record {
     let owners = tocsin_demo::AGENCIES;
     let owner = AgencyCode::parse(owners[i % owners.len()].0).unwrap_or(AgencyCode::GS);
-    Record {
-        id: RecordId::generate(),
-        owner,
-        version: 1,
-        state: RecordState::Active,
-        created_at: now,
-        updated_at: now,
-        data,
-    }
+    Record::new(owner, data, now)
 }
 
 /// A typing error: the last letter of the name dropped, or two parts swapped.

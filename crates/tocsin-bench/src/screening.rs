@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use time::OffsetDateTime;
-use tocsin_core::record::{Record, RecordId, RecordInput, RecordState};
+use tocsin_core::record::{Record, RecordId, RecordInput};
 use tocsin_core::{AgencyCode, CountryCode, PartialDate};
 use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, Query};
@@ -90,15 +90,7 @@ fn record(row: &Row) -> anyhow::Result<Record> {
     let input: RecordInput = serde_json::from_value(person)?;
     let now = OffsetDateTime::now_utc();
     let data = input.validate(now.date())?;
-    Ok(Record {
-        id: RecordId::generate(),
-        owner: AgencyCode::GS,
-        version: 1,
-        state: RecordState::Active,
-        created_at: now,
-        updated_at: now,
-        data,
-    })
+    Ok(Record::new(AgencyCode::GS, data, now))
 }
 
 fn query(row: &Row, limit: usize) -> Query {
