@@ -126,8 +126,6 @@ pub trait Backend: Send + Sync + 'static {
     /// How many records are stored, any state.
     async fn record_count(&self) -> Result<u64, StoreError>;
 
-    /// Stores new hits in one transaction.
-    async fn insert_hits(&self, hits: &[Hit]) -> Result<(), StoreError>;
     /// One hit.
     async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError>;
     /// Hits by the filter, newest first.

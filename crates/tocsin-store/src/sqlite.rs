@@ -303,16 +303,6 @@ impl Backend for SqliteBackend {
         u64_of(sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&self.pool).await?)
     }
 
-    async fn insert_hits(&self, hits: &[Hit]) -> Result<(), StoreError> {
-        if hits.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        insert_hit_rows(&mut tx, hits).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError> {
         let row =
             sqlx::query("SELECT body FROM hits WHERE id = ?").bind(id.to_string()).fetch_optional(&self.pool).await?;

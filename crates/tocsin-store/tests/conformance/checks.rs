@@ -313,7 +313,7 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     let shown = hit("FRA", "DEU", false, HitStatus::New);
     let silent = hit("FRA", "DEU", true, HitStatus::New);
     let other = hit("ITA", "FRA", false, HitStatus::Closed);
-    b.insert_hits(&[shown.clone(), silent.clone(), other.clone()]).await.expect("insert");
+    b.append_batch(vec![], vec![shown.clone(), silent.clone(), other.clone()]).await.expect("insert");
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
     let list = |agency: &str, role: Option<Side>, status: Option<HitStatus>| {
         let f = HitFilter { agency: code(agency), role, status, since: None, before: None, limit: 10 };
@@ -335,7 +335,7 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
 
 pub(crate) async fn hit_status_changes_are_compare_and_swap_and_messages_numbered(b: Arc<dyn Backend>) {
     let h = hit("FRA", "DEU", false, HitStatus::New);
-    b.insert_hits(std::slice::from_ref(&h)).await.expect("insert");
+    b.append_batch(vec![], vec![h.clone()]).await.expect("insert");
     let acked = Hit { status: HitStatus::Acknowledged, ..h.clone() };
     assert!(b.update_hit(&acked, HitStatus::New).await.expect("update"));
     let stale = Hit { status: HitStatus::Closed, ..h.clone() };
