@@ -40,7 +40,12 @@ pub(crate) enum AgencyCommand {
         /// the engine's match threshold, 0.80). A running server reads it at
         /// its next start.
         #[arg(long)]
-        hit_threshold: f64,
+        hit_threshold: Option<f64>,
+        /// Days a hit marked false_positive holds back new hits on the same
+        /// subject and record for this agency's screenings (0 to 3650;
+        /// default 90).
+        #[arg(long)]
+        dismiss_days: Option<u32>,
     },
 }
 
@@ -51,10 +56,15 @@ pub(crate) async fn agency(store: Arc<Store>, cmd: AgencyCommand) -> anyhow::Res
             let a = store.add_agency(&Actor::operator(code), code, &name).await?;
             println!("Added agency {} ({}).", a.code, a.name);
         }
-        AgencyCommand::Set { code, hit_threshold } => {
+        AgencyCommand::Set { code, hit_threshold, dismiss_days } => {
             let code = AgencyCode::parse(&code).context("CODE")?;
-            let t = store.set_hit_threshold(&Actor::operator(code), code, hit_threshold).await?;
-            println!("Agency {code}: hit threshold {t}.");
+            if hit_threshold.is_none() && dismiss_days.is_none() {
+                anyhow::bail!("give --hit-threshold, --dismiss-days or both");
+            }
+            let s = store.set_agency_settings(&Actor::operator(code), code, hit_threshold, dismiss_days).await?;
+            let threshold = s.hit_threshold.map_or("default (0.8)".to_owned(), |t| t.to_string());
+            let days = s.dismiss_days.unwrap_or(tocsin_core::hit::DISMISS_DAYS);
+            println!("Agency {code}: hit threshold {threshold}; false positives held back {days} days.");
         }
         AgencyCommand::List => {
             for a in store.agencies().await? {

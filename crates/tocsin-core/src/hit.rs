@@ -204,6 +204,30 @@ impl Hit {
     }
 }
 
+/// A reviewed false positive: once a hit is marked `false_positive`, the
+/// searching agency's screenings of the same subject do not raise a new hit
+/// on the same record until `until`; the record still shows in results,
+/// marked as dismissed before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Dismissal {
+    /// The searching agency whose hits are held back.
+    pub agency: AgencyCode,
+    /// The screened subject's key (see `tocsin_match::screen::Query::subject`).
+    pub subject: String,
+    /// The record.
+    pub record_id: RecordId,
+    /// The hit that was marked false positive.
+    pub hit_id: HitId,
+    /// Until when.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub until: OffsetDateTime,
+}
+
+/// Days a reviewed false positive holds back new hits when the agency has
+/// not set its own period.
+pub const DISMISS_DAYS: u32 = 90;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,11 +13,13 @@ mod country;
 mod date;
 mod document;
 mod error;
+pub mod event;
 pub mod hit;
 pub mod limits;
 pub mod record;
 mod schema;
 pub mod text;
+pub mod watch;
 
 pub use country::{AgencyCode, CountryCode};
 pub use date::{PartialDate, Precision};

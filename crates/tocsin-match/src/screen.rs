@@ -49,6 +49,35 @@ pub struct Query {
     pub limit: usize,
 }
 
+impl Query {
+    /// A key for the subject this query describes, the same however the
+    /// name was written (script, case, part order, punctuation): its
+    /// latinized name parts (sorted), birth date, nationality and document.
+    /// Reviewed false positives are remembered by it.
+    pub fn subject(&self) -> String {
+        let mut parts: Vec<String> = self
+            .name
+            .as_deref()
+            .map(|n| {
+                name::latinize(n)
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        parts.sort_unstable();
+        let field = |v: Option<String>| v.unwrap_or_default();
+        [
+            parts.join(" "),
+            field(self.birth_date.map(|d| d.to_string())),
+            field(self.nationality.map(|c| c.to_string())),
+            field(self.document.as_ref().map(|d| d.to_string())),
+        ]
+        .join("|")
+    }
+}
+
 /// One feature's part in a score.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Feature {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use axum::Router;
 use tocsin_store::Store;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -33,14 +34,21 @@ pub const BULK_LINES: usize = 50_000;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Store>,
+    /// Cancelled when the server starts shutting down, so that streams that
+    /// never end by themselves (the event stream) let it finish.
+    shutdown: CancellationToken,
 }
 
 /// The whole API as a router.
 pub fn router(store: Arc<Store>) -> Router {
+    router_with(store, CancellationToken::new())
+}
+
+fn router_with(store: Arc<Store>, shutdown: CancellationToken) -> Router {
     // Install the metrics recorder before the first request, so nothing
     // recorded earlier is lost.
     metrics::handle();
-    routes::router(AppState { store })
+    routes::router(AppState { store, shutdown })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets
@@ -51,5 +59,12 @@ pub async fn serve(
     store: Arc<Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown).await
+    let token = CancellationToken::new();
+    let closing = token.clone();
+    axum::serve(listener, router_with(store, token))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
+        .await
 }

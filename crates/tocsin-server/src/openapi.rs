@@ -16,14 +16,15 @@ use crate::routes;
         routes::entries, routes::record_audit, routes::verify,
         routes::compare, routes::screen, routes::batch, routes::import,
         routes::hits, routes::hit, routes::hit_status, routes::post_message, routes::messages,
+        routes::events, routes::create_watch, routes::watches, routes::delete_watch,
     ),
     // Query-parameter enums are not collected from the handlers.
-    components(schemas(tocsin_core::hit::Side)),
+    components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind)),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),
          (name = "audit", description = "The hash-chained audit log"),
          (name = "screening", description = "The screening engine"),
-         (name = "hits", description = "Hits reported to record owners and searchers"),
+         (name = "hits", description = "Hits reported to record owners and searchers, their events, and watches"),
          (name = "system", description = "Health, metrics, this document")),
 )]
 struct ApiDoc;

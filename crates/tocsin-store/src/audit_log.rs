@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tocsin_audit::Draft;
-use tocsin_core::hit::Hit;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::backend::Effects;
+use crate::events::Hub;
 use crate::{Backend, StoreError};
 
 /// Most entries in one commit.
@@ -21,9 +22,11 @@ const MAX_BATCH: usize = 4096;
 /// Entries that may wait for the writer before callers are held back.
 const QUEUE: usize = 65_536;
 
+// Nearly every job is an Append; boxing it would cost an allocation each.
+#[expect(clippy::large_enum_variant)]
 enum Job {
-    /// An audit entry, and the hits that must be durable with it.
-    Append(Draft, Vec<Hit>, oneshot::Sender<Result<u64, String>>),
+    /// An audit entry, and the hits and events that must be durable with it.
+    Append(Draft, Effects, oneshot::Sender<Result<u64, String>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -50,23 +53,24 @@ pub(crate) struct AuditLog {
 
 impl AuditLog {
     /// Starts the writer task on the current Tokio runtime.
-    pub(crate) fn start(backend: Arc<dyn Backend>) -> AuditLog {
+    /// Committed events are handed to `hub`, in order.
+    pub(crate) fn start(backend: Arc<dyn Backend>, hub: Arc<Hub>) -> AuditLog {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(backend, rx, counters.clone()));
+        tokio::spawn(run(backend, hub, rx, counters.clone()));
         AuditLog { jobs, counters }
     }
 
     /// Appends an entry and returns its sequence number once it is durable.
     pub(crate) async fn append(&self, draft: Draft) -> Result<u64, StoreError> {
-        self.append_with_hits(draft, vec![]).await
+        self.append_with(draft, Effects::default()).await
     }
 
-    /// Appends an entry and stores `hits` in the same transaction (so a
+    /// Appends an entry and stores `effects` in the same transaction (so a
     /// screening's hits ride the group commit instead of a commit each).
-    pub(crate) async fn append_with_hits(&self, draft: Draft, hits: Vec<Hit>) -> Result<u64, StoreError> {
+    pub(crate) async fn append_with(&self, draft: Draft, effects: Effects) -> Result<u64, StoreError> {
         let (done, wait) = oneshot::channel();
-        self.jobs.send(Job::Append(draft, hits, done)).await.map_err(|_| StoreError::AuditClosed)?;
+        self.jobs.send(Job::Append(draft, effects, done)).await.map_err(|_| StoreError::AuditClosed)?;
         match wait.await {
             Ok(Ok(seq)) => Ok(seq),
             Ok(Err(e)) => Err(StoreError::Corrupt(format!("audit append failed: {e}"))),
@@ -90,18 +94,18 @@ impl AuditLog {
     }
 }
 
-async fn run(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
+async fn run(backend: Arc<dyn Backend>, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
     let mut closing = None;
     while closing.is_none() {
         let Some(first) = rx.recv().await else { return };
         let mut batch = Vec::new();
-        let mut hits = Vec::new();
+        let mut effects = Effects::default();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Append(draft, h, done) => {
+                Job::Append(draft, e, done) => {
                     batch.push((draft, done));
-                    hits.extend(h);
+                    effects.extend(e);
                 }
                 Job::Close(done) => {
                     closing = Some(done);
@@ -117,8 +121,9 @@ async fn run(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>, counters: A
         }
         let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let n = drafts.len() as u64;
-        match backend.append_batch(drafts, hits).await {
-            Ok(entries) => {
+        match backend.append_batch(drafts, effects).await {
+            Ok((entries, events)) => {
+                hub.publish(&events);
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);
                 metrics::counter!("tocsin_audit_commits_total").increment(1);

@@ -5,8 +5,10 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::event::Event;
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Kind, Record, RecordId};
+use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
 
@@ -66,6 +68,32 @@ pub struct AuditFilter {
     pub object: Option<String>,
 }
 
+/// An agency's settings; `None` means the default.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct AgencySettings {
+    /// The score from which its screenings make hits.
+    pub hit_threshold: Option<f64>,
+    /// Days a reviewed false positive holds back new hits.
+    pub dismiss_days: Option<u32>,
+}
+
+/// What is stored in the same transaction as a batch of audit entries.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    /// Hits made.
+    pub hits: Vec<Hit>,
+    /// Events to send (their `seq` is assigned when stored).
+    pub events: Vec<Event>,
+}
+
+impl Effects {
+    /// Adds another's hits and events after this one's.
+    pub fn extend(&mut self, other: Effects) {
+        self.hits.extend(other.hits);
+        self.events.extend(other.events);
+    }
+}
+
 /// Which hits to read, newest first.
 #[derive(Debug, Clone)]
 pub struct HitFilter {
@@ -96,10 +124,10 @@ pub trait Backend: Send + Sync + 'static {
     /// All agencies, by code.
     async fn agencies(&self) -> Result<Vec<Agency>, StoreError>;
 
-    /// The agency's hit threshold, when it has set one.
-    async fn hit_threshold(&self, code: &AgencyCode) -> Result<Option<f64>, StoreError>;
-    /// Sets the agency's hit threshold.
-    async fn set_hit_threshold(&self, code: &AgencyCode, threshold: f64) -> Result<(), StoreError>;
+    /// The agency's settings (all `None` when it has set none).
+    async fn settings(&self, code: &AgencyCode) -> Result<AgencySettings, StoreError>;
+    /// Replaces the agency's settings.
+    async fn set_settings(&self, code: &AgencyCode, settings: &AgencySettings) -> Result<(), StoreError>;
 
     /// Stores a token's digest.
     async fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError>;
@@ -137,14 +165,33 @@ pub trait Backend: Send + Sync + 'static {
     /// A hit's messages, oldest first.
     async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError>;
 
+    /// Records a reviewed false positive, replacing one for the same
+    /// agency, subject and record.
+    async fn put_dismissal(&self, dismissal: &Dismissal) -> Result<(), StoreError>;
+    /// The dismissals whose `until` is after `now`.
+    async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError>;
+
+    /// Stores a watch.
+    async fn insert_watch(&self, watch: &Watch) -> Result<(), StoreError>;
+    /// Removes a watch; false if there was none.
+    async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError>;
+    /// Every watch, oldest first.
+    async fn watches(&self) -> Result<Vec<Watch>, StoreError>;
+
+    /// Events for `agency` after `after_seq`, in order.
+    async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+    /// The last event's sequence number (0 when there is none).
+    async fn last_event(&self) -> Result<u64, StoreError>;
+
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes
     /// can share the log), and returns the new entries.
     async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
-        self.append_batch(drafts, vec![]).await
+        self.append_batch(drafts, Effects::default()).await.map(|(entries, _)| entries)
     }
-    /// [`Backend::append_audit`], storing `hits` in the same transaction.
-    async fn append_batch(&self, drafts: Vec<Draft>, hits: Vec<Hit>) -> Result<Vec<Entry>, StoreError>;
+    /// [`Backend::append_audit`], storing `effects` in the same
+    /// transaction; returns the entries and the events with their numbers.
+    async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError>;
     /// Audit entries in sequence order.
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError>;
     /// The chain's head.

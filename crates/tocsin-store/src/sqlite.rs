@@ -14,11 +14,13 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
+use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
-use crate::backend::{Agency, AuditFilter, Backend, HitFilter, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, RecordPageQuery, TokenRow};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -168,21 +170,30 @@ impl Backend for SqliteBackend {
         rows.iter().map(agency_from_row).collect()
     }
 
-    async fn hit_threshold(&self, code: &AgencyCode) -> Result<Option<f64>, StoreError> {
-        let t: Option<Option<f64>> = sqlx::query_scalar("SELECT hit_threshold FROM agency_settings WHERE code = ?")
+    async fn settings(&self, code: &AgencyCode) -> Result<AgencySettings, StoreError> {
+        let row = sqlx::query("SELECT hit_threshold, dismiss_days FROM agency_settings WHERE code = ?")
             .bind(code.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(t.flatten())
+        let Some(row) = row else { return Ok(AgencySettings::default()) };
+        let days: Option<i64> = row.try_get("dismiss_days")?;
+        Ok(AgencySettings {
+            hit_threshold: row.try_get("hit_threshold")?,
+            dismiss_days: days
+                .map(|d| u32::try_from(d).map_err(|_| StoreError::Corrupt(format!("dismiss_days {d}"))))
+                .transpose()?,
+        })
     }
 
-    async fn set_hit_threshold(&self, code: &AgencyCode, threshold: f64) -> Result<(), StoreError> {
+    async fn set_settings(&self, code: &AgencyCode, s: &AgencySettings) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO agency_settings (code, hit_threshold) VALUES (?, ?) \
-             ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold",
+            "INSERT INTO agency_settings (code, hit_threshold, dismiss_days) VALUES (?, ?, ?) \
+             ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold, \
+             dismiss_days = excluded.dismiss_days",
         )
         .bind(code.as_str())
-        .bind(threshold)
+        .bind(s.hit_threshold)
+        .bind(s.dismiss_days.map(i64::from))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -383,9 +394,90 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
-    async fn append_batch(&self, drafts: Vec<Draft>, hits: Vec<Hit>) -> Result<Vec<Entry>, StoreError> {
+    async fn put_dismissal(&self, d: &Dismissal) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO dismissals (agency, subject, record_id, hit_id, until) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT(agency, subject, record_id) DO UPDATE SET hit_id = excluded.hit_id, until = excluded.until",
+        )
+        .bind(d.agency.as_str())
+        .bind(&d.subject)
+        .bind(d.record_id.to_string())
+        .bind(d.hit_id.to_string())
+        .bind(ts(&d.until))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError> {
+        // RFC 3339 in UTC compares as text.
+        let rows = sqlx::query("SELECT agency, subject, record_id, hit_id, until FROM dismissals WHERE until > ?")
+            .bind(ts(&now))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Dismissal {
+                    agency: AgencyCode::parse(&r.try_get::<String, _>("agency")?)
+                        .map_err(corrupt("dismissal agency"))?,
+                    subject: r.try_get("subject")?,
+                    record_id: RecordId::from_str(&r.try_get::<String, _>("record_id")?)
+                        .map_err(corrupt("dismissal record"))?,
+                    hit_id: HitId::from_str(&r.try_get::<String, _>("hit_id")?).map_err(corrupt("dismissal hit"))?,
+                    until: parse_ts(&r.try_get::<String, _>("until")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_watch(&self, w: &Watch) -> Result<(), StoreError> {
+        let body = serde_json::to_string(w).map_err(|e| StoreError::Corrupt(format!("watch {}: {e}", w.id)))?;
+        sqlx::query("INSERT INTO watches (id, agency, created_at, body) VALUES (?, ?, ?, ?)")
+            .bind(w.id.to_string())
+            .bind(w.agency.as_str())
+            .bind(ts(&w.created_at))
+            .bind(body)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM watches WHERE id = ?").bind(id.to_string()).execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
+        let rows = sqlx::query("SELECT body FROM watches ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("watch body: {e}")))
+            })
+            .collect()
+    }
+
+    async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, agency, time, kind, body FROM events WHERE agency = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(agency.as_str())
+        .bind(i64_of(after_seq))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn last_event(&self) -> Result<u64, StoreError> {
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events").fetch_one(&self.pool).await?;
+        u64_of(last.unwrap_or(0))
+    }
+
+    async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        insert_hit_rows(&mut tx, &hits).await?;
+        insert_hit_rows(&mut tx, &effects.hits).await?;
+        let events = insert_event_rows(&mut tx, effects.events).await?;
         let mut head = head_of(
             sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?,
         )?;
@@ -420,7 +512,7 @@ impl Backend for SqliteBackend {
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(entries)
+        Ok((entries, events))
     }
 
     async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<Entry>, StoreError> {
@@ -441,6 +533,52 @@ impl Backend for SqliteBackend {
     async fn audit_head(&self) -> Result<Head, StoreError> {
         head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
     }
+}
+
+/// Numbers events after the stored last one and inserts them inside a
+/// transaction (which holds the write lock, so the numbers are in commit
+/// order).
+async fn insert_event_rows(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    mut events: Vec<Event>,
+) -> Result<Vec<Event>, StoreError> {
+    if events.is_empty() {
+        return Ok(events);
+    }
+    let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM events").fetch_one(&mut **tx).await?;
+    let mut seq = u64_of(last.unwrap_or(0))?;
+    for e in &mut events {
+        seq += 1;
+        e.seq = seq;
+    }
+    for chunk in events.chunks(INSERT_CHUNK) {
+        let bodies = chunk
+            .iter()
+            .map(|e| serde_json::to_string(&e.data).map_err(|err| StoreError::Corrupt(format!("event: {err}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO events (seq, agency, time, kind, body) ");
+        q.push_values(chunk.iter().zip(bodies), |mut b, (e, body)| {
+            b.push_bind(i64_of(e.seq))
+                .push_bind(e.agency.as_str().to_owned())
+                .push_bind(ts(&e.time))
+                .push_bind(e.kind.as_str())
+                .push_bind(body);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(events)
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
+    let seq = u64_of(row.try_get("seq")?)?;
+    let bad = |what: &str| StoreError::Corrupt(format!("event {seq}: {what}"));
+    Ok(Event {
+        seq,
+        time: parse_ts(&row.try_get::<String, _>("time")?)?,
+        agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(|_| bad("agency"))?,
+        kind: EventKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| bad("kind"))?,
+        data: serde_json::from_str(&row.try_get::<String, _>("body")?).map_err(|_| bad("body"))?,
+    })
 }
 
 /// Inserts hits inside a transaction.

@@ -9,15 +9,19 @@ use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS, Side};
+use tocsin_core::event::EventKind;
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitStatus};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
-use crate::backend::{Agency, AuditFilter, Backend, HitFilter, RecordPageQuery, TokenRow};
+use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, RecordPageQuery, TokenRow};
+use crate::events::Hub;
+use crate::hits::hit_events;
 use crate::token::{Token, hash_token};
+use crate::watches::Watches;
 use crate::{SqliteBackend, StoreError};
 
 /// Who is acting, for the policy and the audit log.
@@ -168,21 +172,8 @@ pub struct Screened {
     pub matched: Match,
     /// The hit made, when the score reached the hit threshold.
     pub hit_id: Option<HitId>,
-}
-
-/// Which hits to list.
-#[derive(Debug, Clone, Default)]
-pub struct HitQuery {
-    /// Only hits where the caller's agency is on this side.
-    pub role: Option<Side>,
-    /// Only this status.
-    pub status: Option<HitStatus>,
-    /// Only hits made at or after this time.
-    pub since: Option<OffsetDateTime>,
-    /// Older than this hit (the previous page's `next`).
-    pub before: Option<HitId>,
-    /// At most this many (1..=1000).
-    pub limit: u32,
+    /// The reviewed false positive that held back a hit, if one did.
+    pub dismissed: Option<Dismissal>,
 }
 
 /// Most records one list call returns.
@@ -195,8 +186,14 @@ pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
     audit: AuditLog,
     tokens: RwLock<HashMap<String, Principal>>,
-    /// Hit thresholds read so far, by agency.
-    thresholds: RwLock<HashMap<AgencyCode, f64>>,
+    /// Agency settings read so far.
+    settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
+    /// Live event delivery.
+    pub(crate) hub: Arc<Hub>,
+    /// Reviewed false positives in force, by (searching agency, subject, record).
+    pub(crate) dismissals: RwLock<HashMap<(AgencyCode, String, RecordId), Dismissal>>,
+    /// Standing watches.
+    pub(crate) watches: Arc<RwLock<Watches>>,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
 }
@@ -207,12 +204,16 @@ const INDEX_STEP: u32 = 10_000;
 impl Store {
     /// Wraps a backend; starts the audit writer on the current runtime.
     pub fn new(backend: Arc<dyn Backend>) -> Store {
-        let audit = AuditLog::start(backend.clone());
+        let hub = Arc::new(Hub::default());
+        let audit = AuditLog::start(backend.clone(), hub.clone());
         Store {
             backend,
             audit,
             tokens: RwLock::new(HashMap::new()),
-            thresholds: RwLock::new(HashMap::new()),
+            settings: RwLock::new(HashMap::new()),
+            hub,
+            dismissals: RwLock::new(HashMap::new()),
+            watches: Arc::new(RwLock::new(Watches::default())),
             index: Arc::new(RwLock::new(None)),
         }
     }
@@ -256,21 +257,21 @@ impl Store {
         objects: Vec<String>,
         outcome: Outcome,
     ) -> Result<(), StoreError> {
-        self.log_with_hits(actor, action, objects, outcome, vec![]).await
+        self.log_with(actor, action, objects, outcome, Effects::default()).await
     }
 
-    /// Appends one entry and stores `hits` in the same transaction, and
-    /// waits until both are durable.
-    async fn log_with_hits(
+    /// Appends one entry and stores `effects` (hits, events) in the same
+    /// transaction, and waits until all are durable.
+    pub(crate) async fn log_with(
         &self,
         actor: &Actor,
         action: &str,
         objects: Vec<String>,
         outcome: Outcome,
-        hits: Vec<Hit>,
+        effects: Effects,
     ) -> Result<(), StoreError> {
         self.audit
-            .append_with_hits(
+            .append_with(
                 Draft {
                     time: OffsetDateTime::now_utc(),
                     agency: actor.agency.to_string(),
@@ -281,7 +282,7 @@ impl Store {
                     outcome,
                     purpose: actor.purpose.clone(),
                 },
-                hits,
+                effects,
             )
             .await
             .map(drop)
@@ -313,52 +314,83 @@ impl Store {
         objects: Vec<String>,
         result: Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let outcome = match &result {
-            Ok(_) => Outcome::Ok,
-            Err(e) => outcome_of(e),
+        self.audited_with(actor, action, objects, result, |_| Effects::default()).await
+    }
+
+    /// [`Store::audited`], storing the effects of a success (its events)
+    /// with the entry.
+    pub(crate) async fn audited_with<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        result: Result<T, StoreError>,
+        effects: impl FnOnce(&T) -> Effects,
+    ) -> Result<T, StoreError> {
+        let (outcome, effects) = match &result {
+            Ok(t) => (Outcome::Ok, effects(t)),
+            Err(e) => (outcome_of(e), Effects::default()),
         };
-        self.log(actor, action, objects, outcome).await?;
+        self.log_with(actor, action, objects, outcome, effects).await?;
         result
     }
 
     // ---- agencies and tokens -------------------------------------------
 
-    /// The score from which the agency's screenings make hits: its own
-    /// setting, else the engine's match threshold.
-    pub async fn hit_threshold(&self, agency: &AgencyCode) -> Result<f64, StoreError> {
-        if let Some(t) = self.thresholds.read().ok().and_then(|m| m.get(agency).copied()) {
+    /// An agency's settings (cached after the first read).
+    pub(crate) async fn settings(&self, agency: &AgencyCode) -> Result<AgencySettings, StoreError> {
+        if let Some(t) = self.settings.read().ok().and_then(|m| m.get(agency).copied()) {
             return Ok(t);
         }
-        let t = self.backend.hit_threshold(agency).await?.unwrap_or(THRESHOLD);
-        if let Ok(mut m) = self.thresholds.write() {
+        let t = self.backend.settings(agency).await?;
+        if let Ok(mut m) = self.settings.write() {
             m.insert(*agency, t);
         }
         Ok(t)
     }
 
-    /// Sets an agency's hit threshold (the operator only), from
-    /// [`MIN_SCORE`] to 1. A running server reads it at its next start.
-    pub async fn set_hit_threshold(
+    /// The score from which the agency's screenings make hits: its own
+    /// setting, else the engine's match threshold.
+    pub async fn hit_threshold(&self, agency: &AgencyCode) -> Result<f64, StoreError> {
+        Ok(self.settings(agency).await?.hit_threshold.unwrap_or(THRESHOLD))
+    }
+
+    /// Changes an agency's settings (the operator only): the hit threshold,
+    /// from [`MIN_SCORE`] to 1, and the days a reviewed false positive holds
+    /// back new hits, from 0 to 3,650. `None` leaves a setting as it is. A
+    /// running server reads them at its next start.
+    pub async fn set_agency_settings(
         &self,
         actor: &Actor,
         agency: AgencyCode,
-        threshold: f64,
-    ) -> Result<f64, StoreError> {
+        hit_threshold: Option<f64>,
+        dismiss_days: Option<u32>,
+    ) -> Result<AgencySettings, StoreError> {
         let result = async {
             if actor.role != Role::Operator {
-                return Err(StoreError::Forbidden("hit thresholds are set by the operator (tocsin agency set)".into()));
+                return Err(StoreError::Forbidden(
+                    "agency settings are set by the operator (tocsin agency set)".into(),
+                ));
             }
-            if !(MIN_SCORE..=1.0).contains(&threshold) {
+            if hit_threshold.is_some_and(|t| !(MIN_SCORE..=1.0).contains(&t)) {
                 return Err(FieldError::field("hit_threshold", format!("must be from {MIN_SCORE} to 1")).into());
+            }
+            if dismiss_days.is_some_and(|d| d > 3650) {
+                return Err(FieldError::field("dismiss_days", "must be from 0 to 3650").into());
             }
             if self.backend.agency(&agency).await?.is_none() {
                 return Err(StoreError::NotFound(format!("agency {agency}")));
             }
-            self.backend.set_hit_threshold(&agency, threshold).await?;
-            if let Ok(mut m) = self.thresholds.write() {
-                m.insert(agency, threshold);
+            let current = self.backend.settings(&agency).await?;
+            let next = AgencySettings {
+                hit_threshold: hit_threshold.or(current.hit_threshold),
+                dismiss_days: dismiss_days.or(current.dismiss_days),
+            };
+            self.backend.set_settings(&agency, &next).await?;
+            if let Ok(mut m) = self.settings.write() {
+                m.insert(agency, next);
             }
-            Ok(threshold)
+            Ok(next)
         }
         .await;
         self.audited(actor, "agency.set", vec![agency.to_string()], result).await
@@ -457,6 +489,8 @@ impl Store {
         if let Ok(mut slot) = self.index.write() {
             *slot = Some(index);
         }
+        self.load_watches().await?;
+        self.load_dismissals().await?;
         Ok(n)
     }
 
@@ -470,29 +504,40 @@ impl Store {
 
     /// Screens a query against the records the actor's agency may see, best
     /// first. A match at or above the hit threshold is a durable hit,
-    /// committed before this returns; a match on a record the agency may not
-    /// see makes a **silent** hit that only the owner learns of, audited in
-    /// the owner's name so nothing the searcher can read mentions it. The
-    /// search is audited (action `screen`, the matched ids and hit ids, the
-    /// declared purpose) before the answer is returned.
+    /// committed before this returns, with an event to both agencies; a
+    /// match on a record the agency may not see makes a **silent** hit that
+    /// only the owner learns of, audited in the owner's name so nothing the
+    /// searcher can read mentions it. A reviewed false positive on the same
+    /// subject and record makes no hit and marks the result instead. Watches
+    /// the query matches tell their watchers. The search is audited (action
+    /// `screen`, the matched ids and hit ids, the declared purpose) before
+    /// the answer is returned.
     pub async fn screen(
         &self,
         actor: &Actor,
         query: Query,
         context: ScreenContext,
     ) -> Result<Vec<Screened>, StoreError> {
+        let now = OffsetDateTime::now_utc();
         let result = async {
             require(actor, Permission::ReadRecords)?;
-            let (index, viewer) = (self.index.clone(), actor.agency);
+            let subject = query.subject();
+            let (index, watches, viewer) = (self.index.clone(), self.watches.clone(), actor.agency);
             let found = tokio::task::spawn_blocking(move || {
-                index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)))
+                let found =
+                    index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
+                let criteria = watches.read().map(|w| w.on_criteria(&query)).unwrap_or_default();
+                found.map(|f| (f, criteria))
             })
             .await
             .map_err(|e| StoreError::Unavailable(format!("screening failed: {e}")))?;
-            let (found, hidden) =
+            let ((found, hidden), criteria_fired) =
                 found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
             let threshold = self.hit_threshold(&actor.agency).await?;
-            let hidden: Vec<Match> = hidden.into_iter().filter(|m| m.score >= threshold).collect();
+            let hidden: Vec<Match> = {
+                let w = self.watches.read().map_err(|_| StoreError::Unavailable("watches".into()))?;
+                hidden.into_iter().filter(|m| m.score >= threshold || w.watches_record(&m.id)).collect()
+            };
             let ids: Vec<RecordId> = found.iter().chain(&hidden).map(|m| m.id).collect();
             let mut records: HashMap<RecordId, Record> =
                 self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
@@ -502,9 +547,8 @@ impl Store {
             };
             let shown: Vec<(Record, Match)> =
                 found.into_iter().filter_map(|m| current(&m, true).map(|r| (r, m))).collect();
-            let silent: Vec<(Record, Match)> =
+            let unseen: Vec<(Record, Match)> =
                 hidden.into_iter().filter_map(|m| current(&m, false).map(|r| (r, m))).collect();
-            let now = OffsetDateTime::now_utc();
             let hit = |r: &Record, m: &Match, silent: bool| Hit {
                 id: HitId::generate(),
                 time: now,
@@ -523,31 +567,50 @@ impl Store {
                 status: HitStatus::New,
                 updated_at: now,
             };
-            let mut hits = Vec::new();
+            let mut fired = vec![];
+            {
+                let w = self.watches.read().map_err(|_| StoreError::Unavailable("watches".into()))?;
+                for (r, m) in shown.iter().chain(&unseen) {
+                    fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, &context, Some(r.id), now));
+                }
+            }
+            fired.extend(Self::watch_effects(criteria_fired, actor, &context, None, now));
+            let mut shown_hits = Effects::default();
             let screened: Vec<Screened> = shown
                 .into_iter()
                 .map(|(record, m)| {
-                    let hit_id = (m.score >= threshold).then(|| {
-                        let h = hit(&record, &m, false);
-                        let id = h.id;
-                        hits.push(h);
-                        id
-                    });
-                    Screened { record, matched: m, hit_id }
+                    let mut dismissed = None;
+                    let mut hit_id = None;
+                    if m.score >= threshold {
+                        dismissed = self.dismissal(actor.agency, &subject, record.id);
+                        if dismissed.is_none() {
+                            let h = hit(&record, &m, false);
+                            hit_id = Some(h.id);
+                            let data = serde_json::to_value(&h).unwrap_or_default();
+                            shown_hits.extend(hit_events(&h, EventKind::Hit, &data, now));
+                            shown_hits.hits.push(h);
+                        }
+                    }
+                    Screened { record, matched: m, hit_id, dismissed }
                 })
                 .collect();
-            let silent_hits: Vec<Hit> = silent.iter().map(|(r, m)| hit(r, m, true)).collect();
-            Ok((screened, hits, silent_hits))
+            let silent_hits: Vec<Hit> = unseen
+                .iter()
+                .filter(|(r, m)| m.score >= threshold && self.dismissal(actor.agency, &subject, r.id).is_none())
+                .map(|(r, m)| hit(r, m, true))
+                .collect();
+            Ok((screened, shown_hits, silent_hits, fired))
         }
         .await;
-        let (screened, hits, silent_hits) = match result {
+        let (screened, shown_hits, silent_hits, fired) = match result {
             Ok(found) => found,
             Err(e) => return self.audited(actor, "screen", vec![], Err(e)).await,
         };
-        // Each silent hit is stored with its audit entry, in the owner's name;
-        // the shown hits with the `screen` entry. All are queued at once, so
-        // they share one group commit.
-        let owners: Vec<(Actor, Vec<String>, Hit)> = silent_hits
+        // Each silent hit is stored with its audit entry, in the owner's name,
+        // and so is each fired watch, in the watcher's; the shown hits with
+        // the `screen` entry. All are queued at once, so they share one
+        // group commit.
+        let mut others: Vec<(Actor, &str, Vec<String>, Effects)> = silent_hits
             .into_iter()
             .map(|h| {
                 let owner = Actor {
@@ -556,130 +619,28 @@ impl Store {
                     role: Role::Operator,
                     purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
                 };
-                (owner, vec![h.id.to_string(), h.record_id.to_string()], h)
+                let data = serde_json::to_value(&h).unwrap_or_default();
+                let mut effects = hit_events(&h, EventKind::Hit, &data, now);
+                let objects = vec![h.id.to_string(), h.record_id.to_string()];
+                effects.hits.push(h);
+                (owner, "hit.silent", objects, effects)
             })
             .collect();
+        others.extend(fired.into_iter().map(|(watcher, objects, effects)| (watcher, "watch.match", objects, effects)));
         let ids = screened
             .iter()
             .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
             .collect();
-        let silent = owners.into_iter().map(|(owner, objects, h)| async move {
-            self.log_with_hits(&owner, "hit.silent", objects, Outcome::Ok, vec![h]).await
+        let others = others.into_iter().map(|(who, action, objects, effects)| async move {
+            self.log_with(&who, action, objects, Outcome::Ok, effects).await
         });
-        let (silent, shown) = futures::join!(
-            futures::future::try_join_all(silent),
-            self.log_with_hits(actor, "screen", ids, Outcome::Ok, hits)
+        let (others, shown) = futures::join!(
+            futures::future::try_join_all(others),
+            self.log_with(actor, "screen", ids, Outcome::Ok, shown_hits)
         );
-        silent?;
+        others?;
         shown?;
         Ok(screened)
-    }
-
-    /// Hits the actor's agency may see (as owner, or as searcher of a hit
-    /// that is not silent), newest first.
-    pub async fn hits(&self, actor: &Actor, filter: HitQuery) -> Result<Page<Hit>, StoreError> {
-        let result = async {
-            require(actor, Permission::ReadRecords)?;
-            let limit = filter.limit.clamp(1, MAX_PAGE);
-            let items = self
-                .backend
-                .hits(&HitFilter {
-                    agency: actor.agency,
-                    role: filter.role,
-                    status: filter.status,
-                    since: filter.since,
-                    before: filter.before,
-                    limit,
-                })
-                .await?;
-            let next = (items.len() == limit as usize).then(|| items.last().map(|h| h.id.to_string())).flatten();
-            Ok(Page { items, next })
-        }
-        .await;
-        let ids = match &result {
-            Ok(p) => p.items.iter().map(|h| h.id.to_string()).collect(),
-            Err(_) => vec![],
-        };
-        self.audited(actor, "hit.list", ids, result).await
-    }
-
-    /// One hit, if the actor's agency may see it (404 otherwise, as for one
-    /// that does not exist).
-    pub async fn hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
-        let result = self.visible_hit(actor, id).await;
-        self.audited(actor, "hit.read", vec![id.to_string()], result).await
-    }
-
-    async fn visible_hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
-        require(actor, Permission::ReadRecords)?;
-        match self.backend.hit(&id).await? {
-            Some(h) if h.visible_to(&actor.agency) => Ok(h),
-            _ => Err(StoreError::NotFound(format!("hit {id}"))),
-        }
-    }
-
-    /// Moves a hit along the workflow ([`Hit::next_statuses`]); a move the
-    /// actor's agency may not make now is a [`StoreError::Conflict`] naming
-    /// the moves it may make.
-    pub async fn set_hit_status(&self, actor: &Actor, id: HitId, to: HitStatus) -> Result<Hit, StoreError> {
-        let result = async {
-            let current = self.visible_hit(actor, id).await?;
-            let allowed = current.next_statuses(&actor.agency);
-            if !allowed.contains(&to) {
-                let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-                return Err(StoreError::Conflict(format!(
-                    "hit {id} is {}; {} may move it to: {}",
-                    current.status.as_str(),
-                    actor.agency,
-                    if allowed.is_empty() { "nothing".to_owned() } else { allowed.join(", ") }
-                )));
-            }
-            let from = current.status;
-            let next = Hit { status: to, updated_at: OffsetDateTime::now_utc(), ..current };
-            if !self.backend.update_hit(&next, from).await? {
-                return Err(StoreError::Conflict(format!("hit {id} changed meanwhile; read it again")));
-            }
-            Ok(next)
-        }
-        .await;
-        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
-        self.audited(&purpose, "hit.status", vec![id.to_string()], result).await
-    }
-
-    /// Sends a message on a hit to the other agency (at most
-    /// [`MESSAGE_CHARS`] characters; [`StoreError::TooLarge`] beyond).
-    pub async fn post_hit_message(&self, actor: &Actor, id: HitId, text: String) -> Result<HitMessage, StoreError> {
-        let result = async {
-            let hit = self.visible_hit(actor, id).await?;
-            let n = text.trim().chars().count();
-            if n > MESSAGE_CHARS {
-                return Err(StoreError::TooLarge(format!(
-                    "the message has {n} characters; at most {MESSAGE_CHARS} are allowed"
-                )));
-            }
-            let text = tocsin_core::text::clean("text", text, MESSAGE_CHARS)?;
-            let message = HitMessage {
-                seq: 0,
-                hit_id: hit.id,
-                time: OffsetDateTime::now_utc(),
-                agency: actor.agency,
-                user: actor.user.clone(),
-                text,
-            };
-            self.backend.append_hit_message(&message).await
-        }
-        .await;
-        self.audited(actor, "hit.message", vec![id.to_string()], result).await
-    }
-
-    /// The messages on a hit the actor's agency may see, oldest first.
-    pub async fn hit_messages(&self, actor: &Actor, id: HitId) -> Result<Vec<HitMessage>, StoreError> {
-        let result = async {
-            self.visible_hit(actor, id).await?;
-            self.backend.hit_messages(&id).await
-        }
-        .await;
-        self.audited(actor, "hit.messages", vec![id.to_string()], result).await
     }
 
     // ---- records -------------------------------------------------------
@@ -717,7 +678,7 @@ impl Store {
         self.audited(actor, "record.read", vec![id.to_string()], result).await
     }
 
-    async fn visible_record(&self, actor: &Actor, id: RecordId) -> Result<Record, StoreError> {
+    pub(crate) async fn visible_record(&self, actor: &Actor, id: RecordId) -> Result<Record, StoreError> {
         require(actor, Permission::ReadRecords)?;
         match self.backend.record(&id).await? {
             Some(r) if may_see(&actor.agency, &r) => Ok(r),

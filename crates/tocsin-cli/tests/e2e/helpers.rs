@@ -41,25 +41,22 @@ impl TestServer {
         for a in AGENCIES {
             tocsin_ok(&data, &["agency", "add", a, "--name", &format!("{a} bureau")]);
         }
-        let mut child = Command::new(BIN)
-            .arg("--data")
-            .arg(&data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut base = String::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("server output");
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                base = addr.to_owned();
-                break;
-            }
-        }
-        assert!(!base.is_empty(), "the server never said where it listens");
+        let (child, base) = spawn(&data, &dir.path().join("server.log"));
         TestServer { base, data, child, client: Client::new(), _dir: dir }
+    }
+
+    /// What the server has logged so far (all its runs).
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the server with SIGKILL (no chance to flush anything), then
+    /// starts it again on the same data; the address changes.
+    pub(crate) fn kill_and_restart(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait for the server");
+        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"));
+        (self.child, self.base) = (child, base);
     }
 
     /// A new token.
@@ -91,6 +88,19 @@ impl TestServer {
         body
     }
 
+    /// Screens as `token`; fails the test unless the answer is 200.
+    pub(crate) fn screen(&self, token: &str, body: &Value) -> Value {
+        let (status, body) = json(self.post(token, "/v1/screen").json(body).send().expect("POST /v1/screen"));
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Moves a hit to `to` as `token`; returns the status and body.
+    pub(crate) fn set_status(&self, token: &str, id: &str, to: &str) -> (u16, Value) {
+        let r = self.post(token, &format!("/v1/hits/{id}/status")).json(&serde_json::json!({"status": to}));
+        json(r.send().expect("POST /v1/hits/{id}/status"))
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -105,6 +115,31 @@ impl Drop for TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `tocsin serve` on a free port, its log appended to `log`, and
+/// returns it with its base URL.
+fn spawn(data: &Path, log: &Path) -> (Child, String) {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("server log");
+    let mut child = Command::new(BIN)
+        .arg("--data")
+        .arg(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut base = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("server output");
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            base = addr.to_owned();
+            break;
+        }
+    }
+    assert!(!base.is_empty(), "the server never said where it listens");
+    (child, base)
 }
 
 /// Status and JSON body of a response.

@@ -6,12 +6,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestServer, json, person};
 
-fn screen(s: &TestServer, token: &str, body: &Value) -> Value {
-    let (status, body) = json(s.post(token, "/v1/screen").json(body).send().expect("POST /v1/screen"));
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 fn hits(s: &TestServer, token: &str, query: &str) -> Vec<Value> {
     let (status, body) = json(s.get(token, &format!("/v1/hits{query}")).send().expect("GET /v1/hits"));
     assert_eq!(status, 200, "{body}");
@@ -29,8 +23,7 @@ fn hits_reach_owner_and_searcher_and_silent_hits_only_the_owner() {
     let hidden = s.create(&fra_admin, &person("Ludmila Ostrovskaya", json!({"mode": "only", "countries": ["ITA"]})));
 
     // A visible match: the answer carries the hit, both sides list it.
-    let body = screen(
-        &s,
+    let body = s.screen(
         &deu,
         &json!({"name": "Jean Baptiste Moreau", "location": "FRA-DEU border, Kehl", "purpose": "border_check"}),
     );
@@ -50,7 +43,7 @@ fn hits_reach_owner_and_searcher_and_silent_hits_only_the_owner() {
     assert!(hits(&s, &ita, "").is_empty(), "a third agency sees nothing");
 
     // A hidden record: DEU learns nothing; FRA gets a silent hit.
-    let body = screen(&s, &deu, &json!({"name": "Ludmila Ostrovskaya", "location": "Frankfurt airport"}));
+    let body = s.screen(&deu, &json!({"name": "Ludmila Ostrovskaya", "location": "Frankfurt airport"}));
     assert_eq!(body["matches"], json!([]), "{body}");
     let silent: Vec<Value> = hits(&s, &fra_admin, "?role=owner").into_iter().filter(|h| h["silent"] == true).collect();
     assert_eq!(silent.len(), 1);
@@ -91,18 +84,14 @@ fn each_agency_sets_the_score_from_which_it_makes_hits() {
     let ita = s.token("ITA", "officer");
 
     let query = json!({"name": "Jean Baptiste Moreaux"});
-    let near = screen(&s, &deu, &query);
+    let near = s.screen(&deu, &query);
     let score = near["matches"][0]["score"].as_f64().expect("a match");
     assert!((0.80..0.99).contains(&score), "{near}");
     assert!(near["matches"][0].get("hit_id").is_none(), "below DEU's threshold: no hit");
-    let exact = screen(&s, &deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    let exact = s.screen(&deu, &json!({"name": "Jean-Baptiste Moreau"}));
     assert!(exact["matches"][0]["hit_id"].is_string(), "{exact}");
     // ITA keeps the default (0.80).
-    assert!(screen(&s, &ita, &query)["matches"][0]["hit_id"].is_string());
-}
-
-fn set_status(s: &TestServer, token: &str, id: &str, to: &str) -> (u16, Value) {
-    json(s.post(token, &format!("/v1/hits/{id}/status")).json(&json!({"status": to})).send().expect("POST status"))
+    assert!(s.screen(&ita, &query)["matches"][0]["hit_id"].is_string());
 }
 
 #[test]
@@ -112,26 +101,26 @@ fn the_workflow_is_enforced_and_the_agencies_talk_on_a_hit() {
     let deu = s.token("DEU", "officer");
     let ita = s.token("ITA", "officer");
     s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
-    let body = screen(&s, &deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    let body = s.screen(&deu, &json!({"name": "Jean-Baptiste Moreau"}));
     let id = body["matches"][0]["hit_id"].as_str().expect("hit").to_owned();
 
     // Out of order, or by the wrong side: 409 naming the allowed moves.
-    let (status, err) = set_status(&s, &deu, &id, "acknowledged");
+    let (status, err) = s.set_status(&deu, &id, "acknowledged");
     assert_eq!(status, 409, "{err}");
     assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("DEU may move it to: nothing")), "{err}");
-    let (status, err) = set_status(&s, &fra, &id, "closed");
+    let (status, err) = s.set_status(&fra, &id, "closed");
     assert_eq!(status, 409);
     assert!(err["error"]["message"].as_str().is_some_and(|m| m.ends_with("may move it to: acknowledged")), "{err}");
-    assert_eq!(set_status(&s, &ita, &id, "acknowledged").0, 404, "a third agency does not see the hit");
-    let (status, err) = set_status(&s, &fra, &id, "done");
+    assert_eq!(s.set_status(&ita, &id, "acknowledged").0, 404, "a third agency does not see the hit");
+    let (status, err) = s.set_status(&fra, &id, "done");
     assert_eq!((status, err["error"]["field"].as_str()), (400, Some("status")));
 
     // The whole path: owner acknowledges, searcher confirms and acts, owner closes.
     for (token, to) in [(&fra, "acknowledged"), (&deu, "confirmed"), (&deu, "action_taken"), (&fra, "closed")] {
-        let (status, hit) = set_status(&s, token, &id, to);
+        let (status, hit) = s.set_status(token, &id, to);
         assert_eq!((status, hit["status"].as_str()), (200, Some(to)), "{hit}");
     }
-    assert_eq!(set_status(&s, &fra, &id, "acknowledged").0, 409, "closed is final");
+    assert_eq!(s.set_status(&fra, &id, "acknowledged").0, 409, "closed is final");
 
     // Messages both ways, in order; a message over the limit is 413.
     let post = |token: &str, text: &str| {

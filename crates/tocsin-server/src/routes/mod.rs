@@ -2,11 +2,13 @@
 
 mod audit;
 mod compare;
+mod events;
 mod hits;
 mod imports;
 mod records;
 mod screen;
 mod system;
+mod watches;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -16,11 +18,13 @@ use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
 
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
+pub(crate) use self::events::*;
 pub(crate) use self::hits::*;
 pub(crate) use self::imports::*;
 pub(crate) use self::records::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
+pub(crate) use self::watches::*;
 
 pub(crate) fn router(state: AppState) -> Router {
     let bulk = Router::new()
@@ -45,6 +49,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/hits/{id}", get(hits::hit))
         .route("/v1/hits/{id}/status", post(hits::hit_status))
         .route("/v1/hits/{id}/messages", post(hits::post_message).get(hits::messages))
+        .route("/v1/events", get(events::events))
+        .route("/v1/watches", post(watches::create_watch).get(watches::watches))
+        .route("/v1/watches/{id}", axum::routing::delete(watches::delete_watch))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

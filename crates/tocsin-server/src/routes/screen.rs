@@ -33,6 +33,19 @@ pub(crate) struct ScreenMatch {
     /// record's owner sees it in its hit list.
     #[serde(skip_serializing_if = "Option::is_none")]
     hit_id: Option<String>,
+    /// Set when this subject and record were reviewed as a false positive
+    /// on an earlier hit: no new hit is made until `until`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dismissed_before: Option<DismissedBefore>,
+}
+
+/// A reviewed false positive that held back a hit.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct DismissedBefore {
+    /// The hit that was marked `false_positive`.
+    hit_id: String,
+    /// Until when no new hit is made (RFC 3339).
+    until: String,
 }
 
 /// The answer to one query.
@@ -68,6 +81,10 @@ async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenR
             explanation: s.matched.explanation,
             notices: vec![],
             hit_id: s.hit_id.map(|h| h.to_string()),
+            dismissed_before: s.dismissed.map(|d| DismissedBefore {
+                hit_id: d.hit_id.to_string(),
+                until: d.until.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            }),
         })
         .collect();
     Ok(ScreenResponse { matches, mrz: v.mrz })

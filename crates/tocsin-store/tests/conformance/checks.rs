@@ -7,10 +7,13 @@ use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
+use tocsin_core::watch::{Watch, WatchId, WatchTarget};
 use tocsin_store::{
-    Actor, Agency, AuditFilter, Backend, HitFilter, ListQuery, RecordPageQuery, Store, StoreError, TokenRow,
+    Actor, Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, ListQuery, RecordPageQuery, Store,
+    StoreError, TokenRow,
 };
 
 fn code(s: &str) -> AgencyCode {
@@ -313,7 +316,7 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     let shown = hit("FRA", "DEU", false, HitStatus::New);
     let silent = hit("FRA", "DEU", true, HitStatus::New);
     let other = hit("ITA", "FRA", false, HitStatus::Closed);
-    b.append_batch(vec![], vec![shown.clone(), silent.clone(), other.clone()]).await.expect("insert");
+    b.append_batch(vec![], hits(vec![shown.clone(), silent.clone(), other.clone()])).await.expect("insert");
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
     let list = |agency: &str, role: Option<Side>, status: Option<HitStatus>| {
         let f = HitFilter { agency: code(agency), role, status, since: None, before: None, limit: 10 };
@@ -335,7 +338,7 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
 
 pub(crate) async fn hit_status_changes_are_compare_and_swap_and_messages_numbered(b: Arc<dyn Backend>) {
     let h = hit("FRA", "DEU", false, HitStatus::New);
-    b.append_batch(vec![], vec![h.clone()]).await.expect("insert");
+    b.append_batch(vec![], hits(vec![h.clone()])).await.expect("insert");
     let acked = Hit { status: HitStatus::Acknowledged, ..h.clone() };
     assert!(b.update_hit(&acked, HitStatus::New).await.expect("update"));
     let stale = Hit { status: HitStatus::Closed, ..h.clone() };
@@ -355,4 +358,97 @@ pub(crate) async fn hit_status_changes_are_compare_and_swap_and_messages_numbere
     assert_eq!((first.seq, second.seq), (1, 2));
     assert_eq!(b.hit_messages(&h.id).await.expect("messages"), vec![first, second]);
     assert_eq!(b.hit_messages(&HitId::generate()).await.expect("messages"), vec![]);
+}
+
+fn hits(hits: Vec<Hit>) -> Effects {
+    Effects { hits, events: vec![] }
+}
+
+fn event(agency: &str, n: u64) -> Event {
+    Event::new(code(agency), EventKind::Hit, serde_json::json!({"n": n}), OffsetDateTime::now_utc())
+}
+
+pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: Arc<dyn Backend>) {
+    assert_eq!(b.last_event().await.expect("last"), 0);
+    let draft = |n: u64| Draft {
+        time: OffsetDateTime::now_utc(),
+        agency: "FRA".to_owned(),
+        user: "u".to_owned(),
+        role: "officer".to_owned(),
+        action: format!("a{n}"),
+        objects: vec![],
+        outcome: Outcome::Ok,
+        purpose: None,
+    };
+    let h = hit("FRA", "DEU", false, HitStatus::New);
+    let effects = Effects { hits: vec![h.clone()], events: vec![event("FRA", 1), event("DEU", 2), event("FRA", 3)] };
+    let (entries, first) = b.append_batch(vec![draft(1)], effects).await.expect("append");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(first.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3], "numbered in order from 1");
+    let (_, second) =
+        b.append_batch(vec![draft(2)], Effects { hits: vec![], events: vec![event("FRA", 4)] }).await.expect("append");
+    assert_eq!(second[0].seq, 4);
+    assert_eq!(b.last_event().await.expect("last"), 4);
+    assert_eq!(b.hit(&h.id).await.expect("read"), Some(h), "the hit rode the same transaction");
+
+    let fra = b.events(&code("FRA"), 0, 10).await.expect("events");
+    assert_eq!(fra.iter().map(|e| e.data["n"].as_u64()).collect::<Vec<_>>(), vec![Some(1), Some(3), Some(4)]);
+    assert_eq!(fra[0], first[0], "read back as written");
+    let resumed = b.events(&code("FRA"), 1, 10).await.expect("events");
+    assert_eq!(resumed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4], "resumes after the given number");
+    assert_eq!(b.events(&code("FRA"), 1, 1).await.expect("events").len(), 1, "limit");
+    assert!(b.events(&code("ITA"), 0, 10).await.expect("events").is_empty());
+}
+
+pub(crate) async fn agency_settings_round_trip(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    assert_eq!(b.settings(&code("FRA")).await.expect("read"), AgencySettings::default());
+    let s = AgencySettings { hit_threshold: Some(0.9), dismiss_days: Some(30) };
+    b.set_settings(&code("FRA"), &s).await.expect("set");
+    assert_eq!(b.settings(&code("FRA")).await.expect("read"), s);
+    let s = AgencySettings { hit_threshold: None, dismiss_days: Some(0) };
+    b.set_settings(&code("FRA"), &s).await.expect("set");
+    assert_eq!(b.settings(&code("FRA")).await.expect("read"), s, "replaced whole");
+}
+
+pub(crate) async fn dismissals_expire_and_replace(b: Arc<dyn Backend>) {
+    let now = OffsetDateTime::now_utc();
+    let d = |subject: &str, record: RecordId, days: i64| Dismissal {
+        agency: code("DEU"),
+        subject: subject.to_owned(),
+        record_id: record,
+        hit_id: HitId::generate(),
+        until: (now + time::Duration::days(days)).replace_nanosecond(0).expect("time"),
+    };
+    let r = RecordId::generate();
+    let old = d("smith john|1970||", r, -1);
+    let live = d("doe jane|||", r, 10);
+    b.put_dismissal(&old).await.expect("put");
+    b.put_dismissal(&live).await.expect("put");
+    assert_eq!(b.dismissals(now).await.expect("read"), vec![live.clone()], "expired ones are not in force");
+    let renewed = d("smith john|1970||", r, 5);
+    b.put_dismissal(&renewed).await.expect("put");
+    let mut all = b.dismissals(now).await.expect("read");
+    all.sort_by(|a, b| a.subject.cmp(&b.subject));
+    assert_eq!(all, vec![live, renewed], "a new dismissal of the same pair replaces the old");
+}
+
+pub(crate) async fn watches_are_stored_and_deleted(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let w = |target: WatchTarget| Watch {
+        id: WatchId::generate(),
+        agency: code("FRA"),
+        user: "u".to_owned(),
+        created_at: OffsetDateTime::now_utc().replace_nanosecond(0).expect("time"),
+        target,
+        note: Some("n".to_owned()),
+    };
+    let on_record = w(WatchTarget::Record(RecordId::generate()));
+    let on_criteria = w(WatchTarget::Criteria(serde_json::json!({"name": "Jane Doe", "birth_date": "1980"})));
+    b.insert_watch(&on_record).await.expect("insert");
+    b.insert_watch(&on_criteria).await.expect("insert");
+    assert_eq!(b.watches().await.expect("read"), vec![on_record.clone(), on_criteria.clone()]);
+    assert!(b.delete_watch(&on_record.id).await.expect("delete"));
+    assert!(!b.delete_watch(&on_record.id).await.expect("delete"), "already gone");
+    assert_eq!(b.watches().await.expect("read"), vec![on_criteria]);
 }

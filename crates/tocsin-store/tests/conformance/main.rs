@@ -49,5 +49,9 @@ backend_suite!(
         a_failed_write_changes_nothing,
         hits_are_listed_to_owner_and_searcher,
         hit_status_changes_are_compare_and_swap_and_messages_numbered,
+        events_are_numbered_in_commit_order_and_read_per_agency,
+        agency_settings_round_trip,
+        dismissals_expire_and_replace,
+        watches_are_stored_and_deleted,
     ]
 );

@@ -1,0 +1,87 @@
+//! Events: what an agency is told at once, in the order it happened.
+//!
+//! Every event has one recipient agency and a sequence number that only
+//! grows, so a client that reconnects asks for what came after the last one
+//! it saw and misses nothing. Events are stored in the same transaction as
+//! the change they report.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::AgencyCode;
+
+/// What an event reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum EventKind {
+    /// A hit was made (`data`: the hit as the recipient may read it).
+    #[serde(rename = "hit")]
+    Hit,
+    /// A hit moved along the workflow (`data`: hit id, from, to, who).
+    #[serde(rename = "hit.status")]
+    HitStatus,
+    /// A message was posted on a hit (`data`: the message).
+    #[serde(rename = "hit.message")]
+    HitMessage,
+    /// A screening matched one of the recipient's watches (`data`: the watch,
+    /// who screened, where and when, the score).
+    #[serde(rename = "watch.match")]
+    WatchMatch,
+}
+
+impl EventKind {
+    /// The name sent as the SSE `event:` field and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Hit => "hit",
+            EventKind::HitStatus => "hit.status",
+            EventKind::HitMessage => "hit.message",
+            EventKind::WatchMatch => "watch.match",
+        }
+    }
+
+    /// The kind named `s`, as stored.
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// One event for one agency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Event {
+    /// Position in the event log (0 until stored); the SSE `id:`.
+    pub seq: u64,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+    /// The agency it is for.
+    pub agency: AgencyCode,
+    /// What it reports.
+    pub kind: EventKind,
+    /// The details, by kind.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl Event {
+    /// An event not yet stored.
+    pub fn new(agency: AgencyCode, kind: EventKind, data: serde_json::Value, time: OffsetDateTime) -> Event {
+        Event { seq: 0, time, agency, kind, data }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_by_name() {
+        for k in [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch] {
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::json!(k.as_str())));
+        }
+        assert_eq!(EventKind::parse("hit.deleted"), None);
+    }
+}

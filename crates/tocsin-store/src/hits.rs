@@ -1,0 +1,299 @@
+//! Hits after they are made: the inboxes, the workflow, messages between
+//! the two agencies, reviewed false positives, and the event stream that
+//! tells each agency of all of it at once.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use tocsin_core::AgencyCode;
+use tocsin_core::auth::Permission;
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::hit::{DISMISS_DAYS, Dismissal, Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS, Side};
+use tocsin_core::record::RecordId;
+use tocsin_match::request::Request;
+
+use crate::backend::{Backend, Effects, HitFilter};
+use crate::events::Subscription;
+use crate::store::{Actor, MAX_PAGE, Page, require};
+use crate::{Store, StoreError};
+
+/// Which hits to list.
+#[derive(Debug, Clone, Default)]
+pub struct HitQuery {
+    /// Only hits where the caller's agency is on this side.
+    pub role: Option<Side>,
+    /// Only this status.
+    pub status: Option<HitStatus>,
+    /// Only hits made at or after this time.
+    pub since: Option<OffsetDateTime>,
+    /// Older than this hit (the previous page's `next`).
+    pub before: Option<HitId>,
+    /// At most this many (1..=1000).
+    pub limit: u32,
+}
+
+/// Events read from the store per step while catching up.
+const CATCH_UP_STEP: u32 = 500;
+
+/// The events for each agency that may see `hit` (its owner; its searcher
+/// unless it is silent), once each.
+pub(crate) fn hit_events(hit: &Hit, kind: EventKind, data: &serde_json::Value, time: OffsetDateTime) -> Effects {
+    let mut to = vec![hit.owner];
+    if !hit.silent && hit.searcher != hit.owner {
+        to.push(hit.searcher);
+    }
+    Effects {
+        hits: vec![],
+        events: to.into_iter().map(|agency| Event::new(agency, kind, data.clone(), time)).collect(),
+    }
+}
+
+/// An agency's events: first those after the client's last one, read from
+/// the store, then live ones as they are committed. See [`Store::subscribe`].
+pub struct EventStream {
+    backend: Arc<dyn Backend>,
+    agency: AgencyCode,
+    last: u64,
+    backlog: VecDeque<Event>,
+    caught_up: bool,
+    live: Subscription,
+}
+
+impl EventStream {
+    /// The next event, waiting for one if need be; `None` when the stream
+    /// has ended (the client was too slow, or the store closed): the client
+    /// reconnects after the last event it got and misses nothing.
+    pub async fn next(&mut self) -> Option<Result<Arc<Event>, StoreError>> {
+        loop {
+            if let Some(e) = self.backlog.pop_front() {
+                self.last = e.seq;
+                return Some(Ok(Arc::new(e)));
+            }
+            if !self.caught_up {
+                match self.backend.events(&self.agency, self.last, CATCH_UP_STEP).await {
+                    Ok(page) => {
+                        self.caught_up = page.len() < CATCH_UP_STEP as usize;
+                        self.backlog.extend(page);
+                        continue;
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let e = self.live.next().await?;
+            if e.seq > self.last {
+                self.last = e.seq;
+                return Some(Ok(e));
+            }
+        }
+    }
+
+    /// The last event's number handed out (or the starting point).
+    pub fn last(&self) -> u64 {
+        self.last
+    }
+}
+
+impl Store {
+    /// The actor's agency's events after `after` (its last seen event's
+    /// number), then live ones; without `after`, only events from now on.
+    /// Audited once, as `events.subscribe`.
+    pub async fn subscribe(&self, actor: &Actor, after: Option<u64>) -> Result<EventStream, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            // Subscribe before reading the store, so nothing falls between.
+            let live = self.hub.subscribe(actor.agency, &actor.user);
+            let (last, caught_up) = match after {
+                Some(n) => (n, false),
+                None => (self.backend.last_event().await?, true),
+            };
+            Ok(EventStream {
+                backend: self.backend.clone(),
+                agency: actor.agency,
+                last,
+                backlog: VecDeque::new(),
+                caught_up,
+                live,
+            })
+        }
+        .await;
+        let objects = after.map(|n| vec![format!("event:{n}")]).unwrap_or_default();
+        self.audited(actor, "events.subscribe", objects, result).await
+    }
+
+    /// Hits the actor's agency may see (as owner, or as searcher of a hit
+    /// that is not silent), newest first.
+    pub async fn hits(&self, actor: &Actor, filter: HitQuery) -> Result<Page<Hit>, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            let limit = filter.limit.clamp(1, MAX_PAGE);
+            let items = self
+                .backend
+                .hits(&HitFilter {
+                    agency: actor.agency,
+                    role: filter.role,
+                    status: filter.status,
+                    since: filter.since,
+                    before: filter.before,
+                    limit,
+                })
+                .await?;
+            let next = (items.len() == limit as usize).then(|| items.last().map(|h| h.id.to_string())).flatten();
+            Ok(Page { items, next })
+        }
+        .await;
+        let ids = match &result {
+            Ok(p) => p.items.iter().map(|h| h.id.to_string()).collect(),
+            Err(_) => vec![],
+        };
+        self.audited(actor, "hit.list", ids, result).await
+    }
+
+    /// One hit, if the actor's agency may see it (404 otherwise, as for one
+    /// that does not exist).
+    pub async fn hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
+        let result = self.visible_hit(actor, id).await;
+        self.audited(actor, "hit.read", vec![id.to_string()], result).await
+    }
+
+    pub(crate) async fn visible_hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
+        require(actor, Permission::ReadRecords)?;
+        match self.backend.hit(&id).await? {
+            Some(h) if h.visible_to(&actor.agency) => Ok(h),
+            _ => Err(StoreError::NotFound(format!("hit {id}"))),
+        }
+    }
+
+    /// Moves a hit along the workflow ([`Hit::next_statuses`]); a move the
+    /// actor's agency may not make now is a [`StoreError::Conflict`] naming
+    /// the moves it may make. Both agencies get an event. Marking it
+    /// `false_positive` holds back new hits on the same subject and record
+    /// for the searching agency ([`Dismissal`]).
+    pub async fn set_hit_status(&self, actor: &Actor, id: HitId, to: HitStatus) -> Result<Hit, StoreError> {
+        let result = async {
+            let current = self.visible_hit(actor, id).await?;
+            let allowed = current.next_statuses(&actor.agency);
+            if !allowed.contains(&to) {
+                let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+                return Err(StoreError::Conflict(format!(
+                    "hit {id} is {}; {} may move it to: {}",
+                    current.status.as_str(),
+                    actor.agency,
+                    if allowed.is_empty() { "nothing".to_owned() } else { allowed.join(", ") }
+                )));
+            }
+            let from = current.status;
+            let next = Hit { status: to, updated_at: OffsetDateTime::now_utc(), ..current };
+            if !self.backend.update_hit(&next, from).await? {
+                return Err(StoreError::Conflict(format!("hit {id} changed meanwhile; read it again")));
+            }
+            if to == HitStatus::FalsePositive {
+                self.dismiss(&next).await?;
+            }
+            Ok((next, from))
+        }
+        .await;
+        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
+        let result = self
+            .audited_with(&purpose, "hit.status", vec![id.to_string()], result, |(hit, from)| {
+                let data = serde_json::json!({
+                    "hit_id": hit.id,
+                    "from": from,
+                    "to": hit.status,
+                    "agency": actor.agency,
+                    "user": actor.user,
+                });
+                hit_events(hit, EventKind::HitStatus, &data, hit.updated_at)
+            })
+            .await;
+        result.map(|(hit, _)| hit)
+    }
+
+    /// Remembers a hit marked false positive, so the searching agency's
+    /// screenings of the same subject do not hit the record again for its
+    /// dismissal period.
+    async fn dismiss(&self, hit: &Hit) -> Result<(), StoreError> {
+        let request: Result<Request, _> = serde_json::from_value(hit.query.clone());
+        let Ok(valid) =
+            request.map_err(|e| e.to_string()).and_then(|r| r.validate(hit.time.year()).map_err(|e| e.to_string()))
+        else {
+            tracing::warn!(hit = %hit.id, "the hit's query no longer validates; no dismissal kept");
+            return Ok(());
+        };
+        let days = self.settings(&hit.searcher).await?.dismiss_days.unwrap_or(DISMISS_DAYS);
+        let dismissal = Dismissal {
+            agency: hit.searcher,
+            subject: valid.query.subject(),
+            record_id: hit.record_id,
+            hit_id: hit.id,
+            until: OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)),
+        };
+        self.backend.put_dismissal(&dismissal).await?;
+        if let Ok(mut d) = self.dismissals.write() {
+            d.insert((dismissal.agency, dismissal.subject.clone(), dismissal.record_id), dismissal);
+        }
+        Ok(())
+    }
+
+    /// The reviewed false positive that holds back a hit by `agency` on
+    /// `record` for `subject`, if one is in force.
+    pub(crate) fn dismissal(&self, agency: AgencyCode, subject: &str, record: RecordId) -> Option<Dismissal> {
+        let now = OffsetDateTime::now_utc();
+        let d = self.dismissals.read().ok()?;
+        d.get(&(agency, subject.to_owned(), record)).filter(|d| d.until > now).cloned()
+    }
+
+    /// Loads the dismissals in force (at start).
+    pub(crate) async fn load_dismissals(&self) -> Result<usize, StoreError> {
+        let all = self.backend.dismissals(OffsetDateTime::now_utc()).await?;
+        let n = all.len();
+        if let Ok(mut d) = self.dismissals.write() {
+            d.clear();
+            d.extend(all.into_iter().map(|x| ((x.agency, x.subject.clone(), x.record_id), x)));
+        }
+        Ok(n)
+    }
+
+    /// Sends a message on a hit to the other agency (at most
+    /// [`MESSAGE_CHARS`] characters; [`StoreError::TooLarge`] beyond).
+    pub async fn post_hit_message(&self, actor: &Actor, id: HitId, text: String) -> Result<HitMessage, StoreError> {
+        let result = async {
+            let hit = self.visible_hit(actor, id).await?;
+            let n = text.trim().chars().count();
+            if n > MESSAGE_CHARS {
+                return Err(StoreError::TooLarge(format!(
+                    "the message has {n} characters; at most {MESSAGE_CHARS} are allowed"
+                )));
+            }
+            let text = tocsin_core::text::clean("text", text, MESSAGE_CHARS)?;
+            let message = HitMessage {
+                seq: 0,
+                hit_id: hit.id,
+                time: OffsetDateTime::now_utc(),
+                agency: actor.agency,
+                user: actor.user.clone(),
+                text,
+            };
+            let stored = self.backend.append_hit_message(&message).await?;
+            Ok((stored, hit))
+        }
+        .await;
+        let result = self
+            .audited_with(actor, "hit.message", vec![id.to_string()], result, |(message, hit)| {
+                let data = serde_json::to_value(message).unwrap_or_default();
+                hit_events(hit, EventKind::HitMessage, &data, message.time)
+            })
+            .await;
+        result.map(|(message, _)| message)
+    }
+
+    /// The messages on a hit the actor's agency may see, oldest first.
+    pub async fn hit_messages(&self, actor: &Actor, id: HitId) -> Result<Vec<HitMessage>, StoreError> {
+        let result = async {
+            self.visible_hit(actor, id).await?;
+            self.backend.hit_messages(&id).await
+        }
+        .await;
+        self.audited(actor, "hit.messages", vec![id.to_string()], result).await
+    }
+}
