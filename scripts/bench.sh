@@ -2,7 +2,10 @@
 # Reproduces the README's performance figures on this machine:
 #  1. bulk import of PERSONS synthetic persons into a fresh embedded store;
 #  2. record reads by id over HTTP, 64 connections, audit on;
-#  3. screening requests over HTTP, 64 connections, audit on.
+#  3. screening requests over HTTP, 64 connections, audit on;
+#  4. what hits cost: the same screenings from an agency whose requests all
+#     hit and from one whose hit threshold (1) makes none;
+#  5. events delivered to 100 SSE subscribers while screenings hit.
 # Usage: scripts/bench.sh [PERSONS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,11 @@ echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(ru
 $T --data "$WORK/db" init >/dev/null
 $T --data "$WORK/db" agency add FRA --name France >/dev/null
 $T --data "$WORK/db" agency add DEU --name Germany >/dev/null
+# POL and SWE appear in no demo access rule, so they see the same records;
+# SWE's threshold (1) makes no hits: the hits benchmark compares the two.
+$T --data "$WORK/db" agency add POL --name Poland >/dev/null
+$T --data "$WORK/db" agency add SWE --name Sweden >/dev/null
+$T --data "$WORK/db" agency set SWE --hit-threshold 1 >/dev/null
 echo "== generating $PERSONS persons"
 $T demo --persons "$PERSONS" --documents 0 --out "$WORK/persons.jsonl"
 ls -l "$WORK/persons.jsonl" | awk '{printf "   %.0f MB of JSON lines\n", $5/1e6}'
@@ -26,6 +34,9 @@ echo "== import (validate the whole file, then store in transactions of 10,000)"
 $T --data "$WORK/db" import jsonl "$WORK/persons.jsonl" --agency FRA
 
 TOKEN=$($T --data "$WORK/db" token create --agency DEU --role officer)
+HITS=$($T --data "$WORK/db" token create --agency POL --role officer)
+QUIET=$($T --data "$WORK/db" token create --agency SWE --role officer)
+OWNER=$($T --data "$WORK/db" token create --agency FRA --role officer)
 $T --data "$WORK/db" serve --listen 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 600); do curl -sf http://127.0.0.1:$PORT/v1/health >/dev/null && break; sleep 0.2; done
@@ -35,3 +46,7 @@ target/release/tocsin-bench reads --url http://127.0.0.1:$PORT --token "$TOKEN" 
 echo "== screening over HTTP (POST /v1/screen with names of stored persons), audit on"
 target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000
 curl -s http://127.0.0.1:$PORT/metrics | grep -E '^tocsin_audit_(commits|entries)_total' | sed 's/^/   /' || true
+echo "== what hits cost: the same screenings (limit 1, a letter of the surname doubled) from POL and from SWE (hit threshold 1)"
+target/release/tocsin-bench hits --url http://127.0.0.1:$PORT --token "$HITS" --quiet-token "$QUIET" --connections 64 --seconds "$SECONDS_RUN"
+echo "== events: 100 SSE subscribers follow FRA's stream while DEU screens with hits"
+target/release/tocsin-bench events --url http://127.0.0.1:$PORT --token "$TOKEN" --owner-token "$OWNER" --subscribers 100 --connections 16 --seconds "$SECONDS_RUN"

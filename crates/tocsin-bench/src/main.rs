@@ -9,12 +9,16 @@
 //!
 //! `tocsin-bench lists` times list imports in process.
 //!
+//! `tocsin-bench hits` and `tocsin-bench events` measure what hits cost
+//! and how fast events reach their subscribers.
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
 mod engine;
 mod eval;
+mod hits;
 mod lists;
 mod screening;
 
@@ -47,6 +51,12 @@ enum Command {
     /// POST /v1/screen with the first name of person records the token
     /// sees, as fast as the server answers.
     Screens(LoadArgs),
+    /// The same screenings from an agency whose every request hits and from
+    /// one whose threshold (1) makes none: what hits cost.
+    Hits(hits::HitsArgs),
+    /// Screening with hits while subscribers follow the owner's event
+    /// stream: events delivered per second.
+    Events(hits::EventsArgs),
     /// GET /v1/records/{id} of person records the token sees, as fast as the
     /// server answers.
     Reads(LoadArgs),
@@ -79,12 +89,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Engine(args) => return engine::run(&args),
         Command::Lists(args) => return lists::run(&args).await,
         Command::Screening(args) => return screening::run(&args),
+        Command::Hits(args) => return hits::hits(&args).await,
+        Command::Events(args) => return hits::events(&args).await,
         Command::Reads(args) => (args, false),
         Command::Screens(args) => (args, true),
     };
-    if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
-        bail!("--url must be a loopback address");
-    }
+    loopback(&url)?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
     let records = fetch_records(&client, &url, &token, ids).await?;
     if records.is_empty() {
@@ -103,6 +113,61 @@ async fn main() -> anyhow::Result<()> {
             b.bearer_auth(&token).build().ok()
         })
         .collect();
+    let run = load(&client, requests, connections, seconds).await?;
+    println!("{}: {}", if screen { "screens" } else { "reads" }, run.summary(connections));
+    Ok(())
+}
+
+/// Refuses a URL that is not on loopback: the benchmarks load a server hard.
+pub(crate) fn loopback(url: &str) -> anyhow::Result<()> {
+    if !(url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]")) {
+        bail!("--url must be a loopback address");
+    }
+    Ok(())
+}
+
+/// What a load run measured.
+pub(crate) struct Run {
+    /// Latency of each successful request, µs, sorted.
+    pub(crate) latencies: Vec<u32>,
+    pub(crate) errors: u64,
+    pub(crate) secs: f64,
+}
+
+impl Run {
+    pub(crate) fn per_sec(&self) -> f64 {
+        self.latencies.len() as f64 / self.secs
+    }
+
+    pub(crate) fn pct(&self, p: f64) -> u32 {
+        let all = &self.latencies;
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn summary(&self, connections: usize) -> String {
+        format!(
+            "{} ok, {} errors in {:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
+            self.latencies.len(),
+            self.errors,
+            self.secs,
+            self.per_sec(),
+            self.pct(0.50),
+            self.pct(0.99),
+            self.latencies.last().copied().unwrap_or(0)
+        )
+    }
+}
+
+/// Sends `requests` round-robin from `connections` workers for `seconds`.
+pub(crate) async fn load(
+    client: &reqwest::Client,
+    requests: Vec<reqwest::Request>,
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<Run> {
+    if requests.is_empty() {
+        bail!("no requests to send");
+    }
     let requests = std::sync::Arc::new(requests);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers = (0..connections).map(|w| {
@@ -125,30 +190,24 @@ async fn main() -> anyhow::Result<()> {
         })
     });
     let start = Instant::now();
-    let mut all = Vec::new();
+    let mut latencies = Vec::new();
     let mut errors = 0;
     for w in futures::future::join_all(workers).await {
         let (lat, e) = w?;
-        all.extend(lat);
+        latencies.extend(lat);
         errors += e;
     }
     let secs = start.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct =
-        |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0);
-    println!(
-        "{}: {} ok, {errors} errors in {secs:.1} s with {connections} connections: {:.0} req/s; latency p50 {} µs, p99 {} µs, max {} µs",
-        if screen { "screens" } else { "reads" },
-        all.len(),
-        all.len() as f64 / secs,
-        pct(0.50),
-        pct(0.99),
-        all.last().copied().unwrap_or(0)
-    );
-    Ok(())
+    latencies.sort_unstable();
+    Ok(Run { latencies, errors, secs })
 }
 
-async fn fetch_records(client: &reqwest::Client, url: &str, token: &str, want: usize) -> anyhow::Result<Vec<Value>> {
+pub(crate) async fn fetch_records(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    want: usize,
+) -> anyhow::Result<Vec<Value>> {
     let mut ids = Vec::new();
     let mut after = String::new();
     while ids.len() < want {

@@ -13,7 +13,8 @@ use crate::AgencyCode;
 /// What an event reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum EventKind {
-    /// A hit was made (`data`: the hit as the recipient may read it).
+    /// A hit was made (`data`: the hit; read back after a reconnect, it is
+    /// the hit as it stands then).
     #[serde(rename = "hit")]
     Hit,
     /// A hit moved along the workflow (`data`: hit id, from, to, who).

@@ -459,7 +459,9 @@ impl Backend for SqliteBackend {
 
     async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, agency, time, kind, body FROM events WHERE agency = ? AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT e.seq, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
+             FROM events e LEFT JOIN hits h ON h.id = e.hit_id \
+             WHERE e.agency = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
         )
         .bind(agency.as_str())
         .bind(i64_of(after_seq))
@@ -552,16 +554,24 @@ async fn insert_event_rows(
         e.seq = seq;
     }
     for chunk in events.chunks(INSERT_CHUNK) {
-        let bodies = chunk
+        // A hit event refers to its hit, stored in the same transaction.
+        let rows = chunk
             .iter()
-            .map(|e| serde_json::to_string(&e.data).map_err(|err| StoreError::Corrupt(format!("event: {err}"))))
+            .map(|e| match (e.kind, e.data.get("id").and_then(|v| v.as_str())) {
+                (EventKind::Hit, Some(id)) => Ok((Some(id.to_owned()), None)),
+                _ => serde_json::to_string(&e.data)
+                    .map(|body| (None, Some(body)))
+                    .map_err(|err| StoreError::Corrupt(format!("event: {err}"))),
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO events (seq, agency, time, kind, body) ");
-        q.push_values(chunk.iter().zip(bodies), |mut b, (e, body)| {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO events (seq, agency, time, kind, hit_id, body) ");
+        q.push_values(chunk.iter().zip(rows), |mut b, (e, (hit_id, body))| {
             b.push_bind(i64_of(e.seq))
                 .push_bind(e.agency.as_str().to_owned())
                 .push_bind(ts(&e.time))
                 .push_bind(e.kind.as_str())
+                .push_bind(hit_id)
                 .push_bind(body);
         });
         q.build().execute(&mut **tx).await?;
@@ -577,7 +587,10 @@ fn event_from_row(row: &SqliteRow) -> Result<Event, StoreError> {
         time: parse_ts(&row.try_get::<String, _>("time")?)?,
         agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(|_| bad("agency"))?,
         kind: EventKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| bad("kind"))?,
-        data: serde_json::from_str(&row.try_get::<String, _>("body")?).map_err(|_| bad("body"))?,
+        data: serde_json::from_str(
+            &row.try_get::<Option<String>, _>("body")?.ok_or_else(|| bad("no body and no hit"))?,
+        )
+        .map_err(|_| bad("body"))?,
     })
 }
 

@@ -606,23 +606,37 @@ impl Store {
             Ok(found) => found,
             Err(e) => return self.audited(actor, "screen", vec![], Err(e)).await,
         };
-        // Each silent hit is stored with its audit entry, in the owner's name,
-        // and so is each fired watch, in the watcher's; the shown hits with
+        let (shown_count, silent_count) = (shown_hits.hits.len() as u64, silent_hits.len() as u64);
+        // Silent hits are stored with an audit entry in their owner's name,
+        // and each fired watch with one in the watcher's; the shown hits with
         // the `screen` entry. All are queued at once, so they share one
         // group commit.
-        let mut others: Vec<(Actor, &str, Vec<String>, Effects)> = silent_hits
+        // One `hit.silent` entry per owner agency, naming its silent hits
+        // and their records.
+        let mut by_owner: Vec<(AgencyCode, Vec<String>, Effects)> = vec![];
+        for h in silent_hits {
+            let at = match by_owner.iter().position(|(o, _, _)| *o == h.owner) {
+                Some(at) => at,
+                None => {
+                    by_owner.push((h.owner, vec![], Effects::default()));
+                    by_owner.len() - 1
+                }
+            };
+            let (_, objects, effects) = &mut by_owner[at];
+            objects.extend([h.id.to_string(), h.record_id.to_string()]);
+            let data = serde_json::to_value(&h).unwrap_or_default();
+            effects.extend(hit_events(&h, EventKind::Hit, &data, now));
+            effects.hits.push(h);
+        }
+        let mut others: Vec<(Actor, &str, Vec<String>, Effects)> = by_owner
             .into_iter()
-            .map(|h| {
+            .map(|(agency, objects, effects)| {
                 let owner = Actor {
-                    agency: h.owner,
+                    agency,
                     user: "system".to_owned(),
                     role: Role::Operator,
-                    purpose: Some(format!("silent hit by {} ({})", h.searcher, h.user)),
+                    purpose: Some(format!("silent hit by {} ({})", actor.agency, actor.user)),
                 };
-                let data = serde_json::to_value(&h).unwrap_or_default();
-                let mut effects = hit_events(&h, EventKind::Hit, &data, now);
-                let objects = vec![h.id.to_string(), h.record_id.to_string()];
-                effects.hits.push(h);
                 (owner, "hit.silent", objects, effects)
             })
             .collect();
@@ -640,6 +654,8 @@ impl Store {
         );
         others?;
         shown?;
+        metrics::counter!("tocsin_hits_total", "silent" => "false").increment(shown_count);
+        metrics::counter!("tocsin_hits_total", "silent" => "true").increment(silent_count);
         Ok(screened)
     }
 

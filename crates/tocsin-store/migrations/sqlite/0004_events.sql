@@ -1,11 +1,14 @@
 -- Events (tocsin_core::event): one row per recipient agency, numbered in
--- commit order; a client resumes after the last number it saw.
+-- commit order; a client resumes after the last number it saw. A `hit`
+-- event's data is the hit itself: it is read from `hits` by `hit_id`
+-- rather than stored again (`body` is then NULL).
 CREATE TABLE events (
     seq    INTEGER PRIMARY KEY,
     agency TEXT NOT NULL,
     time   TEXT NOT NULL,
     kind   TEXT NOT NULL,
-    body   TEXT NOT NULL
+    hit_id TEXT,
+    body   TEXT
 );
 CREATE INDEX events_by_agency ON events(agency, seq);
 

@@ -381,23 +381,30 @@ pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: A
         purpose: None,
     };
     let h = hit("FRA", "DEU", false, HitStatus::New);
-    let effects = Effects { hits: vec![h.clone()], events: vec![event("FRA", 1), event("DEU", 2), event("FRA", 3)] };
+    let made = Event::new(code("ITA"), EventKind::Hit, serde_json::to_value(&h).expect("json"), h.time);
+    let effects = Effects {
+        hits: vec![h.clone()],
+        events: vec![event("FRA", 1), event("DEU", 2), event("FRA", 3), made.clone()],
+    };
     let (entries, first) = b.append_batch(vec![draft(1)], effects).await.expect("append");
     assert_eq!(entries.len(), 1);
-    assert_eq!(first.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3], "numbered in order from 1");
+    assert_eq!(first.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4], "numbered in order from 1");
     let (_, second) =
         b.append_batch(vec![draft(2)], Effects { hits: vec![], events: vec![event("FRA", 4)] }).await.expect("append");
-    assert_eq!(second[0].seq, 4);
-    assert_eq!(b.last_event().await.expect("last"), 4);
+    assert_eq!(second[0].seq, 5);
+    assert_eq!(b.last_event().await.expect("last"), 5);
     assert_eq!(b.hit(&h.id).await.expect("read"), Some(h), "the hit rode the same transaction");
 
     let fra = b.events(&code("FRA"), 0, 10).await.expect("events");
     assert_eq!(fra.iter().map(|e| e.data["n"].as_u64()).collect::<Vec<_>>(), vec![Some(1), Some(3), Some(4)]);
     assert_eq!(fra[0], first[0], "read back as written");
     let resumed = b.events(&code("FRA"), 1, 10).await.expect("events");
-    assert_eq!(resumed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4], "resumes after the given number");
+    assert_eq!(resumed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 5], "resumes after the given number");
     assert_eq!(b.events(&code("FRA"), 1, 1).await.expect("events").len(), 1, "limit");
-    assert!(b.events(&code("ITA"), 0, 10).await.expect("events").is_empty());
+    assert!(b.events(&code("ESP"), 0, 10).await.expect("events").is_empty());
+    // A hit event reads back as its hit.
+    let ita = b.events(&code("ITA"), 0, 10).await.expect("events");
+    assert_eq!(ita, vec![Event { seq: 4, ..made }]);
 }
 
 pub(crate) async fn agency_settings_round_trip(b: Arc<dyn Backend>) {
