@@ -691,4 +691,27 @@ mod tests {
         idx.upsert(&archived);
         assert!(!idx.search(&agency("DEU"), &q("Ivan Petrovich Sidorov")).iter().any(|m| m.id == ivan.id));
     }
+
+    #[test]
+    fn a_subject_is_the_same_however_its_name_is_written_and_differs_by_birth_date() {
+        let subject =
+            |name: &str, birth: &str| Query { birth_date: PartialDate::parse(birth).ok(), ..q(name) }.subject();
+        assert_eq!(subject("Иван Сидоров", "1970"), subject("SIDOROV, Ivan", "1970"));
+        assert_ne!(subject("Ivan Sidorov", "1970"), subject("Ivan Sidorov", "1971"));
+        assert_ne!(subject("Ivan Sidorov", "1970"), subject("Ivan Sidorova", "1970"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_subject_ignores_case_part_order_and_punctuation(
+            parts in proptest::collection::vec("[a-z]{1,12}", 1..5),
+            rotate in 0usize..5,
+        ) {
+            let plain = parts.join(" ");
+            let mut moved = parts.clone();
+            moved.rotate_left(rotate % parts.len());
+            let shouted = moved.iter().map(|p| p.to_uppercase()).collect::<Vec<_>>().join(", ");
+            proptest::prop_assert_eq!(q(&plain).subject(), q(&shouted).subject());
+        }
+    }
 }
