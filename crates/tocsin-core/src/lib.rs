@@ -16,6 +16,7 @@ mod error;
 pub mod event;
 pub mod hit;
 pub mod limits;
+pub mod notice;
 pub mod record;
 mod schema;
 pub mod text;
