@@ -25,6 +25,10 @@ pub(crate) struct Args {
     demo: bool,
 }
 
+/// A file in the data directory that replaces the neutrality aid's built-in
+/// terms: one term or phrase per line, `#` starts a comment line.
+const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
+
 pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let store = match Store::open(data).await {
         Ok(s) => s,
@@ -36,6 +40,14 @@ pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("opening the store"),
     };
+    let terms_file = data.join(NEUTRALITY_FILE);
+    if terms_file.exists() {
+        let text = std::fs::read_to_string(&terms_file).with_context(|| format!("reading {}", terms_file.display()))?;
+        let terms: Vec<String> =
+            text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+        tracing::info!(terms = terms.len(), file = %terms_file.display(), "neutrality terms loaded");
+        store.set_neutrality_terms(terms);
+    }
     let started = std::time::Instant::now();
     let indexed = store.enable_screening().await.context("building the screening index")?;
     tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");

@@ -27,6 +27,10 @@ pub enum EventKind {
     /// who screened, where and when, the score).
     #[serde(rename = "watch.match")]
     WatchMatch,
+    /// One of the recipient's notices moved (`data`: notice id, type, from,
+    /// to, who, reason).
+    #[serde(rename = "notice.status")]
+    NoticeStatus,
 }
 
 impl EventKind {
@@ -37,12 +41,13 @@ impl EventKind {
             EventKind::HitStatus => "hit.status",
             EventKind::HitMessage => "hit.message",
             EventKind::WatchMatch => "watch.match",
+            EventKind::NoticeStatus => "notice.status",
         }
     }
 
     /// The kind named `s`, as stored.
     pub fn parse(s: &str) -> Option<EventKind> {
-        [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch]
+        [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch, EventKind::NoticeStatus]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -79,7 +84,13 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_by_name() {
-        for k in [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch] {
+        for k in [
+            EventKind::Hit,
+            EventKind::HitStatus,
+            EventKind::HitMessage,
+            EventKind::WatchMatch,
+            EventKind::NoticeStatus,
+        ] {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
             assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::json!(k.as_str())));
         }

@@ -8,10 +8,71 @@
 //! the neutrality aid that flags texts for the reviewer.
 
 use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
 
 use crate::record::RecordId;
+use crate::schema::uuid_id;
 use crate::text::clean as text;
-use crate::{FieldError, PartialDate, limits};
+use crate::{AgencyCode, FieldError, PartialDate, limits};
+
+uuid_id!(
+    /// A notice's identifier.
+    NoticeId,
+    "notice"
+);
+
+/// A stored notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Notice {
+    /// Identifier.
+    pub id: NoticeId,
+    /// The requesting agency, which owns it.
+    pub owner: AgencyCode,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub notice_type: NoticeType,
+    /// Where it stands.
+    pub status: NoticeStatus,
+    /// What it says.
+    pub content: NoticeContent,
+    /// Whether its owner made the public extract available (red, yellow).
+    pub public: bool,
+    /// Every move so far, oldest first, with its reason.
+    pub history: Vec<Move>,
+    /// When its retention is next reviewed.
+    #[schema(value_type = String, format = Date)]
+    pub review_by: Date,
+    /// Incremented by every change.
+    pub version: u64,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// One move of a notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Move {
+    /// From.
+    pub from: NoticeStatus,
+    /// To.
+    pub to: NoticeStatus,
+    /// By which agency.
+    pub agency: AgencyCode,
+    /// Which user.
+    pub user: String,
+    /// Why (required to publish, reject and cancel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+}
 
 /// The eight notice types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -82,9 +143,11 @@ impl NoticeType {
         matches!(self, NoticeType::Red | NoticeType::Yellow)
     }
 
-    /// Whether the notice must concern at least one record.
+    /// Whether the notice must concern at least one record: not for an
+    /// unidentified body (black), a threat (orange) or a modus operandi
+    /// (purple), which may have no record.
     fn needs_records(self) -> bool {
-        !matches!(self, NoticeType::Orange | NoticeType::Purple)
+        !matches!(self, NoticeType::Black | NoticeType::Orange | NoticeType::Purple)
     }
 }
 
@@ -107,6 +170,28 @@ pub enum NoticeStatus {
     Expired,
 }
 
+impl std::str::FromStr for NoticeStatus {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<NoticeStatus, FieldError> {
+        [
+            NoticeStatus::Draft,
+            NoticeStatus::Submitted,
+            NoticeStatus::Published,
+            NoticeStatus::Rejected,
+            NoticeStatus::Cancelled,
+            NoticeStatus::Expired,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| {
+            FieldError::new(format!(
+                "`{}` is not a notice status (draft, submitted, published, rejected, cancelled, expired)",
+                s.escape_debug()
+            ))
+        })
+    }
+}
+
 impl NoticeStatus {
     /// The status's name as stored and served.
     pub fn as_str(self) -> &'static str {
@@ -122,7 +207,7 @@ impl NoticeStatus {
 }
 
 /// Who makes a move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mover {
     /// The agency that owns the notice.
@@ -410,6 +495,7 @@ mod tests {
         assert_eq!(missing(NoticeType::Yellow), ["record_ids", "disappearance"]);
         assert_eq!(missing(NoticeType::UnSpecial), ["record_ids", "un_reference", "un_regime", "un_listed_on"]);
         assert_eq!(missing(NoticeType::Orange), ["threat"], "an orange notice may concern no record");
+        assert_eq!(missing(NoticeType::Black), ["found", "summary"], "nor a black one (an unidentified body)");
         let err = empty.validate(NoticeType::Red).expect_err("incomplete");
         assert_eq!(err.to_string(), "a red notice requires: record_ids, summary, offence, warrant, legal_basis");
     }

@@ -60,6 +60,12 @@ impl ApiError {
         e
     }
 
+    /// The same error with another status.
+    pub fn with_status(mut self, status: StatusCode) -> ApiError {
+        self.status = status;
+        self
+    }
+
     /// A 400 listing the bad lines of a bulk request.
     pub fn lines(lines: Vec<LineError>) -> ApiError {
         let msg = format!(
@@ -100,6 +106,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(_) => ApiError::new(S::CONFLICT, "conflict", msg),
             StoreError::TooLarge(_) => ApiError::new(S::PAYLOAD_TOO_LARGE, "too_large", msg),
             StoreError::Invalid(f) => ApiError::field("invalid_field", f.field.clone(), f.to_string()),
+            StoreError::Missing(f) => {
+                ApiError::field("missing_fields", f.field.clone(), f.to_string()).with_status(S::UNPROCESSABLE_ENTITY)
+            }
             StoreError::AuditClosed => ApiError::new(S::SERVICE_UNAVAILABLE, "shutting_down", msg),
             StoreError::Unavailable(_) => ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", msg),
             StoreError::NotInitialized(_)

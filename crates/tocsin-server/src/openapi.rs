@@ -17,6 +17,7 @@ use crate::routes;
         routes::compare, routes::screen, routes::batch, routes::import,
         routes::hits, routes::hit, routes::hit_status, routes::post_message, routes::messages,
         routes::events, routes::create_watch, routes::watches, routes::delete_watch,
+        routes::create_notice, routes::notices, routes::notice, routes::update_notice, routes::move_notice,
     ),
     // Query-parameter enums are not collected from the handlers.
     components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind)),
@@ -25,6 +26,7 @@ use crate::routes;
          (name = "audit", description = "The hash-chained audit log"),
          (name = "screening", description = "The screening engine"),
          (name = "hits", description = "Hits reported to record owners and searchers, their events, and watches"),
+         (name = "notices", description = "Notices and their review by the General Secretariat"),
          (name = "system", description = "Health, metrics, this document")),
 )]
 struct ApiDoc;

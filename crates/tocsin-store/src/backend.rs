@@ -7,6 +7,7 @@ use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
 use tocsin_core::event::Event;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::notice::{Notice, NoticeId, NoticeStatus};
 use tocsin_core::record::{Kind, Record, RecordId};
 use tocsin_core::watch::{Watch, WatchId};
 
@@ -112,6 +113,19 @@ pub struct HitFilter {
     pub limit: u32,
 }
 
+/// Which notices to read, in id order (oldest first: ids are time-ordered).
+#[derive(Debug, Clone, Default)]
+pub struct NoticeFilter {
+    /// Only this owner's.
+    pub owner: Option<AgencyCode>,
+    /// Only in this status.
+    pub status: Option<NoticeStatus>,
+    /// After this notice (the previous page's last).
+    pub after: Option<NoticeId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// Raw persistence. Implementations apply no access rule and no role check:
 /// that is [`crate::Store`]'s job. Every implementation must pass the
 /// conformance suite in `tests/conformance`.
@@ -177,6 +191,16 @@ pub trait Backend: Send + Sync + 'static {
     async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError>;
     /// Every watch, oldest first.
     async fn watches(&self) -> Result<Vec<Watch>, StoreError>;
+
+    /// Stores a new notice.
+    async fn insert_notice(&self, notice: &Notice) -> Result<(), StoreError>;
+    /// One notice.
+    async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError>;
+    /// Replaces a notice if its stored version is `expected_version`; false
+    /// if not.
+    async fn update_notice(&self, notice: &Notice, expected_version: u64) -> Result<bool, StoreError>;
+    /// Notices by the filter, oldest first.
+    async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
 
     /// Events for `agency` after `after_seq`, in order.
     async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;

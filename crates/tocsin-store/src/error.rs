@@ -32,6 +32,9 @@ pub enum StoreError {
     /// The input is invalid.
     #[error("{0}")]
     Invalid(#[from] FieldError),
+    /// Fields the input's kind requires are missing (`field` names them all).
+    #[error("{0}")]
+    Missing(FieldError),
     /// No store in the data directory.
     #[error("no Tocsin store at {0}: run `tocsin init` first")]
     NotInitialized(String),

@@ -17,17 +17,21 @@ mod error;
 mod events;
 mod hits;
 mod import;
+mod notices;
 mod sqlite;
 mod store;
 mod token;
 mod watches;
 
 pub use audit_log::AuditStats;
-pub use backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, RecordPageQuery, TokenRow};
+pub use backend::{
+    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
+};
 pub use error::StoreError;
 pub use events::{QUEUE as EVENT_QUEUE, Subscription};
 pub use hits::{EventStream, HitQuery};
 pub use import::ImportReport;
+pub use notices::{NEUTRALITY_TERMS, NoticeInput, NoticeQuery, NoticeView};
 pub use sqlite::SqliteBackend;
 pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification};
 pub use token::{Token, hash_token};

@@ -16,11 +16,14 @@ use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::notice::{Notice, NoticeId};
 use tocsin_core::record::{Record, RecordData, RecordId, RecordState};
 use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
-use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, RecordPageQuery, TokenRow};
+use crate::backend::{
+    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
+};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -457,6 +460,61 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
+    async fn insert_notice(&self, n: &Notice) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(n.id.to_string())
+        .bind(n.owner.as_str())
+        .bind(n.notice_type.as_str())
+        .bind(n.status.as_str())
+        .bind(i64_of(n.version))
+        .bind(ts(&n.updated_at))
+        .bind(notice_json(n)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError> {
+        let row = sqlx::query("SELECT body FROM notices WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(notice_from_row).transpose()
+    }
+
+    async fn update_notice(&self, n: &Notice, expected_version: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notices SET status = ?, version = ?, updated_at = ?, body = ? WHERE id = ? AND version = ?",
+        )
+        .bind(n.status.as_str())
+        .bind(i64_of(n.version))
+        .bind(ts(&n.updated_at))
+        .bind(notice_json(n)?)
+        .bind(n.id.to_string())
+        .bind(i64_of(expected_version))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn notices(&self, f: &NoticeFilter) -> Result<Vec<Notice>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT body FROM notices WHERE 1 = 1");
+        if let Some(owner) = &f.owner {
+            q.push(" AND owner = ").push_bind(owner.as_str().to_owned());
+        }
+        if let Some(status) = f.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(after) = &f.after {
+            q.push(" AND id > ").push_bind(after.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(f.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
     async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.seq, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
@@ -535,6 +593,15 @@ impl Backend for SqliteBackend {
     async fn audit_head(&self) -> Result<Head, StoreError> {
         head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
     }
+}
+
+fn notice_json(n: &Notice) -> Result<String, StoreError> {
+    serde_json::to_string(n).map_err(|e| StoreError::Corrupt(format!("notice {}: {e}", n.id)))
+}
+
+fn notice_from_row(row: &SqliteRow) -> Result<Notice, StoreError> {
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("notice body: {e}")))
 }
 
 /// Numbers events after the stored last one and inserts them inside a

@@ -194,6 +194,8 @@ pub struct Store {
     pub(crate) dismissals: RwLock<HashMap<(AgencyCode, String, RecordId), Dismissal>>,
     /// Standing watches.
     pub(crate) watches: Arc<RwLock<Watches>>,
+    /// The neutrality aid's terms (empty: the built-in list).
+    pub(crate) neutrality: RwLock<Vec<String>>,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
 }
@@ -214,6 +216,7 @@ impl Store {
             hub,
             dismissals: RwLock::new(HashMap::new()),
             watches: Arc::new(RwLock::new(Watches::default())),
+            neutrality: RwLock::new(vec![]),
             index: Arc::new(RwLock::new(None)),
         }
     }
@@ -928,7 +931,7 @@ fn outcome_of(e: &StoreError) -> Outcome {
         StoreError::VersionConflict { .. } | StoreError::AlreadyExists(_) | StoreError::Conflict(_) => {
             Outcome::Conflict
         }
-        StoreError::Invalid(_) | StoreError::TooLarge(_) => Outcome::Invalid,
+        StoreError::Invalid(_) | StoreError::Missing(_) | StoreError::TooLarge(_) => Outcome::Invalid,
         _ => Outcome::Error,
     }
 }

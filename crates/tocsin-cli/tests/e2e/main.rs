@@ -9,6 +9,7 @@ mod events;
 mod helpers;
 mod hits;
 mod imports;
+mod notices;
 mod records;
 mod screening;
 mod sse;

@@ -5,6 +5,7 @@ mod compare;
 mod events;
 mod hits;
 mod imports;
+mod notices;
 mod records;
 mod screen;
 mod system;
@@ -21,6 +22,7 @@ pub(crate) use self::compare::*;
 pub(crate) use self::events::*;
 pub(crate) use self::hits::*;
 pub(crate) use self::imports::*;
+pub(crate) use self::notices::*;
 pub(crate) use self::records::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
@@ -52,6 +54,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/events", get(events::events))
         .route("/v1/watches", post(watches::create_watch).get(watches::watches))
         .route("/v1/watches/{id}", axum::routing::delete(watches::delete_watch))
+        .route("/v1/notices", post(notices::create_notice).get(notices::notices))
+        .route("/v1/notices/{id}", get(notices::notice).put(notices::update_notice))
+        .route("/v1/notices/{id}/{action}", post(notices::move_notice))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

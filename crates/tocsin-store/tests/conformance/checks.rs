@@ -9,11 +9,12 @@ use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::notice::{Notice, NoticeContent, NoticeId, NoticeStatus, NoticeType};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_core::watch::{Watch, WatchId, WatchTarget};
 use tocsin_store::{
-    Actor, Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, ListQuery, RecordPageQuery, Store,
-    StoreError, TokenRow,
+    Actor, Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, ListQuery, NoticeFilter, RecordPageQuery,
+    Store, StoreError, TokenRow,
 };
 
 fn code(s: &str) -> AgencyCode {
@@ -458,4 +459,46 @@ pub(crate) async fn watches_are_stored_and_deleted(b: Arc<dyn Backend>) {
     assert!(b.delete_watch(&on_record.id).await.expect("delete"));
     assert!(!b.delete_watch(&on_record.id).await.expect("delete"), "already gone");
     assert_eq!(b.watches().await.expect("read"), vec![on_criteria]);
+}
+
+pub(crate) async fn notices_round_trip_filter_and_change_by_version(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    let n = |owner: &str, status: NoticeStatus| Notice {
+        id: NoticeId::generate(),
+        owner: code(owner),
+        notice_type: NoticeType::Orange,
+        status,
+        content: NoticeContent { threat: Some("t".into()), ..Default::default() },
+        public: false,
+        history: vec![],
+        review_by: now.date(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let (a, b2, c) =
+        (n("FRA", NoticeStatus::Draft), n("FRA", NoticeStatus::Submitted), n("DEU", NoticeStatus::Submitted));
+    for x in [&a, &b2, &c] {
+        b.insert_notice(x).await.expect("insert");
+    }
+    assert_eq!(b.notice(&a.id).await.expect("read"), Some(a.clone()));
+    assert_eq!(b.notice(&NoticeId::generate()).await.expect("read"), None);
+    let ids = |f: NoticeFilter| {
+        let b = b.clone();
+        async move { b.notices(&f).await.expect("list").into_iter().map(|n| n.id).collect::<Vec<_>>() }
+    };
+    let all = NoticeFilter { limit: 10, ..Default::default() };
+    assert_eq!(ids(all.clone()).await, vec![a.id, b2.id, c.id], "oldest first");
+    let queue = NoticeFilter { status: Some(NoticeStatus::Submitted), ..all.clone() };
+    assert_eq!(ids(queue.clone()).await, vec![b2.id, c.id]);
+    assert_eq!(ids(NoticeFilter { after: Some(b2.id), ..queue }).await, vec![c.id]);
+    assert_eq!(ids(NoticeFilter { owner: Some(code("DEU")), ..all.clone() }).await, vec![c.id]);
+    assert_eq!(ids(NoticeFilter { limit: 1, ..all }).await, vec![a.id]);
+
+    let submitted = Notice { status: NoticeStatus::Submitted, version: 2, ..a.clone() };
+    assert!(b.update_notice(&submitted, 1).await.expect("update"));
+    assert!(!b.update_notice(&Notice { version: 3, ..a.clone() }, 1).await.expect("update"), "stale: refused");
+    assert_eq!(b.notice(&a.id).await.expect("read"), Some(submitted));
 }

@@ -53,5 +53,6 @@ backend_suite!(
         agency_settings_round_trip,
         dismissals_expire_and_replace,
         watches_are_stored_and_deleted,
+        notices_round_trip_filter_and_change_by_version,
     ]
 );

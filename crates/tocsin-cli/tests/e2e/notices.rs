@@ -1,0 +1,169 @@
+//! Notices over HTTP: creation with each type's required content, the
+//! workflow by every role, the review queue with neutrality warnings, who
+//! may read which notice, and the owner's events.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestServer, json, person};
+use crate::sse::SseClient;
+
+fn red(record: &Value) -> Value {
+    json!({
+        "type": "red",
+        "content": {
+            "record_ids": [record["id"]],
+            "summary": "Armed robbery of a bank in Lyon on 2023-03-14; two guards wounded.",
+            "offence": "armed robbery",
+            "warrant": {"kind": "arrest_warrant", "reference": "AW-2023-118", "issued_by": "Tribunal judiciaire de Lyon", "issued_on": "2023-04-02"},
+            "legal_basis": "Code pénal, art. 311-8",
+        },
+    })
+}
+
+fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    json(s.post(token, path).json(body).send().expect("POST"))
+}
+
+fn act(s: &TestServer, token: &str, id: &str, action: &str, reason: Option<&str>) -> (u16, Value) {
+    let body = reason.map_or(json!({}), |r| json!({"reason": r}));
+    post(s, token, &format!("/v1/notices/{id}/{action}"), &body)
+}
+
+#[test]
+fn a_notice_goes_through_review_and_only_the_right_roles_move_it() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let fra_officer = s.token("FRA", "officer");
+    let deu = s.token("DEU", "admin");
+    let ita = s.token("ITA", "officer");
+    let gs = s.token("GS", "reviewer");
+    let record = s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "except", "countries": ["ITA"]})));
+    let owner_events = SseClient::connect(&s.base, &fra, None);
+
+    // Bad input: nothing stored.
+    let (status, err) =
+        post(&s, &fra, "/v1/notices", &json!({"type": "red", "content": {"record_ids": [record["id"]]}}));
+    assert_eq!(status, 422, "{err}");
+    let message = err["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(message, "content: a red notice requires: summary, offence, warrant, legal_basis");
+    assert_eq!(err["error"]["field"], "content");
+    assert_eq!(post(&s, &fra, "/v1/notices", &json!({"type": "violet", "content": {}})).0, 400);
+    let mut long = red(&record);
+    long["content"]["summary"] = json!("x".repeat(2_001));
+    let (status, err) = post(&s, &fra, "/v1/notices", &long);
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("content.summary")), "{err}");
+    let mut public_blue = json!({"type": "blue", "public": true, "content": {"record_ids": [record["id"]], "summary": "s", "information_sought": "i"}});
+    assert_eq!(post(&s, &fra, "/v1/notices", &public_blue).0, 400, "only red and yellow are public");
+    public_blue["public"] = json!(false);
+    assert_eq!(post(&s, &deu, "/v1/notices", &public_blue).0, 403, "a notice concerns its owner's records");
+    assert_eq!(post(&s, &fra_officer, "/v1/notices", &red(&record)).0, 403, "officers do not request notices");
+    assert_eq!(json(s.get(&fra, "/v1/notices").send().expect("GET")).1["items"], json!([]));
+
+    // Draft: only the owner sees it.
+    let (status, draft) = post(&s, &fra, "/v1/notices", &red(&record));
+    assert_eq!((status, draft["status"].as_str()), (201, Some("draft")), "{draft}");
+    let id = draft["id"].as_str().expect("id").to_owned();
+    assert_eq!(s.get(&gs, &format!("/v1/notices/{id}")).send().expect("GET").status(), 404);
+    assert_eq!(act(&s, &gs, &id, "publish", Some("ok")).0, 404, "a reviewer does not see drafts");
+
+    // Submit (owner) → the review queue, with neutrality warnings.
+    let (status, err) = act(&s, &deu, &id, "submit", None);
+    assert_eq!(status, 404, "{err}");
+    let (status, submitted) = act(&s, &fra, &id, "submit", None);
+    assert_eq!((status, submitted["status"].as_str()), (200, Some("submitted")), "{submitted}");
+    let (_, queue) = json(s.get(&gs, "/v1/notices?status=submitted").send().expect("GET queue"));
+    assert_eq!(queue["items"].as_array().map(Vec::len), Some(1));
+    assert!(queue["items"][0].get("warnings").is_none(), "no flagged term: {queue}");
+
+    // Who may make which move now.
+    let (status, err) = act(&s, &fra, &id, "publish", Some("mine"));
+    assert_eq!(status, 409, "{err}");
+    assert!(
+        err["error"]["message"].as_str().is_some_and(|m| m.ends_with("its owner may move it to: cancelled")),
+        "{err}"
+    );
+    let (status, err) = act(&s, &gs, &id, "cancel", Some("no"));
+    assert_eq!(status, 409);
+    assert!(
+        err["error"]["message"].as_str().is_some_and(|m| m.ends_with("a reviewer may move it to: published, rejected")),
+        "{err}"
+    );
+    let (status, err) = act(&s, &gs, &id, "publish", None);
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("reason")), "a reason is required");
+    assert_eq!(act(&s, &gs, &id, "archive", Some("x")).0, 404, "unknown action");
+
+    // Reject, change (back to draft), resubmit, publish.
+    let (status, rejected) = act(&s, &gs, &id, "reject", Some("The warrant reference is not legible."));
+    assert_eq!((status, rejected["status"].as_str()), (200, Some("rejected")));
+    let mut change = red(&record);
+    change["content"]["summary"] = json!("Armed robbery in Lyon; the suspect is a former soldier of the army.");
+    change["version"] = json!(1);
+    let (status, err) = json(s.put(&fra, &format!("/v1/notices/{id}")).json(&change).send().expect("PUT"));
+    assert_eq!(status, 409, "stale version: {err}");
+    change["version"] = rejected["version"].clone();
+    let (status, changed) = json(s.put(&fra, &format!("/v1/notices/{id}")).json(&change).send().expect("PUT"));
+    assert_eq!((status, changed["status"].as_str()), (200, Some("draft")), "{changed}");
+    assert_eq!(act(&s, &fra, &id, "submit", None).0, 200);
+    let (_, queue) = json(s.get(&gs, "/v1/notices?status=submitted").send().expect("GET queue"));
+    assert_eq!(
+        queue["items"][0]["warnings"],
+        json!(["army", "soldier"]),
+        "flagged (in the term list's order), not refused"
+    );
+    let (status, published) = act(&s, &gs, &id, "publish", Some("Compliant with Articles 2, 3 and 83."));
+    assert_eq!((status, published["status"].as_str()), (200, Some("published")));
+    let history: Vec<(&str, &str)> = published["history"]
+        .as_array()
+        .map(|h| h.iter().map(|m| (m["to"].as_str().unwrap_or(""), m["agency"].as_str().unwrap_or(""))).collect())
+        .unwrap_or_default();
+    assert_eq!(history, [("submitted", "FRA"), ("rejected", "GS"), ("submitted", "FRA"), ("published", "GS")]);
+    assert_eq!(json(s.put(&fra, &format!("/v1/notices/{id}")).json(&change).send().expect("PUT")).0, 409);
+
+    // Published: agencies that may see the record read it; ITA may not.
+    assert_eq!(s.get(&deu, &format!("/v1/notices/{id}")).send().expect("GET").status(), 200);
+    assert_eq!(s.get(&ita, &format!("/v1/notices/{id}")).send().expect("GET").status(), 404);
+    assert_eq!(json(s.get(&ita, "/v1/notices").send().expect("GET")).1["items"], json!([]));
+    assert_eq!(act(&s, &deu, &id, "cancel", Some("x")).0, 403, "only the owner cancels");
+    assert_eq!(act(&s, &fra, &id, "cancel", None).0, 400, "a reason is required");
+    let (status, cancelled) = act(&s, &fra, &id, "cancel", Some("Subject extradited on 2026-11-20."));
+    assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
+
+    // The owner was told of every move, in order; every move was audited.
+    let moves: Vec<String> = (0..5)
+        .map(|_| owner_events.next())
+        .map(|e| format!("{} {}", e.event, e.data["data"]["move"]["to"].as_str().unwrap_or_default()))
+        .collect();
+    let expected =
+        ["submitted", "rejected", "submitted", "published", "cancelled"].map(|to| format!("notice.status {to}"));
+    assert_eq!(moves, expected);
+    let auditor = s.token("GS", "auditor");
+    let (_, audit) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("GET /v1/audit"));
+    let ok_moves = audit
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|e| e["action"] == "notice.status" && e["outcome"] == "ok").count());
+    assert_eq!(ok_moves, 5);
+}
+
+#[test]
+fn the_neutrality_terms_come_from_the_data_directory_when_it_has_a_list() {
+    let mut s = TestServer::start();
+    std::fs::write(s.data.join("neutrality-terms.txt"), "# local list\nopposition leader\nsyndicat\n").expect("write");
+    s.kill_and_restart();
+    let fra = s.token("FRA", "admin");
+    let gs = s.token("GS", "reviewer");
+    let record = s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let mut notice = red(&record);
+    notice["content"]["summary"] =
+        json!("Fraud; the subject is an Opposition Leader and an army veteran, member of a syndicat.");
+    let (status, created) = post(&s, &fra, "/v1/notices", &notice);
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["warnings"],
+        json!(["opposition leader", "syndicat"]),
+        "the file's terms, not the built-in ones"
+    );
+    let id = created["id"].as_str().expect("id");
+    assert_eq!(act(&s, &fra, id, "submit", None).0, 200);
+    let (_, queue) = json(s.get(&gs, "/v1/notices?status=submitted").send().expect("GET queue"));
+    assert_eq!(queue["items"][0]["warnings"], json!(["opposition leader", "syndicat"]));
+}

@@ -1,0 +1,386 @@
+//! Notices in the store: creation and changes by their owner, the review
+//! by the General Secretariat, and who may read which notice.
+//!
+//! Visibility: an owner reads all of its notices; a reviewer (General
+//! Secretariat) reads every notice that left draft; any other agency reads
+//! published notices, and only those whose records it may see (a notice
+//! on a hidden record would reveal it).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tocsin_core::access::may_see;
+use tocsin_core::auth::{Permission, Role};
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::notice::{
+    self, Mover, Notice, NoticeContent, NoticeError, NoticeId, NoticeStatus, NoticeType, moves_from, transition,
+};
+use tocsin_core::{FieldError, limits};
+
+use crate::backend::{Effects, NoticeFilter};
+use crate::store::{Actor, MAX_PAGE, Page, require};
+use crate::{Store, StoreError};
+
+/// Terms flagged for the reviewer when no list is configured: words of a
+/// political, military, religious or racial character, in English, French,
+/// Spanish and Arabic (INTERPOL's four languages).
+pub const NEUTRALITY_TERMS: &[&str] = &[
+    "political",
+    "politics",
+    "opposition",
+    "election",
+    "protest",
+    "demonstration",
+    "journalist",
+    "army",
+    "military",
+    "soldier",
+    "religion",
+    "religious",
+    "blasphemy",
+    "apostasy",
+    "ethnic",
+    "race",
+    "racial",
+    "politique",
+    "armée",
+    "militaire",
+    "religieux",
+    "ethnique",
+    "política",
+    "político",
+    "ejército",
+    "religión",
+    "religioso",
+    "étnico",
+    "سياسي",
+    "عسكري",
+    "ديني",
+    "عرقي",
+];
+
+/// A notice as its owner sends it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeInput {
+    /// `red`, `yellow`, `blue`, `black`, `green`, `orange`, `purple` or
+    /// `un_special`.
+    #[serde(rename = "type")]
+    pub notice_type: NoticeType,
+    /// What it says; which fields are required depends on the type.
+    pub content: NoticeContent,
+    /// Make the public extract available (red and yellow only).
+    #[serde(default)]
+    pub public: bool,
+    /// The version last read (updates only).
+    pub version: Option<u64>,
+}
+
+/// A notice as served, with the neutrality warnings a reviewer or its owner
+/// sees.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeView {
+    /// The notice.
+    #[serde(flatten)]
+    pub notice: Notice,
+    /// Terms of a political, military, religious or racial character found
+    /// in its texts: for the reviewer to weigh, never a rejection by
+    /// themselves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Which notices to list.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeQuery {
+    /// Only in this status (`submitted`: the review queue).
+    pub status: Option<NoticeStatus>,
+    /// After this notice (the previous page's `next`).
+    pub after: Option<NoticeId>,
+    /// At most this many (1..=1000).
+    pub limit: u32,
+}
+
+fn invalid(e: NoticeError) -> StoreError {
+    match e {
+        NoticeError::Missing { .. } => StoreError::Missing(FieldError::field("content", e.to_string())),
+        NoticeError::Invalid(f) => StoreError::Invalid(f.at("content")),
+    }
+}
+
+impl Store {
+    /// Whether `actor` may read `n`.
+    async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
+        if n.owner == actor.agency {
+            return Ok(true);
+        }
+        if actor.role == Role::Reviewer {
+            return Ok(n.status != NoticeStatus::Draft);
+        }
+        if n.status != NoticeStatus::Published {
+            return Ok(false);
+        }
+        if n.content.record_ids.is_empty() {
+            return Ok(true);
+        }
+        let records = self.backend.records(&n.content.record_ids).await?;
+        Ok(records.iter().any(|r| may_see(&actor.agency, r)))
+    }
+
+    fn view(&self, actor: &Actor, notice: Notice) -> NoticeView {
+        let shows = actor.role == Role::Reviewer || actor.agency == notice.owner;
+        let warnings = match shows {
+            true => notice::neutrality_flags(&notice.content.texts(), &self.neutrality_terms())
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            false => vec![],
+        };
+        NoticeView { notice, warnings }
+    }
+
+    fn neutrality_terms(&self) -> Vec<String> {
+        match self.neutrality.read() {
+            Ok(t) if !t.is_empty() => t.clone(),
+            _ => NEUTRALITY_TERMS.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
+
+    /// Replaces the neutrality aid's terms (empty: the built-in list).
+    pub fn set_neutrality_terms(&self, terms: Vec<String>) {
+        if let Ok(mut t) = self.neutrality.write() {
+            *t = terms;
+        }
+    }
+
+    /// Checks a notice's content and records: every record must exist and
+    /// belong to the actor's agency.
+    async fn checked(&self, actor: &Actor, input: &NoticeInput) -> Result<NoticeContent, StoreError> {
+        let content = input.content.clone().validate(input.notice_type).map_err(invalid)?;
+        if input.public && !input.notice_type.may_be_public() {
+            return Err(FieldError::field("public", "only red and yellow notices have a public extract").into());
+        }
+        let records = self.backend.records(&content.record_ids).await?;
+        for (i, id) in content.record_ids.iter().enumerate() {
+            match records.iter().find(|r| r.id == *id) {
+                Some(r) if r.owner == actor.agency => {}
+                Some(r) if may_see(&actor.agency, r) => {
+                    return Err(StoreError::Forbidden(format!(
+                        "content.record_ids[{i}]: record {id} belongs to {}; a notice concerns its owner's records",
+                        r.owner
+                    )));
+                }
+                _ => return Err(StoreError::NotFound(format!("record {id} (content.record_ids[{i}])"))),
+            }
+        }
+        Ok(content)
+    }
+
+    /// Creates a draft notice owned by the actor's agency (an admin).
+    pub async fn create_notice(&self, actor: &Actor, input: NoticeInput) -> Result<NoticeView, StoreError> {
+        let id = NoticeId::generate();
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            let content = self.checked(actor, &input).await?;
+            let now = OffsetDateTime::now_utc();
+            let notice = Notice {
+                id,
+                owner: actor.agency,
+                notice_type: input.notice_type,
+                status: NoticeStatus::Draft,
+                content,
+                public: input.public,
+                history: vec![],
+                review_by: self.today().replace_year(self.today().year() + 5).unwrap_or(self.today()),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            self.backend.insert_notice(&notice).await?;
+            Ok(self.view(actor, notice))
+        }
+        .await;
+        self.audited(actor, "notice.create", vec![id.to_string()], result).await
+    }
+
+    /// Changes a notice's content (its owner, at the version last read). Only
+    /// a draft or a rejected notice changes; a rejected one returns to draft.
+    pub async fn update_notice(
+        &self,
+        actor: &Actor,
+        id: NoticeId,
+        input: NoticeInput,
+    ) -> Result<NoticeView, StoreError> {
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            let current = self.owned_notice(actor, id).await?;
+            let sent =
+                input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
+            if sent != current.version {
+                return Err(StoreError::VersionConflict { sent, current: current.version });
+            }
+            if input.notice_type != current.notice_type {
+                return Err(FieldError::field(
+                    "type",
+                    format!("cannot change (the notice is {})", current.notice_type.as_str()),
+                )
+                .into());
+            }
+            if !notice::may_update(current.status) {
+                return Err(StoreError::Conflict(format!(
+                    "notice {id} is {}; only a draft or rejected notice is changed (cancel it and create another)",
+                    current.status.as_str()
+                )));
+            }
+            let content = self.checked(actor, &input).await?;
+            let next = Notice {
+                status: NoticeStatus::Draft,
+                content,
+                public: input.public,
+                version: current.version + 1,
+                updated_at: OffsetDateTime::now_utc(),
+                ..current
+            };
+            if !self.backend.update_notice(&next, sent).await? {
+                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
+            }
+            Ok(self.view(actor, next))
+        }
+        .await;
+        self.audited(actor, "notice.update", vec![id.to_string()], result).await
+    }
+
+    async fn owned_notice(&self, actor: &Actor, id: NoticeId) -> Result<Notice, StoreError> {
+        match self.backend.notice(&id).await? {
+            Some(n) if n.owner == actor.agency => Ok(n),
+            Some(n) if self.may_read_notice(actor, &n).await? => {
+                Err(StoreError::Forbidden(format!("notice {id} belongs to {}; only its owner changes it", n.owner)))
+            }
+            _ => Err(StoreError::NotFound(format!("notice {id}"))),
+        }
+    }
+
+    /// Moves a notice along the workflow ([`notice::WORKFLOW`]): the owner
+    /// submits and cancels, a reviewer publishes and rejects. Publishing,
+    /// rejecting and cancelling need a written reason. The owner gets an
+    /// event; the General Secretariat too when a notice is submitted.
+    pub async fn move_notice(
+        &self,
+        actor: &Actor,
+        id: NoticeId,
+        to: NoticeStatus,
+        reason: Option<String>,
+    ) -> Result<NoticeView, StoreError> {
+        let result = async {
+            let current = match self.backend.notice(&id).await? {
+                Some(n) if self.may_read_notice(actor, &n).await? => n,
+                _ => return Err(StoreError::NotFound(format!("notice {id}"))),
+            };
+            let mover = if actor.role == Role::Reviewer {
+                Mover::Reviewer
+            } else if actor.agency == current.owner && actor.role.may(Permission::WriteRecords) {
+                Mover::Owner
+            } else {
+                return Err(StoreError::Forbidden(format!(
+                    "role {} of {} may not move notice {id}",
+                    actor.role, actor.agency
+                )));
+            };
+            let Some(needs_reason) = transition(current.status, to, mover) else {
+                let allowed: Vec<&str> = moves_from(current.status, mover).iter().map(|s| s.as_str()).collect();
+                return Err(StoreError::Conflict(format!(
+                    "notice {id} is {}; {} may move it to: {}",
+                    current.status.as_str(),
+                    if mover == Mover::Reviewer { "a reviewer" } else { "its owner" },
+                    if allowed.is_empty() { "nothing".to_owned() } else { allowed.join(", ") }
+                )));
+            };
+            let reason = reason
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| tocsin_core::text::clean("reason", r, limits::TEXT_CHARS))
+                .transpose()?;
+            if needs_reason && reason.is_none() {
+                return Err(FieldError::field("reason", format!("required to move a notice to {}", to.as_str())).into());
+            }
+            let now = OffsetDateTime::now_utc();
+            let mut next = Notice { status: to, version: current.version + 1, updated_at: now, ..current.clone() };
+            next.history.push(notice::Move {
+                from: current.status,
+                to,
+                agency: actor.agency,
+                user: actor.user.clone(),
+                reason,
+                time: now,
+            });
+            if !self.backend.update_notice(&next, current.version).await? {
+                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
+            }
+            Ok(self.view(actor, next))
+        }
+        .await;
+        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
+        self.audited_with(&purpose, "notice.status", vec![id.to_string()], result, |v| {
+            let n = &v.notice;
+            let data = serde_json::json!({
+                "notice_id": n.id,
+                "type": n.notice_type,
+                "move": n.history.last(),
+            });
+            let mut to = vec![n.owner];
+            if n.status == NoticeStatus::Submitted && n.owner != tocsin_core::AgencyCode::GS {
+                to.push(tocsin_core::AgencyCode::GS);
+            }
+            let events =
+                to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at)).collect();
+            Effects { hits: vec![], events }
+        })
+        .await
+    }
+
+    /// One notice the actor may read (404 otherwise, as for a missing one).
+    pub async fn notice(&self, actor: &Actor, id: NoticeId) -> Result<NoticeView, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            match self.backend.notice(&id).await? {
+                Some(n) if self.may_read_notice(actor, &n).await? => Ok(self.view(actor, n)),
+                _ => Err(StoreError::NotFound(format!("notice {id}"))),
+            }
+        }
+        .await;
+        self.audited(actor, "notice.read", vec![id.to_string()], result).await
+    }
+
+    /// A page of the notices the actor may read, oldest first (with
+    /// `status=submitted`, a reviewer's review queue).
+    pub async fn notices(&self, actor: &Actor, query: NoticeQuery) -> Result<Page<NoticeView>, StoreError> {
+        let result = async {
+            require(actor, Permission::ReadRecords)?;
+            let limit = query.limit.clamp(1, MAX_PAGE);
+            let mut scan =
+                NoticeFilter { owner: None, status: query.status, after: query.after, limit: limit.max(200) };
+            let mut items = vec![];
+            loop {
+                let rows = self.backend.notices(&scan).await?;
+                let exhausted = rows.len() < scan.limit as usize;
+                for n in rows {
+                    scan.after = Some(n.id);
+                    if self.may_read_notice(actor, &n).await? {
+                        items.push(self.view(actor, n));
+                        if items.len() == limit as usize {
+                            let next = scan.after.map(|id| id.to_string());
+                            return Ok(Page { items, next });
+                        }
+                    }
+                }
+                if exhausted {
+                    return Ok(Page { items, next: None });
+                }
+            }
+        }
+        .await;
+        let ids = match &result {
+            Ok(p) => p.items.iter().map(|n| n.notice.id.to_string()).collect(),
+            Err(_) => vec![],
+        };
+        self.audited(actor, "notice.list", ids, result).await
+    }
+}
