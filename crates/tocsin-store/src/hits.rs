@@ -238,8 +238,11 @@ impl Store {
     /// The reviewed false positive that holds back a hit by `agency` on
     /// `record` for `subject`, if one is in force.
     pub(crate) fn dismissal(&self, agency: AgencyCode, subject: &str, record: RecordId) -> Option<Dismissal> {
-        let now = OffsetDateTime::now_utc();
         let d = self.dismissals.read().ok()?;
+        if d.is_empty() {
+            return None;
+        }
+        let now = OffsetDateTime::now_utc();
         d.get(&(agency, subject.to_owned(), record)).filter(|d| d.until > now).cloned()
     }
 
