@@ -54,6 +54,32 @@ pub struct Notice {
     pub updated_at: OffsetDateTime,
 }
 
+/// What a screening result says of a published notice on its record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NoticeBrief {
+    /// The notice.
+    pub id: NoticeId,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub notice_type: NoticeType,
+    /// What it asks an officer to do.
+    pub requested_action: String,
+    /// The requesting agency.
+    pub owner: AgencyCode,
+}
+
+impl Notice {
+    /// The brief shown with screening results.
+    pub fn brief(&self) -> NoticeBrief {
+        NoticeBrief {
+            id: self.id,
+            notice_type: self.notice_type,
+            requested_action: self.notice_type.requested_action().to_owned(),
+            owner: self.owner,
+        }
+    }
+}
+
 /// One move of a notice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Move {

@@ -12,8 +12,10 @@ use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::notice::{
-    self, Mover, Notice, NoticeContent, NoticeError, NoticeId, NoticeStatus, NoticeType, moves_from, transition,
+    self, Mover, Notice, NoticeBrief, NoticeContent, NoticeError, NoticeId, NoticeStatus, NoticeType, moves_from,
+    transition,
 };
+use tocsin_core::record::RecordId;
 use tocsin_core::{FieldError, limits};
 
 use crate::backend::{Effects, NoticeFilter};
@@ -108,6 +110,41 @@ fn invalid(e: NoticeError) -> StoreError {
 }
 
 impl Store {
+    /// Loads the published notices for screening results (at start).
+    pub(crate) async fn load_published(&self) -> Result<usize, StoreError> {
+        let mut scan = NoticeFilter { owner: None, status: Some(NoticeStatus::Published), after: None, limit: 1000 };
+        let mut n = 0;
+        loop {
+            let page = self.backend.notices(&scan).await?;
+            let Some(last) = page.last().map(|x| x.id) else { break };
+            page.iter().for_each(|x| self.republish(x));
+            n += page.len();
+            if page.len() < scan.limit as usize {
+                break;
+            }
+            scan.after = Some(last);
+        }
+        Ok(n)
+    }
+
+    /// Brings the published-notice map in line with `n`'s status.
+    fn republish(&self, n: &Notice) {
+        let Ok(mut map) = self.published.write() else { return };
+        for id in &n.content.record_ids {
+            let list = map.entry(*id).or_default();
+            list.retain(|b| b.id != n.id);
+            if n.status == NoticeStatus::Published {
+                list.push(n.brief());
+            }
+        }
+        map.retain(|_, l| !l.is_empty());
+    }
+
+    /// The published notices on a record.
+    pub(crate) fn published_on(&self, record: &RecordId) -> Vec<NoticeBrief> {
+        self.published.read().ok().and_then(|m| m.get(record).cloned()).unwrap_or_default()
+    }
+
     /// Whether `actor` may read `n`.
     async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
         if n.owner == actor.agency {
@@ -314,6 +351,7 @@ impl Store {
             if !self.backend.update_notice(&next, current.version).await? {
                 return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
             }
+            self.republish(&next);
             Ok(self.view(actor, next))
         }
         .await;

@@ -11,6 +11,7 @@ use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::EventKind;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitStatus};
+use tocsin_core::notice::NoticeBrief;
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
@@ -174,6 +175,8 @@ pub struct Screened {
     pub hit_id: Option<HitId>,
     /// The reviewed false positive that held back a hit, if one did.
     pub dismissed: Option<Dismissal>,
+    /// The published notices on the record.
+    pub notices: Vec<NoticeBrief>,
 }
 
 /// Most records one list call returns.
@@ -196,6 +199,8 @@ pub struct Store {
     pub(crate) watches: Arc<RwLock<Watches>>,
     /// The neutrality aid's terms (empty: the built-in list).
     pub(crate) neutrality: RwLock<Vec<String>>,
+    /// Published notices by the records they concern, for screening results.
+    pub(crate) published: RwLock<HashMap<RecordId, Vec<NoticeBrief>>>,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
 }
@@ -217,6 +222,7 @@ impl Store {
             dismissals: RwLock::new(HashMap::new()),
             watches: Arc::new(RwLock::new(Watches::default())),
             neutrality: RwLock::new(vec![]),
+            published: RwLock::new(HashMap::new()),
             index: Arc::new(RwLock::new(None)),
         }
     }
@@ -494,6 +500,7 @@ impl Store {
         }
         self.load_watches().await?;
         self.load_dismissals().await?;
+        self.load_published().await?;
         Ok(n)
     }
 
@@ -596,7 +603,8 @@ impl Store {
                             shown_hits.hits.push(h);
                         }
                     }
-                    Screened { record, matched: m, hit_id, dismissed }
+                    let notices = self.published_on(&record.id);
+                    Screened { record, matched: m, hit_id, dismissed, notices }
                 })
                 .collect();
             let silent_hits: Vec<Hit> = unseen

@@ -119,6 +119,14 @@ fn a_notice_goes_through_review_and_only_the_right_roles_move_it() {
     assert_eq!(history, [("submitted", "FRA"), ("rejected", "GS"), ("submitted", "FRA"), ("published", "GS")]);
     assert_eq!(json(s.put(&fra, &format!("/v1/notices/{id}")).json(&change).send().expect("PUT")).0, 409);
 
+    // Published: it shows in screening results on its record, with its type
+    // and requested action.
+    let found = s.screen(&deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    let shown = &found["matches"][0]["notices"];
+    assert_eq!((shown[0]["id"].as_str(), shown[0]["type"].as_str()), (Some(id.as_str()), Some("red")), "{found}");
+    assert_eq!(shown[0]["requested_action"], "locate and provisionally arrest pending extradition");
+    assert_eq!(shown.as_array().map(Vec::len), Some(1));
+
     // Published: agencies that may see the record read it; ITA may not.
     assert_eq!(s.get(&deu, &format!("/v1/notices/{id}")).send().expect("GET").status(), 200);
     assert_eq!(s.get(&ita, &format!("/v1/notices/{id}")).send().expect("GET").status(), 404);
@@ -127,10 +135,14 @@ fn a_notice_goes_through_review_and_only_the_right_roles_move_it() {
     assert_eq!(act(&s, &fra, &id, "cancel", None).0, 400, "a reason is required");
     let (status, cancelled) = act(&s, &fra, &id, "cancel", Some("Subject extradited on 2026-11-20."));
     assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
+    let found = s.screen(&deu, &json!({"name": "Jean-Baptiste Moreau"}));
+    assert_eq!(found["matches"][0]["notices"], json!([]), "a cancelled notice no longer shows");
 
-    // The owner was told of every move, in order; every move was audited.
-    let moves: Vec<String> = (0..5)
-        .map(|_| owner_events.next())
+    // The owner was told of every move, in order (besides the screenings'
+    // hits); every move was audited.
+    let moves: Vec<String> = std::iter::from_fn(|| Some(owner_events.next()))
+        .filter(|e| e.event != "hit")
+        .take(5)
         .map(|e| format!("{} {}", e.event, e.data["data"]["move"]["to"].as_str().unwrap_or_default()))
         .collect();
     let expected =
@@ -145,7 +157,7 @@ fn a_notice_goes_through_review_and_only_the_right_roles_move_it() {
 }
 
 #[test]
-fn the_neutrality_terms_come_from_the_data_directory_when_it_has_a_list() {
+fn the_neutrality_terms_come_from_the_data_directory_and_published_notices_survive_a_restart() {
     let mut s = TestServer::start();
     std::fs::write(s.data.join("neutrality-terms.txt"), "# local list\nopposition leader\nsyndicat\n").expect("write");
     s.kill_and_restart();
@@ -166,4 +178,10 @@ fn the_neutrality_terms_come_from_the_data_directory_when_it_has_a_list() {
     assert_eq!(act(&s, &fra, id, "submit", None).0, 200);
     let (_, queue) = json(s.get(&gs, "/v1/notices?status=submitted").send().expect("GET queue"));
     assert_eq!(queue["items"][0]["warnings"], json!(["opposition leader", "syndicat"]));
+
+    // Published notices still show in screening after a restart.
+    assert_eq!(act(&s, &gs, id, "publish", Some("Compliant.")).0, 200);
+    s.kill_and_restart();
+    let found = s.screen(&fra, &json!({"name": "Jean-Baptiste Moreau"}));
+    assert_eq!(found["matches"][0]["notices"][0]["id"].as_str(), Some(id), "{found}");
 }

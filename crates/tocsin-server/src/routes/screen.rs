@@ -25,8 +25,8 @@ pub(crate) struct ScreenMatch {
     score: f64,
     /// Why it matched: the name forms and each feature's contribution.
     explanation: Explanation,
-    /// Published notices on the record (notices are not built yet: always empty).
-    notices: Vec<serde_json::Value>,
+    /// Published notices on the record: type and requested action.
+    notices: Vec<tocsin_core::notice::NoticeBrief>,
     /// What the officer must do.
     handling: Handling,
     /// The hit made, when the score reaches the hit threshold (0.80); the
@@ -79,7 +79,7 @@ async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenR
             record: s.record,
             score: (s.matched.score * 1000.0).round() / 1000.0,
             explanation: s.matched.explanation,
-            notices: vec![],
+            notices: s.notices,
             hit_id: s.hit_id.map(|h| h.to_string()),
             dismissed_before: s.dismissed.map(|d| DismissedBefore {
                 hit_id: d.hit_id.to_string(),
