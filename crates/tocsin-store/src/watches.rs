@@ -43,17 +43,30 @@ pub(crate) struct Fired {
 }
 
 impl Watches {
-    fn add(&mut self, watch: Watch, today: time::Date) -> Result<(), FieldError> {
-        match &watch.target {
-            WatchTarget::Record(id) => self.by_record.entry(*id).or_default().push(watch),
-            WatchTarget::Criteria(criteria) => {
-                let record = criteria_record(&watch.agency, criteria, today)?;
+    /// Checks a watch and returns it ready to [`Watches::insert`]: with the
+    /// record a criteria watch stands as.
+    fn prepare(watch: Watch, today: time::Date) -> Result<(Watch, Option<Record>), FieldError> {
+        let record = match &watch.target {
+            WatchTarget::Record(_) => None,
+            WatchTarget::Criteria(criteria) => Some(criteria_record(&watch.agency, criteria, today)?),
+        };
+        Ok((watch, record))
+    }
+
+    fn insert(&mut self, (watch, record): (Watch, Option<Record>)) {
+        match (&watch.target, record) {
+            (WatchTarget::Record(id), _) => {
+                let id = *id;
+                self.by_record.entry(id).or_default().push(watch);
+            }
+            (WatchTarget::Criteria(_), Some(record)) => {
                 self.criteria.upsert(&record);
                 self.criteria_slot.insert(watch.id, record.id);
                 self.criteria_watch.insert(record.id, watch);
             }
+            // `prepare` gives every criteria watch its record.
+            (WatchTarget::Criteria(_), None) => {}
         }
-        Ok(())
     }
 
     fn remove(&mut self, id: &WatchId) {
@@ -160,8 +173,9 @@ impl Store {
         let mut watches = Watches::default();
         for w in all {
             let id = w.id;
-            if let Err(e) = watches.add(w, self.today()) {
-                tracing::warn!(watch = %id, error = %e, "a stored watch no longer validates; skipped");
+            match Watches::prepare(w, self.today()) {
+                Ok(ready) => watches.insert(ready),
+                Err(e) => tracing::warn!(watch = %id, error = %e, "a stored watch no longer validates; skipped"),
             }
         }
         if let Ok(mut slot) = self.watches.write() {
@@ -205,12 +219,11 @@ impl Store {
                 target,
                 note,
             };
-            // Validates the criteria before anything is stored.
-            let mut probe = Watches::default();
-            probe.add(watch.clone(), self.today())?;
+            // The criteria are checked before anything is stored.
+            let ready = Watches::prepare(watch.clone(), self.today())?;
             self.backend.insert_watch(&watch).await?;
             if let Ok(mut w) = self.watches.write() {
-                w.add(watch.clone(), self.today())?;
+                w.insert(ready);
             }
             objects.insert(0, watch.id.to_string());
             Ok(watch)
