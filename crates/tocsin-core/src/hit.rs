@@ -178,6 +178,16 @@ impl Hit {
         *agency == self.owner || (*agency == self.searcher && !self.silent)
     }
 
+    /// The agencies that may see this hit ([`Hit::visible_to`]), each once:
+    /// the ones told of it and of every change to it.
+    pub fn audience(&self) -> Vec<AgencyCode> {
+        let mut to = vec![self.owner];
+        if self.visible_to(&self.searcher) && self.searcher != self.owner {
+            to.push(self.searcher);
+        }
+        to
+    }
+
     /// The sides `agency` is on (both when it screened its own record).
     pub fn sides(&self, agency: &AgencyCode) -> Vec<Side> {
         let mut sides = vec![];
@@ -270,6 +280,8 @@ mod tests {
         // A silent hit: the owner makes every move; the searcher none.
         assert_eq!(hit(Confirmed, true).next_statuses(&fra), vec![ActionTaken]);
         assert_eq!(hit(Acknowledged, true).next_statuses(&deu), vec![]);
+        assert_eq!(hit(New, false).audience(), vec![fra, deu]);
+        assert_eq!(hit(New, true).audience(), vec![fra], "a silent hit: the owner only");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use tocsin_core::limits;
+use tocsin_core::{FieldError, limits};
 use tocsin_store::{Actor, Principal};
 
 use crate::{ApiError, AppState};
@@ -148,4 +148,23 @@ impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> ApiError {
         ApiError::field("invalid_path", "", r.body_text())
     }
+}
+
+/// Parses an identifier from the path (`RecordId`, `HitId`, …); a bad one
+/// is a 400 naming `id`.
+pub(crate) fn path_id<T: std::str::FromStr<Err = FieldError>>(s: &str) -> Result<T, ApiError> {
+    s.parse().map_err(|e: FieldError| ApiError::field("invalid_path", "id", format!("id: {}", e.message)))
+}
+
+/// Parses an optional query parameter; a bad one is a 400 naming `field`.
+pub(crate) fn query_value<T: std::str::FromStr<Err = FieldError>>(
+    field: &'static str,
+    s: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    s.map(str::parse).transpose().map_err(|e: FieldError| query_error(field)(e.message))
+}
+
+/// The 400 for a bad query parameter `field`, from what is wrong with it.
+pub(crate) fn query_error(field: &'static str) -> impl Fn(String) -> ApiError {
+    move |m| ApiError::field("invalid_query", field, format!("{field}: {m}"))
 }

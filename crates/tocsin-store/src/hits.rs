@@ -36,17 +36,10 @@ pub struct HitQuery {
 /// Events read from the store per step while catching up.
 const CATCH_UP_STEP: u32 = 500;
 
-/// The events for each agency that may see `hit` (its owner; its searcher
-/// unless it is silent), once each.
+/// An event for each agency that may see `hit` ([`Hit::audience`]).
 pub(crate) fn hit_events(hit: &Hit, kind: EventKind, data: &serde_json::Value, time: OffsetDateTime) -> Effects {
-    let mut to = vec![hit.owner];
-    if !hit.silent && hit.searcher != hit.owner {
-        to.push(hit.searcher);
-    }
-    Effects {
-        hits: vec![],
-        events: to.into_iter().map(|agency| Event::new(agency, kind, data.clone(), time)).collect(),
-    }
+    let events = hit.audience().into_iter().map(|agency| Event::new(agency, kind, data.clone(), time)).collect();
+    Effects { hits: vec![], events }
 }
 
 /// An agency's events: first those after the client's last one, read from

@@ -1,7 +1,5 @@
 //! Hits: the owner's and the searcher's inboxes.
 
-use std::str::FromStr;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_store::{HitQuery, Page};
 
-use crate::extract::{Caller, JsonBody, Path, Query};
+use crate::extract::{Caller, JsonBody, Path, Query, path_id, query_error, query_value};
 use crate::{ApiError, AppState};
 
 /// Filters and paging for the hit list.
@@ -31,15 +29,6 @@ pub(crate) struct HitParams {
     limit: Option<u32>,
 }
 
-fn bad(field: &'static str) -> impl Fn(String) -> ApiError {
-    move |m| ApiError::field("invalid_query", field, format!("{field}: {m}"))
-}
-
-/// Parses a hit id from the path.
-pub(crate) fn hit_id(s: &str) -> Result<HitId, ApiError> {
-    HitId::from_str(s).map_err(|e| ApiError::field("invalid_path", "id", format!("id: {e}")))
-}
-
 /// Hits the caller's agency may see, newest first: those on its records
 /// (silent ones included) and those its screenings made (silent ones never).
 #[utoipa::path(get, path = "/v1/hits", tag = "hits", params(HitParams), security(("bearer" = [])),
@@ -49,14 +38,14 @@ pub(crate) async fn hits(
     Caller(actor): Caller,
     Query(p): Query<HitParams>,
 ) -> Result<Json<Page<Hit>>, ApiError> {
-    let status = p.status.as_deref().map(HitStatus::from_str).transpose().map_err(|e| bad("status")(e.message))?;
+    let status: Option<HitStatus> = query_value("status", p.status.as_deref())?;
     let since = p
         .since
         .as_deref()
         .map(|t| OffsetDateTime::parse(t, &Rfc3339).map_err(|_| format!("`{t}` is not an RFC 3339 time")))
         .transpose()
-        .map_err(bad("since"))?;
-    let before = p.before.as_deref().map(HitId::from_str).transpose().map_err(|e| bad("before")(e.message))?;
+        .map_err(query_error("since"))?;
+    let before = query_value("before", p.before.as_deref())?;
     let query = HitQuery { role: p.role, status, since, before, limit: p.limit.unwrap_or(100) };
     Ok(Json(s.store.hits(&actor, query).await?))
 }
@@ -69,7 +58,7 @@ pub(crate) async fn hit(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Hit>, ApiError> {
-    Ok(Json(s.store.hit(&actor, hit_id(&id)?).await?))
+    Ok(Json(s.store.hit(&actor, path_id::<HitId>(&id)?).await?))
 }
 
 /// A move along the hit workflow.
@@ -94,7 +83,7 @@ pub(crate) async fn hit_status(
     Path(id): Path<String>,
     JsonBody(change): JsonBody<StatusChange>,
 ) -> Result<Json<Hit>, ApiError> {
-    Ok(Json(s.store.set_hit_status(&actor, hit_id(&id)?, change.status).await?))
+    Ok(Json(s.store.set_hit_status(&actor, path_id::<HitId>(&id)?, change.status).await?))
 }
 
 /// A message to the other agency of a hit.
@@ -115,7 +104,7 @@ pub(crate) async fn post_message(
     Path(id): Path<String>,
     JsonBody(message): JsonBody<NewMessage>,
 ) -> Result<(StatusCode, Json<HitMessage>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.store.post_hit_message(&actor, hit_id(&id)?, message.text).await?)))
+    Ok((StatusCode::CREATED, Json(s.store.post_hit_message(&actor, path_id::<HitId>(&id)?, message.text).await?)))
 }
 
 /// The messages on a hit, oldest first.
@@ -126,5 +115,5 @@ pub(crate) async fn messages(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HitMessage>>, ApiError> {
-    Ok(Json(s.store.hit_messages(&actor, hit_id(&id)?).await?))
+    Ok(Json(s.store.hit_messages(&actor, path_id::<HitId>(&id)?).await?))
 }

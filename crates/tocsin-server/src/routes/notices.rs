@@ -1,7 +1,5 @@
 //! Notices: requests by their owner, review by the General Secretariat.
 
-use std::str::FromStr;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,12 +8,8 @@ use serde::Deserialize;
 use tocsin_core::notice::{NoticeId, NoticeStatus};
 use tocsin_store::{NoticeInput, NoticeQuery, NoticeView, Page};
 
-use crate::extract::{Caller, JsonBody, Path, Query, parse_json};
+use crate::extract::{Caller, JsonBody, Path, Query, parse_json, path_id, query_value};
 use crate::{ApiError, AppState};
-
-fn notice_id(s: &str) -> Result<NoticeId, ApiError> {
-    NoticeId::from_str(s).map_err(|e| ApiError::field("invalid_path", "id", format!("id: {e}")))
-}
 
 /// Filters and paging for the notice list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -53,9 +47,8 @@ pub(crate) async fn notices(
     Caller(actor): Caller,
     Query(p): Query<NoticeParams>,
 ) -> Result<Json<Page<NoticeView>>, ApiError> {
-    let bad = |field: &'static str| move |m: String| ApiError::field("invalid_query", field, format!("{field}: {m}"));
-    let status = p.status.as_deref().map(NoticeStatus::from_str).transpose().map_err(|e| bad("status")(e.message))?;
-    let after = p.after.as_deref().map(NoticeId::from_str).transpose().map_err(|e| bad("after")(e.message))?;
+    let status = query_value("status", p.status.as_deref())?;
+    let after = query_value("after", p.after.as_deref())?;
     let query = NoticeQuery { status, after, limit: p.limit.unwrap_or(100) };
     Ok(Json(s.store.notices(&actor, query).await?))
 }
@@ -68,7 +61,7 @@ pub(crate) async fn notice(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(s.store.notice(&actor, notice_id(&id)?).await?))
+    Ok(Json(s.store.notice(&actor, path_id::<NoticeId>(&id)?).await?))
 }
 
 /// Changes a draft or rejected notice (its owner, with the `version` last
@@ -82,7 +75,7 @@ pub(crate) async fn update_notice(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<NoticeInput>,
 ) -> Result<Json<NoticeView>, ApiError> {
-    Ok(Json(s.store.update_notice(&actor, notice_id(&id)?, input).await?))
+    Ok(Json(s.store.update_notice(&actor, path_id::<NoticeId>(&id)?, input).await?))
 }
 
 /// Why a notice moves.
@@ -117,5 +110,5 @@ pub(crate) async fn move_notice(
         true => Reason::default(),
         false => parse_json::<Reason>(&body)?,
     };
-    Ok(Json(s.store.move_notice(&actor, notice_id(&id)?, to, reason.reason).await?))
+    Ok(Json(s.store.move_notice(&actor, path_id::<NoticeId>(&id)?, to, reason.reason).await?))
 }

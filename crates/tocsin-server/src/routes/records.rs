@@ -16,12 +16,12 @@ use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput};
 use tocsin_store::{Actor, ListQuery, Page, Store};
 
 use crate::error::LineError;
-use crate::extract::{Caller, JsonBody, Path, Query, body_bytes, json_lines, parse_json};
+use crate::extract::{Caller, JsonBody, Path, Query, body_bytes, json_lines, parse_json, path_id};
 use crate::{ApiError, AppState, BULK_LINES};
 
 /// Parses a record id from the path.
 pub(crate) fn record_id(s: &str) -> Result<RecordId, ApiError> {
-    RecordId::from_str(s).map_err(|e| ApiError::field("invalid_path", "id", format!("id: {e}")))
+    path_id(s)
 }
 
 /// Creates a record owned by the caller's agency (admin role).

@@ -1,14 +1,12 @@
 //! Watches: be told when anyone's screening matches a record or criteria.
 
-use std::str::FromStr;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tocsin_core::watch::{Watch, WatchId};
 use tocsin_store::WatchInput;
 
-use crate::extract::{Caller, JsonBody, Path};
+use crate::extract::{Caller, JsonBody, Path, path_id};
 use crate::{ApiError, AppState};
 
 /// Sets a watch for the caller's agency: `{"record_id": …}` on a record it
@@ -43,7 +41,6 @@ pub(crate) async fn delete_watch(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = WatchId::from_str(&id).map_err(|e| ApiError::field("invalid_path", "id", format!("id: {e}")))?;
-    s.store.delete_watch(&actor, id).await?;
+    s.store.delete_watch(&actor, path_id::<WatchId>(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
