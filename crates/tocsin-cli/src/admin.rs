@@ -158,3 +158,25 @@ pub(crate) fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Subcommand)]
+pub(crate) enum MaintenanceCommand {
+    /// Applies the retention clock once: reminds owners of records and
+    /// notices within six months of their review date, archives records and
+    /// expires notices past it. Safe to run again: a second run the same day
+    /// changes nothing.
+    Run,
+}
+
+pub(crate) async fn maintenance(store: Arc<Store>, cmd: MaintenanceCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        MaintenanceCommand::Run => {
+            let r = store.run_maintenance(&Actor::operator(AgencyCode::GS)).await?;
+            println!(
+                "Retention clock on {}: {} reminder(s) sent, {} record(s) archived, {} notice(s) expired.",
+                r.today, r.reminded, r.records_archived, r.notices_expired
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -122,6 +122,12 @@ pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result
         report.unchanged,
         report.skipped.len()
     );
+    if report.notices_published + report.notices_cancelled > 0 {
+        println!(
+            "notices issued with the list: {} published, {} cancelled (de-listed)",
+            report.notices_published, report.notices_cancelled
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -20,6 +20,10 @@ struct Cli {
     /// Data directory of the embedded store.
     #[arg(long, global = true, env = "TOCSIN_DATA", default_value = "./tocsin-data")]
     data: PathBuf,
+    /// Run as if it were this time now (RFC 3339), for review dates and the
+    /// retention clock: for drills and tests, never in production.
+    #[arg(long, global = true, env = "TOCSIN_NOW", value_parser = parse_now)]
+    now: Option<time::OffsetDateTime>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,8 +56,16 @@ enum Command {
     Compare(inspect::CompareArgs),
     /// Screens once, in process, as an agency would over the API.
     Screen(inspect::ScreenArgs),
+    /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
+    #[command(subcommand)]
+    Maintenance(admin::MaintenanceCommand),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
+}
+
+fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2031-12-01T00:00:00Z: {e}"))
 }
 
 fn main() -> ExitCode {
@@ -94,18 +106,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let data = cli.data;
+    let (data, now) = (cli.data, cli.now);
     match cli.command {
         Command::Init => admin::init(&data).await,
-        Command::Serve(args) => serve::run(&data, args).await,
-        Command::Agency(cmd) => with_store(&data, |s| admin::agency(s, cmd)).await,
-        Command::Token(cmd) => with_store(&data, |s| admin::token(s, cmd)).await,
-        Command::Import(cmd) => with_store(&data, |s| import::run(s, cmd)).await,
-        Command::Audit(cmd) => with_store(&data, |s| admin::audit(s, cmd)).await,
+        Command::Serve(args) => serve::run(&data, now, args).await,
+        Command::Agency(cmd) => with_store(&data, now, |s| admin::agency(s, cmd)).await,
+        Command::Token(cmd) => with_store(&data, now, |s| admin::token(s, cmd)).await,
+        Command::Import(cmd) => with_store(&data, now, |s| import::run(s, cmd)).await,
+        Command::Audit(cmd) => with_store(&data, now, |s| admin::audit(s, cmd)).await,
+        Command::Maintenance(cmd) => with_store(&data, now, |s| admin::maintenance(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
         Command::Mrz(args) => inspect::mrz(args),
         Command::Compare(args) => inspect::compare(args),
-        Command::Screen(args) => with_store(&data, |s| inspect::screen(s, args)).await,
+        Command::Screen(args) => with_store(&data, now, |s| inspect::screen(s, args)).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)
@@ -115,12 +128,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Opens the store, runs `f`, and closes the store (flushing the audit log)
 /// whatever `f` returned.
-async fn with_store<F, Fut>(data: &std::path::Path, f: F) -> anyhow::Result<ExitCode>
+async fn with_store<F, Fut>(data: &std::path::Path, now: Option<time::OffsetDateTime>, f: F) -> anyhow::Result<ExitCode>
 where
     F: FnOnce(std::sync::Arc<Store>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
 {
-    let store = std::sync::Arc::new(Store::open(data).await.context("opening the store")?);
+    let store = Store::open(data).await.context("opening the store")?;
+    if let Some(now) = now {
+        store.clock().set(now);
+    }
+    let store = std::sync::Arc::new(store);
     let result = f(store.clone()).await;
     store.close().await;
     result

@@ -23,13 +23,17 @@ pub(crate) struct Args {
     /// tokens for two agencies.
     #[arg(long)]
     demo: bool,
+    /// Seconds between runs of the retention clock (reminders, expiry); it
+    /// also runs once at start.
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    maintenance_every: u64,
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in
 /// terms: one term or phrase per line, `#` starts a comment line.
 const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
 
-pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(data: &Path, now: Option<time::OffsetDateTime>, args: Args) -> anyhow::Result<ExitCode> {
     let store = match Store::open(data).await {
         Ok(s) => s,
         Err(StoreError::NotInitialized(_)) => {
@@ -40,6 +44,10 @@ pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("opening the store"),
     };
+    if let Some(now) = now {
+        store.clock().set(now);
+        tracing::warn!(today = %store.today(), "the clock is set (--now / TOCSIN_NOW): review dates follow it");
+    }
     let terms_file = data.join(NEUTRALITY_FILE);
     if terms_file.exists() {
         let text = std::fs::read_to_string(&terms_file).with_context(|| format!("reading {}", terms_file.display()))?;
@@ -60,10 +68,38 @@ pub(crate) async fn run(data: &Path, args: Args) -> anyhow::Result<ExitCode> {
     }
     println!("listening on http://{addr}");
     tracing::info!(%addr, data = %data.display(), "serving");
-    tocsin_server::serve(listener, store.clone(), shutdown_signal()).await?;
+    let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
+    let served = tocsin_server::serve(listener, store.clone(), shutdown_signal()).await;
+    maintenance.abort();
+    served?;
     store.close().await;
     tracing::info!("stopped; audit log flushed");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the retention clock at start and then every `every`.
+async fn maintain(store: Arc<Store>, every: std::time::Duration) {
+    let actor = Actor {
+        agency: AgencyCode::GS,
+        user: "system".into(),
+        role: Role::Operator,
+        purpose: Some("periodic maintenance".into()),
+    };
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.run_maintenance(&actor).await {
+            Ok(r) => tracing::info!(
+                today = r.today,
+                reminded = r.reminded,
+                records_archived = r.records_archived,
+                notices_expired = r.notices_expired,
+                "retention clock applied"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention clock failed; retrying at the next run"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -31,6 +31,16 @@ pub enum EventKind {
     /// to, who, reason).
     #[serde(rename = "notice.status")]
     NoticeStatus,
+    /// One of the recipient's records or notices reaches its review date
+    /// within six months (`data`: what, its id, the review date). Sent once
+    /// per review date.
+    #[serde(rename = "review.due")]
+    ReviewDue,
+    /// One of the recipient's records or notices passed its review date
+    /// without extension: it stopped matching and was archived or expired
+    /// (`data`: what, its id, the review date).
+    #[serde(rename = "review.expired")]
+    ReviewExpired,
 }
 
 impl EventKind {
@@ -42,14 +52,25 @@ impl EventKind {
             EventKind::HitMessage => "hit.message",
             EventKind::WatchMatch => "watch.match",
             EventKind::NoticeStatus => "notice.status",
+            EventKind::ReviewDue => "review.due",
+            EventKind::ReviewExpired => "review.expired",
         }
     }
 
+    /// Every kind.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Hit,
+        EventKind::HitStatus,
+        EventKind::HitMessage,
+        EventKind::WatchMatch,
+        EventKind::NoticeStatus,
+        EventKind::ReviewDue,
+        EventKind::ReviewExpired,
+    ];
+
     /// The kind named `s`, as stored.
     pub fn parse(s: &str) -> Option<EventKind> {
-        [EventKind::Hit, EventKind::HitStatus, EventKind::HitMessage, EventKind::WatchMatch, EventKind::NoticeStatus]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -84,13 +105,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_by_name() {
-        for k in [
-            EventKind::Hit,
-            EventKind::HitStatus,
-            EventKind::HitMessage,
-            EventKind::WatchMatch,
-            EventKind::NoticeStatus,
-        ] {
+        for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
             assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::json!(k.as_str())));
         }

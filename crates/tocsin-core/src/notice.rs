@@ -40,8 +40,14 @@ pub struct Notice {
     /// Every move so far, oldest first, with its reason.
     pub history: Vec<Move>,
     /// When its retention is next reviewed.
+    #[serde(serialize_with = "crate::record::iso_date::serialize")]
+    #[serde(deserialize_with = "crate::record::iso_date::deserialize_stored")]
     #[schema(value_type = String, format = Date)]
     pub review_by: Date,
+    /// Its number in the INTERPOL style, `YYYY/NNNNN` (year of publication,
+    /// then a number within that year), given when it is first published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
     /// Incremented by every change.
     pub version: u64,
     /// When it was created.
@@ -251,7 +257,13 @@ pub enum Mover {
 /// | draft | submitted | owner | no |
 /// | submitted | published, rejected | reviewer | yes |
 /// | draft, submitted, published | cancelled | owner | yes |
-/// | published | expired | system | no |
+/// | draft, submitted, published, rejected | expired | system | no |
+/// | draft | published | system | yes |
+/// | published | cancelled | system | yes |
+///
+/// The system's moves: the retention clock expires a notice past its review
+/// date; a UN list import publishes the UN Special Notice of each listed
+/// entry and cancels it when the entry is de-listed.
 pub const WORKFLOW: &[(NoticeStatus, NoticeStatus, Mover, bool)] = &[
     (NoticeStatus::Draft, NoticeStatus::Submitted, Mover::Owner, false),
     (NoticeStatus::Submitted, NoticeStatus::Published, Mover::Reviewer, true),
@@ -259,8 +271,21 @@ pub const WORKFLOW: &[(NoticeStatus, NoticeStatus, Mover, bool)] = &[
     (NoticeStatus::Draft, NoticeStatus::Cancelled, Mover::Owner, true),
     (NoticeStatus::Submitted, NoticeStatus::Cancelled, Mover::Owner, true),
     (NoticeStatus::Published, NoticeStatus::Cancelled, Mover::Owner, true),
+    (NoticeStatus::Draft, NoticeStatus::Expired, Mover::System, false),
+    (NoticeStatus::Submitted, NoticeStatus::Expired, Mover::System, false),
     (NoticeStatus::Published, NoticeStatus::Expired, Mover::System, false),
+    (NoticeStatus::Rejected, NoticeStatus::Expired, Mover::System, false),
+    (NoticeStatus::Draft, NoticeStatus::Published, Mover::System, true),
+    (NoticeStatus::Published, NoticeStatus::Cancelled, Mover::System, true),
 ];
+
+impl NoticeStatus {
+    /// Whether the notice is still open: not cancelled or expired. Open
+    /// notices have a retention clock.
+    pub fn is_open(self) -> bool {
+        !matches!(self, NoticeStatus::Cancelled | NoticeStatus::Expired)
+    }
+}
 
 /// Whether `by` may move a notice from `from` to `to`, and if so whether a
 /// reason is required. `None`: not allowed.
@@ -545,6 +570,30 @@ mod tests {
     }
 
     #[test]
+    fn review_dates_are_written_iso_and_read_in_either_stored_form() {
+        let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+        let n = Notice {
+            id: NoticeId::generate(),
+            owner: AgencyCode::GS,
+            notice_type: NoticeType::Orange,
+            status: NoticeStatus::Draft,
+            content: NoticeContent { threat: Some("t".into()), ..Default::default() },
+            public: false,
+            history: vec![],
+            review_by: time::macros::date!(2031 - 11 - 23),
+            entity_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut json = serde_json::to_value(&n).expect("json");
+        assert_eq!(json["review_by"], "2031-11-23");
+        assert_eq!(serde_json::from_value::<Notice>(json.clone()).ok().as_ref(), Some(&n));
+        json["review_by"] = serde_json::json!([2031, 327]);
+        assert_eq!(serde_json::from_value::<Notice>(json).ok(), Some(n), "the first notices' [year, ordinal] form");
+    }
+
+    #[test]
     fn unknown_fields_and_types_are_refused() {
         assert!(serde_json::from_value::<NoticeContent>(serde_json::json!({"colour": "red"})).is_err());
         assert!(serde_json::from_value::<NoticeType>(serde_json::json!("violet")).is_err());
@@ -566,6 +615,11 @@ mod tests {
         assert_eq!(transition(Published, Cancelled, Mover::Reviewer), None, "only the owner cancels");
         assert_eq!(moves_from(Submitted, Mover::Reviewer), vec![Published, Rejected]);
         assert_eq!(moves_from(Rejected, Mover::Owner), vec![], "a rejected notice is changed, not moved");
+        assert_eq!(transition(Published, Expired, Mover::Owner), None, "only the retention clock expires");
+        assert!(
+            [Draft, Submitted, Published, Rejected].iter().all(|s| transition(*s, Expired, Mover::System).is_some())
+        );
+        assert!(!Cancelled.is_open() && !Expired.is_open() && Rejected.is_open());
         assert!(may_update(Rejected) && may_update(Draft) && !may_update(Published));
         for t in NoticeType::ALL {
             assert_eq!(t.may_be_public(), matches!(t, NoticeType::Red | NoticeType::Yellow));

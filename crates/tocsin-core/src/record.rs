@@ -401,4 +401,19 @@ pub(crate) mod iso_date {
         let s = String::deserialize(d)?;
         parse(&s).map_err(serde::de::Error::custom)
     }
+
+    /// [`deserialize`], also reading the `[year, day of the year]` form the
+    /// first stored notices used.
+    pub(crate) fn deserialize_stored<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Iso(String),
+            Ordinal(i32, u16),
+        }
+        match Stored::deserialize(d)? {
+            Stored::Iso(s) => parse(&s).map_err(serde::de::Error::custom),
+            Stored::Ordinal(y, day) => Date::from_ordinal_date(y, day).map_err(serde::de::Error::custom),
+        }
+    }
 }

@@ -114,6 +114,20 @@ pub struct Parsed {
     pub entries: Vec<RecordData>,
     /// The entries left out.
     pub skipped: Vec<Skip>,
+    /// Notices the list's publisher issues on its entries (the UN list: a
+    /// UN Special Notice per entry), each on the entry of `source_id`.
+    pub notices: Vec<ListedNotice>,
+}
+
+/// A notice a list publishes on one of its entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedNotice {
+    /// The entry's reference (its `source.id`).
+    pub source_id: String,
+    /// The notice's type.
+    pub notice_type: tocsin_core::notice::NoticeType,
+    /// Its content, without `record_ids` (the store fills them in).
+    pub content: tocsin_core::notice::NoticeContent,
 }
 
 /// Reads a list of `format` from `input`. `today` sets the records' review
@@ -150,19 +164,27 @@ impl Collector {
         self.out.skipped.push(Skip { at: at.into(), id: id.map(str::to_owned), reason: reason.into() });
     }
 
-    /// Validates `input` as the entry `id` found `at`.
-    fn push(&mut self, at: impl Into<String>, id: &str, mut input: RecordInput) {
+    /// Validates `input` as the entry `id` found `at`; whether it was kept.
+    fn push(&mut self, at: impl Into<String>, id: &str, mut input: RecordInput) -> bool {
         let at = at.into();
         if id.trim().is_empty() {
-            return self.skip(at, None, "the entry has no reference");
+            self.skip(at, None, "the entry has no reference");
+            return false;
         }
         if !self.seen.insert(id.to_owned()) {
-            return self.skip(at, Some(id), "the same reference appeared earlier in the file");
+            self.skip(at, Some(id), "the same reference appeared earlier in the file");
+            return false;
         }
         input.source = Some(Source { list: self.format.as_str().to_owned(), id: id.to_owned() });
         match input.validate(self.today) {
-            Ok(data) => self.out.entries.push(data),
-            Err(e) => self.skip(at, Some(id), e.to_string()),
+            Ok(data) => {
+                self.out.entries.push(data);
+                true
+            }
+            Err(e) => {
+                self.skip(at, Some(id), e.to_string());
+                false
+            }
         }
     }
 

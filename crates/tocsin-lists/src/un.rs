@@ -12,9 +12,10 @@ use std::io::BufRead;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use time::Date;
+use tocsin_core::notice::{NoticeContent, NoticeType};
 use tocsin_core::record::{Handling, HandlingCode, Kind, NameInput, NameType, RecordInput, Sex};
 
-use crate::{Collector, Error, Format, Parsed, add_name, country, date, document, tidy};
+use crate::{Collector, Error, Format, ListedNotice, Parsed, add_name, country, date, document, tidy};
 
 /// An element with its text and children.
 #[derive(Debug, Default)]
@@ -189,11 +190,28 @@ fn entry(out: &mut Collector, n: &Node, at: String) {
     });
     input.access = Some(tocsin_core::record::AccessRule::All);
     let mut tags = vec!["un_sanctions".to_owned()];
-    if let Some(r) = regime {
+    if let Some(r) = &regime {
         tags.push(format!("un_regime:{}", r.to_lowercase().replace(' ', "_")));
     }
     input.tags = Some(tags);
-    out.push(at, &id, input);
+    let listed_on = n.get("LISTED_ON").and_then(|d| date::iso(&d));
+    if out.push(at, &id, input)
+        && let (Some(regime), Some(listed_on)) = (regime, listed_on)
+    {
+        // The UN Special Notice INTERPOL and the Security Council issue on
+        // every entry of the list.
+        out.out.notices.push(ListedNotice {
+            source_id: id.clone(),
+            notice_type: NoticeType::UnSpecial,
+            content: NoticeContent {
+                un_reference: Some(id),
+                un_regime: Some(regime),
+                un_listed_on: Some(listed_on),
+                summary: n.get("COMMENTS1").map(|c| c.chars().take(tocsin_core::limits::TEXT_CHARS).collect()),
+                ..NoticeContent::default()
+            },
+        });
+    }
 }
 
 fn birth_dates(d: &Node) -> Vec<tocsin_core::PartialDate> {

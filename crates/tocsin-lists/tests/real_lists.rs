@@ -57,6 +57,14 @@ fn un_list_every_entry_and_named_fields() {
     assert_eq!(badege["nationalities"], serde_json::json!(["COD"]));
     assert_eq!(badege["sex"], "male");
 
+    // A UN Special Notice for every entry, with reference, regime and date.
+    assert_eq!(p.notices.len(), 1003);
+    let notice = p.notices.iter().find(|n| n.source_id == "CDi.001").expect("CDi.001's notice");
+    assert_eq!(notice.notice_type, tocsin_core::notice::NoticeType::UnSpecial);
+    let c = &notice.content;
+    assert_eq!((c.un_reference.as_deref(), c.un_regime.as_deref()), (Some("CDi.001"), Some("DRC")));
+    assert_eq!(c.un_listed_on.map(|d| d.to_string()).as_deref(), Some("2012-12-31"));
+
     let kakolele = by_id(&p, "CDi.002");
     let n = names(&kakolele);
     assert!(n.contains(&("AIGLE BLANC".to_owned(), "alias".to_owned())), "{n:?}");

@@ -18,6 +18,7 @@ use crate::routes;
         routes::hits, routes::hit, routes::hit_status, routes::post_message, routes::messages,
         routes::events, routes::create_watch, routes::watches, routes::delete_watch,
         routes::create_notice, routes::notices, routes::notice, routes::update_notice, routes::move_notice,
+        routes::set_public, routes::extend_notice, routes::public_notices, routes::reviews, routes::extend_record,
     ),
     // Query-parameter enums are not collected from the handlers.
     components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind)),

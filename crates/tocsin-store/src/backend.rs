@@ -1,13 +1,13 @@
 //! The storage trait every database backend implements.
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
 use tocsin_core::event::Event;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
-use tocsin_core::notice::{Notice, NoticeId, NoticeStatus};
+use tocsin_core::notice::{Notice, NoticeId, NoticeStatus, NoticeType};
 use tocsin_core::record::{Kind, Record, RecordId};
 use tocsin_core::watch::{Watch, WatchId};
 
@@ -54,6 +54,8 @@ pub struct RecordPageQuery {
     pub kind: Option<Kind>,
     /// Only this owner.
     pub owner: Option<AgencyCode>,
+    /// Only active records whose review date is on or before this day.
+    pub review_until: Option<Date>,
 }
 
 /// Which audit entries to read, in sequence order.
@@ -85,6 +87,8 @@ pub struct Effects {
     pub hits: Vec<Hit>,
     /// Events to send (their `seq` is assigned when stored).
     pub events: Vec<Event>,
+    /// Retention reminders sent: the item's id and its review date.
+    pub reminders: Vec<(String, Date)>,
 }
 
 impl Effects {
@@ -92,6 +96,7 @@ impl Effects {
     pub fn extend(&mut self, other: Effects) {
         self.hits.extend(other.hits);
         self.events.extend(other.events);
+        self.reminders.extend(other.reminders);
     }
 }
 
@@ -120,6 +125,11 @@ pub struct NoticeFilter {
     pub owner: Option<AgencyCode>,
     /// Only in this status.
     pub status: Option<NoticeStatus>,
+    /// Only of this type.
+    pub notice_type: Option<NoticeType>,
+    /// Only open notices (not cancelled or expired) whose review date is on
+    /// or before this day.
+    pub review_until: Option<Date>,
     /// After this notice (the previous page's last).
     pub after: Option<NoticeId>,
     /// At most this many.
@@ -193,7 +203,18 @@ pub trait Backend: Send + Sync + 'static {
     async fn watches(&self) -> Result<Vec<Watch>, StoreError>;
 
     /// Stores a new notice.
-    async fn insert_notice(&self, notice: &Notice) -> Result<(), StoreError>;
+    async fn insert_notice(&self, notice: &Notice) -> Result<(), StoreError> {
+        self.write_notices(std::slice::from_ref(notice), &[]).await
+    }
+    /// Inserts `new` and replaces each of `changed` if its stored version is
+    /// the one paired with it, in one transaction: all or none.
+    /// [`StoreError::VersionConflict`] names the first stale one.
+    async fn write_notices(&self, new: &[Notice], changed: &[(Notice, u64)]) -> Result<(), StoreError>;
+    /// Reserves `count` numbers for notices published in `year` and returns
+    /// the first; numbers run 1, 2, … within a year, never given twice.
+    async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError>;
+    /// The reminders already sent for these items: (item id, review date).
+    async fn reminders(&self, items: &[String]) -> Result<Vec<(String, Date)>, StoreError>;
     /// One notice.
     async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError>;
     /// Replaces a notice if its stored version is `expected_version`; false

@@ -39,7 +39,7 @@ const CATCH_UP_STEP: u32 = 500;
 /// An event for each agency that may see `hit` ([`Hit::audience`]).
 pub(crate) fn hit_events(hit: &Hit, kind: EventKind, data: &serde_json::Value, time: OffsetDateTime) -> Effects {
     let events = hit.audience().into_iter().map(|agency| Event::new(agency, kind, data.clone(), time)).collect();
-    Effects { hits: vec![], events }
+    Effects { events, ..Effects::default() }
 }
 
 /// An agency's events: first those after the client's last one, read from

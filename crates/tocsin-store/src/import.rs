@@ -13,9 +13,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use tocsin_core::FieldError;
 use tocsin_core::auth::Permission;
-use tocsin_core::record::{Record, RecordData, RecordState, Source};
-use tocsin_lists::{Parsed, Skip};
+use tocsin_core::notice::{self, Notice, NoticeContent, NoticeId, NoticeStatus, NoticeType};
+use tocsin_core::record::{Record, RecordData, RecordId, RecordState, Source};
+use tocsin_core::retention;
+use tocsin_lists::{ListedNotice, Parsed, Skip};
 
+use crate::backend::NoticeFilter;
 use crate::store::require;
 use crate::{Actor, Store, StoreError};
 
@@ -39,6 +42,11 @@ pub struct ImportReport {
     pub unchanged: u64,
     /// Entries of the file left out, each with its position and reason.
     pub skipped: Vec<Skip>,
+    /// Notices the list issues (UN Special Notices) published on new or
+    /// re-listed entries.
+    pub notices_published: u64,
+    /// Those notices cancelled because their entry was de-listed.
+    pub notices_cancelled: u64,
 }
 
 impl ImportReport {
@@ -76,28 +84,152 @@ impl Store {
     /// (`record.create`, `record.update`, `record.archive`, with purpose
     /// `import LIST`) and once for the whole (`import`, objects `list:LIST`).
     pub async fn import_list(&self, actor: &Actor, list: &str, parsed: Parsed) -> Result<ImportReport, StoreError> {
-        let Parsed { entries, skipped } = parsed;
+        let Parsed { entries, skipped, notices } = parsed;
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            let now = OffsetDateTime::now_utc();
             let existing = self.backend.records_from_source(&actor.agency, list).await?;
-            let plan = plan(actor, list, existing, entries, OffsetDateTime::now_utc())?;
+            let plan = plan(actor, list, existing, entries, now)?;
             self.backend.write_records(&plan.new, &plan.changed).await?;
             self.reindex(plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r)));
-            Ok(plan)
+            let notices = self.listed_notices(actor, list, notices, now).await?;
+            Ok((plan, notices))
         }
         .await;
         let per_record = Actor { purpose: Some(format!("import {list}")), ..actor.clone() };
-        if let Ok(plan) = &result {
-            for (action, ids) in
-                [("record.create", &plan.created), ("record.update", &plan.updated), ("record.archive", &plan.archived)]
-            {
+        if let Ok((plan, notices)) = &result {
+            for (action, ids) in [
+                ("record.create", &plan.created),
+                ("record.update", &plan.updated),
+                ("record.archive", &plan.archived),
+                ("notice.create", &notices.published),
+                ("notice.status", &notices.cancelled),
+            ] {
                 for chunk in ids.chunks(AUDIT_CHUNK) {
                     self.log(&per_record, action, chunk.to_vec(), tocsin_audit::Outcome::Ok).await?;
                 }
             }
         }
-        let result = result.map(|p| ImportReport { skipped, ..p.report });
+        let result = result.map(|(p, n)| ImportReport {
+            skipped,
+            notices_published: n.published.len() as u64,
+            notices_cancelled: n.cancelled.len() as u64,
+            ..p.report
+        });
         self.audited(actor, "import", vec![format!("list:{list}")], result).await
+    }
+}
+
+/// The notices an import published and cancelled, by id.
+#[derive(Debug, Default)]
+struct NoticeChanges {
+    published: Vec<String>,
+    cancelled: Vec<String>,
+}
+
+impl Store {
+    /// Brings the notices a list issues on its entries (UN Special Notices)
+    /// in line with the records just imported: each active entry with a
+    /// listed notice has one open notice of that type, published at once
+    /// (the list's publisher has already decided); a notice whose entry was
+    /// de-listed is cancelled. The actor's agency owns them. Written in one
+    /// transaction after the records; if that fails, the next import of the
+    /// list makes up for it, since it compares with what is stored.
+    async fn listed_notices(
+        &self,
+        actor: &Actor,
+        list: &str,
+        listed: Vec<ListedNotice>,
+        now: OffsetDateTime,
+    ) -> Result<NoticeChanges, StoreError> {
+        let types: HashSet<NoticeType> = listed.iter().map(|l| l.notice_type).collect();
+        if types.is_empty() {
+            return Ok(NoticeChanges::default());
+        }
+        let records: HashMap<RecordId, Record> =
+            self.backend.records_from_source(&actor.agency, list).await?.into_iter().map(|r| (r.id, r)).collect();
+        // The open notices of those types on this list's records.
+        let mut open: HashMap<(RecordId, NoticeType), Notice> = HashMap::new();
+        for t in &types {
+            let mut filter = NoticeFilter {
+                owner: Some(actor.agency),
+                notice_type: Some(*t),
+                limit: 1000,
+                ..NoticeFilter::default()
+            };
+            loop {
+                let rows = self.backend.notices(&filter).await?;
+                let exhausted = rows.len() < filter.limit as usize;
+                filter.after = rows.last().map(|n| n.id);
+                for n in rows.into_iter().filter(|n| n.status.is_open()) {
+                    if let [id] = n.content.record_ids[..]
+                        && records.contains_key(&id)
+                    {
+                        open.insert((id, n.notice_type), n);
+                    }
+                }
+                if exhausted {
+                    break;
+                }
+            }
+        }
+        let by_source: HashMap<&str, &Record> =
+            records.values().filter_map(|r| r.data.source.as_ref().map(|s| (s.id.as_str(), r))).collect();
+        let system = |from, to, reason: String| notice::Move {
+            from,
+            to,
+            agency: actor.agency,
+            user: "system".into(),
+            reason: Some(reason),
+            time: now,
+        };
+        let mut new = vec![];
+        for l in listed {
+            let Some(r) = by_source.get(l.source_id.as_str()).filter(|r| r.state == RecordState::Active) else {
+                continue;
+            };
+            if open.remove(&(r.id, l.notice_type)).is_some() {
+                continue;
+            }
+            let content = NoticeContent { record_ids: vec![r.id], ..l.content };
+            let Ok(content) = content.validate(l.notice_type) else { continue };
+            new.push(Notice {
+                id: NoticeId::generate(),
+                owner: actor.agency,
+                notice_type: l.notice_type,
+                status: NoticeStatus::Published,
+                content,
+                public: false,
+                history: vec![system(
+                    NoticeStatus::Draft,
+                    NoticeStatus::Published,
+                    format!("issued with the {list} list (import by {})", actor.user),
+                )],
+                review_by: retention::review_date(self.today()),
+                entity_id: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        // What is left open concerns entries no longer active: de-listed.
+        let mut changed = vec![];
+        for ((id, _), n) in open {
+            if records.get(&id).is_some_and(|r| r.state == RecordState::Active) {
+                continue;
+            }
+            let mut next =
+                Notice { status: NoticeStatus::Cancelled, version: n.version + 1, updated_at: now, ..n.clone() };
+            next.history.push(system(n.status, NoticeStatus::Cancelled, format!("de-listed from the {list} list")));
+            changed.push((next, n.version));
+        }
+        self.number(&mut new.iter_mut().collect::<Vec<_>>(), now).await?;
+        self.backend.write_notices(&new, &changed).await?;
+        new.iter().chain(changed.iter().map(|(n, _)| n)).for_each(|n| self.republish(n));
+        Ok(NoticeChanges {
+            published: new.iter().map(|n| n.id.to_string()).collect(),
+            cancelled: changed.iter().map(|(n, _)| n.id.to_string()).collect(),
+        })
     }
 }
 

@@ -13,11 +13,14 @@
 
 mod audit_log;
 mod backend;
+mod clock;
 mod error;
 mod events;
 mod hits;
 mod import;
 mod notices;
+mod public;
+mod retention;
 mod sqlite;
 mod store;
 mod token;
@@ -27,11 +30,14 @@ pub use audit_log::AuditStats;
 pub use backend::{
     Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
 };
+pub use clock::Clock;
 pub use error::StoreError;
 pub use events::{QUEUE as EVENT_QUEUE, Subscription};
 pub use hits::{EventStream, HitQuery};
 pub use import::ImportReport;
 pub use notices::{NEUTRALITY_TERMS, NoticeInput, NoticeQuery, NoticeView};
+pub use public::{PublicPage, PublicQuery};
+pub use retention::{Extension, MaintenanceReport};
 pub use sqlite::SqliteBackend;
 pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification};
 pub use token::{Token, hash_token};

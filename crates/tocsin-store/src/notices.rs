@@ -16,7 +16,7 @@ use tocsin_core::notice::{
     transition,
 };
 use tocsin_core::record::RecordId;
-use tocsin_core::{FieldError, limits};
+use tocsin_core::{FieldError, limits, retention};
 
 use crate::backend::{Effects, NoticeFilter};
 use crate::store::{Actor, MAX_PAGE, Page, require};
@@ -102,6 +102,15 @@ pub struct NoticeQuery {
     pub limit: u32,
 }
 
+/// The version a change was made against: required, and the current one.
+fn checked_version(sent: Option<u64>, current: &Notice) -> Result<u64, StoreError> {
+    let sent = sent.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
+    match sent == current.version {
+        true => Ok(sent),
+        false => Err(StoreError::VersionConflict { sent, current: current.version }),
+    }
+}
+
 fn invalid(e: NoticeError) -> StoreError {
     match e {
         NoticeError::Missing { .. } => StoreError::Missing(FieldError::field("content", e.to_string())),
@@ -112,7 +121,7 @@ fn invalid(e: NoticeError) -> StoreError {
 impl Store {
     /// Loads the published notices for screening results (at start).
     pub(crate) async fn load_published(&self) -> Result<usize, StoreError> {
-        let mut scan = NoticeFilter { owner: None, status: Some(NoticeStatus::Published), after: None, limit: 1000 };
+        let mut scan = NoticeFilter { status: Some(NoticeStatus::Published), limit: 1000, ..NoticeFilter::default() };
         let mut n = 0;
         loop {
             let page = self.backend.notices(&scan).await?;
@@ -127,8 +136,32 @@ impl Store {
         Ok(n)
     }
 
-    /// Brings the published-notice map in line with `n`'s status.
-    fn republish(&self, n: &Notice) {
+    /// Gives each notice being published that has none its `entity_id`,
+    /// `YYYY/NNNNN` in the year of `now`.
+    pub(crate) async fn number(&self, notices: &mut [&mut Notice], now: OffsetDateTime) -> Result<(), StoreError> {
+        let unnumbered: Vec<&mut &mut Notice> = notices.iter_mut().filter(|n| n.entity_id.is_none()).collect();
+        let Ok(count) = u32::try_from(unnumbered.len()) else {
+            return Err(StoreError::TooLarge(format!("{} notices at once", unnumbered.len())));
+        };
+        if count == 0 {
+            return Ok(());
+        }
+        let first = self.backend.reserve_entity_numbers(now.year(), count).await?;
+        for (i, n) in (first..).zip(unnumbered) {
+            n.entity_id = Some(format!("{}/{i:05}", now.year()));
+        }
+        Ok(())
+    }
+
+    /// Brings the published-notice maps (screening, public extract) in line
+    /// with `n`'s status.
+    pub(crate) fn republish(&self, n: &Notice) {
+        if let Ok(mut public) = self.public.write() {
+            match n.status == NoticeStatus::Published && n.public && n.notice_type.may_be_public() {
+                true => public.insert(n.id, n.clone()),
+                false => public.remove(&n.id),
+            };
+        }
         let Ok(mut map) = self.published.write() else { return };
         for id in &n.content.record_ids {
             let list = map.entry(*id).or_default();
@@ -163,7 +196,7 @@ impl Store {
         Ok(records.iter().any(|r| may_see(&actor.agency, r)))
     }
 
-    fn view(&self, actor: &Actor, notice: Notice) -> NoticeView {
+    pub(crate) fn view(&self, actor: &Actor, notice: Notice) -> NoticeView {
         let shows = actor.role == Role::Reviewer || actor.agency == notice.owner;
         let warnings = match shows {
             true => notice::neutrality_flags(&notice.content.texts(), &self.neutrality_terms())
@@ -227,7 +260,8 @@ impl Store {
                 content,
                 public: input.public,
                 history: vec![],
-                review_by: self.today().replace_year(self.today().year() + 5).unwrap_or(self.today()),
+                review_by: retention::review_date(self.today()),
+                entity_id: None,
                 version: 1,
                 created_at: now,
                 updated_at: now,
@@ -250,11 +284,7 @@ impl Store {
         let result = async {
             require(actor, Permission::WriteRecords)?;
             let current = self.owned_notice(actor, id).await?;
-            let sent =
-                input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
-            if sent != current.version {
-                return Err(StoreError::VersionConflict { sent, current: current.version });
-            }
+            let sent = checked_version(input.version, &current)?;
             if input.notice_type != current.notice_type {
                 return Err(FieldError::field(
                     "type",
@@ -286,7 +316,40 @@ impl Store {
         self.audited(actor, "notice.update", vec![id.to_string()], result).await
     }
 
-    async fn owned_notice(&self, actor: &Actor, id: NoticeId) -> Result<Notice, StoreError> {
+    /// Makes a red or yellow notice's public extract available, or
+    /// withdraws it (its owner, at the version last read). The extract is
+    /// served while the notice is published.
+    pub async fn set_notice_public(
+        &self,
+        actor: &Actor,
+        id: NoticeId,
+        public: bool,
+        version: Option<u64>,
+    ) -> Result<NoticeView, StoreError> {
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            let current = self.owned_notice(actor, id).await?;
+            let sent = checked_version(version, &current)?;
+            if public && !current.notice_type.may_be_public() {
+                return Err(FieldError::field("public", "only red and yellow notices have a public extract").into());
+            }
+            if !current.status.is_open() {
+                return Err(StoreError::Conflict(format!("notice {id} is {}", current.status.as_str())));
+            }
+            let next =
+                Notice { public, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
+            if !self.backend.update_notice(&next, sent).await? {
+                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
+            }
+            self.republish(&next);
+            Ok(self.view(actor, next))
+        }
+        .await;
+        let purpose = Actor { purpose: Some(format!("public {public}")), ..actor.clone() };
+        self.audited(&purpose, "notice.public", vec![id.to_string()], result).await
+    }
+
+    pub(crate) async fn owned_notice(&self, actor: &Actor, id: NoticeId) -> Result<Notice, StoreError> {
         match self.backend.notice(&id).await? {
             Some(n) if n.owner == actor.agency => Ok(n),
             Some(n) if self.may_read_notice(actor, &n).await? => {
@@ -340,6 +403,9 @@ impl Store {
             }
             let now = OffsetDateTime::now_utc();
             let mut next = Notice { status: to, version: current.version + 1, updated_at: now, ..current.clone() };
+            if to == NoticeStatus::Published {
+                self.number(&mut [&mut next], now).await?;
+            }
             next.history.push(notice::Move {
                 from: current.status,
                 to,
@@ -369,7 +435,7 @@ impl Store {
             }
             let events =
                 to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at)).collect();
-            Effects { hits: vec![], events }
+            Effects { events, ..Effects::default() }
         })
         .await
     }
@@ -393,8 +459,12 @@ impl Store {
         let result = async {
             require(actor, Permission::ReadRecords)?;
             let limit = query.limit.clamp(1, MAX_PAGE);
-            let mut scan =
-                NoticeFilter { owner: None, status: query.status, after: query.after, limit: limit.max(200) };
+            let mut scan = NoticeFilter {
+                status: query.status,
+                after: query.after,
+                limit: limit.max(200),
+                ..NoticeFilter::default()
+            };
             let mut items = vec![];
             loop {
                 let rows = self.backend.notices(&scan).await?;

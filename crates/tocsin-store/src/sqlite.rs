@@ -10,8 +10,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Entry, Head, Outcome};
 use tocsin_core::AgencyCode;
 use tocsin_core::event::{Event, EventKind};
@@ -242,14 +242,8 @@ impl Backend for SqliteBackend {
         }
         for (r, expected) in changed {
             if !replace(&mut *tx, r, *expected).await? {
-                let current: Option<i64> = sqlx::query_scalar("SELECT version FROM records WHERE id = ?")
-                    .bind(r.id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(match current {
-                    Some(v) => StoreError::VersionConflict { sent: *expected, current: u64_of(v)? },
-                    None => StoreError::NotFound(format!("record {}", r.id)),
-                });
+                let version = "SELECT version FROM records WHERE id = ?";
+                return Err(stale(&mut tx, version, &format!("record {}", r.id), *expected).await);
             }
         }
         tx.commit().await?;
@@ -307,6 +301,9 @@ impl Backend for SqliteBackend {
         }
         if let Some(owner) = &query.owner {
             q.push(" AND owner = ").push_bind(owner.as_str().to_owned());
+        }
+        if let Some(until) = &query.review_until {
+            q.push(" AND state = 'active' AND review_by <= ").push_bind(tocsin_core::record::format_date(until));
         }
         q.push(" ORDER BY id LIMIT ").push_bind(i64::from(query.limit));
         let rows = q.build().fetch_all(&self.pool).await?;
@@ -460,20 +457,70 @@ impl Backend for SqliteBackend {
             .collect()
     }
 
-    async fn insert_notice(&self, n: &Notice) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(n.id.to_string())
-        .bind(n.owner.as_str())
-        .bind(n.notice_type.as_str())
-        .bind(n.status.as_str())
-        .bind(i64_of(n.version))
-        .bind(ts(&n.updated_at))
-        .bind(notice_json(n)?)
-        .execute(&self.pool)
-        .await?;
+    async fn write_notices(&self, new: &[Notice], changed: &[(Notice, u64)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for n in new {
+            sqlx::query(
+                "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, review_by, body) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(n.id.to_string())
+            .bind(n.owner.as_str())
+            .bind(n.notice_type.as_str())
+            .bind(n.status.as_str())
+            .bind(i64_of(n.version))
+            .bind(ts(&n.updated_at))
+            .bind(tocsin_core::record::format_date(&n.review_by))
+            .bind(notice_json(n)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match is_unique_violation(&e) {
+                true => StoreError::AlreadyExists(format!("notice {}", n.id)),
+                false => e.into(),
+            })?;
+        }
+        for (n, expected) in changed {
+            if !replace_notice(&mut *tx, n, *expected).await? {
+                let version = "SELECT version FROM notices WHERE id = ?";
+                return Err(stale(&mut tx, version, &format!("notice {}", n.id), *expected).await);
+            }
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO entity_numbers (year, last) VALUES (?, ?) \
+             ON CONFLICT (year) DO UPDATE SET last = last + excluded.last RETURNING last",
+        )
+        .bind(year)
+        .bind(i64::from(count))
+        .fetch_one(&self.pool)
+        .await?;
+        u32::try_from(last - i64::from(count) + 1).map_err(|_| StoreError::Corrupt(format!("entity number {last}")))
+    }
+
+    async fn reminders(&self, items: &[String]) -> Result<Vec<(String, Date)>, StoreError> {
+        let mut out = vec![];
+        for chunk in items.chunks(INSERT_CHUNK) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT item, review_by FROM reminders WHERE item IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.pool).await? {
+                let date: String = row.try_get("review_by")?;
+                out.push((
+                    row.try_get("item")?,
+                    Date::parse(&date, &time::format_description::well_known::Iso8601::DATE)
+                        .map_err(|e| StoreError::Corrupt(format!("reminder date: {e}")))?,
+                ));
+            }
+        }
+        Ok(out)
     }
 
     async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError> {
@@ -485,18 +532,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn update_notice(&self, n: &Notice, expected_version: u64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE notices SET status = ?, version = ?, updated_at = ?, body = ? WHERE id = ? AND version = ?",
-        )
-        .bind(n.status.as_str())
-        .bind(i64_of(n.version))
-        .bind(ts(&n.updated_at))
-        .bind(notice_json(n)?)
-        .bind(n.id.to_string())
-        .bind(i64_of(expected_version))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        replace_notice(&self.pool, n, expected_version).await
     }
 
     async fn notices(&self, f: &NoticeFilter) -> Result<Vec<Notice>, StoreError> {
@@ -506,6 +542,13 @@ impl Backend for SqliteBackend {
         }
         if let Some(status) = f.status {
             q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(t) = f.notice_type {
+            q.push(" AND notice_type = ").push_bind(t.as_str());
+        }
+        if let Some(until) = &f.review_until {
+            q.push(" AND status NOT IN ('cancelled', 'expired') AND review_by <= ")
+                .push_bind(tocsin_core::record::format_date(until));
         }
         if let Some(after) = &f.after {
             q.push(" AND id > ").push_bind(after.to_string());
@@ -537,6 +580,13 @@ impl Backend for SqliteBackend {
     async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         insert_hit_rows(&mut tx, &effects.hits).await?;
+        for chunk in effects.reminders.chunks(INSERT_CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT OR IGNORE INTO reminders (item, review_by) ");
+            q.push_values(chunk, |mut b, (item, date)| {
+                b.push_bind(item.clone()).push_bind(tocsin_core::record::format_date(date));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
         let events = insert_event_rows(&mut tx, effects.events).await?;
         let mut head = head_of(
             sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?,
@@ -593,6 +643,40 @@ impl Backend for SqliteBackend {
     async fn audit_head(&self) -> Result<Head, StoreError> {
         head_of(sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await?)
     }
+}
+
+/// Why a conditional replace of `what` at version `sent` matched nothing:
+/// a newer version (read by `version`, which takes the id), or no row.
+async fn stale(tx: &mut sqlx::Transaction<'_, Sqlite>, version: &'static str, what: &str, sent: u64) -> StoreError {
+    let id = what.rsplit(' ').next().unwrap_or_default().to_owned();
+    match sqlx::query_scalar::<_, i64>(version).bind(id).fetch_optional(&mut **tx).await {
+        Ok(Some(v)) => match u64_of(v) {
+            Ok(current) => StoreError::VersionConflict { sent, current },
+            Err(e) => e,
+        },
+        Ok(None) => StoreError::NotFound(what.to_owned()),
+        Err(e) => e.into(),
+    }
+}
+
+async fn replace_notice<'e, E>(db: E, n: &Notice, expected: u64) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let done = sqlx::query(
+        "UPDATE notices SET status = ?, version = ?, updated_at = ?, review_by = ?, body = ? \
+         WHERE id = ? AND version = ?",
+    )
+    .bind(n.status.as_str())
+    .bind(i64_of(n.version))
+    .bind(ts(&n.updated_at))
+    .bind(tocsin_core::record::format_date(&n.review_by))
+    .bind(notice_json(n)?)
+    .bind(n.id.to_string())
+    .bind(i64_of(expected))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn notice_json(n: &Notice) -> Result<String, StoreError> {

@@ -11,7 +11,7 @@ use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::EventKind;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitStatus};
-use tocsin_core::notice::NoticeBrief;
+use tocsin_core::notice::{Notice, NoticeBrief, NoticeId};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
@@ -19,6 +19,7 @@ use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, RecordPageQuery, TokenRow};
+use crate::clock::Clock;
 use crate::events::Hub;
 use crate::hits::hit_events;
 use crate::token::{Token, hash_token};
@@ -201,6 +202,10 @@ pub struct Store {
     pub(crate) neutrality: RwLock<Vec<String>>,
     /// Published notices by the records they concern, for screening results.
     pub(crate) published: RwLock<HashMap<RecordId, Vec<NoticeBrief>>>,
+    /// Published notices whose owner made the public extract available.
+    pub(crate) public: RwLock<HashMap<NoticeId, Notice>>,
+    /// The clock dates are read from.
+    pub(crate) clock: Clock,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
 }
@@ -223,6 +228,8 @@ impl Store {
             watches: Arc::new(RwLock::new(Watches::default())),
             neutrality: RwLock::new(vec![]),
             published: RwLock::new(HashMap::new()),
+            public: RwLock::new(HashMap::new()),
+            clock: Clock::default(),
             index: Arc::new(RwLock::new(None)),
         }
     }
@@ -242,9 +249,15 @@ impl Store {
         Ok((store, token))
     }
 
-    /// Today's date (UTC), for defaults and checks on dates.
+    /// Today's date (UTC) by the store's clock, for defaults, checks on
+    /// dates and the retention clock.
     pub fn today(&self) -> Date {
-        OffsetDateTime::now_utc().date()
+        self.clock.today()
+    }
+
+    /// The clock dates are read from (tests move it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Counters of the audit writer's work.
@@ -299,19 +312,23 @@ impl Store {
 
     /// Logs a request whose token was missing or unknown.
     pub async fn log_rejected_token(&self, action: &str) -> Result<(), StoreError> {
-        self.audit
-            .append(Draft {
-                time: OffsetDateTime::now_utc(),
-                agency: String::new(),
-                user: String::new(),
-                role: String::new(),
-                action: action.to_owned(),
-                objects: vec![],
-                outcome: Outcome::Denied,
-                purpose: None,
-            })
-            .await
-            .map(drop)
+        self.append_draft(Draft {
+            time: OffsetDateTime::now_utc(),
+            agency: String::new(),
+            user: String::new(),
+            role: String::new(),
+            action: action.to_owned(),
+            objects: vec![],
+            outcome: Outcome::Denied,
+            purpose: None,
+        })
+        .await
+    }
+
+    /// Appends an entry made by no agency (an anonymous caller) and waits
+    /// until it is durable.
+    pub(crate) async fn append_draft(&self, draft: Draft) -> Result<(), StoreError> {
+        self.audit.append(draft).await.map(drop)
     }
 
     /// Logs the call's outcome, then returns its result; an audit failure
@@ -484,7 +501,7 @@ impl Store {
     /// Returns how many records are indexed (archived ones are not).
     pub async fn enable_screening(&self) -> Result<usize, StoreError> {
         let mut index = Index::new();
-        let mut page = RecordPageQuery { after: None, limit: INDEX_STEP, kind: None, owner: None };
+        let mut page = RecordPageQuery { limit: INDEX_STEP, ..RecordPageQuery::default() };
         loop {
             let records = self.backend.record_page(&page).await?;
             let Some(last) = records.last() else { break };
@@ -554,8 +571,13 @@ impl Store {
             let mut records: HashMap<RecordId, Record> =
                 self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
             // The index may lag a change made by another process: re-check.
+            // A record past its review date stops matching at once, before
+            // the retention clock archives it.
+            let today = self.today();
             let mut current = |m: &Match, visible: bool| {
-                records.remove(&m.id).filter(|r| r.state == RecordState::Active && may_see(&actor.agency, r) == visible)
+                records.remove(&m.id).filter(|r| {
+                    r.state == RecordState::Active && r.data.review_by >= today && may_see(&actor.agency, r) == visible
+                })
             };
             let shown: Vec<(Record, Match)> =
                 found.into_iter().filter_map(|m| current(&m, true).map(|r| (r, m))).collect();
@@ -717,7 +739,7 @@ impl Store {
 
     /// The record as the actor's agency may change it: visible, owned, and
     /// at the version the caller last read.
-    async fn owned_record(&self, actor: &Actor, id: RecordId, sent: u64) -> Result<Record, StoreError> {
+    pub(crate) async fn owned_record(&self, actor: &Actor, id: RecordId, sent: u64) -> Result<Record, StoreError> {
         require(actor, Permission::WriteRecords)?;
         let current = match self.backend.record(&id).await? {
             Some(r) if may_see(&actor.agency, &r) => r,
@@ -811,8 +833,13 @@ impl Store {
     async fn visible_page(&self, actor: &Actor, query: &ListQuery) -> Result<Page<Record>, StoreError> {
         require(actor, Permission::ReadRecords)?;
         let limit = query.limit.clamp(1, MAX_PAGE);
-        let mut scan =
-            RecordPageQuery { after: query.after, limit: limit.max(200), kind: query.kind, owner: query.owner };
+        let mut scan = RecordPageQuery {
+            after: query.after,
+            limit: limit.max(200),
+            kind: query.kind,
+            owner: query.owner,
+            review_until: None,
+        };
         let mut items = Vec::new();
         loop {
             let rows = self.backend.record_page(&scan).await?;

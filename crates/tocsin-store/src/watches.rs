@@ -294,7 +294,7 @@ impl Store {
                 let mut objects = vec![w.id.to_string()];
                 objects.extend(record.map(|r| r.to_string()));
                 let events = vec![Event::new(w.agency, EventKind::WatchMatch, data, now)];
-                (watcher, objects, Effects { hits: vec![], events })
+                (watcher, objects, Effects { events, ..Effects::default() })
             })
             .collect()
     }

@@ -41,8 +41,22 @@ impl TestServer {
         for a in AGENCIES {
             tocsin_ok(&data, &["agency", "add", a, "--name", &format!("{a} bureau")]);
         }
-        let (child, base) = spawn(&data, &dir.path().join("server.log"));
+        let (child, base) = spawn(&data, &dir.path().join("server.log"), &[], None);
         TestServer { base, data, child, client: Client::new(), _dir: dir }
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same data with
+    /// `serve` arguments `args`, its clock set to `now` (`TOCSIN_NOW`) when
+    /// given; the address changes.
+    pub(crate) fn restart_with(&mut self, args: &[&str], now: Option<&str>) {
+        self.terminate();
+        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"), args, now);
+        (self.child, self.base) = (child, base);
+    }
+
+    /// A request without a token.
+    pub(crate) fn anonymous(&self, path: &str) -> RequestBuilder {
+        self.client.get(format!("{}{path}", self.base))
     }
 
     /// What the server has logged so far (all its runs).
@@ -55,7 +69,7 @@ impl TestServer {
     pub(crate) fn kill_and_restart(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait for the server");
-        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"));
+        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"), &[], None);
         (self.child, self.base) = (child, base);
     }
 
@@ -117,14 +131,19 @@ impl Drop for TestServer {
     }
 }
 
-/// Starts `tocsin serve` on a free port, its log appended to `log`, and
-/// returns it with its base URL.
-fn spawn(data: &Path, log: &Path) -> (Child, String) {
+/// Starts `tocsin serve ARGS` on a free port, its log appended to `log`,
+/// its clock at `now` when given, and returns it with its base URL.
+fn spawn(data: &Path, log: &Path, args: &[&str], now: Option<&str>) -> (Child, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("server log");
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    if let Some(now) = now {
+        command.env("TOCSIN_NOW", now);
+    }
+    let mut child = command
         .arg("--data")
         .arg(data)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()

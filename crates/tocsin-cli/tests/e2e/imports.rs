@@ -205,3 +205,72 @@ fn the_un_list_is_fetched_by_url() {
     let report = import(&data, &["un-sanctions", &url]);
     assert_eq!(counts(&report), [1003, 0, 0, 0, 0]);
 }
+
+/// The UN list without the entry `reference`.
+fn without_entry(xml: &str, reference: &str) -> String {
+    let at = xml.find(&format!("<REFERENCE_NUMBER>{reference}</REFERENCE_NUMBER>")).expect("the entry");
+    let start = xml[..at].rfind("<INDIVIDUAL>").expect("its start");
+    let end = at + xml[at..].find("</INDIVIDUAL>").expect("its end") + "</INDIVIDUAL>".len();
+    format!("{}{}", &xml[..start], &xml[end..])
+}
+
+#[test]
+fn the_un_list_issues_special_notices_and_delisting_cancels_them() {
+    let Some(un) = shared("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let s = TestServer::start();
+    let gs_admin = s.token("GS", "admin");
+    let fra = s.token("FRA", "officer");
+    let body = std::fs::read_to_string(&un).expect("read");
+
+    let (status, report) =
+        json(s.post(&gs_admin, "/v1/imports?format=un-sanctions").body(body.clone()).send().expect("POST"));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!((report["notices_published"].as_u64(), report["notices_cancelled"].as_u64()), (Some(1003), Some(0)));
+
+    // Screening shows the notice with what it asks.
+    let found = s.screen(&fra, &json!({"name": "Eric Badege"}));
+    let notices = &found["matches"][0]["notices"];
+    assert_eq!(notices.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(notices[0]["type"], "un_special");
+    assert!(notices[0]["requested_action"].as_str().is_some_and(|a| a.contains("UN sanctions")), "{notices}");
+    let id = notices[0]["id"].as_str().expect("notice id").to_owned();
+    let (status, notice) = json(s.get(&fra, &format!("/v1/notices/{id}")).send().expect("GET"));
+    assert_eq!(status, 200, "any agency reads a published notice on a record it sees: {notice}");
+    assert_eq!(notice["content"]["un_reference"], "CDi.001");
+    assert_eq!(notice["content"]["un_regime"], "DRC");
+    assert_eq!(notice["content"]["un_listed_on"], "2012-12-31");
+    assert_eq!(notice["status"], "published");
+    assert!(notice["entity_id"].as_str().is_some_and(|e| e.len() == 10 && e.as_bytes()[4] == b'/'), "{notice}");
+
+    // The same list again: nothing new. Without CDi.001: de-listed, and its
+    // notice cancelled with the reason.
+    let (_, again) =
+        json(s.post(&gs_admin, "/v1/imports?format=un-sanctions").body(body.clone()).send().expect("POST"));
+    assert_eq!((again["notices_published"].as_u64(), again["notices_cancelled"].as_u64()), (Some(0), Some(0)));
+    let (status, fewer) = json(
+        s.post(&gs_admin, "/v1/imports?format=un-sanctions")
+            .body(without_entry(&body, "CDi.001"))
+            .send()
+            .expect("POST"),
+    );
+    assert_eq!(status, 200, "{fewer}");
+    assert_eq!(counts(&fewer), [0, 0, 0, 1, 1002]);
+    assert_eq!(fewer["notices_cancelled"].as_u64(), Some(1));
+    let (_, notice) = json(s.get(&gs_admin, &format!("/v1/notices/{id}")).send().expect("GET"));
+    assert_eq!(notice["status"], "cancelled", "{notice}");
+    let last = &notice["history"][1];
+    assert_eq!((last["from"].as_str(), last["to"].as_str()), (Some("published"), Some("cancelled")));
+    assert!(last["reason"].as_str().is_some_and(|r| r.contains("de-listed")), "{last}");
+    assert_eq!(
+        s.get(&fra, &format!("/v1/notices/{id}")).send().expect("GET").status(),
+        404,
+        "no longer public to others"
+    );
+
+    // Re-listed: a new notice (the cancelled one stays as it was).
+    let (_, back) = json(s.post(&gs_admin, "/v1/imports?format=un-sanctions").body(body).send().expect("POST"));
+    assert_eq!((back["relisted"].as_u64(), back["notices_published"].as_u64()), (Some(1), Some(1)));
+    let found = s.screen(&fra, &json!({"name": "Eric Badege"}));
+    let new_id = found["matches"][0]["notices"][0]["id"].as_str().expect("a notice again");
+    assert_ne!(new_id, id);
+}

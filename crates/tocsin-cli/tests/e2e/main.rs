@@ -11,5 +11,6 @@ mod hits;
 mod imports;
 mod notices;
 mod records;
+mod retention;
 mod screening;
 mod sse;

@@ -185,3 +185,149 @@ fn the_neutrality_terms_come_from_the_data_directory_and_published_notices_survi
     let found = s.screen(&fra, &json!({"name": "Jean-Baptiste Moreau"}));
     assert_eq!(found["matches"][0]["notices"][0]["id"].as_str(), Some(id), "{found}");
 }
+
+/// Creates, submits and publishes a notice; returns it as published.
+fn published(s: &TestServer, owner: &str, gs: &str, body: &Value) -> Value {
+    let (status, n) = post(s, owner, "/v1/notices", body);
+    assert_eq!(status, 201, "{n}");
+    let id = n["id"].as_str().expect("id").to_owned();
+    assert_eq!(act(s, owner, &id, "submit", None).0, 200);
+    let (status, n) = act(s, gs, &id, "publish", Some("meets the rules"));
+    assert_eq!(status, 200, "{n}");
+    n
+}
+
+fn public(s: &TestServer, query: &str) -> (u16, Value) {
+    json(s.anonymous(&format!("/v1/public/notices{query}")).send().expect("GET /v1/public/notices"))
+}
+
+#[test]
+fn the_public_extract_serves_only_the_listed_fields_of_public_notices() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let gs = s.token("GS", "reviewer");
+    // Everything a record can say, most of which must stay inside.
+    let wanted = s.create(
+        &fra,
+        &json!({
+            "kind": "person",
+            "names": [{"full": "Jean-Baptiste MOREAU"}, {"full": "Le Marseillais", "type": "alias"}],
+            "birth_dates": ["1971-03-09"],
+            "birth_place": "Marseille",
+            "nationalities": ["FRA"],
+            "sex": "male",
+            "documents": [{"number": "17FR45821", "country": "FRA", "type": "passport"}],
+            "handling": {"code": "arrest", "instructions": "Armed; call the duty officer."},
+            "access": {"mode": "except", "countries": ["ITA"]},
+            "tags": ["priority-target"],
+        }),
+    );
+    let missing = s.create(
+        &fra,
+        &json!({"kind": "person", "names": [{"full": "Chloé Martin"}], "birth_dates": ["2009"], "sex": "female",
+                "nationalities": ["FRA"], "handling": {"code": "locate"}, "access": {"mode": "all"}}),
+    );
+    let mut red_body = red(&wanted);
+    red_body["public"] = json!(true);
+    let red_notice = published(&s, &fra, &gs, &red_body);
+    let yellow_body = json!({"type": "yellow", "content": {"record_ids": [missing["id"]],
+        "disappearance": {"date": "2025-06-01", "place": "Lyon, Part-Dieu station"}, "summary": "Left school at noon."}});
+    let yellow_notice = published(&s, &fra, &gs, &yellow_body);
+    let (status, _) = post(&s, &fra, "/v1/notices", &red_body);
+    assert_eq!(status, 201, "a public draft is not shown");
+
+    // Only the red notice is public so far.
+    let (status, page) = public(&s, "");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (page["total"].as_u64(), page["page"].as_u64(), page["resultPerPage"].as_u64()),
+        (Some(1), Some(1), Some(20))
+    );
+    let item = &page["notices"][0];
+    let keys: Vec<&str> = item.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["arrest_warrants", "date_of_birth", "entity_id", "forename", "name", "nationalities", "sex_id", "type"],
+        "{item}"
+    );
+    assert_eq!(item["name"], "MOREAU");
+    assert_eq!(item["forename"], "Jean-Baptiste");
+    assert_eq!(item["date_of_birth"], "1971/03/09");
+    assert_eq!(item["nationalities"], json!(["FRA"]));
+    assert_eq!(item["sex_id"], "M");
+    assert_eq!(item["arrest_warrants"], json!([{"issuing_country_id": "FRA", "charge": "armed robbery"}]));
+    assert_eq!(item["entity_id"], red_notice["entity_id"]);
+    let entity = item["entity_id"].as_str().expect("entity_id");
+    assert!(
+        entity.len() == 10
+            && entity[..4].bytes().all(|b| b.is_ascii_digit())
+            && entity[5..].bytes().all(|b| b.is_ascii_digit()),
+        "{entity}"
+    );
+    let text = page.to_string();
+    for secret in [
+        "Marseill",
+        "17FR45821",
+        "duty officer",
+        "priority-target",
+        "AW-2023-118",
+        "Tribunal",
+        "311-8",
+        "bank in Lyon",
+        "ITA",
+        "except",
+        wanted["id"].as_str().expect("id"),
+        red_notice["id"].as_str().expect("id"),
+    ] {
+        assert!(!text.contains(secret), "`{secret}` leaked: {text}");
+    }
+
+    // The owner makes the yellow notice public: date and place appear.
+    let id = yellow_notice["id"].as_str().expect("id");
+    let (status, err) = post(&s, &fra, &format!("/v1/notices/{id}/public"), &json!({"public": true, "version": 1}));
+    assert_eq!(status, 409, "a stale version: {err}");
+    let version = yellow_notice["version"].clone();
+    let (status, n) = post(&s, &gs, &format!("/v1/notices/{id}/public"), &json!({"public": true, "version": version}));
+    assert_eq!(status, 403, "only the owner: {n}");
+    let (status, n) = post(&s, &fra, &format!("/v1/notices/{id}/public"), &json!({"public": true, "version": version}));
+    assert_eq!((status, n["public"].as_bool()), (200, Some(true)), "{n}");
+    let (_, page) = public(&s, "?type=yellow");
+    assert_eq!(page["total"], 1);
+    let item = &page["notices"][0];
+    assert_eq!(
+        (item["date_of_event"].as_str(), item["place"].as_str()),
+        (Some("2025/06/01"), Some("Lyon, Part-Dieu station"))
+    );
+    assert_eq!(
+        (item["name"].as_str(), item["forename"].as_str(), item["sex_id"].as_str()),
+        (Some("Martin"), Some("Chloé"), Some("F"))
+    );
+    assert!(item.get("arrest_warrants").is_none() && !page.to_string().contains("Left school"), "{page}");
+
+    // INTERPOL's filters and paging.
+    let total = |q: &str| public(&s, q).1["total"].as_u64();
+    assert_eq!(total("?name=moreau&forename=JEAN"), Some(1));
+    assert_eq!(total("?forename=chloe"), Some(1), "accents are ignored");
+    assert_eq!(total("?sexId=F"), Some(1));
+    assert_eq!(total("?nationality=FRA"), Some(2));
+    assert_eq!(total("?ageMin=50&ageMax=60"), Some(1));
+    assert_eq!(total("?ageMax=20"), Some(1));
+    let (_, second) = public(&s, "?resultPerPage=1&page=2");
+    assert_eq!((second["total"].as_u64(), second["notices"].as_array().map(Vec::len)), (Some(2), Some(1)));
+    for (query, field) in [
+        ("?resultPerPage=161", "resultPerPage"),
+        ("?page=0", "page"),
+        ("?ageMin=70&ageMax=20", "ageMin"),
+        ("?sexId=Z", "sexId"),
+        ("?nationality=XX1", "nationality"),
+    ] {
+        let (status, err) = public(&s, query);
+        assert_eq!((status, err["error"]["field"].as_str()), (400, Some(field)), "{query}: {err}");
+    }
+    assert_eq!(public(&s, "?freeText=x").0, 400, "unknown parameters are refused");
+
+    // Cancelled: gone from the extract at once.
+    let rid = red_notice["id"].as_str().expect("id");
+    assert_eq!(act(&s, &fra, rid, "cancel", Some("arrested in Spain")).0, 200);
+    assert_eq!(total(""), Some(1));
+}

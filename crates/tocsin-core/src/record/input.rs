@@ -285,8 +285,7 @@ fn review_by(s: Option<&str>, today: Date) -> Result<Date, FieldError> {
 
 /// Five years from `today` (28 February for a 29 February start).
 pub fn default_review_date(today: Date) -> Date {
-    let year = today.year() + 5;
-    today.replace_year(year).or_else(|_| Date::from_calendar_date(year, today.month(), 28)).unwrap_or(today)
+    crate::retention::review_date(today)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ mod events;
 mod hits;
 mod imports;
 mod notices;
+mod public;
 mod records;
+mod retention;
 mod screen;
 mod system;
 mod watches;
@@ -23,7 +25,9 @@ pub(crate) use self::events::*;
 pub(crate) use self::hits::*;
 pub(crate) use self::imports::*;
 pub(crate) use self::notices::*;
+pub(crate) use self::public::*;
 pub(crate) use self::records::*;
+pub(crate) use self::retention::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
 pub(crate) use self::watches::*;
@@ -43,6 +47,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/records/export", get(records::export))
         .route("/v1/records/{id}", get(records::read).put(records::update).delete(records::archive))
         .route("/v1/records/{id}/audit", get(audit::record_audit))
+        .route("/v1/records/{id}/extend", post(retention::extend_record))
+        .route("/v1/reviews", get(retention::reviews))
         .route("/v1/audit", get(audit::entries))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/compare", post(compare::compare))
@@ -57,6 +63,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/notices", post(notices::create_notice).get(notices::notices))
         .route("/v1/notices/{id}", get(notices::notice).put(notices::update_notice))
         .route("/v1/notices/{id}/{action}", post(notices::move_notice))
+        .route("/v1/notices/{id}/extend", post(retention::extend_notice))
+        .route("/v1/notices/{id}/public", post(notices::set_public))
+        .route("/v1/public/notices", get(public::public_notices))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

@@ -112,3 +112,29 @@ pub(crate) async fn move_notice(
     };
     Ok(Json(s.store.move_notice(&actor, path_id::<NoticeId>(&id)?, to, reason.reason).await?))
 }
+
+/// Whether a notice's public extract is served.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Publicity {
+    /// Serve the public extract (red and yellow notices only).
+    public: bool,
+    /// The version last read.
+    version: Option<u64>,
+}
+
+/// Makes a red or yellow notice's public extract available, or withdraws
+/// it (its owner, with the `version` last read). It is served by
+/// `GET /v1/public/notices` while the notice is published.
+#[utoipa::path(post, path = "/v1/notices/{id}/public", tag = "notices", params(("id" = String, Path, description = "Notice id")),
+    request_body = Publicity, security(("bearer" = [])),
+    responses((status = 200, body = NoticeView), (status = 400, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody)))]
+pub(crate) async fn set_public(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(p): JsonBody<Publicity>,
+) -> Result<Json<NoticeView>, ApiError> {
+    Ok(Json(s.store.set_notice_public(&actor, path_id::<NoticeId>(&id)?, p.public, p.version).await?))
+}

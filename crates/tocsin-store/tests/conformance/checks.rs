@@ -127,7 +127,7 @@ pub(crate) async fn pages_follow_id_order_and_filters(b: Arc<dyn Backend>) {
     b.insert_records(&all).await.expect("insert");
     all.sort_by_key(|r| r.id);
     let mut seen = Vec::new();
-    let mut q = RecordPageQuery { after: None, limit: 7, kind: None, owner: None };
+    let mut q = RecordPageQuery { limit: 7, ..RecordPageQuery::default() };
     loop {
         let page = b.record_page(&q).await.expect("page");
         let Some(last) = page.last() else { break };
@@ -362,7 +362,7 @@ pub(crate) async fn hit_status_changes_are_compare_and_swap_and_messages_numbere
 }
 
 fn hits(hits: Vec<Hit>) -> Effects {
-    Effects { hits, events: vec![] }
+    Effects { hits, ..Effects::default() }
 }
 
 fn event(agency: &str, n: u64) -> Event {
@@ -386,12 +386,15 @@ pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: A
     let effects = Effects {
         hits: vec![h.clone()],
         events: vec![event("FRA", 1), event("DEU", 2), event("FRA", 3), made.clone()],
+        ..Effects::default()
     };
     let (entries, first) = b.append_batch(vec![draft(1)], effects).await.expect("append");
     assert_eq!(entries.len(), 1);
     assert_eq!(first.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4], "numbered in order from 1");
-    let (_, second) =
-        b.append_batch(vec![draft(2)], Effects { hits: vec![], events: vec![event("FRA", 4)] }).await.expect("append");
+    let (_, second) = b
+        .append_batch(vec![draft(2)], Effects { events: vec![event("FRA", 4)], ..Effects::default() })
+        .await
+        .expect("append");
     assert_eq!(second[0].seq, 5);
     assert_eq!(b.last_event().await.expect("last"), 5);
     assert_eq!(b.hit(&h.id).await.expect("read"), Some(h), "the hit rode the same transaction");
@@ -474,6 +477,7 @@ pub(crate) async fn notices_round_trip_filter_and_change_by_version(b: Arc<dyn B
         public: false,
         history: vec![],
         review_by: now.date(),
+        entity_id: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -501,4 +505,87 @@ pub(crate) async fn notices_round_trip_filter_and_change_by_version(b: Arc<dyn B
     assert!(b.update_notice(&submitted, 1).await.expect("update"));
     assert!(!b.update_notice(&Notice { version: 3, ..a.clone() }, 1).await.expect("update"), "stale: refused");
     assert_eq!(b.notice(&a.id).await.expect("read"), Some(submitted));
+}
+
+pub(crate) async fn retention_finds_items_due_and_remembers_reminders(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    let today = now.date();
+    let day = |n: i64| today + time::Duration::days(n);
+    // Records reviewed in 10 days, 400 days, and 10 days but archived.
+    let record = |owner: &str, review_in: i64| {
+        let mut data = person("Anna Berg", r#"{"mode": "all"}"#);
+        data.review_by = day(review_in);
+        Record::new(code(owner), data, now)
+    };
+    let soon = record("FRA", 10);
+    let late = record("FRA", 400);
+    let gone = Record { state: RecordState::Archived, ..record("FRA", 10) };
+    let other = record("DEU", 5);
+    b.insert_records(&[soon.clone(), late.clone(), gone.clone(), other.clone()]).await.expect("insert");
+    let due = |owner: Option<&str>, until| {
+        let b = b.clone();
+        let q = RecordPageQuery { owner: owner.map(code), review_until: Some(until), limit: 10, ..Default::default() };
+        async move {
+            let mut ids: Vec<RecordId> = b.record_page(&q).await.expect("page").into_iter().map(|r| r.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let mut both = vec![soon.id, other.id];
+    both.sort();
+    assert_eq!(due(None, day(30)).await, both, "active records due by then, any owner");
+    assert_eq!(due(Some("FRA"), day(30)).await, vec![soon.id]);
+    assert_eq!(due(Some("FRA"), day(500)).await.len(), 2);
+
+    // Notices: open ones due by then, and a type filter.
+    let notice = |status: NoticeStatus, review_in: i64, t: NoticeType| Notice {
+        id: NoticeId::generate(),
+        owner: code("FRA"),
+        notice_type: t,
+        status,
+        content: NoticeContent { threat: Some("t".into()), ..Default::default() },
+        public: false,
+        history: vec![],
+        review_by: day(review_in),
+        entity_id: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let open = notice(NoticeStatus::Published, 10, NoticeType::Orange);
+    let closed = notice(NoticeStatus::Cancelled, 10, NoticeType::Orange);
+    let far = notice(NoticeStatus::Draft, 400, NoticeType::Purple);
+    b.write_notices(&[open.clone(), closed.clone(), far.clone()], &[]).await.expect("write");
+    let notices = |f: NoticeFilter| {
+        let b = b.clone();
+        async move { b.notices(&f).await.expect("list").into_iter().map(|n| n.id).collect::<Vec<_>>() }
+    };
+    let f = NoticeFilter { review_until: Some(day(30)), limit: 10, ..Default::default() };
+    assert_eq!(notices(f.clone()).await, vec![open.id], "cancelled and later ones are not due");
+    assert_eq!(
+        notices(NoticeFilter { notice_type: Some(NoticeType::Purple), limit: 10, ..Default::default() }).await,
+        vec![far.id]
+    );
+    // The review date column follows updates.
+    let extended = Notice { review_by: day(900), version: 2, ..open.clone() };
+    b.write_notices(&[], &[(extended, 1)]).await.expect("replace");
+    assert!(notices(f).await.is_empty());
+    let stale = b.write_notices(&[notice(NoticeStatus::Draft, 1, NoticeType::Orange)], &[(open.clone(), 1)]).await;
+    assert!(matches!(stale, Err(StoreError::VersionConflict { sent: 1, current: 2 })), "{stale:?}");
+    assert_eq!(notices(NoticeFilter { limit: 10, ..Default::default() }).await.len(), 3, "all or none");
+
+    // Reminders are stored with their audit entry, once.
+    let ids = vec![soon.id.to_string(), open.id.to_string()];
+    assert!(b.reminders(&ids).await.expect("read").is_empty());
+    let remind = Effects { reminders: vec![(soon.id.to_string(), soon.data.review_by)], ..Effects::default() };
+    b.append_batch(vec![draft("FRA", &[])], remind.clone()).await.expect("append");
+    b.append_batch(vec![draft("FRA", &[])], remind).await.expect("the same reminder again is no error");
+    assert_eq!(b.reminders(&ids).await.expect("read"), vec![(soon.id.to_string(), soon.data.review_by)]);
+
+    // Entity numbers run on within a year, from 1 in each.
+    assert_eq!(b.reserve_entity_numbers(2026, 3).await.expect("reserve"), 1);
+    assert_eq!(b.reserve_entity_numbers(2026, 1).await.expect("reserve"), 4);
+    assert_eq!(b.reserve_entity_numbers(2027, 2).await.expect("reserve"), 1);
 }

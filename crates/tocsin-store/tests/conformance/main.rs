@@ -54,5 +54,6 @@ backend_suite!(
         dismissals_expire_and_replace,
         watches_are_stored_and_deleted,
         notices_round_trip_filter_and_change_by_version,
+        retention_finds_items_due_and_remembers_reminders,
     ]
 );

@@ -1,0 +1,366 @@
+//! The retention clock ([`tocsin_core::retention`]) applied to the store:
+//! reminders, the review list, extensions and expiry.
+//!
+//! [`Store::run_maintenance`] does the periodic work; `tocsin serve` runs it
+//! every hour and `tocsin maintenance run` once. Running it twice on the
+//! same day changes nothing the second time: a reminder is sent once per
+//! review date (the `reminders` table, written in the same transaction as
+//! its audit entry and events), and an archived record or expired notice is
+//! no longer due.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use tocsin_audit::Outcome;
+use tocsin_core::auth::{Permission, Role};
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::notice::{self, Notice, NoticeId, NoticeStatus};
+use tocsin_core::record::{Record, RecordBody, RecordData, RecordId, RecordState, format_date};
+use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
+use tocsin_core::{AgencyCode, FieldError};
+
+use crate::backend::{Effects, NoticeFilter, RecordPageQuery};
+use crate::notices::NoticeView;
+use crate::store::{MAX_PAGE, Page, require};
+use crate::{Actor, Store, StoreError};
+
+/// Items read per step.
+const STEP: u32 = 1000;
+/// Items named per audit entry.
+const AUDIT_CHUNK: usize = 1000;
+
+/// What one maintenance run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MaintenanceReport {
+    /// The day it ran for (`YYYY-MM-DD`).
+    pub today: String,
+    /// Reminders sent (items that came within six months of review).
+    pub reminded: u64,
+    /// Records past their review date, archived.
+    pub records_archived: u64,
+    /// Notices past their review date, expired.
+    pub notices_expired: u64,
+}
+
+/// An owner's request to keep an item longer.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// Why the item is still needed (required; written to the audit log).
+    pub justification: Option<String>,
+    /// The new review date, `YYYY-MM-DD`: after today and at most five years
+    /// ahead. Default: five years from today.
+    pub review_by: Option<String>,
+    /// The version last read; a stale one is refused (409).
+    pub version: Option<u64>,
+}
+
+/// The retention clock's actor: the owner's agency, as the system.
+fn clock_actor(owner: AgencyCode) -> Actor {
+    Actor { agency: owner, user: "system".to_owned(), role: Role::Operator, purpose: Some("retention clock".into()) }
+}
+
+fn record_item(r: &Record, today: Date) -> ReviewItem {
+    let names = match &r.data.body {
+        RecordBody::Person(p) => &p.names,
+        RecordBody::Organization(o) => &o.names,
+        RecordBody::TravelDocument(_) => &vec![],
+    };
+    let label = match (&r.data.body, names.first()) {
+        (RecordBody::TravelDocument(d), _) => format!("travel document {}", d.number),
+        (_, Some(n)) => n.full.clone(),
+        (_, None) => r.data.kind().as_str().to_owned(),
+    };
+    ReviewItem {
+        item: ItemKind::Record,
+        id: r.id.to_string(),
+        owner: r.owner,
+        review_by: r.data.review_by,
+        phase: retention::phase(r.data.review_by, today),
+        label,
+    }
+}
+
+fn notice_item(n: &Notice, today: Date) -> ReviewItem {
+    ReviewItem {
+        item: ItemKind::Notice,
+        id: n.id.to_string(),
+        owner: n.owner,
+        review_by: n.review_by,
+        phase: retention::phase(n.review_by, today),
+        label: format!("{} notice", n.notice_type.as_str()),
+    }
+}
+
+/// The new review date an extension asks for.
+fn new_review_date(asked: Option<&str>, today: Date) -> Result<Date, FieldError> {
+    let latest = retention::review_date(today);
+    let Some(s) = asked else { return Ok(latest) };
+    let d = Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| FieldError::field("review_by", format!("`{}` is not a date (YYYY-MM-DD)", s.escape_debug())))?;
+    if d <= today || d > latest {
+        return Err(FieldError::field(
+            "review_by",
+            format!("must be after today and at most {} ({s} given)", format_date(&latest)),
+        ));
+    }
+    Ok(d)
+}
+
+impl Store {
+    /// Every open item the owner's agency has to review (or `None`: every
+    /// agency's) whose review date is on or before `until`.
+    async fn items_due(
+        &self,
+        owner: Option<AgencyCode>,
+        until: Date,
+    ) -> Result<(Vec<Record>, Vec<Notice>), StoreError> {
+        let mut records = vec![];
+        let mut page = RecordPageQuery { owner, review_until: Some(until), limit: STEP, ..RecordPageQuery::default() };
+        loop {
+            let rows = self.backend.record_page(&page).await?;
+            let exhausted = rows.len() < STEP as usize;
+            page.after = rows.last().map(|r| r.id);
+            records.extend(rows);
+            if exhausted {
+                break;
+            }
+        }
+        let mut notices = vec![];
+        let mut filter = NoticeFilter { owner, review_until: Some(until), limit: STEP, ..NoticeFilter::default() };
+        loop {
+            let rows = self.backend.notices(&filter).await?;
+            let exhausted = rows.len() < STEP as usize;
+            filter.after = rows.last().map(|n| n.id);
+            notices.extend(rows);
+            if exhausted {
+                break;
+            }
+        }
+        Ok((records, notices))
+    }
+
+    /// Applies the retention clock once (the operator, or the server's
+    /// periodic task): reminds owners of items within six months of review,
+    /// archives records and expires notices past it. Each owner's changes
+    /// are audited in its name, by `system`, and sent to it as events.
+    pub async fn run_maintenance(&self, actor: &Actor) -> Result<MaintenanceReport, StoreError> {
+        let result = async {
+            if actor.role != Role::Operator {
+                return Err(StoreError::Forbidden(
+                    "maintenance is run by the operator (tocsin maintenance run)".into(),
+                ));
+            }
+            self.apply_retention().await
+        }
+        .await;
+        self.audited(actor, "maintenance.run", vec![], result).await
+    }
+
+    async fn apply_retention(&self) -> Result<MaintenanceReport, StoreError> {
+        let today = self.today();
+        let now = OffsetDateTime::now_utc();
+        let horizon = retention::add_months(today, retention::REMIND_MONTHS);
+        let (records, notices) = self.items_due(None, horizon).await?;
+        let mut report = MaintenanceReport { today: format_date(&today), ..MaintenanceReport::default() };
+
+        // Reminders, once per item and review date.
+        let mut due: Vec<ReviewItem> = records
+            .iter()
+            .map(|r| record_item(r, today))
+            .chain(notices.iter().map(|n| notice_item(n, today)))
+            .filter(|i| i.phase == Phase::Due)
+            .collect();
+        let ids: Vec<String> = due.iter().map(|i| i.id.clone()).collect();
+        let sent: HashSet<(String, Date)> = self.backend.reminders(&ids).await?.into_iter().collect();
+        due.retain(|i| !sent.contains(&(i.id.clone(), i.review_by)));
+        report.reminded = due.len() as u64;
+        let mut reminders: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
+        due.into_iter().for_each(|i| reminders.entry(i.owner).or_default().push(i));
+        for (owner, items) in reminders {
+            for chunk in items.chunks(AUDIT_CHUNK) {
+                let effects = Effects {
+                    events: chunk.iter().map(|i| item_event(owner, EventKind::ReviewDue, i, now)).collect(),
+                    reminders: chunk.iter().map(|i| (i.id.clone(), i.review_by)).collect(),
+                    ..Effects::default()
+                };
+                let objects = chunk.iter().map(|i| i.id.clone()).collect();
+                self.log_with(&clock_actor(owner), "retention.remind", objects, Outcome::Ok, effects).await?;
+            }
+        }
+
+        // Records past review: archived. One changed meanwhile (extended, say)
+        // is left for the next run.
+        let mut archived: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
+        for r in records.into_iter().filter(|r| retention::phase(r.data.review_by, today) == Phase::Expired) {
+            let (item, expected) = (record_item(&r, today), r.version);
+            let next = Record { version: r.version + 1, state: RecordState::Archived, updated_at: now, ..r };
+            match self.backend.update_record(&next, expected).await {
+                Ok(()) => {}
+                Err(StoreError::VersionConflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+            self.reindex([&next]);
+            archived.entry(next.owner).or_default().push(item);
+        }
+        // Notices past review: expired.
+        let mut expired: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
+        for n in notices.into_iter().filter(|n| retention::phase(n.review_by, today) == Phase::Expired) {
+            let item = notice_item(&n, today);
+            if notice::transition(n.status, NoticeStatus::Expired, notice::Mover::System).is_none() {
+                continue;
+            }
+            let mut next =
+                Notice { status: NoticeStatus::Expired, version: n.version + 1, updated_at: now, ..n.clone() };
+            next.history.push(notice::Move {
+                from: n.status,
+                to: NoticeStatus::Expired,
+                agency: n.owner,
+                user: "system".into(),
+                reason: Some(format!("past its review date, {}, without extension", format_date(&n.review_by))),
+                time: now,
+            });
+            if !self.backend.update_notice(&next, n.version).await? {
+                continue;
+            }
+            self.republish(&next);
+            expired.entry(next.owner).or_default().push(item);
+        }
+        for (action, by_owner) in [("record.expire", &archived), ("notice.expire", &expired)] {
+            for (owner, items) in by_owner {
+                for chunk in items.chunks(AUDIT_CHUNK) {
+                    let effects = Effects {
+                        events: chunk.iter().map(|i| item_event(*owner, EventKind::ReviewExpired, i, now)).collect(),
+                        ..Effects::default()
+                    };
+                    let objects = chunk.iter().map(|i| i.id.clone()).collect();
+                    self.log_with(&clock_actor(*owner), action, objects, Outcome::Ok, effects).await?;
+                }
+            }
+        }
+        report.records_archived = archived.values().map(|v| v.len() as u64).sum();
+        report.notices_expired = expired.values().map(|v| v.len() as u64).sum();
+        Ok(report)
+    }
+
+    /// The actor's agency's records and notices within six months of their
+    /// review date (or past it and not yet archived), soonest first. `after`
+    /// is the previous page's `next`.
+    pub async fn reviews(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Page<ReviewItem>, StoreError> {
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            let today = self.today();
+            let horizon = retention::add_months(today, retention::REMIND_MONTHS);
+            let (records, notices) = self.items_due(Some(actor.agency), horizon).await?;
+            let mut items: Vec<ReviewItem> = records
+                .iter()
+                .map(|r| record_item(r, today))
+                .chain(notices.iter().map(|n| notice_item(n, today)))
+                .filter(|i| i.phase != Phase::Current)
+                .collect();
+            let key = |i: &ReviewItem| format!("{}/{}", format_date(&i.review_by), i.id);
+            items.sort_by_key(key);
+            if let Some(after) = &after {
+                items.retain(|i| key(i).as_str() > after.as_str());
+            }
+            let limit = limit.clamp(1, MAX_PAGE) as usize;
+            let next = (items.len() > limit).then(|| items.get(limit - 1).map(key)).flatten();
+            items.truncate(limit);
+            Ok(Page { items, next })
+        }
+        .await;
+        self.audited(actor, "review.list", vec![], result).await
+    }
+
+    /// Extends a record's retention (its owner, with a written
+    /// justification, which the audit entry keeps as its purpose).
+    pub async fn extend_record(&self, actor: &Actor, id: RecordId, ext: Extension) -> Result<Record, StoreError> {
+        let justification = retention::justification(ext.justification.clone());
+        let result = async {
+            justification.as_ref().map_err(Clone::clone)?;
+            let sent = match ext.version {
+                Some(v) => v,
+                None => self.visible_record(actor, id).await?.version,
+            };
+            let current = self.owned_record(actor, id, sent).await?;
+            if current.state == RecordState::Archived {
+                return Err(StoreError::Conflict(format!(
+                    "record {id} is archived; create it again if it is still needed"
+                )));
+            }
+            let review_by = new_review_date(ext.review_by.as_deref(), self.today())?;
+            let next = Record {
+                version: current.version + 1,
+                updated_at: OffsetDateTime::now_utc(),
+                data: RecordData { review_by, ..current.data.clone() },
+                ..current
+            };
+            self.backend.update_record(&next, sent).await?;
+            self.reindex([&next]);
+            Ok(next)
+        }
+        .await;
+        let purpose = Actor { purpose: justification.ok().map(|j| format!("extend: {j}")), ..actor.clone() };
+        self.audited(&purpose, "record.extend", vec![id.to_string()], result).await
+    }
+
+    /// Extends an open notice's retention (its owner, with a written
+    /// justification, audited as for a record).
+    pub async fn extend_notice(&self, actor: &Actor, id: NoticeId, ext: Extension) -> Result<NoticeView, StoreError> {
+        let justification = retention::justification(ext.justification.clone());
+        let result = async {
+            require(actor, Permission::WriteRecords)?;
+            justification.as_ref().map_err(Clone::clone)?;
+            let current = self.owned_notice(actor, id).await?;
+            if let Some(sent) = ext.version
+                && sent != current.version
+            {
+                return Err(StoreError::VersionConflict { sent, current: current.version });
+            }
+            if !current.status.is_open() {
+                return Err(StoreError::Conflict(format!(
+                    "notice {id} is {}; only an open notice is extended",
+                    current.status.as_str()
+                )));
+            }
+            let review_by = new_review_date(ext.review_by.as_deref(), self.today())?;
+            let expected = current.version;
+            let next =
+                Notice { review_by, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
+            if !self.backend.update_notice(&next, expected).await? {
+                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
+            }
+            self.republish(&next);
+            Ok(self.view(actor, next))
+        }
+        .await;
+        let purpose = Actor { purpose: justification.ok().map(|j| format!("extend: {j}")), ..actor.clone() };
+        self.audited(&purpose, "notice.extend", vec![id.to_string()], result).await
+    }
+}
+
+fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Event {
+    Event::new(owner, kind, serde_json::to_value(item).unwrap_or_default(), now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn an_extension_sets_a_date_within_five_years() {
+        let today = date!(2026 - 11 - 23);
+        assert_eq!(new_review_date(None, today).ok(), Some(date!(2031 - 11 - 23)));
+        assert_eq!(new_review_date(Some("2028-01-01"), today).ok(), Some(date!(2028 - 01 - 01)));
+        for bad in ["2026-11-23", "2031-11-24", "soon", "2027-02-30"] {
+            assert_eq!(new_review_date(Some(bad), today).map_err(|e| e.field).expect_err(bad), "review_by");
+        }
+    }
+}
