@@ -1,7 +1,7 @@
 //! Operator commands: init, agencies, tokens, demo data, audit verification.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -9,12 +9,12 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_store::{Actor, Store};
+use tocsin_store::{Actor, Location, Store};
 
-pub(crate) async fn init(data: &Path) -> anyhow::Result<ExitCode> {
-    let (store, token) = Store::init(data).await?;
+pub(crate) async fn init(data: &Location) -> anyhow::Result<ExitCode> {
+    let (store, token) = Store::init_at(data).await?;
     store.close().await;
-    println!("Created the Tocsin store in {}.", data.display());
+    println!("Created the Tocsin store in {data}.");
     println!("Reviewer token for the General Secretariat (GS); it is shown only once:");
     println!("{}", token.secret);
     Ok(ExitCode::SUCCESS)

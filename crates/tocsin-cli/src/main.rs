@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tocsin_store::Store;
+use tocsin_store::{Location, Store};
 
 /// Tocsin: law-enforcement information sharing and real-time screening.
 #[derive(Parser)]
@@ -20,6 +20,10 @@ struct Cli {
     /// Data directory of the embedded store.
     #[arg(long, global = true, env = "TOCSIN_DATA", default_value = "./tocsin-data")]
     data: PathBuf,
+    /// The store: a PostgreSQL URL (`postgres://user@host:5432/db`) for
+    /// cluster mode; without it, the embedded store in `--data`.
+    #[arg(long, global = true, env = "TOCSIN_STORE")]
+    store: Option<String>,
     /// Run as if it were this time now (RFC 3339), for review dates and the
     /// retention clock: for drills and tests, never in production.
     #[arg(long, global = true, env = "TOCSIN_NOW", value_parser = parse_now)]
@@ -106,10 +110,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (data, now) = (cli.data, cli.now);
+    let now = cli.now;
+    let data = Location::new(&cli.data, cli.store.as_deref())?;
     match cli.command {
         Command::Init => admin::init(&data).await,
-        Command::Serve(args) => serve::run(&data, now, args).await,
+        Command::Serve(args) => serve::run(&data, &cli.data, now, args).await,
         Command::Agency(cmd) => with_store(&data, now, |s| admin::agency(s, cmd)).await,
         Command::Token(cmd) => with_store(&data, now, |s| admin::token(s, cmd)).await,
         Command::Import(cmd) => with_store(&data, now, |s| import::run(s, cmd)).await,
@@ -128,12 +133,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Opens the store, runs `f`, and closes the store (flushing the audit log)
 /// whatever `f` returned.
-async fn with_store<F, Fut>(data: &std::path::Path, now: Option<time::OffsetDateTime>, f: F) -> anyhow::Result<ExitCode>
+async fn with_store<F, Fut>(data: &Location, now: Option<time::OffsetDateTime>, f: F) -> anyhow::Result<ExitCode>
 where
     F: FnOnce(std::sync::Arc<Store>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
 {
-    let store = Store::open(data).await.context("opening the store")?;
+    let store = Store::open_at(data).await.context("opening the store")?;
     if let Some(now) = now {
         store.clock().set(now);
     }

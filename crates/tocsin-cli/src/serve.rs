@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_store::{Actor, ListQuery, Store, StoreError};
+use tocsin_store::{Actor, ListQuery, Location, Store, StoreError};
 
 /// Persons and travel documents `--demo` puts in an empty store.
 const DEMO_PERSONS: usize = 5_000;
@@ -33,12 +33,19 @@ pub(crate) struct Args {
 /// terms: one term or phrase per line, `#` starts a comment line.
 const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
 
-pub(crate) async fn run(data: &Path, now: Option<time::OffsetDateTime>, args: Args) -> anyhow::Result<ExitCode> {
-    let store = match Store::open(data).await {
+/// Serves the store at `data`; `dir` is the data directory, which holds
+/// the neutrality terms file whatever the store.
+pub(crate) async fn run(
+    data: &Location,
+    dir: &Path,
+    now: Option<time::OffsetDateTime>,
+    args: Args,
+) -> anyhow::Result<ExitCode> {
+    let store = match Store::open_at(data).await {
         Ok(s) => s,
         Err(StoreError::NotInitialized(_)) => {
-            let (s, token) = Store::init(data).await?;
-            println!("Created the Tocsin store in {}.", data.display());
+            let (s, token) = Store::init_at(data).await?;
+            println!("Created the Tocsin store in {data}.");
             println!("Reviewer token for the General Secretariat (GS), shown only once: {}", token.secret);
             s
         }
@@ -48,7 +55,7 @@ pub(crate) async fn run(data: &Path, now: Option<time::OffsetDateTime>, args: Ar
         store.clock().set(now);
         tracing::warn!(today = %store.today(), "the clock is set (--now / TOCSIN_NOW): review dates follow it");
     }
-    let terms_file = data.join(NEUTRALITY_FILE);
+    let terms_file = dir.join(NEUTRALITY_FILE);
     if terms_file.exists() {
         let text = std::fs::read_to_string(&terms_file).with_context(|| format!("reading {}", terms_file.display()))?;
         let terms: Vec<String> =
@@ -67,7 +74,7 @@ pub(crate) async fn run(data: &Path, now: Option<time::OffsetDateTime>, args: Ar
         demo(&store, addr).await?;
     }
     println!("listening on http://{addr}");
-    tracing::info!(%addr, data = %data.display(), "serving");
+    tracing::info!(%addr, store = %data, "serving");
     let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
     let served = tocsin_server::serve(listener, store.clone(), shutdown_signal()).await;
     maintenance.abort();

@@ -54,8 +54,13 @@ pub struct RecordPageQuery {
     pub kind: Option<Kind>,
     /// Only this owner.
     pub owner: Option<AgencyCode>,
-    /// Only active records whose review date is on or before this day.
+    /// Only active records whose review date is on or before this day,
+    /// ordered by review date, then id (the order an index on both reads
+    /// page by page); the next page starts after `(after_review_by,
+    /// after)`, the last row's review date and id.
     pub review_until: Option<Date>,
+    /// With `review_until`: the review date of the previous page's last row.
+    pub after_review_by: Option<Date>,
 }
 
 /// Which audit entries to read, in sequence order.

@@ -19,8 +19,10 @@ mod events;
 mod hits;
 mod import;
 mod notices;
+mod postgres;
 mod public;
 mod retention;
+mod sql;
 mod sqlite;
 mod store;
 mod token;
@@ -36,9 +38,12 @@ pub use events::{QUEUE as EVENT_QUEUE, Subscription};
 pub use hits::{EventStream, HitQuery};
 pub use import::ImportReport;
 pub use notices::{NEUTRALITY_TERMS, NoticeInput, NoticeQuery, NoticeView};
+pub use postgres::PgBackend;
 pub use public::{PublicPage, PublicQuery};
 pub use retention::{Extension, MaintenanceReport};
 pub use sqlite::SqliteBackend;
-pub use store::{Actor, AuditView, ListQuery, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification};
+pub use store::{
+    Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification,
+};
 pub use token::{Token, hash_token};
 pub use watches::WatchInput;

@@ -25,10 +25,8 @@ use crate::notices::NoticeView;
 use crate::store::{MAX_PAGE, Page, require};
 use crate::{Actor, Store, StoreError};
 
-/// Items read per step.
+/// Items read, and written, per step.
 const STEP: u32 = 1000;
-/// Items named per audit entry.
-const AUDIT_CHUNK: usize = 1000;
 
 /// What one maintenance run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -122,6 +120,7 @@ impl Store {
             let rows = self.backend.record_page(&page).await?;
             let exhausted = rows.len() < STEP as usize;
             page.after = rows.last().map(|r| r.id);
+            page.after_review_by = rows.last().map(|r| r.data.review_by);
             records.extend(rows);
             if exhausted {
                 break;
@@ -158,90 +157,144 @@ impl Store {
         self.audited(actor, "maintenance.run", vec![], result).await
     }
 
+    /// One pass of the retention clock, a page of items at a time (memory
+    /// stays bounded by the page, whatever the store's size).
     async fn apply_retention(&self) -> Result<MaintenanceReport, StoreError> {
         let today = self.today();
         let now = OffsetDateTime::now_utc();
         let horizon = retention::add_months(today, retention::REMIND_MONTHS);
-        let (records, notices) = self.items_due(None, horizon).await?;
         let mut report = MaintenanceReport { today: format_date(&today), ..MaintenanceReport::default() };
+        let mut page = RecordPageQuery { review_until: Some(horizon), limit: STEP, ..RecordPageQuery::default() };
+        loop {
+            let rows = self.backend.record_page(&page).await?;
+            let exhausted = rows.len() < STEP as usize;
+            page.after = rows.last().map(|r| r.id);
+            page.after_review_by = rows.last().map(|r| r.data.review_by);
+            let (expired, due): (Vec<Record>, Vec<Record>) =
+                rows.into_iter().partition(|r| retention::phase(r.data.review_by, today) == Phase::Expired);
+            let due = due.iter().map(|r| record_item(r, today)).filter(|i| i.phase == Phase::Due).collect();
+            report.reminded += self.remind(due, now).await?;
+            report.records_archived += self.expire_records(expired, today, now).await?;
+            if exhausted {
+                break;
+            }
+        }
+        let mut filter = NoticeFilter { review_until: Some(horizon), limit: STEP, ..NoticeFilter::default() };
+        loop {
+            let rows = self.backend.notices(&filter).await?;
+            let exhausted = rows.len() < STEP as usize;
+            filter.after = rows.last().map(|n| n.id);
+            let (expired, due): (Vec<Notice>, Vec<Notice>) =
+                rows.into_iter().partition(|n| retention::phase(n.review_by, today) == Phase::Expired);
+            let due = due.iter().map(|n| notice_item(n, today)).filter(|i| i.phase == Phase::Due).collect();
+            report.reminded += self.remind(due, now).await?;
+            report.notices_expired += self.expire_notices(expired, today, now).await?;
+            if exhausted {
+                break;
+            }
+        }
+        Ok(report)
+    }
 
-        // Reminders, once per item and review date.
-        let mut due: Vec<ReviewItem> = records
-            .iter()
-            .map(|r| record_item(r, today))
-            .chain(notices.iter().map(|n| notice_item(n, today)))
-            .filter(|i| i.phase == Phase::Due)
-            .collect();
+    /// Reminds the owners of `due` items not reminded yet for their review
+    /// date; returns how many were.
+    async fn remind(&self, mut due: Vec<ReviewItem>, now: OffsetDateTime) -> Result<u64, StoreError> {
         let ids: Vec<String> = due.iter().map(|i| i.id.clone()).collect();
         let sent: HashSet<(String, Date)> = self.backend.reminders(&ids).await?.into_iter().collect();
         due.retain(|i| !sent.contains(&(i.id.clone(), i.review_by)));
-        report.reminded = due.len() as u64;
-        let mut reminders: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
-        due.into_iter().for_each(|i| reminders.entry(i.owner).or_default().push(i));
-        for (owner, items) in reminders {
-            for chunk in items.chunks(AUDIT_CHUNK) {
-                let effects = Effects {
-                    events: chunk.iter().map(|i| item_event(owner, EventKind::ReviewDue, i, now)).collect(),
-                    reminders: chunk.iter().map(|i| (i.id.clone(), i.review_by)).collect(),
-                    ..Effects::default()
-                };
-                let objects = chunk.iter().map(|i| i.id.clone()).collect();
-                self.log_with(&clock_actor(owner), "retention.remind", objects, Outcome::Ok, effects).await?;
-            }
+        let count = due.len() as u64;
+        for (owner, items) in by_owner(due) {
+            let effects = Effects {
+                events: items.iter().map(|i| item_event(owner, EventKind::ReviewDue, i, now)).collect(),
+                reminders: items.iter().map(|i| (i.id.clone(), i.review_by)).collect(),
+                ..Effects::default()
+            };
+            let objects = items.into_iter().map(|i| i.id).collect();
+            self.log_with(&clock_actor(owner), "retention.remind", objects, Outcome::Ok, effects).await?;
         }
+        Ok(count)
+    }
 
-        // Records past review: archived. One changed meanwhile (extended, say)
-        // is left for the next run.
-        let mut archived: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
-        for r in records.into_iter().filter(|r| retention::phase(r.data.review_by, today) == Phase::Expired) {
-            let (item, expected) = (record_item(&r, today), r.version);
-            let next = Record { version: r.version + 1, state: RecordState::Archived, updated_at: now, ..r };
-            match self.backend.update_record(&next, expected).await {
-                Ok(()) => {}
-                Err(StoreError::VersionConflict { .. }) => continue,
-                Err(e) => return Err(e),
-            }
-            self.reindex([&next]);
-            archived.entry(next.owner).or_default().push(item);
-        }
-        // Notices past review: expired.
-        let mut expired: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
-        for n in notices.into_iter().filter(|n| retention::phase(n.review_by, today) == Phase::Expired) {
-            let item = notice_item(&n, today);
-            if notice::transition(n.status, NoticeStatus::Expired, notice::Mover::System).is_none() {
-                continue;
-            }
-            let mut next =
-                Notice { status: NoticeStatus::Expired, version: n.version + 1, updated_at: now, ..n.clone() };
-            next.history.push(notice::Move {
-                from: n.status,
-                to: NoticeStatus::Expired,
-                agency: n.owner,
-                user: "system".into(),
-                reason: Some(format!("past its review date, {}, without extension", format_date(&n.review_by))),
-                time: now,
-            });
-            if !self.backend.update_notice(&next, n.version).await? {
-                continue;
-            }
-            self.republish(&next);
-            expired.entry(next.owner).or_default().push(item);
-        }
-        for (action, by_owner) in [("record.expire", &archived), ("notice.expire", &expired)] {
-            for (owner, items) in by_owner {
-                for chunk in items.chunks(AUDIT_CHUNK) {
-                    let effects = Effects {
-                        events: chunk.iter().map(|i| item_event(*owner, EventKind::ReviewExpired, i, now)).collect(),
-                        ..Effects::default()
-                    };
-                    let objects = chunk.iter().map(|i| i.id.clone()).collect();
-                    self.log_with(&clock_actor(*owner), action, objects, Outcome::Ok, effects).await?;
+    /// Archives records past review, in one transaction; if one changed
+    /// meanwhile (extended, say), one by one, leaving that one for the next
+    /// run. Returns how many were archived.
+    async fn expire_records(&self, records: Vec<Record>, today: Date, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let changed: Vec<(Record, u64)> = records
+            .into_iter()
+            .map(|r| {
+                let expected = r.version;
+                (Record { version: r.version + 1, state: RecordState::Archived, updated_at: now, ..r }, expected)
+            })
+            .collect();
+        let done = match self.backend.write_records(&[], &changed).await {
+            Ok(()) => changed,
+            Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
+                let mut done = vec![];
+                for (r, expected) in changed {
+                    match self.backend.update_record(&r, expected).await {
+                        Ok(()) => done.push((r, expected)),
+                        Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
+                done
             }
+            Err(e) => return Err(e),
+        };
+        self.reindex(done.iter().map(|(r, _)| r));
+        let items: Vec<ReviewItem> = done.iter().map(|(r, _)| record_item(r, today)).collect();
+        self.log_expired("record.expire", items, now).await
+    }
+
+    /// Expires notices past review, as [`Store::expire_records`] does.
+    async fn expire_notices(&self, notices: Vec<Notice>, today: Date, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let changed: Vec<(Notice, u64)> = notices
+            .into_iter()
+            .filter(|n| notice::transition(n.status, NoticeStatus::Expired, notice::Mover::System).is_some())
+            .map(|n| {
+                let mut next =
+                    Notice { status: NoticeStatus::Expired, version: n.version + 1, updated_at: now, ..n.clone() };
+                next.history.push(notice::Move {
+                    from: n.status,
+                    to: NoticeStatus::Expired,
+                    agency: n.owner,
+                    user: "system".into(),
+                    reason: Some(format!("past its review date, {}, without extension", format_date(&n.review_by))),
+                    time: now,
+                });
+                (next, n.version)
+            })
+            .collect();
+        let done = match self.backend.write_notices(&[], &changed).await {
+            Ok(()) => changed,
+            Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
+                let mut done = vec![];
+                for (n, expected) in changed {
+                    if self.backend.update_notice(&n, expected).await? {
+                        done.push((n, expected));
+                    }
+                }
+                done
+            }
+            Err(e) => return Err(e),
+        };
+        done.iter().for_each(|(n, _)| self.republish(n));
+        let items: Vec<ReviewItem> = done.iter().map(|(n, _)| notice_item(n, today)).collect();
+        self.log_expired("notice.expire", items, now).await
+    }
+
+    /// Audits expired items in their owners' names and tells the owners.
+    async fn log_expired(&self, action: &str, items: Vec<ReviewItem>, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let count = items.len() as u64;
+        for (owner, items) in by_owner(items) {
+            let effects = Effects {
+                events: items.iter().map(|i| item_event(owner, EventKind::ReviewExpired, i, now)).collect(),
+                ..Effects::default()
+            };
+            let objects = items.into_iter().map(|i| i.id).collect();
+            self.log_with(&clock_actor(owner), action, objects, Outcome::Ok, effects).await?;
         }
-        report.records_archived = archived.values().map(|v| v.len() as u64).sum();
-        report.notices_expired = expired.values().map(|v| v.len() as u64).sum();
-        Ok(report)
+        Ok(count)
     }
 
     /// The actor's agency's records and notices within six months of their
@@ -343,6 +396,14 @@ impl Store {
         let purpose = Actor { purpose: justification.ok().map(|j| format!("extend: {j}")), ..actor.clone() };
         self.audited(&purpose, "notice.extend", vec![id.to_string()], result).await
     }
+}
+
+/// Items grouped by owner (a page holds at most [`STEP`], so one audit
+/// entry each).
+fn by_owner(items: Vec<ReviewItem>) -> BTreeMap<AgencyCode, Vec<ReviewItem>> {
+    let mut out: BTreeMap<AgencyCode, Vec<ReviewItem>> = BTreeMap::new();
+    items.into_iter().for_each(|i| out.entry(i.owner).or_default().push(i));
+    out
 }
 
 fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Event {

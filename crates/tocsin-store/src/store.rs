@@ -24,7 +24,43 @@ use crate::events::Hub;
 use crate::hits::hit_events;
 use crate::token::{Token, hash_token};
 use crate::watches::Watches;
-use crate::{SqliteBackend, StoreError};
+use crate::{PgBackend, SqliteBackend, StoreError};
+
+/// Where a store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded SQLite store in this directory (the default).
+    Embedded(std::path::PathBuf),
+    /// A PostgreSQL database (`postgres://user[:password]@host[:port]/db`),
+    /// for cluster mode.
+    Postgres(String),
+}
+
+impl Location {
+    /// `store` when given (a `postgres://` or `postgresql://` URL), else the
+    /// embedded store in `data`.
+    pub fn new(data: &Path, store: Option<&str>) -> Result<Location, FieldError> {
+        match store {
+            None => Ok(Location::Embedded(data.to_owned())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Location::Postgres(url.to_owned()))
+            }
+            Some(other) => Err(FieldError::field(
+                "store",
+                format!("`{}` is not a postgres:// URL (leave it out for the embedded store)", other.escape_debug()),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Embedded(dir) => write!(f, "{}", dir.display()),
+            Location::Postgres(url) => f.write_str(&crate::postgres::redact(url)),
+        }
+    }
+}
 
 /// Who is acting, for the policy and the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,13 +272,43 @@ impl Store {
 
     /// Opens the embedded store in `dir`.
     pub async fn open(dir: &Path) -> Result<Store, StoreError> {
-        Ok(Store::new(Arc::new(SqliteBackend::open(dir, false).await?)))
+        Store::open_at(&Location::Embedded(dir.to_owned())).await
     }
 
     /// Creates the embedded store in `dir` with the General Secretariat
     /// registered, and returns it with a reviewer token for the GS.
     pub async fn init(dir: &Path) -> Result<(Store, Token), StoreError> {
-        let store = Store::new(Arc::new(SqliteBackend::open(dir, true).await?));
+        Store::init_at(&Location::Embedded(dir.to_owned())).await
+    }
+
+    /// Opens the store at `location`, which must have been created
+    /// ([`Store::init_at`]).
+    pub async fn open_at(location: &Location) -> Result<Store, StoreError> {
+        match location {
+            Location::Embedded(dir) => Ok(Store::new(Arc::new(SqliteBackend::open(dir, false).await?))),
+            Location::Postgres(url) => {
+                let backend = PgBackend::connect(url, None).await?;
+                if backend.agency(&AgencyCode::GS).await?.is_none() {
+                    return Err(StoreError::NotInitialized(location.to_string()));
+                }
+                Ok(Store::new(Arc::new(backend)))
+            }
+        }
+    }
+
+    /// Creates the store at `location` with the General Secretariat
+    /// registered, and returns it with a reviewer token for the GS.
+    pub async fn init_at(location: &Location) -> Result<(Store, Token), StoreError> {
+        let store = match location {
+            Location::Embedded(dir) => Store::new(Arc::new(SqliteBackend::open(dir, true).await?)),
+            Location::Postgres(url) => {
+                let backend = PgBackend::connect(url, None).await?;
+                if backend.agency(&AgencyCode::GS).await?.is_some() {
+                    return Err(StoreError::AlreadyInitialized(location.to_string()));
+                }
+                Store::new(Arc::new(backend))
+            }
+        };
         let op = Actor::operator(AgencyCode::GS);
         store.add_agency(&op, AgencyCode::GS, "General Secretariat").await?;
         let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer").await?;
@@ -839,6 +905,7 @@ impl Store {
             kind: query.kind,
             owner: query.owner,
             review_until: None,
+            after_review_by: None,
         };
         let mut items = Vec::new();
         loop {

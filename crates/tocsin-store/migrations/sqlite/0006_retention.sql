@@ -9,7 +9,7 @@ UPDATE notices SET review_by = CASE json_type(body, '$.review_by')
     ELSE json_extract(body, '$.review_by')
 END;
 CREATE INDEX notices_by_review ON notices(review_by);
-CREATE INDEX records_by_review ON records(review_by);
+CREATE INDEX records_by_review ON records(state, review_by, id);
 
 -- One row per reminder sent: an item is reminded once per review date.
 CREATE TABLE reminders (

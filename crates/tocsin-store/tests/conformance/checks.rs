@@ -538,6 +538,14 @@ pub(crate) async fn retention_finds_items_due_and_remembers_reminders(b: Arc<dyn
     assert_eq!(due(None, day(30)).await, both, "active records due by then, any owner");
     assert_eq!(due(Some("FRA"), day(30)).await, vec![soon.id]);
     assert_eq!(due(Some("FRA"), day(500)).await.len(), 2);
+    // Pages in review-date order, one at a time.
+    let mut q = RecordPageQuery { review_until: Some(day(500)), limit: 1, ..Default::default() };
+    let mut order = vec![];
+    while let Some(r) = b.record_page(&q).await.expect("page").pop() {
+        (q.after, q.after_review_by) = (Some(r.id), Some(r.data.review_by));
+        order.push(r.id);
+    }
+    assert_eq!(order, vec![other.id, soon.id, late.id], "soonest first");
 
     // Notices: open ones due by then, and a type filter.
     let notice = |status: NoticeStatus, review_in: i64, t: NoticeType| Notice {

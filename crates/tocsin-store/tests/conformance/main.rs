@@ -8,13 +8,54 @@ mod checks;
 
 use std::sync::Arc;
 
-use tocsin_store::{Backend, SqliteBackend};
+use tocsin_store::{Backend, PgBackend, SqliteBackend};
 
 /// A fresh SQLite backend in a temporary directory (kept alive with it).
-async fn sqlite() -> (Arc<dyn Backend>, tempfile::TempDir) {
+async fn sqlite() -> Option<(Arc<dyn Backend>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let backend = SqliteBackend::open(&dir.path().join("data"), true).await.expect("open sqlite");
-    (Arc::new(backend), dir)
+    Some((Arc::new(backend), dir))
+}
+
+/// The PostgreSQL server the suite runs against.
+fn postgres_url() -> String {
+    std::env::var("TOCSIN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Drops its schema when the check ends.
+struct Schema(String);
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.0);
+        // Drop runs inside the test's runtime: clean up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&postgres_url()).await {
+                    let drop = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A PostgreSQL backend in a fresh schema of `TOCSIN_TEST_POSTGRES`
+/// (default: the local server's `test` database). Where no server answers,
+/// the check is skipped with a message, unless `TOCSIN_REQUIRE_POSTGRES=1`
+/// (as in CI), which makes it fail.
+async fn postgres() -> Option<(Arc<dyn Backend>, Schema)> {
+    let schema = format!("tocsin_test_{}", uuid::Uuid::now_v7().simple());
+    match PgBackend::connect(&postgres_url(), Some(&schema)).await {
+        Ok(backend) => Some((Arc::new(backend), Schema(schema))),
+        Err(e) if std::env::var("TOCSIN_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
+            eprintln!("skipped: no PostgreSQL at {} ({e}); set TOCSIN_TEST_POSTGRES", postgres_url());
+            None
+        }
+        Err(e) => panic!("PostgreSQL is required (TOCSIN_REQUIRE_POSTGRES=1): {e}"),
+    }
 }
 
 macro_rules! backend_suite {
@@ -23,7 +64,7 @@ macro_rules! backend_suite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $check() {
-                    let (backend, _guard) = $make.await;
+                    let Some((backend, _guard)) = $make.await else { return };
                     crate::checks::$check(backend).await;
                 }
             )*
@@ -31,29 +72,33 @@ macro_rules! backend_suite {
     };
 }
 
-backend_suite!(
-    sqlite,
-    crate::sqlite(),
-    [
-        agencies_are_unique,
-        tokens_are_found_by_hash_only,
-        records_round_trip,
-        stale_versions_are_refused,
-        pages_follow_id_order_and_filters,
-        a_failed_bulk_insert_stores_nothing,
-        audit_appends_extend_one_chain,
-        audit_entries_filter_by_agency_and_object,
-        group_commit_batches_concurrent_appends,
-        the_store_hides_what_the_policy_hides,
-        records_are_found_by_their_source,
-        a_failed_write_changes_nothing,
-        hits_are_listed_to_owner_and_searcher,
-        hit_status_changes_are_compare_and_swap_and_messages_numbered,
-        events_are_numbered_in_commit_order_and_read_per_agency,
-        agency_settings_round_trip,
-        dismissals_expire_and_replace,
-        watches_are_stored_and_deleted,
-        notices_round_trip_filter_and_change_by_version,
-        retention_finds_items_due_and_remembers_reminders,
-    ]
+/// Every check, against every backend.
+macro_rules! every_backend {
+    ($($check:ident),* $(,)?) => {
+        backend_suite!(sqlite, crate::sqlite(), [$($check),*]);
+        backend_suite!(postgres, crate::postgres(), [$($check),*]);
+    };
+}
+
+every_backend!(
+    agencies_are_unique,
+    tokens_are_found_by_hash_only,
+    records_round_trip,
+    stale_versions_are_refused,
+    pages_follow_id_order_and_filters,
+    a_failed_bulk_insert_stores_nothing,
+    audit_appends_extend_one_chain,
+    audit_entries_filter_by_agency_and_object,
+    group_commit_batches_concurrent_appends,
+    the_store_hides_what_the_policy_hides,
+    records_are_found_by_their_source,
+    a_failed_write_changes_nothing,
+    hits_are_listed_to_owner_and_searcher,
+    hit_status_changes_are_compare_and_swap_and_messages_numbered,
+    events_are_numbered_in_commit_order_and_read_per_agency,
+    agency_settings_round_trip,
+    dismissals_expire_and_replace,
+    watches_are_stored_and_deleted,
+    notices_round_trip_filter_and_change_by_version,
+    retention_finds_items_due_and_remembers_reminders,
 );

@@ -1,0 +1,94 @@
+//! The PostgreSQL backend, for cluster mode: several `tocsin serve`
+//! processes share one database. Plain SQL without extensions (so it also
+//! runs on PostgreSQL-compatible distributed SQL); text columns compared as
+//! text use the "C" collation. Writes that number things (the audit chain,
+//! events, a hit's messages) take one transaction-scoped advisory lock, so
+//! numbers follow commit order across processes, as SQLite's write lock
+//! gives the embedded store.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, QueryBuilder, Row};
+use time::{Date, OffsetDateTime};
+use tocsin_audit::{Draft, Entry, Head};
+use tocsin_core::AgencyCode;
+use tocsin_core::event::{Event, EventKind};
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::notice::{Notice, NoticeId};
+use tocsin_core::record::{Record, RecordId};
+use tocsin_core::watch::{Watch, WatchId};
+
+use crate::StoreError;
+use crate::backend::{
+    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
+};
+use crate::sql::{
+    Columns, agency_from_row, body_json, corrupt, entry_from_row, event_from_row, from_json, head_of, i64_of,
+    is_unique_violation, notice_json, parse_ts, record_from_row, review_date, ts, u64_of,
+};
+
+/// Rows per multi-row INSERT; 11 columns × 500 stays far below
+/// PostgreSQL's limit of 65,535 bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// The advisory lock every numbering write holds until it commits.
+const WRITE_LOCK: i64 = 0x746f_6373_696e; // "tocsin"
+
+/// The PostgreSQL backend.
+#[derive(Debug, Clone)]
+pub struct PgBackend {
+    pool: PgPool,
+}
+
+impl PgBackend {
+    /// Connects to `url` (`postgres://user@host:port/db`), in `schema` when
+    /// given (created if absent: tests use a fresh one each), and brings the
+    /// schema up to date.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<PgBackend, StoreError> {
+        let unreachable = |e: sqlx::Error| StoreError::Unavailable(format!("PostgreSQL at {}: {e}", redact(url)));
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Invalid(tocsin_core::FieldError::field("store", format!("{}: {e}", redact(url))))
+        })?;
+        if let Some(schema) = schema {
+            if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(tocsin_core::FieldError::field("schema", "lower-case letters, digits and _ only").into());
+            }
+            let setup =
+                PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(unreachable)?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&setup).await?;
+            setup.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(unreachable)?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgBackend { pool })
+    }
+}
+
+/// `url` without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+/// A transaction holding the write lock.
+async fn write_tx(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
+    Ok(tx)
+}
+
+crate::sql::sql_backend!(PgBackend, Postgres, PgRow);
