@@ -2,11 +2,13 @@
 //! authentication ([`tocsin_core::public`] decides what it shows), with the
 //! filters of INTERPOL's public notices API.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome};
 use tocsin_core::public::{PublicNotice, extract};
-use tocsin_core::record::RecordId;
+use tocsin_core::record::{Record, RecordId};
 use tocsin_core::{CountryCode, FieldError};
 use tocsin_match::name::latinize;
 
@@ -160,12 +162,13 @@ impl Store {
         let notices: Vec<tocsin_core::notice::Notice> =
             self.public.read().map(|m| m.values().cloned().collect()).unwrap_or_default();
         let ids: Vec<RecordId> = notices.iter().flat_map(|n| n.content.record_ids.iter().copied()).collect();
-        let records = self.backend.records(&ids).await?;
+        let records: HashMap<RecordId, Record> =
+            self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
         let year = self.today().year();
         let mut found: Vec<(String, PublicNotice)> = notices
             .iter()
             .filter_map(|n| {
-                let first = n.content.record_ids.iter().find_map(|id| records.iter().find(|r| r.id == *id));
+                let first = n.content.record_ids.iter().find_map(|id| records.get(id));
                 first.and_then(|r| extract(n, r)).map(|p| (n.id.to_string(), p))
             })
             .filter(|(_, p)| filter.matches(p, year))
