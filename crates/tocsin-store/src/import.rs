@@ -192,7 +192,13 @@ impl Store {
                 continue;
             }
             let content = NoticeContent { record_ids: vec![r.id], ..l.content };
-            let Ok(content) = content.validate(l.notice_type) else { continue };
+            let content = match content.validate(l.notice_type) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(list, entry = l.source_id, error = %e, "the list's notice on this entry is incomplete; not published");
+                    continue;
+                }
+            };
             new.push(Notice {
                 id: NoticeId::generate(),
                 owner: actor.agency,
