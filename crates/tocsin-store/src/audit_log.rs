@@ -26,7 +26,7 @@ const QUEUE: usize = 65_536;
 #[expect(clippy::large_enum_variant)]
 enum Job {
     /// An audit entry, and the hits and events that must be durable with it.
-    Append(Draft, Effects, oneshot::Sender<Result<u64, String>>),
+    Append(Draft, Effects, oneshot::Sender<Result<u64, AppendFailed>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -73,7 +73,12 @@ impl AuditLog {
         self.jobs.send(Job::Append(draft, effects, done)).await.map_err(|_| StoreError::AuditClosed)?;
         match wait.await {
             Ok(Ok(seq)) => Ok(seq),
-            Ok(Err(e)) => Err(StoreError::Corrupt(format!("audit append failed: {e}"))),
+            Ok(Err(AppendFailed { unavailable: true, message })) => {
+                Err(StoreError::Unavailable(format!("audit append failed: {message}")))
+            }
+            Ok(Err(AppendFailed { message, .. })) => {
+                Err(StoreError::Corrupt(format!("audit append failed: {message}")))
+            }
             Err(_) => Err(StoreError::AuditClosed),
         }
     }
@@ -92,6 +97,14 @@ impl AuditLog {
             entries: self.counters.entries.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Why a batch was not committed, as told to each of its callers: the
+/// database was unreachable (503, retry), or anything else.
+#[derive(Debug, Clone)]
+pub(crate) struct AppendFailed {
+    unavailable: bool,
+    message: String,
 }
 
 async fn run(backend: Arc<dyn Backend>, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
@@ -134,9 +147,10 @@ async fn run(backend: Arc<dyn Backend>, hub: Arc<Hub>, mut rx: mpsc::Receiver<Jo
             }
             Err(e) => {
                 tracing::error!(error = %e, entries = n, "audit append failed");
-                let msg = e.to_string();
+                let failed =
+                    AppendFailed { unavailable: matches!(e, StoreError::Unavailable(_)), message: e.to_string() };
                 for done in waiters {
-                    let _ = done.send(Err(msg.clone()));
+                    let _ = done.send(Err(failed.clone()));
                 }
             }
         }

@@ -46,14 +46,32 @@ pub enum StoreError {
     Corrupt(String),
     /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// A service the call needs is not running (the screening index).
+    /// A service the call needs is not running or not reachable (the
+    /// screening index, the database server): retry later.
     #[error("{0}")]
     Unavailable(String),
     /// The audit writer has stopped (the store is shutting down).
     #[error("the audit log is closed")]
     AuditClosed,
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A database server that cannot be reached (connection refused or
+    /// lost, pool timed out) is [`StoreError::Unavailable`], answered 503:
+    /// the call may succeed once it is back, without a restart. Anything
+    /// else is [`StoreError::Database`].
+    fn from(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(format!("the database is unreachable: {e}")),
+            e => StoreError::Database(e),
+        }
+    }
 }
