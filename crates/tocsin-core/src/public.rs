@@ -11,11 +11,11 @@
 //! removing fields from a copy, so a field added to a record later cannot
 //! leak by default.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::AgencyCode;
 use crate::notice::{Notice, NoticeStatus, NoticeType};
 use crate::record::{Name, NameType, Record, RecordBody, RecordState, Sex};
+use crate::{AgencyCode, CountryCode, FieldError};
 
 /// The fields a public extract may carry (its JSON keys); nothing else.
 pub const FIELDS: &[&str] = &[
@@ -135,6 +135,136 @@ pub fn split_name(name: &Name) -> (String, Option<String>) {
     };
     let given = given.join(" ");
     (family.join(" "), (!given.is_empty()).then_some(given))
+}
+
+/// Most results per page, as on INTERPOL's public API.
+pub const MAX_PER_PAGE: u32 = 160;
+
+/// Filters and paging of the public extract. Names match when every word
+/// given is found in the name, ignoring case, accents and script.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PublicQuery {
+    /// Words of the forename.
+    pub forename: Option<String>,
+    /// Words of the family name.
+    pub name: Option<String>,
+    /// A nationality, ISO 3166 alpha-3.
+    pub nationality: Option<String>,
+    /// Youngest age, in years.
+    pub age_min: Option<String>,
+    /// Oldest age, in years.
+    pub age_max: Option<String>,
+    /// `M`, `F` or `U`.
+    pub sex_id: Option<String>,
+    /// `red` or `yellow`.
+    #[serde(rename = "type")]
+    pub notice_type: Option<String>,
+    /// The page, from 1.
+    pub page: Option<String>,
+    /// Results per page, 1 to 160 (default 20).
+    pub result_per_page: Option<String>,
+}
+
+/// A checked [`PublicQuery`].
+#[derive(Debug, Clone)]
+pub struct PublicFilter {
+    forename: Vec<String>,
+    name: Vec<String>,
+    nationality: Option<String>,
+    ages: (Option<i32>, Option<i32>),
+    sex_id: Option<String>,
+    notice_type: Option<String>,
+    /// The page, from 1.
+    pub page: u32,
+    /// Results per page, 1 to [`MAX_PER_PAGE`].
+    pub per_page: u32,
+    /// How names are compared (case, accents, script folded).
+    fold: fn(&str) -> String,
+}
+
+/// The words of `s`, folded by `fold` and lower-cased.
+fn words(fold: fn(&str) -> String, s: &str) -> Vec<String> {
+    fold(s).to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(String::from).collect()
+}
+
+fn number(field: &str, s: Option<&str>, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, FieldError> {
+    let Some(s) = s else { return Ok(None) };
+    match s.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(FieldError::field(
+            field,
+            format!("must be a whole number from {} to {} (`{}` given)", range.start(), range.end(), s.escape_debug()),
+        )),
+    }
+}
+
+impl PublicQuery {
+    /// Checks every parameter (a bad one is named); `fold` is how names are
+    /// compared (the screening engine's latinization, say).
+    pub fn check(&self, fold: fn(&str) -> String) -> Result<PublicFilter, FieldError> {
+        let age =
+            |f, s: &Option<String>| number(f, s.as_deref(), 0..=150).map(|a| a.and_then(|a| i32::try_from(a).ok()));
+        let ages = (age("ageMin", &self.age_min)?, age("ageMax", &self.age_max)?);
+        if let (Some(a), Some(b)) = ages
+            && a > b
+        {
+            return Err(FieldError::field("ageMin", format!("is more than ageMax ({a} > {b})")));
+        }
+        let nationality = match &self.nationality {
+            Some(n) => Some(CountryCode::parse(n).map_err(|e| e.at("nationality"))?.as_str().to_owned()),
+            None => None,
+        };
+        let sex_id = match self.sex_id.as_deref() {
+            None => None,
+            Some(s @ ("M" | "F" | "U")) => Some(s.to_owned()),
+            Some(s) => {
+                return Err(FieldError::field("sexId", format!("must be M, F or U (`{}` given)", s.escape_debug())));
+            }
+        };
+        let notice_type = match self.notice_type.as_deref() {
+            None => None,
+            Some(t @ ("red" | "yellow")) => Some(t.to_owned()),
+            Some(t) => {
+                return Err(FieldError::field("type", format!("must be red or yellow (`{}` given)", t.escape_debug())));
+            }
+        };
+        Ok(PublicFilter {
+            forename: self.forename.as_deref().map(|s| words(fold, s)).unwrap_or_default(),
+            name: self.name.as_deref().map(|s| words(fold, s)).unwrap_or_default(),
+            nationality,
+            ages,
+            sex_id,
+            notice_type,
+            page: number("page", self.page.as_deref(), 1..=1_000_000)?.unwrap_or(1),
+            per_page: number("resultPerPage", self.result_per_page.as_deref(), 1..=MAX_PER_PAGE)?.unwrap_or(20),
+            fold,
+        })
+    }
+}
+
+impl PublicFilter {
+    /// Whether `n` passes every filter, `year` being the current year.
+    pub fn matches(&self, n: &PublicNotice, year: i32) -> bool {
+        let has = |wanted: &[String], text: Option<&str>| {
+            let have = text.map(|t| words(self.fold, t)).unwrap_or_default();
+            wanted.iter().all(|w| have.contains(w))
+        };
+        // The age a person born in `born` has this year, give or take one.
+        let age =
+            n.date_of_birth.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()).map(|y| year - y);
+        let ages_ok = match (self.ages, age) {
+            ((None, None), _) => true,
+            (_, None) => false,
+            ((min, max), Some(a)) => min.is_none_or(|m| a + 1 > m) && max.is_none_or(|m| a - 1 < m),
+        };
+        has(&self.forename, n.forename.as_deref())
+            && has(&self.name, Some(&n.name))
+            && self.nationality.as_ref().is_none_or(|c| n.nationalities.contains(c))
+            && self.sex_id.as_deref().is_none_or(|s| s == n.sex_id)
+            && self.notice_type.as_deref().is_none_or(|t| t == n.notice_type.as_str())
+            && ages_ok
+    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub use hits::{EventStream, HitQuery};
 pub use import::ImportReport;
 pub use notices::{NEUTRALITY_TERMS, NoticeInput, NoticeQuery, NoticeView};
 pub use postgres::PgBackend;
-pub use public::{PublicPage, PublicQuery};
+pub use public::PublicPage;
 pub use retention::{Extension, MaintenanceReport};
 pub use sqlite::SqliteBackend;
 pub use store::{

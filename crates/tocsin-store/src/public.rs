@@ -4,44 +4,14 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome};
-use tocsin_core::public::{PublicNotice, extract};
+use tocsin_core::public::{PublicNotice, PublicQuery, extract};
 use tocsin_core::record::{Record, RecordId};
-use tocsin_core::{CountryCode, FieldError};
 use tocsin_match::name::latinize;
 
 use crate::{Store, StoreError};
-
-/// Most results per page, as on INTERPOL's public API.
-pub(crate) const MAX_PER_PAGE: u32 = 160;
-
-/// Filters and paging of the public extract. Names match when every word
-/// given is found in the name, ignoring case, accents and script.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PublicQuery {
-    /// Words of the forename.
-    pub forename: Option<String>,
-    /// Words of the family name.
-    pub name: Option<String>,
-    /// A nationality, ISO 3166 alpha-3.
-    pub nationality: Option<String>,
-    /// Youngest age, in years.
-    pub age_min: Option<String>,
-    /// Oldest age, in years.
-    pub age_max: Option<String>,
-    /// `M`, `F` or `U`.
-    pub sex_id: Option<String>,
-    /// `red` or `yellow`.
-    #[serde(rename = "type")]
-    pub notice_type: Option<String>,
-    /// The page, from 1.
-    pub page: Option<String>,
-    /// Results per page, 1 to 160 (default 20).
-    pub result_per_page: Option<String>,
-}
 
 /// One page of the public extract.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -57,108 +27,12 @@ pub struct PublicPage {
     pub notices: Vec<PublicNotice>,
 }
 
-/// A checked [`PublicQuery`].
-struct Filter {
-    forename: Vec<String>,
-    name: Vec<String>,
-    nationality: Option<String>,
-    ages: (Option<i32>, Option<i32>),
-    sex_id: Option<String>,
-    notice_type: Option<String>,
-    page: u32,
-    per_page: u32,
-}
-
-fn words(s: &str) -> Vec<String> {
-    latinize(s)
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-fn number(field: &str, s: Option<&str>, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, FieldError> {
-    let Some(s) = s else { return Ok(None) };
-    match s.trim().parse::<u32>() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
-        _ => Err(FieldError::field(
-            field,
-            format!("must be a whole number from {} to {} (`{}` given)", range.start(), range.end(), s.escape_debug()),
-        )),
-    }
-}
-
-impl PublicQuery {
-    fn check(&self) -> Result<Filter, FieldError> {
-        let age =
-            |f, s: &Option<String>| number(f, s.as_deref(), 0..=150).map(|a| a.and_then(|a| i32::try_from(a).ok()));
-        let ages = (age("ageMin", &self.age_min)?, age("ageMax", &self.age_max)?);
-        if let (Some(a), Some(b)) = ages
-            && a > b
-        {
-            return Err(FieldError::field("ageMin", format!("is more than ageMax ({a} > {b})")));
-        }
-        let nationality = match &self.nationality {
-            Some(n) => Some(CountryCode::parse(n).map_err(|e| e.at("nationality"))?.as_str().to_owned()),
-            None => None,
-        };
-        let sex_id = match self.sex_id.as_deref() {
-            None => None,
-            Some(s @ ("M" | "F" | "U")) => Some(s.to_owned()),
-            Some(s) => {
-                return Err(FieldError::field("sexId", format!("must be M, F or U (`{}` given)", s.escape_debug())));
-            }
-        };
-        let notice_type = match self.notice_type.as_deref() {
-            None => None,
-            Some(t @ ("red" | "yellow")) => Some(t.to_owned()),
-            Some(t) => {
-                return Err(FieldError::field("type", format!("must be red or yellow (`{}` given)", t.escape_debug())));
-            }
-        };
-        Ok(Filter {
-            forename: self.forename.as_deref().map(words).unwrap_or_default(),
-            name: self.name.as_deref().map(words).unwrap_or_default(),
-            nationality,
-            ages,
-            sex_id,
-            notice_type,
-            page: number("page", self.page.as_deref(), 1..=1_000_000)?.unwrap_or(1),
-            per_page: number("resultPerPage", self.result_per_page.as_deref(), 1..=MAX_PER_PAGE)?.unwrap_or(20),
-        })
-    }
-}
-
-impl Filter {
-    fn matches(&self, n: &PublicNotice, year: i32) -> bool {
-        let has = |wanted: &[String], text: Option<&str>| {
-            let have = text.map(words).unwrap_or_default();
-            wanted.iter().all(|w| have.contains(w))
-        };
-        // The age a person born in `born` has this year, give or take one.
-        let age =
-            n.date_of_birth.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse::<i32>().ok()).map(|y| year - y);
-        let ages_ok = match (self.ages, age) {
-            ((None, None), _) => true,
-            (_, None) => false,
-            ((min, max), Some(a)) => min.is_none_or(|m| a + 1 > m) && max.is_none_or(|m| a - 1 < m),
-        };
-        has(&self.forename, n.forename.as_deref())
-            && has(&self.name, Some(&n.name))
-            && self.nationality.as_ref().is_none_or(|c| n.nationalities.contains(c))
-            && self.sex_id.as_deref().is_none_or(|s| s == n.sex_id)
-            && self.notice_type.as_deref().is_none_or(|t| t == n.notice_type.as_str())
-            && ages_ok
-    }
-}
-
 impl Store {
     /// One page of the public extract, newest first. Anyone may read it; the
     /// read is audited as `public.notices` with the notices served, so an
     /// owner can see when its public notices were shown.
     pub async fn public_notices(&self, query: &PublicQuery) -> Result<PublicPage, StoreError> {
-        let filter = query.check()?;
+        let filter = query.check(latinize)?;
         let notices: Vec<tocsin_core::notice::Notice> =
             self.public.read().map(|m| m.values().cloned().collect()).unwrap_or_default();
         let ids: Vec<RecordId> = notices.iter().flat_map(|n| n.content.record_ids.iter().copied()).collect();
@@ -206,7 +80,9 @@ impl Store {
 mod tests {
     use super::*;
     use tocsin_core::AgencyCode;
+    use tocsin_core::FieldError;
     use tocsin_core::notice::NoticeType;
+    use tocsin_core::public::PublicFilter;
 
     fn notice(name: &str, forename: Option<&str>, born: &str, sex: &'static str) -> PublicNotice {
         PublicNotice {
@@ -226,10 +102,10 @@ mod tests {
         }
     }
 
-    fn query(pairs: &[(&str, &str)]) -> Result<Filter, FieldError> {
+    fn query(pairs: &[(&str, &str)]) -> Result<PublicFilter, FieldError> {
         let json: serde_json::Map<String, serde_json::Value> =
             pairs.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
-        serde_json::from_value::<PublicQuery>(json.into()).expect("query").check()
+        serde_json::from_value::<PublicQuery>(json.into()).expect("query").check(latinize)
     }
 
     #[test]

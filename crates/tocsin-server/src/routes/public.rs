@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use tocsin_store::{PublicPage, PublicQuery};
+use tocsin_core::public::PublicQuery;
+use tocsin_store::PublicPage;
 
 use crate::extract::Query;
 use crate::{ApiError, AppState};
