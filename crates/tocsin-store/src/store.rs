@@ -32,7 +32,7 @@ pub enum Location {
     /// The embedded SQLite store in this directory (the default).
     Embedded(std::path::PathBuf),
     /// A PostgreSQL database (`postgres://user[:password]@host[:port]/db`),
-    /// for cluster mode.
+    /// for cluster mode; `?schema=NAME` keeps the store in that schema.
     Postgres(String),
 }
 
@@ -50,6 +50,19 @@ impl Location {
                 format!("`{}` is not a postgres:// URL (leave it out for the embedded store)", other.escape_debug()),
             )),
         }
+    }
+}
+
+/// The URL without its `schema=NAME` parameter, and that name: several
+/// stores may share one database, each in its own schema (created if
+/// absent).
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_owned(), None) };
+    let (schema, rest): (Vec<&str>, Vec<&str>) = query.split('&').partition(|p| p.starts_with("schema="));
+    let schema = schema.last().map(|p| p.trim_start_matches("schema=").to_owned());
+    match rest.is_empty() {
+        true => (base.to_owned(), schema),
+        false => (format!("{base}?{}", rest.join("&")), schema),
     }
 }
 
@@ -287,7 +300,8 @@ impl Store {
         match location {
             Location::Embedded(dir) => Ok(Store::new(Arc::new(SqliteBackend::open(dir, false).await?))),
             Location::Postgres(url) => {
-                let backend = PgBackend::connect(url, None).await?;
+                let (url, schema) = split_schema(url);
+                let backend = PgBackend::connect(&url, schema.as_deref()).await?;
                 if backend.agency(&AgencyCode::GS).await?.is_none() {
                     return Err(StoreError::NotInitialized(location.to_string()));
                 }
@@ -302,7 +316,8 @@ impl Store {
         let store = match location {
             Location::Embedded(dir) => Store::new(Arc::new(SqliteBackend::open(dir, true).await?)),
             Location::Postgres(url) => {
-                let backend = PgBackend::connect(url, None).await?;
+                let (url, schema) = split_schema(url);
+                let backend = PgBackend::connect(&url, schema.as_deref()).await?;
                 if backend.agency(&AgencyCode::GS).await?.is_some() {
                     return Err(StoreError::AlreadyInitialized(location.to_string()));
                 }
@@ -1043,4 +1058,20 @@ fn outcome_of(e: &StoreError) -> Outcome {
 /// A short label (agency name, user name), under the common text rule.
 fn label(field: &str, s: &str) -> Result<String, FieldError> {
     tocsin_core::text::clean(field, s.to_owned(), limits::LABEL_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_schema;
+
+    #[test]
+    fn a_schema_parameter_is_taken_out_of_the_url() {
+        let u = "postgres://u@h:5432/db";
+        assert_eq!(split_schema(u), (u.to_owned(), None));
+        assert_eq!(split_schema(&format!("{u}?schema=tocsin_a")), (u.to_owned(), Some("tocsin_a".to_owned())));
+        assert_eq!(
+            split_schema(&format!("{u}?sslmode=disable&schema=s1&application_name=x")),
+            (format!("{u}?sslmode=disable&application_name=x"), Some("s1".to_owned()))
+        );
+    }
 }

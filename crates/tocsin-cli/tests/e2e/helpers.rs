@@ -10,6 +10,16 @@ use serde_json::Value;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tocsin");
 
+/// `tocsin --data DIR [--store URL]`, ready for its arguments.
+fn command(data: &Path, store: Option<&str>) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data").arg(data);
+    if let Some(store) = store {
+        c.arg("--store").arg(store);
+    }
+    c
+}
+
 /// Runs `tocsin --data DIR ARGS…`.
 pub(crate) fn tocsin(data: &Path, args: &[&str]) -> Output {
     Command::new(BIN).arg("--data").arg(data).args(args).output().expect("run tocsin")
@@ -25,6 +35,8 @@ pub(crate) fn tocsin_ok(data: &Path, args: &[&str]) -> String {
 pub(crate) struct TestServer {
     pub(crate) base: String,
     pub(crate) data: PathBuf,
+    /// The PostgreSQL store it runs on (`--store`), if not the embedded one.
+    store: Option<String>,
     child: Child,
     client: Client,
     _dir: tempfile::TempDir,
@@ -35,14 +47,32 @@ pub(crate) const AGENCIES: [&str; 3] = ["FRA", "DEU", "ITA"];
 
 impl TestServer {
     pub(crate) fn start() -> TestServer {
+        TestServer::start_on(None)
+    }
+
+    /// A server on `store` (a PostgreSQL URL), or the embedded store.
+    pub(crate) fn start_on(store: Option<&str>) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        tocsin_ok(&data, &["init"]);
+        let store = store.map(str::to_owned);
+        let run = |args: &[&str]| {
+            let out = command(&data, store.as_deref()).args(args).output().expect("run tocsin");
+            assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).expect("utf-8 output")
+        };
+        run(&["init"]);
         for a in AGENCIES {
-            tocsin_ok(&data, &["agency", "add", a, "--name", &format!("{a} bureau")]);
+            run(&["agency", "add", a, "--name", &format!("{a} bureau")]);
         }
-        let (child, base) = spawn(&data, &dir.path().join("server.log"), &[], None);
-        TestServer { base, data, child, client: Client::new(), _dir: dir }
+        let (child, base) = spawn(&data, store.as_deref(), &dir.path().join("server.log"), &[], None);
+        TestServer { base, data, store, child, client: Client::new(), _dir: dir }
+    }
+
+    /// Runs `tocsin ARGS` on this server's store; its standard output.
+    pub(crate) fn cli(&self, args: &[&str]) -> String {
+        let out = command(&self.data, self.store.as_deref()).args(args).output().expect("run tocsin");
+        assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8 output")
     }
 
     /// Stops the server (SIGTERM) and starts it again on the same data with
@@ -50,7 +80,7 @@ impl TestServer {
     /// given; the address changes.
     pub(crate) fn restart_with(&mut self, args: &[&str], now: Option<&str>) {
         self.terminate();
-        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"), args, now);
+        let (child, base) = spawn(&self.data, self.store.as_deref(), &self._dir.path().join("server.log"), args, now);
         (self.child, self.base) = (child, base);
     }
 
@@ -69,13 +99,13 @@ impl TestServer {
     pub(crate) fn kill_and_restart(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait for the server");
-        let (child, base) = spawn(&self.data, &self._dir.path().join("server.log"), &[], None);
+        let (child, base) = spawn(&self.data, self.store.as_deref(), &self._dir.path().join("server.log"), &[], None);
         (self.child, self.base) = (child, base);
     }
 
     /// A new token.
     pub(crate) fn token(&self, agency: &str, role: &str) -> String {
-        tocsin_ok(&self.data, &["token", "create", "--agency", agency, "--role", role]).trim().to_owned()
+        self.cli(&["token", "create", "--agency", agency, "--role", role]).trim().to_owned()
     }
 
     pub(crate) fn get(&self, token: &str, path: &str) -> RequestBuilder {
@@ -133,15 +163,13 @@ impl Drop for TestServer {
 
 /// Starts `tocsin serve ARGS` on a free port, its log appended to `log`,
 /// its clock at `now` when given, and returns it with its base URL.
-fn spawn(data: &Path, log: &Path, args: &[&str], now: Option<&str>) -> (Child, String) {
+fn spawn(data: &Path, store: Option<&str>, log: &Path, args: &[&str], now: Option<&str>) -> (Child, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("server log");
-    let mut command = Command::new(BIN);
+    let mut command = command(data, store);
     if let Some(now) = now {
         command.env("TOCSIN_NOW", now);
     }
     let mut child = command
-        .arg("--data")
-        .arg(data)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())

@@ -10,6 +10,7 @@ mod helpers;
 mod hits;
 mod imports;
 mod notices;
+mod postgres;
 mod records;
 mod retention;
 mod screening;

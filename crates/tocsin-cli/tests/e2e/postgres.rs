@@ -1,0 +1,94 @@
+//! The real server on the PostgreSQL store (`--store postgres://…`), each
+//! test in a fresh schema of `TOCSIN_TEST_POSTGRES` (default: the local
+//! server's `test` database). Skipped with a message where no PostgreSQL
+//! answers, unless `TOCSIN_REQUIRE_POSTGRES=1` (as in CI).
+
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use serde_json::json;
+
+use crate::helpers::{TestServer, json, person};
+
+/// Drops the test's schema at the end (with `psql`, where it is installed).
+struct Schema {
+    base: String,
+    name: String,
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
+        let _ = std::process::Command::new("psql").args([self.base.as_str(), "-qc", &drop]).output();
+    }
+}
+
+/// A URL for a fresh schema, or `None` (skip) where PostgreSQL is absent.
+fn fresh_store() -> Option<(String, Schema)> {
+    let base =
+        std::env::var("TOCSIN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let reachable = std::net::TcpStream::connect("127.0.0.1:5432").is_ok() || !base.contains("127.0.0.1:5432");
+    if !reachable {
+        assert_ne!(std::env::var("TOCSIN_REQUIRE_POSTGRES").as_deref(), Ok("1"), "PostgreSQL is required here");
+        eprintln!("skipped: no PostgreSQL at {base}; set TOCSIN_TEST_POSTGRES");
+        return None;
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let schema = format!("tocsin_e2e_{}_{nanos}", std::process::id());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}schema={schema}");
+    Some((url, Schema { base, name: schema }))
+}
+
+#[test]
+fn records_hits_and_the_audit_chain_work_on_postgresql_and_survive_a_sigkill() {
+    let Some((store, _schema)) = fresh_store() else { return };
+    let mut s = TestServer::start_on(Some(&store));
+    let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    let ita = s.token("ITA", "officer");
+    let record = s.create(&fra, &person("Ivan Petrovich SIDOROV", json!({"mode": "except", "countries": ["ITA"]})));
+    let id = record["id"].as_str().expect("id").to_owned();
+
+    // Access rules and hits as on the embedded store.
+    let found = s.screen(&deu, &json!({"name": "Иван Сидоров", "birth_date": "1970", "location": "CDG"}));
+    assert_eq!(found["matches"][0]["record"]["id"].as_str(), Some(id.as_str()), "{found}");
+    assert!(found["matches"][0]["hit_id"].is_string(), "{found}");
+    let hidden = s.screen(&ita, &json!({"name": "Ivan Sidorov"}));
+    assert_eq!(hidden["matches"], json!([]), "ITA may not see it");
+    let (_, hits) = json(s.get(&fra, "/v1/hits?role=owner").send().expect("GET"));
+    let silent = hits["items"].as_array().expect("items").iter().filter(|h| h["silent"] == true).count();
+    assert_eq!((hits["items"].as_array().map(Vec::len), silent), (Some(2), 1), "{hits}");
+
+    // Every hit id answered before a SIGKILL is there after the restart.
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (base, token, answered) = (s.base.clone(), deu.clone(), answered.clone());
+            thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                while let Ok(r) = client
+                    .post(format!("{base}/v1/screen"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": "Ivan Sidorov"}))
+                    .send()
+                {
+                    let Ok(body) = r.json::<serde_json::Value>() else { break };
+                    if let Some(h) = body["matches"][0]["hit_id"].as_str() {
+                        answered.lock().expect("lock").push(h.to_owned());
+                    }
+                }
+            })
+        })
+        .collect();
+    thread::sleep(std::time::Duration::from_millis(1500));
+    s.kill_and_restart();
+    clients.into_iter().for_each(|c| c.join().expect("client"));
+    let answered = answered.lock().expect("lock").clone();
+    assert!(answered.len() > 10, "only {} hits answered", answered.len());
+    for h in &answered {
+        let r = s.get(&deu, &format!("/v1/hits/{h}")).send().expect("GET");
+        assert_eq!(r.status(), 200, "hit {h} answered before the kill is lost");
+    }
+    assert!(s.cli(&["audit", "verify"]).contains("OK"));
+}
