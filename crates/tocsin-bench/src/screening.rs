@@ -113,12 +113,7 @@ fn un_list(xml: &Path, listed: &[Row]) -> anyhow::Result<(Vec<Record>, Vec<Optio
     let key = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     let mut by_name = std::collections::HashMap::new();
     for r in &records {
-        let names = match &r.data.body {
-            tocsin_core::record::RecordBody::Person(p) => &p.names,
-            tocsin_core::record::RecordBody::Organization(o) => &o.names,
-            tocsin_core::record::RecordBody::TravelDocument(_) => continue,
-        };
-        for n in names {
+        for n in r.data.body.names() {
             by_name.entry(key(&n.full)).or_insert(r.id);
         }
     }

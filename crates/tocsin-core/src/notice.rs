@@ -106,6 +106,20 @@ pub struct Move {
     pub time: OffsetDateTime,
 }
 
+impl Move {
+    /// A move the system makes (the retention clock, a list import) in the
+    /// name of `agency`, with its reason.
+    pub fn system(
+        from: NoticeStatus,
+        to: NoticeStatus,
+        agency: AgencyCode,
+        reason: String,
+        time: OffsetDateTime,
+    ) -> Move {
+        Move { from, to, agency, user: "system".into(), reason: Some(reason), time }
+    }
+}
+
 /// The eight notice types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

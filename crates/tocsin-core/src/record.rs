@@ -179,6 +179,18 @@ pub enum RecordBody {
     TravelDocument(TravelDocument),
 }
 
+impl RecordBody {
+    /// The name forms of a person or organization (none for a travel
+    /// document).
+    pub fn names(&self) -> &[Name] {
+        match self {
+            RecordBody::Person(p) => &p.names,
+            RecordBody::Organization(o) => &o.names,
+            RecordBody::TravelDocument(_) => &[],
+        }
+    }
+}
+
 /// A natural person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
@@ -344,6 +356,11 @@ pub enum AccessRule {
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(d: &Date) -> String {
     iso_date::format(d)
+}
+
+/// Parses a `YYYY-MM-DD` date; the error says what was wrong.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    iso_date::parse(s)
 }
 
 /// The wire form of [`AccessRule`], so that `countries` with mode `all`, or

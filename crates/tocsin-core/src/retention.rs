@@ -98,6 +98,21 @@ pub fn justification(s: Option<String>) -> Result<String, FieldError> {
     crate::text::clean("justification", s, limits::TEXT_CHARS)
 }
 
+/// The review date an extension on `today` sets: `asked` (`YYYY-MM-DD`,
+/// after today and at most five years ahead), or five years from today.
+pub fn extension_date(asked: Option<&str>, today: Date) -> Result<Date, FieldError> {
+    let latest = review_date(today);
+    let Some(s) = asked else { return Ok(latest) };
+    let d = crate::record::parse_date(s).map_err(|m| FieldError::field("review_by", m))?;
+    if d <= today || d > latest {
+        return Err(FieldError::field(
+            "review_by",
+            format!("must be after today and at most {} ({s} given)", crate::record::format_date(&latest)),
+        ));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +142,16 @@ mod tests {
         assert!(justification(Some("  ".into())).is_err());
         assert!(justification(Some("x".repeat(limits::TEXT_CHARS + 1))).is_err());
         assert_eq!(justification(Some(" trial pending ".into())).ok().as_deref(), Some("trial pending"));
+    }
+
+    #[test]
+    fn an_extension_sets_a_date_within_five_years() {
+        let today = date!(2026 - 11 - 23);
+        assert_eq!(extension_date(None, today).ok(), Some(date!(2031 - 11 - 23)));
+        assert_eq!(extension_date(Some("2028-01-01"), today).ok(), Some(date!(2028 - 01 - 01)));
+        for bad in ["2026-11-23", "2031-11-24", "soon", "2027-02-30"] {
+            assert_eq!(extension_date(Some(bad), today).map_err(|e| e.field).expect_err(bad), "review_by");
+        }
     }
 
     proptest! {

@@ -175,14 +175,7 @@ impl Store {
         }
         let by_source: HashMap<&str, &Record> =
             records.values().filter_map(|r| r.data.source.as_ref().map(|s| (s.id.as_str(), r))).collect();
-        let system = |from, to, reason: String| notice::Move {
-            from,
-            to,
-            agency: actor.agency,
-            user: "system".into(),
-            reason: Some(reason),
-            time: now,
-        };
+        let system = |from, to, reason| notice::Move::system(from, to, actor.agency, reason, now);
         let mut new = vec![];
         for l in listed {
             let Some(r) = by_source.get(l.source_id.as_str()).filter(|r| r.state == RecordState::Active) else {

@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use tocsin_audit::Outcome;
+use tocsin_core::AgencyCode;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::notice::{self, Notice, NoticeId, NoticeStatus};
-use tocsin_core::record::{Record, RecordBody, RecordData, RecordId, RecordState, format_date};
+use tocsin_core::record::{Record, RecordBody, RecordId, RecordState, format_date};
 use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
-use tocsin_core::{AgencyCode, FieldError};
 
 use crate::backend::{Effects, NoticeFilter, RecordPageQuery};
 use crate::notices::NoticeView;
@@ -60,12 +60,7 @@ fn clock_actor(owner: AgencyCode) -> Actor {
 }
 
 fn record_item(r: &Record, today: Date) -> ReviewItem {
-    let names = match &r.data.body {
-        RecordBody::Person(p) => &p.names,
-        RecordBody::Organization(o) => &o.names,
-        RecordBody::TravelDocument(_) => &vec![],
-    };
-    let label = match (&r.data.body, names.first()) {
+    let label = match (&r.data.body, r.data.body.names().first()) {
         (RecordBody::TravelDocument(d), _) => format!("travel document {}", d.number),
         (_, Some(n)) => n.full.clone(),
         (_, None) => r.data.kind().as_str().to_owned(),
@@ -91,53 +86,40 @@ fn notice_item(n: &Notice, today: Date) -> ReviewItem {
     }
 }
 
-/// The new review date an extension asks for.
-fn new_review_date(asked: Option<&str>, today: Date) -> Result<Date, FieldError> {
-    let latest = retention::review_date(today);
-    let Some(s) = asked else { return Ok(latest) };
-    let d = Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| FieldError::field("review_by", format!("`{}` is not a date (YYYY-MM-DD)", s.escape_debug())))?;
-    if d <= today || d > latest {
-        return Err(FieldError::field(
-            "review_by",
-            format!("must be after today and at most {} ({s} given)", format_date(&latest)),
-        ));
-    }
-    Ok(d)
-}
-
 impl Store {
-    /// Every open item the owner's agency has to review (or `None`: every
-    /// agency's) whose review date is on or before `until`.
-    async fn items_due(
-        &self,
-        owner: Option<AgencyCode>,
-        until: Date,
-    ) -> Result<(Vec<Record>, Vec<Notice>), StoreError> {
-        let mut records = vec![];
-        let mut page = RecordPageQuery { owner, review_until: Some(until), limit: STEP, ..RecordPageQuery::default() };
-        loop {
-            let rows = self.backend.record_page(&page).await?;
-            let exhausted = rows.len() < STEP as usize;
-            page.after = rows.last().map(|r| r.id);
-            page.after_review_by = rows.last().map(|r| r.data.review_by);
-            records.extend(rows);
-            if exhausted {
-                break;
+    /// The next page of active records reviewed on or before the cursor's
+    /// `review_until`, in review-date order; the cursor is `None` once there
+    /// is no more.
+    async fn next_due_records(&self, cursor: &mut Option<RecordPageQuery>) -> Result<Vec<Record>, StoreError> {
+        let Some(page) = cursor.as_mut() else { return Ok(vec![]) };
+        let rows = self.backend.record_page(page).await?;
+        match rows.last() {
+            Some(last) if rows.len() == page.limit as usize => {
+                (page.after, page.after_review_by) = (Some(last.id), Some(last.data.review_by));
             }
+            _ => *cursor = None,
         }
-        let mut notices = vec![];
-        let mut filter = NoticeFilter { owner, review_until: Some(until), limit: STEP, ..NoticeFilter::default() };
-        loop {
-            let rows = self.backend.notices(&filter).await?;
-            let exhausted = rows.len() < STEP as usize;
-            filter.after = rows.last().map(|n| n.id);
-            notices.extend(rows);
-            if exhausted {
-                break;
-            }
+        Ok(rows)
+    }
+
+    /// The next page of open notices reviewed on or before the cursor's
+    /// `review_until`; the cursor is `None` once there is no more.
+    async fn next_due_notices(&self, cursor: &mut Option<NoticeFilter>) -> Result<Vec<Notice>, StoreError> {
+        let Some(filter) = cursor.as_mut() else { return Ok(vec![]) };
+        let rows = self.backend.notices(filter).await?;
+        match rows.last() {
+            Some(last) if rows.len() == filter.limit as usize => filter.after = Some(last.id),
+            _ => *cursor = None,
         }
-        Ok((records, notices))
+        Ok(rows)
+    }
+
+    /// Cursors over the records and notices of `owner` (or of every agency)
+    /// reviewed on or before `until`.
+    fn due_cursors(owner: Option<AgencyCode>, until: Date) -> (Option<RecordPageQuery>, Option<NoticeFilter>) {
+        let records = RecordPageQuery { owner, review_until: Some(until), limit: STEP, ..RecordPageQuery::default() };
+        let notices = NoticeFilter { owner, review_until: Some(until), limit: STEP, ..NoticeFilter::default() };
+        (Some(records), Some(notices))
     }
 
     /// Applies the retention clock once (the operator, or the server's
@@ -164,34 +146,22 @@ impl Store {
         let now = OffsetDateTime::now_utc();
         let horizon = retention::add_months(today, retention::REMIND_MONTHS);
         let mut report = MaintenanceReport { today: format_date(&today), ..MaintenanceReport::default() };
-        let mut page = RecordPageQuery { review_until: Some(horizon), limit: STEP, ..RecordPageQuery::default() };
-        loop {
-            let rows = self.backend.record_page(&page).await?;
-            let exhausted = rows.len() < STEP as usize;
-            page.after = rows.last().map(|r| r.id);
-            page.after_review_by = rows.last().map(|r| r.data.review_by);
+        let (mut records, mut notices) = Store::due_cursors(None, horizon);
+        while records.is_some() {
+            let rows = self.next_due_records(&mut records).await?;
             let (expired, due): (Vec<Record>, Vec<Record>) =
                 rows.into_iter().partition(|r| retention::phase(r.data.review_by, today) == Phase::Expired);
             let due = due.iter().map(|r| record_item(r, today)).filter(|i| i.phase == Phase::Due).collect();
             report.reminded += self.remind(due, now).await?;
             report.records_archived += self.expire_records(expired, today, now).await?;
-            if exhausted {
-                break;
-            }
         }
-        let mut filter = NoticeFilter { review_until: Some(horizon), limit: STEP, ..NoticeFilter::default() };
-        loop {
-            let rows = self.backend.notices(&filter).await?;
-            let exhausted = rows.len() < STEP as usize;
-            filter.after = rows.last().map(|n| n.id);
+        while notices.is_some() {
+            let rows = self.next_due_notices(&mut notices).await?;
             let (expired, due): (Vec<Notice>, Vec<Notice>) =
                 rows.into_iter().partition(|n| retention::phase(n.review_by, today) == Phase::Expired);
             let due = due.iter().map(|n| notice_item(n, today)).filter(|i| i.phase == Phase::Due).collect();
             report.reminded += self.remind(due, now).await?;
             report.notices_expired += self.expire_notices(expired, today, now).await?;
-            if exhausted {
-                break;
-            }
         }
         Ok(report)
     }
@@ -254,14 +224,8 @@ impl Store {
             .map(|n| {
                 let mut next =
                     Notice { status: NoticeStatus::Expired, version: n.version + 1, updated_at: now, ..n.clone() };
-                next.history.push(notice::Move {
-                    from: n.status,
-                    to: NoticeStatus::Expired,
-                    agency: n.owner,
-                    user: "system".into(),
-                    reason: Some(format!("past its review date, {}, without extension", format_date(&n.review_by))),
-                    time: now,
-                });
+                let reason = format!("past its review date, {}, without extension", format_date(&n.review_by));
+                next.history.push(notice::Move::system(n.status, NoticeStatus::Expired, n.owner, reason, now));
                 (next, n.version)
             })
             .collect();
@@ -310,13 +274,15 @@ impl Store {
             require(actor, Permission::WriteRecords)?;
             let today = self.today();
             let horizon = retention::add_months(today, retention::REMIND_MONTHS);
-            let (records, notices) = self.items_due(Some(actor.agency), horizon).await?;
-            let mut items: Vec<ReviewItem> = records
-                .iter()
-                .map(|r| record_item(r, today))
-                .chain(notices.iter().map(|n| notice_item(n, today)))
-                .filter(|i| i.phase != Phase::Current)
-                .collect();
+            let (mut records, mut notices) = Store::due_cursors(Some(actor.agency), horizon);
+            let mut items: Vec<ReviewItem> = vec![];
+            while records.is_some() {
+                items.extend(self.next_due_records(&mut records).await?.iter().map(|r| record_item(r, today)));
+            }
+            while notices.is_some() {
+                items.extend(self.next_due_notices(&mut notices).await?.iter().map(|n| notice_item(n, today)));
+            }
+            items.retain(|i| i.phase != Phase::Current);
             let key = |i: &ReviewItem| format!("{}/{}", format_date(&i.review_by), i.id);
             items.sort_by_key(key);
             if let Some(after) = &after {
@@ -347,13 +313,9 @@ impl Store {
                     "record {id} is archived; create it again if it is still needed"
                 )));
             }
-            let review_by = new_review_date(ext.review_by.as_deref(), self.today())?;
-            let next = Record {
-                version: current.version + 1,
-                updated_at: OffsetDateTime::now_utc(),
-                data: RecordData { review_by, ..current.data.clone() },
-                ..current
-            };
+            let review_by = retention::extension_date(ext.review_by.as_deref(), self.today())?;
+            let mut next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
+            next.data.review_by = review_by;
             self.backend.update_record(&next, sent).await?;
             self.reindex([&next]);
             Ok(next)
@@ -382,7 +344,7 @@ impl Store {
                     current.status.as_str()
                 )));
             }
-            let review_by = new_review_date(ext.review_by.as_deref(), self.today())?;
+            let review_by = retention::extension_date(ext.review_by.as_deref(), self.today())?;
             let expected = current.version;
             let next =
                 Notice { review_by, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
@@ -408,20 +370,4 @@ fn by_owner(items: Vec<ReviewItem>) -> BTreeMap<AgencyCode, Vec<ReviewItem>> {
 
 fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Event {
     Event::new(owner, kind, serde_json::to_value(item).unwrap_or_default(), now)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
-
-    #[test]
-    fn an_extension_sets_a_date_within_five_years() {
-        let today = date!(2026 - 11 - 23);
-        assert_eq!(new_review_date(None, today).ok(), Some(date!(2031 - 11 - 23)));
-        assert_eq!(new_review_date(Some("2028-01-01"), today).ok(), Some(date!(2028 - 01 - 01)));
-        for bad in ["2026-11-23", "2031-11-24", "soon", "2027-02-30"] {
-            assert_eq!(new_review_date(Some(bad), today).map_err(|e| e.field).expect_err(bad), "review_by");
-        }
-    }
 }

@@ -557,12 +557,9 @@ macro_rules! sql_backend {
                     }
                     q.push(")");
                     for row in q.build().fetch_all(&self.pool).await? {
-                        let date: String = row.try_get("review_by")?;
-                        out.push((
-                            row.try_get("item")?,
-                            Date::parse(&date, &time::format_description::well_known::Iso8601::DATE)
-                                .map_err(|e| StoreError::Corrupt(format!("reminder date: {e}")))?,
-                        ));
+                        let date = tocsin_core::record::parse_date(&row.text("review_by")?)
+                            .map_err(|e| StoreError::Corrupt(format!("reminder: {e}")))?;
+                        out.push((row.text("item")?, date));
                     }
                 }
                 Ok(out)

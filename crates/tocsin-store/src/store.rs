@@ -53,6 +53,26 @@ impl Location {
     }
 }
 
+impl Location {
+    /// Its backend: a store that exists (`create` unset) or a new one
+    /// (`create` set: [`StoreError::AlreadyInitialized`] if there is one).
+    /// A PostgreSQL store exists once the General Secretariat is registered.
+    async fn backend(&self, create: bool) -> Result<Arc<dyn Backend>, StoreError> {
+        match self {
+            Location::Embedded(dir) => Ok(Arc::new(SqliteBackend::open(dir, create).await?)),
+            Location::Postgres(url) => {
+                let (url, schema) = split_schema(url);
+                let backend = PgBackend::connect(&url, schema.as_deref()).await?;
+                match (backend.agency(&AgencyCode::GS).await?.is_some(), create) {
+                    (true, true) => Err(StoreError::AlreadyInitialized(self.to_string())),
+                    (false, false) => Err(StoreError::NotInitialized(self.to_string())),
+                    _ => Ok(Arc::new(backend)),
+                }
+            }
+        }
+    }
+}
+
 /// The URL without its `schema=NAME` parameter, and that name: several
 /// stores may share one database, each in its own schema (created if
 /// absent).
@@ -297,33 +317,13 @@ impl Store {
     /// Opens the store at `location`, which must have been created
     /// ([`Store::init_at`]).
     pub async fn open_at(location: &Location) -> Result<Store, StoreError> {
-        match location {
-            Location::Embedded(dir) => Ok(Store::new(Arc::new(SqliteBackend::open(dir, false).await?))),
-            Location::Postgres(url) => {
-                let (url, schema) = split_schema(url);
-                let backend = PgBackend::connect(&url, schema.as_deref()).await?;
-                if backend.agency(&AgencyCode::GS).await?.is_none() {
-                    return Err(StoreError::NotInitialized(location.to_string()));
-                }
-                Ok(Store::new(Arc::new(backend)))
-            }
-        }
+        Ok(Store::new(location.backend(false).await?))
     }
 
     /// Creates the store at `location` with the General Secretariat
     /// registered, and returns it with a reviewer token for the GS.
     pub async fn init_at(location: &Location) -> Result<(Store, Token), StoreError> {
-        let store = match location {
-            Location::Embedded(dir) => Store::new(Arc::new(SqliteBackend::open(dir, true).await?)),
-            Location::Postgres(url) => {
-                let (url, schema) = split_schema(url);
-                let backend = PgBackend::connect(&url, schema.as_deref()).await?;
-                if backend.agency(&AgencyCode::GS).await?.is_some() {
-                    return Err(StoreError::AlreadyInitialized(location.to_string()));
-                }
-                Store::new(Arc::new(backend))
-            }
-        };
+        let store = Store::new(location.backend(true).await?);
         let op = Actor::operator(AgencyCode::GS);
         store.add_agency(&op, AgencyCode::GS, "General Secretariat").await?;
         let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer").await?;

@@ -22,12 +22,18 @@ fn command(data: &Path, store: Option<&str>) -> Command {
 
 /// Runs `tocsin --data DIR ARGS…`.
 pub(crate) fn tocsin(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).arg("--data").arg(data).args(args).output().expect("run tocsin")
+    command(data, None).args(args).output().expect("run tocsin")
 }
 
 /// Runs `tocsin` and returns its standard output, failing the test on a non-zero exit.
 pub(crate) fn tocsin_ok(data: &Path, args: &[&str]) -> String {
-    let out = tocsin(data, args);
+    run_ok(data, None, args)
+}
+
+/// Runs `tocsin --data DIR [--store URL] ARGS…` and returns its standard
+/// output, failing the test on a non-zero exit.
+fn run_ok(data: &Path, store: Option<&str>, args: &[&str]) -> String {
+    let out = command(data, store).args(args).output().expect("run tocsin");
     assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
@@ -55,14 +61,9 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let store = store.map(str::to_owned);
-        let run = |args: &[&str]| {
-            let out = command(&data, store.as_deref()).args(args).output().expect("run tocsin");
-            assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-            String::from_utf8(out.stdout).expect("utf-8 output")
-        };
-        run(&["init"]);
+        run_ok(&data, store.as_deref(), &["init"]);
         for a in AGENCIES {
-            run(&["agency", "add", a, "--name", &format!("{a} bureau")]);
+            run_ok(&data, store.as_deref(), &["agency", "add", a, "--name", &format!("{a} bureau")]);
         }
         let (child, base) = spawn(&data, store.as_deref(), &dir.path().join("server.log"), &[], None);
         TestServer { base, data, store, child, client: Client::new(), _dir: dir }
@@ -70,9 +71,7 @@ impl TestServer {
 
     /// Runs `tocsin ARGS` on this server's store; its standard output.
     pub(crate) fn cli(&self, args: &[&str]) -> String {
-        let out = command(&self.data, self.store.as_deref()).args(args).output().expect("run tocsin");
-        assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8 output")
+        run_ok(&self.data, self.store.as_deref(), args)
     }
 
     /// Stops the server (SIGTERM) and starts it again on the same data with
