@@ -16,6 +16,7 @@
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
+mod cluster;
 mod engine;
 mod eval;
 mod hits;
@@ -60,14 +61,18 @@ enum Command {
     /// GET /v1/records/{id} of person records the token sees, as fast as the
     /// server answers.
     Reads(LoadArgs),
+    /// Writes records on one cluster node and times how long until another
+    /// node's screening finds them.
+    Propagation(cluster::PropagationArgs),
 }
 
 /// A load run against a server on loopback.
 #[derive(clap::Args)]
 struct LoadArgs {
-    /// Server base URL; must be a loopback address.
+    /// Server base URL; must be a loopback address. Give it once per
+    /// cluster node to spread the requests over them.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    url: Vec<String>,
     /// An officer token.
     #[arg(long)]
     token: String,
@@ -84,7 +89,7 @@ struct LoadArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (LoadArgs { url, token, connections, seconds, records: ids }, screen) = match Cli::parse().command {
+    let (LoadArgs { url: urls, token, connections, seconds, records: ids }, screen) = match Cli::parse().command {
         Command::Names(args) => return eval::names(&args),
         Command::Engine(args) => return engine::run(&args),
         Command::Lists(args) => return lists::run(&args).await,
@@ -93,17 +98,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Events(args) => return hits::events(&args).await,
         Command::Reads(args) => (args, false),
         Command::Screens(args) => (args, true),
+        Command::Propagation(args) => return cluster::propagation(&args).await,
     };
-    loopback(&url)?;
+    urls.iter().try_for_each(|u| loopback(u))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
-    let records = fetch_records(&client, &url, &token, ids).await?;
+    let first = urls.first().context("no --url")?;
+    let records = fetch_records(&client, first, &token, ids).await?;
     if records.is_empty() {
         bail!("the token sees no records");
     }
     // Reads fetch a record by id; screens look up a record's first name.
+    // With several nodes, consecutive requests go to each in turn.
     let requests: Vec<reqwest::Request> = records
         .iter()
-        .filter_map(|r| {
+        .flat_map(|r| urls.iter().map(move |url| (r, url)))
+        .filter_map(|(r, url)| {
             let b = if screen {
                 let name = r["names"][0]["full"].as_str()?;
                 client.post(format!("{url}/v1/screen")).json(&serde_json::json!({"name": name, "limit": 10}))

@@ -8,9 +8,11 @@ mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use tocsin_bus::{Bus, NatsBus};
 use tocsin_store::{Location, Store};
 
 /// Tocsin: law-enforcement information sharing and real-time screening.
@@ -24,6 +26,11 @@ struct Cli {
     /// cluster mode; without it, the embedded store in `--data`.
     #[arg(long, global = true, env = "TOCSIN_STORE")]
     store: Option<String>,
+    /// The cluster's event bus, a NATS JetStream URL
+    /// (`nats://host:4222[?stream=NAME]`), with a PostgreSQL `--store`:
+    /// nodes tell each other their changes on it.
+    #[arg(long, global = true, env = "TOCSIN_EVENTS")]
+    events: Option<String>,
     /// Run as if it were this time now (RFC 3339), for review dates and the
     /// retention clock: for drills and tests, never in production.
     #[arg(long, global = true, env = "TOCSIN_NOW", value_parser = parse_now)]
@@ -109,21 +116,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where the store is, and the bus its changes are announced on.
+pub(crate) struct Target {
+    pub(crate) location: Location,
+    pub(crate) events: Option<String>,
+    pub(crate) now: Option<time::OffsetDateTime>,
+}
+
+impl Target {
+    /// Connects to the event bus, if there is one, as `node`.
+    pub(crate) async fn bus(&self, node: Option<&str>) -> anyhow::Result<Option<Arc<dyn Bus>>> {
+        let Some(url) = &self.events else { return Ok(None) };
+        let bus = NatsBus::connect(url, node).await.context("connecting to the event bus")?;
+        Ok(Some(Arc::new(bus)))
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let now = cli.now;
     let data = Location::new(&cli.data, cli.store.as_deref())?;
+    if cli.events.is_some() && matches!(data, Location::Embedded(_)) {
+        anyhow::bail!("--events (cluster mode) needs a shared store: give --store postgres://…");
+    }
+    let t = Target { location: data, events: cli.events, now: cli.now };
     match cli.command {
-        Command::Init => admin::init(&data).await,
-        Command::Serve(args) => serve::run(&data, &cli.data, now, args).await,
-        Command::Agency(cmd) => with_store(&data, now, |s| admin::agency(s, cmd)).await,
-        Command::Token(cmd) => with_store(&data, now, |s| admin::token(s, cmd)).await,
-        Command::Import(cmd) => with_store(&data, now, |s| import::run(s, cmd)).await,
-        Command::Audit(cmd) => with_store(&data, now, |s| admin::audit(s, cmd)).await,
-        Command::Maintenance(cmd) => with_store(&data, now, |s| admin::maintenance(s, cmd)).await,
+        Command::Init => admin::init(&t.location).await,
+        Command::Serve(args) => serve::run(&t, &cli.data, args).await,
+        Command::Agency(cmd) => with_store(&t, |s| admin::agency(s, cmd)).await,
+        Command::Token(cmd) => with_store(&t, |s| admin::token(s, cmd)).await,
+        Command::Import(cmd) => with_store(&t, |s| import::run(s, cmd)).await,
+        Command::Audit(cmd) => with_store(&t, |s| admin::audit(s, cmd)).await,
+        Command::Maintenance(cmd) => with_store(&t, |s| admin::maintenance(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
         Command::Mrz(args) => inspect::mrz(args),
         Command::Compare(args) => inspect::compare(args),
-        Command::Screen(args) => with_store(&data, now, |s| inspect::screen(s, args)).await,
+        Command::Screen(args) => with_store(&t, |s| inspect::screen(s, args)).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)
@@ -131,18 +157,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Opens the store, runs `f`, and closes the store (flushing the audit log)
-/// whatever `f` returned.
-async fn with_store<F, Fut>(data: &Location, now: Option<time::OffsetDateTime>, f: F) -> anyhow::Result<ExitCode>
+/// Opens the store (announcing its changes on the cluster's bus, if any),
+/// runs `f`, and closes the store (flushing the audit log) whatever `f`
+/// returned.
+async fn with_store<F, Fut>(t: &Target, f: F) -> anyhow::Result<ExitCode>
 where
-    F: FnOnce(std::sync::Arc<Store>) -> Fut,
+    F: FnOnce(Arc<Store>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
 {
-    let store = Store::open_at(data).await.context("opening the store")?;
-    if let Some(now) = now {
+    let store = Store::open_at(&t.location).await.context("opening the store")?;
+    if let Some(now) = t.now {
         store.clock().set(now);
     }
-    let store = std::sync::Arc::new(store);
+    if let Some(bus) = t.bus(None).await? {
+        store.use_bus(bus)?;
+    }
+    let store = Arc::new(store);
     let result = f(store.clone()).await;
     store.close().await;
     result

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_store::{Actor, ListQuery, Location, Store, StoreError};
+use tocsin_store::{Actor, ListQuery, Store, StoreError};
+
+use crate::Target;
 
 /// Persons and travel documents `--demo` puts in an empty store.
 const DEMO_PERSONS: usize = 5_000;
@@ -27,6 +29,10 @@ pub(crate) struct Args {
     /// also runs once at start.
     #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     maintenance_every: u64,
+    /// This node's name in the cluster (with `--events`); made of the
+    /// process id and the time when left out.
+    #[arg(long)]
+    node: Option<String>,
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in
@@ -35,12 +41,11 @@ const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
 
 /// Serves the store at `data`; `dir` is the data directory, which holds
 /// the neutrality terms file whatever the store.
-pub(crate) async fn run(
-    data: &Location,
-    dir: &Path,
-    now: Option<time::OffsetDateTime>,
-    args: Args,
-) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(target: &Target, dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let (data, now) = (&target.location, target.now);
+    // Both servers are checked before anything is built: an unreachable
+    // one is a clear error and a non-zero exit.
+    let bus = target.bus(args.node.as_deref()).await?;
     let store = match Store::open_at(data).await {
         Ok(s) => s,
         Err(StoreError::NotInitialized(_)) => {
@@ -64,9 +69,18 @@ pub(crate) async fn run(
         store.set_neutrality_terms(terms);
     }
     let started = std::time::Instant::now();
-    let indexed = store.enable_screening().await.context("building the screening index")?;
-    tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
     let store = Arc::new(store);
+    let indexed = match bus {
+        Some(bus) => {
+            let node = bus.node().to_owned();
+            store.use_bus(bus)?;
+            let n = store.join_cluster().await.context("joining the cluster")?;
+            tracing::info!(%node, "cluster node: following the event bus");
+            n
+        }
+        None => store.enable_screening().await.context("building the screening index")?,
+    };
+    tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;

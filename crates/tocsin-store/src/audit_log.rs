@@ -14,7 +14,7 @@ use tocsin_audit::Draft;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Effects;
-use crate::events::Hub;
+use crate::fanout::Fanout;
 use crate::{Backend, StoreError};
 
 /// Most entries in one commit.
@@ -53,11 +53,11 @@ pub(crate) struct AuditLog {
 
 impl AuditLog {
     /// Starts the writer task on the current Tokio runtime.
-    /// Committed events are handed to `hub`, in order.
-    pub(crate) fn start(backend: Arc<dyn Backend>, hub: Arc<Hub>) -> AuditLog {
+    /// Committed events are handed to `fanout`, in order.
+    pub(crate) fn start(backend: Arc<dyn Backend>, fanout: Fanout) -> AuditLog {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(backend, hub, rx, counters.clone()));
+        tokio::spawn(run(backend, fanout, rx, counters.clone()));
         AuditLog { jobs, counters }
     }
 
@@ -107,7 +107,7 @@ pub(crate) struct AppendFailed {
     message: String,
 }
 
-async fn run(backend: Arc<dyn Backend>, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
+async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
     let mut closing = None;
     while closing.is_none() {
         let Some(first) = rx.recv().await else { return };
@@ -136,7 +136,7 @@ async fn run(backend: Arc<dyn Backend>, hub: Arc<Hub>, mut rx: mpsc::Receiver<Jo
         let n = drafts.len() as u64;
         match backend.append_batch(drafts, effects).await {
             Ok((entries, events)) => {
-                hub.publish(&events);
+                fanout.local(events);
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);
                 metrics::counter!("tocsin_audit_commits_total").increment(1);

@@ -141,6 +141,24 @@ pub struct NoticeFilter {
     pub limit: u32,
 }
 
+/// The right to run the retention clock, held until dropped: one process
+/// at a time runs it (two would remind owners twice).
+pub struct Lease {
+    _held: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl Lease {
+    /// A lease that holds nothing (a store with one writing process).
+    pub fn free() -> Lease {
+        Lease { _held: None }
+    }
+
+    /// A lease that lasts as long as `guard`.
+    pub fn holding(guard: impl std::any::Any + Send) -> Lease {
+        Lease { _held: Some(Box::new(guard)) }
+    }
+}
+
 /// Raw persistence. Implementations apply no access rule and no role check:
 /// that is [`crate::Store`]'s job. Every implementation must pass the
 /// conformance suite in `tests/conformance`.
@@ -228,8 +246,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Notices by the filter, oldest first.
     async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
 
-    /// Events for `agency` after `after_seq`, in order.
-    async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+    /// The maintenance lease, or `None` while another process holds it.
+    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;
+
+    /// Events after `after_seq`, in order: `agency`'s, or every agency's
+    /// (a cluster node catching up its live subscribers).
+    async fn events(&self, agency: Option<&AgencyCode>, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// The last event's sequence number (0 when there is none).
     async fn last_event(&self) -> Result<u64, StoreError>;
 

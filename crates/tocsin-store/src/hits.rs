@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use tocsin_bus::What;
 
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
@@ -64,7 +65,7 @@ impl EventStream {
                 return Some(Ok(Arc::new(e)));
             }
             if !self.caught_up {
-                match self.backend.events(&self.agency, self.last, CATCH_UP_STEP).await {
+                match self.backend.events(Some(&self.agency), self.last, CATCH_UP_STEP).await {
                     Ok(page) => {
                         self.caught_up = page.len() < CATCH_UP_STEP as usize;
                         self.backlog.extend(page);
@@ -175,6 +176,9 @@ impl Store {
                     if allowed.is_empty() { "nothing".to_owned() } else { allowed.join(", ") }
                 )));
             }
+            if to == HitStatus::FalsePositive {
+                self.writable()?;
+            }
             let from = current.status;
             let next = Hit { status: to, updated_at: OffsetDateTime::now_utc(), ..current };
             if !self.backend.update_hit(&next, from).await? {
@@ -225,6 +229,7 @@ impl Store {
         if let Ok(mut d) = self.dismissals.write() {
             d.insert((dismissal.agency, dismissal.subject.clone(), dismissal.record_id), dismissal);
         }
+        self.announce(What::Dismissals).await;
         Ok(())
     }
 

@@ -87,11 +87,12 @@ impl Store {
         let Parsed { entries, skipped, notices } = parsed;
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            self.writable()?;
             let now = OffsetDateTime::now_utc();
             let existing = self.backend.records_from_source(&actor.agency, list).await?;
             let plan = plan(actor, list, existing, entries, now)?;
             self.backend.write_records(&plan.new, &plan.changed).await?;
-            self.reindex(plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r)));
+            self.records_changed(plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r))).await;
             let notices = self.listed_notices(actor, list, notices, now).await?;
             Ok((plan, notices))
         }
@@ -224,7 +225,7 @@ impl Store {
         }
         self.number(&mut new.iter_mut().collect::<Vec<_>>(), now).await?;
         self.backend.write_notices(&new, &changed).await?;
-        new.iter().chain(changed.iter().map(|(n, _)| n)).for_each(|n| self.republish(n));
+        self.notices_changed(new.iter().chain(changed.iter().map(|(n, _)| n))).await;
         Ok(NoticeChanges {
             published: new.iter().map(|n| n.id.to_string()).collect(),
             cancelled: changed.iter().map(|(n, _)| n.id.to_string()).collect(),

@@ -14,8 +14,10 @@
 mod audit_log;
 mod backend;
 mod clock;
+mod cluster;
 mod error;
 mod events;
+mod fanout;
 mod hits;
 mod import;
 mod notices;
@@ -30,7 +32,7 @@ mod watches;
 
 pub use audit_log::AuditStats;
 pub use backend::{
-    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
+    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, Lease, NoticeFilter, RecordPageQuery, TokenRow,
 };
 pub use clock::Clock;
 pub use error::StoreError;

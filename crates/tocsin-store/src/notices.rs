@@ -328,6 +328,7 @@ impl Store {
     ) -> Result<NoticeView, StoreError> {
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            self.writable()?;
             let current = self.owned_notice(actor, id).await?;
             let sent = checked_version(version, &current)?;
             if public && !current.notice_type.may_be_public() {
@@ -341,7 +342,7 @@ impl Store {
             if !self.backend.update_notice(&next, sent).await? {
                 return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
             }
-            self.republish(&next);
+            self.notices_changed([&next]).await;
             Ok(self.view(actor, next))
         }
         .await;
@@ -385,6 +386,7 @@ impl Store {
                     actor.role, actor.agency
                 )));
             };
+            self.writable()?;
             let Some(needs_reason) = transition(current.status, to, mover) else {
                 let allowed: Vec<&str> = moves_from(current.status, mover).iter().map(|s| s.as_str()).collect();
                 return Err(StoreError::Conflict(format!(
@@ -417,7 +419,7 @@ impl Store {
             if !self.backend.update_notice(&next, current.version).await? {
                 return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
             }
-            self.republish(&next);
+            self.notices_changed([&next]).await;
             Ok(self.view(actor, next))
         }
         .await;

@@ -91,4 +91,18 @@ async fn write_tx(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>,
     Ok(tx)
 }
 
+/// The session-level advisory lock the process running the retention clock
+/// holds: every node runs the clock, one at a time.
+const MAINTENANCE_LOCK: i64 = WRITE_LOCK + 1;
+
+/// Takes [`MAINTENANCE_LOCK`] on a connection of its own, if no other
+/// session holds it. The lease owns the connection: dropping it closes the
+/// session, which releases the lock (also if the process dies).
+async fn maintenance_lease(pool: &PgPool) -> Result<Option<crate::backend::Lease>, StoreError> {
+    let mut conn = pool.acquire().await?.detach();
+    let got: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(MAINTENANCE_LOCK).fetch_one(&mut conn).await?;
+    Ok(got.then(|| crate::backend::Lease::holding(conn)))
+}
+
 crate::sql::sql_backend!(PgBackend, Postgres, PgRow);

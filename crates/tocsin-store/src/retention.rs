@@ -133,6 +133,12 @@ impl Store {
                     "maintenance is run by the operator (tocsin maintenance run)".into(),
                 ));
             }
+            self.writable()?;
+            let Some(_lease) = self.backend.maintenance_lease().await? else {
+                return Err(StoreError::Conflict(
+                    "another process is running the retention clock now; it runs again at the next interval".into(),
+                ));
+            };
             self.apply_retention().await
         }
         .await;
@@ -211,7 +217,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        self.reindex(done.iter().map(|(r, _)| r));
+        self.records_changed(done.iter().map(|(r, _)| r)).await;
         let items: Vec<ReviewItem> = done.iter().map(|(r, _)| record_item(r, today)).collect();
         self.log_expired("record.expire", items, now).await
     }
@@ -242,7 +248,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        done.iter().for_each(|(n, _)| self.republish(n));
+        self.notices_changed(done.iter().map(|(n, _)| n)).await;
         let items: Vec<ReviewItem> = done.iter().map(|(n, _)| notice_item(n, today)).collect();
         self.log_expired("notice.expire", items, now).await
     }
@@ -303,6 +309,7 @@ impl Store {
         let justification = retention::justification(ext.justification.clone());
         let result = async {
             justification.as_ref().map_err(Clone::clone)?;
+            self.writable()?;
             let sent = match ext.version {
                 Some(v) => v,
                 None => self.visible_record(actor, id).await?.version,
@@ -317,7 +324,7 @@ impl Store {
             let mut next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
             next.data.review_by = review_by;
             self.backend.update_record(&next, sent).await?;
-            self.reindex([&next]);
+            self.records_changed([&next]).await;
             Ok(next)
         }
         .await;
@@ -332,6 +339,7 @@ impl Store {
         let result = async {
             require(actor, Permission::WriteRecords)?;
             justification.as_ref().map_err(Clone::clone)?;
+            self.writable()?;
             let current = self.owned_notice(actor, id).await?;
             if let Some(sent) = ext.version
                 && sent != current.version
@@ -351,7 +359,7 @@ impl Store {
             if !self.backend.update_notice(&next, expected).await? {
                 return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
             }
-            self.republish(&next);
+            self.notices_changed([&next]).await;
             Ok(self.view(actor, next))
         }
         .await;

@@ -600,18 +600,22 @@ macro_rules! sql_backend {
                 rows.iter().map(notice_from_row).collect()
             }
 
-            async fn events(&self, agency: &AgencyCode, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
-                let rows = sqlx::query(
+            async fn events(&self, agency: Option<&AgencyCode>, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new(
                     "SELECT e.seq, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
-                     FROM events e LEFT JOIN hits h ON h.id = e.hit_id \
-                     WHERE e.agency = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
-                )
-                .bind(agency.as_str())
-                .bind(i64_of(after_seq))
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
+                     FROM events e LEFT JOIN hits h ON h.id = e.hit_id WHERE e.seq > ",
+                );
+                q.push_bind(i64_of(after_seq));
+                if let Some(agency) = agency {
+                    q.push(" AND e.agency = ").push_bind(agency.as_str());
+                }
+                q.push(" ORDER BY e.seq LIMIT ").push_bind(i64::from(limit));
+                let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(event_from_row).collect()
+            }
+
+            async fn maintenance_lease(&self) -> Result<Option<crate::backend::Lease>, StoreError> {
+                maintenance_lease(&self.pool).await
             }
 
             async fn last_event(&self) -> Result<u64, StoreError> {

@@ -75,4 +75,11 @@ async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
+/// The embedded store's maintenance lease: free. The retention clock is
+/// idempotent, and the embedded store has one serving process; a `tocsin
+/// maintenance run` beside it may at worst send a reminder twice.
+async fn maintenance_lease(_: &SqlitePool) -> Result<Option<crate::backend::Lease>, StoreError> {
+    Ok(Some(crate::backend::Lease::free()))
+}
+
 crate::sql::sql_backend!(SqliteBackend, Sqlite, SqliteRow);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -20,7 +20,9 @@ use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, RecordPageQuery, TokenRow};
 use crate::clock::Clock;
+use crate::cluster::Announcer;
 use crate::events::Hub;
+use crate::fanout::Fanout;
 use crate::hits::hit_events;
 use crate::token::{Token, hash_token};
 use crate::watches::Watches;
@@ -263,6 +265,10 @@ pub struct Store {
     settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
     /// Live event delivery.
     pub(crate) hub: Arc<Hub>,
+    /// Committed events on their way to the hub, in order.
+    pub(crate) fanout: Fanout,
+    /// The cluster this node announces its changes to, once joined.
+    pub(crate) cluster: Arc<OnceLock<Announcer>>,
     /// Reviewed false positives in force, by (searching agency, subject, record).
     pub(crate) dismissals: RwLock<HashMap<(AgencyCode, String, RecordId), Dismissal>>,
     /// Standing watches.
@@ -286,13 +292,17 @@ impl Store {
     /// Wraps a backend; starts the audit writer on the current runtime.
     pub fn new(backend: Arc<dyn Backend>) -> Store {
         let hub = Arc::new(Hub::default());
-        let audit = AuditLog::start(backend.clone(), hub.clone());
+        let cluster = Arc::new(OnceLock::new());
+        let fanout = Fanout::start(backend.clone(), hub.clone(), cluster.clone());
+        let audit = AuditLog::start(backend.clone(), fanout.clone());
         Store {
             backend,
             audit,
             tokens: RwLock::new(HashMap::new()),
             settings: RwLock::new(HashMap::new()),
             hub,
+            fanout,
+            cluster,
             dismissals: RwLock::new(HashMap::new()),
             watches: Arc::new(RwLock::new(Watches::default())),
             neutrality: RwLock::new(vec![]),
@@ -795,8 +805,9 @@ impl Store {
         let ids = records.iter().map(|r| r.id.to_string()).collect();
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            self.writable()?;
             self.backend.insert_records(&records).await?;
-            self.reindex(&records);
+            self.records_changed(&records).await;
             Ok(())
         }
         .await;
@@ -844,6 +855,7 @@ impl Store {
             let sent =
                 input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
             let current = self.owned_record(actor, id, sent).await?;
+            self.writable()?;
             let data = input.validate(self.today())?;
             if data.kind() != current.data.kind() {
                 return Err(FieldError::field(
@@ -857,7 +869,7 @@ impl Store {
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
             self.backend.update_record(&next, sent).await?;
-            self.reindex([&next]);
+            self.records_changed([&next]).await;
             Ok(next)
         }
         .await;
@@ -881,6 +893,7 @@ impl Store {
             if current.state == RecordState::Archived {
                 return Ok(current);
             }
+            self.writable()?;
             let next = Record {
                 version: current.version + 1,
                 state: RecordState::Archived,
@@ -888,7 +901,7 @@ impl Store {
                 ..current
             };
             self.backend.update_record(&next, sent).await?;
-            self.reindex([&next]);
+            self.records_changed([&next]).await;
             Ok(next)
         }
         .await;

@@ -7,6 +7,7 @@
 //! finds records, with the same scoring.
 
 use std::collections::HashMap;
+use tocsin_bus::What;
 
 use time::OffsetDateTime;
 use tocsin_core::access::may_see;
@@ -221,10 +222,12 @@ impl Store {
             };
             // The criteria are checked before anything is stored.
             let ready = Watches::prepare(watch.clone(), self.today())?;
+            self.writable()?;
             self.backend.insert_watch(&watch).await?;
             if let Ok(mut w) = self.watches.write() {
                 w.insert(ready);
             }
+            self.announce(What::Watches).await;
             objects.insert(0, watch.id.to_string());
             Ok(watch)
         }
@@ -246,6 +249,7 @@ impl Store {
     pub async fn delete_watch(&self, actor: &Actor, id: WatchId) -> Result<(), StoreError> {
         let result = async {
             require(actor, Permission::ReadRecords)?;
+            self.writable()?;
             let mine = self.backend.watches().await?.into_iter().any(|w| w.id == id && w.agency == actor.agency);
             if !mine || !self.backend.delete_watch(&id).await? {
                 return Err(StoreError::NotFound(format!("watch {id}")));
@@ -253,6 +257,7 @@ impl Store {
             if let Ok(mut w) = self.watches.write() {
                 w.remove(&id);
             }
+            self.announce(What::Watches).await;
             Ok(())
         }
         .await;

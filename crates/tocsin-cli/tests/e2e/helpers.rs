@@ -10,30 +10,41 @@ use serde_json::Value;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tocsin");
 
-/// `tocsin --data DIR [--store URL]`, ready for its arguments.
-fn command(data: &Path, store: Option<&str>) -> Command {
+/// Where a test server keeps its data: the embedded store in `data`, or a
+/// PostgreSQL `store`, with the cluster's `events` bus when given.
+#[derive(Clone, Default)]
+pub(crate) struct Place {
+    pub(crate) store: Option<String>,
+    pub(crate) events: Option<String>,
+}
+
+/// `tocsin --data DIR [--store URL] [--events URL]`, ready for its arguments.
+fn command(data: &Path, place: &Place) -> Command {
     let mut c = Command::new(BIN);
     c.arg("--data").arg(data);
-    if let Some(store) = store {
+    if let Some(store) = &place.store {
         c.arg("--store").arg(store);
+    }
+    if let Some(events) = &place.events {
+        c.arg("--events").arg(events);
     }
     c
 }
 
 /// Runs `tocsin --data DIR ARGS…`.
 pub(crate) fn tocsin(data: &Path, args: &[&str]) -> Output {
-    command(data, None).args(args).output().expect("run tocsin")
+    command(data, &Place::default()).args(args).output().expect("run tocsin")
 }
 
 /// Runs `tocsin` and returns its standard output, failing the test on a non-zero exit.
 pub(crate) fn tocsin_ok(data: &Path, args: &[&str]) -> String {
-    run_ok(data, None, args)
+    run_ok(data, &Place::default(), args)
 }
 
-/// Runs `tocsin --data DIR [--store URL] ARGS…` and returns its standard
-/// output, failing the test on a non-zero exit.
-fn run_ok(data: &Path, store: Option<&str>, args: &[&str]) -> String {
-    let out = command(data, store).args(args).output().expect("run tocsin");
+/// Runs `tocsin --data DIR [--store URL] [--events URL] ARGS…` and returns
+/// its standard output, failing the test on a non-zero exit.
+fn run_ok(data: &Path, place: &Place, args: &[&str]) -> String {
+    let out = command(data, place).args(args).output().expect("run tocsin");
     assert!(out.status.success(), "tocsin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
@@ -41,8 +52,8 @@ fn run_ok(data: &Path, store: Option<&str>, args: &[&str]) -> String {
 pub(crate) struct TestServer {
     pub(crate) base: String,
     pub(crate) data: PathBuf,
-    /// The PostgreSQL store it runs on (`--store`), if not the embedded one.
-    store: Option<String>,
+    /// The PostgreSQL store and bus it runs on, if not the embedded store.
+    place: Place,
     child: Child,
     client: Client,
     _dir: tempfile::TempDir,
@@ -58,20 +69,33 @@ impl TestServer {
 
     /// A server on `store` (a PostgreSQL URL), or the embedded store.
     pub(crate) fn start_on(store: Option<&str>) -> TestServer {
+        TestServer::start_at(Place { store: store.map(str::to_owned), events: None })
+    }
+
+    /// A server at `place`, its store created with the test agencies.
+    pub(crate) fn start_at(place: Place) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let store = store.map(str::to_owned);
-        run_ok(&data, store.as_deref(), &["init"]);
+        run_ok(&data, &place, &["init"]);
         for a in AGENCIES {
-            run_ok(&data, store.as_deref(), &["agency", "add", a, "--name", &format!("{a} bureau")]);
+            run_ok(&data, &place, &["agency", "add", a, "--name", &format!("{a} bureau")]);
         }
-        let (child, base) = spawn(&data, store.as_deref(), &dir.path().join("server.log"), &[], None);
-        TestServer { base, data, store, child, client: Client::new(), _dir: dir }
+        let (child, base) = spawn(&data, &place, &dir.path().join("server.log"), &[], None);
+        TestServer { base, data, place, child, client: Client::new(), _dir: dir }
+    }
+
+    /// Another node of this server's cluster: `tocsin serve` on the same
+    /// store and bus, with a log of its own.
+    pub(crate) fn another_node(&self) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let (child, base) = spawn(&data, &self.place, &dir.path().join("server.log"), &[], None);
+        TestServer { base, data, place: self.place.clone(), child, client: Client::new(), _dir: dir }
     }
 
     /// Runs `tocsin ARGS` on this server's store; its standard output.
     pub(crate) fn cli(&self, args: &[&str]) -> String {
-        run_ok(&self.data, self.store.as_deref(), args)
+        run_ok(&self.data, &self.place, args)
     }
 
     /// Stops the server (SIGTERM) and starts it again on the same data with
@@ -79,7 +103,7 @@ impl TestServer {
     /// given; the address changes.
     pub(crate) fn restart_with(&mut self, args: &[&str], now: Option<&str>) {
         self.terminate();
-        let (child, base) = spawn(&self.data, self.store.as_deref(), &self._dir.path().join("server.log"), args, now);
+        let (child, base) = spawn(&self.data, &self.place, &self._dir.path().join("server.log"), args, now);
         (self.child, self.base) = (child, base);
     }
 
@@ -96,9 +120,20 @@ impl TestServer {
     /// Kills the server with SIGKILL (no chance to flush anything), then
     /// starts it again on the same data; the address changes.
     pub(crate) fn kill_and_restart(&mut self) {
+        self.kill();
+        self.start_again();
+    }
+
+    /// Kills the server with SIGKILL and waits until it is gone.
+    pub(crate) fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait for the server");
-        let (child, base) = spawn(&self.data, self.store.as_deref(), &self._dir.path().join("server.log"), &[], None);
+    }
+
+    /// Starts the server again on the same data (after [`TestServer::kill`]);
+    /// the address changes.
+    pub(crate) fn start_again(&mut self) {
+        let (child, base) = spawn(&self.data, &self.place, &self._dir.path().join("server.log"), &[], None);
         (self.child, self.base) = (child, base);
     }
 
@@ -162,9 +197,9 @@ impl Drop for TestServer {
 
 /// Starts `tocsin serve ARGS` on a free port, its log appended to `log`,
 /// its clock at `now` when given, and returns it with its base URL.
-fn spawn(data: &Path, store: Option<&str>, log: &Path, args: &[&str], now: Option<&str>) -> (Child, String) {
+fn spawn(data: &Path, place: &Place, log: &Path, args: &[&str], now: Option<&str>) -> (Child, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("server log");
-    let mut command = command(data, store);
+    let mut command = command(data, place);
     if let Some(now) = now {
         command.env("TOCSIN_NOW", now);
     }

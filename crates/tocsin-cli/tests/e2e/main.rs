@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod bad_input;
 mod cli;
+mod cluster;
 mod events;
 mod helpers;
 mod hits;

@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::helpers::{TestServer, json, person};
 
 /// Drops the test's schema at the end (with `psql`, where it is installed).
-struct Schema {
+pub(crate) struct Schema {
     base: String,
-    name: String,
+    pub(crate) name: String,
 }
 
 impl Drop for Schema {
@@ -24,7 +24,7 @@ impl Drop for Schema {
 }
 
 /// A URL for a fresh schema, or `None` (skip) where PostgreSQL is absent.
-fn fresh_store() -> Option<(String, Schema)> {
+pub(crate) fn fresh_store() -> Option<(String, Schema)> {
     let base =
         std::env::var("TOCSIN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let reachable = std::net::TcpStream::connect("127.0.0.1:5432").is_ok() || !base.contains("127.0.0.1:5432");

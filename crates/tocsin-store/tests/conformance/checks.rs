@@ -399,15 +399,17 @@ pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: A
     assert_eq!(b.last_event().await.expect("last"), 5);
     assert_eq!(b.hit(&h.id).await.expect("read"), Some(h), "the hit rode the same transaction");
 
-    let fra = b.events(&code("FRA"), 0, 10).await.expect("events");
+    let fra = b.events(Some(&code("FRA")), 0, 10).await.expect("events");
     assert_eq!(fra.iter().map(|e| e.data["n"].as_u64()).collect::<Vec<_>>(), vec![Some(1), Some(3), Some(4)]);
     assert_eq!(fra[0], first[0], "read back as written");
-    let resumed = b.events(&code("FRA"), 1, 10).await.expect("events");
+    let resumed = b.events(Some(&code("FRA")), 1, 10).await.expect("events");
     assert_eq!(resumed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 5], "resumes after the given number");
-    assert_eq!(b.events(&code("FRA"), 1, 1).await.expect("events").len(), 1, "limit");
-    assert!(b.events(&code("ESP"), 0, 10).await.expect("events").is_empty());
+    assert_eq!(b.events(Some(&code("FRA")), 1, 1).await.expect("events").len(), 1, "limit");
+    assert!(b.events(Some(&code("ESP")), 0, 10).await.expect("events").is_empty());
+    let all = b.events(None, 2, 10).await.expect("every agency's");
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5], "every agency's, in order");
     // A hit event reads back as its hit.
-    let ita = b.events(&code("ITA"), 0, 10).await.expect("events");
+    let ita = b.events(Some(&code("ITA")), 0, 10).await.expect("events");
     assert_eq!(ita, vec![Event { seq: 4, ..made }]);
 }
 

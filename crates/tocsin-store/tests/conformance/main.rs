@@ -102,3 +102,22 @@ every_backend!(
     notices_round_trip_filter_and_change_by_version,
     retention_finds_items_due_and_remembers_reminders,
 );
+
+/// On PostgreSQL, every node runs the retention clock: one session at a
+/// time holds the maintenance lease, and dropping it (or the session
+/// ending) releases it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_maintenance_lease_is_held_by_one_session_at_a_time() {
+    let Some((backend, _guard)) = postgres().await else { return };
+    let first = backend.maintenance_lease().await.expect("lease").expect("free at first");
+    assert!(backend.maintenance_lease().await.expect("lease").is_none(), "a second session is refused");
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if backend.maintenance_lease().await.expect("lease").is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the lease is not released when dropped");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,372 @@
+//! Cluster mode: two or three `tocsin serve` processes on 127.0.0.1 sharing
+//! one PostgreSQL database (a fresh schema per test) and one NATS JetStream
+//! stream (`--store postgres://… --events nats://…`). Each test runs its
+//! own `nats-server` where the binary is installed (so one test can stop
+//! it), else uses the one on 127.0.0.1:4222. Skipped with a message where
+//! either is missing, unless `TOCSIN_REQUIRE_POSTGRES=1` /
+//! `TOCSIN_REQUIRE_NATS=1` (as in CI).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{BIN, Place, TestServer, json, person};
+use crate::postgres::{Schema, fresh_store};
+use crate::sse::SseClient;
+
+/// What the issue asks of the cluster: a change on one node is seen on the
+/// others within a second.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// A NATS server with JetStream for one test.
+struct Nats {
+    /// The private server's binary, process and storage, when there is one.
+    private: Option<(PathBuf, Option<Child>, tempfile::TempDir)>,
+    port: u16,
+}
+
+impl Nats {
+    fn start() -> Option<Nats> {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let binary = ["/usr/sbin", "/usr/bin", "/usr/local/bin"]
+            .into_iter()
+            .map(PathBuf::from)
+            .chain(std::env::split_paths(&path))
+            .map(|dir| dir.join("nats-server"))
+            .find(|p| p.is_file());
+        if let Some(binary) = binary {
+            let mut nats =
+                Nats { private: Some((binary, None, tempfile::tempdir().expect("tempdir"))), port: free_port() };
+            nats.up();
+            return Some(nats);
+        }
+        if TcpStream::connect("127.0.0.1:4222").is_ok() {
+            return Some(Nats { private: None, port: 4222 });
+        }
+        assert_ne!(std::env::var("TOCSIN_REQUIRE_NATS").as_deref(), Ok("1"), "NATS is required here");
+        eprintln!("skipped: no nats-server binary and no NATS at 127.0.0.1:4222");
+        None
+    }
+
+    /// Starts the private server (again, on the same port and storage).
+    fn up(&mut self) {
+        let port = self.port;
+        let Some((binary, child, dir)) = &mut self.private else { return };
+        let spawned = Command::new(binary)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        *child = Some(spawned);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the private server.
+    fn down(&mut self) {
+        if let Some((_, Some(child), _)) = &mut self.private {
+            child.kill().expect("stop nats-server");
+            child.wait().expect("wait for nats-server");
+        }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// A fresh schema and a fresh stream of the same name, or `None` (skip).
+fn fresh_cluster() -> Option<(Place, Schema, Nats)> {
+    let (store, schema) = fresh_store()?;
+    let nats = Nats::start()?;
+    let events = format!("nats://127.0.0.1:{}?stream={}", nats.port, schema.name);
+    Some((Place { store: Some(store), events: Some(events) }, schema, nats))
+}
+
+/// Polls `f` every 20 ms until it answers `Some`, for at most `limit`.
+fn within<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(t) = f() {
+            return Some(t);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The record ids `token` finds on `node` for `query`.
+fn found(node: &TestServer, token: &str, query: &Value) -> Vec<String> {
+    let r = node.screen(token, query);
+    r["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .filter_map(|m| m["record"]["id"].as_str().map(String::from))
+        .collect()
+}
+
+/// A person record with one passport, visible to all.
+fn with_passport(name: &str, number: &str) -> Value {
+    let mut p = person(name, json!({"mode": "all"}));
+    p["documents"] = json!([{"number": number, "country": "RUS", "type": "passport"}]);
+    p
+}
+
+/// The next event of `kind` on `client` whose `data.data[key]` is `value`,
+/// within `limit`.
+fn event_about(client: &SseClient, kind: &str, key: &str, value: &str, limit: Duration) -> Option<Value> {
+    let deadline = Instant::now() + limit;
+    while let Some(e) = client.next_within(deadline.saturating_duration_since(Instant::now())) {
+        if e.event == kind && e.data["data"][key].as_str() == Some(value) {
+            return Some(e.data);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_change_on_one_node_reaches_the_others_within_a_second() {
+    let Some((place, _schema, _nats)) = fresh_cluster() else { return };
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let c = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let ita = a.token("ITA", "officer");
+    let fra_on_c = SseClient::connect(&c.base, &fra, None);
+    let ita_on_a = SseClient::connect(&a.base, &ita, None);
+
+    // A record created on A is screenable on B and C within a second.
+    let record = a.create(&fra, &person("Ivan Petrovich SIDOROV", json!({"mode": "all"})));
+    let id = record["id"].as_str().expect("id").to_owned();
+    let query = json!({"name": "Иван Сидоров", "birth_date": "1970"});
+    for node in [&b, &c] {
+        let seen = within(WITHIN, || found(node, &deu, &query).contains(&id).then_some(()));
+        assert!(seen.is_some(), "the record made on A is not screenable on {} within {WITHIN:?}", node.base);
+    }
+
+    // A hit made on B reaches the owner's event stream on C within a second.
+    let hit = b.screen(&deu, &json!({"name": "Ivan Sidorov", "location": "CDG"}));
+    let hit_id = hit["matches"][0]["hit_id"].as_str().expect("a hit").to_owned();
+    let told = event_about(&fra_on_c, "hit", "id", &hit_id, WITHIN);
+    assert!(told.is_some(), "the owner's client on C was not told of the hit made on B");
+
+    // A criteria watch set on A fires for a screening on C.
+    let r = a.post(&ita, "/v1/watches").json(&json!({"criteria": {"name": "Ivan Sidorov"}})).send().expect("POST");
+    let (status, watch) = json(r);
+    assert_eq!(status, 201, "{watch}");
+    let watch_id = watch["id"].as_str().expect("watch id").to_owned();
+    let fired = within(WITHIN, || {
+        c.screen(&deu, &json!({"name": "Ivan Sidorov"}));
+        event_about(&ita_on_a, "watch.match", "watch_id", &watch_id, Duration::from_millis(200))
+    });
+    assert!(fired.is_some(), "the watch set on A did not fire for a screening on C");
+
+    // Archived on C: no node matches it within a second.
+    let r = c.delete(&fra, &format!("/v1/records/{id}?version=1")).send().expect("DELETE");
+    assert_eq!(r.status(), 200);
+    for node in [&a, &b] {
+        let gone = within(WITHIN, || (!found(node, &deu, &query).contains(&id)).then_some(()));
+        assert!(gone.is_some(), "{} still matches the record archived on C", node.base);
+    }
+
+    // The CLI, given the bus, tells the nodes of what it imports.
+    let file = a.data.with_extension("jsonl");
+    std::fs::write(&file, format!("{}\n", with_passport("Olga KUZNETSOVA", "4510777001"))).expect("write");
+    a.cli(&["import", "jsonl", file.to_str().expect("path"), "--agency", "FRA"]);
+    let imported = within(WITHIN, || {
+        let ids = found(&b, &deu, &json!({"document_number": "4510777001"}));
+        (!ids.is_empty()).then_some(ids)
+    });
+    assert!(imported.is_some(), "a record imported by the CLI is not screenable on B");
+    assert!(a.cli(&["audit", "verify"]).contains("OK"));
+}
+
+#[test]
+fn killing_a_node_under_load_loses_no_acknowledged_write_and_the_others_keep_serving() {
+    let Some((place, _schema, _nats)) = fresh_cluster() else { return };
+    let mut a = TestServer::start_at(place);
+    let b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let target = a.create(&fra, &person("Ivan Petrovich SIDOROV", json!({"mode": "all"})));
+    let target = target["id"].as_str().expect("id").to_owned();
+    within(WITHIN, || found(&b, &deu, &json!({"name": "Ivan Sidorov"})).contains(&target).then_some(()))
+        .expect("B indexes the first record");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let hits = Arc::new(Mutex::new(Vec::<String>::new()));
+    let failed_on_b = Arc::new(AtomicUsize::new(0));
+    let served_on_b = Arc::new(AtomicUsize::new(0));
+    let mut load = vec![];
+    // Two writers and one screener (making hits) on A, until it dies.
+    for w in 0..2 {
+        let (base, token, written) = (a.base.clone(), fra.clone(), written.clone());
+        load.push(thread::spawn(move || {
+            let client = reqwest::blocking::Client::new();
+            for n in 0.. {
+                let number = format!("K{w}{n:07}");
+                let body = with_passport(&format!("Writer{w} Person{n}"), &number);
+                let Ok(r) = client.post(format!("{base}/v1/records")).bearer_auth(&token).json(&body).send() else {
+                    return;
+                };
+                match r.status().as_u16() {
+                    201 => {
+                        let Ok(v) = r.json::<Value>() else { return };
+                        let id = v["id"].as_str().expect("id").to_owned();
+                        written.lock().expect("lock").push((id, number));
+                    }
+                    _ => return,
+                }
+            }
+        }));
+    }
+    {
+        let (base, token, hits) = (a.base.clone(), deu.clone(), hits.clone());
+        load.push(thread::spawn(move || {
+            let client = reqwest::blocking::Client::new();
+            let body = json!({"name": "Ivan Sidorov"});
+            while let Ok(r) = client.post(format!("{base}/v1/screen")).bearer_auth(&token).json(&body).send() {
+                let Ok(v) = r.json::<Value>() else { return };
+                if let Some(h) = v["matches"][0]["hit_id"].as_str() {
+                    hits.lock().expect("lock").push(h.to_owned());
+                }
+            }
+        }));
+    }
+    // Two screeners on B, throughout.
+    for _ in 0..2 {
+        let (base, token, stop) = (b.base.clone(), deu.clone(), stop.clone());
+        let (failed, served) = (failed_on_b.clone(), served_on_b.clone());
+        load.push(thread::spawn(move || {
+            let client = reqwest::blocking::Client::new();
+            let body = json!({"name": "Ivan Sidorov"});
+            while !stop.load(Ordering::Relaxed) {
+                let r = client.post(format!("{base}/v1/screen")).bearer_auth(&token).json(&body).send();
+                match r.map(|r| r.status().as_u16()) {
+                    Ok(200) => served.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    thread::sleep(Duration::from_millis(1500));
+    a.kill();
+    thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    load.into_iter().for_each(|t| t.join().expect("load thread"));
+
+    let written = written.lock().expect("lock").clone();
+    let hits = hits.lock().expect("lock").clone();
+    assert!(
+        written.len() >= 10 && hits.len() >= 10,
+        "{} writes and {} hits before the kill",
+        written.len(),
+        hits.len()
+    );
+    eprintln!(
+        "before the kill, A acknowledged {} records and {} hits; B served {} screenings",
+        written.len(),
+        hits.len(),
+        served_on_b.load(Ordering::Relaxed)
+    );
+    assert_eq!(failed_on_b.load(Ordering::Relaxed), 0, "B failed requests while A died");
+    assert!(served_on_b.load(Ordering::Relaxed) > 0);
+    // Every record A acknowledged is screenable on B, every hit readable.
+    for (id, number) in &written {
+        let ids = within(WITHIN, || {
+            let ids = found(&b, &deu, &json!({"document_number": number}));
+            ids.contains(id).then_some(ids)
+        });
+        assert!(ids.is_some(), "record {id} ({number}) acknowledged by A is not screenable on B");
+    }
+    for h in &hits {
+        let r = b.get(&deu, &format!("/v1/hits/{h}")).send().expect("GET");
+        assert_eq!(r.status(), 200, "hit {h} answered by A is lost");
+    }
+
+    // A, restarted, has what was written while it was down, and what comes after.
+    b.create(&fra, &with_passport("Pavel LATE", "L00000001"));
+    a.start_again();
+    let late = found(&a, &deu, &json!({"document_number": "L00000001"}));
+    assert_eq!(late.len(), 1, "A rebuilt without the record written while it was down");
+    let after = b.create(&fra, &with_passport("Pavel AFTER", "L00000002"));
+    let after = after["id"].as_str().expect("id").to_owned();
+    let seen =
+        within(WITHIN, || found(&a, &deu, &json!({"document_number": "L00000002"})).contains(&after).then_some(()));
+    assert!(seen.is_some(), "A does not follow the cluster after its restart");
+    assert!(b.cli(&["audit", "verify"]).contains("OK"));
+}
+
+#[test]
+fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns() {
+    let Some((place, _schema, mut nats)) = fresh_cluster() else { return };
+    if nats.private.is_none() {
+        eprintln!("skipped: stopping NATS needs a private nats-server");
+        return;
+    }
+    // At start: a clear error and a non-zero exit.
+    let out = Command::new(BIN)
+        .args(["--store", place.store.as_deref().expect("store")])
+        .args(["--events", &format!("nats://127.0.0.1:{}", free_port())])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run tocsin");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("NATS is unreachable"), "{stderr}");
+
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let first = a.create(&fra, &with_passport("Ivan SIDOROV", "B00000001"));
+    let first = first["id"].as_str().expect("id").to_owned();
+
+    nats.down();
+    let refused = within(Duration::from_secs(10), || {
+        let r = a.post(&fra, "/v1/records").json(&with_passport("Anna REFUSED", "B00000002")).send().expect("POST");
+        let (status, body) = json(r);
+        (status == 503).then_some(body)
+    })
+    .expect("writes are refused once NATS is gone");
+    assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
+    assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("NATS")), "{refused}");
+    // Screening goes on from each node's index.
+    assert!(found(&b, &deu, &json!({"document_number": "B00000001"})).contains(&first));
+    thread::sleep(Duration::from_secs(2));
+    assert!(found(&b, &deu, &json!({"document_number": "B00000001"})).contains(&first));
+
+    nats.up();
+    let back = within(Duration::from_secs(20), || {
+        let r = a.post(&fra, "/v1/records").json(&with_passport("Anna BACK", "B00000003")).send().expect("POST");
+        let (status, body) = json(r);
+        (status == 201).then_some(body)
+    })
+    .expect("writes succeed again once NATS is back, without a restart");
+    let back = back["id"].as_str().expect("id").to_owned();
+    let seen = within(Duration::from_secs(5), || {
+        found(&b, &deu, &json!({"document_number": "B00000003"})).contains(&back).then_some(())
+    });
+    assert!(seen.is_some(), "B does not follow the stream again after NATS came back; its log:\n{}", b.log());
+}
