@@ -92,3 +92,95 @@ fn records_hits_and_the_audit_chain_work_on_postgresql_and_survive_a_sigkill() {
     }
     assert!(s.cli(&["audit", "verify"]).contains("OK"));
 }
+
+/// A TCP relay to PostgreSQL that the test can cut (every connection closed,
+/// new ones refused) and restore: the database lost while the server runs,
+/// without stopping the shared server other tests use.
+struct Relay {
+    port: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    live: Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: &str) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let live = Arc::new(Mutex::new(Vec::new()));
+        let (target, flag, conns) = (target.to_owned(), open.clone(), live.clone());
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !flag.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { continue };
+                if let Ok(mut l) = conns.lock() {
+                    l.extend([client.try_clone(), server.try_clone()].into_iter().flatten());
+                }
+                let (mut c, mut s, mut c2, mut s2) = (client, server, c2, s2);
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut c, &mut s);
+                    let _ = s.shutdown(std::net::Shutdown::Both);
+                });
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut s2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Relay { port, open, live }
+    }
+
+    /// Closes every connection through the relay and refuses new ones.
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for c in self.live.lock().expect("lock").drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Lets connections through again.
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn postgresql_lost_while_serving_answers_503_and_recovers_without_a_restart() {
+    let Some((store, _schema)) = fresh_store() else { return };
+    if !store.contains("127.0.0.1:5432") {
+        eprintln!("skipped: the relay is set up for the local server only");
+        return;
+    }
+    let relay = Relay::start("127.0.0.1:5432");
+    let relayed = store.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", relay.port));
+    let s = TestServer::start_on(Some(&relayed));
+    let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    let id = s.create(&fra, &person("Ivan Petrovich SIDOROV", json!({"mode": "all"})))["id"].clone();
+
+    relay.cut();
+    for path in ["/v1/records?limit=5", &format!("/v1/records/{}", id.as_str().expect("id"))] {
+        let (status, body) = json(s.get(&fra, path).send().expect("GET"));
+        assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")), "{path}: {body}");
+    }
+    let (status, _) = json(s.post(&deu, "/v1/screen").json(&json!({"name": "Ivan Sidorov"})).send().expect("POST"));
+    assert_eq!(status, 503, "a screening needs the database (its hits and audit entry)");
+
+    relay.restore();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let r = s.get(&fra, "/v1/records?limit=5").send().expect("GET");
+        if r.status() == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {} after PostgreSQL came back", r.status());
+        thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let found = s.screen(&deu, &json!({"name": "Ivan Sidorov"}));
+    assert_eq!(found["matches"][0]["record"]["id"], id, "{found}");
+    assert!(s.cli(&["audit", "verify"]).contains("OK"));
+}
