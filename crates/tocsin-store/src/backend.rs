@@ -255,6 +255,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The last event's sequence number (0 when there is none).
     async fn last_event(&self) -> Result<u64, StoreError>;
 
+    /// Keeps a change about to be committed (cluster mode's outbox) and
+    /// returns its id.
+    async fn outbox_put(&self, body: &str, at: OffsetDateTime) -> Result<u64, StoreError>;
+    /// Forgets changes the bus has taken.
+    async fn outbox_done(&self, ids: &[u64]) -> Result<(), StoreError>;
+    /// Changes kept since before `before`, oldest first, at most `limit`.
+    async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError>;
+
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes
     /// can share the log), and returns the new entries.

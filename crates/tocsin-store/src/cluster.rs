@@ -18,6 +18,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
+use time::OffsetDateTime;
 use tocsin_bus::{Bus, BusError, IDS_PER_CHANGE, What};
 use tocsin_core::notice::Notice;
 use tocsin_core::record::Record;
@@ -31,7 +32,35 @@ const REFOLLOW: Duration = Duration::from_millis(250);
 /// Longest pause between attempts to publish a change that failed.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// How often a node looks for changes left in the outbox.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// How long a change stays in the outbox before another node announces it:
+/// far longer than a commit and an acknowledgement take.
+const LEFT_BEHIND: Duration = Duration::from_secs(30);
+/// Outbox entries announced per sweep step.
+const SWEEP_STEP: u32 = 100;
+
 type Reply = oneshot::Sender<Result<u64, BusError>>;
+
+/// A change about to be committed (see [`Store::intend`]).
+#[must_use = "settle the write and announce the change"]
+pub(crate) struct Intent {
+    /// Its outbox id, in cluster mode.
+    kept: Option<u64>,
+    changes: Vec<What>,
+}
+
+/// The announcements for `records` (10,000 ids per message).
+pub(crate) fn records_changes<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<What> {
+    let ids: Vec<_> = records.into_iter().map(|r| r.id).collect();
+    ids.chunks(IDS_PER_CHANGE).map(|c| What::Records { ids: c.to_vec() }).collect()
+}
+
+/// The announcements for `notices` (10,000 ids per message).
+pub(crate) fn notices_changes<'a>(notices: impl IntoIterator<Item = &'a Notice>) -> Vec<What> {
+    let ids: Vec<_> = notices.into_iter().map(|n| n.id).collect();
+    ids.chunks(IDS_PER_CHANGE).map(|c| What::Notices { ids: c.to_vec() }).collect()
+}
 
 /// Publishes this node's changes in the order they were made, retrying one
 /// that fails until the bus takes it (events excepted: other nodes read
@@ -114,6 +143,7 @@ impl Store {
         let from = bus.last_seq().await.map_err(bus_error)? + 1;
         let indexed = self.enable_screening().await?;
         tokio::spawn(follow(Arc::downgrade(self), bus, from));
+        tokio::spawn(sweep(Arc::downgrade(self)));
         Ok(indexed)
     }
 
@@ -128,39 +158,78 @@ impl Store {
         }
     }
 
-    /// Re-indexes `records` here and announces them to the other nodes.
-    pub(crate) async fn records_changed<'a>(&self, records: impl IntoIterator<Item = &'a Record>) {
-        let records: Vec<&Record> = records.into_iter().collect();
-        self.reindex(records.iter().copied());
-        if self.cluster.get().is_some() {
-            for chunk in records.chunks(IDS_PER_CHANGE) {
-                self.announce(What::Records { ids: chunk.iter().map(|r| r.id).collect() }).await;
+    /// Keeps `changes` in the outbox before the write that makes them, in
+    /// cluster mode (elsewhere it does nothing): if this node dies between
+    /// the commit and the bus's acknowledgement, another node's sweep
+    /// announces them. Call [`Store::settle`] with the write's result, then
+    /// [`Store::announce`] after applying the change here.
+    pub(crate) async fn intend(&self, changes: impl FnOnce() -> Vec<What>) -> Result<Intent, StoreError> {
+        if self.cluster.get().is_none() {
+            return Ok(Intent { kept: None, changes: vec![] });
+        }
+        let changes = changes();
+        let body = serde_json::to_string(&changes).map_err(|e| StoreError::Corrupt(format!("a change: {e}")))?;
+        let kept = self.backend.outbox_put(&body, OffsetDateTime::now_utc()).await?;
+        Ok(Intent { kept: Some(kept), changes })
+    }
+
+    /// Passes the write's result on; a failed write's intent is dropped from
+    /// the outbox (if that fails too, the sweep announces a change that did
+    /// not happen, which is harmless: nodes re-read what it names).
+    pub(crate) async fn settle<T>(&self, intent: &Intent, written: Result<T, StoreError>) -> Result<T, StoreError> {
+        if written.is_err()
+            && let Some(id) = intent.kept
+            && let Err(e) = self.backend.outbox_done(&[id]).await
+        {
+            tracing::debug!(error = %e, "a failed write's intent stays in the outbox");
+        }
+        written
+    }
+
+    /// Announces a committed change this node has applied, waiting for the
+    /// stream to store it, and drops it from the outbox. A failure is
+    /// logged, not returned: the change is committed, the announcer retries
+    /// while this process lives, and the outbox keeps it for the sweep.
+    pub(crate) async fn announce(&self, intent: Intent) {
+        let (Some(cluster), Some(id)) = (self.cluster.get(), intent.kept) else { return };
+        let mut all = true;
+        for what in intent.changes {
+            let topic = what.topic();
+            if let Err(e) = cluster.publish(what).await {
+                tracing::warn!(error = %e, kind = topic, "committed, but not yet announced to the cluster; retrying");
+                all = false;
             }
+        }
+        if all && let Err(e) = self.backend.outbox_done(&[id]).await {
+            tracing::debug!(error = %e, "an announced change stays in the outbox; the sweep announces it again");
         }
     }
 
-    /// Brings this node's notice maps in line with `notices` and announces
-    /// them.
-    pub(crate) async fn notices_changed<'a>(&self, notices: impl IntoIterator<Item = &'a Notice>) {
-        let notices: Vec<&Notice> = notices.into_iter().collect();
-        notices.iter().for_each(|n| self.republish(n));
-        if self.cluster.get().is_some() {
-            for chunk in notices.chunks(IDS_PER_CHANGE) {
-                self.announce(What::Notices { ids: chunk.iter().map(|n| n.id).collect() }).await;
+    /// Announces the changes other processes left in the outbox for longer
+    /// than `older_than` (they died between commit and acknowledgement),
+    /// applying them here too, since a node skips its own announcements.
+    /// Returns how many outbox entries it announced.
+    pub(crate) async fn sweep_outbox(&self, older_than: Duration) -> Result<usize, StoreError> {
+        let Some(cluster) = self.cluster.get() else { return Ok(0) };
+        if !cluster.bus.is_connected() {
+            return Ok(0);
+        }
+        let before = OffsetDateTime::now_utc() - older_than;
+        let left = self.backend.outbox_older(before, SWEEP_STEP).await?;
+        for (id, body) in &left {
+            match serde_json::from_str::<Vec<What>>(body) {
+                Ok(changes) => {
+                    for what in changes {
+                        self.apply(what.clone()).await?;
+                        cluster.publish(what).await.map_err(bus_error)?;
+                    }
+                    tracing::info!(outbox = id, "announced a change a node left unannounced");
+                }
+                Err(e) => tracing::warn!(outbox = id, error = %e, "an outbox entry does not parse; dropped"),
             }
+            self.backend.outbox_done(&[*id]).await?;
         }
-    }
-
-    /// Announces a change this node has applied and committed, waiting for
-    /// the stream to store it. A failure is logged, not returned: the
-    /// change is committed, and the announcer retries until the bus takes
-    /// it.
-    pub(crate) async fn announce(&self, what: What) {
-        let Some(cluster) = self.cluster.get() else { return };
-        let topic = what.topic();
-        if let Err(e) = cluster.publish(what).await {
-            tracing::warn!(error = %e, kind = topic, "committed, but not yet announced to the cluster; retrying");
-        }
+        Ok(left.len())
     }
 
     /// Applies another node's change to this node's memory.
@@ -241,10 +310,131 @@ async fn follow(store: Weak<Store>, bus: Arc<dyn Bus>, mut next: u64) {
     }
 }
 
+/// Sweeps the outbox every [`SWEEP_EVERY`] for as long as the store lives.
+async fn sweep(store: Weak<Store>) {
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(store) = store.upgrade() else { return };
+        if let Err(e) = store.sweep_outbox(LEFT_BEHIND).await {
+            tracing::warn!(error = %e, "sweeping the outbox failed; retrying");
+        }
+    }
+}
+
 /// Rebuilds this node's memory from the database, retrying until it can.
 async fn rebuild(store: &Store) {
     while let Err(e) = store.enable_screening().await {
         tracing::warn!(error = %e, "rebuilding from the database failed; retrying");
         tokio::time::sleep(REFOLLOW).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use tocsin_bus::{Change, Deliveries, Delivery};
+    use tocsin_core::AgencyCode;
+    use tocsin_core::auth::Role;
+    use tocsin_core::record::RecordInput;
+    use tocsin_match::request::Request;
+
+    use super::*;
+    use crate::{Actor, ScreenContext};
+
+    /// A stream in memory that several stores share; `down` makes publishing
+    /// fail (a node dying before the acknowledgement, as far as the others
+    /// can tell).
+    struct MemoryBus {
+        node: String,
+        log: Arc<Mutex<Vec<Change>>>,
+        down: AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl Bus for MemoryBus {
+        fn node(&self) -> &str {
+            &self.node
+        }
+
+        fn is_connected(&self) -> bool {
+            true
+        }
+
+        async fn publish(&self, what: What) -> Result<u64, BusError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(BusError::Unreachable("down".into()));
+            }
+            let mut log = self.log.lock().map_err(|_| BusError::Unreachable("poisoned".into()))?;
+            log.push(Change { origin: self.node.clone(), what });
+            Ok(log.len() as u64)
+        }
+
+        async fn last_seq(&self) -> Result<u64, BusError> {
+            Ok(self.log.lock().map(|l| l.len() as u64).unwrap_or(0))
+        }
+
+        async fn follow(&self, from: u64) -> Result<Deliveries, BusError> {
+            let log = self.log.clone();
+            Ok(Box::pin(futures::stream::unfold(from.max(1), move |seq| {
+                let log = log.clone();
+                async move {
+                    loop {
+                        let next = log.lock().ok().and_then(|l| l.get(seq as usize - 1).cloned());
+                        if let Some(change) = next {
+                            return Some((Ok(Delivery { seq, change }), seq + 1));
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            })))
+        }
+    }
+
+    fn bus(node: &str, log: &Arc<Mutex<Vec<Change>>>, down: bool) -> Arc<dyn Bus> {
+        Arc::new(MemoryBus { node: node.into(), log: log.clone(), down: down.into() })
+    }
+
+    async fn found(store: &Store, name: &str) -> usize {
+        let officer = Actor {
+            agency: AgencyCode::parse("DEU").expect("code"),
+            user: "o".into(),
+            role: Role::Officer,
+            purpose: None,
+        };
+        let request: Request = serde_json::from_value(serde_json::json!({"name": name})).expect("request");
+        let query = request.validate(2026).expect("valid").query;
+        store.screen(&officer, query, ScreenContext::default()).await.expect("screen").len()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_its_node_never_announced_is_announced_from_the_outbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, _) = Store::init(dir.path()).await.expect("init");
+        let fra = AgencyCode::parse("FRA").expect("code");
+        a.add_agency(&Actor::operator(fra), fra, "France").await.expect("agency");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let b = Arc::new(Store::open(dir.path()).await.expect("open"));
+        b.use_bus(bus("b", &log, false)).expect("bus");
+        b.join_cluster().await.expect("join");
+        // A commits, and its announcement never reaches the stream.
+        a.use_bus(bus("a", &log, true)).expect("bus");
+        let input: RecordInput = serde_json::from_value(serde_json::json!({
+            "kind": "person", "names": [{"full": "Ivan Petrovich SIDOROV"}],
+            "handling": {"code": "locate"}, "access": {"mode": "all"},
+        }))
+        .expect("input");
+        a.create_record(&Actor::operator(fra), input).await.expect("committed");
+        assert_eq!(found(&b, "Ivan Sidorov").await, 0, "B never heard of it");
+        // Too young to sweep: its node may still be announcing it.
+        assert_eq!(b.sweep_outbox(LEFT_BEHIND).await.expect("sweep"), 0);
+        assert_eq!(b.sweep_outbox(Duration::ZERO).await.expect("sweep"), 1);
+        assert_eq!(found(&b, "Ivan Sidorov").await, 1, "the sweeping node applies it itself");
+        let announced = log.lock().expect("log").iter().any(|c| matches!(c.what, What::Records { .. }));
+        assert!(announced, "and announces it to the others");
+        assert_eq!(b.sweep_outbox(Duration::ZERO).await.expect("sweep"), 0, "once");
     }
 }

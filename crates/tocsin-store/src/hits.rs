@@ -225,11 +225,12 @@ impl Store {
             hit_id: hit.id,
             until: OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)),
         };
-        self.backend.put_dismissal(&dismissal).await?;
+        let intent = self.intend(|| vec![What::Dismissals]).await?;
+        self.settle(&intent, self.backend.put_dismissal(&dismissal).await).await?;
         if let Ok(mut d) = self.dismissals.write() {
             d.insert((dismissal.agency, dismissal.subject.clone(), dismissal.record_id), dismissal);
         }
-        self.announce(What::Dismissals).await;
+        self.announce(intent).await;
         Ok(())
     }
 

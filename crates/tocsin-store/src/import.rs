@@ -19,6 +19,7 @@ use tocsin_core::retention;
 use tocsin_lists::{ListedNotice, Parsed, Skip};
 
 use crate::backend::NoticeFilter;
+use crate::cluster::{notices_changes, records_changes};
 use crate::store::require;
 use crate::{Actor, Store, StoreError};
 
@@ -91,8 +92,11 @@ impl Store {
             let now = OffsetDateTime::now_utc();
             let existing = self.backend.records_from_source(&actor.agency, list).await?;
             let plan = plan(actor, list, existing, entries, now)?;
-            self.backend.write_records(&plan.new, &plan.changed).await?;
-            self.records_changed(plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r))).await;
+            let written = || plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r));
+            let intent = self.intend(|| records_changes(written())).await?;
+            self.settle(&intent, self.backend.write_records(&plan.new, &plan.changed).await).await?;
+            self.reindex(written());
+            self.announce(intent).await;
             let notices = self.listed_notices(actor, list, notices, now).await?;
             Ok((plan, notices))
         }
@@ -224,8 +228,11 @@ impl Store {
             changed.push((next, n.version));
         }
         self.number(&mut new.iter_mut().collect::<Vec<_>>(), now).await?;
-        self.backend.write_notices(&new, &changed).await?;
-        self.notices_changed(new.iter().chain(changed.iter().map(|(n, _)| n))).await;
+        let written = || new.iter().chain(changed.iter().map(|(n, _)| n));
+        let intent = self.intend(|| notices_changes(written())).await?;
+        self.settle(&intent, self.backend.write_notices(&new, &changed).await).await?;
+        written().for_each(|n| self.republish(n));
+        self.announce(intent).await;
         Ok(NoticeChanges {
             published: new.iter().map(|n| n.id.to_string()).collect(),
             cancelled: changed.iter().map(|(n, _)| n.id.to_string()).collect(),

@@ -19,6 +19,7 @@ use tocsin_core::record::RecordId;
 use tocsin_core::{FieldError, limits, retention};
 
 use crate::backend::{Effects, NoticeFilter};
+use crate::cluster::notices_changes;
 use crate::store::{Actor, MAX_PAGE, Page, require};
 use crate::{Store, StoreError};
 
@@ -150,6 +151,20 @@ impl Store {
         for (i, n) in (first..).zip(unnumbered) {
             n.entity_id = Some(format!("{}/{i:05}", now.year()));
         }
+        Ok(())
+    }
+
+    /// Replaces a notice stored at version `expected` (409 if it moved
+    /// meanwhile), brings this node's maps in line and announces it.
+    pub(crate) async fn write_notice(&self, next: &Notice, expected: u64) -> Result<(), StoreError> {
+        let intent = self.intend(|| notices_changes([next])).await?;
+        let written = self.backend.update_notice(next, expected).await.and_then(|done| match done {
+            true => Ok(()),
+            false => Err(StoreError::Conflict(format!("notice {} changed meanwhile; read it again", next.id))),
+        });
+        self.settle(&intent, written).await?;
+        self.republish(next);
+        self.announce(intent).await;
         Ok(())
     }
 
@@ -339,10 +354,7 @@ impl Store {
             }
             let next =
                 Notice { public, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
-            if !self.backend.update_notice(&next, sent).await? {
-                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
-            }
-            self.notices_changed([&next]).await;
+            self.write_notice(&next, sent).await?;
             Ok(self.view(actor, next))
         }
         .await;
@@ -416,10 +428,7 @@ impl Store {
                 reason,
                 time: now,
             });
-            if !self.backend.update_notice(&next, current.version).await? {
-                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
-            }
-            self.notices_changed([&next]).await;
+            self.write_notice(&next, current.version).await?;
             Ok(self.view(actor, next))
         }
         .await;

@@ -21,6 +21,7 @@ use tocsin_core::record::{Record, RecordBody, RecordId, RecordState, format_date
 use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
 
 use crate::backend::{Effects, NoticeFilter, RecordPageQuery};
+use crate::cluster::{notices_changes, records_changes};
 use crate::notices::NoticeView;
 use crate::store::{MAX_PAGE, Page, require};
 use crate::{Actor, Store, StoreError};
@@ -202,22 +203,34 @@ impl Store {
                 (Record { version: r.version + 1, state: RecordState::Archived, updated_at: now, ..r }, expected)
             })
             .collect();
-        let done = match self.backend.write_records(&[], &changed).await {
-            Ok(()) => changed,
+        let intent = self.intend(|| records_changes(changed.iter().map(|(r, _)| r))).await?;
+        let written = match self.backend.write_records(&[], &changed).await {
+            Ok(()) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
+                let mut failed = None;
                 for (r, expected) in changed {
                     match self.backend.update_record(&r, expected).await {
                         Ok(()) => done.push((r, expected)),
                         Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {}
-                        Err(e) => return Err(e),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
                     }
                 }
-                done
+                // Some may be written: announce what the intent names.
+                if let Some(e) = failed {
+                    self.announce(intent).await;
+                    return Err(e);
+                }
+                Ok(done)
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         };
-        self.records_changed(done.iter().map(|(r, _)| r)).await;
+        let done = self.settle(&intent, written).await?;
+        self.reindex(done.iter().map(|(r, _)| r));
+        self.announce(intent).await;
         let items: Vec<ReviewItem> = done.iter().map(|(r, _)| record_item(r, today)).collect();
         self.log_expired("record.expire", items, now).await
     }
@@ -235,20 +248,29 @@ impl Store {
                 (next, n.version)
             })
             .collect();
-        let done = match self.backend.write_notices(&[], &changed).await {
-            Ok(()) => changed,
+        let intent = self.intend(|| notices_changes(changed.iter().map(|(n, _)| n))).await?;
+        let written = match self.backend.write_notices(&[], &changed).await {
+            Ok(()) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
                 for (n, expected) in changed {
-                    if self.backend.update_notice(&n, expected).await? {
-                        done.push((n, expected));
+                    match self.backend.update_notice(&n, expected).await {
+                        Ok(true) => done.push((n, expected)),
+                        Ok(false) => {}
+                        Err(e) => {
+                            // Some may be written: announce what the intent names.
+                            self.announce(intent).await;
+                            return Err(e);
+                        }
                     }
                 }
-                done
+                Ok(done)
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         };
-        self.notices_changed(done.iter().map(|(n, _)| n)).await;
+        let done = self.settle(&intent, written).await?;
+        done.iter().for_each(|(n, _)| self.republish(n));
+        self.announce(intent).await;
         let items: Vec<ReviewItem> = done.iter().map(|(n, _)| notice_item(n, today)).collect();
         self.log_expired("notice.expire", items, now).await
     }
@@ -323,8 +345,10 @@ impl Store {
             let review_by = retention::extension_date(ext.review_by.as_deref(), self.today())?;
             let mut next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
             next.data.review_by = review_by;
-            self.backend.update_record(&next, sent).await?;
-            self.records_changed([&next]).await;
+            let intent = self.intend(|| records_changes([&next])).await?;
+            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
+            self.reindex([&next]);
+            self.announce(intent).await;
             Ok(next)
         }
         .await;
@@ -356,10 +380,7 @@ impl Store {
             let expected = current.version;
             let next =
                 Notice { review_by, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
-            if !self.backend.update_notice(&next, expected).await? {
-                return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
-            }
-            self.notices_changed([&next]).await;
+            self.write_notice(&next, expected).await?;
             Ok(self.view(actor, next))
         }
         .await;

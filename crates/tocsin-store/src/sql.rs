@@ -614,6 +614,37 @@ macro_rules! sql_backend {
                 rows.iter().map(event_from_row).collect()
             }
 
+            async fn outbox_put(&self, body: &str, at: OffsetDateTime) -> Result<u64, StoreError> {
+                let id: i64 = sqlx::query_scalar("INSERT INTO outbox (body, created_at) VALUES ($1, $2) RETURNING id")
+                    .bind(body)
+                    .bind(ts(&at))
+                    .fetch_one(&self.pool)
+                    .await?;
+                u64_of(id)
+            }
+
+            async fn outbox_done(&self, ids: &[u64]) -> Result<(), StoreError> {
+                for chunk in ids.chunks(INSERT_CHUNK) {
+                    let mut q: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM outbox WHERE id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(i64_of(*id));
+                    }
+                    q.push(")");
+                    q.build().execute(&self.pool).await?;
+                }
+                Ok(())
+            }
+
+            async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError> {
+                let rows = sqlx::query("SELECT id, body FROM outbox WHERE created_at < $1 ORDER BY id LIMIT $2")
+                    .bind(ts(&before))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((u64_of(r.try_get::<i64, _>("id")?)?, r.try_get::<String, _>("body")?))).collect()
+            }
+
             async fn maintenance_lease(&self) -> Result<Option<crate::backend::Lease>, StoreError> {
                 maintenance_lease(&self.pool).await
             }

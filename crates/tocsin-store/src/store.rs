@@ -20,7 +20,7 @@ use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, RecordPageQuery, TokenRow};
 use crate::clock::Clock;
-use crate::cluster::Announcer;
+use crate::cluster::{Announcer, records_changes};
 use crate::events::Hub;
 use crate::fanout::Fanout;
 use crate::hits::hit_events;
@@ -806,8 +806,10 @@ impl Store {
         let result = async {
             require(actor, Permission::WriteRecords)?;
             self.writable()?;
-            self.backend.insert_records(&records).await?;
-            self.records_changed(&records).await;
+            let intent = self.intend(|| records_changes(&records)).await?;
+            self.settle(&intent, self.backend.insert_records(&records).await).await?;
+            self.reindex(&records);
+            self.announce(intent).await;
             Ok(())
         }
         .await;
@@ -868,8 +870,10 @@ impl Store {
                 return Err(StoreError::VersionConflict { sent, current: current.version });
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
-            self.backend.update_record(&next, sent).await?;
-            self.records_changed([&next]).await;
+            let intent = self.intend(|| records_changes([&next])).await?;
+            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
+            self.reindex([&next]);
+            self.announce(intent).await;
             Ok(next)
         }
         .await;
@@ -900,8 +904,10 @@ impl Store {
                 updated_at: OffsetDateTime::now_utc(),
                 ..current
             };
-            self.backend.update_record(&next, sent).await?;
-            self.records_changed([&next]).await;
+            let intent = self.intend(|| records_changes([&next])).await?;
+            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
+            self.reindex([&next]);
+            self.announce(intent).await;
             Ok(next)
         }
         .await;

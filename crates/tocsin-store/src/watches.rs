@@ -223,11 +223,12 @@ impl Store {
             // The criteria are checked before anything is stored.
             let ready = Watches::prepare(watch.clone(), self.today())?;
             self.writable()?;
-            self.backend.insert_watch(&watch).await?;
+            let intent = self.intend(|| vec![What::Watches]).await?;
+            self.settle(&intent, self.backend.insert_watch(&watch).await).await?;
             if let Ok(mut w) = self.watches.write() {
                 w.insert(ready);
             }
-            self.announce(What::Watches).await;
+            self.announce(intent).await;
             objects.insert(0, watch.id.to_string());
             Ok(watch)
         }
@@ -251,13 +252,19 @@ impl Store {
             require(actor, Permission::ReadRecords)?;
             self.writable()?;
             let mine = self.backend.watches().await?.into_iter().any(|w| w.id == id && w.agency == actor.agency);
-            if !mine || !self.backend.delete_watch(&id).await? {
+            if !mine {
                 return Err(StoreError::NotFound(format!("watch {id}")));
             }
+            let intent = self.intend(|| vec![What::Watches]).await?;
+            let deleted = self.backend.delete_watch(&id).await.and_then(|done| match done {
+                true => Ok(()),
+                false => Err(StoreError::NotFound(format!("watch {id}"))),
+            });
+            self.settle(&intent, deleted).await?;
             if let Ok(mut w) = self.watches.write() {
                 w.remove(&id);
             }
-            self.announce(What::Watches).await;
+            self.announce(intent).await;
             Ok(())
         }
         .await;

@@ -599,3 +599,20 @@ pub(crate) async fn retention_finds_items_due_and_remembers_reminders(b: Arc<dyn
     assert_eq!(b.reserve_entity_numbers(2026, 1).await.expect("reserve"), 4);
     assert_eq!(b.reserve_entity_numbers(2027, 2).await.expect("reserve"), 1);
 }
+
+pub(crate) async fn the_outbox_keeps_changes_until_done(b: Arc<dyn Backend>) {
+    let now = OffsetDateTime::now_utc();
+    let first = b.outbox_put(r#"[{"kind":"watches"}]"#, now - time::Duration::minutes(5)).await.expect("put");
+    let second = b.outbox_put(r#"[{"kind":"dismissals"}]"#, now).await.expect("put");
+    assert!(second > first, "ids grow");
+    let old = b.outbox_older(now - time::Duration::minutes(1), 10).await.expect("older");
+    assert_eq!(old, vec![(first, r#"[{"kind":"watches"}]"#.to_owned())], "only what was kept before then");
+    let all = b.outbox_older(now + time::Duration::minutes(1), 10).await.expect("older");
+    assert_eq!(all.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![first, second], "oldest first");
+    assert_eq!(b.outbox_older(now + time::Duration::minutes(1), 1).await.expect("older").len(), 1, "limit");
+    b.outbox_done(&[first]).await.expect("done");
+    let left = b.outbox_older(now + time::Duration::minutes(1), 10).await.expect("older");
+    assert_eq!(left.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![second]);
+    b.outbox_done(&[first, second]).await.expect("done twice is harmless");
+    assert!(b.outbox_older(now + time::Duration::minutes(1), 10).await.expect("older").is_empty());
+}

@@ -101,6 +101,7 @@ every_backend!(
     watches_are_stored_and_deleted,
     notices_round_trip_filter_and_change_by_version,
     retention_finds_items_due_and_remembers_reminders,
+    the_outbox_keeps_changes_until_done,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a
