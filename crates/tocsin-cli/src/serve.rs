@@ -118,6 +118,8 @@ async fn maintain(store: Arc<Store>, every: std::time::Duration) {
                 notices_expired = r.notices_expired,
                 "retention clock applied"
             ),
+            // In a cluster, another node holds the maintenance lease.
+            Err(StoreError::Conflict(why)) => tracing::info!(%why, "retention clock left to another process"),
             Err(e) => tracing::warn!(error = %e, "retention clock failed; retrying at the next run"),
         }
     }

@@ -50,6 +50,18 @@ pub(crate) struct Intent {
     changes: Vec<What>,
 }
 
+/// This node's place in the cluster, as `GET /v1/health` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ClusterStatus {
+    /// The node's name (`--node`).
+    pub node: String,
+    /// Whether the event bus (NATS) is connected; writes that other nodes
+    /// must learn of are refused (503) while it is not.
+    pub bus_connected: bool,
+    /// The last stream sequence this node has applied (0: none yet).
+    pub applied: u64,
+}
+
 /// The announcements for `records` (10,000 ids per message).
 pub(crate) fn records_changes<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<What> {
     let ids: Vec<_> = records.into_iter().map(|r| r.id).collect();
@@ -145,6 +157,16 @@ impl Store {
         tokio::spawn(follow(Arc::downgrade(self), bus, from));
         tokio::spawn(sweep(Arc::downgrade(self)));
         Ok(indexed)
+    }
+
+    /// This node's place in the cluster; `None` outside one.
+    pub fn cluster_status(&self) -> Option<ClusterStatus> {
+        let cluster = self.cluster.get()?;
+        Some(ClusterStatus {
+            node: cluster.bus.node().to_owned(),
+            bus_connected: cluster.bus.is_connected(),
+            applied: self.applied.load(std::sync::atomic::Ordering::Relaxed),
+        })
     }
 
     /// Whether this node may take a write that other nodes must learn of:
@@ -299,6 +321,7 @@ async fn follow(store: Weak<Store>, bus: Arc<dyn Bus>, mut next: u64) {
                         metrics::counter!("tocsin_cluster_applied_total", "kind" => topic).increment(1);
                     }
                     next = d.seq + 1;
+                    store.applied.store(d.seq, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot follow the cluster stream; retrying"),

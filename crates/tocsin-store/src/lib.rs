@@ -35,6 +35,7 @@ pub use backend::{
     Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, Lease, NoticeFilter, RecordPageQuery, TokenRow,
 };
 pub use clock::Clock;
+pub use cluster::ClusterStatus;
 pub use error::StoreError;
 pub use events::{QUEUE as EVENT_QUEUE, Subscription};
 pub use hits::{EventStream, HitQuery};

@@ -269,6 +269,8 @@ pub struct Store {
     pub(crate) fanout: Fanout,
     /// The cluster this node announces its changes to, once joined.
     pub(crate) cluster: Arc<OnceLock<Announcer>>,
+    /// The last stream sequence this node has followed to.
+    pub(crate) applied: std::sync::atomic::AtomicU64,
     /// Reviewed false positives in force, by (searching agency, subject, record).
     pub(crate) dismissals: RwLock<HashMap<(AgencyCode, String, RecordId), Dismissal>>,
     /// Standing watches.
@@ -303,6 +305,7 @@ impl Store {
             hub,
             fanout,
             cluster,
+            applied: 0.into(),
             dismissals: RwLock::new(HashMap::new()),
             watches: Arc::new(RwLock::new(Watches::default())),
             neutrality: RwLock::new(vec![]),

@@ -156,6 +156,9 @@ fn a_change_on_one_node_reaches_the_others_within_a_second() {
     let fra_on_c = SseClient::connect(&c.base, &fra, None);
     let ita_on_a = SseClient::connect(&a.base, &ita, None);
 
+    let (_, health) = json(b.anonymous("/v1/health").send().expect("GET"));
+    assert!(health["cluster"]["node"].is_string() && health["cluster"]["bus_connected"] == true, "{health}");
+
     // A record created on A is screenable on B and C within a second.
     let record = a.create(&fra, &person("Ivan Petrovich SIDOROV", json!({"mode": "all"})));
     let id = record["id"].as_str().expect("id").to_owned();
@@ -199,6 +202,8 @@ fn a_change_on_one_node_reaches_the_others_within_a_second() {
         (!ids.is_empty()).then_some(ids)
     });
     assert!(imported.is_some(), "a record imported by the CLI is not screenable on B");
+    let (_, health) = json(c.anonymous("/v1/health").send().expect("GET"));
+    assert!(health["cluster"]["applied"].as_u64().is_some_and(|n| n > 0), "C follows the stream: {health}");
     assert!(a.cli(&["audit", "verify"]).contains("OK"));
 }
 
@@ -343,6 +348,8 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     let first = a.create(&fra, &with_passport("Ivan SIDOROV", "B00000001"));
     let first = first["id"].as_str().expect("id").to_owned();
 
+    let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
+    assert_eq!(health["cluster"]["bus_connected"], true, "{health}");
     nats.down();
     let refused = within(Duration::from_secs(10), || {
         let r = a.post(&fra, "/v1/records").json(&with_passport("Anna REFUSED", "B00000002")).send().expect("POST");
@@ -352,6 +359,12 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     .expect("writes are refused once NATS is gone");
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("NATS")), "{refused}");
+    let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
+    assert_eq!(
+        (health["status"].as_str(), &health["cluster"]["bus_connected"]),
+        (Some("ok"), &json!(false)),
+        "{health}"
+    );
     // Screening goes on from each node's index.
     assert!(found(&b, &deu, &json!({"document_number": "B00000001"})).contains(&first));
     thread::sleep(Duration::from_secs(2));

@@ -1,12 +1,14 @@
 //! Health, metrics, the OpenAPI document and the 404 fallback.
 
 use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use serde::Serialize;
+use tocsin_store::ClusterStatus;
 
-use crate::ApiError;
+use crate::{ApiError, AppState};
 
 /// Liveness.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -15,12 +17,16 @@ pub(crate) struct Health {
     status: &'static str,
     /// The server's version.
     version: &'static str,
+    /// In cluster mode: this node, its bus connection and how far it has
+    /// followed the stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterStatus>,
 }
 
 /// Whether the server is up. Needs no token.
 #[utoipa::path(get, path = "/v1/health", tag = "system", responses((status = 200, body = Health)))]
-pub(crate) async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), cluster: s.store.cluster_status() })
 }
 
 /// Prometheus metrics (text format). Needs no token; expose it only to the
