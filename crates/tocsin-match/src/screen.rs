@@ -8,7 +8,7 @@
 //! candidate is scored from its best-matching name form, then qualified by
 //! birth date, nationality and documents.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -17,7 +17,7 @@ use tocsin_core::access::may_see_parts;
 use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState, Sex};
 use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precision};
 
-use crate::document::ocr_fold;
+use crate::document::{ocr_fold, same_folded};
 use crate::name::{self, Analyzed, NameKind, NameMatch, PartKind};
 
 /// Posting lists longer than this (a common given name) only add evidence
@@ -156,22 +156,52 @@ enum Key {
 pub struct Index {
     slots: Vec<Option<Entry>>,
     by_id: HashMap<RecordId, u32>,
-    parts: HashMap<Box<str>, Vec<u32>>,
-    skeletons: HashMap<Box<str>, Vec<u32>>,
+    parts: HashMap<Box<str>, Postings>,
+    skeletons: HashMap<Box<str>, Postings>,
     /// Skeletons of whole names with their parts joined, for parts split,
     /// joined or cut in the wrong place (`Lauren Tnkunda` ~ `Laurent Nkunda`).
-    joined: HashMap<Box<str>, Vec<u32>>,
+    joined: HashMap<Box<str>, Postings>,
     /// First and last four letters of longer parts (`^shch`, `$ukin`), so a
     /// typo in the rest of a part still finds it.
-    affixes: HashMap<Box<str>, Vec<u32>>,
-    documents: HashMap<Box<str>, Vec<u32>>,
-    folded: HashMap<Box<str>, Vec<u32>>,
+    affixes: HashMap<Box<str>, Postings>,
+    documents: HashMap<Box<str>, Postings>,
+    folded: HashMap<Box<str>, Postings>,
 }
 
-fn post(map: &mut HashMap<Box<str>, Vec<u32>>, key: &str, slot: u32) {
-    let list = map.entry(key.into()).or_default();
-    if list.last() != Some(&slot) {
-        list.push(slot);
+/// The slots a key is posted to, ascending. Most keys of a large index
+/// (document numbers above all) have one: it is kept inline, which saves an
+/// allocation and a cache miss per key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Postings {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Postings {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Postings::One(slot) => std::slice::from_ref(slot),
+            Postings::Many(list) => list,
+        }
+    }
+
+    /// Adds `slot`, which is never below the last one (slots only grow).
+    fn push(&mut self, slot: u32) {
+        match self {
+            Postings::One(last) if *last == slot => {}
+            Postings::One(last) => *self = Postings::Many(vec![*last, slot]),
+            Postings::Many(list) if list.last() == Some(&slot) => {}
+            Postings::Many(list) => list.push(slot),
+        }
+    }
+}
+
+fn post(map: &mut HashMap<Box<str>, Postings>, key: &str, slot: u32) {
+    match map.get_mut(key) {
+        Some(list) => list.push(slot),
+        None => {
+            map.insert(key.into(), Postings::One(slot));
+        }
     }
 }
 
@@ -277,11 +307,11 @@ impl Index {
             wanted.push((Key::Document, d.as_str().to_owned(), 20.0));
             wanted.push((Key::Folded, ocr_fold(d.as_str()), 10.0));
         }
-        let mut seen = HashSet::new();
-        let keys: Vec<(&Vec<u32>, f32)> = wanted
+        let mut seen = HashSet::default();
+        let keys: Vec<(&[u32], f32)> = wanted
             .iter()
             .filter(|(kind, k, _)| seen.insert((*kind, k.as_str())))
-            .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list, *w)))
+            .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list.as_slice(), *w)))
             .collect();
         let evidence = accumulate(keys);
         (analyzed, evidence.into_iter().map(|(slot, w)| (w, slot)).collect())
@@ -330,7 +360,7 @@ impl Index {
         ranked.into_iter().filter_map(|(_, e)| score(e, query, analyzed, true)).collect()
     }
 
-    fn postings(&self, key: Key) -> &HashMap<Box<str>, Vec<u32>> {
+    fn postings(&self, key: Key) -> &HashMap<Box<str>, Postings> {
         match key {
             Key::Joined => &self.joined,
             Key::Part => &self.parts,
@@ -351,7 +381,7 @@ impl Index {
 /// lists are walked and propose candidates; long lists only add to the
 /// candidates found so far, by binary search (postings are sorted, since
 /// slots only grow). When every list is long, the shortest is walked.
-fn accumulate(mut keys: Vec<(&Vec<u32>, f32)>) -> HashMap<u32, f32> {
+fn accumulate(mut keys: Vec<(&[u32], f32)>) -> HashMap<u32, f32> {
     keys.sort_by_key(|(list, _)| list.len());
     let walked: usize =
         keys.iter().enumerate().filter(|(i, (l, _))| *i == 0 || l.len() <= LONG_LIST).map(|(_, (l, _))| l.len()).sum();
@@ -469,7 +499,7 @@ fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain:
     if let Some((s, detail)) = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country)) {
         let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
         total = (name_score + gain).min(1.0);
-        features.add("document", gain, || detail);
+        features.add("document", gain, || detail.to_string());
     }
     if total <= 0.0 {
         return None;
@@ -514,22 +544,46 @@ fn list(codes: &[CountryCode]) -> String {
     codes.iter().map(CountryCode::as_str).collect::<Vec<_>>().join(", ")
 }
 
-fn document_score(e: &Entry, q: &DocumentNumber, country: Option<CountryCode>) -> Option<(f64, String)> {
+/// Why a document matched, written out only for an explanation.
+struct DocumentMatch<'a> {
+    query: &'a DocumentNumber,
+    record: &'a DocumentNumber,
+    how: &'static str,
+    /// The record's issuing country when it is not the query's.
+    other_country: Option<(CountryCode, CountryCode)>,
+}
+
+impl std::fmt::Display for DocumentMatch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "document {} ~ {}: {}", self.query, self.record, self.how)?;
+        match self.other_country {
+            Some((query, record)) => write!(f, ", but issued by {record}, not {query}"),
+            None => Ok(()),
+        }
+    }
+}
+
+fn document_score<'a>(
+    e: &'a Entry,
+    q: &'a DocumentNumber,
+    country: Option<CountryCode>,
+) -> Option<(f64, DocumentMatch<'a>)> {
     e.documents
         .iter()
         .filter_map(|(d, c)| {
             let (base, how): (f64, &str) = if d == q {
                 (0.97, "same number")
-            } else if ocr_fold(d.as_str()) == ocr_fold(q.as_str()) {
+            } else if same_folded(d.as_str(), q.as_str()) {
                 (0.85, "same number up to OCR-confusable characters")
             } else {
                 return None;
             };
-            let (factor, whose) = match (country, c) {
-                (Some(a), Some(b)) if a != *b => (0.6, format!(", but issued by {b}, not {a}")),
-                _ => (1.0, String::new()),
+            let other_country = match (country, c) {
+                (Some(a), Some(b)) if a != *b => Some((a, *b)),
+                _ => None,
             };
-            Some((base * factor, format!("document {q} ~ {d}: {how}{whose}")))
+            let factor = if other_country.is_some() { 0.6 } else { 1.0 };
+            Some((base * factor, DocumentMatch { query: q, record: d, how, other_country }))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0))
 }
@@ -560,6 +614,17 @@ mod tests {
 
     use super::*;
     use tocsin_core::record::{RecordData, RecordInput};
+
+    #[test]
+    fn postings_stay_sorted_without_repeats_and_inline_while_single() {
+        let mut p = Postings::One(3);
+        p.push(3);
+        assert_eq!(p, Postings::One(3), "a slot posted twice is kept once");
+        p.push(7);
+        p.push(7);
+        p.push(9);
+        assert_eq!(p.as_slice(), &[3, 7, 9]);
+    }
 
     fn record(owner: &str, json: &str) -> Record {
         let input: RecordInput = serde_json::from_str(json).expect("json");
