@@ -173,8 +173,8 @@ pub(crate) async fn maintenance(store: Arc<Store>, cmd: MaintenanceCommand) -> a
         MaintenanceCommand::Run => {
             let r = store.run_maintenance(&Actor::operator(AgencyCode::GS)).await?;
             println!(
-                "Retention clock on {}: {} reminder(s) sent, {} record(s) archived, {} notice(s) expired.",
-                r.today, r.reminded, r.records_archived, r.notices_expired
+                "Retention clock on {}: {} reminder(s) sent, {} record(s) archived, {} notice(s) expired, {} old event(s) deleted.",
+                r.today, r.reminded, r.records_archived, r.notices_expired, r.events_pruned
             );
         }
     }

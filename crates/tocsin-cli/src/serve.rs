@@ -116,6 +116,7 @@ async fn maintain(store: Arc<Store>, every: std::time::Duration) {
                 reminded = r.reminded,
                 records_archived = r.records_archived,
                 notices_expired = r.notices_expired,
+                events_pruned = r.events_pruned,
                 "retention clock applied"
             ),
             // In a cluster, another node holds the maintenance lease.

@@ -254,6 +254,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn events(&self, agency: Option<&AgencyCode>, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// The last event's sequence number (0 when there is none).
     async fn last_event(&self) -> Result<u64, StoreError>;
+    /// Deletes up to `limit` of the oldest events from before `before`, in
+    /// number order, stopping at the first later one; never the last event
+    /// (numbering continues from it). Returns how many it deleted.
+    async fn prune_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError>;
 
     /// Keeps a change about to be committed (cluster mode's outbox) and
     /// returns its id.

@@ -6,6 +6,8 @@
 //! published notices, and only those whose records it may see (a notice
 //! on a hidden record would reveal it).
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_core::access::may_see;
@@ -112,6 +114,22 @@ fn checked_version(sent: Option<u64>, current: &Notice) -> Result<u64, StoreErro
     }
 }
 
+/// Whether `actor` may read `n`: the owner always; General Secretariat
+/// reviewers past draft; others a published notice that concerns no record,
+/// or (`None`) one on a record they may see, which the caller checks.
+fn notice_access(actor: &Actor, n: &Notice) -> Option<bool> {
+    if n.owner == actor.agency {
+        return Some(true);
+    }
+    if actor.role == Role::Reviewer {
+        return Some(n.status != NoticeStatus::Draft);
+    }
+    if n.status != NoticeStatus::Published {
+        return Some(false);
+    }
+    n.content.record_ids.is_empty().then_some(true)
+}
+
 fn invalid(e: NoticeError) -> StoreError {
     match e {
         NoticeError::Missing { .. } => StoreError::Missing(FieldError::field("content", e.to_string())),
@@ -195,17 +213,8 @@ impl Store {
 
     /// Whether `actor` may read `n`.
     async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
-        if n.owner == actor.agency {
-            return Ok(true);
-        }
-        if actor.role == Role::Reviewer {
-            return Ok(n.status != NoticeStatus::Draft);
-        }
-        if n.status != NoticeStatus::Published {
-            return Ok(false);
-        }
-        if n.content.record_ids.is_empty() {
-            return Ok(true);
+        if let Some(may) = notice_access(actor, n) {
+            return Ok(may);
         }
         let records = self.backend.records(&n.content.record_ids).await?;
         Ok(records.iter().any(|r| may_see(&actor.agency, r)))
@@ -480,9 +489,28 @@ impl Store {
             loop {
                 let rows = self.backend.notices(&scan).await?;
                 let exhausted = rows.len() < scan.limit as usize;
+                // The records that decide access, read in one query per page.
+                let deciding: Vec<RecordId> = rows
+                    .iter()
+                    .filter(|n| notice_access(actor, n).is_none())
+                    .flat_map(|n| n.content.record_ids.iter().copied())
+                    .collect();
+                let visible: HashSet<RecordId> = match deciding.is_empty() {
+                    true => HashSet::new(),
+                    false => self
+                        .backend
+                        .records(&deciding)
+                        .await?
+                        .iter()
+                        .filter(|r| may_see(&actor.agency, r))
+                        .map(|r| r.id)
+                        .collect(),
+                };
                 for n in rows {
                     scan.after = Some(n.id);
-                    if self.may_read_notice(actor, &n).await? {
+                    let may = notice_access(actor, &n)
+                        .unwrap_or_else(|| n.content.record_ids.iter().any(|id| visible.contains(id)));
+                    if may {
                         items.push(self.view(actor, n));
                         if items.len() == limit as usize {
                             let next = scan.after.map(|id| id.to_string());

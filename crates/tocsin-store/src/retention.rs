@@ -28,6 +28,12 @@ use crate::{Actor, Store, StoreError};
 
 /// Items read, and written, per step.
 const STEP: u32 = 1000;
+/// Days events are kept for clients that reconnect with `Last-Event-ID`;
+/// older ones are deleted by the maintenance run (the hits, notices and
+/// audit entries they reported stay).
+pub(crate) const EVENT_DAYS: i64 = 90;
+/// Events deleted per step.
+const PRUNE_STEP: u32 = 10_000;
 
 /// What one maintenance run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -40,6 +46,8 @@ pub struct MaintenanceReport {
     pub records_archived: u64,
     /// Notices past their review date, expired.
     pub notices_expired: u64,
+    /// Events older than [`EVENT_DAYS`], deleted.
+    pub events_pruned: u64,
 }
 
 /// An owner's request to keep an item longer.
@@ -169,6 +177,14 @@ impl Store {
             let due = due.iter().map(|n| notice_item(n, today)).filter(|i| i.phase == Phase::Due).collect();
             report.reminded += self.remind(due, now).await?;
             report.notices_expired += self.expire_notices(expired, today, now).await?;
+        }
+        let horizon = now - time::Duration::days(EVENT_DAYS);
+        loop {
+            let pruned = self.backend.prune_events(horizon, PRUNE_STEP).await?;
+            report.events_pruned += pruned;
+            if pruned < u64::from(PRUNE_STEP) {
+                break;
+            }
         }
         Ok(report)
     }

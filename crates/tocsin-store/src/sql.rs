@@ -614,6 +614,26 @@ macro_rules! sql_backend {
                 rows.iter().map(event_from_row).collect()
             }
 
+            async fn prune_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
+                let rows = sqlx::query("SELECT seq, time FROM events ORDER BY seq LIMIT $1")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut last = None;
+                for r in &rows {
+                    if parse_ts(&r.try_get::<String, _>("time")?)? >= before {
+                        break;
+                    }
+                    last = Some(r.try_get::<i64, _>("seq")?);
+                }
+                let Some(last) = last else { return Ok(0) };
+                let done = sqlx::query("DELETE FROM events WHERE seq <= $1 AND seq < (SELECT max(seq) FROM events)")
+                    .bind(last)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn outbox_put(&self, body: &str, at: OffsetDateTime) -> Result<u64, StoreError> {
                 let id: i64 = sqlx::query_scalar("INSERT INTO outbox (body, created_at) VALUES ($1, $2) RETURNING id")
                     .bind(body)

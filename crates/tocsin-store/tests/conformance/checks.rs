@@ -616,3 +616,27 @@ pub(crate) async fn the_outbox_keeps_changes_until_done(b: Arc<dyn Backend>) {
     b.outbox_done(&[first, second]).await.expect("done twice is harmless");
     assert!(b.outbox_older(now + time::Duration::minutes(1), 10).await.expect("older").is_empty());
 }
+
+pub(crate) async fn old_events_are_pruned_oldest_first_keeping_the_last(b: Arc<dyn Backend>) {
+    let now = OffsetDateTime::now_utc();
+    let at = |days: i64, n: u64| Event { time: now - time::Duration::days(days), ..event("FRA", n) };
+    let commit = |events: Vec<Event>| {
+        let b = b.clone();
+        async move {
+            let effects = Effects { events, ..Effects::default() };
+            b.append_batch(vec![draft("FRA", &[])], effects).await.expect("append");
+        }
+    };
+    commit(vec![at(200, 1), at(150, 2), at(10, 3), at(120, 4)]).await;
+    let horizon = now - time::Duration::days(90);
+    assert_eq!(b.prune_events(horizon, 2).await.expect("prune"), 2, "at most the limit, oldest first");
+    assert_eq!(b.prune_events(horizon, 100).await.expect("prune"), 0, "stops at the first later event");
+    let left: Vec<u64> = b.events(None, 0, 10).await.expect("events").iter().map(|e| e.seq).collect();
+    assert_eq!(left, vec![3, 4]);
+    // Everything old: the last event stays, so numbering goes on from it.
+    commit(vec![at(100, 5)]).await;
+    assert_eq!(b.prune_events(now, 100).await.expect("prune"), 2, "all but the last");
+    assert_eq!(b.last_event().await.expect("last"), 5);
+    commit(vec![at(0, 6)]).await;
+    assert_eq!(b.last_event().await.expect("last"), 6, "numbers are not reused");
+}

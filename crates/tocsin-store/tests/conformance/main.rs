@@ -102,6 +102,7 @@ every_backend!(
     notices_round_trip_filter_and_change_by_version,
     retention_finds_items_due_and_remembers_reminders,
     the_outbox_keeps_changes_until_done,
+    old_events_are_pruned_oldest_first_keeping_the_last,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a
