@@ -191,7 +191,36 @@ impl Bus for NatsBus {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any text given as `--events` is a server and stream, or an
+        /// error naming the field; never a panic.
+        #[test]
+        fn any_url_parses_or_names_its_field(url in "\\PC{0,80}") {
+            match parse_url(&url) {
+                Ok((server, stream)) => {
+                    prop_assert!(server.starts_with("nats://") && server.len() > "nats://".len());
+                    prop_assert!(!stream.is_empty() && stream.len() <= 64);
+                }
+                Err(BusError::Invalid { field, .. }) => prop_assert!(field == "events" || field == "stream"),
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_well_formed_url_names_its_server_and_stream(
+            host in "[a-z][a-z0-9.-]{0,20}",
+            port in 1u16..,
+            stream in "[A-Za-z0-9_-]{1,64}",
+        ) {
+            let (server, name) = parse_url(&format!("nats://{host}:{port}?stream={stream}")).expect("valid");
+            prop_assert_eq!(server, format!("nats://{host}:{port}"));
+            prop_assert_eq!(name, stream);
+        }
+    }
 
     #[test]
     fn urls_name_the_server_and_the_stream() {
