@@ -361,10 +361,7 @@ impl Store {
             let review_by = retention::extension_date(ext.review_by.as_deref(), self.today())?;
             let mut next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
             next.data.review_by = review_by;
-            let intent = self.intend(|| records_changes([&next])).await?;
-            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
-            self.reindex([&next]);
-            self.announce(intent).await;
+            self.replace_record(&next, sent).await?;
             Ok(next)
         }
         .await;

@@ -873,10 +873,7 @@ impl Store {
                 return Err(StoreError::VersionConflict { sent, current: current.version });
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
-            let intent = self.intend(|| records_changes([&next])).await?;
-            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
-            self.reindex([&next]);
-            self.announce(intent).await;
+            self.replace_record(&next, sent).await?;
             Ok(next)
         }
         .await;
@@ -907,14 +904,21 @@ impl Store {
                 updated_at: OffsetDateTime::now_utc(),
                 ..current
             };
-            let intent = self.intend(|| records_changes([&next])).await?;
-            self.settle(&intent, self.backend.update_record(&next, sent).await).await?;
-            self.reindex([&next]);
-            self.announce(intent).await;
+            self.replace_record(&next, sent).await?;
             Ok(next)
         }
         .await;
         self.audited(actor, "record.archive", vec![id.to_string()], result).await
+    }
+
+    /// Stores `next` over version `expected` (a conflict if it moved),
+    /// re-indexes it here and announces it to the cluster.
+    pub(crate) async fn replace_record(&self, next: &Record, expected: u64) -> Result<(), StoreError> {
+        let intent = self.intend(|| records_changes([next])).await?;
+        self.settle(&intent, self.backend.update_record(next, expected).await).await?;
+        self.reindex([next]);
+        self.announce(intent).await;
+        Ok(())
     }
 
     /// A page of the records the actor's agency may see, in id order.
