@@ -51,9 +51,9 @@ pub enum PartKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Part {
     /// Lower-case ASCII Latin form.
-    pub text: String,
+    pub text: Box<str>,
     /// Consonant skeleton for phonetic comparison.
-    pub skeleton: String,
+    pub skeleton: Box<str>,
     /// What the part is.
     pub kind: PartKind,
     /// For a Chinese character or Korean syllable, the character itself:
@@ -84,19 +84,19 @@ pub struct Analyzed {
     pub kind: NameKind,
     /// The parts (legal forms aside) joined without separators.
     #[serde(skip)]
-    joined: String,
+    joined: Box<str>,
     /// The skeleton of `joined`.
     #[serde(skip)]
-    joined_skeleton: String,
+    joined_skeleton: Box<str>,
     /// Its parts, in order.
     pub parts: Vec<Part>,
 }
 
 impl Analyzed {
     fn new(original: String, kind: NameKind, parts: Vec<Part>) -> Analyzed {
-        let joined: String = parts.iter().filter(|p| p.kind != PartKind::LegalForm).map(|p| p.text.as_str()).collect();
-        let joined_skeleton = skeleton(&joined);
-        Analyzed { original, kind, parts, joined, joined_skeleton }
+        let joined: String = parts.iter().filter(|p| p.kind != PartKind::LegalForm).map(|p| &*p.text).collect();
+        let joined_skeleton = skeleton(&joined).into();
+        Analyzed { original, kind, parts, joined: joined.into(), joined_skeleton }
     }
 }
 
@@ -220,10 +220,10 @@ pub fn analyze(full: &str, kind: NameKind) -> Analyzed {
         }
         let (text, part_kind) = classify(&w, kind);
         // A part repeated verbatim adds nothing ("Sergey Sergey Shoigu").
-        if glyph.is_none() && parts.iter().any(|p| p.text == text && p.kind == PartKind::Word) {
+        if glyph.is_none() && parts.iter().any(|p| *p.text == *text && p.kind == PartKind::Word) {
             continue;
         }
-        parts.push(Part { skeleton: skeleton(&text), text, kind: part_kind, glyph });
+        parts.push(Part { skeleton: skeleton(&text).into(), text: text.into(), kind: part_kind, glyph });
     }
     tables::join_number_words(&mut parts);
     Analyzed::new(full.to_owned(), kind, parts)
@@ -353,7 +353,7 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     }
     if q.kind == PartKind::Initial || r.kind == PartKind::Initial {
         let (i, w) = if q.kind == PartKind::Initial { (q, r) } else { (r, q) };
-        return w.text.starts_with(&i.text).then_some((0.9, How::Initial));
+        return w.text.starts_with(&*i.text).then_some((0.9, How::Initial));
     }
     if tables::is_nickname_of(&q.text, &r.text) {
         return Some((0.85, How::Nickname));
@@ -440,7 +440,7 @@ fn compare_parts(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch
         num += s * w;
         den += w;
         if detail {
-            pairs.push(PartMatch { query: q[i].text.clone(), record: r[j].text.clone(), similarity: s, how });
+            pairs.push(PartMatch { query: q[i].text.to_string(), record: r[j].text.to_string(), similarity: s, how });
         }
         substantive |= matches!(q[i].kind, PartKind::Word | PartKind::Number | PartKind::Initial);
     }
@@ -465,7 +465,7 @@ fn compare_parts(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch
         if !detail {
             return vec![];
         }
-        parts.iter().zip(used).filter(|(_, u)| !**u).map(|(p, _)| p.text.clone()).collect()
+        parts.iter().zip(used).filter(|(_, u)| !**u).map(|(p, _)| p.text.to_string()).collect()
     };
     let (unmatched_query, unmatched_record) = (unmatched(q, &q_used), unmatched(r, &r_used));
     // Names made only of particles or legal forms carry no evidence.
@@ -480,7 +480,7 @@ fn compare_joined(query: &Analyzed, record: &Analyzed) -> Option<f64> {
     if has_glyphs(query) && has_glyphs(record) {
         return None;
     }
-    let (q, r) = (&query.joined, &record.joined);
+    let (q, r) = (&*query.joined, &*record.joined);
     if q.len() < 4 || r.len() < 4 || (query.parts.len() == 1 && record.parts.len() == 1) {
         return None;
     }

@@ -295,9 +295,9 @@ impl Index {
                     wanted.push((Key::Joined, k, 1.5));
                 }
                 for p in a.parts.iter().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
-                    wanted.push((Key::Part, p.text.clone(), 1.0));
+                    wanted.push((Key::Part, p.text.to_string(), 1.0));
                     if p.skeleton.len() >= 2 {
-                        wanted.push((Key::Skeleton, p.skeleton.clone(), 0.8));
+                        wanted.push((Key::Skeleton, p.skeleton.to_string(), 0.8));
                     }
                     wanted.extend(affixes(p).into_iter().map(|k| (Key::Affix, k, 0.5)));
                 }
@@ -415,7 +415,7 @@ fn affixes(p: &name::Part) -> Vec<String> {
 /// The skeleton of a name's word parts joined in order; `None` when too
 /// short to be telling.
 fn joined_key(n: &Analyzed) -> Option<String> {
-    let joined: String = n.parts.iter().filter(|p| p.kind == PartKind::Word).map(|p| p.text.as_str()).collect();
+    let joined: String = n.parts.iter().filter(|p| p.kind == PartKind::Word).map(|p| &*p.text).collect();
     let key = name::skeleton(&joined);
     (key.len() >= 5).then_some(key)
 }
