@@ -8,10 +8,11 @@
 //! candidate is scored from its best-matching name form, then qualified by
 //! birth date, nationality and documents.
 
-use rustc_hash::FxHashSet as HashSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap as HashMap;
-
+use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
 use tocsin_core::access::may_see_parts;
 use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState, Sex};
@@ -313,8 +314,7 @@ impl Index {
             .filter(|(kind, k, _)| seen.insert((*kind, k.as_str())))
             .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list.as_slice(), *w)))
             .collect();
-        let evidence = accumulate(keys);
-        (analyzed, evidence.into_iter().map(|(slot, w)| (w, slot)).collect())
+        (analyzed, accumulate(keys))
     }
 
     /// The best matches among the admitted candidates.
@@ -381,26 +381,40 @@ impl Index {
 /// lists are walked and propose candidates; long lists only add to the
 /// candidates found so far, by binary search (postings are sorted, since
 /// slots only grow). When every list is long, the shortest is walked.
-fn accumulate(mut keys: Vec<(&[u32], f32)>) -> HashMap<u32, f32> {
+fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     keys.sort_by_key(|(list, _)| list.len());
-    let walked: usize =
-        keys.iter().enumerate().filter(|(i, (l, _))| *i == 0 || l.len() <= LONG_LIST).map(|(_, (l, _))| l.len()).sum();
-    let mut evidence: HashMap<u32, f32> = HashMap::with_capacity_and_hasher(walked, Default::default());
-    for (i, (list, weight)) in keys.iter().enumerate() {
-        let w = weight / (1.0 + (list.len() as f32).ln());
-        if i == 0 || list.len() <= LONG_LIST {
-            for slot in list.iter() {
-                *evidence.entry(*slot).or_default() += w;
-            }
-        } else {
-            for (slot, e) in evidence.iter_mut() {
-                if list.binary_search(slot).is_ok() {
-                    *e += w;
-                }
+    let weight = |list: &[u32], w: f32| w / (1.0 + (list.len() as f32).ln());
+    let walks = |i: usize, list: &[u32]| i == 0 || list.len() <= LONG_LIST;
+    // The walked lists, merged: posting lists are sorted, so a k-way merge
+    // sums each slot's evidence without hashing. Equal slots come out in
+    // key order, so the sums are the same floats as adding key by key.
+    let walked: Vec<(&[u32], f32)> =
+        keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, (l, w))| (*l, weight(l, *w))).collect();
+    let mut next: BinaryHeap<Reverse<(u32, usize)>> =
+        walked.iter().enumerate().filter_map(|(k, (l, _))| l.first().map(|s| Reverse((*s, k)))).collect();
+    let mut at = vec![0usize; walked.len()];
+    let mut evidence: Vec<(u32, f32)> = Vec::with_capacity(walked.iter().map(|(l, _)| l.len()).sum());
+    while let Some(Reverse((slot, k))) = next.pop() {
+        let w = walked[k].1;
+        match evidence.last_mut() {
+            Some((s, e)) if *s == slot => *e += w,
+            _ => evidence.push((slot, w)),
+        }
+        at[k] += 1;
+        if let Some(s) = walked[k].0.get(at[k]) {
+            next.push(Reverse((*s, k)));
+        }
+    }
+    // Long lists only add to the candidates found so far.
+    for (list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
+        let w = weight(list, *w);
+        for (slot, e) in evidence.iter_mut() {
+            if list.binary_search(slot).is_ok() {
+                *e += w;
             }
         }
     }
-    evidence
+    evidence.into_iter().map(|(slot, e)| (e, slot)).collect()
 }
 
 /// Prefix and suffix keys of a word part of five letters or more.
@@ -614,6 +628,44 @@ mod tests {
 
     use super::*;
     use tocsin_core::record::{RecordData, RecordInput};
+
+    /// Evidence summed key by key in a hash map: what `accumulate` must
+    /// give, to the bit.
+    fn accumulate_by_hashing(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
+        keys.sort_by_key(|(list, _)| list.len());
+        let mut evidence: HashMap<u32, f32> = HashMap::default();
+        for (i, (list, weight)) in keys.iter().enumerate() {
+            let w = weight / (1.0 + (list.len() as f32).ln());
+            if i == 0 || list.len() <= LONG_LIST {
+                list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
+            } else {
+                evidence.iter_mut().filter(|(slot, _)| list.binary_search(slot).is_ok()).for_each(|(_, e)| *e += w);
+            }
+        }
+        let mut out: Vec<(f32, u32)> = evidence.into_iter().map(|(slot, e)| (e, slot)).collect();
+        out.sort_by_key(|(_, slot)| *slot);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merged_evidence_is_the_same_as_hashed_evidence(
+            lists in proptest::collection::vec(
+                (proptest::collection::btree_set(0u32..5_000, 0..2_500), 0.1f32..20.0),
+                0..8,
+            ),
+        ) {
+            let lists: Vec<(Vec<u32>, f32)> = lists.into_iter().map(|(s, w)| (s.into_iter().collect(), w)).collect();
+            let keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
+            let merged = accumulate(keys.clone());
+            let hashed = accumulate_by_hashing(keys);
+            proptest::prop_assert_eq!(merged.len(), hashed.len());
+            for ((a, sa), (b, sb)) in merged.iter().zip(&hashed) {
+                proptest::prop_assert_eq!(sa, sb);
+                proptest::prop_assert_eq!(a.to_bits(), b.to_bits(), "slot {}", sa);
+            }
+        }
+    }
 
     #[test]
     fn postings_stay_sorted_without_repeats_and_inline_while_single() {
