@@ -29,6 +29,9 @@ const POLL: Duration = Duration::from_secs(1);
 const STEP: u32 = 500;
 
 enum Input {
+    /// The last event number when the store was opened: the hub is owed
+    /// everything after it.
+    Begin(u64),
     /// Committed by this process: also announced to the cluster.
     Local(Vec<Event>),
     /// Committed by another node, as its announcement told.
@@ -49,6 +52,14 @@ impl Fanout {
         let task = Task { backend, hub, cluster, next: None };
         tokio::spawn(task.run(rx));
         Fanout { tx }
+    }
+
+    /// Starts owing the hub every event after `last` (the store's last
+    /// event number when it was opened, before anything was committed
+    /// through it). Until then the first event handed on sets the start,
+    /// and the poll waits.
+    pub(crate) fn begin(&self, last: u64) {
+        let _ = self.tx.send(Input::Begin(last));
     }
 
     /// Events this process committed, in order.
@@ -83,6 +94,11 @@ impl Task {
             tokio::select! {
                 input = rx.recv() => match input {
                     None => return,
+                    Some(Input::Begin(last)) => {
+                        if self.next.is_none() {
+                            self.next = Some(last + 1);
+                        }
+                    }
                     Some(Input::Local(events)) => {
                         if let Some(cluster) = self.cluster.get() {
                             cluster.send(What::Events { events: events.clone() });
@@ -113,9 +129,8 @@ impl Task {
     async fn poll(&mut self) {
         match self.backend.last_event().await {
             Ok(last) => match self.next {
-                None => self.next = Some(last + 1),
                 Some(next) if last >= next => self.catch_up().await,
-                Some(_) => {}
+                _ => {}
             },
             Err(e) => tracing::debug!(error = %e, "event fan-out: the store is unreachable; retrying"),
         }
@@ -186,6 +201,7 @@ mod tests {
         let hub = Arc::new(Hub::default());
         let mut sub = hub.subscribe(fra(), "u");
         let fanout = Fanout::start(backend.clone(), hub, Arc::new(OnceLock::new()));
+        fanout.begin(backend.last_event().await.expect("last"));
         let first = commit(&*backend, 1).await;
         fanout.local(first);
         // Another process commits two batches; only the second is announced.

@@ -330,13 +330,22 @@ impl Store {
     /// Opens the store at `location`, which must have been created
     /// ([`Store::init_at`]).
     pub async fn open_at(location: &Location) -> Result<Store, StoreError> {
-        Ok(Store::new(location.backend(false).await?))
+        Store::begin(location.backend(false).await?).await
+    }
+
+    /// [`Store::new`], with live events owed from the backend's last event
+    /// on: a subscriber gets every event committed after the store opened.
+    async fn begin(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
+        let last = backend.last_event().await?;
+        let store = Store::new(backend);
+        store.fanout.begin(last);
+        Ok(store)
     }
 
     /// Creates the store at `location` with the General Secretariat
     /// registered, and returns it with a reviewer token for the GS.
     pub async fn init_at(location: &Location) -> Result<(Store, Token), StoreError> {
-        let store = Store::new(location.backend(true).await?);
+        let store = Store::begin(location.backend(true).await?).await?;
         let op = Actor::operator(AgencyCode::GS);
         store.add_agency(&op, AgencyCode::GS, "General Secretariat").await?;
         let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer").await?;
