@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::loopback;
+use crate::{Run, loopback};
 
 /// Writes records on one node and times how long until another finds them.
 #[derive(clap::Args)]
@@ -78,13 +78,14 @@ pub(crate) async fn propagation(args: &PropagationArgs) -> anyhow::Result<()> {
                 bail!("record {number} written on {} not found on {} within {GIVE_UP:?}", args.from, args.to);
             }
         }
-        lags.push(written.elapsed());
+        lags.push(written.elapsed().as_micros() as u32);
     }
     lags.sort_unstable();
-    let pct = |p: f64| lags[((lags.len() as f64 * p) as usize).min(lags.len() - 1)].as_secs_f64() * 1000.0;
+    let run = Run { latencies: lags, errors: 0, secs: 0.0 };
+    let pct = |p: f64| f64::from(run.pct(p)) / 1000.0;
     println!(
         "propagation of {} records from {} to {}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} screenings)",
-        lags.len(),
+        run.latencies.len(),
         args.from,
         args.to,
         pct(0.5),

@@ -32,8 +32,8 @@ pub const IDS_PER_CHANGE: usize = 10_000;
 /// One node's news for the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// The node that committed it; a node skips its own changes, which it
-    /// applied before publishing.
+    /// The process that committed it ([`Bus::origin`]); a process skips its
+    /// own changes, which it applied before publishing.
     pub origin: String,
     /// What changed.
     #[serde(flatten)]
@@ -119,8 +119,13 @@ pub enum BusError {
 /// The stream of changes between nodes.
 #[async_trait::async_trait]
 pub trait Bus: Send + Sync + 'static {
-    /// This node's name, unique in the cluster.
+    /// This node's name (`--node`), for people.
     fn node(&self) -> &str;
+
+    /// This process's identity on the stream, the `origin` of its changes:
+    /// unique even when a node restarts under the same name, so neither
+    /// skips nor deduplicates away the other's changes.
+    fn origin(&self) -> &str;
 
     /// Whether the server is connected now: writes that other nodes must
     /// learn of are refused (503) while it is not.

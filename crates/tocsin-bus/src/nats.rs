@@ -30,6 +30,7 @@ pub struct NatsBus {
     js: jetstream::Context,
     stream: String,
     node: String,
+    origin: String,
     published: std::sync::atomic::AtomicU64,
     /// Counts reconnections: a consumer made before one may be gone with
     /// the server's restart, so [`Bus::follow`]'s stream ends at the next.
@@ -38,21 +39,19 @@ pub struct NatsBus {
 
 impl NatsBus {
     /// Connects to `url` (`nats://host[:port][?stream=NAME]`) as `node`
-    /// (a name made of the process id and the time when `None`) and
-    /// creates the stream if it is not there. Fails at once, naming the
-    /// server, if it cannot be reached or has JetStream disabled.
+    /// (`node-<process id>` when `None`) and creates the stream if it is not
+    /// there. Fails at once, naming the server, if it cannot be reached or
+    /// has JetStream disabled.
     pub async fn connect(url: &str, node: Option<&str>) -> Result<NatsBus, BusError> {
         let (server, stream) = parse_url(url)?;
-        let node = match node {
-            Some(n) => n.to_owned(),
-            None => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_nanos())
-                    .unwrap_or_default();
-                format!("node-{}-{nanos:08x}", std::process::id())
-            }
-        };
+        let pid = std::process::id();
+        let node = node.map_or_else(|| format!("node-{pid}"), str::to_owned);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        // Unique to this process even when a node restarts under its name.
+        let origin = format!("{node}:{pid}-{nanos:08x}");
         let (reconnected, reconnects) = tokio::sync::watch::channel(0u64);
         let client = async_nats::ConnectOptions::new()
             .name(format!("tocsin {node}"))
@@ -86,7 +85,7 @@ impl NatsBus {
             .await
             .map_err(|_| BusError::Unreachable(format!("{server}: JetStream did not answer (is it enabled? -js)")))?
             .map_err(|e| BusError::JetStream(format!("stream {stream} on {server}: {e}")))?;
-        Ok(NatsBus { client, js, stream, node, published: 0.into(), reconnects })
+        Ok(NatsBus { client, js, stream, node, origin, published: 0.into(), reconnects })
     }
 
     /// The stream's name.
@@ -128,17 +127,21 @@ impl Bus for NatsBus {
         &self.node
     }
 
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
     fn is_connected(&self) -> bool {
         self.client.connection_state() == State::Connected
     }
 
     async fn publish(&self, what: What) -> Result<u64, BusError> {
         let subject = format!("{}.{}", self.stream, what.topic());
-        let change = Change { origin: self.node.clone(), what };
+        let change = Change { origin: self.origin.clone(), what };
         let payload = serde_json::to_vec(&change).map_err(|e| BusError::Malformed(e.to_string()))?;
         let n = self.published.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", format!("{}-{n}", self.node).as_str());
+        headers.insert("Nats-Msg-Id", format!("{}-{n}", self.origin).as_str());
         let sent = async {
             let ack = self
                 .js

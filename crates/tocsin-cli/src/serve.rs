@@ -29,8 +29,8 @@ pub(crate) struct Args {
     /// also runs once at start.
     #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     maintenance_every: u64,
-    /// This node's name in the cluster (with `--events`); made of the
-    /// process id and the time when left out.
+    /// This node's name in the cluster (with `--events`), shown by
+    /// `/v1/health` and in the logs; `node-<process id>` when left out.
     #[arg(long)]
     node: Option<String>,
 }

@@ -312,7 +312,7 @@ async fn follow(store: Weak<Store>, bus: Arc<dyn Bus>, mut next: u64) {
                         );
                         rebuild(&store).await;
                     }
-                    if d.change.origin != bus.node() {
+                    if d.change.origin != bus.origin() {
                         let topic = d.change.what.topic();
                         while let Err(e) = store.apply(d.change.what.clone()).await {
                             tracing::warn!(error = %e, seq = d.seq, kind = topic, "applying a change failed; retrying");
@@ -380,6 +380,10 @@ mod tests {
     #[async_trait::async_trait]
     impl Bus for MemoryBus {
         fn node(&self) -> &str {
+            &self.node
+        }
+
+        fn origin(&self) -> &str {
             &self.node
         }
 

@@ -224,21 +224,16 @@ impl Store {
             Ok(()) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
-                let mut failed = None;
                 for (r, expected) in changed {
                     match self.backend.update_record(&r, expected).await {
                         Ok(()) => done.push((r, expected)),
                         Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {}
                         Err(e) => {
-                            failed = Some(e);
-                            break;
+                            // Some may be written: announce what the intent names.
+                            self.announce(intent).await;
+                            return Err(e);
                         }
                     }
-                }
-                // Some may be written: announce what the intent names.
-                if let Some(e) = failed {
-                    self.announce(intent).await;
-                    return Err(e);
                 }
                 Ok(done)
             }

@@ -97,7 +97,7 @@ fn fresh_cluster() -> Option<(Place, Schema, Nats)> {
     let (store, schema) = fresh_store()?;
     let nats = Nats::start()?;
     let events = format!("nats://127.0.0.1:{}?stream={}", nats.port, schema.name);
-    Some((Place { store: Some(store), events: Some(events) }, schema, nats))
+    Some((Place { store: Some(store), events: Some(events), serve: vec![] }, schema, nats))
 }
 
 /// Polls `f` every 20 ms until it answers `Some`, for at most `limit`.
@@ -322,6 +322,27 @@ fn killing_a_node_under_load_loses_no_acknowledged_write_and_the_others_keep_ser
         within(WITHIN, || found(&a, &deu, &json!({"document_number": "L00000002"})).contains(&after).then_some(()));
     assert!(seen.is_some(), "A does not follow the cluster after its restart");
     assert!(b.cli(&["audit", "verify"]).contains("OK"));
+}
+
+#[test]
+fn nodes_under_one_name_and_a_node_restarted_under_its_name_still_hear_each_other() {
+    let Some((mut place, _schema, _nats)) = fresh_cluster() else { return };
+    // Two processes named alike (an operator's slip), then one restarted
+    // under the same name within the stream's two-minute dedup window.
+    place.serve = vec!["--node".into(), "a".into()];
+    let mut a = TestServer::start_at(place);
+    let b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let heard = |from: &TestServer, to: &TestServer, number: &str| {
+        let id = from.create(&fra, &with_passport("Ivan SIDOROV", number))["id"].as_str().expect("id").to_owned();
+        within(WITHIN, || found(to, &deu, &json!({"document_number": number})).contains(&id).then_some(()))
+    };
+    assert!(heard(&a, &b, "N00000001").is_some(), "B skipped a change of the other process named a");
+    a.kill();
+    a.start_again();
+    assert!(heard(&a, &b, "N00000002").is_some(), "the restarted a's change was dropped as a duplicate");
+    assert!(heard(&b, &a, "N00000003").is_some());
 }
 
 #[test]

@@ -16,6 +16,8 @@ pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tocsin");
 pub(crate) struct Place {
     pub(crate) store: Option<String>,
     pub(crate) events: Option<String>,
+    /// Arguments every `serve` on it gets (`--node NAME`).
+    pub(crate) serve: Vec<String>,
 }
 
 /// `tocsin --data DIR [--store URL] [--events URL]`, ready for its arguments.
@@ -69,7 +71,7 @@ impl TestServer {
 
     /// A server on `store` (a PostgreSQL URL), or the embedded store.
     pub(crate) fn start_on(store: Option<&str>) -> TestServer {
-        TestServer::start_at(Place { store: store.map(str::to_owned), events: None })
+        TestServer::start_at(Place { store: store.map(str::to_owned), ..Place::default() })
     }
 
     /// A server at `place`, its store created with the test agencies.
@@ -205,6 +207,7 @@ fn spawn(data: &Path, place: &Place, log: &Path, args: &[&str], now: Option<&str
     }
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(&place.serve)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(log)
