@@ -288,6 +288,8 @@ pub enum How {
     Initial,
     /// A known diminutive of the other (Bibi ~ Benjamin, Vanya ~ Ivan).
     Nickname,
+    /// Two different numbers (a series: Fund V ~ Fund VI).
+    OtherNumber,
 }
 
 /// Two parts paired by the comparison.
@@ -321,11 +323,19 @@ pub struct NameMatch {
 /// The operating threshold: two names scoring at or above it are a match.
 pub const THRESHOLD: f64 = 0.80;
 
-/// Weight of a query part with no partner in the record.
-const EXTRA_QUERY: f64 = 0.5;
+/// Weight of a query part with no partner in the record (the query knows
+/// more of the name than the record's form: UN entries are often short).
+const EXTRA_QUERY: f64 = 0.25;
 /// Weight of a record part with no partner in the query (a middle name the
 /// query omitted costs little).
-const EXTRA_RECORD: f64 = 0.35;
+const EXTRA_RECORD: f64 = 0.25;
+/// Similarity of two different numbers in the same place of two names: a
+/// series sibling (Fund V and Fund VI, Storm 1 and Storm 2), which screening
+/// should put before an analyst rather than drop.
+const OTHER_NUMBER: f64 = 0.6;
+/// Factor on a score whose parts pair a son's name with a father's (see
+/// [`crosses_patronymic`]).
+const PATRONYMIC_SWAPPED: f64 = 0.7;
 /// Weight of an extra word on either side of an organization's name (a
 /// subsidiary's country, a division).
 const EXTRA_ORG: f64 = 0.7;
@@ -347,6 +357,9 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
     }
     if q.text == r.text {
         return Some((1.0, How::Exact));
+    }
+    if q.kind == PartKind::Number && r.kind == PartKind::Number {
+        return Some((OTHER_NUMBER, How::OtherNumber));
     }
     if q.kind == PartKind::Number || r.kind == PartKind::Number {
         return None;
@@ -377,7 +390,7 @@ fn part_similarity(q: &Part, r: &Part) -> Option<(f64, How)> {
         return Some((jw * 0.97, How::Fuzzy));
     }
     // Further apart but alike: partial credit that falls fast.
-    (jw >= 0.80 && min_len >= 4).then_some((jw.powi(4), How::Fuzzy))
+    (jw >= 0.80 && min_len >= 4).then_some((jw.powi(6), How::Fuzzy))
 }
 
 /// Compares a query name with a record name.
@@ -396,7 +409,7 @@ pub fn compare_with(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMa
     };
     let (fq, fr) = (forms(query), forms(record));
     if !fq.is_empty() && !fr.is_empty() && !fq.iter().any(|f| fr.contains(f)) {
-        m.score *= 0.85;
+        m.score *= 0.75;
     }
     m
 }
@@ -430,12 +443,14 @@ fn compare_parts(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch
     let (mut num, mut den) = (0.0, 0.0);
     let mut pairs = Vec::new();
     let mut substantive = false;
+    let mut assigned = Vec::new();
     for (s, i, j, how) in candidates {
         if q_used[i] || r_used[j] {
             continue;
         }
         q_used[i] = true;
         r_used[j] = true;
+        assigned.push((i, j));
         let w = (q[i].weight() + r[j].weight()) / 2.0;
         num += s * w;
         den += w;
@@ -469,8 +484,25 @@ fn compare_parts(query: &Analyzed, record: &Analyzed, detail: bool) -> NameMatch
     };
     let (unmatched_query, unmatched_record) = (unmatched(q, &q_used), unmatched(r, &r_used));
     // Names made only of particles or legal forms carry no evidence.
-    let score = if den > 0.0 && substantive { num / den } else { 0.0 };
+    let mut score = if den > 0.0 && substantive { num / den } else { 0.0 };
+    if crosses_patronymic(query, record, &assigned) {
+        score *= PATRONYMIC_SWAPPED;
+    }
     NameMatch { score, method: "parts", pairs, unmatched_query, unmatched_record }
+}
+
+/// Whether a part before `bin` (son of) in one name is paired with a part
+/// after it in the other: the son and the father swapped (Muhammad bin
+/// Salman is not Salman bin Muhammad).
+fn crosses_patronymic(query: &Analyzed, record: &Analyzed, pairs: &[(usize, usize)]) -> bool {
+    // Only a `bin` between words says whose name is whose.
+    let first_bin = |a: &Analyzed| {
+        let at = a.parts.iter().position(|p| p.kind == PartKind::Particle && &*p.text == "bin")?;
+        let word = |p: &Part| p.kind == PartKind::Word;
+        (a.parts[..at].iter().any(word) && a.parts[at..].iter().any(word)).then_some(at)
+    };
+    let (Some(bq), Some(br)) = (first_bin(query), first_bin(record)) else { return false };
+    pairs.iter().any(|&(i, j)| query.parts[i].kind == PartKind::Word && (i < bq) != (j < br))
 }
 
 /// The names compared as single strings (parts joined in their order), for
@@ -585,7 +617,26 @@ mod tests {
         assert!(org("Example Trading LLC", "EXAMPLE TRADING L.L.C.") >= 0.95);
         assert!(org("Example Trading LLC", "ООО Example Trading") >= 0.9);
         assert!(org("Example Trading LLC", "Other Trading LLC") < 0.7);
-        assert!(org("Vessel 12 Shipping", "Vessel 13 Shipping") < 0.7, "numbers must agree");
+    }
+
+    #[test]
+    fn another_number_is_a_series_sibling_below_the_same_name() {
+        let same = org("Carlyle Partners VII L.P.", "Carlyle Partners 7 LP");
+        let sibling = compare(
+            &analyze("Carlyle Partners VII L.P.", NameKind::Organization),
+            &analyze("Carlyle Partners VIII L.P.", NameKind::Organization),
+        );
+        assert!(same >= 0.98 && sibling.score < same, "{same} {sibling:?}");
+        assert!(sibling.pairs.iter().any(|p| p.query == "7" && p.record == "8" && p.how == How::OtherNumber));
+        assert!(org("Example Trading LLC", "Example Trading 2 LLC") < sibling.score, "a number on one side only");
+    }
+
+    #[test]
+    fn a_son_is_not_his_father() {
+        assert!(score("Muhammad bin Salman al-Rawi", "Muhammad ibn Salman AL-RAWI") >= 0.95);
+        assert!(score("Salman bin Muhammad al-Rawi", "Muhammad bin Salman al-Rawi") < 0.8);
+        // Words scrambled around `bin` say nothing of who is whose son.
+        assert!(score("bin Salman Mohammed", "Mohammed bin Salman") >= 0.8);
     }
 
     #[test]

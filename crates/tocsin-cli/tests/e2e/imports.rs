@@ -150,18 +150,22 @@ fn imports_over_http_stream_the_file_for_admins_only() {
     let fra = s.token("FRA", "officer");
     let body = std::fs::read(&un).expect("read");
 
-    let r = s.post(&fra, "/v1/imports?format=un-sanctions").body(body.clone()).send().expect("POST");
-    assert_eq!(json(r).0, 403, "officers do not import");
-    let (status, err) = json(s.post(&gs_admin, "/v1/imports?format=eu").body(body.clone()).send().expect("POST"));
+    // Each upload on a fresh connection: the server may close one on which
+    // it refused an upload before reading it, and a pooled one could be
+    // reused just as it does.
+    let upload = |token: &str, format: &str| {
+        reqwest::blocking::Client::new()
+            .post(format!("{}/v1/imports?format={format}", s.base))
+            .bearer_auth(token)
+            .body(body.clone())
+            .send()
+            .expect("POST")
+    };
+    assert_eq!(json(upload(&fra, "un-sanctions")).0, 403, "officers do not import");
+    let (status, err) = json(upload(&gs_admin, "eu"));
     assert_eq!((status, err["error"]["field"].as_str()), (400, Some("format")), "{err}");
 
-    // A fresh connection: the server may close the ones on which it refused
-    // an upload before reading it, and a pooled one can be reused as it does.
-    let upload = reqwest::blocking::Client::new()
-        .post(format!("{}/v1/imports?format=un-sanctions", s.base))
-        .bearer_auth(&gs_admin)
-        .body(body.clone());
-    let (status, report) = json(upload.send().expect("POST"));
+    let (status, report) = json(upload(&gs_admin, "un-sanctions"));
     assert_eq!(status, 200, "{report}");
     assert_eq!(counts(&report), [1003, 0, 0, 0, 0]);
 

@@ -244,10 +244,11 @@ pub(super) fn legal_form(w: &str) -> Option<&'static str> {
     Some(match w {
         "llc" | "ooo" | "tov" | "sarl" | "srl" | "gmbh" | "bv" | "kft" | "spzoo" | "sro" | "doo" => "llc",
         "ltd" | "limited" | "plc" | "pty" | "pte" => "ltd",
-        "inc" | "incorporated" | "corp" | "corporation" => "inc",
+        // English usage calls one company Inc., Corp. and Co. by turns.
+        "inc" | "incorporated" | "corp" | "corporation" | "co" | "company" | "cie" => "inc",
         "jsc" | "oao" | "zao" | "pao" | "ao" | "pjsc" | "cjsc" | "ojsc" | "sa" | "ag" | "spa" | "nv" | "ab" | "as"
         | "oy" => "jsc",
-        "co" | "company" | "cie" | "kg" | "ohg" | "lp" | "llp" => "co",
+        "kg" | "ohg" | "lp" | "llp" => "lp",
         "fze" | "fzco" | "fzc" | "fzllc" => "fze",
         _ => return None,
     })
