@@ -102,7 +102,7 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let verdict = if m.score >= name::THRESHOLD { "match" } else { "no match" };
     writeln!(out, "score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method)?;
-    let parts = |a: &name::Analyzed| a.parts.iter().map(|p| &*p.text).collect::<Vec<_>>().join(" · ");
+    let parts = |a: &name::Analyzed| a.name().parts().map(|p| p.text).collect::<Vec<_>>().join(" · ");
     writeln!(out, "  A: {x}  →  {}", parts(&qa))?;
     writeln!(out, "  B: {y}  →  {}", parts(&qb))?;
     for p in &m.pairs {

@@ -336,7 +336,7 @@ pub enum HandlingCode {
 
 /// Who may see a record besides its owner. Entries are agency codes: a
 /// country's alpha-3 code, or `GS` for the General Secretariat.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", try_from = "AccessRuleWire")]
 pub enum AccessRule {
     /// Every agency.

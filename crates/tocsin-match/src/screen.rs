@@ -10,16 +10,19 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::hash::{Hash, Hasher};
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
 use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::FxHasher;
 use serde::Serialize;
 use tocsin_core::access::may_see_parts;
 use tocsin_core::record::{AccessRule, Kind, NameType, Record, RecordBody, RecordId, RecordState, Sex};
 use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precision};
 
 use crate::document::{ocr_fold, same_folded};
-use crate::name::{self, Analyzed, NameKind, NameMatch, PartKind};
+use crate::name::{self, Analyzed, NameKind, NameMatch, NameRef, Names, PartKind, PartRef};
 
 /// Posting lists longer than this (a common given name) only add evidence
 /// to candidates found through rarer keys; they are not walked.
@@ -127,55 +130,82 @@ pub struct Match {
 /// A query name analyzed as a person's and as an organization's.
 type QueryNames = Option<(Analyzed, Analyzed)>;
 
-/// What the index keeps of a record.
+/// What the index keeps of a person or organization record.
 struct Entry {
     id: RecordId,
     owner: AgencyCode,
-    access: AccessRule,
+    /// Index into [`Index::rules`].
+    access: u32,
     kind: Kind,
-    names: Vec<(Analyzed, NameType)>,
-    birth_dates: Vec<PartialDate>,
-    nationalities: Vec<CountryCode>,
     sex: Option<Sex>,
-    documents: Vec<(DocumentNumber, Option<CountryCode>)>,
+    names: Names,
+    birth_dates: Box<[PartialDate]>,
+    nationalities: Box<[CountryCode]>,
+    documents: Box<[(Box<str>, Option<CountryCode>)]>,
 }
 
-/// Which posting map a query key is looked up in.
+/// What the index keeps of a travel document record: 32 bytes, its number
+/// in [`Index::numbers`]. Ten million of them are the usual load of a
+/// border system, so they get a form of their own.
+struct TravelDocument {
+    id: RecordId,
+    owner: AgencyCode,
+    access: u32,
+    country: CountryCode,
+    number_len: u8,
+    live: bool,
+    number: u32,
+}
+
+/// Slots at or above this are travel documents (`slot - TRAVEL` in
+/// [`Index::travel`]); below, entries in [`Index::entries`]. Slots only grow
+/// and are never reused, so posting lists stay sorted.
+const TRAVEL: u32 = 1 << 31;
+
+/// Which kind of key a name posting is for (hashed in with the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
     Joined,
     Part,
     Skeleton,
     Affix,
-    Document,
-    Folded,
 }
 
-/// The in-memory screening index. Slots are never reused, so postings can
-/// point at removed entries; searches skip them.
+/// The in-memory screening index.
+///
+/// Memory is what bounds how many records a node screens, so the index
+/// keeps little: names packed ([`Names`]), access rules interned, travel
+/// documents in 32 bytes, and keys by their 64-bit hash rather than their
+/// text (two keys sharing a hash only merge two posting lists: more
+/// candidates, never a wrong score, since every candidate is scored from its
+/// own data). Identifiers and document numbers are found through tables of
+/// slots alone, compared with the slot's own data.
 #[derive(Default)]
 pub struct Index {
-    slots: Vec<Option<Entry>>,
-    by_id: HashMap<RecordId, u32>,
-    parts: HashMap<Box<str>, Postings>,
-    skeletons: HashMap<Box<str>, Postings>,
-    /// Skeletons of whole names with their parts joined, for parts split,
-    /// joined or cut in the wrong place (`Lauren Tnkunda` ~ `Laurent Nkunda`).
-    joined: HashMap<Box<str>, Postings>,
-    /// First and last four letters of longer parts (`^shch`, `$ukin`), so a
-    /// typo in the rest of a part still finds it.
-    affixes: HashMap<Box<str>, Postings>,
-    documents: HashMap<Box<str>, Postings>,
-    folded: HashMap<Box<str>, Postings>,
+    entries: Vec<Option<Entry>>,
+    travel: Vec<TravelDocument>,
+    /// Travel document numbers, back to back.
+    numbers: String,
+    rules: Vec<AccessRule>,
+    rule_ids: HashMap<AccessRule, u32>,
+    live: usize,
+    /// Slots by record id (hashed); each compared with its slot's id.
+    by_id: HashTable<u32>,
+    /// Name keys (parts, skeletons, affixes, joined skeletons) by hash.
+    keys: HashMap<u64, Postings>,
+    /// Document numbers: (hash of the number, slot), and the same for the
+    /// OCR-folded number.
+    documents: HashTable<(u32, u32)>,
+    folded: HashTable<(u32, u32)>,
 }
 
-/// The slots a key is posted to, ascending. Most keys of a large index
-/// (document numbers above all) have one: it is kept inline, which saves an
-/// allocation and a cache miss per key.
+/// The slots a key is posted to, ascending. Most keys of a large index have
+/// one: it is kept inline; the rest are boxed so a key costs 24 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Postings {
     One(u32),
-    Many(Vec<u32>),
+    #[allow(clippy::box_collection, reason = "a boxed Vec keeps the enum, and so every key, at 16 bytes")]
+    Many(Box<Vec<u32>>),
 }
 
 impl Postings {
@@ -190,19 +220,77 @@ impl Postings {
     fn push(&mut self, slot: u32) {
         match self {
             Postings::One(last) if *last == slot => {}
-            Postings::One(last) => *self = Postings::Many(vec![*last, slot]),
+            Postings::One(last) => *self = Postings::Many(Box::new(vec![*last, slot])),
             Postings::Many(list) if list.last() == Some(&slot) => {}
             Postings::Many(list) => list.push(slot),
         }
     }
 }
 
-fn post(map: &mut HashMap<Box<str>, Postings>, key: &str, slot: u32) {
-    match map.get_mut(key) {
-        Some(list) => list.push(slot),
-        None => {
-            map.insert(key.into(), Postings::One(slot));
+fn hash64(value: impl Hash) -> u64 {
+    let mut h = FxHasher::default();
+    value.hash(&mut h);
+    h.finish()
+}
+
+fn key_hash(kind: Key, key: &str) -> u64 {
+    hash64((kind, key))
+}
+
+/// A document number's 32-bit hash, as kept in the document tables.
+fn number_hash(number: &str) -> u32 {
+    let h = hash64(number);
+    (h >> 32) as u32 ^ h as u32
+}
+
+/// The table hash of a kept 32-bit hash (spread over 64 bits: the table
+/// takes its bucket from the low bits and a tag from the high ones).
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A record as the index sees it: either kind of slot.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    Entry(&'a Entry),
+    Travel(&'a TravelDocument, &'a str),
+}
+
+impl<'a> Subject<'a> {
+    fn id(&self) -> RecordId {
+        match self {
+            Subject::Entry(e) => e.id,
+            Subject::Travel(t, _) => t.id,
         }
+    }
+
+    fn owner(&self) -> &'a AgencyCode {
+        match self {
+            Subject::Entry(e) => &e.owner,
+            Subject::Travel(t, _) => &t.owner,
+        }
+    }
+
+    fn access(&self) -> u32 {
+        match self {
+            Subject::Entry(e) => e.access,
+            Subject::Travel(t, _) => t.access,
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Subject::Entry(e) => e.kind,
+            Subject::Travel(..) => Kind::TravelDocument,
+        }
+    }
+
+    fn documents(&self) -> impl Iterator<Item = (&'a str, Option<CountryCode>)> {
+        let (many, one): (&'a [(Box<str>, Option<CountryCode>)], _) = match *self {
+            Subject::Entry(e) => (&e.documents, None),
+            Subject::Travel(t, number) => (&[], Some((number, Some(t.country)))),
+        };
+        many.iter().map(|(n, c)| (&**n, *c)).chain(one)
     }
 }
 
@@ -214,12 +302,39 @@ impl Index {
 
     /// Records currently indexed.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.live
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.live == 0
+    }
+
+    fn subject(&self, slot: u32) -> Option<Subject<'_>> {
+        if slot < TRAVEL {
+            return self.entries.get(slot as usize)?.as_ref().map(Subject::Entry);
+        }
+        let t = self.travel.get((slot - TRAVEL) as usize).filter(|t| t.live)?;
+        Some(Subject::Travel(t, self.number(t)))
+    }
+
+    fn number(&self, t: &TravelDocument) -> &str {
+        let at = t.number as usize;
+        self.numbers.get(at..at + usize::from(t.number_len)).unwrap_or_default()
+    }
+
+    fn slot_of(&self, id: &RecordId) -> Option<u32> {
+        self.by_id.find(hash64(id), |&slot| self.subject(slot).is_some_and(|s| s.id() == *id)).copied()
+    }
+
+    fn rule(&mut self, access: &AccessRule) -> u32 {
+        if let Some(id) = self.rule_ids.get(access) {
+            return *id;
+        }
+        let id = self.rules.len() as u32;
+        self.rules.push(access.clone());
+        self.rule_ids.insert(access.clone(), id);
+        id
     }
 
     /// Adds or replaces a record; archived records are removed (they never match).
@@ -228,43 +343,138 @@ impl Index {
         if record.state != RecordState::Active {
             return;
         }
-        let Ok(slot) = u32::try_from(self.slots.len()) else { return };
-        let entry = entry(record);
-        for (n, _) in &entry.names {
-            if let Some(key) = joined_key(n) {
-                post(&mut self.joined, &key, slot);
+        let access = self.rule(&record.data.access);
+        let slot = match &record.data.body {
+            RecordBody::TravelDocument(t) => self.add_travel(record, access, t.number.as_str(), t.country),
+            _ => self.add_entry(record, access),
+        };
+        let Some(slot) = slot else { return };
+        let Index { by_id, entries, travel, .. } = self;
+        let id_hash = |slot: &u32| {
+            let id = match *slot {
+                s if s < TRAVEL => entries.get(s as usize).and_then(Option::as_ref).map(|e| e.id),
+                s => travel.get((s - TRAVEL) as usize).map(|t| t.id),
+            };
+            hash64(id.unwrap_or(record.id))
+        };
+        by_id.insert_unique(hash64(record.id), slot, id_hash);
+        self.live += 1;
+    }
+
+    /// A travel document in its compact form; `None` (and the general
+    /// form) when its number is too long for it or the index is full.
+    fn add_travel(&mut self, record: &Record, access: u32, number: &str, country: CountryCode) -> Option<u32> {
+        let (Ok(number_len), Ok(at)) = (u8::try_from(number.len()), u32::try_from(self.numbers.len())) else {
+            return self.add_entry(record, access);
+        };
+        let Ok(slot) = u32::try_from(self.travel.len()).map(|i| i + TRAVEL) else { return None };
+        if slot == u32::MAX || at.checked_add(u32::from(number_len)).is_none() {
+            return self.add_entry(record, access);
+        }
+        self.numbers.push_str(number);
+        self.travel.push(TravelDocument {
+            id: record.id,
+            owner: record.owner,
+            access,
+            country,
+            number_len,
+            live: true,
+            number: at,
+        });
+        self.post_document(number, slot);
+        Some(slot)
+    }
+
+    fn add_entry(&mut self, record: &Record, access: u32) -> Option<u32> {
+        let slot = u32::try_from(self.entries.len()).ok().filter(|s| *s < TRAVEL)?;
+        let entry = entry(record, access);
+        for n in entry.names.iter() {
+            if let Some(key) = joined_key(&n) {
+                self.post(Key::Joined, &key, slot);
             }
-            for p in &n.parts {
-                post(&mut self.parts, &p.text, slot);
+            for p in n.parts() {
+                self.post(Key::Part, p.text, slot);
                 if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
-                    post(&mut self.skeletons, &p.skeleton, slot);
+                    self.post(Key::Skeleton, p.skeleton, slot);
                 }
-                for key in affixes(p) {
-                    post(&mut self.affixes, &key, slot);
+                for key in affixes(&p) {
+                    self.post(Key::Affix, &key, slot);
                 }
             }
         }
-        for (d, _) in &entry.documents {
-            post(&mut self.documents, d.as_str(), slot);
-            post(&mut self.folded, &ocr_fold(d.as_str()), slot);
+        for (d, _) in entry.documents.iter() {
+            self.post_document(d, slot);
         }
-        self.by_id.insert(record.id, slot);
-        self.slots.push(Some(entry));
+        self.entries.push(Some(entry));
+        Some(slot)
+    }
+
+    fn post(&mut self, kind: Key, key: &str, slot: u32) {
+        self.keys.entry(key_hash(kind, key)).and_modify(|p| p.push(slot)).or_insert(Postings::One(slot));
+    }
+
+    fn post_document(&mut self, number: &str, slot: u32) {
+        let rehash = |(h, _): &(u32, u32)| spread(*h);
+        let h = number_hash(number);
+        self.documents.insert_unique(spread(h), (h, slot), rehash);
+        let h = number_hash(&ocr_fold(number));
+        self.folded.insert_unique(spread(h), (h, slot), rehash);
     }
 
     /// Removes a record, if indexed.
     pub fn remove(&mut self, id: &RecordId) {
-        if let Some(s) = self.by_id.remove(id).and_then(|slot| self.slots.get_mut(slot as usize)) {
-            *s = None;
+        let Some(slot) = self.slot_of(id) else { return };
+        let numbers: Vec<String> = match self.subject(slot) {
+            Some(s) => s.documents().map(|(n, _)| n.to_owned()).collect(),
+            None => vec![],
+        };
+        for number in numbers {
+            for (table, h) in
+                [(&mut self.documents, number_hash(&number)), (&mut self.folded, number_hash(&ocr_fold(&number)))]
+            {
+                while let Ok(found) = table.find_entry(spread(h), |(kept, s)| *kept == h && *s == slot) {
+                    found.remove();
+                }
+            }
         }
+        if let Ok(found) = self.by_id.find_entry(hash64(id), |s| *s == slot) {
+            found.remove();
+        }
+        if slot < TRAVEL {
+            if let Some(e) = self.entries.get_mut(slot as usize) {
+                *e = None;
+            }
+        } else if let Some(t) = self.travel.get_mut((slot - TRAVEL) as usize) {
+            t.live = false;
+        }
+        self.live = self.live.saturating_sub(1);
+    }
+
+    /// The slots holding a document numbered `number` (or, `folded`, one
+    /// equal to it up to OCR confusions), ascending.
+    fn document_slots(&self, number: &str, folded: bool) -> Vec<u32> {
+        let (table, h) = match folded {
+            false => (&self.documents, number_hash(number)),
+            true => (&self.folded, number_hash(&ocr_fold(number))),
+        };
+        let same = |d: &str| if folded { same_folded(d, number) } else { d == number };
+        let mut slots: Vec<u32> = table
+            .iter_hash(spread(h))
+            .filter(|(kept, _)| *kept == h)
+            .map(|(_, slot)| *slot)
+            .filter(|slot| self.subject(*slot).is_some_and(|s| s.documents().any(|(d, _)| same(d))))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
     }
 
     /// The best matches for `query` among the records `viewer` may see, best
     /// first (ties by id), at most `query.limit`, none below [`MIN_SCORE`].
     pub fn search(&self, viewer: &AgencyCode, query: &Query) -> Vec<Match> {
         let (analyzed, mut candidates) = self.candidates(query);
-        self.rank(query, analyzed.as_ref(), &mut candidates, |e| {
-            may_see_parts(viewer, &e.owner, RecordState::Active, &e.access)
+        self.rank(query, analyzed.as_ref(), &mut candidates, |owner, access| {
+            may_see_parts(viewer, owner, RecordState::Active, access)
         })
     }
 
@@ -274,9 +484,9 @@ impl Index {
     /// and changes nothing in the first. The posting lists are walked once.
     pub fn search_with_hidden(&self, viewer: &AgencyCode, query: &Query) -> (Vec<Match>, Vec<Match>) {
         let (analyzed, mut candidates) = self.candidates(query);
-        let may = |e: &Entry| may_see_parts(viewer, &e.owner, RecordState::Active, &e.access);
+        let may = |owner: &AgencyCode, access: &AccessRule| may_see_parts(viewer, owner, RecordState::Active, access);
         let shown = self.rank(query, analyzed.as_ref(), &mut candidates, may);
-        let hidden = self.rank(query, analyzed.as_ref(), &mut candidates, |e| !may(e));
+        let hidden = self.rank(query, analyzed.as_ref(), &mut candidates, |o, a| !may(o, a));
         (shown, hidden)
     }
 
@@ -288,32 +498,37 @@ impl Index {
             .as_deref()
             .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
         // Every key the query has, with its weight: name parts, skeletons,
-        // affixes, the joined name, documents.
-        let mut wanted: Vec<(Key, String, f32)> = Vec::new();
+        // affixes, the joined name.
+        let mut wanted: Vec<(u64, f32)> = Vec::new();
         if let Some((person, org)) = &analyzed {
-            for a in [person, org] {
-                if let Some(k) = joined_key(a) {
-                    wanted.push((Key::Joined, k, 1.5));
+            for a in [person.name(), org.name()] {
+                if let Some(k) = joined_key(&a) {
+                    wanted.push((key_hash(Key::Joined, &k), 1.5));
                 }
-                for p in a.parts.iter().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
-                    wanted.push((Key::Part, p.text.to_string(), 1.0));
+                for p in a.parts().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
+                    wanted.push((key_hash(Key::Part, p.text), 1.0));
                     if p.skeleton.len() >= 2 {
-                        wanted.push((Key::Skeleton, p.skeleton.to_string(), 0.8));
+                        wanted.push((key_hash(Key::Skeleton, p.skeleton), 0.8));
                     }
-                    wanted.extend(affixes(p).into_iter().map(|k| (Key::Affix, k, 0.5)));
+                    wanted.extend(affixes(&p).into_iter().map(|k| (key_hash(Key::Affix, &k), 0.5)));
                 }
             }
         }
-        if let Some(d) = &query.document {
-            wanted.push((Key::Document, d.as_str().to_owned(), 20.0));
-            wanted.push((Key::Folded, ocr_fold(d.as_str()), 10.0));
-        }
         let mut seen = HashSet::default();
-        let keys: Vec<(&[u32], f32)> = wanted
+        let mut keys: Vec<(&[u32], f32)> = wanted
             .iter()
-            .filter(|(kind, k, _)| seen.insert((*kind, k.as_str())))
-            .filter_map(|(kind, k, w)| self.postings(*kind).get(k.as_str()).map(|list| (list.as_slice(), *w)))
+            .filter(|(k, _)| seen.insert(*k))
+            .filter_map(|(k, w)| self.keys.get(k).map(|list| (list.as_slice(), *w)))
             .collect();
+        let documents = query
+            .document
+            .as_ref()
+            .map(|d| (self.document_slots(d.as_str(), false), self.document_slots(d.as_str(), true)));
+        if let Some((exact, folded)) = &documents {
+            keys.extend(
+                [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)].into_iter().filter(|(l, _)| !l.is_empty()),
+            );
+        }
         (analyzed, accumulate(keys))
     }
 
@@ -323,13 +538,17 @@ impl Index {
         query: &Query,
         analyzed: Option<&(Analyzed, Analyzed)>,
         candidates: &mut [(f32, u32)],
-        admit: impl Fn(&Entry) -> bool,
+        admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
     ) -> Vec<Match> {
         let by_evidence = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let admits = |s: &Subject| {
+            (query.kinds.is_empty() || query.kinds.contains(&s.kind()))
+                && self.rules.get(s.access() as usize).is_some_and(|rule| admit(s.owner(), rule))
+        };
         // The best MAX_CANDIDATES *admitted* candidates by evidence: the same
         // set as filtering everything first, found by checking admission in
         // evidence order only as far as needed.
-        let mut visible = Vec::with_capacity(MAX_CANDIDATES);
+        let mut visible: Vec<Subject> = Vec::with_capacity(MAX_CANDIDATES);
         let mut window = MAX_CANDIDATES * 4;
         loop {
             let all = window >= candidates.len();
@@ -341,46 +560,29 @@ impl Index {
             head.sort_unstable_by(by_evidence);
             visible.clear();
             visible.extend(
-                head.iter().filter(|(_, slot)| self.admits(*slot, &query.kinds, &admit)).take(MAX_CANDIDATES).copied(),
+                head.iter().filter_map(|(_, slot)| self.subject(*slot)).filter(|s| admits(s)).take(MAX_CANDIDATES),
             );
             if visible.len() == MAX_CANDIDATES || all {
                 break;
             }
             window *= 4;
         }
-        let mut ranked: Vec<(f64, &Entry)> = visible
+        let mut ranked: Vec<(f64, Subject)> = visible
             .iter()
-            .filter_map(|(_, slot)| self.slots.get(*slot as usize)?.as_ref())
-            .filter_map(|e| score(e, query, analyzed, false).map(|m| (m.score, e)))
+            .filter_map(|s| score(s, query, analyzed, false).map(|m| (m.score, *s)))
             .filter(|(s, _)| *s >= MIN_SCORE)
             .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id().cmp(&b.1.id())));
         ranked.truncate(query.limit.max(1));
         // Explanations only for what is returned.
-        ranked.into_iter().filter_map(|(_, e)| score(e, query, analyzed, true)).collect()
-    }
-
-    fn postings(&self, key: Key) -> &HashMap<Box<str>, Postings> {
-        match key {
-            Key::Joined => &self.joined,
-            Key::Part => &self.parts,
-            Key::Skeleton => &self.skeletons,
-            Key::Affix => &self.affixes,
-            Key::Document => &self.documents,
-            Key::Folded => &self.folded,
-        }
-    }
-
-    fn admits(&self, slot: u32, kinds: &[Kind], admit: &impl Fn(&Entry) -> bool) -> bool {
-        let Some(Some(e)) = self.slots.get(slot as usize) else { return false };
-        (kinds.is_empty() || kinds.contains(&e.kind)) && admit(e)
+        ranked.into_iter().filter_map(|(_, s)| score(&s, query, analyzed, true)).collect()
     }
 }
 
 /// Sums each slot's evidence over the query's keys, rarest first. Short
-/// lists are walked and propose candidates; long lists only add to the
-/// candidates found so far, by binary search (postings are sorted, since
-/// slots only grow). When every list is long, the shortest is walked.
+/// lists are walked and propose candidates; long lists only add evidence to
+/// the candidates found so far. When every list is long, the shortest is
+/// walked.
 fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     keys.sort_by_key(|(list, _)| list.len());
     let weight = |list: &[u32], w: f32| w / (1.0 + (list.len() as f32).ln());
@@ -405,11 +607,27 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
             next.push(Reverse((*s, k)));
         }
     }
-    // Long lists only add to the candidates found so far.
+    // Long lists only add to the candidates found so far. Both are sorted:
+    // a list about as dense as the candidates is merged with them in one
+    // pass; a sparser one is searched forward from where the last candidate
+    // was found (a few steps over nearby memory, not a binary search of the
+    // whole list per candidate).
     for (list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
         let w = weight(list, *w);
+        if list.len() <= 8 * evidence.len() {
+            let mut at = list.iter().peekable();
+            for (slot, e) in evidence.iter_mut() {
+                while at.next_if(|s| **s < *slot).is_some() {}
+                if at.peek() == Some(&&*slot) {
+                    *e += w;
+                }
+            }
+            continue;
+        }
+        let mut from = 0;
         for (slot, e) in evidence.iter_mut() {
-            if list.binary_search(slot).is_ok() {
+            from = gallop(list, from, *slot);
+            if list.get(from) == Some(slot) {
                 *e += w;
             }
         }
@@ -417,9 +635,23 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     evidence.into_iter().map(|(slot, e)| (e, slot)).collect()
 }
 
+/// The first position at or after `from` in the sorted `list` whose value is
+/// not below `target` (`list.len()` if none): steps doubling from `from`,
+/// then a binary search within the last step.
+fn gallop(list: &[u32], from: usize, target: u32) -> usize {
+    let rest = list.get(from..).unwrap_or_default();
+    let mut step = 1;
+    while step <= rest.len() && rest[step - 1] < target {
+        step *= 2;
+    }
+    let lo = step / 2;
+    let hi = step.min(rest.len());
+    from + lo + rest[lo..hi].partition_point(|x| *x < target)
+}
+
 /// Prefix and suffix keys of a word part of five letters or more.
-fn affixes(p: &name::Part) -> Vec<String> {
-    let t = &p.text;
+fn affixes(p: &PartRef) -> Vec<String> {
+    let t = p.text;
     if p.kind != PartKind::Word || t.len() < 5 || !t.is_ascii() {
         return vec![];
     }
@@ -428,40 +660,40 @@ fn affixes(p: &name::Part) -> Vec<String> {
 
 /// The skeleton of a name's word parts joined in order; `None` when too
 /// short to be telling.
-fn joined_key(n: &Analyzed) -> Option<String> {
-    let joined: String = n.parts.iter().filter(|p| p.kind == PartKind::Word).map(|p| &*p.text).collect();
+fn joined_key(n: &NameRef) -> Option<String> {
+    let joined: String = n.parts().filter(|p| p.kind == PartKind::Word).map(|p| p.text).collect();
     let key = name::skeleton(&joined);
     (key.len() >= 5).then_some(key)
 }
 
-fn entry(r: &Record) -> Entry {
+fn entry(r: &Record, access: u32) -> Entry {
     let kind = r.data.kind();
-    let analyze = |names: &[tocsin_core::record::Name], k| {
-        names.iter().map(|n| (name::analyze(&n.full, k), n.name_type)).collect()
-    };
-    let (names, birth_dates, nationalities, sex, documents) = match &r.data.body {
-        RecordBody::Person(p) => (
-            analyze(&p.names, NameKind::Person),
-            p.birth_dates.clone(),
-            p.nationalities.clone(),
-            p.sex,
-            p.documents.iter().map(|d| (d.number.clone(), d.country)).collect(),
-        ),
-        RecordBody::Organization(o) => {
-            (analyze(&o.names, NameKind::Organization), vec![], o.countries.clone(), None, vec![])
-        }
-        RecordBody::TravelDocument(t) => (vec![], vec![], vec![], None, vec![(t.number.clone(), Some(t.country))]),
-    };
+    let names =
+        |names: &[tocsin_core::record::Name], k| Names::analyze(names.iter().map(|n| (&*n.full, n.name_type)), k);
+    let (names, birth_dates, nationalities, sex, documents): (_, &[PartialDate], &[CountryCode], _, _) =
+        match &r.data.body {
+            RecordBody::Person(p) => (
+                names(&p.names, NameKind::Person),
+                &p.birth_dates,
+                &p.nationalities,
+                p.sex,
+                p.documents.iter().map(|d| (d.number.as_str().into(), d.country)).collect(),
+            ),
+            RecordBody::Organization(o) => (names(&o.names, NameKind::Organization), &[], &o.countries, None, vec![]),
+            RecordBody::TravelDocument(t) => {
+                (Names::default(), &[], &[], None, vec![(t.number.as_str().into(), Some(t.country))])
+            }
+        };
     Entry {
         id: r.id,
         owner: r.owner,
-        access: r.data.access.clone(),
+        access,
         kind,
-        names,
-        birth_dates,
-        nationalities,
         sex,
-        documents,
+        names,
+        birth_dates: birth_dates.into(),
+        nationalities: nationalities.into(),
+        documents: documents.into_boxed_slice(),
     }
 }
 
@@ -481,46 +713,54 @@ impl Features {
     }
 }
 
-/// Scores one entry; `None` when nothing in the query bears on it. Without
+/// Scores one record; `None` when nothing in the query bears on it. Without
 /// `explain` the explanation is left empty: same score, less work.
-fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
+fn score(s: &Subject, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
     let mut features = Features { explain, list: Vec::new() };
     let mut name_evidence = None;
     let mut name_score = 0.0;
-    if let Some((person, org)) = analyzed {
-        let query_side = if e.kind == Kind::Person { person } else { org };
+    let entry = match s {
+        Subject::Entry(e) => Some(*e),
+        Subject::Travel(..) => None,
+    };
+    if let (Some((person, org)), Some(e)) = (analyzed, entry) {
+        let query_side = if e.kind == Kind::Person { person.name() } else { org.name() };
         let best = e
             .names
             .iter()
-            .map(|(n, t)| (name::compare_with(query_side, n, explain), n, *t))
+            .map(|n| (name::compare_with(query_side, n, explain), n))
             // Weak aliases (nicknames, short forms) count only when exact.
-            .filter(|(m, _, t)| *t != NameType::WeakAlias || m.score >= 0.999)
+            .filter(|(m, n)| n.name_type() != NameType::WeakAlias || m.score >= 0.999)
             .max_by(|a, b| a.0.score.total_cmp(&b.0.score));
-        if let Some((m, n, t)) = best {
+        if let Some((m, n)) = best {
             name_score = m.score;
-            features.add("name", m.score, || format!("`{}` ~ `{}` ({})", query_side.original, n.original, m.method));
+            features
+                .add("name", m.score, || format!("`{}` ~ `{}` ({})", query_side.original(), n.original(), m.method));
             if explain {
                 name_evidence = Some(NameEvidence {
-                    query: query_side.original.clone(),
-                    record: n.original.clone(),
-                    record_name_type: t,
+                    query: query_side.original().to_owned(),
+                    record: n.original().to_owned(),
+                    record_name_type: n.name_type(),
                     detail: m,
                 });
             }
         }
     }
     let mut total = name_score;
-    if let Some((s, detail)) = q.document.as_ref().and_then(|d| document_score(e, d, q.document_country)) {
-        let gain = if name_score > 0.0 { (s - name_score).max(0.0) + 0.05 * s } else { s };
+    if let Some((d, detail)) = q.document.as_ref().and_then(|d| document_score(s, d, q.document_country)) {
+        let gain = if name_score > 0.0 { (d - name_score).max(0.0) + 0.05 * d } else { d };
         total = (name_score + gain).min(1.0);
         features.add("document", gain, || detail.to_string());
     }
     if total <= 0.0 {
         return None;
     }
-    if let (Some(qd), false) = (q.birth_date, e.birth_dates.is_empty()) {
-        let (c, why, rd) = e
-            .birth_dates
+    let (birth_dates, nationalities, sex): (&[PartialDate], &[CountryCode], _) = match entry {
+        Some(e) => (&e.birth_dates, &e.nationalities, e.sex),
+        None => (&[], &[], None),
+    };
+    if let (Some(qd), false) = (q.birth_date, birth_dates.is_empty()) {
+        let (c, why, rd) = birth_dates
             .iter()
             .map(|rd| {
                 let (c, why) = date_evidence(qd, *rd);
@@ -530,25 +770,25 @@ fn score(e: &Entry, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain:
         total += c;
         features.add("birth_date", c, || format!("{why} ({qd} vs {rd})"));
     }
-    if let (Some(qn), false) = (q.nationality, e.nationalities.is_empty()) {
-        let among = e.nationalities.contains(&qn);
+    if let (Some(qn), false) = (q.nationality, nationalities.is_empty()) {
+        let among = nationalities.contains(&qn);
         let c = if among { 0.02 } else { -0.1 };
         total += c;
         features.add("nationality", c, || match among {
             true => format!("{qn} is among the record's countries"),
-            false => format!("{qn} is not among the record's countries ({})", list(&e.nationalities)),
+            false => format!("{qn} is not among the record's countries ({})", list(nationalities)),
         });
     }
     // Sex counts only against, and only when both sides know it.
     let known = |s: Option<Sex>| s.filter(|s| *s != Sex::Unknown);
-    if let (Some(qs), Some(rs)) = (known(q.sex), known(e.sex))
+    if let (Some(qs), Some(rs)) = (known(q.sex), known(sex))
         && qs != rs
     {
         total -= 0.15;
         features.add("sex", -0.15, || format!("the record says {rs:?}, the query {qs:?}").to_lowercase());
     }
     Some(Match {
-        id: e.id,
+        id: s.id(),
         score: total.clamp(0.0, 1.0),
         explanation: Explanation { name: name_evidence, features: features.list },
     })
@@ -561,7 +801,7 @@ fn list(codes: &[CountryCode]) -> String {
 /// Why a document matched, written out only for an explanation.
 struct DocumentMatch<'a> {
     query: &'a DocumentNumber,
-    record: &'a DocumentNumber,
+    record: &'a str,
     how: &'static str,
     /// The record's issuing country when it is not the query's.
     other_country: Option<(CountryCode, CountryCode)>,
@@ -578,22 +818,21 @@ impl std::fmt::Display for DocumentMatch<'_> {
 }
 
 fn document_score<'a>(
-    e: &'a Entry,
+    s: &Subject<'a>,
     q: &'a DocumentNumber,
     country: Option<CountryCode>,
 ) -> Option<(f64, DocumentMatch<'a>)> {
-    e.documents
-        .iter()
+    s.documents()
         .filter_map(|(d, c)| {
-            let (base, how): (f64, &str) = if d == q {
+            let (base, how): (f64, &str) = if d == q.as_str() {
                 (0.97, "same number")
-            } else if same_folded(d.as_str(), q.as_str()) {
+            } else if same_folded(d, q.as_str()) {
                 (0.85, "same number up to OCR-confusable characters")
             } else {
                 return None;
             };
             let other_country = match (country, c) {
-                (Some(a), Some(b)) if a != *b => Some((a, *b)),
+                (Some(a), Some(b)) if a != b => Some((a, b)),
                 _ => None,
             };
             let factor = if other_country.is_some() { 0.6 } else { 1.0 };
@@ -664,6 +903,20 @@ mod tests {
                 proptest::prop_assert_eq!(sa, sb);
                 proptest::prop_assert_eq!(a.to_bits(), b.to_bits(), "slot {}", sa);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gallop_finds_what_a_binary_search_finds(
+            list in proptest::collection::btree_set(0u32..1_000, 0..300),
+            from in 0usize..310,
+            target in 0u32..1_100,
+        ) {
+            let list: Vec<u32> = list.into_iter().collect();
+            let from = from.min(list.len());
+            let expected = from + list[from..].partition_point(|x| *x < target);
+            proptest::prop_assert_eq!(gallop(&list, from, target), expected);
         }
     }
 
@@ -799,6 +1052,43 @@ mod tests {
         let (shown, silent) = idx.search_with_hidden(&agency("ITA"), &q("Ivan Sidorov"));
         assert_eq!(view(&shown), view(&ita));
         assert_eq!(silent.iter().map(|m| m.id).collect::<Vec<_>>(), vec![hidden.id]);
+    }
+
+    #[test]
+    fn travel_documents_are_found_by_number_until_replaced_or_archived() {
+        let (mut idx, ivan, _) = sample();
+        let stolen = |number: &str| {
+            record(
+                "ITA",
+                &format!(
+                    r#"{{"kind": "travel_document", "number": "{number}", "country": "ITA", "doc_type": "passport", "status": "stolen", "handling": {{"code": "seize_document"}}, "access": {{"mode": "all"}}}}"#
+                ),
+            )
+        };
+        let by_doc = |n: &str| Query { document: DocumentNumber::parse(n).ok(), limit: 10, ..Query::default() };
+        let doc = stolen("YA1234567");
+        let before = idx.len();
+        idx.upsert(&doc);
+        assert_eq!(idx.len(), before + 1);
+        let found = idx.search(&agency("DEU"), &by_doc("YA 123 4567"));
+        assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![doc.id]);
+        assert!(found[0].explanation.features[0].detail.contains("same number"), "{found:?}");
+        let ocr = idx.search(&agency("DEU"), &by_doc("YA12345G7"));
+        assert_eq!(ocr.first().map(|m| m.id), Some(doc.id));
+
+        // An update replaces the number; the old one no longer finds it.
+        let renumbered = Record { version: 2, ..stolen("YB7654321") };
+        let renumbered = Record { id: doc.id, ..renumbered };
+        idx.upsert(&renumbered);
+        assert_eq!(idx.len(), before + 1);
+        assert!(idx.search(&agency("DEU"), &by_doc("YA1234567")).is_empty());
+        assert_eq!(idx.search(&agency("DEU"), &by_doc("YB7654321")).first().map(|m| m.id), Some(doc.id));
+
+        idx.upsert(&Record { state: RecordState::Archived, ..renumbered });
+        assert_eq!(idx.len(), before);
+        assert!(idx.search(&agency("DEU"), &by_doc("YB7654321")).is_empty());
+        // The person's passport is still there.
+        assert_eq!(idx.search(&agency("DEU"), &by_doc("720000123")).first().map(|m| m.id), Some(ivan.id));
     }
 
     #[test]
