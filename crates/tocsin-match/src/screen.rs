@@ -8,8 +8,6 @@
 //! candidate is scored from its best-matching name form, then qualified by
 //! birth date, nationality and documents.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 
 use hashbrown::HashTable;
@@ -27,6 +25,9 @@ use crate::name::{self, Analyzed, NameKind, NameMatch, NameRef, Names, PartKind,
 /// Posting lists longer than this (a common given name) only add evidence
 /// to candidates found through rarer keys; they are not walked.
 const LONG_LIST: usize = 2_000;
+/// Long lists are walked too, rarest first, until this many candidates
+/// have been proposed.
+const MIN_PROPOSED: usize = 1_000;
 /// Candidates scored per query, at most (the best by index evidence).
 const MAX_CANDIDATES: usize = 100;
 /// Results below this score are not returned.
@@ -506,11 +507,20 @@ impl Index {
                     wanted.push((key_hash(Key::Joined, &k), 1.5));
                 }
                 for p in a.parts().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
-                    wanted.push((key_hash(Key::Part, p.text), 1.0));
+                    let exact = key_hash(Key::Part, p.text);
+                    wanted.push((exact, 1.0));
                     if p.skeleton.len() >= 2 {
                         wanted.push((key_hash(Key::Skeleton, p.skeleton), 0.8));
                     }
-                    wanted.extend(affixes(&p).into_iter().map(|k| (key_hash(Key::Affix, &k), 0.5)));
+                    // Affixes find a word misspelt; a word already common as
+                    // written gains little from them but long lists to walk.
+                    let common = self.keys.get(&exact).is_some_and(|l| l.as_slice().len() > LONG_LIST);
+                    let affix_keys = affixes(&p).into_iter().map(|k| key_hash(Key::Affix, &k));
+                    wanted.extend(
+                        affix_keys
+                            .filter(|k| !common || self.keys.get(k).is_some_and(|l| l.as_slice().len() <= LONG_LIST))
+                            .map(|k| (k, 0.5)),
+                    );
                 }
             }
         }
@@ -586,26 +596,46 @@ impl Index {
 fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     keys.sort_by_key(|(list, _)| list.len());
     let weight = |list: &[u32], w: f32| w / (1.0 + (list.len() as f32).ln());
-    let walks = |i: usize, list: &[u32]| i == 0 || list.len() <= LONG_LIST;
-    // The walked lists, merged: posting lists are sorted, so a k-way merge
-    // sums each slot's evidence without hashing. Equal slots come out in
-    // key order, so the sums are the same floats as adding key by key.
-    let walked: Vec<(&[u32], f32)> =
-        keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, (l, w))| (*l, weight(l, *w))).collect();
-    let mut next: BinaryHeap<Reverse<(u32, usize)>> =
-        walked.iter().enumerate().filter_map(|(k, (l, _))| l.first().map(|s| Reverse((*s, k)))).collect();
-    let mut at = vec![0usize; walked.len()];
-    let mut evidence: Vec<(u32, f32)> = Vec::with_capacity(walked.iter().map(|(l, _)| l.len()).sum());
-    while let Some(Reverse((slot, k))) = next.pop() {
-        let w = walked[k].1;
-        match evidence.last_mut() {
-            Some((s, e)) if *s == slot => *e += w,
-            _ => evidence.push((slot, w)),
+    // Lists are walked, rarest first, while short or while too few
+    // candidates have been proposed: a rare key that proposes almost
+    // nothing (a joined skeleton shared by chance) must not leave the
+    // common names' lists only adding to its one candidate.
+    let mut proposed = 0;
+    let walked: Vec<bool> = keys
+        .iter()
+        .map(|(list, _)| {
+            let walk = list.len() <= LONG_LIST || proposed < MIN_PROPOSED;
+            proposed += if walk { list.len() } else { 0 };
+            walk
+        })
+        .collect();
+    let walks = |i: usize, _: &[u32]| walked.get(i).copied().unwrap_or(false);
+    // The walked lists, merged one after the other into the running sums:
+    // posting lists are sorted, so each merge is one pass over both, and
+    // each slot's evidence is added key by key in key order (the same floats
+    // as summing key by key in a map).
+    let mut evidence: Vec<(u32, f32)> = Vec::new();
+    let mut merged: Vec<(u32, f32)> = Vec::new();
+    for (list, w) in keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, key)| key) {
+        let w = weight(list, *w);
+        merged.clear();
+        merged.reserve(evidence.len() + list.len());
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(sa, ea)), Some(&sb)) = (evidence.get(i), list.get(j)) {
+            if sa == sb {
+                merged.push((sa, ea + w));
+                (i, j) = (i + 1, j + 1);
+            } else if sa < sb {
+                merged.push((sa, ea));
+                i += 1;
+            } else {
+                merged.push((sb, w));
+                j += 1;
+            }
         }
-        at[k] += 1;
-        if let Some(s) = walked[k].0.get(at[k]) {
-            next.push(Reverse((*s, k)));
-        }
+        merged.extend_from_slice(evidence.get(i..).unwrap_or_default());
+        merged.extend(list.get(j..).unwrap_or_default().iter().map(|s| (*s, w)));
+        std::mem::swap(&mut evidence, &mut merged);
     }
     // Long lists only add to the candidates found so far. Both are sorted:
     // a list about as dense as the candidates is merged with them in one
@@ -649,10 +679,11 @@ fn gallop(list: &[u32], from: usize, target: u32) -> usize {
     from + lo + rest[lo..hi].partition_point(|x| *x < target)
 }
 
-/// Prefix and suffix keys of a word part of five letters or more.
+/// Prefix and suffix keys of a word part of four letters or more (a letter
+/// added or dropped at one end of a short name still finds it).
 fn affixes(p: &PartRef) -> Vec<String> {
     let t = p.text;
-    if p.kind != PartKind::Word || t.len() < 5 || !t.is_ascii() {
+    if p.kind != PartKind::Word || t.len() < 4 || !t.is_ascii() {
         return vec![];
     }
     vec![format!("^{}", &t[..4]), format!("${}", &t[t.len() - 4..])]
@@ -873,9 +904,11 @@ mod tests {
     fn accumulate_by_hashing(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
         keys.sort_by_key(|(list, _)| list.len());
         let mut evidence: HashMap<u32, f32> = HashMap::default();
-        for (i, (list, weight)) in keys.iter().enumerate() {
+        let mut proposed = 0;
+        for (list, weight) in &keys {
             let w = weight / (1.0 + (list.len() as f32).ln());
-            if i == 0 || list.len() <= LONG_LIST {
+            if list.len() <= LONG_LIST || proposed < MIN_PROPOSED {
+                proposed += list.len();
                 list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
             } else {
                 evidence.iter_mut().filter(|(slot, _)| list.binary_search(slot).is_ok()).for_each(|(_, e)| *e += w);

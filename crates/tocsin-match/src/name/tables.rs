@@ -1,6 +1,10 @@
 //! Data for name analysis: transliteration tables, titles, particles and
 //! legal forms. Kept apart from the logic; extend here.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashSet as HashSet;
+
 /// ICAO Doc 9303 Part 3 transliteration of Cyrillic (Russian, with the
 /// Ukrainian, Belarusian, Serbian and Macedonian letters), lower case.
 pub(super) fn cyrillic(c: char) -> Option<&'static str> {
@@ -486,6 +490,10 @@ const NICKNAMES: [(&str, &[&str]); 44] = [
 
 /// Whether one of two given names is a known diminutive of the other.
 pub(super) fn is_nickname_of(a: &str, b: &str) -> bool {
-    let of = |short: &str, full: &str| NICKNAMES.iter().any(|(n, names)| *n == short && names.contains(&full));
-    of(a, b) || of(b, a)
+    // Asked for most pairs of parts a screening compares: a set lookup, not
+    // a scan of the table.
+    static PAIRS: LazyLock<HashSet<(&str, &str)>> = LazyLock::new(|| {
+        NICKNAMES.iter().flat_map(|(short, names)| names.iter().map(move |full| (*short, *full))).collect()
+    });
+    PAIRS.contains(&(a, b)) || PAIRS.contains(&(b, a))
 }
