@@ -29,6 +29,11 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 
+/// The same allocator as the `tocsin` binary, so in-process figures are the
+/// server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(about = "Load generator for Tocsin's benchmarks (loopback only)")]
 struct Cli {

@@ -15,6 +15,13 @@ use clap::{Parser, Subcommand};
 use tocsin_bus::{Bus, NatsBus};
 use tocsin_store::{Location, Store};
 
+/// mimalloc instead of the system allocator: the screening index is millions
+/// of small allocations (it builds about a quarter faster with it), and
+/// glibc's malloc took about a fifth of the server's CPU samples while it
+/// screened.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tocsin: law-enforcement information sharing and real-time screening.
 #[derive(Parser)]
 #[command(version, about)]
