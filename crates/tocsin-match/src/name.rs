@@ -10,6 +10,10 @@
 //! usual transliteration variants together (Mohammed / Muhammad / Mohamed →
 //! `mhmd`; Vladimir / Wladimir → `vldmr`).
 //!
+//! Analyzed names are packed ([`Names`], [`Analyzed`]): one text buffer with
+//! fixed-size headers and part spans, borrowed as [`NameRef`] and
+//! [`PartRef`]. The screening index keeps millions of them.
+//!
 //! Comparison (see [`compare`]) takes the better of two readings:
 //! part-by-part alignment (order-free, each part used once; extra query
 //! parts cost more than extra record parts, so a missing middle name costs
@@ -151,8 +155,12 @@ impl Names {
     }
 
     fn push(&mut self, original: &str, kind: NameKind, name_type: NameType, parts: &[Part]) {
-        let room = u32::MAX as usize - self.text.len();
-        if room < 1 << 20 || self.spans.len() + parts.len() > u32::MAX as usize {
+        // Offsets are u32: a buffer near 4 GiB takes no more names (a
+        // record's names are a few kilobytes; this is never reached).
+        let needed = original.len() + parts.iter().map(|p| 2 * p.text.len() + p.skeleton.len()).sum::<usize>();
+        if self.text.len().saturating_add(needed) >= u32::MAX as usize
+            || self.spans.len().saturating_add(parts.len()) >= u32::MAX as usize
+        {
             return;
         }
         let at = |t: &String| t.len() as u32;
@@ -934,6 +942,37 @@ mod tests {
         assert_eq!(m.method, "parts");
         assert!(m.pairs.iter().any(|p| p.query == "mohamed" && p.record == "muhammad" && p.how == How::Phonetic));
         assert_eq!(m.unmatched_record, ["ivanovich"]);
+    }
+
+    #[test]
+    fn names_far_beyond_any_input_limit_are_cut_not_a_panic() {
+        // 70,000 parts (more than a part count holds), a 300,000-byte word
+        // (more than a part's length holds) and a ligature that NFKC turns
+        // into 18 characters, 10,000 times.
+        for name in ["ab ".repeat(70_000), "x".repeat(300_000), "\u{FDFA}".repeat(10_000)] {
+            let a = analyze(&name, NameKind::Person);
+            assert!(a.name().len() <= usize::from(u16::MAX));
+            assert!(a.parts().iter().all(|p| p.text.len() <= usize::from(u16::MAX) && p.skeleton.len() <= 255));
+            let m = compare(&a, &analyze("Ab Ab", NameKind::Person));
+            assert!((0.0..=1.0).contains(&m.score));
+            let same = compare(&a, &a);
+            assert!((0.0..=1.0).contains(&same.score));
+        }
+    }
+
+    #[test]
+    fn packed_names_keep_each_name_and_its_parts() {
+        let names = Names::analyze(
+            [("Ivan SIDOROV", NameType::Primary), ("Иван Сидоров", NameType::OriginalScript), ("", NameType::Alias)],
+            NameKind::Person,
+        );
+        let all: Vec<_> = names.iter().collect();
+        assert_eq!(all.len(), 3);
+        assert_eq!((all[0].original(), all[0].name_type()), ("Ivan SIDOROV", NameType::Primary));
+        assert_eq!(all[1].parts().map(|p| p.text).collect::<Vec<_>>(), ["ivan", "sidorov"]);
+        assert_eq!(all[1].parts().map(|p| p.skeleton).collect::<Vec<_>>(), ["vn", "sdrv"]);
+        assert!(all[2].is_empty() && all[2].original().is_empty());
+        assert_eq!(compare_with(all[0], all[1], false).score, 1.0);
     }
 
     proptest! {

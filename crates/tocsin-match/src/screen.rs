@@ -166,9 +166,15 @@ const TRAVEL: u32 = 1 << 31;
 /// Which kind of key a name posting is for (hashed in with the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
+    /// The skeleton of a whole name with its parts joined, for parts split,
+    /// joined or cut in the wrong place (`Lauren Tnkunda` ~ `Laurent Nkunda`).
     Joined,
+    /// A part as written (latinized).
     Part,
+    /// A part's consonant skeleton (Mohammed ~ Muhammad).
     Skeleton,
+    /// The first and last four letters of a part (`^shch`, `$ukin`), so a
+    /// typo in the rest of it still finds it.
     Affix,
 }
 
@@ -365,11 +371,12 @@ impl Index {
     /// A travel document in its compact form; `None` (and the general
     /// form) when its number is too long for it or the index is full.
     fn add_travel(&mut self, record: &Record, access: u32, number: &str, country: CountryCode) -> Option<u32> {
-        let (Ok(number_len), Ok(at)) = (u8::try_from(number.len()), u32::try_from(self.numbers.len())) else {
+        let slot = u32::try_from(self.travel.len()).ok().and_then(|i| i.checked_add(TRAVEL));
+        let at = u32::try_from(self.numbers.len()).ok();
+        let (Ok(number_len), Some(at), Some(slot)) = (u8::try_from(number.len()), at, slot) else {
             return self.add_entry(record, access);
         };
-        let Ok(slot) = u32::try_from(self.travel.len()).map(|i| i + TRAVEL) else { return None };
-        if slot == u32::MAX || at.checked_add(u32::from(number_len)).is_none() {
+        if at.checked_add(u32::from(number_len)).is_none() {
             return self.add_entry(record, access);
         }
         self.numbers.push_str(number);
