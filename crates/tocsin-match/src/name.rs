@@ -502,12 +502,16 @@ fn join_dotted_abbreviations(s: &str) -> String {
 fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
     let digits = w.bytes().filter(u8::is_ascii_digit).count();
     if digits > 0 {
+        // An ordinal (1st, 44th) is a number, not digits typed for letters.
+        if let Some(n) = tables::ordinal_to_number(w).filter(|n| !n.is_empty()) {
+            return (n.to_owned(), PartKind::Number);
+        }
         // Digits typed for letters inside a word (Ig0r Sech1n, I9or).
         let letters = tables::undo_leet(w);
         if digits * 3 <= w.len() && letters.bytes().all(|b| b.is_ascii_alphabetic()) {
             return classify(&letters, kind);
         }
-        return (tables::ordinal_to_number(w).unwrap_or(w).to_owned(), PartKind::Number);
+        return (w.to_owned(), PartKind::Number);
     }
     if let Some(n) = tables::number_word(w) {
         return (n.to_string(), PartKind::Number);
@@ -522,6 +526,9 @@ fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
         return (form.to_owned(), PartKind::LegalForm);
     }
     if kind == NameKind::Organization {
+        if let Some(full) = tables::abbreviation(w) {
+            return classify(full, kind);
+        }
         if let Some(n) = tables::roman_numeral(w) {
             return (n.to_string(), PartKind::Number);
         }
@@ -911,6 +918,15 @@ mod tests {
         assert!(org("Example Trading LLC", "EXAMPLE TRADING L.L.C.") >= 0.95);
         assert!(org("Example Trading LLC", "ООО Example Trading") >= 0.9);
         assert!(org("Example Trading LLC", "Other Trading LLC") < 0.7);
+    }
+
+    #[test]
+    fn ordinals_abbreviations_and_country_names_are_written_out() {
+        assert!(org("1st International Bank", "First International Bank") >= 0.98);
+        assert!(org("First Bank Int\u{2019}l", "First International Bank") >= 0.9);
+        assert!(org("U.S. Department of State", "United States Department of State") >= 0.95);
+        // Digits typed for letters are still read as letters.
+        assert!(score("Ig0r Sech1n", "Igor Sechin") >= 0.98);
     }
 
     #[test]

@@ -258,6 +258,26 @@ pub(super) fn legal_form(w: &str) -> Option<&'static str> {
     })
 }
 
+/// Abbreviated words of organization names, written out (`intl` →
+/// `international`), so both spellings compare alike.
+pub(super) fn abbreviation(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "intl" | "int'l" => "international",
+        "natl" => "national",
+        "bros" => "brothers",
+        "mfg" => "manufacturing",
+        "dept" => "department",
+        "govt" => "government",
+        "assn" | "assoc" => "association",
+        "univ" => "university",
+        "inst" => "institute",
+        "svcs" => "services",
+        "hldgs" => "holdings",
+        "mgmt" => "management",
+        _ => return None,
+    })
+}
+
 /// Words too common in organization names to identify one.
 pub(super) fn is_generic_org_word(w: &str) -> bool {
     matches!(
@@ -304,28 +324,32 @@ pub(super) fn is_generic_org_word(w: &str) -> bool {
 
 /// Multi-word legal forms and titles, rewritten to one canonical word before
 /// tokenizing (`joint stock company` → `jsc`). Longest phrases first.
-const PHRASES: [(&str, &str); 22] = [
+const PHRASES: [(&str, &str); 26] = [
     ("obshchestvo s ogranichennoi otvetstvennostiu", "llc"),
-    ("societatea cu raspundere limitata", "llc"),
     ("gesellschaft mit beschrankter haftung", "llc"),
     ("publichnoe aktsionernoe obshchestvo", "jsc"),
+    ("societatea cu raspundere limitata", "llc"),
     ("otkrytoe aktsionernoe obshchestvo", "jsc"),
     ("zakrytoe aktsionernoe obshchestvo", "jsc"),
-    ("open joint stock company", "jsc"),
+    ("limited liability partnership", "llp"),
     ("closed joint stock company", "jsc"),
     ("public joint stock company", "jsc"),
     ("limited liability company", "llc"),
-    ("limited liability partnership", "llp"),
+    ("united states of america", "us"),
+    ("open joint stock company", "jsc"),
     ("aktsionernoe obshchestvo", "jsc"),
+    ("private limited company", "ltd"),
+    ("public limited company", "ltd"),
     ("joint stock company", "jsc"),
     ("aktiengesellschaft", "jsc"),
     ("sociedad anonima", "jsc"),
     ("societe anonyme", "jsc"),
-    ("public limited company", "ltd"),
-    ("private limited company", "ltd"),
+    ("united kingdom", "uk"),
+    ("united states", "us"),
     ("sp z oo", "llc"),
-    ("sp zoo", "llc"),
     ("s a r l", "llc"),
+    ("sp zoo", "llc"),
+    ("usa", "us"),
     ("a s", "jsc"),
 ];
 
