@@ -417,6 +417,11 @@ impl Index {
         Some(slot)
     }
 
+    /// The posting list of a name key, by its hash.
+    fn list(&self, key: u64) -> Option<&[u32]> {
+        self.keys.get(&key).map(Postings::as_slice)
+    }
+
     fn post(&mut self, kind: Key, key: &str, slot: u32) {
         self.keys.entry(key_hash(kind, key)).and_modify(|p| p.push(slot)).or_insert(Postings::One(slot));
     }
@@ -505,38 +510,42 @@ impl Index {
             .name
             .as_deref()
             .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
-        // Every key the query has, with its weight: name parts, skeletons,
-        // affixes, the joined name.
-        let mut wanted: Vec<(u64, f32)> = Vec::new();
+        // Every key the query has, with its weight and posting list, each
+        // looked up once: name parts, skeletons, affixes, the joined name.
+        let mut seen = HashSet::default();
+        let mut keys: Vec<(&[u32], f32)> = Vec::new();
+        let mut want = |key: u64, weight: f32, list| {
+            if let (true, Some(list)) = (seen.insert(key), list) {
+                keys.push((list, weight));
+            }
+        };
         if let Some((person, org)) = &analyzed {
             for a in [person.name(), org.name()] {
                 if let Some(k) = joined_key(&a) {
-                    wanted.push((key_hash(Key::Joined, &k), 1.5));
+                    let key = key_hash(Key::Joined, &k);
+                    want(key, 1.5, self.list(key));
                 }
                 for p in a.parts().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
-                    let exact = key_hash(Key::Part, p.text);
-                    wanted.push((exact, 1.0));
+                    let key = key_hash(Key::Part, p.text);
+                    let exact = self.list(key);
+                    want(key, 1.0, exact);
                     if p.skeleton.len() >= 2 {
-                        wanted.push((key_hash(Key::Skeleton, p.skeleton), 0.8));
+                        let key = key_hash(Key::Skeleton, p.skeleton);
+                        want(key, 0.8, self.list(key));
                     }
                     // Affixes find a word misspelt; a word already common as
                     // written gains little from them but long lists to walk.
-                    let common = self.keys.get(&exact).is_some_and(|l| l.as_slice().len() > LONG_LIST);
-                    let affix_keys = affixes(&p).into_iter().map(|k| key_hash(Key::Affix, &k));
-                    wanted.extend(
-                        affix_keys
-                            .filter(|k| !common || self.keys.get(k).is_some_and(|l| l.as_slice().len() <= LONG_LIST))
-                            .map(|k| (k, 0.5)),
-                    );
+                    let common = exact.is_some_and(|l| l.len() > LONG_LIST);
+                    for k in affixes(&p) {
+                        let key = key_hash(Key::Affix, &k);
+                        let list = self.list(key);
+                        if !common || list.is_some_and(|l| l.len() <= LONG_LIST) {
+                            want(key, 0.5, list);
+                        }
+                    }
                 }
             }
         }
-        let mut seen = HashSet::default();
-        let mut keys: Vec<(&[u32], f32)> = wanted
-            .iter()
-            .filter(|(k, _)| seen.insert(*k))
-            .filter_map(|(k, w)| self.keys.get(k).map(|list| (list.as_slice(), *w)))
-            .collect();
         let documents = query
             .document
             .as_ref()

@@ -372,12 +372,15 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
     assert_eq!(health["cluster"]["bus_connected"], true, "{health}");
     nats.down();
-    let refused = within(Duration::from_secs(10), || {
-        let r = a.post(&fra, "/v1/records").json(&with_passport("Anna REFUSED", "B00000002")).send().expect("POST");
-        let (status, body) = json(r);
-        (status == 503).then_some(body)
-    })
-    .expect("writes are refused once NATS is gone");
+    // Writes a record on A until the answer has `status`; its body.
+    let write_until = |status: u16, limit: u64, name: &str, number: &str| {
+        within(Duration::from_secs(limit), || {
+            let r = a.post(&fra, "/v1/records").json(&with_passport(name, number)).send().expect("POST");
+            let (got, body) = json(r);
+            (got == status).then_some(body)
+        })
+    };
+    let refused = write_until(503, 10, "Anna REFUSED", "B00000002").expect("writes are refused once NATS is gone");
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("NATS")), "{refused}");
     let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
@@ -392,12 +395,8 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     assert!(found(&b, &deu, &json!({"document_number": "B00000001"})).contains(&first));
 
     nats.up();
-    let back = within(Duration::from_secs(20), || {
-        let r = a.post(&fra, "/v1/records").json(&with_passport("Anna BACK", "B00000003")).send().expect("POST");
-        let (status, body) = json(r);
-        (status == 201).then_some(body)
-    })
-    .expect("writes succeed again once NATS is back, without a restart");
+    let back = write_until(201, 20, "Anna BACK", "B00000003")
+        .expect("writes succeed again once NATS is back, without a restart");
     let back = back["id"].as_str().expect("id").to_owned();
     let seen = within(Duration::from_secs(5), || {
         found(&b, &deu, &json!({"document_number": "B00000003"})).contains(&back).then_some(())
