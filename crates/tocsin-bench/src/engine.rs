@@ -26,6 +26,10 @@ pub(crate) struct EngineArgs {
     /// rapidfuzz baseline (`scripts/rapidfuzz_baseline.py`).
     #[arg(long)]
     export: Option<PathBuf>,
+    /// Print each query that did not find the record it was drawn from,
+    /// with the scores it got (to standard error).
+    #[arg(long)]
+    misses: bool,
 }
 
 /// Resident memory of this process, bytes.
@@ -59,7 +63,11 @@ fn perturb(name: &str, i: usize) -> String {
 /// returns the sorted latencies (ns) and how many queries found that record
 /// among their 10 results, or 10 results that score at least as well as it
 /// (synthetic names repeat: a query can have more than 10 equal answers).
-fn time_queries<'a>(index: &Index, queries: impl Iterator<Item = (Query, &'a Record)>) -> (Vec<u128>, usize) {
+fn time_queries<'a>(
+    index: &Index,
+    queries: impl Iterator<Item = (Query, &'a Record)>,
+    show_misses: bool,
+) -> (Vec<u128>, usize) {
     let mut lat = Vec::new();
     let mut found = 0;
     for (q, source) in queries {
@@ -74,7 +82,18 @@ fn time_queries<'a>(index: &Index, queries: impl Iterator<Item = (Query, &'a Rec
             _ => f64::INFINITY,
         };
         let crowded = m.len() == q.limit && m.last().is_some_and(|last| last.score >= its_score());
-        found += usize::from(m.iter().any(|m| m.id == source.id) || crowded);
+        let ok = m.iter().any(|m| m.id == source.id) || crowded;
+        if !ok && show_misses {
+            let query = q.name.as_deref().or(q.document.as_ref().map(|d| d.as_str())).unwrap_or_default();
+            let scores: Vec<String> = m.iter().map(|m| format!("{:.3}", m.score)).collect();
+            eprintln!(
+                "missed: `{query}` (record {}, its score {:.3}); got [{}]",
+                source.id,
+                its_score(),
+                scores.join(", ")
+            );
+        }
+        found += usize::from(ok);
     }
     lat.sort_unstable();
     (lat, found)
@@ -139,7 +158,7 @@ pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
         }
     }
     let by_name = names.iter().map(|(n, r)| (Query { name: Some(n.clone()), limit: 10, ..Query::default() }, r));
-    let (lat, found) = time_queries(&index, by_name);
+    let (lat, found) = time_queries(&index, by_name, args.misses);
     println!(
         "name queries: {} (a third with parts swapped, a third with a letter dropped): median {:.0} µs, p99 {:.0} µs; {found} found the person they were drawn from in their 10 results (or 10 at least as alike)",
         lat.len(),
@@ -147,7 +166,7 @@ pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
         percentile(&lat, 0.99)
     );
     let by_document = docs.iter().map(|(d, r)| (Query { document: Some(d.clone()), limit: 10, ..Query::default() }, r));
-    let (lat, found) = time_queries(&index, by_document);
+    let (lat, found) = time_queries(&index, by_document, args.misses);
     println!(
         "document lookups: {}: median {:.1} µs, p99 {:.1} µs; {found} found their document",
         lat.len(),

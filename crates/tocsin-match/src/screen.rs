@@ -285,6 +285,19 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// Reads a byte of each heap block scoring will read, and returns
+    /// their sum (see [`Index::rank`]).
+    fn touch(&self) -> usize {
+        match self {
+            Subject::Entry(e) => {
+                e.names.touch()
+                    + e.birth_dates.first().map_or(0, |d| d.year().unsigned_abs() as usize)
+                    + e.nationalities.first().map_or(0, |c| c.as_str().len())
+            }
+            Subject::Travel(t, _) => usize::from(t.number_len),
+        }
+    }
+
     fn kind(&self) -> Kind {
         match self {
             Subject::Entry(e) => e.kind,
@@ -505,7 +518,7 @@ impl Index {
 
     /// The query's analyzed name forms and every candidate slot with its
     /// evidence.
-    fn candidates(&self, query: &Query) -> (QueryNames, Vec<(f32, u32)>) {
+    fn candidates(&self, query: &Query) -> (QueryNames, Vec<Candidate>) {
         let analyzed = query
             .name
             .as_deref()
@@ -563,10 +576,9 @@ impl Index {
         &self,
         query: &Query,
         analyzed: Option<&(Analyzed, Analyzed)>,
-        candidates: &mut [(f32, u32)],
+        candidates: &mut [Candidate],
         admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
     ) -> Vec<Match> {
-        let by_evidence = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let admits = |s: &Subject| {
             (query.kinds.is_empty() || query.kinds.contains(&s.kind()))
                 && self.rules.get(s.access() as usize).is_some_and(|rule| admit(s.owner(), rule))
@@ -579,29 +591,34 @@ impl Index {
         loop {
             let all = window >= candidates.len();
             if !all {
-                candidates.select_nth_unstable_by(window, by_evidence);
+                candidates.select_nth_unstable(window);
             }
             let n = window.min(candidates.len());
             let head = &mut candidates[..n];
-            head.sort_unstable_by(by_evidence);
+            head.sort_unstable();
             visible.clear();
-            visible.extend(
-                head.iter().filter_map(|(_, slot)| self.subject(*slot)).filter(|s| admits(s)).take(MAX_CANDIDATES),
-            );
+            visible
+                .extend(head.iter().filter_map(|c| self.subject(c.slot())).filter(|s| admits(s)).take(MAX_CANDIDATES));
             if visible.len() == MAX_CANDIDATES || all {
                 break;
             }
             window *= 4;
         }
+        // Scoring reads each candidate's names, dates and countries, spread
+        // over the heap. Touching them all first, in loads that do not wait
+        // on one another, overlaps those cache misses instead of paying them
+        // one after the other.
+        std::hint::black_box(visible.iter().map(Subject::touch).fold(0usize, usize::wrapping_add));
+        let mut seen_names = NameScores::default();
         let mut ranked: Vec<(f64, Subject)> = visible
             .iter()
-            .filter_map(|s| score(s, query, analyzed, false).map(|m| (m.score, *s)))
+            .filter_map(|s| score(s, query, analyzed, Detail::Score(&mut seen_names)).map(|m| (m.score, *s)))
             .filter(|(s, _)| *s >= MIN_SCORE)
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id().cmp(&b.1.id())));
         ranked.truncate(query.limit.max(1));
         // Explanations only for what is returned.
-        ranked.into_iter().filter_map(|(_, s)| score(&s, query, analyzed, true)).collect()
+        ranked.into_iter().filter_map(|(_, s)| score(&s, query, analyzed, Detail::Explain)).collect()
     }
 }
 
@@ -609,9 +626,25 @@ impl Index {
 /// lists are walked and propose candidates; long lists only add evidence to
 /// the candidates found so far. When every list is long, the shortest is
 /// walked.
-fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
+fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
+    // Each key's weight falls with its list's length (a rare key says
+    // more). The same list under two keys (a word and its skeleton, when no
+    // other spelling shares it) is walked once, with both weights.
+    keys.iter_mut().for_each(|(list, w)| *w /= 1.0 + (list.len() as f32).ln());
     keys.sort_by_key(|(list, _)| list.len());
-    let weight = |list: &[u32], w: f32| w / (1.0 + (list.len() as f32).ln());
+    let mut i = 0;
+    while i < keys.len() {
+        let mut j = i + 1;
+        while let Some(&(other, w)) = keys.get(j).filter(|(l, _)| l.len() == keys[i].0.len()) {
+            if other == keys[i].0 {
+                keys[i].1 += w;
+                keys.remove(j);
+            } else {
+                j += 1;
+            }
+        }
+        i += 1;
+    }
     // Lists are walked, rarest first, while short or while too few
     // candidates have been proposed: a rare key that proposes almost
     // nothing (a joined skeleton shared by chance) must not leave the
@@ -632,8 +665,7 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     // as summing key by key in a map).
     let mut evidence: Vec<(u32, f32)> = Vec::new();
     let mut merged: Vec<(u32, f32)> = Vec::new();
-    for (list, w) in keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, key)| key) {
-        let w = weight(list, *w);
+    for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, key)| key) {
         merged.clear();
         merged.reserve(evidence.len() + list.len());
         let (mut i, mut j) = (0, 0);
@@ -658,15 +690,15 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
     // pass; a sparser one is searched forward from where the last candidate
     // was found (a few steps over nearby memory, not a binary search of the
     // whole list per candidate).
-    for (list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
-        let w = weight(list, *w);
+    for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
         if list.len() <= 8 * evidence.len() {
-            let mut at = list.iter().peekable();
-            for (slot, e) in evidence.iter_mut() {
-                while at.next_if(|s| **s < *slot).is_some() {}
-                if at.peek() == Some(&&*slot) {
-                    *e += w;
-                }
+            // Without branches on the data: both sides advance past the
+            // smaller slot, and a shared slot gains the weight.
+            let (mut i, mut j) = (0, 0);
+            while let (Some((slot, e)), Some(&s)) = (evidence.get_mut(i), list.get(j)) {
+                *e += if *slot == s { w } else { 0.0 };
+                i += usize::from(*slot <= s);
+                j += usize::from(s <= *slot);
             }
             continue;
         }
@@ -678,7 +710,30 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
             }
         }
     }
-    evidence.into_iter().map(|(slot, e)| (e, slot)).collect()
+    evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect()
+}
+
+/// A candidate slot and its evidence, packed so that ascending order is
+/// the most evidence first, then the lowest slot: ranking sorts and selects
+/// plain integers. Evidence is never negative, and the bits of a
+/// non-negative `f32` order as its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate(u64);
+
+impl Candidate {
+    fn new(evidence: f32, slot: u32) -> Candidate {
+        let bits = if evidence > 0.0 { evidence.to_bits() } else { 0 };
+        Candidate((u64::from(!bits) << 32) | u64::from(slot))
+    }
+
+    fn slot(self) -> u32 {
+        self.0 as u32
+    }
+
+    #[cfg(test)]
+    fn evidence(self) -> f32 {
+        f32::from_bits(!((self.0 >> 32) as u32))
+    }
 }
 
 /// The first position at or after `from` in the sorted `list` whose value is
@@ -762,7 +817,26 @@ impl Features {
 
 /// Scores one record; `None` when nothing in the query bears on it. Without
 /// `explain` the explanation is left empty: same score, less work.
-fn score(s: &Subject, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explain: bool) -> Option<Match> {
+/// Name scores of the record name forms a query has been compared with, by
+/// the record's kind and the form as written: common names repeat across
+/// records, and each distinct form is compared once per query.
+type NameScores<'a> = HashMap<(Kind, &'a str), f64>;
+
+/// What [`score`] works out besides the score.
+enum Detail<'m, 'a> {
+    /// The score alone, comparing each distinct name form once.
+    Score(&'m mut NameScores<'a>),
+    /// The score and its explanation.
+    Explain,
+}
+
+fn score<'a>(
+    s: &Subject<'a>,
+    q: &Query,
+    analyzed: Option<&(Analyzed, Analyzed)>,
+    detail: Detail<'_, 'a>,
+) -> Option<Match> {
+    let explain = matches!(detail, Detail::Explain);
     let mut features = Features { explain, list: Vec::new() };
     let mut name_evidence = None;
     let mut name_score = 0.0;
@@ -772,10 +846,20 @@ fn score(s: &Subject, q: &Query, analyzed: Option<&(Analyzed, Analyzed)>, explai
     };
     if let (Some((person, org)), Some(e)) = (analyzed, entry) {
         let query_side = if e.kind == Kind::Person { person.name() } else { org.name() };
+        let mut detail = detail;
+        let mut compare = |n: NameRef<'a>| match &mut detail {
+            Detail::Score(seen) => {
+                let score = *seen
+                    .entry((e.kind, n.original()))
+                    .or_insert_with(|| name::compare_with(query_side, n, false).score);
+                NameMatch { score, method: "", pairs: vec![], unmatched_query: vec![], unmatched_record: vec![] }
+            }
+            Detail::Explain => name::compare_with(query_side, n, true),
+        };
         let best = e
             .names
             .iter()
-            .map(|n| (name::compare_with(query_side, n, explain), n))
+            .map(|n| (compare(n), n))
             // Weak aliases (nicknames, short forms) count only when exact.
             .filter(|(m, n)| n.name_type() != NameType::WeakAlias || m.score >= 0.999)
             .max_by(|a, b| a.0.score.total_cmp(&b.0.score));
@@ -916,13 +1000,22 @@ mod tests {
     use tocsin_core::record::{RecordData, RecordInput};
 
     /// Evidence summed key by key in a hash map: what `accumulate` must
-    /// give, to the bit.
-    fn accumulate_by_hashing(mut keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
-        keys.sort_by_key(|(list, _)| list.len());
+    /// give, to the bit. A list given under several keys counts once, with
+    /// their weights summed.
+    fn accumulate_by_hashing(keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
+        let mut distinct: Vec<(&[u32], f32)> = vec![];
+        for (list, weight) in keys {
+            let w = weight / (1.0 + (list.len() as f32).ln());
+            match distinct.iter_mut().find(|(l, _)| *l == list) {
+                Some((_, sum)) => *sum += w,
+                None => distinct.push((list, w)),
+            }
+        }
+        distinct.sort_by_key(|(list, _)| list.len());
         let mut evidence: HashMap<u32, f32> = HashMap::default();
         let mut proposed = 0;
-        for (list, weight) in &keys {
-            let w = weight / (1.0 + (list.len() as f32).ln());
+        for (list, w) in &distinct {
+            let w = *w;
             if list.len() <= LONG_LIST || proposed < MIN_PROPOSED {
                 proposed += list.len();
                 list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
@@ -942,15 +1035,21 @@ mod tests {
                 (proptest::collection::btree_set(0u32..5_000, 0..2_500), 0.1f32..20.0),
                 0..8,
             ),
+            repeat in proptest::bool::ANY,
         ) {
             let lists: Vec<(Vec<u32>, f32)> = lists.into_iter().map(|(s, w)| (s.into_iter().collect(), w)).collect();
-            let keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
-            let merged = accumulate(keys.clone());
+            let mut keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
+            // A word and its skeleton often have the same list.
+            if let Some(&(first, w)) = keys.first().filter(|_| repeat) {
+                keys.push((first, w * 0.8));
+            }
+            let mut merged = accumulate(keys.clone());
+            merged.sort_by_key(|c| c.slot());
             let hashed = accumulate_by_hashing(keys);
             proptest::prop_assert_eq!(merged.len(), hashed.len());
-            for ((a, sa), (b, sb)) in merged.iter().zip(&hashed) {
-                proptest::prop_assert_eq!(sa, sb);
-                proptest::prop_assert_eq!(a.to_bits(), b.to_bits(), "slot {}", sa);
+            for (c, (e, slot)) in merged.iter().zip(&hashed) {
+                proptest::prop_assert_eq!(c.slot(), *slot);
+                proptest::prop_assert_eq!(c.evidence().to_bits(), e.to_bits(), "slot {}", slot);
             }
         }
     }
@@ -1037,6 +1136,37 @@ mod tests {
         let e = &m[0].explanation;
         assert!(e.name.as_ref().is_some_and(|n| !n.detail.pairs.is_empty()));
         assert_eq!(e.features[0].feature, "name");
+    }
+
+    #[test]
+    fn records_sharing_a_name_are_each_scored_on_their_own_details() {
+        // A query compares each distinct name form once; the rest of each
+        // record (dates, sex, the kind of record) still counts per record.
+        let mut idx = Index::new();
+        let dated = |date: &str, sex: &str| {
+            let extra = format!(r#""birth_dates": ["{date}"], "sex": "{sex}","#);
+            person("FRA", r#"[{"full": "Wei ZHANG"}]"#, &extra, r#"{"mode": "all"}"#)
+        };
+        let (right, wrong_year, wrong_sex) =
+            (dated("1980-02-03", "male"), dated("1951", "male"), dated("1980", "female"));
+        let org = record(
+            "FRA",
+            r#"{"kind": "organization", "names": [{"full": "Wei ZHANG"}], "handling": {"code": "arrest"}, "access": {"mode": "all"}}"#,
+        );
+        for r in [&wrong_sex, &wrong_year, &right, &org] {
+            idx.upsert(r);
+        }
+        let query = Query { birth_date: PartialDate::parse("1980-02-03").ok(), sex: Some(Sex::Male), ..q("Wei Zhang") };
+        let m = idx.search(&agency("DEU"), &query);
+        let score = |id: RecordId| m.iter().find(|m| m.id == id).map(|m| m.score);
+        assert_eq!(m.first().map(|m| m.id), Some(right.id), "{m:?}");
+        let (best, year, sex) = (score(right.id), score(wrong_year.id), score(wrong_sex.id));
+        assert!(best > year && best > sex, "{best:?} {year:?} {sex:?}");
+        // Each explanation names the record's own form and its own features.
+        for found in &m {
+            let features: Vec<&str> = found.explanation.features.iter().map(|f| f.feature).collect();
+            assert_eq!(features.contains(&"birth_date"), found.id != org.id, "{features:?}");
+        }
     }
 
     #[test]
