@@ -90,21 +90,31 @@ struct LoadArgs {
     /// Distinct records to cycle through.
     #[arg(long, default_value_t = 20_000)]
     records: usize,
+    /// Screens a stream of travellers instead of stored names: the people
+    /// of this CSV (`yente_negatives_global_synthetic.csv`, none of them
+    /// listed) with their birth dates and nationalities, and one request in
+    /// `--listed-every` a stored person's name.
+    #[arg(long)]
+    travellers: Option<std::path::PathBuf>,
+    /// With `--travellers`, one request in this many names a stored person.
+    #[arg(long, default_value_t = 100)]
+    listed_every: usize,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (LoadArgs { url: urls, token, connections, seconds, records: ids }, screen) = match Cli::parse().command {
-        Command::Names(args) => return eval::names(&args),
-        Command::Engine(args) => return engine::run(&args),
-        Command::Lists(args) => return lists::run(&args).await,
-        Command::Screening(args) => return screening::run(&args),
-        Command::Hits(args) => return hits::hits(&args).await,
-        Command::Events(args) => return hits::events(&args).await,
-        Command::Reads(args) => (args, false),
-        Command::Screens(args) => (args, true),
-        Command::Propagation(args) => return cluster::propagation(&args).await,
-    };
+    let (LoadArgs { url: urls, token, connections, seconds, records: ids, travellers, listed_every }, screen) =
+        match Cli::parse().command {
+            Command::Names(args) => return eval::names(&args),
+            Command::Engine(args) => return engine::run(&args),
+            Command::Lists(args) => return lists::run(&args).await,
+            Command::Screening(args) => return screening::run(&args),
+            Command::Hits(args) => return hits::hits(&args).await,
+            Command::Events(args) => return hits::events(&args).await,
+            Command::Reads(args) => (args, false),
+            Command::Screens(args) => (args, true),
+            Command::Propagation(args) => return cluster::propagation(&args).await,
+        };
     urls.iter().try_for_each(|u| loopback(u))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
     let first = urls.first().context("no --url")?;
@@ -112,21 +122,39 @@ async fn main() -> anyhow::Result<()> {
     if records.is_empty() {
         bail!("the token sees no records");
     }
-    // Reads fetch a record by id; screens look up a record's first name.
-    // With several nodes, consecutive requests go to each in turn.
-    let requests: Vec<reqwest::Request> = records
-        .iter()
-        .flat_map(|r| urls.iter().map(move |url| (r, url)))
-        .filter_map(|(r, url)| {
-            let b = if screen {
-                let name = r["names"][0]["full"].as_str()?;
-                client.post(format!("{url}/v1/screen")).json(&serde_json::json!({"name": name, "limit": 10}))
-            } else {
-                client.get(format!("{url}/v1/records/{}", r["id"].as_str()?))
-            };
-            b.bearer_auth(&token).build().ok()
-        })
-        .collect();
+    // Reads fetch a record by id; screens look up a record's first name,
+    // or screen travellers. With several nodes, consecutive requests go to
+    // each in turn.
+    let stored = |r: &Value| Some(serde_json::json!({"name": r["names"][0]["full"].as_str()?, "limit": 10}));
+    let bodies: Vec<Value> = match (&travellers, screen) {
+        (Some(path), true) => screening::rows(path)?
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match i % listed_every.max(1) {
+                0 => stored(&records[(i / listed_every.max(1)) % records.len()]),
+                _ => Some(serde_json::json!({
+                    "name": t.name, "birth_date": t.birth_date, "nationality": t.nationality, "limit": 10
+                })),
+            })
+            .collect(),
+        (None, true) => records.iter().filter_map(stored).collect(),
+        (_, false) => vec![],
+    };
+    let requests: Vec<reqwest::Request> = if screen {
+        bodies
+            .iter()
+            .flat_map(|b| urls.iter().map(move |url| (b, url)))
+            .filter_map(|(b, url)| client.post(format!("{url}/v1/screen")).json(b).bearer_auth(&token).build().ok())
+            .collect()
+    } else {
+        records
+            .iter()
+            .flat_map(|r| urls.iter().map(move |url| (r, url)))
+            .filter_map(|(r, url)| {
+                client.get(format!("{url}/v1/records/{}", r["id"].as_str()?)).bearer_auth(&token).build().ok()
+            })
+            .collect()
+    };
     let run = load(&client, requests, connections, seconds).await?;
     println!("{}: {}", if screen { "screens" } else { "reads" }, run.summary(connections));
     Ok(())

@@ -33,10 +33,10 @@ pub(crate) struct ScreeningArgs {
     un_xml: Option<PathBuf>,
 }
 
-struct Row {
-    name: String,
-    birth_date: Option<PartialDate>,
-    nationality: Option<CountryCode>,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) birth_date: Option<PartialDate>,
+    pub(crate) nationality: Option<CountryCode>,
 }
 
 /// `1969-7-16` → `1969-07-16`; anything else that does not parse is dropped.
@@ -67,7 +67,7 @@ fn country(s: &str) -> Option<CountryCode> {
     })
 }
 
-fn rows(path: &Path) -> anyhow::Result<Vec<Row>> {
+pub(crate) fn rows(path: &Path) -> anyhow::Result<Vec<Row>> {
     let mut reader =
         csv::Reader::from_path(path).with_context(|| format!("{} (see ../shared/data/README.md)", path.display()))?;
     let mut out = Vec::new();

@@ -511,8 +511,12 @@ impl Index {
     pub fn search_with_hidden(&self, viewer: &AgencyCode, query: &Query) -> (Vec<Match>, Vec<Match>) {
         let (analyzed, mut candidates) = self.candidates(query);
         let may = |owner: &AgencyCode, access: &AccessRule| may_see_parts(viewer, owner, RecordState::Active, access);
-        let shown = self.rank(query, analyzed.as_ref(), &mut candidates, may);
-        let hidden = self.rank(query, analyzed.as_ref(), &mut candidates, |o, a| !may(o, a));
+        let [visible, invisible] = self.select(query, &mut candidates, may, true);
+        // Record name forms are compared once for both lists: a score
+        // depends only on the two names, never on who may see the record.
+        let mut seen_names = NameScores::default();
+        let shown = self.best(query, analyzed.as_ref(), &visible, &mut seen_names);
+        let hidden = self.best(query, analyzed.as_ref(), &invisible, &mut seen_names);
         (shown, hidden)
     }
 
@@ -579,40 +583,70 @@ impl Index {
         candidates: &mut [Candidate],
         admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
     ) -> Vec<Match> {
-        let admits = |s: &Subject| {
-            (query.kinds.is_empty() || query.kinds.contains(&s.kind()))
-                && self.rules.get(s.access() as usize).is_some_and(|rule| admit(s.owner(), rule))
+        let [admitted, _] = self.select(query, candidates, admit, false);
+        self.best(query, analyzed, &admitted, &mut NameScores::default())
+    }
+
+    /// The best [`MAX_CANDIDATES`] candidates by evidence that `admit` lets
+    /// through and, with `refused`, the best that it does not: the same
+    /// sets as filtering everything first, found by checking admission in
+    /// evidence order only as far as needed.
+    fn select(
+        &self,
+        query: &Query,
+        candidates: &mut [Candidate],
+        admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
+        refused: bool,
+    ) -> [Vec<Subject<'_>>; 2] {
+        let mut found: [Vec<Subject>; 2] = [Vec::new(), Vec::new()];
+        let full = |found: &[Vec<Subject>; 2]| {
+            found[0].len() == MAX_CANDIDATES && (!refused || found[1].len() == MAX_CANDIDATES)
         };
-        // The best MAX_CANDIDATES *admitted* candidates by evidence: the same
-        // set as filtering everything first, found by checking admission in
-        // evidence order only as far as needed.
-        let mut visible: Vec<Subject> = Vec::with_capacity(MAX_CANDIDATES);
-        let mut window = MAX_CANDIDATES * 4;
-        loop {
-            let all = window >= candidates.len();
-            if !all {
-                candidates.select_nth_unstable(window);
+        // Windows of growing size, each the best of what the last left:
+        // `candidates[..done]` is sorted and has been checked.
+        let (mut done, mut window) = (0, MAX_CANDIDATES * 4);
+        while done < candidates.len() && !full(&found) {
+            let end = window.min(candidates.len());
+            if end < candidates.len() {
+                candidates[done..].select_nth_unstable(end - done);
             }
-            let n = window.min(candidates.len());
-            let head = &mut candidates[..n];
-            head.sort_unstable();
-            visible.clear();
-            visible
-                .extend(head.iter().filter_map(|c| self.subject(c.slot())).filter(|s| admits(s)).take(MAX_CANDIDATES));
-            if visible.len() == MAX_CANDIDATES || all {
-                break;
+            let chunk = &mut candidates[done..end];
+            chunk.sort_unstable();
+            for s in chunk.iter().filter_map(|c| self.subject(c.slot())) {
+                if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) {
+                    continue;
+                }
+                let Some(rule) = self.rules.get(s.access() as usize) else { continue };
+                let list = &mut found[usize::from(!admit(s.owner(), rule))];
+                if list.len() < MAX_CANDIDATES {
+                    list.push(s);
+                }
+                if full(&found) {
+                    break;
+                }
             }
-            window *= 4;
+            (done, window) = (end, window * 4);
         }
+        found
+    }
+
+    /// The best matches among `subjects`, best first, at most the query's
+    /// limit, none below [`MIN_SCORE`]; explained.
+    fn best<'a>(
+        &self,
+        query: &Query,
+        analyzed: Option<&(Analyzed, Analyzed)>,
+        subjects: &[Subject<'a>],
+        seen_names: &mut NameScores<'a>,
+    ) -> Vec<Match> {
         // Scoring reads each candidate's names, dates and countries, spread
         // over the heap. Touching them all first, in loads that do not wait
         // on one another, overlaps those cache misses instead of paying them
         // one after the other.
-        std::hint::black_box(visible.iter().map(Subject::touch).fold(0usize, usize::wrapping_add));
-        let mut seen_names = NameScores::default();
-        let mut ranked: Vec<(f64, Subject)> = visible
+        std::hint::black_box(subjects.iter().map(Subject::touch).fold(0usize, usize::wrapping_add));
+        let mut ranked: Vec<(f64, Subject)> = subjects
             .iter()
-            .filter_map(|s| score(s, query, analyzed, Detail::Score(&mut seen_names)).map(|m| (m.score, *s)))
+            .filter_map(|s| score(s, query, analyzed, Detail::Score(seen_names)).map(|m| (m.score, *s)))
             .filter(|(s, _)| *s >= MIN_SCORE)
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id().cmp(&b.1.id())));
@@ -1231,6 +1265,33 @@ mod tests {
         let (shown, silent) = idx.search_with_hidden(&agency("ITA"), &q("Ivan Sidorov"));
         assert_eq!(view(&shown), view(&ita));
         assert_eq!(silent.iter().map(|m| m.id).collect::<Vec<_>>(), vec![hidden.id]);
+    }
+
+    #[test]
+    fn the_silent_search_ranks_each_side_as_a_search_of_its_own() {
+        // More same-named records than one selection window holds, most of
+        // them hidden from ITA: both lists must be what ranking each side
+        // alone gives.
+        let mut idx = Index::new();
+        for i in 0..1_500 {
+            let access = match i % 5 {
+                0 => r#"{"mode": "all"}"#,
+                1 | 2 => r#"{"mode": "except", "countries": ["ITA"]}"#,
+                _ => r#"{"mode": "only", "countries": ["DEU"]}"#,
+            };
+            let name = format!(r#"[{{"full": "Ivan SIDOROV"}}, {{"full": "Ivan Sidorov{}"}}]"#, i % 7);
+            idx.upsert(&person("FRA", &name, "", access));
+        }
+        let viewer = agency("ITA");
+        let query = Query { limit: 20, ..q("Ivan Sidorov") };
+        let (shown, hidden) = idx.search_with_hidden(&viewer, &query);
+        let may = |o: &AgencyCode, a: &AccessRule| may_see_parts(&viewer, o, RecordState::Active, a);
+        let (analyzed, mut candidates) = idx.candidates(&query);
+        let alone = idx.rank(&query, analyzed.as_ref(), &mut candidates, |o, a| !may(o, a));
+        let view = |m: &[Match]| m.iter().map(|m| (m.id, m.score, m.explanation.clone())).collect::<Vec<_>>();
+        assert_eq!(view(&shown), view(&idx.search(&viewer, &query)));
+        assert_eq!(view(&hidden), view(&alone));
+        assert_eq!((shown.len(), hidden.len()), (20, 20));
     }
 
     #[test]

@@ -654,15 +654,16 @@ impl Store {
             // The subject key is only needed when a dismissal is in force.
             let any_dismissal = self.dismissals.read().map(|d| !d.is_empty()).unwrap_or(true);
             let subject = if any_dismissal { query.subject() } else { String::new() };
-            let (index, watches, viewer) = (self.index.clone(), self.watches.clone(), actor.agency);
-            let found = tokio::task::spawn_blocking(move || {
-                let found =
-                    index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
-                let criteria = watches.read().map(|w| w.on_criteria(&query)).unwrap_or_default();
+            let viewer = actor.agency;
+            let found = {
+                let found = self
+                    .index
+                    .read()
+                    .ok()
+                    .and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
+                let criteria = self.watches.read().map(|w| w.on_criteria(&query)).unwrap_or_default();
                 found.map(|f| (f, criteria))
-            })
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("screening failed: {e}")))?;
+            };
             let ((found, hidden), criteria_fired) =
                 found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
             let threshold = self.hit_threshold(&actor.agency).await?;
