@@ -12,7 +12,6 @@ use std::hash::{Hash, Hasher};
 
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
-use rustc_hash::FxHashSet as HashSet;
 use rustc_hash::FxHasher;
 use serde::Serialize;
 use tocsin_core::access::may_see_parts;
@@ -529,10 +528,15 @@ impl Index {
             .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
         // Every key the query has, with its weight and posting list, each
         // looked up once: name parts, skeletons, affixes, the joined name.
-        let mut seen = HashSet::default();
+        // A name has a few dozen keys at most: a list, not a hash set.
+        let mut seen: Vec<u64> = Vec::with_capacity(64);
         let mut keys: Vec<(&[u32], f32)> = Vec::new();
         let mut want = |key: u64, weight: f32, list| {
-            if let (true, Some(list)) = (seen.insert(key), list) {
+            if seen.contains(&key) {
+                return;
+            }
+            seen.push(key);
+            if let Some(list) = list {
                 keys.push((list, weight));
             }
         };
