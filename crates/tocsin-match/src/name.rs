@@ -144,7 +144,7 @@ fn clip(s: &str, max: usize) -> &str {
 impl Names {
     /// Reads a byte of each of the three buffers and returns their sum:
     /// a way to bring them into cache ahead of use.
-    pub fn touch(&self) -> usize {
+    pub(crate) fn touch(&self) -> usize {
         let byte = |b: Option<&u8>| usize::from(b.copied().unwrap_or(0));
         let (text, spans) = (self.text.as_bytes(), &self.spans);
         byte(text.first())

@@ -285,7 +285,7 @@ impl<'a> Subject<'a> {
     }
 
     /// Reads a byte of each heap block scoring will read, and returns
-    /// their sum (see [`Index::rank`]).
+    /// their sum (see [`Index::best`]).
     fn touch(&self) -> usize {
         match self {
             Subject::Entry(e) => {
