@@ -126,12 +126,13 @@ async fn main() -> anyhow::Result<()> {
     // or screen travellers. With several nodes, consecutive requests go to
     // each in turn.
     let stored = |r: &Value| Some(serde_json::json!({"name": r["names"][0]["full"].as_str()?, "limit": 10}));
+    let listed_every = listed_every.max(1);
     let bodies: Vec<Value> = match (&travellers, screen) {
         (Some(path), true) => screening::rows(path)?
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| match i % listed_every.max(1) {
-                0 => stored(&records[(i / listed_every.max(1)) % records.len()]),
+            .filter_map(|(i, t)| match i % listed_every {
+                0 => stored(&records[(i / listed_every) % records.len()]),
                 _ => Some(serde_json::json!({
                     "name": t.name, "birth_date": t.birth_date, "nationality": t.nationality, "limit": 10
                 })),

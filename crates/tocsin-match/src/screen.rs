@@ -621,7 +621,11 @@ impl Index {
                     continue;
                 }
                 let Some(rule) = self.rules.get(s.access() as usize) else { continue };
-                let list = &mut found[usize::from(!admit(s.owner(), rule))];
+                let side = usize::from(!admit(s.owner(), rule));
+                if side == 1 && !refused {
+                    continue;
+                }
+                let list = &mut found[side];
                 if list.len() < MAX_CANDIDATES {
                     list.push(s);
                 }
