@@ -322,6 +322,65 @@ pub(super) fn is_generic_org_word(w: &str) -> bool {
     )
 }
 
+/// Regions and countries' own names that ISO 3166's English names leave
+/// out, as organization names use them (`Faberlic Europe`, `Deutsche Bank
+/// (Schweiz)`).
+const PLACES: [&str; 36] = [
+    "europe",
+    "europa",
+    "eurasia",
+    "asia",
+    "africa",
+    "america",
+    "americas",
+    "pacific",
+    "atlantic",
+    "caribbean",
+    "mena",
+    "gulf",
+    "arabia",
+    "nordic",
+    "baltic",
+    "scandinavia",
+    "schweiz",
+    "suisse",
+    "svizzera",
+    "deutschland",
+    "espana",
+    "italia",
+    "polska",
+    "rossiya",
+    "rossii",
+    "nederland",
+    "osterreich",
+    "sverige",
+    "norge",
+    "danmark",
+    "suomi",
+    "turkiye",
+    "russia",
+    "korea",
+    "uk",
+    "us",
+];
+
+/// Whether a word of an organization's name is a country or a region: a
+/// single-word ISO 3166 English name (`china`, `germany`), or one of
+/// [`PLACES`].
+pub(super) fn is_place(w: &str) -> bool {
+    static COUNTRIES: std::sync::OnceLock<rustc_hash::FxHashSet<String>> = std::sync::OnceLock::new();
+    PLACES.contains(&w)
+        || COUNTRIES
+            .get_or_init(|| {
+                isocountry::CountryCode::as_array()
+                    .iter()
+                    .map(|c| any_ascii::any_ascii(c.name()).to_lowercase())
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_lowercase()))
+                    .collect()
+            })
+            .contains(w)
+}
+
 /// Multi-word legal forms and titles, rewritten to one canonical word before
 /// tokenizing (`joint stock company` → `jsc`). Longest phrases first.
 const PHRASES: [(&str, &str); 26] = [
