@@ -732,15 +732,14 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
     // pass; a sparser one is searched forward from where the last candidate
     // was found (a few steps over nearby memory, not a binary search of the
     // whole list per candidate).
+    let mut shared = Vec::new();
     for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
         if list.len() <= 8 * evidence.len() {
-            // Without branches on the data: both sides advance past the
-            // smaller slot, and a shared slot gains the weight.
-            let (mut i, mut j) = (0, 0);
-            while let (Some((slot, e)), Some(&s)) = (evidence.get_mut(i), list.get(j)) {
-                *e += if *slot == s { w } else { 0.0 };
-                i += usize::from(*slot <= s);
-                j += usize::from(s <= *slot);
+            shared_positions(&evidence, list, &mut shared);
+            for &at in &shared {
+                if let Some((_, e)) = evidence.get_mut(at as usize) {
+                    *e += w;
+                }
             }
             continue;
         }
@@ -777,6 +776,55 @@ impl Candidate {
         f32::from_bits(!((self.0 >> 32) as u32))
     }
 }
+
+/// Into `out`, in no particular order, the positions in `evidence` (sorted
+/// by slot) of the slots that the sorted `list` holds too.
+///
+/// A merge of two sorted lists waits at every step on the comparison
+/// before (a load, a compare, an index update: several cycles each). The
+/// slot range is cut in [`STREAMS`] pieces whose merges advance in turn in
+/// one loop, so the processor overlaps their waits; and no step writes to
+/// the evidence it will read next, which would chain the steps through
+/// memory. Each step is free of branches on the data.
+fn shared_positions(evidence: &[(u32, f32)], list: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    // Room for every step to write its position; only shared slots advance.
+    out.resize(evidence.len().min(list.len()) + 1, 0);
+    let mut n = 0;
+    let mut step = |i: &mut usize, j: &mut usize, out: &mut [u32]| {
+        let (a, b) = (evidence[*i].0, list[*j]);
+        out[n] = *i as u32;
+        n += usize::from(a == b);
+        *i += usize::from(a <= b);
+        *j += usize::from(b <= a);
+    };
+    // Stream k merges evidence[from[k]..to[k]] with list[at[k]..until[k]].
+    let cut = |k: usize| evidence.len() * k / STREAMS;
+    let mut i: [usize; STREAMS] = std::array::from_fn(cut);
+    let ends: [usize; STREAMS] = std::array::from_fn(|k| cut(k + 1));
+    let first = |at: usize| evidence.get(at).map_or(list.len(), |(slot, _)| list.partition_point(|s| s < slot));
+    let mut j: [usize; STREAMS] = std::array::from_fn(|k| first(i[k]));
+    let until: [usize; STREAMS] = std::array::from_fn(|k| if k + 1 < STREAMS { first(ends[k]) } else { list.len() });
+    'together: loop {
+        for k in 0..STREAMS {
+            if i[k] >= ends[k] || j[k] >= until[k] {
+                break 'together;
+            }
+        }
+        for k in 0..STREAMS {
+            step(&mut i[k], &mut j[k], out);
+        }
+    }
+    for k in 0..STREAMS {
+        while i[k] < ends[k] && j[k] < until[k] {
+            step(&mut i[k], &mut j[k], out);
+        }
+    }
+    out.truncate(n);
+}
+
+/// Independent merges [`shared_positions`] interleaves.
+const STREAMS: usize = 4;
 
 /// The first position at or after `from` in the sorted `list` whose value is
 /// not below `target` (`list.len()` if none): steps doubling from `from`,
@@ -888,28 +936,37 @@ fn score<'a>(
     };
     if let (Some((person, org)), Some(e)) = (analyzed, entry) {
         let query_side = if e.kind == Kind::Person { person.name() } else { org.name() };
-        let mut detail = detail;
-        let mut compare = |n: NameRef<'a>| match &mut detail {
-            Detail::Score(seen) => {
-                let score = *seen
-                    .entry((e.kind, n.original()))
-                    .or_insert_with(|| name::compare_with(query_side, n, false).score);
-                NameMatch { score, method: "", pairs: vec![], unmatched_query: vec![], unmatched_record: vec![] }
-            }
-            Detail::Explain => name::compare_with(query_side, n, true),
+        // Weak aliases (nicknames, short forms) count only when exact.
+        let counts = |score: f64, n: &NameRef| n.name_type() != NameType::WeakAlias || score >= 0.999;
+        let best = match detail {
+            // Ranking needs only the best score: no explanation is built,
+            // and each distinct name form is compared once per query.
+            Detail::Score(seen) => e
+                .names
+                .iter()
+                .map(|n| {
+                    let score = *seen
+                        .entry((e.kind, n.original()))
+                        .or_insert_with(|| name::compare_with(query_side, n, false).score);
+                    (score, n, None)
+                })
+                .filter(|(score, n, _)| counts(*score, n))
+                .max_by(|a, b| a.0.total_cmp(&b.0)),
+            Detail::Explain => e
+                .names
+                .iter()
+                .map(|n| {
+                    let m = name::compare_with(query_side, n, true);
+                    (m.score, n, Some(m))
+                })
+                .filter(|(score, n, _)| counts(*score, n))
+                .max_by(|a, b| a.0.total_cmp(&b.0)),
         };
-        let best = e
-            .names
-            .iter()
-            .map(|n| (compare(n), n))
-            // Weak aliases (nicknames, short forms) count only when exact.
-            .filter(|(m, n)| n.name_type() != NameType::WeakAlias || m.score >= 0.999)
-            .max_by(|a, b| a.0.score.total_cmp(&b.0.score));
-        if let Some((m, n)) = best {
-            name_score = m.score;
-            features
-                .add("name", m.score, || format!("`{}` ~ `{}` ({})", query_side.original(), n.original(), m.method));
-            if explain {
+        if let Some((score, n, m)) = best {
+            name_score = score;
+            let method = m.as_ref().map_or("", |m| m.method);
+            features.add("name", score, || format!("`{}` ~ `{}` ({method})", query_side.original(), n.original()));
+            if let Some(m) = m {
                 name_evidence = Some(NameEvidence {
                     query: query_side.original().to_owned(),
                     record: n.original().to_owned(),
@@ -1097,6 +1154,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn interleaved_merges_find_every_shared_slot_once(
+            evidence in proptest::collection::btree_set(0u32..3_000, 0..600),
+            list in proptest::collection::btree_set(0u32..3_000, 0..2_000),
+        ) {
+            let evidence: Vec<(u32, f32)> = evidence.into_iter().map(|s| (s, 1.0)).collect();
+            let list: Vec<u32> = list.into_iter().collect();
+            let mut found = Vec::new();
+            shared_positions(&evidence, &list, &mut found);
+            found.sort_unstable();
+            let expected: Vec<u32> = (0u32..)
+                .zip(&evidence)
+                .filter(|(_, (slot, _))| list.binary_search(slot).is_ok())
+                .map(|(at, _)| at)
+                .collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
+
         #[test]
         fn gallop_finds_what_a_binary_search_finds(
             list in proptest::collection::btree_set(0u32..1_000, 0..300),
