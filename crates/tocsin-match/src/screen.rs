@@ -418,7 +418,7 @@ impl Index {
                     self.post(Key::Skeleton, p.skeleton, slot);
                 }
                 for key in affixes(&p) {
-                    self.post(Key::Affix, &key, slot);
+                    self.post(Key::Affix, key.as_str(), slot);
                 }
             }
         }
@@ -558,7 +558,7 @@ impl Index {
                     // written gains little from them but long lists to walk.
                     let common = exact.is_some_and(|l| l.len() > LONG_LIST);
                     for k in affixes(&p) {
-                        let key = key_hash(Key::Affix, &k);
+                        let key = key_hash(Key::Affix, k.as_str());
                         let list = self.list(key);
                         if !common || list.is_some_and(|l| l.len() <= LONG_LIST) {
                             want(key, 0.5, list);
@@ -841,13 +841,30 @@ fn gallop(list: &[u32], from: usize, target: u32) -> usize {
 }
 
 /// Prefix and suffix keys of a word part of four letters or more (a letter
-/// added or dropped at one end of a short name still finds it).
-fn affixes(p: &PartRef) -> Vec<String> {
-    let t = p.text;
-    if p.kind != PartKind::Word || t.len() < 4 || !t.is_ascii() {
-        return vec![];
+/// added or dropped at one end of a short name still finds it): `^` and
+/// its first four letters, `$` and its last four. Built on the stack: a
+/// query looks up two per word.
+fn affixes(p: &PartRef) -> impl Iterator<Item = AffixKey> {
+    let t = p.text.as_bytes();
+    let keys = (p.kind == PartKind::Word && t.len() >= 4 && p.text.is_ascii()).then(|| {
+        let key = |mark: u8, four: &[u8]| {
+            let mut k = [mark, 0, 0, 0, 0];
+            k[1..].copy_from_slice(four);
+            AffixKey(k)
+        };
+        [key(b'^', &t[..4]), key(b'$', &t[t.len() - 4..])]
+    });
+    keys.into_iter().flatten()
+}
+
+/// An affix key: a mark and four ASCII letters.
+struct AffixKey([u8; 5]);
+
+impl AffixKey {
+    fn as_str(&self) -> &str {
+        // Made of ASCII only (see `affixes`).
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
-    vec![format!("^{}", &t[..4]), format!("${}", &t[t.len() - 4..])]
 }
 
 /// The skeleton of a name's word parts joined in order; `None` when too

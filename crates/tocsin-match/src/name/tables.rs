@@ -425,7 +425,10 @@ pub(super) fn rewrite_phrases(s: &str, kind: super::NameKind) -> String {
             .join(" ")
     );
     for (phrase, form) in PHRASES {
-        out = out.replace(&format!(" {phrase} "), &format!(" {form} "));
+        // Most names hold none of the phrases: look before building anything.
+        if out.contains(phrase) {
+            out = out.replace(&format!(" {phrase} "), &format!(" {form} "));
+        }
     }
     out.trim().to_owned()
 }
