@@ -711,6 +711,15 @@ fn jaro_winkler_bound(a: &str, b: &str) -> f64 {
         // Not a name part; nothing to bound.
         return 1.0;
     }
+    // First the characters each lacks entirely, as 64-bit sets (bit
+    // `c & 63`; two characters sharing a bit only loosen this first test):
+    // most different names fail it without counting anything.
+    let set = |s: &[u8]| s.iter().fold(0u64, |m, c| m | 1 << (c & 63));
+    let lacking = |s: &[u8], other: u64| s.iter().filter(|c| other & 1 << (*c & 63) == 0).count();
+    let at_most = (a.len() - lacking(a, set(b))).min(b.len() - lacking(b, set(a)));
+    if winkler(at_most, a, b) < 0.80 {
+        return winkler(at_most, a, b) + 1e-9;
+    }
     let mut counts = [0u8; 256];
     for c in a {
         counts[usize::from(*c)] = counts[usize::from(*c)].saturating_add(1);
@@ -723,11 +732,18 @@ fn jaro_winkler_bound(a: &str, b: &str) -> f64 {
             common += 1;
         }
     }
-    let m = common as f64;
+    // A hair above, so rounding can never make the bound the lower.
+    winkler(common, a, b) + 1e-9
+}
+
+/// Jaro-Winkler's value if `m` characters matched with no transpositions
+/// and the common prefix (up to four) earned its bonus: the most `m`
+/// matching characters can give.
+fn winkler(m: usize, a: &[u8], b: &[u8]) -> f64 {
+    let m = m as f64;
     let jaro = (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0;
     let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
-    // A hair above, so rounding can never make the bound the lower.
-    (jaro + prefix * 0.1 * (1.0 - jaro)).min(1.0) + 1e-9
+    (jaro + prefix * 0.1 * (1.0 - jaro)).min(1.0)
 }
 
 /// Levenshtein distance of two analyzed (ASCII) strings.
