@@ -717,8 +717,9 @@ fn jaro_winkler_bound(a: &str, b: &str) -> f64 {
     let set = |s: &[u8]| s.iter().fold(0u64, |m, c| m | 1 << (c & 63));
     let lacking = |s: &[u8], other: u64| s.iter().filter(|c| other & 1 << (*c & 63) == 0).count();
     let at_most = (a.len() - lacking(a, set(b))).min(b.len() - lacking(b, set(a)));
-    if winkler(at_most, a, b) < 0.80 {
-        return winkler(at_most, a, b) + 1e-9;
+    let loose = winkler(at_most, a, b);
+    if loose < 0.80 {
+        return loose + 1e-9;
     }
     let mut counts = [0u8; 256];
     for c in a {

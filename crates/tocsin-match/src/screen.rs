@@ -728,10 +728,10 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
         std::mem::swap(&mut evidence, &mut merged);
     }
     // Long lists only add to the candidates found so far. Both are sorted:
-    // a list about as dense as the candidates is merged with them in one
-    // pass; a sparser one is searched forward from where the last candidate
-    // was found (a few steps over nearby memory, not a binary search of the
-    // whole list per candidate).
+    // a list about as dense as the candidates is merged with them (see
+    // `shared_positions`); a sparser one is searched forward from where the
+    // last candidate was found (a few steps over nearby memory, not a binary
+    // search of the whole list per candidate).
     let mut shared = Vec::new();
     for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
         if list.len() <= 8 * evidence.len() {
@@ -798,7 +798,7 @@ fn shared_positions(evidence: &[(u32, f32)], list: &[u32], out: &mut Vec<u32>) {
         *i += usize::from(a <= b);
         *j += usize::from(b <= a);
     };
-    // Stream k merges evidence[from[k]..to[k]] with list[at[k]..until[k]].
+    // Stream k merges evidence[i[k]..ends[k]] with list[j[k]..until[k]].
     let cut = |k: usize| evidence.len() * k / STREAMS;
     let mut i: [usize; STREAMS] = std::array::from_fn(cut);
     let ends: [usize; STREAMS] = std::array::from_fn(|k| cut(k + 1));
