@@ -67,6 +67,13 @@ pub(crate) struct Part {
     pub(crate) glyph: Option<char>,
 }
 
+impl Part {
+    /// A part of `kind` written `text`, with its skeleton; no glyph.
+    pub(crate) fn new(text: &str, kind: PartKind) -> Part {
+        Part { skeleton: skeleton(text).into(), text: text.into(), kind, glyph: None }
+    }
+}
+
 /// One part of an analyzed name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PartRef<'a> {
@@ -527,8 +534,7 @@ fn join_abd_al(parts: &mut Vec<Part>) {
     let mut i = 0;
     while i + 1 < parts.len() {
         if &*parts[i].text == "abd" && parts[i + 1].kind == PartKind::Particle && &*parts[i + 1].text == "al" {
-            parts[i] =
-                Part { text: "abdul".into(), skeleton: skeleton("abdul").into(), kind: PartKind::Word, glyph: None };
+            parts[i] = Part::new("abdul", PartKind::Word);
             parts.remove(i + 1);
         }
         i += 1;
@@ -553,8 +559,7 @@ fn read_final_roman_letter(parts: &mut [Part]) {
         // Initials in a row (A B C) are an abbreviation.
         return;
     }
-    let text = n.to_string();
-    parts[last] = Part { skeleton: skeleton(&text).into(), text: text.into(), kind: PartKind::Number, glyph: None };
+    parts[last] = Part::new(&n.to_string(), PartKind::Number);
 }
 
 /// `SiemensAG` → `Siemens AG`, `AcmeGmbH` → `Acme GmbH`: a legal form

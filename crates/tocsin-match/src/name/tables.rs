@@ -511,13 +511,7 @@ pub(super) fn join_number_words(parts: &mut Vec<super::Part>) {
         let tens = a.text.parse::<u32>().ok().filter(|n| *n >= 20 && n % 10 == 0 && a.kind == super::PartKind::Number);
         let unit = b.text.parse::<u32>().ok().filter(|n| *n < 10 && b.kind == super::PartKind::Number);
         if let (Some(t), Some(u)) = (tens, unit) {
-            let text = (t + u).to_string();
-            parts[i] = super::Part {
-                skeleton: super::skeleton(&text).into(),
-                text: text.into(),
-                kind: super::PartKind::Number,
-                glyph: None,
-            };
+            parts[i] = super::Part::new(&(t + u).to_string(), super::PartKind::Number);
             parts.remove(i + 1);
         }
         i += 1;
