@@ -98,8 +98,8 @@ async fn checkpoints(pool: SqlitePool, alive: Weak<()>) {
         if alive.strong_count() == 0 || pool.is_closed() {
             return;
         }
-        // A read-only file, or a store closed under us: nothing to copy, and
-        // nothing the commit's own checkpoint will not do.
+        // A failure (a read-only file, say) loses nothing: the commit's own
+        // checkpoint still copies everything.
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
             tracing::debug!(error = %e, "background checkpoint failed");
         }
