@@ -127,37 +127,54 @@ async fn main() -> anyhow::Result<()> {
     // each in turn.
     let stored = |r: &Value| Some(serde_json::json!({"name": r["names"][0]["full"].as_str()?, "limit": 10}));
     let listed_every = listed_every.max(1);
-    let bodies: Vec<Value> = match (&travellers, screen) {
+    // Each body, and whether it names a stored person (the traveller
+    // stream's share of hits, reported apart).
+    let bodies: Vec<(Value, bool)> = match (&travellers, screen) {
         (Some(path), true) => screening::rows(path)?
             .iter()
             .enumerate()
             .filter_map(|(i, t)| match i % listed_every {
-                0 => stored(&records[(i / listed_every) % records.len()]),
-                _ => Some(serde_json::json!({
-                    "name": t.name, "birth_date": t.birth_date, "nationality": t.nationality, "limit": 10
-                })),
+                0 => stored(&records[(i / listed_every) % records.len()]).map(|b| (b, true)),
+                _ => Some((
+                    serde_json::json!({
+                        "name": t.name, "birth_date": t.birth_date, "nationality": t.nationality, "limit": 10
+                    }),
+                    false,
+                )),
             })
             .collect(),
-        (None, true) => records.iter().filter_map(stored).collect(),
+        (None, true) => records.iter().filter_map(stored).map(|b| (b, true)).collect(),
         (_, false) => vec![],
     };
-    let requests: Vec<reqwest::Request> = if screen {
+    let requests: Vec<(reqwest::Request, bool)> = if screen {
         bodies
             .iter()
             .flat_map(|b| urls.iter().map(move |url| (b, url)))
-            .filter_map(|(b, url)| client.post(format!("{url}/v1/screen")).json(b).bearer_auth(&token).build().ok())
+            .filter_map(|((b, listed), url)| {
+                Some((client.post(format!("{url}/v1/screen")).json(b).bearer_auth(&token).build().ok()?, *listed))
+            })
             .collect()
     } else {
         records
             .iter()
             .flat_map(|r| urls.iter().map(move |url| (r, url)))
             .filter_map(|(r, url)| {
-                client.get(format!("{url}/v1/records/{}", r["id"].as_str()?)).bearer_auth(&token).build().ok()
+                Some((
+                    client.get(format!("{url}/v1/records/{}", r["id"].as_str()?)).bearer_auth(&token).build().ok()?,
+                    false,
+                ))
             })
             .collect()
     };
+    let (requests, listed): (Vec<_>, Vec<bool>) = requests.into_iter().unzip();
     let run = load(&client, requests, connections, seconds).await?;
     println!("{}: {}", if screen { "screens" } else { "reads" }, run.summary(connections));
+    if travellers.is_some() && screen {
+        let names = run.part(|i| listed[i]);
+        let others = run.part(|i| !listed[i]);
+        println!("   of which travellers: {}", others.summary(connections));
+        println!("   of which stored names: {}", names.summary(connections));
+    }
     Ok(())
 }
 
@@ -173,11 +190,23 @@ pub(crate) fn loopback(url: &str) -> anyhow::Result<()> {
 pub(crate) struct Run {
     /// Latency of each successful request, µs, sorted.
     pub(crate) latencies: Vec<u32>,
+    /// Each successful request's position in the list sent, with its
+    /// latency (µs), in the order answered.
+    pub(crate) samples: Vec<(usize, u32)>,
     pub(crate) errors: u64,
     pub(crate) secs: f64,
 }
 
 impl Run {
+    /// The same run restricted to the requests `keep` selects by position
+    /// (errors are not split, so the part reports none).
+    pub(crate) fn part(&self, keep: impl Fn(usize) -> bool) -> Run {
+        let samples: Vec<(usize, u32)> = self.samples.iter().copied().filter(|(i, _)| keep(*i)).collect();
+        let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
+        latencies.sort_unstable();
+        Run { latencies, samples, errors: 0, secs: self.secs }
+    }
+
     pub(crate) fn per_sec(&self) -> f64 {
         self.latencies.len() as f64 / self.secs
     }
@@ -218,13 +247,14 @@ pub(crate) async fn load(
         tokio::spawn(async move {
             let (mut lat, mut errors, mut i) = (Vec::new(), 0u64, w * 7919);
             while Instant::now() < deadline {
-                let Some(req) = requests[i % requests.len()].try_clone() else { break };
+                let at = i % requests.len();
+                let Some(req) = requests[at].try_clone() else { break };
                 i += 1;
                 let t = Instant::now();
                 match client.execute(req).await {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
-                        lat.push(t.elapsed().as_micros() as u32);
+                        lat.push((at, t.elapsed().as_micros() as u32));
                     }
                     _ => errors += 1,
                 }
@@ -233,16 +263,17 @@ pub(crate) async fn load(
         })
     });
     let start = Instant::now();
-    let mut latencies = Vec::new();
+    let mut samples = Vec::new();
     let mut errors = 0;
     for w in futures::future::join_all(workers).await {
         let (lat, e) = w?;
-        latencies.extend(lat);
+        samples.extend(lat);
         errors += e;
     }
     let secs = start.elapsed().as_secs_f64();
+    let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
     latencies.sort_unstable();
-    Ok(Run { latencies, errors, secs })
+    Ok(Run { latencies, samples, errors, secs })
 }
 
 pub(crate) async fn fetch_records(
@@ -271,4 +302,26 @@ pub(crate) async fn fetch_records(
         }
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Run;
+
+    #[test]
+    fn a_part_keeps_only_the_requests_it_selects_sorted() {
+        // Requests 0 and 2 are one kind, 1 the other; answered out of order.
+        let samples = vec![(2, 30), (1, 500), (0, 10), (2, 20), (1, 400)];
+        let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
+        latencies.sort_unstable();
+        let run = Run { latencies, samples, errors: 3, secs: 2.0 };
+        let even = run.part(|i| i % 2 == 0);
+        assert_eq!(even.latencies, vec![10, 20, 30]);
+        assert_eq!(even.samples.len(), 3);
+        assert_eq!(even.errors, 0, "errors are not split between parts");
+        assert!((even.per_sec() - 1.5).abs() < 1e-9, "a part's rate is over the whole run's time");
+        let odd = run.part(|i| i % 2 == 1);
+        assert_eq!(odd.latencies, vec![400, 500]);
+        assert_eq!(odd.pct(0.5), 500);
+    }
 }
