@@ -61,10 +61,13 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let token = CancellationToken::new();
     let closing = token.clone();
-    axum::serve(listener, router_with(store, token))
+    let upkeep = metrics::upkeep();
+    let served = axum::serve(listener, router_with(store, token))
         .with_graceful_shutdown(async move {
             shutdown.await;
             closing.cancel();
         })
-        .await
+        .await;
+    upkeep.abort();
+    served
 }

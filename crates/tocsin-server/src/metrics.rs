@@ -2,7 +2,7 @@
 //! and the `/metrics` text.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
@@ -13,12 +13,19 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 const BUCKETS: [f64; 14] =
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0];
 
+/// Entries per audit commit: 1 to the writer's batch limit.
+const BATCH_BUCKETS: [f64; 12] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0];
+
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// The process-wide recorder, installed on first use.
 pub(crate) fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &BUCKETS)
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("batch_entries".into()), &BATCH_BUCKETS))
             .map(PrometheusBuilder::build_recorder);
         match recorder {
             Ok(recorder) => {
@@ -29,6 +36,22 @@ pub(crate) fn handle() -> &'static PrometheusHandle {
                 handle
             }
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
+}
+
+/// Folds recorded histogram samples into their buckets every
+/// [`UPKEEP_EVERY`] until dropped. A recorder that is built rather than
+/// installed has no upkeep task of its own: without this, every request's
+/// latency sample stays in memory until `/metrics` is next scraped, and a
+/// server nobody scrapes grows without bound.
+pub(crate) fn upkeep() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(UPKEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            handle().run_upkeep();
         }
     })
 }

@@ -134,7 +134,11 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
         }
         let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let n = drafts.len() as u64;
-        match backend.append_batch(drafts, effects).await {
+        let started = std::time::Instant::now();
+        let appended = backend.append_batch(drafts, effects).await;
+        metrics::histogram!("tocsin_audit_commit_duration_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("tocsin_audit_batch_entries").record(n as f64);
+        match appended {
             Ok((entries, events)) => {
                 fanout.local(events);
                 counters.commits.fetch_add(1, Ordering::Relaxed);
