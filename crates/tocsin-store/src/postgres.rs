@@ -41,6 +41,10 @@ const WRITE_LOCK: i64 = 0x746f_6373_696e; // "tocsin"
 #[derive(Debug, Clone)]
 pub struct PgBackend {
     pool: PgPool,
+    /// The audit writer's pool: the same one. PostgreSQL keeps its buffers
+    /// shared between sessions, so a connection of its own would gain the
+    /// writer nothing (unlike SQLite's per-connection page cache).
+    audit_pool: PgPool,
 }
 
 impl PgBackend {
@@ -69,7 +73,7 @@ impl PgBackend {
             .await
             .map_err(unreachable)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgBackend { pool })
+        Ok(PgBackend { audit_pool: pool.clone(), pool })
     }
 }
 

@@ -52,6 +52,13 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub struct SqliteBackend {
     pool: SqlitePool,
+    /// One connection of its own for the audit writer's group commits.
+    /// SQLite drops a connection's whole page cache when it finds the
+    /// database changed by another connection; taking any free connection
+    /// of `pool`, each commit used to start by re-reading the pages the
+    /// previous one (made on another connection) had changed. On its own
+    /// connection the writer's cache stays valid from commit to commit.
+    audit_pool: SqlitePool,
     /// Held by every clone; the checkpoint task stops once all are gone.
     _alive: Arc<()>,
 }
@@ -79,11 +86,12 @@ impl SqliteBackend {
             // 64 MiB of page cache per connection (negative = KiB), so a
             // 10,000-record transaction does not spill pages mid-way.
             .pragma("cache_size", "-65536");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let audit_pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         let alive = Arc::new(());
         tokio::spawn(checkpoints(pool.clone(), Arc::downgrade(&alive)));
-        Ok(SqliteBackend { pool, _alive: alive })
+        Ok(SqliteBackend { pool, audit_pool, _alive: alive })
     }
 }
 
