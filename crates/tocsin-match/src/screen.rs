@@ -475,23 +475,41 @@ impl Index {
         self.live = self.live.saturating_sub(1);
     }
 
-    /// The slots holding a document numbered `number` (or, `folded`, one
-    /// equal to it up to OCR confusions), ascending.
-    fn document_slots(&self, number: &str, folded: bool) -> Vec<u32> {
-        let (table, h) = match folded {
-            false => (&self.documents, number_hash(number)),
-            true => (&self.folded, number_hash(&ocr_fold(number))),
+    /// The slots holding a document numbered `number`, and those holding
+    /// one equal to it up to OCR confusions; each ascending.
+    ///
+    /// Each table's probe is a chain of cache misses (its tags, then its
+    /// bucket), and the two chains do not depend on each other: they are
+    /// advanced in turn, so the processor waits on both at once rather than
+    /// on one after the other.
+    fn document_slots(&self, number: &str) -> [Vec<u32>; 2] {
+        let hashes = [number_hash(number), number_hash(&ocr_fold(number))];
+        let mut probes = [self.documents.iter_hash(spread(hashes[0])), self.folded.iter_hash(spread(hashes[1]))];
+        let mut found: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+        let mut open = [true, true];
+        while open[0] || open[1] {
+            for (i, probe) in probes.iter_mut().enumerate() {
+                if !open[i] {
+                    continue;
+                }
+                match probe.next() {
+                    Some((kept, slot)) if *kept == hashes[i] => found[i].push(*slot),
+                    Some(_) => {}
+                    None => open[i] = false,
+                }
+            }
+        }
+        let [exact, folded] = &mut found;
+        let holds = |slot: &u32, same: &dyn Fn(&str) -> bool| {
+            self.subject(*slot).is_some_and(|s| s.documents().any(|(d, _)| same(d)))
         };
-        let same = |d: &str| if folded { same_folded(d, number) } else { d == number };
-        let mut slots: Vec<u32> = table
-            .iter_hash(spread(h))
-            .filter(|(kept, _)| *kept == h)
-            .map(|(_, slot)| *slot)
-            .filter(|slot| self.subject(*slot).is_some_and(|s| s.documents().any(|(d, _)| same(d))))
-            .collect();
-        slots.sort_unstable();
-        slots.dedup();
-        slots
+        exact.retain(|slot| holds(slot, &|d| d == number));
+        folded.retain(|slot| holds(slot, &|d| same_folded(d, number)));
+        for slots in &mut found {
+            slots.sort_unstable();
+            slots.dedup();
+        }
+        found
     }
 
     /// The best matches for `query` among the records `viewer` may see, best
@@ -567,11 +585,8 @@ impl Index {
                 }
             }
         }
-        let documents = query
-            .document
-            .as_ref()
-            .map(|d| (self.document_slots(d.as_str(), false), self.document_slots(d.as_str(), true)));
-        if let Some((exact, folded)) = &documents {
+        let documents = query.document.as_ref().map(|d| self.document_slots(d.as_str()));
+        if let Some([exact, folded]) = &documents {
             keys.extend(
                 [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)].into_iter().filter(|(l, _)| !l.is_empty()),
             );
@@ -1231,6 +1246,16 @@ mod tests {
         }
     }
 
+    /// A passport reported stolen by ITA, that every agency may see.
+    fn stolen(number: &str) -> Record {
+        record(
+            "ITA",
+            &format!(
+                r#"{{"kind": "travel_document", "number": "{number}", "country": "ITA", "doc_type": "passport", "status": "stolen", "handling": {{"code": "seize_document"}}, "access": {{"mode": "all"}}}}"#
+            ),
+        )
+    }
+
     fn person(owner: &str, names: &str, extra: &str, access: &str) -> Record {
         record(
             owner,
@@ -1343,6 +1368,29 @@ mod tests {
     }
 
     #[test]
+    fn every_record_holding_a_number_or_a_confusable_one_is_found_in_its_own_list() {
+        let (mut idx, ivan, _) = sample();
+        // Three records share the number; two differ from it by OCR
+        // confusions only; one is another number altogether.
+        let same: Vec<Record> = (0..3).map(|_| stolen("AB1234507")).collect();
+        let confusable = [stolen("A81234507"), stolen("AB12345O7")];
+        let other = stolen("AB1234508");
+        for r in same.iter().chain(&confusable).chain([&other]) {
+            idx.upsert(r);
+        }
+        let slots = |rs: &[&Record]| {
+            let mut v: Vec<u32> = rs.iter().filter_map(|r| idx.slot_of(&r.id)).collect();
+            v.sort_unstable();
+            v
+        };
+        let [exact, folded] = idx.document_slots("AB1234507");
+        assert_eq!(exact, slots(&same.iter().collect::<Vec<_>>()));
+        assert_eq!(folded, slots(&same.iter().chain(&confusable).collect::<Vec<_>>()));
+        assert!(idx.slot_of(&ivan.id).is_some_and(|s| !folded.contains(&s)));
+        assert_eq!(idx.document_slots("ZZ0000000"), [Vec::<u32>::new(), Vec::new()]);
+    }
+
+    #[test]
     fn weak_aliases_match_only_exactly() {
         let (idx, ivan, _) = sample();
         assert!(idx.search(&agency("DEU"), &q("Vanya")).iter().any(|m| m.id == ivan.id));
@@ -1400,14 +1448,6 @@ mod tests {
     #[test]
     fn travel_documents_are_found_by_number_until_replaced_or_archived() {
         let (mut idx, ivan, _) = sample();
-        let stolen = |number: &str| {
-            record(
-                "ITA",
-                &format!(
-                    r#"{{"kind": "travel_document", "number": "{number}", "country": "ITA", "doc_type": "passport", "status": "stolen", "handling": {{"code": "seize_document"}}, "access": {{"mode": "all"}}}}"#
-                ),
-            )
-        };
         let by_doc = |n: &str| Query { document: DocumentNumber::parse(n).ok(), limit: 10, ..Query::default() };
         let doc = stolen("YA1234567");
         let before = idx.len();
