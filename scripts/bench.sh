@@ -53,8 +53,8 @@ else
 fi
 echo "== screening over HTTP, audit on: every request a stored person's name (about 17 hits each, the worst case)"
 target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000
-curl -s http://127.0.0.1:$PORT/metrics | grep -E '^tocsin_audit_(commits|entries)_total' | sed 's/^/   /' || true
 curl -s http://127.0.0.1:$PORT/metrics | awk '
+  /^tocsin_audit_(commits|entries)_total/ {print "   " $0}
   /^tocsin_audit_commit_duration_seconds_sum/ {t=$2} /^tocsin_audit_commit_duration_seconds_count/ {n=$2}
   /^tocsin_audit_batch_entries_sum/ {e=$2}
   END {if (n > 0) printf "   audit commits so far: %.2f ms each on average, %.1f entries each\n", 1000*t/n, e/n}' || true

@@ -80,8 +80,7 @@ pub(crate) async fn propagation(args: &PropagationArgs) -> anyhow::Result<()> {
         }
         lags.push(written.elapsed().as_micros() as u32);
     }
-    lags.sort_unstable();
-    let run = Run { latencies: lags, samples: vec![], errors: 0, secs: 0.0 };
+    let run = Run::new(lags.into_iter().map(|l| (0, l)).collect(), 0, 0.0);
     let pct = |p: f64| f64::from(run.pct(p)) / 1000.0;
     println!(
         "propagation of {} records from {} to {}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} screenings)",

@@ -198,13 +198,17 @@ pub(crate) struct Run {
 }
 
 impl Run {
+    /// A run of these samples (request position, latency in µs).
+    pub(crate) fn new(samples: Vec<(usize, u32)>, errors: u64, secs: f64) -> Run {
+        let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
+        latencies.sort_unstable();
+        Run { latencies, samples, errors, secs }
+    }
+
     /// The same run restricted to the requests `keep` selects by position
     /// (errors are not split, so the part reports none).
     pub(crate) fn part(&self, keep: impl Fn(usize) -> bool) -> Run {
-        let samples: Vec<(usize, u32)> = self.samples.iter().copied().filter(|(i, _)| keep(*i)).collect();
-        let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
-        latencies.sort_unstable();
-        Run { latencies, samples, errors: 0, secs: self.secs }
+        Run::new(self.samples.iter().copied().filter(|(i, _)| keep(*i)).collect(), 0, self.secs)
     }
 
     pub(crate) fn per_sec(&self) -> f64 {
@@ -270,10 +274,7 @@ pub(crate) async fn load(
         samples.extend(lat);
         errors += e;
     }
-    let secs = start.elapsed().as_secs_f64();
-    let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
-    latencies.sort_unstable();
-    Ok(Run { latencies, samples, errors, secs })
+    Ok(Run::new(samples, errors, start.elapsed().as_secs_f64()))
 }
 
 pub(crate) async fn fetch_records(
@@ -311,10 +312,7 @@ mod tests {
     #[test]
     fn a_part_keeps_only_the_requests_it_selects_sorted() {
         // Requests 0 and 2 are one kind, 1 the other; answered out of order.
-        let samples = vec![(2, 30), (1, 500), (0, 10), (2, 20), (1, 400)];
-        let mut latencies: Vec<u32> = samples.iter().map(|(_, l)| *l).collect();
-        latencies.sort_unstable();
-        let run = Run { latencies, samples, errors: 3, secs: 2.0 };
+        let run = Run::new(vec![(2, 30), (1, 500), (0, 10), (2, 20), (1, 400)], 3, 2.0);
         let even = run.part(|i| i % 2 == 0);
         assert_eq!(even.latencies, vec![10, 20, 30]);
         assert_eq!(even.samples.len(), 3);

@@ -41,10 +41,6 @@ const WRITE_LOCK: i64 = 0x746f_6373_696e; // "tocsin"
 #[derive(Debug, Clone)]
 pub struct PgBackend {
     pool: PgPool,
-    /// The audit writer's pool: the same one. PostgreSQL keeps its buffers
-    /// shared between sessions, so a connection of its own would gain the
-    /// writer nothing (unlike SQLite's per-connection page cache).
-    audit_pool: PgPool,
 }
 
 impl PgBackend {
@@ -73,7 +69,7 @@ impl PgBackend {
             .await
             .map_err(unreachable)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgBackend { audit_pool: pool.clone(), pool })
+        Ok(PgBackend { pool })
     }
 }
 
@@ -86,6 +82,13 @@ pub(crate) fn redact(url: &str) -> String {
         },
         _ => url.to_owned(),
     }
+}
+
+/// The audit writer's pool: the one pool. PostgreSQL keeps its buffers
+/// shared between sessions, so a connection of its own would gain the
+/// writer nothing (unlike SQLite's per-connection page cache).
+fn audit_pool(b: &PgBackend) -> &PgPool {
+    &b.pool
 }
 
 /// A transaction holding the write lock.

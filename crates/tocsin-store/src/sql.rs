@@ -161,9 +161,9 @@ pub(crate) fn agency_from_row(row: &impl Columns) -> Result<Agency, StoreError> 
 /// with their helpers: one text of SQL for SQLite and PostgreSQL (numbered
 /// `$1` parameters, `ON CONFLICT`, plain types). Invoked once in each
 /// backend's module, which provides `write_tx` (a transaction that holds
-/// the write lock, so numbers follow commit order) and `INSERT_CHUNK`, and
-/// whose backend has a `pool` and an `audit_pool` (the audit writer's group
-/// commits; the same pool, or one of its own).
+/// the write lock, so numbers follow commit order), `INSERT_CHUNK` and
+/// `audit_pool` (where the audit writer's group commits go: the backend's
+/// `pool`, or a connection of its own).
 macro_rules! sql_backend {
     ($backend:ident, $db:ty, $row:ty) => {
         fn hit_from_row(row: &$row) -> Result<Hit, StoreError> {
@@ -677,7 +677,7 @@ macro_rules! sql_backend {
             }
 
             async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
-                let mut tx = write_tx(&self.audit_pool).await?;
+                let mut tx = write_tx(audit_pool(self)).await?;
                 insert_hit_rows(&mut tx, &effects.hits).await?;
                 for chunk in effects.reminders.chunks(INSERT_CHUNK) {
                     let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO reminders (item, review_by) ");

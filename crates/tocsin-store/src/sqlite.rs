@@ -114,6 +114,11 @@ async fn checkpoints(pool: SqlitePool, alive: Weak<()>) {
     }
 }
 
+/// The audit writer's pool: its own connection (see [`SqliteBackend`]).
+fn audit_pool(b: &SqliteBackend) -> &SqlitePool {
+    &b.audit_pool
+}
+
 /// A transaction holding the write lock (SQLite's, taken at once).
 async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
