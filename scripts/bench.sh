@@ -19,6 +19,27 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 SERVER=
 
+# Where the screenings between two /metrics scrapes spent their time: the
+# means of the server's stage histograms over that span, and the share of
+# screenings the server answered within 20 ms.
+stages() {
+  awk '
+    FNR == 1 {f++}
+    /^tocsin_(screen_search|audit_(queue|commit|append))_duration_seconds_(sum|count) / ||
+    /^tocsin_audit_batch_entries_sum / {v[$1] += (f == 1 ? -$2 : $2)}
+    /^tocsin_http_request_duration_seconds_(bucket|count)\{/ && /route="\/v1\/screen"/ && /status="200"/ {
+      if ($0 ~ /_count\{/) all += (f == 1 ? -$2 : $2)
+      else if ($0 ~ /le="0.02"/) fast += (f == 1 ? -$2 : $2)
+    }
+    function ms(m) { n = v[m "_duration_seconds_count"]; return n > 0 ? 1000 * v[m "_duration_seconds_sum"] / n : 0 }
+    END {
+      printf "   server-side means: search %.2f ms; audit append %.2f ms, of which waiting for the writer %.2f ms; commits %.2f ms each, %.1f entries each\n",
+        ms("tocsin_screen_search"), ms("tocsin_audit_append"), ms("tocsin_audit_queue"), ms("tocsin_audit_commit"),
+        (v["tocsin_audit_commit_duration_seconds_count"] > 0 ? v["tocsin_audit_batch_entries_sum"] / v["tocsin_audit_commit_duration_seconds_count"] : 0)
+      if (all > 0) printf "   answered by the server within 20 ms: %.1f %% of %d screenings\n", 100 * fast / all, all
+    }' "$1" "$2"
+}
+
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
 $T --data "$WORK/db" init >/dev/null
 $T --data "$WORK/db" agency add FRA --name France >/dev/null
@@ -47,17 +68,15 @@ target/release/tocsin-bench reads --url http://127.0.0.1:$PORT --token "$TOKEN" 
 echo "== screening over HTTP, audit on: travellers (the yente negatives with birth dates and nationalities, 1 in 100 a stored person's name)"
 NEGATIVES=../shared/data/eval/yente_negatives_global_synthetic.csv
 if [ -f "$NEGATIVES" ]; then
+  curl -s http://127.0.0.1:$PORT/metrics >"$WORK/before.prom"
   target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000 --travellers "$NEGATIVES"
+  curl -s http://127.0.0.1:$PORT/metrics >"$WORK/after.prom"
+  stages "$WORK/before.prom" "$WORK/after.prom"
 else
   echo "   skipped: $NEGATIVES is absent (see ../shared/data/README.md)"
 fi
 echo "== screening over HTTP, audit on: every request a stored person's name (about 17 hits each, the worst case)"
 target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000
-curl -s http://127.0.0.1:$PORT/metrics | awk '
-  /^tocsin_audit_(commits|entries)_total/ {print "   " $0}
-  /^tocsin_audit_commit_duration_seconds_sum/ {t=$2} /^tocsin_audit_commit_duration_seconds_count/ {n=$2}
-  /^tocsin_audit_batch_entries_sum/ {e=$2}
-  END {if (n > 0) printf "   audit commits so far: %.2f ms each on average, %.1f entries each\n", 1000*t/n, e/n}' || true
 echo "== what hits cost: the same screenings (limit 1, a letter of the surname doubled) from POL and from SWE (hit threshold 1)"
 target/release/tocsin-bench hits --url http://127.0.0.1:$PORT --token "$HITS" --quiet-token "$QUIET" --connections 64 --seconds "$SECONDS_RUN"
 echo "== events: 100 SSE subscribers follow FRA's stream while DEU screens with hits"

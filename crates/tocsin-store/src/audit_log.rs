@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use tocsin_audit::Draft;
 use tokio::sync::{mpsc, oneshot};
@@ -25,8 +26,9 @@ const QUEUE: usize = 65_536;
 // Nearly every job is an Append; boxing it would cost an allocation each.
 #[expect(clippy::large_enum_variant)]
 enum Job {
-    /// An audit entry, and the hits and events that must be durable with it.
-    Append(Draft, Effects, oneshot::Sender<Result<u64, AppendFailed>>),
+    /// An audit entry, the hits and events that must be durable with it,
+    /// and when it was handed over.
+    Append(Draft, Effects, oneshot::Sender<Result<u64, AppendFailed>>, Instant),
     Close(oneshot::Sender<()>),
 }
 
@@ -68,10 +70,17 @@ impl AuditLog {
 
     /// Appends an entry and stores `effects` in the same transaction (so a
     /// screening's hits ride the group commit instead of a commit each).
+    ///
+    /// What the caller waits, from the hand-over until it runs again, is the
+    /// histogram `tocsin_audit_append_duration_seconds`: the wait for the
+    /// commit in flight, its own commit, and the wait for a runtime thread.
     pub(crate) async fn append_with(&self, draft: Draft, effects: Effects) -> Result<u64, StoreError> {
         let (done, wait) = oneshot::channel();
-        self.jobs.send(Job::Append(draft, effects, done)).await.map_err(|_| StoreError::AuditClosed)?;
-        match wait.await {
+        let handed = Instant::now();
+        self.jobs.send(Job::Append(draft, effects, done, handed)).await.map_err(|_| StoreError::AuditClosed)?;
+        let answer = wait.await;
+        metrics::histogram!("tocsin_audit_append_duration_seconds").record(handed.elapsed().as_secs_f64());
+        match answer {
             Ok(Ok(seq)) => Ok(seq),
             Ok(Err(AppendFailed { unavailable: true, message })) => {
                 Err(StoreError::Unavailable(format!("audit append failed: {message}")))
@@ -112,12 +121,14 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
     while closing.is_none() {
         let Some(first) = rx.recv().await else { return };
         let mut batch = Vec::new();
+        let mut handed = Vec::new();
         let mut effects = Effects::default();
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
-                Job::Append(draft, e, done) => {
+                Job::Append(draft, e, done, at) => {
                     batch.push((draft, done));
+                    handed.push(at);
                     effects.extend(e);
                 }
                 Job::Close(done) => {
@@ -134,7 +145,13 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
         }
         let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let n = drafts.len() as u64;
-        let started = std::time::Instant::now();
+        let started = Instant::now();
+        // How long each entry waited for the writer: the commit before its
+        // own, when the writer cannot keep up.
+        for at in handed {
+            metrics::histogram!("tocsin_audit_queue_duration_seconds")
+                .record(started.saturating_duration_since(at).as_secs_f64());
+        }
         let appended = backend.append_batch(drafts, effects).await;
         metrics::histogram!("tocsin_audit_commit_duration_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("tocsin_audit_batch_entries").record(n as f64);

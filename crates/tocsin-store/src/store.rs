@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Instant;
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -656,11 +657,13 @@ impl Store {
             let subject = if any_dismissal { query.subject() } else { String::new() };
             let viewer = actor.agency;
             let found = {
+                let searching = Instant::now();
                 let found = self
                     .index
                     .read()
                     .ok()
                     .and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
+                metrics::histogram!("tocsin_screen_search_duration_seconds").record(searching.elapsed().as_secs_f64());
                 let criteria = self.watches.read().map(|w| w.on_criteria(&query)).unwrap_or_default();
                 found.map(|f| (f, criteria))
             };

@@ -1,0 +1,54 @@
+//! `/metrics` as a monitoring system scrapes it: per-route request counts,
+//! and where a screening's time goes (the search, the audit append and its
+//! parts), each a histogram with a bound at the 20 ms goal.
+
+use serde_json::json;
+
+use crate::helpers::{TestServer, person};
+
+/// The value of the one sample whose line starts with `name` and holds
+/// every one of `labels`.
+fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    let mut found = text
+        .lines()
+        .filter(|l| l.split([' ', '{']).next() == Some(name) && labels.iter().all(|label| l.contains(label)));
+    let line = found.next()?;
+    assert!(found.next().is_none(), "more than one `{name}` sample with {labels:?}");
+    line.rsplit(' ').next()?.parse().ok()
+}
+
+fn scrape(s: &TestServer) -> String {
+    let r = s.anonymous("/metrics").send().expect("GET /metrics");
+    assert_eq!(r.status().as_u16(), 200);
+    r.text().expect("metrics text")
+}
+
+#[test]
+fn a_screening_is_counted_and_its_stages_timed() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let before = scrape(&s);
+    assert_eq!(sample(&before, "tocsin_screen_search_duration_seconds_count", &[]), None, "nothing searched yet");
+
+    for name in ["Jean Baptiste Moreau", "Anna Kowalska"] {
+        s.screen(&deu, &json!({"name": name}));
+    }
+    let text = scrape(&s);
+    let screens = sample(&text, "tocsin_http_requests_total", &["route=\"/v1/screen\"", "status=\"200\""]);
+    assert_eq!(screens, Some(2.0), "{text}");
+    assert_eq!(sample(&text, "tocsin_screen_search_duration_seconds_count", &[]), Some(2.0));
+    // The bucket at the goal is there, and holds no more than all searches.
+    let at_goal = sample(&text, "tocsin_screen_search_duration_seconds_bucket", &["le=\"0.02\""]);
+    assert!(at_goal.is_some_and(|n| n <= 2.0), "{text}");
+
+    // Every entry this server appended is timed from hand-over to answer
+    // and in the writer's queue: the record's creation and the two searches.
+    let entries = sample(&text, "tocsin_audit_entries_total", &[]).expect("entries counted");
+    assert!(entries >= 3.0, "{text}");
+    for stage in ["tocsin_audit_append_duration_seconds_count", "tocsin_audit_queue_duration_seconds_count"] {
+        assert_eq!(sample(&text, stage, &[]), Some(entries), "{stage}");
+    }
+    assert!(sample(&text, "tocsin_audit_commit_duration_seconds_count", &[]).is_some_and(|n| n >= 1.0 && n <= entries));
+}
