@@ -539,7 +539,7 @@ impl Index {
 
     /// The query's analyzed name forms and every candidate slot with its
     /// evidence.
-    fn candidates(&self, query: &Query) -> (QueryNames, Vec<Candidate>) {
+    fn candidates(&self, query: &Query) -> (QueryNames, Candidates<'_>) {
         let analyzed = query
             .name
             .as_deref()
@@ -585,13 +585,15 @@ impl Index {
                 }
             }
         }
-        let documents = query.document.as_ref().map(|d| self.document_slots(d.as_str()));
-        if let Some([exact, folded]) = &documents {
-            keys.extend(
-                [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)].into_iter().filter(|(l, _)| !l.is_empty()),
-            );
-        }
-        (analyzed, accumulate(keys))
+        let Some([exact, folded]) = query.document.as_ref().map(|d| self.document_slots(d.as_str())) else {
+            return (analyzed, accumulate(keys));
+        };
+        // The document's lists are this call's own: no tail may point
+        // into them.
+        let mut with_documents = keys;
+        with_documents
+            .extend([(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)].into_iter().filter(|(l, _)| !l.is_empty()));
+        (analyzed, accumulate(with_documents).owned())
     }
 
     /// The best matches among the admitted candidates.
@@ -599,7 +601,7 @@ impl Index {
         &self,
         query: &Query,
         analyzed: Option<&(Analyzed, Analyzed)>,
-        candidates: &mut [Candidate],
+        candidates: &mut Candidates,
         admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
     ) -> Vec<Match> {
         let [admitted, _] = self.select(query, candidates, admit, false);
@@ -613,43 +615,27 @@ impl Index {
     fn select(
         &self,
         query: &Query,
-        candidates: &mut [Candidate],
+        candidates: &mut Candidates,
         admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
         refused: bool,
     ) -> [Vec<Subject<'_>>; 2] {
         let mut found: [Vec<Subject>; 2] = [Vec::new(), Vec::new()];
-        let full = |found: &[Vec<Subject>; 2]| {
+        in_rank_order(candidates, |c| {
+            let Some(s) = self.subject(c.slot()) else { return false };
+            if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) {
+                return false;
+            }
+            let Some(rule) = self.rules.get(s.access() as usize) else { return false };
+            let side = usize::from(!admit(s.owner(), rule));
+            if side == 1 && !refused {
+                return false;
+            }
+            let list = &mut found[side];
+            if list.len() < MAX_CANDIDATES {
+                list.push(s);
+            }
             found[0].len() == MAX_CANDIDATES && (!refused || found[1].len() == MAX_CANDIDATES)
-        };
-        // Windows of growing size, each the best of what the last left:
-        // `candidates[..done]` is sorted and has been checked.
-        let (mut done, mut window) = (0, MAX_CANDIDATES * 4);
-        while done < candidates.len() && !full(&found) {
-            let end = window.min(candidates.len());
-            if end < candidates.len() {
-                candidates[done..].select_nth_unstable(end - done);
-            }
-            let chunk = &mut candidates[done..end];
-            chunk.sort_unstable();
-            for s in chunk.iter().filter_map(|c| self.subject(c.slot())) {
-                if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) {
-                    continue;
-                }
-                let Some(rule) = self.rules.get(s.access() as usize) else { continue };
-                let side = usize::from(!admit(s.owner(), rule));
-                if side == 1 && !refused {
-                    continue;
-                }
-                let list = &mut found[side];
-                if list.len() < MAX_CANDIDATES {
-                    list.push(s);
-                }
-                if full(&found) {
-                    break;
-                }
-            }
-            (done, window) = (end, window * 4);
-        }
+        });
         found
     }
 
@@ -679,11 +665,117 @@ impl Index {
     }
 }
 
+/// What [`accumulate`] proposes: candidates with their evidence, ascending
+/// by slot, and maybe a tail.
+struct Candidates<'i> {
+    listed: Vec<Candidate>,
+    tail: Option<Tail<'i>>,
+}
+
+/// The query's one long list when it was walked only to propose enough
+/// candidates and no other long list adds to them: its slots that are not
+/// `listed` are candidates too, each with the list's weight alone, so
+/// they rank among themselves by slot, which is the list's own order. Kept
+/// as the list instead of as thousands of candidates to select from.
+struct Tail<'i> {
+    slots: &'i [u32],
+    weight: f32,
+}
+
+impl Candidates<'_> {
+    /// The same candidates, the tail's listed too (ascending by slot).
+    fn owned<'x>(self) -> Candidates<'x> {
+        let Some(tail) = self.tail else { return Candidates { listed: self.listed, tail: None } };
+        let mut all = Vec::with_capacity(self.listed.len() + tail.slots.len());
+        let mut listed = self.listed.into_iter().peekable();
+        for &slot in tail.slots {
+            while let Some(c) = listed.next_if(|c| c.slot() < slot) {
+                all.push(c);
+            }
+            match listed.next_if(|c| c.slot() == slot) {
+                Some(c) => all.push(c),
+                None => all.push(Candidate::new(tail.weight, slot)),
+            }
+        }
+        all.extend(listed);
+        Candidates { listed: all, tail: None }
+    }
+}
+
+/// Calls `visit` with each candidate in ranking order (most evidence first,
+/// then the lowest slot) until it returns true.
+///
+/// Ranking usually needs only the best few hundred, but a silent search can
+/// need thousands before it has the best its searcher may not see: the
+/// candidates are selected and sorted in windows, each four times the last.
+/// A tail's candidates all have its weight: the listed ones with more come
+/// first, then those with as much and the tail's, by slot (no sorting),
+/// then the rest.
+fn in_rank_order(candidates: &mut Candidates, mut visit: impl FnMut(Candidate) -> bool) {
+    let Some(tail) = &candidates.tail else {
+        by_windows(&mut candidates.listed, &mut visit);
+        return;
+    };
+    let weight = Candidate::new(tail.weight, 0).0 >> 32;
+    let listed: Vec<u32> = candidates.listed.iter().map(|c| c.slot()).collect();
+    let (mut better, rest): (Vec<Candidate>, Vec<Candidate>) =
+        candidates.listed.iter().partition(|c| c.0 >> 32 < weight);
+    let (level, mut worse): (Vec<Candidate>, Vec<Candidate>) = rest.into_iter().partition(|c| c.0 >> 32 == weight);
+    if by_windows(&mut better, &mut visit) {
+        return;
+    }
+    // The tail's slots that are not listed, and the listed candidates of
+    // the same evidence, merged by slot: both ascend.
+    let mut at = 0;
+    let mut unlisted = tail
+        .slots
+        .iter()
+        .filter(|s| {
+            at += listed.get(at..).unwrap_or_default().partition_point(|l| l < s);
+            listed.get(at) != Some(s)
+        })
+        .map(|s| Candidate::new(tail.weight, *s))
+        .peekable();
+    let mut level = level.into_iter().peekable();
+    loop {
+        let next = match (level.peek(), unlisted.peek()) {
+            (Some(a), Some(b)) if a <= b => level.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => unlisted.next(),
+            (Some(_), None) => level.next(),
+            (None, None) => break,
+        };
+        if next.is_some_and(&mut visit) {
+            return;
+        }
+    }
+    by_windows(&mut worse, &mut visit);
+}
+
+/// [`in_rank_order`] over candidates in any order: the best 400 selected and
+/// sorted, then the best 1,600 of the rest, and so on. Whether `visit`
+/// stopped it.
+fn by_windows(candidates: &mut [Candidate], visit: &mut impl FnMut(Candidate) -> bool) -> bool {
+    let (mut done, mut window) = (0, MAX_CANDIDATES * 4);
+    while done < candidates.len() {
+        let end = window.min(candidates.len());
+        if end < candidates.len() {
+            candidates[done..].select_nth_unstable(end - done);
+        }
+        let chunk = &mut candidates[done..end];
+        chunk.sort_unstable();
+        if chunk.iter().any(|c| visit(*c)) {
+            return true;
+        }
+        (done, window) = (end, window * 4);
+    }
+    false
+}
+
 /// Sums each slot's evidence over the query's keys, rarest first. Short
 /// lists are walked and propose candidates; long lists only add evidence to
 /// the candidates found so far. When every list is long, the shortest is
 /// walked.
-fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
+fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Candidates<'_> {
     // Each key's weight falls with its list's length (a rare key says
     // more). The same list under two keys (a word and its skeleton, when no
     // other spelling shares it) is walked once, with both weights.
@@ -716,6 +808,13 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
         })
         .collect();
     let walks = |i: usize, _: &[u32]| walked.get(i).copied().unwrap_or(false);
+    // One long list walked, the last and only long one: it proposes as a
+    // tail, and adds its weight to the others' candidates as a list that
+    // is not walked does.
+    let last = keys.len().checked_sub(1);
+    let tail = last.filter(|&l| walks(l, &[]) && keys.iter().filter(|(list, _)| list.len() > LONG_LIST).count() == 1);
+    let tail = tail.and_then(|l| keys.get(l).filter(|(list, _)| list.len() > LONG_LIST)).copied();
+    let walks = |i: usize, l: &[u32]| walks(i, l) && !(tail.is_some() && Some(i) == last);
     // The walked lists, merged one after the other into the running sums:
     // posting lists are sorted, so each merge is one pass over both, and
     // each slot's evidence is added key by key in key order (the same floats
@@ -766,7 +865,10 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Vec<Candidate> {
             }
         }
     }
-    evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect()
+    Candidates {
+        listed: evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect(),
+        tail: tail.map(|(slots, weight)| Tail { slots, weight }),
+    }
 }
 
 /// A candidate slot and its evidence, packed so that ascending order is
@@ -1177,14 +1279,48 @@ mod tests {
             if let Some(&(first, w)) = keys.first().filter(|_| repeat) {
                 keys.push((first, w * 0.8));
             }
-            let mut merged = accumulate(keys.clone());
-            merged.sort_by_key(|c| c.slot());
+            let merged = accumulate(keys.clone()).owned().listed;
             let hashed = accumulate_by_hashing(keys);
             proptest::prop_assert_eq!(merged.len(), hashed.len());
             for (c, (e, slot)) in merged.iter().zip(&hashed) {
                 proptest::prop_assert_eq!(c.slot(), *slot);
                 proptest::prop_assert_eq!(c.evidence().to_bits(), e.to_bits(), "slot {}", slot);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidates_are_visited_in_ranking_order_until_told_to_stop(
+            short in proptest::collection::vec(
+                (proptest::collection::btree_set(0u32..6_000, 0..400), 0.1f32..20.0),
+                0..3,
+            ),
+            long in proptest::collection::vec(
+                (proptest::collection::btree_set(0u32..6_000, 2_001..3_000), 0.1f32..20.0),
+                0..3,
+            ),
+            shared_weight in proptest::bool::ANY,
+            stop_after in 0usize..4_000,
+        ) {
+            // Weights that tie across lists, and lists long enough to be a
+            // tail, exercise the merge of equal evidence by slot.
+            let lists: Vec<(Vec<u32>, f32)> = short
+                .into_iter()
+                .chain(long)
+                .map(|(s, w)| (s.into_iter().collect(), if shared_weight { 1.0 } else { w }))
+                .collect();
+            let keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
+            let mut expected = accumulate(keys.clone()).owned().listed;
+            expected.sort_unstable();
+            let mut found = accumulate(keys);
+            let mut visited = Vec::new();
+            in_rank_order(&mut found, |c| {
+                visited.push(c);
+                visited.len() > stop_after
+            });
+            expected.truncate(stop_after + 1);
+            proptest::prop_assert_eq!(visited, expected);
         }
     }
 
@@ -1218,6 +1354,33 @@ mod tests {
             let expected = from + list[from..].partition_point(|x| *x < target);
             proptest::prop_assert_eq!(gallop(&list, from, target), expected);
         }
+    }
+
+    #[test]
+    fn a_long_list_walked_alone_proposes_as_a_tail_ranked_by_slot() {
+        // A rare key and one common one: the common list is walked only to
+        // propose enough, so its slots found nowhere else stay a tail.
+        let rare: Vec<u32> = (0..50).map(|i| i * 37).collect();
+        let common: Vec<u32> = (0..3_000).map(|i| i * 3).collect();
+        let keys = vec![(rare.as_slice(), 4.0), (common.as_slice(), 1.0)];
+        let mut found = accumulate(keys.clone());
+        let tail = found.tail.as_ref().map(|t| t.slots.len());
+        assert_eq!(tail, Some(3_000));
+        assert_eq!(found.listed.len(), 50, "only the rare key's slots are listed");
+        let mut expected = accumulate(keys).owned().listed;
+        assert_eq!(expected.len(), 50 + 3_000 - 17, "17 slots hold both keys");
+        expected.sort_unstable();
+        let mut visited = Vec::new();
+        in_rank_order(&mut found, |c| {
+            visited.push(c);
+            false
+        });
+        assert_eq!(visited, expected);
+        // Those holding both keys first, then the rare key alone, then
+        // the common one alone, by slot.
+        assert_eq!(visited[0].slot(), 0);
+        assert!(visited[17..50].iter().all(|c| c.slot() % 3 != 0));
+        assert_eq!(visited[50].slot(), 3);
     }
 
     #[test]
