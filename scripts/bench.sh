@@ -62,15 +62,16 @@ OWNER=$($T --data "$WORK/db" token create --agency FRA --role officer)
 $T --data "$WORK/db" serve --listen 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 600); do curl -sf http://127.0.0.1:$PORT/v1/health >/dev/null && break; sleep 0.2; done
+MONITOR=$(cat "$WORK/db/monitor.token")
 grep -o 'screening index built.*' "$WORK/serve.log" | sed 's/\x1b\[[0-9;]*m//g; s/^/   /' || true
 echo "== reads by id over HTTP, audit on (each read is a durable audit entry)"
 target/release/tocsin-bench reads --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN"
 echo "== screening over HTTP, audit on: travellers (the yente negatives with birth dates and nationalities, 1 in 100 a stored person's name)"
 NEGATIVES=../shared/data/eval/yente_negatives_global_synthetic.csv
 if [ -f "$NEGATIVES" ]; then
-  curl -s http://127.0.0.1:$PORT/metrics >"$WORK/before.prom"
+  curl -s -H "Authorization: Bearer $MONITOR" http://127.0.0.1:$PORT/metrics >"$WORK/before.prom"
   target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000 --travellers "$NEGATIVES"
-  curl -s http://127.0.0.1:$PORT/metrics >"$WORK/after.prom"
+  curl -s -H "Authorization: Bearer $MONITOR" http://127.0.0.1:$PORT/metrics >"$WORK/after.prom"
   stages "$WORK/before.prom" "$WORK/after.prom"
 else
   echo "   skipped: $NEGATIVES is absent (see ../shared/data/README.md)"
@@ -78,6 +79,6 @@ fi
 echo "== screening over HTTP, audit on: every request a stored person's name (about 17 hits each, the worst case)"
 target/release/tocsin-bench screens --url http://127.0.0.1:$PORT --token "$TOKEN" --connections 64 --seconds "$SECONDS_RUN" --records 2000
 echo "== what hits cost: the same screenings (limit 1, a letter of the surname doubled) from POL and from SWE (hit threshold 1)"
-target/release/tocsin-bench hits --url http://127.0.0.1:$PORT --token "$HITS" --quiet-token "$QUIET" --connections 64 --seconds "$SECONDS_RUN"
+target/release/tocsin-bench hits --url http://127.0.0.1:$PORT --token "$HITS" --quiet-token "$QUIET" --monitor-token "$MONITOR" --connections 64 --seconds "$SECONDS_RUN"
 echo "== events: 100 SSE subscribers follow FRA's stream while DEU screens with hits"
-target/release/tocsin-bench events --url http://127.0.0.1:$PORT --token "$TOKEN" --owner-token "$OWNER" --subscribers 100 --connections 16 --seconds "$SECONDS_RUN"
+target/release/tocsin-bench events --url http://127.0.0.1:$PORT --token "$TOKEN" --owner-token "$OWNER" --monitor-token "$MONITOR" --subscribers 100 --connections 16 --seconds "$SECONDS_RUN"

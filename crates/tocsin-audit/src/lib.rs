@@ -8,6 +8,8 @@
 //! or reordering any stored entry breaks the chain at that entry, and
 //! [`Verifier`] names the first broken one.
 
+pub mod checkpoint;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -215,6 +217,12 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// A verifier that takes `head` as proven (a signed checkpoint's) and
+    /// checks the entries after it.
+    pub fn starting_at(head: Head) -> Verifier {
+        Verifier { head, checked: 0, broken: None }
+    }
+
     /// Checks the next entry; after the first break, later entries are ignored.
     pub fn check(&mut self, e: &Entry) {
         if self.broken.is_some() {

@@ -31,6 +31,10 @@ pub(crate) struct HitsArgs {
     /// An officer token of an agency with hit threshold 1 (no hits).
     #[arg(long)]
     quiet_token: String,
+    /// The server's monitoring token (`monitor.token` in its data
+    /// directory), to read the hits counter on `/metrics`.
+    #[arg(long)]
+    monitor_token: String,
     /// Concurrent connections.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -53,6 +57,10 @@ pub(crate) struct EventsArgs {
     /// A token of the agency that owns the records (its stream is followed).
     #[arg(long)]
     owner_token: String,
+    /// The server's monitoring token (`monitor.token` in its data
+    /// directory), to read the event counters on `/metrics`.
+    #[arg(long)]
+    monitor_token: String,
     /// Clients following the owner's event stream.
     #[arg(long, default_value_t = 100)]
     subscribers: usize,
@@ -81,8 +89,9 @@ fn queries(records: &[Value]) -> Vec<Value> {
 }
 
 /// A counter from the server's Prometheus text, summed over its labels.
-async fn counter(client: &reqwest::Client, url: &str, name: &str) -> anyhow::Result<f64> {
-    let text = client.get(format!("{url}/metrics")).send().await?.text().await?;
+async fn counter(client: &reqwest::Client, url: &str, monitor: &str, name: &str) -> anyhow::Result<f64> {
+    let text =
+        client.get(format!("{url}/metrics")).bearer_auth(monitor).send().await?.error_for_status()?.text().await?;
     Ok(text
         .lines()
         .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
@@ -104,9 +113,9 @@ pub(crate) async fn hits(args: &HitsArgs) -> anyhow::Result<()> {
             .iter()
             .filter_map(|q| client.post(format!("{}/v1/screen", args.url)).json(q).bearer_auth(token).build().ok())
             .collect();
-        let before = counter(&client, &args.url, "tocsin_hits_total").await?;
+        let before = counter(&client, &args.url, &args.monitor_token, "tocsin_hits_total").await?;
         let run = load(&client, requests, args.connections, args.seconds).await?;
-        let made = counter(&client, &args.url, "tocsin_hits_total").await? - before;
+        let made = counter(&client, &args.url, &args.monitor_token, "tocsin_hits_total").await? - before;
         let per_request = made / run.latencies.len().max(1) as f64;
         println!("{label}: {}; {per_request:.2} hits per request", run.summary(args.connections));
         results.push(run.per_sec());
@@ -165,8 +174,9 @@ pub(crate) async fn events(args: &EventsArgs) -> anyhow::Result<()> {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let dropped_before = counter(&client, &args.url, "tocsin_event_subscribers_dropped_total").await?;
-    let events_before = counter(&client, &args.url, "tocsin_events_total").await?;
+    let dropped_before =
+        counter(&client, &args.url, &args.monitor_token, "tocsin_event_subscribers_dropped_total").await?;
+    let events_before = counter(&client, &args.url, &args.monitor_token, "tocsin_events_total").await?;
     let requests = queries
         .iter()
         .filter_map(|q| client.post(format!("{}/v1/screen", args.url)).json(q).bearer_auth(&args.token).build().ok())
@@ -188,8 +198,9 @@ pub(crate) async fn events(args: &EventsArgs) -> anyhow::Result<()> {
     let mut delays = delays.lock().map(|d| d.clone()).unwrap_or_default();
     delays.sort_unstable();
     let pct = |p: f64| delays.get(((delays.len() as f64 * p) as usize).min(delays.len().saturating_sub(1))).copied();
-    let committed = counter(&client, &args.url, "tocsin_events_total").await? - events_before;
-    let dropped = counter(&client, &args.url, "tocsin_event_subscribers_dropped_total").await? - dropped_before;
+    let committed = counter(&client, &args.url, &args.monitor_token, "tocsin_events_total").await? - events_before;
+    let dropped = counter(&client, &args.url, &args.monitor_token, "tocsin_event_subscribers_dropped_total").await?
+        - dropped_before;
     let delivered = got.load(Ordering::Relaxed);
     println!("generator: {}", run.summary(args.connections));
     println!(

@@ -11,10 +11,16 @@ use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
 use tocsin_store::{Actor, Location, Store};
 
-pub(crate) async fn init(data: &Location) -> anyhow::Result<ExitCode> {
+pub(crate) async fn init(data: &Location, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     let (store, token) = Store::init_at(data).await?;
     store.close().await;
+    let (anchor, _) = tocsin_anchor::Anchor::open_or_create(dir)?;
     println!("Created the Tocsin store in {data}.");
+    println!(
+        "Audit checkpoints are signed with the key in {}; hand its public half ({}) to whoever checks them.",
+        dir.join(tocsin_anchor::KEY_FILE).display(),
+        hex_key(&anchor.public_key())
+    );
     println!("Reviewer token for the General Secretariat (GS); it is shown only once:");
     println!("{}", token.secret);
     Ok(ExitCode::SUCCESS)
@@ -102,26 +108,8 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Subcommand)]
-pub(crate) enum AuditCommand {
-    /// Checks the hash chain from the first entry to the last; names the first
-    /// broken entry and exits with status 1 if there is one.
-    Verify,
-}
-
-pub(crate) async fn audit(store: Arc<Store>, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
-    let AuditCommand::Verify = cmd;
-    let v = store.verify_audit(&Actor::operator(AgencyCode::GS)).await?;
-    match (v.broken_at, &v.reason) {
-        (Some(seq), Some(reason)) => {
-            println!("audit log BROKEN at entry {seq}: {reason:?} ({} entries before it are intact)", v.entries);
-            Ok(ExitCode::from(1))
-        }
-        _ => {
-            println!("audit log OK: {} entries, head {}", v.entries, v.head);
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+fn hex_key(key: &[u8; 32]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Args)]

@@ -268,7 +268,7 @@ fn parse_chunks(
             if l.trim().is_empty() {
                 return Ok(None);
             }
-            let input: RecordInput = serde_json::from_str(&l)?;
+            let input: RecordInput = tocsin_core::json::from_slice(l.as_bytes())?;
             Ok(Some(input.validate(today)?))
         });
         match parsed {
@@ -307,16 +307,9 @@ fn check(file: &PathBuf, today: time::Date) -> anyhow::Result<Checked> {
         let err = match line {
             Err(e) => Some(format!("not UTF-8 text: {e}")),
             Ok(l) if l.trim().is_empty() => continue,
-            Ok(l) => match serde_json::from_str::<RecordInput>(&l) {
+            Ok(l) => match tocsin_core::json::from_slice::<RecordInput>(l.as_bytes()) {
                 Ok(input) => input.validate(today).err().map(|e| e.to_string()),
-                // Parse again, slowly, only to name the field at fault.
-                Err(e) => {
-                    let de = &mut serde_json::Deserializer::from_str(&l);
-                    match serde_path_to_error::deserialize::<_, RecordInput>(de) {
-                        Err(p) => Some(format!("{}: {}", p.path(), p.inner())),
-                        Ok(_) => Some(e.to_string()),
-                    }
-                }
+                Err(e) => Some(e.message),
             },
         };
         c.lines += 1;

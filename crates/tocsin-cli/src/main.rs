@@ -2,6 +2,7 @@
 //! the library crates. No domain logic lives here.
 
 mod admin;
+mod audit;
 mod import;
 mod inspect;
 mod serve;
@@ -65,7 +66,7 @@ enum Command {
     Demo(admin::DemoArgs),
     /// Works with the audit log.
     #[command(subcommand)]
-    Audit(admin::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Parses an ICAO 9303 MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and reports every
     /// field and check digit; exits 1 if a check digit fails.
     Mrz(inspect::MrzArgs),
@@ -146,12 +147,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let t = Target { location: data, events: cli.events, now: cli.now };
     match cli.command {
-        Command::Init => admin::init(&t.location).await,
+        Command::Init => admin::init(&t.location, &cli.data).await,
         Command::Serve(args) => serve::run(&t, &cli.data, args).await,
         Command::Agency(cmd) => with_store(&t, |s| admin::agency(s, cmd)).await,
         Command::Token(cmd) => with_store(&t, |s| admin::token(s, cmd)).await,
         Command::Import(cmd) => with_store(&t, |s| import::run(s, cmd)).await,
-        Command::Audit(cmd) => with_store(&t, |s| admin::audit(s, cmd)).await,
+        Command::Audit(cmd) if !audit::needs_store(&cmd) => audit::check_exported(&cmd),
+        Command::Audit(cmd) => with_store(&t, |s| audit::run(s, &cli.data, cmd)).await,
         Command::Maintenance(cmd) => with_store(&t, |s| admin::maintenance(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
         Command::Mrz(args) => inspect::mrz(args),

@@ -33,6 +33,16 @@ pub(crate) struct Args {
     /// `/v1/health` and in the logs; `node-<process id>` when left out.
     #[arg(long)]
     node: Option<String>,
+    /// Start even if the audit log does not hold against its last signed
+    /// checkpoint (cut short, rewritten, or a broken link since). The
+    /// acceptance is itself an audit entry, and `/v1/health` says
+    /// `"audit": "broken"` until a restart finds the log sound.
+    #[arg(long)]
+    allow_broken_audit: bool,
+    /// Seconds between signed checkpoints of the audit log's head (one is
+    /// written only when the log moved; another at shutdown).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: u64,
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in
@@ -68,6 +78,8 @@ pub(crate) async fn run(target: &Target, dir: &Path, args: Args) -> anyhow::Resu
         tracing::info!(terms = terms.len(), file = %terms_file.display(), "neutrality terms loaded");
         store.set_neutrality_terms(terms);
     }
+    let monitor_token_hash = Some(monitor_token(dir)?);
+    let (anchor, audit_broken) = check_audit(&store, dir, args.allow_broken_audit).await?;
     let started = std::time::Instant::now();
     let store = Arc::new(store);
     let indexed = match bus {
@@ -86,16 +98,113 @@ pub(crate) async fn run(target: &Target, dir: &Path, args: Args) -> anyhow::Resu
     let addr = listener.local_addr()?;
     if args.demo {
         demo(&store, addr).await?;
+        println!(
+            "  curl -s -H \"Authorization: Bearer $(cat {})\" http://{addr}/metrics   # the monitoring token",
+            dir.join(MONITOR_TOKEN_FILE).display()
+        );
     }
     println!("listening on http://{addr}");
     tracing::info!(%addr, store = %data, "serving");
     let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
-    let served = tocsin_server::serve(listener, store.clone(), shutdown_signal()).await;
+    let checkpoints = tokio::spawn(checkpoint_every(
+        store.clone(),
+        anchor.clone(),
+        std::time::Duration::from_secs(args.checkpoint_every),
+    ));
+    let options = tocsin_server::Options { monitor_token_hash, audit_broken: audit_broken.is_some() };
+    let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
+    checkpoints.abort();
     served?;
+    if let Err(e) = anchor.checkpoint_if_moved(&store, 0).await {
+        tracing::error!(error = %e, "the audit checkpoint at shutdown failed");
+    }
     store.close().await;
     tracing::info!("stopped; audit log flushed");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file in the data directory that holds the monitoring token, the one
+/// credential that reads `/metrics` and the cluster part of `/v1/health`.
+pub(crate) const MONITOR_TOKEN_FILE: &str = "monitor.token";
+
+/// The monitoring token's digest: read from [`MONITOR_TOKEN_FILE`], or drawn
+/// and written there (owner-only) on the first start. The operator hands the
+/// file's content to the monitoring system; no agency's token reads metrics.
+fn monitor_token(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join(MONITOR_TOKEN_FILE);
+    let secret = match std::fs::read_to_string(&path) {
+        Ok(text) => text.trim().to_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = tocsin_store::Token::generate().context("drawing the monitoring token")?;
+            tocsin_store::private::write_new(&path, format!("{}\n", token.secret).as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(file = %path.display(), "monitoring token created: it reads /metrics");
+            token.secret
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    anyhow::ensure!(!secret.is_empty(), "{} is empty: remove it to draw a new token", path.display());
+    Ok(tocsin_store::hash_token(&secret))
+}
+
+/// Checks the audit log against its latest signed checkpoint before the
+/// server takes a request (and the chain from there to the head): a log cut
+/// short or rewritten stops the start unless `allow_broken` is set, and
+/// then the acceptance is logged. Draws the signing key if the data
+/// directory has none yet (a store made before checkpoints), and signs the
+/// head it found. Returns the anchor and, when the log was accepted broken,
+/// why it is.
+async fn check_audit(
+    store: &Store,
+    dir: &Path,
+    allow_broken: bool,
+) -> anyhow::Result<(Arc<tocsin_anchor::Anchor>, Option<String>)> {
+    let (anchor, created) = tocsin_anchor::Anchor::open_or_create(dir).context("opening the audit signing key")?;
+    if created {
+        tracing::info!(key = %dir.join(tocsin_anchor::KEY_FILE).display(), "audit signing key created");
+    }
+    let checkpoints = tocsin_anchor::checkpoints(dir)?;
+    let standing = tocsin_anchor::check_since_latest(store, &anchor.public_key(), &checkpoints).await?;
+    let broken = match standing {
+        tocsin_anchor::Standing::Anchored { latest, .. } => {
+            tracing::info!(checkpoint = latest, "audit log holds against its latest signed checkpoint");
+            None
+        }
+        tocsin_anchor::Standing::Broken(why) if allow_broken => {
+            tracing::error!(%why, "the audit log does not hold; starting anyway (--allow-broken-audit)");
+            let operator = Actor {
+                agency: AgencyCode::GS,
+                user: "operator".into(),
+                role: Role::Operator,
+                purpose: Some("--allow-broken-audit".into()),
+            };
+            store.log(&operator, "audit.broken_accepted", vec![why.clone()], tocsin_audit::Outcome::Ok).await?;
+            Some(why)
+        }
+        tocsin_anchor::Standing::Broken(why) => anyhow::bail!(
+            "the audit log does not hold: {why}. Refusing to start: investigate with `tocsin audit verify`, \
+             or start with --allow-broken-audit (which is itself logged)"
+        ),
+    };
+    anchor.checkpoint_if_moved(store, 0).await?;
+    Ok((Arc::new(anchor), broken))
+}
+
+/// Signs the audit log's head every `every`, when it moved.
+async fn checkpoint_every(store: Arc<Store>, anchor: Arc<tocsin_anchor::Anchor>, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    let mut last = 0;
+    loop {
+        ticks.tick().await;
+        match anchor.checkpoint_if_moved(&store, last).await {
+            Ok(Some(c)) => last = c.seq,
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "signing an audit checkpoint failed; retrying at the next one"),
+        }
+    }
 }
 
 /// Runs the retention clock at start and then every `every`.

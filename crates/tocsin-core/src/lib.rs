@@ -15,6 +15,7 @@ mod document;
 mod error;
 pub mod event;
 pub mod hit;
+pub mod json;
 pub mod limits;
 pub mod notice;
 pub mod public;

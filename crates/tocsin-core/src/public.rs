@@ -143,6 +143,7 @@ pub const MAX_PER_PAGE: u32 = 160;
 /// Filters and paging of the public extract. Names match when every word
 /// given is found in the name, ignoring case, accents and script.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PublicQuery {
     /// Words of the forename.

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -49,20 +49,61 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
-    let unauthorized = |code, msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, msg);
-    let Some(header) = parts.headers.get(AUTHORIZATION) else {
-        return Err(unauthorized("missing_token", "missing `Authorization: Bearer <token>` header"));
-    };
-    let secret = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).map(str::trim);
-    let Some(secret) = secret.filter(|s| !s.is_empty() && s.len() <= 256) else {
-        return Err(unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"));
-    };
+    let secret = bearer(parts)?;
     match state.store.authenticate(secret).await? {
         Some(p) => Ok(p),
         None => {
             state.store.log_rejected_token(&format!("auth.reject {} {}", parts.method, parts.uri.path())).await?;
             Err(unauthorized("invalid_token", "unknown or revoked token"))
         }
+    }
+}
+
+fn unauthorized(code: &'static str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+/// The secret of an `Authorization: Bearer <secret>` header. The scheme's
+/// name is case-insensitive (RFC 9110 §11.1), the secret is not.
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let Some(header) = parts.headers.get(AUTHORIZATION) else {
+        return Err(unauthorized("missing_token", "missing `Authorization: Bearer <token>` header"));
+    };
+    let secret = header.to_str().ok().and_then(|h| {
+        let (scheme, secret) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+    });
+    match secret.filter(|s| !s.is_empty() && s.len() <= 256) {
+        Some(s) => Ok(s),
+        None => Err(unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`")),
+    }
+}
+
+/// The operator's monitoring system: the bearer of the monitoring token
+/// (`monitor.token` in the data directory), which no agency holds. It reads
+/// `/metrics` and the cluster part of `/v1/health`, whose counts span every
+/// agency's records and so may not reach any agency.
+pub(crate) struct Monitor;
+
+impl FromRequestParts<AppState> for Monitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Monitor, ApiError> {
+        let secret = bearer(parts)?;
+        match state.monitor.as_deref() {
+            Some(digest) if tocsin_store::hash_token(secret) == digest => Ok(Monitor),
+            _ => Err(unauthorized("invalid_token", "not the monitoring token (monitor.token in the data directory)")),
+        }
+    }
+}
+
+/// Where the monitoring token is optional (`/v1/health`): anything else is
+/// an anonymous caller, never an error.
+impl OptionalFromRequestParts<AppState> for Monitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Monitor>, Self::Rejection> {
+        Ok(<Monitor as FromRequestParts<AppState>>::from_request_parts(parts, state).await.ok())
     }
 }
 
@@ -100,32 +141,10 @@ pub(crate) fn json_lines(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .map(|(i, l)| (i + 1, l))
 }
 
-/// Parses JSON text, naming the offending field on error.
+/// Parses JSON text strictly (one value, nothing after it), naming the
+/// offending field on error: [`tocsin_core::json::from_slice`].
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(ApiError::field(
-            "invalid_utf8",
-            "",
-            format!("body is not valid UTF-8 (at byte {})", e.valid_up_to()),
-        ));
-    }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(de).map_err(json_error)?;
-    Ok(value)
-}
-
-fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = e.path().to_string();
-    let inner = e.inner();
-    let field = if path == "." || path == "?" { String::new() } else { path };
-    let message = if field.is_empty() { inner.to_string() } else { format!("{field}: {inner}") };
-    let code = match inner.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid_json",
-        _ if inner.to_string().starts_with("unknown field") => "unknown_field",
-        _ if inner.to_string().starts_with("missing field") => "missing_field",
-        _ => "invalid_field",
-    };
-    ApiError::field(code, field, message)
+    tocsin_core::json::from_slice(bytes).map_err(|e| ApiError::field(e.code, e.field, e.message))
 }
 
 /// A query string, answering bad parameters with the error envelope.

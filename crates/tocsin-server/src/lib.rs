@@ -30,25 +30,42 @@ pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 /// Most lines in one bulk request.
 pub const BULK_LINES: usize = 50_000;
 
+/// How a server is set up besides its store.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The digest ([`tocsin_store::hash_token`]) of the monitoring token,
+    /// the only credential that reads `/metrics` and the cluster part of
+    /// `/v1/health`; `None`: nobody reads them.
+    pub monitor_token_hash: Option<String>,
+    /// The server was started on an audit log that does not hold against
+    /// its signed checkpoints (`--allow-broken-audit`); `/v1/health` says so.
+    pub audit_broken: bool,
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Store>,
+    /// See [`Options::monitor_token_hash`].
+    monitor: Option<Arc<str>>,
+    /// See [`Options::audit_broken`].
+    audit_broken: bool,
     /// Cancelled when the server starts shutting down, so that streams that
     /// never end by themselves (the event stream) let it finish.
     shutdown: CancellationToken,
 }
 
 /// The whole API as a router.
-pub fn router(store: Arc<Store>) -> Router {
-    router_with(store, CancellationToken::new())
+pub fn router(store: Arc<Store>, options: Options) -> Router {
+    router_with(store, options, CancellationToken::new())
 }
 
-fn router_with(store: Arc<Store>, shutdown: CancellationToken) -> Router {
+fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken) -> Router {
     // Install the metrics recorder before the first request, so nothing
     // recorded earlier is lost.
     metrics::handle();
-    routes::router(AppState { store, shutdown })
+    let monitor = options.monitor_token_hash.map(Arc::from);
+    routes::router(AppState { store, monitor, audit_broken: options.audit_broken, shutdown })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets
@@ -57,12 +74,13 @@ fn router_with(store: Arc<Store>, shutdown: CancellationToken) -> Router {
 pub async fn serve(
     listener: TcpListener,
     store: Arc<Store>,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let token = CancellationToken::new();
     let closing = token.clone();
     let upkeep = metrics::upkeep();
-    let served = axum::serve(listener, router_with(store, token))
+    let served = axum::serve(listener, router_with(store, options, token))
         .with_graceful_shutdown(async move {
             shutdown.await;
             closing.cancel();

@@ -88,6 +88,19 @@ impl Store {
         let Parsed { entries, skipped, notices } = parsed;
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            // A list with no usable entry is a broken download or a wrong
+            // file, never a list whose every entry was de-listed: importing
+            // it would archive all the records the list made.
+            if entries.is_empty() {
+                return Err(FieldError::field(
+                    "body",
+                    format!(
+                        "the {list} file has no usable entry ({} skipped); nothing was imported or de-listed",
+                        skipped.len()
+                    ),
+                )
+                .into());
+            }
             self.writable()?;
             let now = OffsetDateTime::now_utc();
             let existing = self.backend.records_from_source(&actor.agency, list).await?;

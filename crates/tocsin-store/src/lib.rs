@@ -22,6 +22,7 @@ mod hits;
 mod import;
 mod notices;
 mod postgres;
+pub mod private;
 mod public;
 mod retention;
 mod sql;

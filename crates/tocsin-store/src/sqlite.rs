@@ -72,9 +72,16 @@ impl SqliteBackend {
         match (file.exists(), create) {
             (false, false) => return Err(StoreError::NotInitialized(shown)),
             (true, true) => return Err(StoreError::AlreadyInitialized(shown)),
-            (false, true) => std::fs::create_dir_all(dir)
+            // The directory and the database are the owner's alone; SQLite
+            // gives its write-ahead log the database's permissions.
+            (false, true) => crate::private::create_dir(dir)
+                .and_then(|()| crate::private::write_new(&file, b""))
                 .map_err(|e| StoreError::Corrupt(format!("cannot create the data directory {shown}: {e}")))?,
-            (true, false) => {}
+            (true, false) => {
+                if crate::private::readable_by_others(dir) || crate::private::readable_by_others(&file) {
+                    tracing::warn!(dir = %shown, "the data directory or its database is readable by other accounts: chmod 700 the directory, 600 its files");
+                }
+            }
         }
         let options = SqliteConnectOptions::new()
             .filename(&file)

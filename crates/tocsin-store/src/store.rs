@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
-use tocsin_audit::{Break, Draft, Entry, Outcome, Verdict, Verifier};
+use tocsin_audit::{Break, Draft, Entry, Hash, Head, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::EventKind;
@@ -796,8 +796,9 @@ impl Store {
         );
         others?;
         shown?;
-        metrics::counter!("tocsin_hits_total", "silent" => "false").increment(shown_count);
-        metrics::counter!("tocsin_hits_total", "silent" => "true").increment(silent_count);
+        // One count for both kinds: no metric tells a silent hit apart,
+        // even for the operator's monitoring token.
+        metrics::counter!("tocsin_hits_total").increment(shown_count + silent_count);
         Ok(screened)
     }
 
@@ -874,7 +875,24 @@ impl Store {
                 input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
             let current = self.owned_record(actor, id, sent).await?;
             self.writable()?;
-            let data = input.validate(self.today())?;
+            let review_by_sent = input.review_by.is_some();
+            let mut data = input.validate(self.today())?;
+            // An update never extends retention: that is `extend`'s job,
+            // with a justification and its own audit entry. Without
+            // `review_by` the record keeps its date; with one, it may only
+            // come earlier.
+            if !review_by_sent {
+                data.review_by = current.data.review_by;
+            } else if data.review_by > current.data.review_by {
+                return Err(FieldError::field(
+                    "review_by",
+                    format!(
+                        "later than the current review date {}: extend it with POST /v1/records/{id}/extend and a justification",
+                        tocsin_core::record::format_date(&current.data.review_by)
+                    ),
+                )
+                .into());
+            }
             if data.kind() != current.data.kind() {
                 return Err(FieldError::field(
                     "kind",
@@ -893,8 +911,10 @@ impl Store {
         self.audited(actor, "record.update", vec![id.to_string()], result).await
     }
 
-    /// Archives a record: it stops being shared and stays for audit. With
-    /// `version`, refuses a stale one.
+    /// Archives a record: it stops being shared and stays for audit. Like
+    /// an update, it needs the version the caller last read (`version`
+    /// named when it is missing, 409 when it is stale), so nobody archives
+    /// a record they have not seen in its current state.
     pub async fn archive_record(
         &self,
         actor: &Actor,
@@ -902,10 +922,7 @@ impl Store {
         version: Option<u64>,
     ) -> Result<Record, StoreError> {
         let result = async {
-            let sent = match version {
-                Some(v) => v,
-                None => self.visible_record(actor, id).await?.version,
-            };
+            let sent = version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
             let current = self.owned_record(actor, id, sent).await?;
             if current.state == RecordState::Archived {
                 return Ok(current);
@@ -1028,23 +1045,42 @@ impl Store {
         self.audited(actor, "audit.read", objects, result).await
     }
 
+    /// The audit log's head: its last entry's number and hash.
+    pub async fn audit_head(&self) -> Result<Head, StoreError> {
+        self.backend.audit_head().await
+    }
+
+    /// The stored hash of audit entry `seq`, if there is one.
+    pub async fn audit_hash_at(&self, seq: u64) -> Result<Option<Hash>, StoreError> {
+        let filter = AuditFilter { after_seq: seq.saturating_sub(1), limit: 1, agency: None, object: None };
+        Ok(self.backend.audit_entries(&filter).await?.into_iter().find(|e| e.seq == seq).map(|e| e.hash))
+    }
+
+    /// Verifies the chain's entries after `from`, taken as proven (the
+    /// empty head for the whole chain, a signed checkpoint's otherwise).
+    /// Not audited: for the operator's checks at start; see
+    /// [`Store::verify_audit`].
+    pub async fn verify_chain_from(&self, from: Head) -> Result<Verdict, StoreError> {
+        let mut v = Verifier::starting_at(from);
+        let mut after_seq = from.seq;
+        loop {
+            let filter = AuditFilter { after_seq, limit: VERIFY_STEP, agency: None, object: None };
+            let page = self.backend.audit_entries(&filter).await?;
+            let Some(last) = page.last().map(|e| e.seq) else { break };
+            page.iter().for_each(|e| v.check(e));
+            if v.is_broken() || page.len() < VERIFY_STEP as usize {
+                break;
+            }
+            after_seq = last;
+        }
+        Ok(v.finish())
+    }
+
     /// Walks the whole chain and reports the first broken entry, if any.
     pub async fn verify_audit(&self, actor: &Actor) -> Result<Verification, StoreError> {
         let result = async {
             require(actor, Permission::VerifyAudit)?;
-            let mut v = Verifier::default();
-            let mut after_seq = 0;
-            loop {
-                let filter = AuditFilter { after_seq, limit: VERIFY_STEP, agency: None, object: None };
-                let page = self.backend.audit_entries(&filter).await?;
-                let Some(last) = page.last().map(|e| e.seq) else { break };
-                page.iter().for_each(|e| v.check(e));
-                if v.is_broken() || page.len() < VERIFY_STEP as usize {
-                    break;
-                }
-                after_seq = last;
-            }
-            Ok(match v.finish() {
+            Ok(match self.verify_chain_from(Head::EMPTY).await? {
                 Verdict::Intact { entries, head } => Verification {
                     ok: true,
                     entries,

@@ -18,7 +18,7 @@ pub struct Token {
 
 impl Token {
     /// Draws a new token from the operating system's random source.
-    pub(crate) fn generate() -> Result<Token, rand::rand_core::OsError> {
+    pub fn generate() -> Result<Token, rand::rand_core::OsError> {
         let mut bytes = [0u8; 32];
         OsRng.try_fill_bytes(&mut bytes)?;
         let secret = format!("{PREFIX}{}", hex::encode(bytes));

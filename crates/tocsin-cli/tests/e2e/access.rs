@@ -85,7 +85,7 @@ fn archived_records_vanish_for_everyone_but_the_owner() {
     let id = s.create(&owner, &person("Gone Soon", json!({"mode": "all"})))["id"].as_str().expect("id").to_owned();
     let deu = s.token("DEU", "officer");
     assert!(via_get(&s, &deu, &id));
-    let (status, _) = json(s.delete(&owner, &format!("/v1/records/{id}")).send().expect("DELETE"));
+    let (status, _) = json(s.delete(&owner, &format!("/v1/records/{id}?version=1")).send().expect("DELETE"));
     assert_eq!(status, 200);
     assert!(!via_get(&s, &deu, &id) && !via_list(&s, &deu, &id) && !via_export(&s, &deu, &id));
     assert!(via_get(&s, &owner, &id));

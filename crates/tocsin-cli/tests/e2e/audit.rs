@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestServer, json, person, tocsin};
+use crate::helpers::{TestServer, json, person, tocsin, tocsin_ok};
 
 #[test]
 fn every_request_is_logged_and_the_chain_verifies() {
@@ -89,4 +89,144 @@ fn tocsin_count_lists(s: &TestServer) -> i64 {
             .await
             .expect("count")
     })
+}
+
+/// Runs SQL on a stopped server's database, around the append-only
+/// triggers, as an intruder with the file would.
+fn tamper(s: &TestServer, statements: &[&str]) {
+    let db = s.data.join("tocsin.db");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.expect("open db");
+        for sql in statements {
+            // The test's own fixed statements.
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    });
+}
+
+/// `tocsin serve` on `s`'s data, expected to exit by itself within a minute;
+/// its exit status and standard error.
+fn serve_expecting_exit(s: &TestServer) -> (std::process::ExitStatus, String) {
+    let mut child = std::process::Command::new(crate::helpers::BIN)
+        .arg("--data")
+        .arg(&s.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).expect("read");
+            return (status, err);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server started on a broken audit log");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Removing the last entries leaves a chain that links up; the signed
+/// checkpoints catch it: `audit verify` fails naming the truncation, the
+/// server refuses to start, and with `--allow-broken-audit` it starts,
+/// logs that it did, and `/v1/health` says the audit is broken.
+#[test]
+fn a_log_cut_at_its_end_is_caught_by_its_signed_checkpoints() {
+    let mut s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    for i in 0..5 {
+        s.create(&admin, &person(&format!("P{i}"), json!({"mode": "all"})));
+    }
+    assert!(s.terminate().success(), "stopped");
+    let out = tocsin(&s.data, &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("checkpoint(s) hold"), "{stdout}");
+
+    tamper(
+        &s,
+        &["DROP TRIGGER audit_is_append_only_delete", "DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit)"],
+    );
+    let out = tocsin(&s.data, &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("truncated"), "{stdout}");
+
+    let (status, stderr) = serve_expecting_exit(&s);
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("does not hold") && stderr.contains("--allow-broken-audit"), "{stderr}");
+
+    s.start_again_with(&["--allow-broken-audit"]);
+    let (_, health) = json(s.anonymous("/v1/health").send().expect("health"));
+    assert_eq!(health["audit"], "broken", "{health}");
+    let (_, entries) = json(s.get(&s.token("GS", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
+    let accepted = entries.as_array().expect("entries").iter().find(|e| e["action"] == "audit.broken_accepted");
+    let accepted = accepted.unwrap_or_else(|| panic!("the acceptance is logged: {entries}"));
+    assert!(accepted["objects"][0].as_str().is_some_and(|w| w.contains("truncated")), "{accepted}");
+}
+
+/// An entry whose stored hash no longer is the one signed at a checkpoint
+/// fails `audit verify` and stops the server at start.
+#[test]
+fn a_log_rewritten_before_its_checkpoint_is_caught() {
+    let mut s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    s.create(&admin, &person("P", json!({"mode": "all"})));
+    assert!(s.terminate().success());
+    let printed = tocsin_ok(&s.data, &["audit", "checkpoint"]);
+    let checkpoint: serde_json::Value = serde_json::from_str(&printed).expect("checkpoint JSON");
+    let at = checkpoint["seq"].as_u64().expect("seq");
+    tamper(
+        &s,
+        &[
+            "DROP TRIGGER audit_is_append_only_update",
+            &format!("UPDATE audit SET hash = '{}' WHERE seq = {at}", "00".repeat(32)),
+        ],
+    );
+    let out = tocsin(&s.data, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let (status, _) = serve_expecting_exit(&s);
+    assert!(!status.success());
+}
+
+/// A checkpoint printed by `tocsin audit checkpoint` verifies with the
+/// public key alone, and not once altered or under another key.
+#[test]
+fn an_exported_checkpoint_verifies_with_the_public_key_only() {
+    let s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    s.create(&admin, &person("P", json!({"mode": "all"})));
+    let exported = tocsin_ok(&s.data, &["audit", "checkpoint"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("checkpoint.jsonl");
+    std::fs::write(&file, &exported).expect("write");
+    let key = s.data.join("audit-signing.pub");
+    let check = |key: &std::path::Path, file: &std::path::Path| {
+        // Run outside any data directory: the key and the file are all it has.
+        std::process::Command::new(crate::helpers::BIN)
+            .args(["--data", "/nonexistent", "audit", "check-checkpoint", "--public-key"])
+            .arg(key)
+            .arg(file)
+            .output()
+            .expect("run")
+    };
+    let out = check(&key, &file);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+
+    let mut altered: serde_json::Value = serde_json::from_str(&exported).expect("JSON");
+    altered["seq"] = json!(altered["seq"].as_u64().expect("seq") + 1);
+    let bad = dir.path().join("altered.jsonl");
+    std::fs::write(&bad, altered.to_string()).expect("write");
+    assert_eq!(check(&key, &bad).status.code(), Some(1), "an altered checkpoint");
+
+    let other = TestServer::start();
+    assert_eq!(check(&other.data.join("audit-signing.pub"), &file).status.code(), Some(1), "another key");
 }

@@ -156,7 +156,7 @@ fn a_change_on_one_node_reaches_the_others_within_a_second() {
     let fra_on_c = SseClient::connect(&c.base, &fra, None);
     let ita_on_a = SseClient::connect(&a.base, &ita, None);
 
-    let (_, health) = json(b.anonymous("/v1/health").send().expect("GET"));
+    let (_, health) = json(b.monitor("/v1/health").send().expect("GET"));
     assert!(health["cluster"]["node"].is_string() && health["cluster"]["bus_connected"] == true, "{health}");
 
     // A record created on A is screenable on B and C within a second.
@@ -202,7 +202,7 @@ fn a_change_on_one_node_reaches_the_others_within_a_second() {
         (!ids.is_empty()).then_some(ids)
     });
     assert!(imported.is_some(), "a record imported by the CLI is not screenable on B");
-    let (_, health) = json(c.anonymous("/v1/health").send().expect("GET"));
+    let (_, health) = json(c.monitor("/v1/health").send().expect("GET"));
     assert!(health["cluster"]["applied"].as_u64().is_some_and(|n| n > 0), "C follows the stream: {health}");
     assert!(a.cli(&["audit", "verify"]).contains("OK"));
 }
@@ -369,7 +369,7 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     let first = a.create(&fra, &with_passport("Ivan SIDOROV", "B00000001"));
     let first = first["id"].as_str().expect("id").to_owned();
 
-    let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
+    let (_, health) = json(a.monitor("/v1/health").send().expect("GET"));
     assert_eq!(health["cluster"]["bus_connected"], true, "{health}");
     nats.down();
     // Writes a record on A until the answer has `status`; its body.
@@ -383,7 +383,7 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     let refused = write_until(503, 10, "Anna REFUSED", "B00000002").expect("writes are refused once NATS is gone");
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
     assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("NATS")), "{refused}");
-    let (_, health) = json(a.anonymous("/v1/health").send().expect("GET"));
+    let (_, health) = json(a.monitor("/v1/health").send().expect("GET"));
     assert_eq!(
         (health["status"].as_str(), &health["cluster"]["bus_connected"]),
         (Some("ok"), &json!(false)),

@@ -114,6 +114,17 @@ impl TestServer {
         self.client.get(format!("{}{path}", self.base))
     }
 
+    /// The monitoring token this server drew at its first start
+    /// (`monitor.token` in its data directory).
+    pub(crate) fn monitor_token(&self) -> String {
+        std::fs::read_to_string(self.data.join("monitor.token")).expect("monitor.token").trim().to_owned()
+    }
+
+    /// `GET path` with the monitoring token.
+    pub(crate) fn monitor(&self, path: &str) -> RequestBuilder {
+        self.anonymous(path).bearer_auth(self.monitor_token())
+    }
+
     /// What the server has logged so far (all its runs).
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
@@ -135,7 +146,13 @@ impl TestServer {
     /// Starts the server again on the same data (after [`TestServer::kill`]);
     /// the address changes.
     pub(crate) fn start_again(&mut self) {
-        let (child, base) = spawn(&self.data, &self.place, &self._dir.path().join("server.log"), &[], None);
+        self.start_again_with(&[]);
+    }
+
+    /// Starts the server again on the same data (after it stopped) with
+    /// `serve` arguments `args`; the address changes.
+    pub(crate) fn start_again_with(&mut self, args: &[&str]) {
+        let (child, base) = spawn(&self.data, &self.place, &self._dir.path().join("server.log"), args, None);
         (self.child, self.base) = (child, base);
     }
 

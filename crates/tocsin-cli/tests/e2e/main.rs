@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod hits;
 mod imports;
+mod input_rules;
 mod metrics;
 mod notices;
 mod postgres;

@@ -18,7 +18,7 @@ fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 }
 
 fn scrape(s: &TestServer) -> String {
-    let r = s.anonymous("/metrics").send().expect("GET /metrics");
+    let r = s.monitor("/metrics").send().expect("GET /metrics");
     assert_eq!(r.status().as_u16(), 200);
     r.text().expect("metrics text")
 }
@@ -51,4 +51,46 @@ fn a_screening_is_counted_and_its_stages_timed() {
         assert_eq!(sample(&text, stage, &[]), Some(entries), "{stage}");
     }
     assert!(sample(&text, "tocsin_audit_commit_duration_seconds_count", &[]).is_some_and(|n| n >= 1.0 && n <= entries));
+}
+
+/// The metrics count every agency's requests and hits, hidden records' too,
+/// so only the operator's monitoring token reads them: no token, an agency's
+/// token of any role (GS's included) and a wrong one are all refused, and
+/// the cluster part of `/v1/health` is left out for them.
+#[test]
+fn only_the_monitoring_token_reads_metrics() {
+    let s = TestServer::start();
+    let mut refused = vec![("no token", s.anonymous("/metrics"))];
+    for (agency, role) in [("GS", "admin"), ("GS", "auditor"), ("FRA", "admin"), ("ITA", "officer")] {
+        let token = s.token(agency, role);
+        refused.push((agency, s.get(&token, "/metrics")));
+    }
+    refused.push(("a wrong token", s.anonymous("/metrics").bearer_auth("tcs_0000")));
+    for (who, request) in refused {
+        let r = request.send().expect("GET /metrics");
+        assert_eq!(r.status().as_u16(), 401, "{who}");
+        let text = r.text().expect("body");
+        assert!(!text.contains("tocsin_"), "{who} read metrics: {text}");
+    }
+    let monitor = s.monitor("/metrics").send().expect("GET /metrics");
+    assert_eq!(monitor.status().as_u16(), 200);
+    assert!(monitor.text().expect("body").contains("tocsin_http_requests_total"));
+    // The scheme's name is case-insensitive.
+    let lower = s.anonymous("/metrics").header("authorization", format!("bearer {}", s.monitor_token()));
+    assert_eq!(lower.send().expect("GET").status().as_u16(), 200);
+}
+
+/// A screening that matches a record hidden from the searcher moves no
+/// metric apart from one that matches nothing hidden: the hits counter
+/// counts silent hits with the others, under no label of their own.
+#[test]
+fn no_metric_tells_a_silent_hit_apart() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let ita = s.token("ITA", "officer");
+    s.create(&fra, &person("Hidden Fromitaly", json!({"mode": "except", "countries": ["ITA"]})));
+    s.screen(&ita, &json!({"name": "Hidden Fromitaly", "birth_date": "1970-05-01"}));
+    let text = scrape(&s);
+    assert!(!text.contains("silent"), "{text}");
+    assert_eq!(sample(&text, "tocsin_hits_total", &[]), Some(1.0), "the silent hit is counted, unlabelled: {text}");
 }

@@ -43,7 +43,7 @@ fn only_the_owner_changes_a_record_and_only_admins_write() {
 
     let (status, err) = json(s.put(&deu_admin, &format!("/v1/records/{id}")).json(&created).send().expect("PUT"));
     assert_eq!((status, err["error"]["code"].as_str()), (403, Some("forbidden")), "{err}");
-    let (status, _) = json(s.delete(&deu_admin, &format!("/v1/records/{id}")).send().expect("DELETE"));
+    let (status, _) = json(s.delete(&deu_admin, &format!("/v1/records/{id}?version=1")).send().expect("DELETE"));
     assert_eq!(status, 403);
     let (status, _) =
         json(s.post(&fra_officer, "/v1/records").json(&person("C", json!({"mode": "all"}))).send().expect("POST"));

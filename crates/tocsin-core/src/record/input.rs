@@ -277,10 +277,21 @@ fn review_by(s: Option<&str>, today: Date) -> Result<Date, FieldError> {
         return Ok(default_review_date(today));
     };
     let d = iso_date::parse(s).map_err(|m| FieldError::field("review_by", m))?;
-    match d > today {
-        true => Ok(d),
-        false => Err(FieldError::field("review_by", format!("{s} is not in the future"))),
+    let latest = default_review_date(today);
+    if d <= today {
+        return Err(FieldError::field("review_by", format!("{s} is not in the future")));
     }
+    if d > latest {
+        return Err(FieldError::field(
+            "review_by",
+            format!(
+                "{s} is more than {} years ahead: at most {}",
+                crate::retention::REVIEW_YEARS,
+                iso_date::format(&latest)
+            ),
+        ));
+    }
+    Ok(d)
 }
 
 /// Five years from `today` (28 February for a 29 February start).

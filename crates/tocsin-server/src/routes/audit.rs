@@ -10,6 +10,7 @@ use crate::{ApiError, AppState};
 
 /// Paging through the audit log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditParams {
     /// Entries after this sequence number (default 0).

@@ -16,6 +16,7 @@ use crate::{ApiError, AppState};
 
 /// Where to resume.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EventParams {
     /// Resume after this event (as the `Last-Event-ID` header does; the

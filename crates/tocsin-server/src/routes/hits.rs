@@ -14,6 +14,7 @@ use crate::{ApiError, AppState};
 
 /// Filters and paging for the hit list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HitParams {
     /// `owner`: hits on the caller's records; `searcher`: hits the caller's

@@ -19,6 +19,7 @@ use crate::{ApiError, AppState, IMPORT_BODY_LIMIT};
 
 /// Which list the body holds.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ImportParams {
     /// `un-sanctions`, `ofac-sdn` (sdn.csv alone), `interpol-notices` or `ftm`.

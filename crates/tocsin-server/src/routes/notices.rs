@@ -13,6 +13,7 @@ use crate::{ApiError, AppState};
 
 /// Filters and paging for the notice list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoticeParams {
     /// Only in this status; `submitted` is the reviewers' queue.

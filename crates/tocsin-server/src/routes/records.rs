@@ -65,11 +65,14 @@ pub(crate) async fn update(
     Ok(Json(s.store.update_record(&actor, id, input).await?))
 }
 
-/// Optional version check on archive.
+/// The version check on archive.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ArchiveParams {
-    /// The version last read; a stale one answers 409.
+    /// Required: the version last read; a stale one answers 409, a missing
+    /// one 400 naming `version`.
+    #[param(required = true)]
     version: Option<u64>,
 }
 
@@ -77,8 +80,8 @@ pub(crate) struct ArchiveParams {
 /// record stops being shared and stays for audit.
 #[utoipa::path(delete, path = "/v1/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id"), ArchiveParams),
     security(("bearer" = [])),
-    responses((status = 200, body = Record), (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody),
-        (status = 409, body = crate::ErrorBody)))]
+    responses((status = 200, body = Record), (status = 400, body = crate::ErrorBody), (status = 403, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]
 pub(crate) async fn archive(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -91,6 +94,7 @@ pub(crate) async fn archive(
 
 /// Filters and paging for listing records.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     /// The previous page's `next`.

@@ -13,6 +13,7 @@ use crate::{ApiError, AppState};
 
 /// Paging of the review list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReviewParams {
     /// The previous page's `next`.

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use tocsin_store::ClusterStatus;
 
+use crate::extract::Monitor;
 use crate::{ApiError, AppState};
 
 /// Liveness.
@@ -17,22 +18,33 @@ pub(crate) struct Health {
     status: &'static str,
     /// The server's version.
     version: &'static str,
+    /// `intact`, or `broken` when the server was started on an audit log
+    /// that does not hold against its signed checkpoints
+    /// (`--allow-broken-audit`).
+    audit: &'static str,
     /// In cluster mode: this node, its bus connection and how far it has
     /// followed the stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<ClusterStatus>,
 }
 
-/// Whether the server is up. Needs no token.
+/// Whether the server is up. Needs no token; the cluster part (how far this
+/// node has followed a stream that counts every agency's changes) only for
+/// the monitoring token.
 #[utoipa::path(get, path = "/v1/health", tag = "system", responses((status = 200, body = Health)))]
-pub(crate) async fn health(State(s): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), cluster: s.store.cluster_status() })
+pub(crate) async fn health(State(s): State<AppState>, monitor: Option<Monitor>) -> Json<Health> {
+    let cluster = monitor.and_then(|Monitor| s.store.cluster_status());
+    let audit = if s.audit_broken { "broken" } else { "intact" };
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), audit, cluster })
 }
 
-/// Prometheus metrics (text format). Needs no token; expose it only to the
-/// monitoring network.
-#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
-pub(crate) async fn metrics() -> impl IntoResponse {
+/// Prometheus metrics (text format), for the monitoring token only
+/// (`monitor.token` in the data directory): the counts span every agency's
+/// requests and hits, so no agency's token reads them.
+#[utoipa::path(get, path = "/metrics", tag = "system", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
+        (status = 401, body = crate::ErrorBody)))]
+pub(crate) async fn metrics(_: Monitor) -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::handle().render())
 }
 
