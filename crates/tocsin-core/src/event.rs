@@ -1,8 +1,12 @@
 //! Events: what an agency is told at once, in the order it happened.
 //!
-//! Every event has one recipient agency and a sequence number that only
-//! grows, so a client that reconnects asks for what came after the last one
-//! it saw and misses nothing. Events are stored in the same transaction as
+//! Every event has one recipient agency and a number in that agency's own
+//! count that only grows by one, so a client that reconnects asks for what
+//! came after the last one it saw and misses nothing, and no agency can
+//! count another's events (a silent hit's event for the owner leaves no gap
+//! in the searcher's numbers). Events also carry a position in the log of
+//! every agency's events, used inside the system to hand them on in commit
+//! order and never shown to an agency. Events are stored in the same transaction as
 //! the change they report.
 
 use serde::{Deserialize, Serialize};
@@ -77,8 +81,13 @@ impl EventKind {
 /// One event for one agency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
-    /// Position in the event log (0 until stored); the SSE `id:`.
+    /// Position in the log of every agency's events (0 until stored), in
+    /// commit order; internal, never shown to an agency.
     pub seq: u64,
+    /// The recipient agency's own number for it (0 until stored): 1, 2, 3 …
+    /// without gaps; the SSE `id:`.
+    #[serde(default)]
+    pub number: u64,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -92,10 +101,36 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
+/// An event as its recipient is shown it: numbered in the recipient's own
+/// count, never by its place among every agency's events.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct EventView<'a> {
+    /// The recipient's own number for it (1, 2, 3 … without gaps): the SSE
+    /// `id:`, and what `Last-Event-ID` resumes after.
+    pub seq: u64,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub time: OffsetDateTime,
+    /// The agency it is for.
+    #[schema(value_type = String)]
+    pub agency: &'a AgencyCode,
+    /// What it reports.
+    pub kind: EventKind,
+    /// The details, by kind.
+    #[schema(value_type = Object)]
+    pub data: &'a serde_json::Value,
+}
+
 impl Event {
+    /// The event as its recipient is shown it.
+    pub fn view(&self) -> EventView<'_> {
+        EventView { seq: self.number, time: self.time, agency: &self.agency, kind: self.kind, data: &self.data }
+    }
+
     /// An event not yet stored.
     pub fn new(agency: AgencyCode, kind: EventKind, data: serde_json::Value, time: OffsetDateTime) -> Event {
-        Event { seq: 0, time, agency, kind, data }
+        Event { seq: 0, number: 0, time, agency, kind, data }
     }
 }
 

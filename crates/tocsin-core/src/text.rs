@@ -16,7 +16,30 @@ pub fn clean(field: &str, s: String, max: usize) -> Result<String, FieldError> {
     if let Some(c) = t.chars().find(|c| c.is_control()) {
         return Err(FieldError::field(field, format!("contains the control character {}", c.escape_unicode())));
     }
+    if let Some(c) = t.chars().find(|c| is_deceptive(*c)) {
+        return Err(FieldError::field(
+            field,
+            format!(
+                "contains the invisible character {}, which can make text display as other text",
+                c.escape_unicode()
+            ),
+        ));
+    }
     Ok(if t.len() == s.len() { s } else { t.to_owned() })
+}
+
+/// Characters that change how text displays without showing themselves:
+/// direction marks, embeddings, overrides and isolates (`"Ali\u{202E}cba"`
+/// displays as another name), zero-width spaces and joiners of words,
+/// invisible operators, the byte-order mark, and noncharacters. The
+/// zero-width non-joiner and joiner (U+200C, U+200D) stay allowed: Persian
+/// and Indic names are spelled with them.
+fn is_deceptive(c: char) -> bool {
+    let n = u32::from(c);
+    matches!(n,
+        0x061C | 0x200B | 0x200E | 0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF
+        | 0xFDD0..=0xFDEF)
+        || n & 0xFFFE == 0xFFFE
 }
 
 #[cfg(test)]
@@ -26,8 +49,12 @@ mod tests {
     #[test]
     fn trims_and_refuses_empty_long_and_control_text() {
         assert_eq!(clean("f", "  a b ".into(), 3), Ok("a b".to_owned()));
-        for bad in ["", "   ", "abcd", "a\u{7}"] {
+        for bad in
+            ["", "   ", "abcd", "a\u{7}", "a\u{202E}b", "a\u{200B}", "\u{2067}a", "a\u{FEFF}", "a\u{FFFF}", "\u{1FFFE}"]
+        {
             assert_eq!(clean("f", bad.into(), 3).map_err(|e| e.field), Err("f".to_owned()), "{bad:?}");
         }
+        // Persian spells with the zero-width non-joiner.
+        assert!(clean("f", "\u{645}\u{6CC}\u{200C}\u{631}".into(), 10).is_ok());
     }
 }

@@ -3,11 +3,12 @@
 //! query strings and path parameters.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tocsin_core::{FieldError, limits};
 use tocsin_store::{Actor, Principal};
@@ -147,16 +148,36 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     tocsin_core::json::from_slice(bytes).map_err(|e| ApiError::field(e.code, e.field, e.message))
 }
 
-/// A query string, answering bad parameters with the error envelope.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// A query string, parsed strictly (unknown parameters are refused where
+/// the type says `deny_unknown_fields`), errors naming the parameter.
 pub(crate) struct Query<T>(pub(crate) T);
 
-impl From<QueryRejection> for ApiError {
-    fn from(r: QueryRejection) -> ApiError {
-        ApiError::field("invalid_query", "", r.body_text())
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Query<T>, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
+            let text = e.inner().to_string();
+            let path = e.path().to_string();
+            // serde names an unknown or missing parameter in its message,
+            // not in the path.
+            let field = match path.as_str() {
+                "." | "?" => text.split('`').nth(1).unwrap_or_default().to_owned(),
+                _ => path,
+            };
+            let message = if field.is_empty() { text } else { format!("{field}: {text}") };
+            ApiError::field("invalid_query", field, message)
+        })
     }
 }
+
+/// Handlers that take no query parameter refuse any, so a misspelt filter
+/// is an error rather than a silently unfiltered answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoParams {}
 
 /// Path parameters, answering bad ones with the error envelope.
 #[derive(FromRequestParts)]

@@ -76,6 +76,33 @@ pub struct AuditFilter {
     pub object: Option<String>,
 }
 
+/// A numbered view of the audit log for a reader who may not count the
+/// whole log: `after` and the numbers returned are the view's own.
+#[derive(Debug, Clone)]
+pub struct AuditViewQuery {
+    /// Start after this number of the view.
+    pub after: u64,
+    /// Entries to return at most.
+    pub limit: u32,
+    /// Which entries, numbered how.
+    pub scope: AuditScope,
+}
+
+/// The entries of an [`AuditViewQuery`] and their numbering.
+#[derive(Debug, Clone)]
+pub enum AuditScope {
+    /// The entries of one acting agency, by that agency's own count.
+    Agency(AgencyCode),
+    /// The entries concerning one object (of one acting agency, if given),
+    /// numbered by their position in that list.
+    Object {
+        /// The object's id.
+        object: String,
+        /// Only this agency's entries about it.
+        agency: Option<AgencyCode>,
+    },
+}
+
 /// An agency's settings; `None` means the default.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct AgencySettings {
@@ -249,9 +276,13 @@ pub trait Backend: Send + Sync + 'static {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;
 
-    /// Events after `after_seq`, in order: `agency`'s, or every agency's
-    /// (a cluster node catching up its live subscribers).
-    async fn events(&self, agency: Option<&AgencyCode>, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+    /// Events in order: `agency`'s after its own number `after`, or every
+    /// agency's after the log position `after` (a cluster node catching up
+    /// its live subscribers).
+    async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+
+    /// The last number given to `agency`'s events (0: none yet).
+    async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError>;
     /// The last event's sequence number (0 when there is none).
     async fn last_event(&self) -> Result<u64, StoreError>;
     /// Deletes up to `limit` of the oldest events from before `before`, in
@@ -278,6 +309,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError>;
     /// Audit entries in sequence order.
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError>;
+
+    /// A numbered view of the log (see [`AuditViewQuery`]): each entry with
+    /// its number in the view, in order.
+    async fn audit_view(&self, query: &AuditViewQuery) -> Result<Vec<(u64, Entry)>, StoreError>;
     /// The chain's head.
     async fn audit_head(&self) -> Result<Head, StoreError>;
 }

@@ -61,7 +61,7 @@ impl EventStream {
     pub async fn next(&mut self) -> Option<Result<Arc<Event>, StoreError>> {
         loop {
             if let Some(e) = self.backlog.pop_front() {
-                self.last = e.seq;
+                self.last = e.number;
                 return Some(Ok(Arc::new(e)));
             }
             if !self.caught_up {
@@ -75,8 +75,8 @@ impl EventStream {
                 }
             }
             let e = self.live.next().await?;
-            if e.seq > self.last {
-                self.last = e.seq;
+            if e.number > self.last {
+                self.last = e.number;
                 return Some(Ok(e));
             }
         }
@@ -89,8 +89,8 @@ impl EventStream {
 }
 
 impl Store {
-    /// The actor's agency's events after `after` (its last seen event's
-    /// number), then live ones; without `after`, only events from now on.
+    /// The actor's agency's events after `after` (the number, in the
+    /// agency's own count, of the last event it saw), then live ones; without `after`, only events from now on.
     /// Audited once, as `events.subscribe`.
     pub async fn subscribe(&self, actor: &Actor, after: Option<u64>) -> Result<EventStream, StoreError> {
         let result = async {
@@ -99,7 +99,7 @@ impl Store {
             let live = self.hub.subscribe(actor.agency, &actor.user);
             let (last, caught_up) = match after {
                 Some(n) => (n, false),
-                None => (self.backend.last_event().await?, true),
+                None => (self.backend.last_event_number(&actor.agency).await?, true),
             };
             Ok(EventStream {
                 backend: self.backend.clone(),

@@ -23,7 +23,8 @@ use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
 use crate::backend::{
-    Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, NoticeFilter, RecordPageQuery, TokenRow,
+    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, HitFilter, NoticeFilter,
+    RecordPageQuery, TokenRow,
 };
 use crate::sql::{
     Columns, agency_from_row, body_json, corrupt, entry_from_row, event_from_row, from_json, head_of, i64_of,

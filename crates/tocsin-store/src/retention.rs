@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use tocsin_audit::Outcome;
-use tocsin_core::AgencyCode;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::notice::{self, Notice, NoticeId, NoticeStatus};
 use tocsin_core::record::{Record, RecordBody, RecordId, RecordState, format_date};
 use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
+use tocsin_core::{AgencyCode, FieldError};
 
 use crate::backend::{Effects, NoticeFilter, RecordPageQuery};
 use crate::cluster::{notices_changes, records_changes};
@@ -311,6 +311,9 @@ impl Store {
     ) -> Result<Page<ReviewItem>, StoreError> {
         let result = async {
             require(actor, Permission::WriteRecords)?;
+            if let Some(after) = &after {
+                review_cursor(after)?;
+            }
             let today = self.today();
             let horizon = retention::add_months(today, retention::REMIND_MONTHS);
             let (mut records, mut notices) = Store::due_cursors(Some(actor.agency), horizon);
@@ -407,4 +410,14 @@ fn by_owner(items: Vec<ReviewItem>) -> BTreeMap<AgencyCode, Vec<ReviewItem>> {
 
 fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Event {
     Event::new(owner, kind, serde_json::to_value(item).unwrap_or_default(), now)
+}
+
+/// Checks a review page cursor, `YYYY-MM-DD/<id>` as the previous page's
+/// `next` gave it; anything else is refused naming `after`.
+fn review_cursor(after: &str) -> Result<(), FieldError> {
+    let bad = || FieldError::field("after", format!("`{after}` is not a `next` this list gave (YYYY-MM-DD/id)"));
+    let (date, id) = after.split_once('/').ok_or_else(bad)?;
+    tocsin_core::record::parse_date(date).map_err(|_| bad())?;
+    uuid::Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok(())
 }

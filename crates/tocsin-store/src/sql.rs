@@ -133,6 +133,7 @@ pub(crate) fn event_from_row(row: &impl Columns) -> Result<Event, StoreError> {
     let bad = |what: &str| StoreError::Corrupt(format!("event {seq}: {what}"));
     Ok(Event {
         seq,
+        number: u64_of(row.int("number")?)?,
         time: parse_ts(&row.text("time")?)?,
         agency: AgencyCode::parse(&row.text("agency")?).map_err(|_| bad("agency"))?,
         kind: EventKind::parse(&row.text("kind")?).ok_or_else(|| bad("kind"))?,
@@ -602,18 +603,31 @@ macro_rules! sql_backend {
                 rows.iter().map(notice_from_row).collect()
             }
 
-            async fn events(&self, agency: Option<&AgencyCode>, after_seq: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+            async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT e.seq, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
-                     FROM events e LEFT JOIN hits h ON h.id = e.hit_id WHERE e.seq > ",
+                    "SELECT e.seq, e.number, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
+                     FROM events e LEFT JOIN hits h ON h.id = e.hit_id WHERE ",
                 );
-                q.push_bind(i64_of(after_seq));
-                if let Some(agency) = agency {
-                    q.push(" AND e.agency = ").push_bind(agency.as_str());
+                match agency {
+                    Some(agency) => {
+                        q.push("e.agency = ").push_bind(agency.as_str()).push(" AND e.number > ").push_bind(i64_of(after));
+                        q.push(" ORDER BY e.number");
+                    }
+                    None => {
+                        q.push("e.seq > ").push_bind(i64_of(after)).push(" ORDER BY e.seq");
+                    }
                 }
-                q.push(" ORDER BY e.seq LIMIT ").push_bind(i64::from(limit));
+                q.push(" LIMIT ").push_bind(i64::from(limit));
                 let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(event_from_row).collect()
+            }
+
+            async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError> {
+                let last: Option<i64> = sqlx::query_scalar("SELECT last FROM event_numbers WHERE agency = $1")
+                    .bind(agency.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                u64_of(last.unwrap_or(0))
             }
 
             async fn prune_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
@@ -712,6 +726,7 @@ macro_rules! sql_backend {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
+                insert_audit_numbers(&mut tx, &entries).await?;
                 let links: Vec<(&str, u64)> =
                     entries.iter().flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq))).collect();
                 for chunk in links.chunks(INSERT_CHUNK * 4) {
@@ -739,6 +754,36 @@ macro_rules! sql_backend {
                 q.push(" ORDER BY audit.seq LIMIT ").push_bind(i64::from(f.limit));
                 let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(entry_from_row).collect()
+            }
+
+            async fn audit_view(&self, query: &AuditViewQuery) -> Result<Vec<(u64, Entry)>, StoreError> {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("");
+                match &query.scope {
+                    AuditScope::Agency(agency) => {
+                        q.push(
+                            "SELECT audit.*, n.number AS view_number FROM audit_numbers n \
+                             JOIN audit ON audit.seq = n.seq WHERE n.agency = ",
+                        )
+                        .push_bind(agency.as_str().to_owned())
+                        .push(" AND n.number > ")
+                        .push_bind(i64_of(query.after))
+                        .push(" ORDER BY n.number");
+                    }
+                    AuditScope::Object { object, agency } => {
+                        q.push(
+                            "SELECT * FROM (SELECT audit.*, ROW_NUMBER() OVER (ORDER BY audit.seq) AS view_number \
+                             FROM audit JOIN audit_objects o ON o.seq = audit.seq AND o.object = ",
+                        )
+                        .push_bind(object.clone());
+                        if let Some(agency) = agency {
+                            q.push(" WHERE audit.agency = ").push_bind(agency.as_str().to_owned());
+                        }
+                        q.push(") v WHERE view_number > ").push_bind(i64_of(query.after)).push(" ORDER BY view_number");
+                    }
+                }
+                q.push(" LIMIT ").push_bind(i64::from(query.limit));
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((u64_of(r.int("view_number")?)?, entry_from_row(r)?))).collect()
             }
 
             async fn audit_head(&self) -> Result<Head, StoreError> {
@@ -800,6 +845,32 @@ macro_rules! sql_backend {
                 seq += 1;
                 e.seq = seq;
             }
+            // Each recipient's own count, moved on once per agency per batch.
+            let mut counts: Vec<(AgencyCode, i64)> = Vec::new();
+            for e in &events {
+                match counts.iter_mut().find(|(a, _)| *a == e.agency) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((e.agency, 1)),
+                }
+            }
+            let mut next: Vec<(AgencyCode, u64)> = Vec::with_capacity(counts.len());
+            for (agency, n) in counts {
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO event_numbers (agency, last) VALUES ($1, $2) \
+                     ON CONFLICT (agency) DO UPDATE SET last = event_numbers.last + excluded.last RETURNING last",
+                )
+                .bind(agency.as_str())
+                .bind(n)
+                .fetch_one(&mut **tx)
+                .await?;
+                next.push((agency, u64_of(last - n)?));
+            }
+            for e in &mut events {
+                if let Some((_, n)) = next.iter_mut().find(|(a, _)| *a == e.agency) {
+                    *n += 1;
+                    e.number = *n;
+                }
+            }
             for chunk in events.chunks(INSERT_CHUNK) {
                 // A hit event refers to its hit, stored in the same transaction.
                 let rows = chunk
@@ -812,9 +883,10 @@ macro_rules! sql_backend {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let mut q: QueryBuilder<$db> =
-                    QueryBuilder::new("INSERT INTO events (seq, agency, time, kind, hit_id, body) ");
+                    QueryBuilder::new("INSERT INTO events (seq, number, agency, time, kind, hit_id, body) ");
                 q.push_values(chunk.iter().zip(rows), |mut b, (e, (hit_id, body))| {
                     b.push_bind(i64_of(e.seq))
+                        .push_bind(i64_of(e.number))
                         .push_bind(e.agency.as_str().to_owned())
                         .push_bind(ts(&e.time))
                         .push_bind(e.kind.as_str())
@@ -824,6 +896,38 @@ macro_rules! sql_backend {
                 q.build().execute(&mut **tx).await?;
             }
             Ok(events)
+        }
+
+        /// Numbers each entry in its acting agency's own count (after the
+        /// agency's last), inside the append's transaction.
+        async fn insert_audit_numbers(tx: &mut sqlx::Transaction<'_, $db>, entries: &[Entry]) -> Result<(), StoreError> {
+            let mut next: Vec<(&str, u64)> = Vec::new();
+            let mut rows: Vec<(u64, &str, u64)> = Vec::with_capacity(entries.len());
+            for e in entries {
+                let agency = e.draft.agency.as_str();
+                let i = match next.iter().position(|(a, _)| *a == agency) {
+                    Some(i) => i,
+                    None => {
+                        let last: Option<i64> =
+                            sqlx::query_scalar("SELECT max(number) FROM audit_numbers WHERE agency = $1")
+                                .bind(agency)
+                                .fetch_one(&mut **tx)
+                                .await?;
+                        next.push((agency, u64_of(last.unwrap_or(0))?));
+                        next.len() - 1
+                    }
+                };
+                next[i].1 += 1;
+                rows.push((e.seq, agency, next[i].1));
+            }
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO audit_numbers (agency, number, seq) ");
+                q.push_values(chunk, |mut b, (seq, agency, number)| {
+                    b.push_bind(agency.to_string()).push_bind(i64_of(*number)).push_bind(i64_of(*seq));
+                });
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(())
         }
 
         /// Inserts hits inside a transaction.

@@ -19,7 +19,9 @@ use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
-use crate::backend::{Agency, AgencySettings, AuditFilter, Backend, Effects, RecordPageQuery, TokenRow};
+use crate::backend::{
+    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, RecordPageQuery, TokenRow,
+};
 use crate::clock::Clock;
 use crate::cluster::{Announcer, records_changes};
 use crate::events::Hub;
@@ -149,7 +151,10 @@ pub struct Page<T> {
 /// An audit entry as served.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
-    /// Position in the log.
+    /// The entry's number in this view: its position in the whole log for
+    /// the General Secretariat's reading of it, the acting agency's own
+    /// count in an agency's reading of its entries, the position among the
+    /// entries shown about a record. `after` pages by it.
     pub seq: u64,
     /// When.
     #[serde(with = "time::serde::rfc3339")]
@@ -170,10 +175,22 @@ pub struct AuditView {
     /// The declared purpose.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
-    /// Hash of the entry before, hex.
-    pub prev_hash: String,
-    /// This entry's hash, hex.
-    pub hash: String,
+    /// Hash of the entry before, hex: in the whole log only (in a partial
+    /// view, whether two entries link would tell whether others came
+    /// between them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
+    /// This entry's hash, hex: in the whole log only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+impl AuditView {
+    /// An entry as a partial view shows it: numbered `number` in the view,
+    /// without its chain links.
+    fn numbered(number: u64, e: Entry) -> AuditView {
+        AuditView { seq: number, prev_hash: None, hash: None, ..AuditView::from(e) }
+    }
 }
 
 impl From<Entry> for AuditView {
@@ -188,8 +205,8 @@ impl From<Entry> for AuditView {
             objects: e.draft.objects,
             outcome: e.draft.outcome,
             purpose: e.draft.purpose,
-            prev_hash: tocsin_audit::to_hex(&e.prev_hash),
-            hash: tocsin_audit::to_hex(&e.hash),
+            prev_hash: Some(tocsin_audit::to_hex(&e.prev_hash)),
+            hash: Some(tocsin_audit::to_hex(&e.hash)),
         }
     }
 }
@@ -1001,18 +1018,21 @@ impl Store {
 
     // ---- audit ---------------------------------------------------------
 
-    /// Audit entries the actor may read, in sequence order, after `after_seq`.
+    /// Audit entries the actor may read, in order, after the view's number
+    /// `after`.
     ///
-    /// An auditor or admin of the General Secretariat reads the whole log;
-    /// any other agency reads the entries of its own users. With `record`,
-    /// only entries about that record, which the actor's agency must be able
-    /// to see (404 otherwise); its owner then reads every agency's entries
-    /// about it.
+    /// An auditor or admin of the General Secretariat reads the whole log,
+    /// by its own numbers and with the chain's links; any other agency reads
+    /// the entries of its own users, numbered in its own count (so it cannot
+    /// count anyone else's). With `record`, only entries about that record,
+    /// which the actor's agency must be able to see (404 otherwise),
+    /// numbered by their place in that list; its owner then reads every
+    /// agency's entries about it.
     pub async fn audit_entries(
         &self,
         actor: &Actor,
         record: Option<RecordId>,
-        after_seq: u64,
+        after: u64,
         limit: u32,
     ) -> Result<Vec<AuditView>, StoreError> {
         let result = async {
@@ -1032,13 +1052,21 @@ impl Store {
             } else if !actor.role.may(Permission::ReadAudit) {
                 require(actor, Permission::ReadRecords)?;
             }
-            let filter = AuditFilter {
-                after_seq,
-                limit: limit.clamp(1, MAX_PAGE),
-                agency: (!sees_all).then_some(actor.agency),
-                object: record.map(|r| r.id.to_string()),
+            let limit = limit.clamp(1, MAX_PAGE);
+            let agency = (!sees_all).then_some(actor.agency);
+            let scope = match (record, agency) {
+                // The whole log, by its own numbers and with its links.
+                (None, None) => {
+                    let filter = AuditFilter { after_seq: after, limit, agency: None, object: None };
+                    let entries = self.backend.audit_entries(&filter).await?;
+                    return Ok(entries.into_iter().map(AuditView::from).collect());
+                }
+                (None, Some(agency)) => AuditScope::Agency(agency),
+                (Some(r), agency) => AuditScope::Object { object: r.id.to_string(), agency },
             };
-            Ok(self.backend.audit_entries(&filter).await?.into_iter().map(AuditView::from).collect::<Vec<_>>())
+            let query = AuditViewQuery { after, limit, scope };
+            let entries = self.backend.audit_view(&query).await?;
+            Ok(entries.into_iter().map(|(n, e)| AuditView::numbered(n, e)).collect::<Vec<_>>())
         }
         .await;
         let objects = record.map(|r| vec![r.to_string()]).unwrap_or_default();

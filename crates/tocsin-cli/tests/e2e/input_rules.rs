@@ -175,3 +175,57 @@ fn the_data_directory_is_the_owners_alone() {
         assert_eq!(mode(file) & 0o077, 0, "{file} is readable by others: {:o}", mode(file));
     }
 }
+
+/// Paging and query parameters: `limit=0` used to mean 1 and anything past
+/// 1,000 was cut to it; a review cursor of any text and any parameter on
+/// an endpoint that takes none were ignored. Each is a 400 naming it now.
+#[test]
+fn query_parameters_are_checked_and_named() {
+    let s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    let auditor = s.token("FRA", "auditor");
+    for path in ["/v1/records", "/v1/hits", "/v1/notices", "/v1/reviews", "/v1/records/export"] {
+        for bad in ["0", "1001", "-1", "x"] {
+            let (status, err) = json(s.get(&admin, &format!("{path}?limit={bad}")).send().expect("GET"));
+            assert_eq!((status, err["error"]["field"].as_str()), (400, Some("limit")), "{path}?limit={bad}: {err}");
+        }
+        let status = s.get(&admin, &format!("{path}?limit=1000")).send().expect("GET").status();
+        assert_eq!(status, 200, "{path}?limit=1000");
+    }
+    let (status, err) = json(s.get(&auditor, "/v1/audit?limit=0").send().expect("GET"));
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("limit")), "{err}");
+    let (status, err) = json(s.get(&admin, "/v1/reviews?after=x").send().expect("GET"));
+    assert_eq!((status, err["error"]["field"].as_str()), (400, Some("after")), "{err}");
+    for path in ["/v1/watches?record=1", "/v1/records?owner_=FRA"] {
+        let (status, err) = json(s.get(&admin, path).send().expect("GET"));
+        assert_eq!(status, 400, "{path}: {err}");
+        assert_eq!(err["error"]["code"], "invalid_query", "{path}: {err}");
+        assert!(err["error"]["field"].as_str().is_some_and(|f| f == "record" || f == "owner_"), "{path}: {err}");
+    }
+}
+
+/// A method a path does not take is answered 405 with the error envelope.
+#[test]
+fn a_wrong_method_gets_the_error_envelope() {
+    let s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    let (status, err) = json(s.put(&admin, "/v1/records").body("{}").send().expect("PUT"));
+    assert_eq!((status, err["error"]["code"].as_str()), (405, Some("method_not_allowed")), "{err}");
+}
+
+/// Names that display as other names (a direction override) and people
+/// born after today are refused on the record path, naming the field.
+#[test]
+fn deceptive_names_and_future_births_are_refused() {
+    let s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    let mut bidi = person("Ali", json!({"mode": "all"}));
+    bidi["names"] = json!([{"full": "Ali \u{202e}vorodiS"}]);
+    let mut unborn = person("Not Born", json!({"mode": "all"}));
+    unborn["birth_dates"] = json!(["1970", "2999-01-01"]);
+    for (what, body, field) in [("bidi", bidi, "names[0].full"), ("unborn", unborn, "birth_dates[1]")] {
+        let (status, err) = json(s.post(&admin, "/v1/records").json(&body).send().expect("POST"));
+        assert_eq!((status, err["error"]["field"].as_str()), (400, Some(field)), "{what}: {err}");
+    }
+    assert_eq!(count(&s, &admin), 0);
+}

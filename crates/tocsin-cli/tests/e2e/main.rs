@@ -13,6 +13,7 @@ mod imports;
 mod input_rules;
 mod metrics;
 mod notices;
+mod numbering;
 mod postgres;
 mod records;
 mod retention;

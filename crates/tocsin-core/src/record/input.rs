@@ -140,7 +140,7 @@ impl RecordInput {
                 ])?;
                 RecordBody::Person(Person {
                     names: names(self.names)?,
-                    birth_dates: list("birth_dates", self.birth_dates)?,
+                    birth_dates: birth_dates(self.birth_dates, today)?,
                     birth_place: self.birth_place.map(|p| text("birth_place", p, limits::TEXT_CHARS)).transpose()?,
                     nationalities: list("nationalities", self.nationalities)?,
                     sex: self.sex,
@@ -244,6 +244,19 @@ fn names(v: Option<Vec<NameInput>>) -> Result<Vec<Name>, FieldError> {
             Ok(Name { full, name_type: n.name_type.unwrap_or(NameType::Primary), script })
         })
         .collect()
+}
+
+/// Birth dates: a list, none of them after `today` (a year or month is
+/// after it only if it starts after it).
+fn birth_dates(v: Option<Vec<PartialDate>>, today: Date) -> Result<Vec<PartialDate>, FieldError> {
+    let v = list("birth_dates", v)?;
+    let key = (today.year(), u8::from(today.month()), today.day());
+    for (i, d) in v.iter().enumerate() {
+        if (d.year(), d.month().unwrap_or(1), d.day().unwrap_or(1)) > key {
+            return Err(FieldError::field(format!("birth_dates[{i}]"), format!("{d} is in the future")));
+        }
+    }
+    Ok(v)
 }
 
 fn access(rule: AccessRule) -> Result<AccessRule, FieldError> {
@@ -355,11 +368,38 @@ mod tests {
                 format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "review_by": "2020-01-01", {base}}}"#),
                 "review_by",
             ),
+            // More than five years ahead (today is 2026-11-23 here).
+            (
+                format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "review_by": "2031-11-24", {base}}}"#),
+                "review_by",
+            ),
+            // Born after today, to the day, the month or the year.
+            (
+                format!(
+                    r#"{{"kind": "person", "names": [{{"full": "A"}}], "birth_dates": ["1970", "2026-11-24"], {base}}}"#
+                ),
+                "birth_dates[1]",
+            ),
+            (
+                format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "birth_dates": ["2026-12"], {base}}}"#),
+                "birth_dates[0]",
+            ),
+            (
+                format!(r#"{{"kind": "person", "names": [{{"full": "A"}}], "birth_dates": ["2027"], {base}}}"#),
+                "birth_dates[0]",
+            ),
+            // A direction override makes a name display as another.
+            (format!(r#"{{"kind": "person", "names": [{{"full": "A\u202eB"}}], {base}}}"#), "names[0].full"),
         ];
         for (json, field) in cases {
             let err = parse(&json).expect_err(&json);
             assert_eq!(err.field, field, "{err}");
         }
+        // The limits themselves are allowed: born today, reviewed in five years.
+        let edge = format!(
+            r#"{{"kind": "person", "names": [{{"full": "A"}}], "birth_dates": ["2026-11-23", "2026-11", "2026"], "review_by": "2031-11-23", {base}}}"#
+        );
+        assert!(parse(&edge).is_ok(), "{:?}", parse(&edge));
     }
 
     #[test]

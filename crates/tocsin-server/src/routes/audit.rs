@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use tocsin_store::{AuditView, Verification};
 
-use crate::extract::{Caller, Path, Query};
+use crate::extract::{Caller, NoParams, Path, Query};
 use crate::{ApiError, AppState};
 
 /// Paging through the audit log.
@@ -17,12 +17,9 @@ pub(crate) struct AuditParams {
     #[serde(default)]
     after: u64,
     /// At most this many (1 to 1000, default 100).
-    #[serde(default = "default_limit")]
-    limit: u32,
-}
-
-fn default_limit() -> u32 {
-    100
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: tocsin_core::limits::PageLimit,
 }
 
 /// Audit entries: the whole log for the General Secretariat's auditors and
@@ -34,7 +31,7 @@ pub(crate) async fn entries(
     Caller(actor): Caller,
     Query(p): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
-    Ok(Json(s.store.audit_entries(&actor, None, p.after, p.limit).await?))
+    Ok(Json(s.store.audit_entries(&actor, None, p.after, p.limit.get()).await?))
 }
 
 /// Audit entries about one record the caller may see (404 otherwise): every
@@ -50,12 +47,16 @@ pub(crate) async fn record_audit(
     Query(p): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
     let id = super::records::record_id(&id)?;
-    Ok(Json(s.store.audit_entries(&actor, Some(id), p.after, p.limit).await?))
+    Ok(Json(s.store.audit_entries(&actor, Some(id), p.after, p.limit.get()).await?))
 }
 
 /// Verifies the whole hash chain; names the first broken entry.
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = Verification), (status = 403, body = crate::ErrorBody)))]
-pub(crate) async fn verify(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Verification>, ApiError> {
+pub(crate) async fn verify(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    _: Query<NoParams>,
+) -> Result<Json<Verification>, ApiError> {
     Ok(Json(s.store.verify_audit(&actor).await?))
 }

@@ -44,7 +44,7 @@ fn position(field: &str, s: &str) -> Result<u64, ApiError> {
 #[utoipa::path(get, path = "/v1/events", tag = "hits", params(EventParams,
         ("Last-Event-ID" = Option<String>, Header, description = "The last event id the client received")),
     security(("bearer" = [])),
-    responses((status = 200, description = "Server-sent events; each `data` is an Event", content_type = "text/event-stream", body = tocsin_core::event::Event),
+    responses((status = 200, description = "Server-sent events; each `data` is an Event", content_type = "text/event-stream", body = tocsin_core::event::EventView),
         (status = 400, body = crate::ErrorBody)))]
 pub(crate) async fn events(
     State(s): State<AppState>,
@@ -68,11 +68,18 @@ pub(crate) async fn events(
     let first = SseEvent::default().retry(RETRY).comment("tocsin events");
     let events = futures::stream::unfold(stream, |mut stream: EventStream| async move {
         match stream.next().await? {
-            Ok(e) => {
-                let data = serde_json::to_string(&*e).unwrap_or_default();
-                let sse = SseEvent::default().id(e.seq.to_string()).event(e.kind.as_str()).data(data);
-                Some((Ok(sse), stream))
-            }
+            Ok(e) => match serde_json::to_string(&e.view()) {
+                Ok(data) => {
+                    let sse = SseEvent::default().id(e.number.to_string()).event(e.kind.as_str()).data(data);
+                    Some((Ok(sse), stream))
+                }
+                // Never an empty event in its place: the client resumes
+                // after the last one it got when it reconnects.
+                Err(err) => {
+                    tracing::error!(error = %err, number = e.number, "an event does not serialize; closing the stream");
+                    None
+                }
+            },
             Err(err) => {
                 tracing::error!(error = %err, last = stream.last(), "event stream failed; closing it");
                 None

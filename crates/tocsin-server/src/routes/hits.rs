@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_store::{HitQuery, Page};
 
-use crate::extract::{Caller, JsonBody, Path, Query, path_id, query_error, query_value};
+use crate::extract::{Caller, JsonBody, NoParams, Path, Query, path_id, query_error, query_value};
 use crate::{ApiError, AppState};
 
 /// Filters and paging for the hit list.
@@ -27,7 +27,9 @@ pub(crate) struct HitParams {
     /// The previous page's `next`.
     before: Option<String>,
     /// At most this many (1 to 1000, default 100).
-    limit: Option<u32>,
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: tocsin_core::limits::PageLimit,
 }
 
 /// Hits the caller's agency may see, newest first: those on its records
@@ -47,7 +49,7 @@ pub(crate) async fn hits(
         .transpose()
         .map_err(query_error("since"))?;
     let before = query_value("before", p.before.as_deref())?;
-    let query = HitQuery { role: p.role, status, since, before, limit: p.limit.unwrap_or(100) };
+    let query = HitQuery { role: p.role, status, since, before, limit: p.limit.get() };
     Ok(Json(s.store.hits(&actor, query).await?))
 }
 
@@ -58,6 +60,7 @@ pub(crate) async fn hit(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    _: Query<NoParams>,
 ) -> Result<Json<Hit>, ApiError> {
     Ok(Json(s.store.hit(&actor, path_id::<HitId>(&id)?).await?))
 }
@@ -115,6 +118,7 @@ pub(crate) async fn messages(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    _: Query<NoParams>,
 ) -> Result<Json<Vec<HitMessage>>, ApiError> {
     Ok(Json(s.store.hit_messages(&actor, path_id::<HitId>(&id)?).await?))
 }

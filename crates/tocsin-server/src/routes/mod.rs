@@ -70,6 +70,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(bulk)
         .merge(imports)
         .fallback(system::not_found)
+        .method_not_allowed_fallback(system::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tocsin_core::notice::{NoticeId, NoticeStatus};
 use tocsin_store::{NoticeInput, NoticeQuery, NoticeView, Page};
 
-use crate::extract::{Caller, JsonBody, Path, Query, parse_json, path_id, query_value};
+use crate::extract::{Caller, JsonBody, NoParams, Path, Query, parse_json, path_id, query_value};
 use crate::{ApiError, AppState};
 
 /// Filters and paging for the notice list.
@@ -21,7 +21,9 @@ pub(crate) struct NoticeParams {
     /// The previous page's `next`.
     after: Option<String>,
     /// At most this many (1 to 1000, default 100).
-    limit: Option<u32>,
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: tocsin_core::limits::PageLimit,
 }
 
 /// Creates a draft notice on the caller's agency's records (admin role).
@@ -50,7 +52,7 @@ pub(crate) async fn notices(
 ) -> Result<Json<Page<NoticeView>>, ApiError> {
     let status = query_value("status", p.status.as_deref())?;
     let after = query_value("after", p.after.as_deref())?;
-    let query = NoticeQuery { status, after, limit: p.limit.unwrap_or(100) };
+    let query = NoticeQuery { status, after, limit: p.limit.get() };
     Ok(Json(s.store.notices(&actor, query).await?))
 }
 
@@ -61,6 +63,7 @@ pub(crate) async fn notice(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    _: Query<NoParams>,
 ) -> Result<Json<NoticeView>, ApiError> {
     Ok(Json(s.store.notice(&actor, path_id::<NoticeId>(&id)?).await?))
 }

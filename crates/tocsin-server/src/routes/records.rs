@@ -16,7 +16,7 @@ use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput};
 use tocsin_store::{Actor, ListQuery, Page, Store};
 
 use crate::error::LineError;
-use crate::extract::{Caller, JsonBody, Path, Query, body_bytes, json_lines, parse_json, path_id};
+use crate::extract::{Caller, JsonBody, NoParams, Path, Query, body_bytes, json_lines, parse_json, path_id};
 use crate::{ApiError, AppState, BULK_LINES};
 
 /// Parses a record id from the path.
@@ -44,6 +44,7 @@ pub(crate) async fn read(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    _: Query<NoParams>,
 ) -> Result<Json<Record>, ApiError> {
     Ok(Json(s.store.get_record(&actor, record_id(&id)?).await?))
 }
@@ -100,7 +101,9 @@ pub(crate) struct ListParams {
     /// The previous page's `next`.
     after: Option<String>,
     /// At most this many (1 to 1000, default 100).
-    limit: Option<u32>,
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: tocsin_core::limits::PageLimit,
     /// Only this kind.
     kind: Option<Kind>,
     /// Only this owner's records.
@@ -118,7 +121,7 @@ impl ListParams {
         let owner = owner.map_err(|e| ApiError::field("invalid_query", "owner", format!("owner: {e}")))?;
         Ok(ListQuery {
             after,
-            limit: self.limit.unwrap_or(100),
+            limit: self.limit.get(),
             kind: self.kind,
             owner,
             include_archived: self.include_archived,

@@ -19,7 +19,9 @@ pub(crate) struct ReviewParams {
     /// The previous page's `next`.
     after: Option<String>,
     /// At most this many (1 to 1000, default 100).
-    limit: Option<u32>,
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: tocsin_core::limits::PageLimit,
 }
 
 /// The caller's agency's records and notices within six months of their
@@ -33,7 +35,7 @@ pub(crate) async fn reviews(
     Caller(actor): Caller,
     Query(p): Query<ReviewParams>,
 ) -> Result<Json<Page<ReviewItem>>, ApiError> {
-    Ok(Json(s.store.reviews(&actor, p.after, p.limit.unwrap_or(100)).await?))
+    Ok(Json(s.store.reviews(&actor, p.after, p.limit.get()).await?))
 }
 
 /// Extends a record's retention (its owner's admins): a written

@@ -54,6 +54,16 @@ pub(crate) async fn openapi() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json")], crate::openapi::document())
 }
 
+/// A known path asked with a method it does not take: the error envelope,
+/// like every other refusal (axum's default is an empty body).
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method (see /v1/openapi.json)",
+    )
+}
+
 pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint (see /v1/openapi.json)")
 }

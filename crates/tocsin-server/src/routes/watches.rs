@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use tocsin_core::watch::{Watch, WatchId};
 use tocsin_store::WatchInput;
 
-use crate::extract::{Caller, JsonBody, Path, path_id};
+use crate::extract::{Caller, JsonBody, NoParams, Path, Query, path_id};
 use crate::{ApiError, AppState};
 
 /// Sets a watch for the caller's agency: `{"record_id": …}` on a record it
@@ -28,7 +28,11 @@ pub(crate) async fn create_watch(
 /// The caller's agency's watches, oldest first.
 #[utoipa::path(get, path = "/v1/watches", tag = "hits", security(("bearer" = [])),
     responses((status = 200, body = Vec<Watch>)))]
-pub(crate) async fn watches(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<Watch>>, ApiError> {
+pub(crate) async fn watches(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    _: Query<NoParams>,
+) -> Result<Json<Vec<Watch>>, ApiError> {
     Ok(Json(s.store.watches(&actor).await?))
 }
 

@@ -13,8 +13,8 @@ use tocsin_core::notice::{Notice, NoticeContent, NoticeId, NoticeStatus, NoticeT
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_core::watch::{Watch, WatchId, WatchTarget};
 use tocsin_store::{
-    Actor, Agency, AgencySettings, AuditFilter, Backend, Effects, HitFilter, ListQuery, NoticeFilter, RecordPageQuery,
-    Store, StoreError, TokenRow,
+    Actor, Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, HitFilter, ListQuery,
+    NoticeFilter, RecordPageQuery, Store, StoreError, TokenRow,
 };
 
 fn code(s: &str) -> AgencyCode {
@@ -410,7 +410,38 @@ pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: A
     assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5], "every agency's, in order");
     // A hit event reads back as its hit.
     let ita = b.events(Some(&code("ITA")), 0, 10).await.expect("events");
-    assert_eq!(ita, vec![Event { seq: 4, ..made }]);
+    assert_eq!(ita, vec![Event { seq: 4, number: 1, ..made }]);
+
+    // Each agency counts its own: no gap where another agency's event went.
+    assert_eq!(fra.iter().map(|e| e.number).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(first.iter().map(|e| e.number).collect::<Vec<_>>(), vec![1, 1, 2, 1], "FRA, DEU, FRA, ITA");
+    for (agency, last) in [("FRA", 3), ("DEU", 1), ("ITA", 1), ("ESP", 0)] {
+        assert_eq!(b.last_event_number(&code(agency)).await.expect("last"), last, "{agency}");
+    }
+}
+
+pub(crate) async fn audit_views_number_each_agency_and_record_on_their_own(b: Arc<dyn Backend>) {
+    b.append_audit(vec![draft("FRA", &["r1", "r2"]), draft("DEU", &["r1"]), draft("FRA", &["r3"])])
+        .await
+        .expect("append");
+    b.append_audit(vec![draft("DEU", &["r1"]), draft("FRA", &["r1"])]).await.expect("append");
+    let view = |after: u64, limit: u32, scope: AuditScope| {
+        let b = b.clone();
+        async move {
+            let q = AuditViewQuery { after, limit, scope };
+            let got = b.audit_view(&q).await.expect("view");
+            got.into_iter().map(|(n, e)| (n, e.seq)).collect::<Vec<_>>()
+        }
+    };
+    // (the view's number, the entry's place in the whole log)
+    assert_eq!(view(0, 10, AuditScope::Agency(code("FRA"))).await, [(1, 1), (2, 3), (3, 5)]);
+    assert_eq!(view(0, 10, AuditScope::Agency(code("DEU"))).await, [(1, 2), (2, 4)]);
+    assert_eq!(view(1, 1, AuditScope::Agency(code("FRA"))).await, [(2, 3)], "pages by its own numbers");
+    assert!(view(0, 10, AuditScope::Agency(code("ITA"))).await.is_empty());
+    let about = |agency: Option<&str>| AuditScope::Object { object: "r1".into(), agency: agency.map(code) };
+    assert_eq!(view(0, 10, about(None)).await, [(1, 1), (2, 2), (3, 4), (4, 5)]);
+    assert_eq!(view(2, 10, about(None)).await, [(3, 4), (4, 5)]);
+    assert_eq!(view(0, 10, about(Some("DEU"))).await, [(1, 2), (2, 4)], "DEU's own about r1, numbered 1, 2");
 }
 
 pub(crate) async fn agency_settings_round_trip(b: Arc<dyn Backend>) {

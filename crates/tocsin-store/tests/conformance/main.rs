@@ -89,6 +89,7 @@ every_backend!(
     a_failed_bulk_insert_stores_nothing,
     audit_appends_extend_one_chain,
     audit_entries_filter_by_agency_and_object,
+    audit_views_number_each_agency_and_record_on_their_own,
     group_commit_batches_concurrent_appends,
     the_store_hides_what_the_policy_hides,
     records_are_found_by_their_source,
