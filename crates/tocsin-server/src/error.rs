@@ -11,6 +11,17 @@ use tocsin_store::StoreError;
 pub struct ApiError {
     status: StatusCode,
     body: ErrorDetail,
+    /// Made from a [`StoreError`]: the store has audited the call already.
+    audited: bool,
+}
+
+/// Marks an answer refused before the store was called (bad JSON, a bad
+/// parameter, a body over the limit): the rejection middleware audits it
+/// in the caller's name (see [`crate::rejections`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unaudited {
+    /// The error's code.
+    pub(crate) code: &'static str,
 }
 
 /// The error envelope.
@@ -50,7 +61,11 @@ pub struct LineError {
 impl ApiError {
     /// An error with a status, a code and a message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, body: ErrorDetail { code, message: message.into(), field: None, lines: None } }
+        ApiError {
+            status,
+            body: ErrorDetail { code, message: message.into(), field: None, lines: None },
+            audited: false,
+        }
     }
 
     /// A 400 about one field.
@@ -92,13 +107,24 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The error's code.
+    pub fn code(&self) -> &'static str {
+        self.body.code
+    }
+
+    /// Whether the store audited the call that failed (an error made from a
+    /// [`StoreError`]); otherwise it was refused before reaching the store.
+    pub fn is_audited(&self) -> bool {
+        self.audited
+    }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         use StatusCode as S;
         let msg = e.to_string();
-        match e {
+        let mut api = match e {
             StoreError::NotFound(_) => ApiError::new(S::NOT_FOUND, "not_found", msg),
             StoreError::Forbidden(_) => ApiError::new(S::FORBIDDEN, "forbidden", msg),
             StoreError::VersionConflict { .. } => ApiError::new(S::CONFLICT, "version_conflict", msg),
@@ -123,12 +149,20 @@ impl From<StoreError> for ApiError {
                     "internal error; the operator's log has the details",
                 )
             }
-        }
+        };
+        api.audited = true;
+        api
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(ErrorBody { error: self.body })).into_response()
+        let unaudited = (!self.audited && self.status.is_client_error() && self.status != StatusCode::UNAUTHORIZED)
+            .then_some(Unaudited { code: self.body.code });
+        let mut response = (self.status, axum::Json(ErrorBody { error: self.body })).into_response();
+        if let Some(mark) = unaudited {
+            response.extensions_mut().insert(mark);
+        }
+        response
     }
 }

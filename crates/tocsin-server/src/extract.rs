@@ -45,12 +45,23 @@ impl FromRequestParts<AppState> for Caller {
                 Some(p.to_owned())
             }
         };
-        Ok(Caller(principal.actor(purpose)))
+        let actor = principal.actor(purpose);
+        if let Some(slot) = parts.extensions.get::<crate::rejections::CallerSlot>() {
+            slot.set(&actor);
+        }
+        Ok(Caller(actor))
     }
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
-    let secret = bearer(parts)?;
+    let secret = match bearer(parts) {
+        Ok(secret) => secret,
+        Err(e) => {
+            // No token, or not a bearer one: logged like an unknown token.
+            state.store.log_rejected_token(&format!("auth.reject {} {}", parts.method, parts.uri.path())).await?;
+            return Err(e);
+        }
+    };
     match state.store.authenticate(secret).await? {
         Some(p) => Ok(p),
         None => {

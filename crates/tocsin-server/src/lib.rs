@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod metrics;
 pub mod openapi;
+mod rejections;
 mod routes;
 
 use std::future::Future;

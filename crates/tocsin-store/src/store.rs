@@ -658,8 +658,8 @@ impl Store {
     /// searcher can read mentions it. A reviewed false positive on the same
     /// subject and record makes no hit and marks the result instead. Watches
     /// the query matches tell their watchers. The search is audited (action
-    /// `screen`, the matched ids and hit ids, the declared purpose) before
-    /// the answer is returned.
+    /// `screen`: what was searched as `query:<request>`, then the matched
+    /// ids and hit ids, the declared purpose) before the answer is returned.
     pub async fn screen(
         &self,
         actor: &Actor,
@@ -667,6 +667,13 @@ impl Store {
         context: ScreenContext,
     ) -> Result<Vec<Screened>, StoreError> {
         let now = OffsetDateTime::now_utc();
+        // What was searched goes into the `screen` entry, so an auditor can
+        // reconstruct a search that matched nothing: the request as sent, or
+        // (in process, without one) the query's subject key.
+        let searched = match &context.request {
+            serde_json::Value::Null => format!("query:{}", query.subject()),
+            request => format!("query:{request}"),
+        };
         let result = async {
             require(actor, Permission::ReadRecords)?;
             // The subject key is only needed when a dismissal is in force.
@@ -763,7 +770,7 @@ impl Store {
         .await;
         let (screened, shown_hits, silent_hits, fired) = match result {
             Ok(found) => found,
-            Err(e) => return self.audited(actor, "screen", vec![], Err(e)).await,
+            Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
         };
         let (shown_count, silent_count) = (shown_hits.hits.len() as u64, silent_hits.len() as u64);
         // Silent hits are stored with an audit entry in their owner's name,
@@ -800,9 +807,12 @@ impl Store {
             })
             .collect();
         others.extend(fired.into_iter().map(|(watcher, objects, effects)| (watcher, "watch.match", objects, effects)));
-        let ids = screened
-            .iter()
-            .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string())))
+        let ids = std::iter::once(searched)
+            .chain(
+                screened
+                    .iter()
+                    .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string()))),
+            )
             .collect();
         let others = others.into_iter().map(|(who, action, objects, effects)| async move {
             self.log_with(&who, action, objects, Outcome::Ok, effects).await

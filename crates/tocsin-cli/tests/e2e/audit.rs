@@ -230,3 +230,48 @@ fn an_exported_checkpoint_verifies_with_the_public_key_only() {
     let other = TestServer::start();
     assert_eq!(check(&other.data.join("audit-signing.pub"), &file).status.code(), Some(1), "another key");
 }
+
+/// What was refused before reaching the store is audited in the caller's
+/// name (`request.invalid`: the route and the error's code), a bad batch
+/// line as a `screen` entry, a request without a token as `auth.reject`;
+/// and a screening records what was searched even when nothing matched.
+#[test]
+fn refused_requests_and_fruitless_searches_leave_an_entry() {
+    let s = TestServer::start();
+    let officer = s.token("FRA", "officer");
+    let admin = s.token("FRA", "admin");
+    let auditor = s.token("FRA", "auditor");
+    let gs = s.token("GS", "auditor");
+    let status = |r: reqwest::blocking::RequestBuilder| r.send().expect("send").status().as_u16();
+    assert_eq!(status(s.post(&officer, "/v1/screen").body("{\"name\": ")), 400);
+    assert_eq!(status(s.get(&officer, "/v1/records?limit=0")), 400);
+    assert_eq!(status(s.post(&admin, "/v1/imports?format=un-sanctions").body("<not-a-list")), 400);
+    let batch = "{\"name\": \"Nobody Atall\"}\n{\"nom\": \"x\"}\n";
+    assert_eq!(status(s.post(&officer, "/v1/screen/batch").body(batch)), 200);
+    assert_eq!(status(s.anonymous("/v1/records")), 401);
+
+    let (_, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
+    let entries = entries.as_array().expect("entries").clone();
+    let find = |action: &str, first: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action && e["objects"][0].as_str().is_some_and(|o| o.starts_with(first)))
+            .cloned()
+    };
+    for (action, first, code) in [
+        ("request.invalid", "POST /v1/screen", "invalid_json"),
+        ("request.invalid", "GET /v1/records", "invalid_query"),
+        ("request.invalid", "POST /v1/imports", ""),
+        ("screen", "line:2", "unknown_field"),
+    ] {
+        let e = find(action, first).unwrap_or_else(|| panic!("no {action} {first}: {entries:?}"));
+        assert_eq!(e["outcome"], "invalid", "{e}");
+        assert!(e["objects"][1].as_str().is_some_and(|c| c.starts_with(code)), "{e}");
+    }
+    let searched = find("screen", "query:").expect("the search that matched nothing");
+    assert!(searched["objects"][0].as_str().is_some_and(|q| q.contains("Nobody Atall")), "{searched}");
+
+    let (_, all) = json(s.get(&gs, "/v1/audit?limit=1000").send().expect("audit"));
+    let anonymous = all.as_array().expect("entries").iter().any(|e| e["action"] == "auth.reject GET /v1/records");
+    assert!(anonymous, "a request without a token is logged: {all}");
+}

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics};
+use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics, rejections};
 
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
@@ -71,6 +71,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(imports)
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rejections::audit_rejected))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

@@ -151,11 +151,19 @@ pub(crate) async fn batch(
         };
         results.push(match answer {
             Ok(r) => BatchItem { line, result: Some(r), error: None },
-            Err(e) if e.status().is_client_error() => BatchItem {
-                line,
-                result: None,
-                error: Some(LineError { line, field: e.field_name(), message: e.message() }),
-            },
+            Err(e) if e.status().is_client_error() => {
+                // A line refused before the store saw it is audited here,
+                // as a whole request would be by the rejection middleware.
+                if !e.is_audited() {
+                    let objects = vec![format!("line:{line}"), e.code().to_owned()];
+                    s.store.log(&actor, "screen", objects, tocsin_audit::Outcome::Invalid).await?;
+                }
+                BatchItem {
+                    line,
+                    result: None,
+                    error: Some(LineError { line, field: e.field_name(), message: e.message() }),
+                }
+            }
             Err(e) => return Err(e),
         });
     }
