@@ -160,8 +160,8 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
                 fanout.local(events);
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);
-                metrics::counter!("tocsin_audit_commits_total").increment(1);
-                metrics::counter!("tocsin_audit_entries_total").increment(n);
+                metrics::counter!("tocsin_audit_commits_total", "path" => "group_commit").increment(1);
+                metrics::counter!("tocsin_audit_entries_total", "path" => "group_commit").increment(n);
                 for (entry, done) in entries.iter().zip(waiters) {
                     let _ = done.send(Ok(entry.seq));
                 }

@@ -189,10 +189,95 @@ impl Lease {
 /// Raw persistence. Implementations apply no access rule and no role check:
 /// that is [`crate::Store`]'s job. Every implementation must pass the
 /// conformance suite in `tests/conformance`.
+/// A change to the data, written by [`Backend::commit`] in one transaction
+/// with the audit entries that record it.
+// Built once per write and moved, never kept in collections but `All`'s
+// short list: boxing the large variants would cost an allocation each.
+#[expect(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new agency; [`StoreError::AlreadyExists`] if the code is taken.
+    Agency(Agency),
+    /// An agency's settings, replaced.
+    Settings(AgencyCode, AgencySettings),
+    /// A new token.
+    Token(TokenRow),
+    /// Records inserted, and records replaced if their stored version is
+    /// the one paired with them ([`StoreError::VersionConflict`] names the
+    /// first stale one, [`StoreError::NotFound`] one that is not there).
+    Records {
+        /// Inserted.
+        new: Vec<Record>,
+        /// Replaced, with the version each replaces.
+        changed: Vec<(Record, u64)>,
+    },
+    /// A hit replaced if its stored status is `expected` (not applied
+    /// otherwise).
+    Hit {
+        /// The hit as it is to be.
+        hit: Hit,
+        /// The status it must have now.
+        expected: HitStatus,
+    },
+    /// A message appended to a hit's conversation, numbered there; the
+    /// commit's `hit.message` events without data get the message as
+    /// stored.
+    HitMessage(HitMessage),
+    /// A reviewed false positive, replacing one for the same agency,
+    /// subject and record.
+    Dismissal(Dismissal),
+    /// A new watch.
+    InsertWatch(Watch),
+    /// A watch removed (not applied if there was none).
+    DeleteWatch(WatchId),
+    /// Notices inserted, and notices replaced if their stored version is the
+    /// one paired with them ([`StoreError::VersionConflict`] otherwise).
+    Notices {
+        /// Inserted.
+        new: Vec<Notice>,
+        /// Replaced, with the version each replaces.
+        changed: Vec<(Notice, u64)>,
+    },
+    /// Several changes, all applied or none (not applied if one's
+    /// condition fails).
+    All(Vec<Change>),
+    /// A notice replaced if its stored version is `expected` (not applied
+    /// otherwise).
+    Notice {
+        /// The notice as it is to be.
+        notice: Notice,
+        /// The version it must have now.
+        expected: u64,
+    },
+}
+
+/// What [`Backend::commit`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    /// Whether the change was applied: false only for a change whose
+    /// condition did not hold ([`Change::Hit`], [`Change::DeleteWatch`],
+    /// [`Change::Notice`], or [`Change::All`] holding one); then nothing was
+    /// written, entries included.
+    pub applied: bool,
+    /// The audit entries appended.
+    pub entries: Vec<Entry>,
+    /// The events stored with them, numbered.
+    pub events: Vec<Event>,
+    /// A [`Change::HitMessage`]'s message as stored (numbered).
+    pub message: Option<HitMessage>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
+    /// Applies `change` and appends `drafts` (with `effects`) to the audit
+    /// chain in one transaction: the change is durable with the entries
+    /// that record it, or neither is. Every write goes through here.
+    async fn commit(&self, change: Change, drafts: Vec<Draft>, effects: Effects) -> Result<Committed, StoreError>;
+
     /// Adds an agency; [`StoreError::AlreadyExists`] if the code is taken.
-    async fn insert_agency(&self, agency: &Agency) -> Result<(), StoreError>;
+    async fn insert_agency(&self, agency: &Agency) -> Result<(), StoreError> {
+        self.commit(Change::Agency(agency.clone()), vec![], Effects::default()).await.map(drop)
+    }
     /// One agency.
     async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError>;
     /// All agencies, by code.
@@ -201,19 +286,28 @@ pub trait Backend: Send + Sync + 'static {
     /// The agency's settings (all `None` when it has set none).
     async fn settings(&self, code: &AgencyCode) -> Result<AgencySettings, StoreError>;
     /// Replaces the agency's settings.
-    async fn set_settings(&self, code: &AgencyCode, settings: &AgencySettings) -> Result<(), StoreError>;
+    async fn set_settings(&self, code: &AgencyCode, settings: &AgencySettings) -> Result<(), StoreError> {
+        self.commit(Change::Settings(*code, *settings), vec![], Effects::default()).await.map(drop)
+    }
 
     /// Stores a token's digest.
-    async fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError>;
+    async fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError> {
+        self.commit(Change::Token(token.clone()), vec![], Effects::default()).await.map(drop)
+    }
     /// The token with this digest.
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError>;
 
     /// Inserts records in one transaction: all or none.
-    async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError>;
+    async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
+        self.write_records(records, &[]).await
+    }
     /// Inserts `new` and replaces each of `changed` if its stored version is
     /// the one paired with it, in one transaction: all or none.
     /// [`StoreError::VersionConflict`] names the first stale one.
-    async fn write_records(&self, new: &[Record], changed: &[(Record, u64)]) -> Result<(), StoreError>;
+    async fn write_records(&self, new: &[Record], changed: &[(Record, u64)]) -> Result<(), StoreError> {
+        let change = Change::Records { new: new.to_vec(), changed: changed.to_vec() };
+        self.commit(change, vec![], Effects::default()).await.map(drop)
+    }
     /// Every record `owner` imported from `list` (its `source.list`), any state.
     async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError>;
     /// One record, whatever its state.
@@ -222,7 +316,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn records(&self, ids: &[RecordId]) -> Result<Vec<Record>, StoreError>;
     /// Replaces a record if its stored version is `expected_version`;
     /// [`StoreError::VersionConflict`] otherwise.
-    async fn update_record(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
+    async fn update_record(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
+        self.write_records(&[], &[(record.clone(), expected_version)]).await
+    }
     /// A page of records, any state, in identifier order.
     async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError>;
     /// How many records are stored, any state.
@@ -233,22 +329,34 @@ pub trait Backend: Send + Sync + 'static {
     /// Hits by the filter, newest first.
     async fn hits(&self, filter: &HitFilter) -> Result<Vec<Hit>, StoreError>;
     /// Replaces a hit if its stored status is `expected`; false if not.
-    async fn update_hit(&self, hit: &Hit, expected: HitStatus) -> Result<bool, StoreError>;
+    async fn update_hit(&self, hit: &Hit, expected: HitStatus) -> Result<bool, StoreError> {
+        let change = Change::Hit { hit: hit.clone(), expected };
+        Ok(self.commit(change, vec![], Effects::default()).await?.applied)
+    }
     /// Appends a message to a hit's conversation, numbering it.
-    async fn append_hit_message(&self, message: &HitMessage) -> Result<HitMessage, StoreError>;
+    async fn append_hit_message(&self, message: &HitMessage) -> Result<HitMessage, StoreError> {
+        let done = self.commit(Change::HitMessage(message.clone()), vec![], Effects::default()).await?;
+        done.message.ok_or_else(|| StoreError::Corrupt("a hit message was not stored".into()))
+    }
     /// A hit's messages, oldest first.
     async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError>;
 
     /// Records a reviewed false positive, replacing one for the same
     /// agency, subject and record.
-    async fn put_dismissal(&self, dismissal: &Dismissal) -> Result<(), StoreError>;
+    async fn put_dismissal(&self, dismissal: &Dismissal) -> Result<(), StoreError> {
+        self.commit(Change::Dismissal(dismissal.clone()), vec![], Effects::default()).await.map(drop)
+    }
     /// The dismissals whose `until` is after `now`.
     async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError>;
 
     /// Stores a watch.
-    async fn insert_watch(&self, watch: &Watch) -> Result<(), StoreError>;
+    async fn insert_watch(&self, watch: &Watch) -> Result<(), StoreError> {
+        self.commit(Change::InsertWatch(watch.clone()), vec![], Effects::default()).await.map(drop)
+    }
     /// Removes a watch; false if there was none.
-    async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError>;
+    async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError> {
+        Ok(self.commit(Change::DeleteWatch(*id), vec![], Effects::default()).await?.applied)
+    }
     /// Every watch, oldest first.
     async fn watches(&self) -> Result<Vec<Watch>, StoreError>;
 
@@ -259,7 +367,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Inserts `new` and replaces each of `changed` if its stored version is
     /// the one paired with it, in one transaction: all or none.
     /// [`StoreError::VersionConflict`] names the first stale one.
-    async fn write_notices(&self, new: &[Notice], changed: &[(Notice, u64)]) -> Result<(), StoreError>;
+    async fn write_notices(&self, new: &[Notice], changed: &[(Notice, u64)]) -> Result<(), StoreError> {
+        let change = Change::Notices { new: new.to_vec(), changed: changed.to_vec() };
+        self.commit(change, vec![], Effects::default()).await.map(drop)
+    }
     /// Reserves `count` numbers for notices published in `year` and returns
     /// the first; numbers run 1, 2, … within a year, never given twice.
     async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError>;
@@ -269,7 +380,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError>;
     /// Replaces a notice if its stored version is `expected_version`; false
     /// if not.
-    async fn update_notice(&self, notice: &Notice, expected_version: u64) -> Result<bool, StoreError>;
+    async fn update_notice(&self, notice: &Notice, expected_version: u64) -> Result<bool, StoreError> {
+        let change = Change::Notice { notice: notice.clone(), expected: expected_version };
+        Ok(self.commit(change, vec![], Effects::default()).await?.applied)
+    }
     /// Notices by the filter, oldest first.
     async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
 

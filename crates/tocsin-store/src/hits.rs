@@ -14,7 +14,7 @@ use tocsin_core::hit::{DISMISS_DAYS, Dismissal, Hit, HitId, HitMessage, HitStatu
 use tocsin_core::record::RecordId;
 use tocsin_match::request::Request;
 
-use crate::backend::{Backend, Effects, HitFilter};
+use crate::backend::{Backend, Change, Effects, HitFilter};
 use crate::events::Subscription;
 use crate::store::{Actor, MAX_PAGE, Page, require};
 use crate::{Store, StoreError};
@@ -164,6 +164,7 @@ impl Store {
     /// `false_positive` holds back new hits on the same subject and record
     /// for the searching agency ([`Dismissal`]).
     pub async fn set_hit_status(&self, actor: &Actor, id: HitId, to: HitStatus) -> Result<Hit, StoreError> {
+        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
         let result = async {
             let current = self.visible_hit(actor, id).await?;
             let allowed = current.next_statuses(&actor.agency);
@@ -181,57 +182,68 @@ impl Store {
             }
             let from = current.status;
             let next = Hit { status: to, updated_at: OffsetDateTime::now_utc(), ..current };
-            if !self.backend.update_hit(&next, from).await? {
+            let data = serde_json::json!({
+                "hit_id": next.id,
+                "from": from,
+                "to": next.status,
+                "agency": actor.agency,
+                "user": actor.user,
+            });
+            let events = hit_events(&next, EventKind::HitStatus, &data, next.updated_at);
+            // Marked a false positive, the hit holds back new ones: the
+            // dismissal is written with the move and its entry.
+            let dismissal = match to {
+                HitStatus::FalsePositive => self.dismissal_of(&next).await?,
+                _ => None,
+            };
+            let hit_change = Change::Hit { hit: next.clone(), expected: from };
+            let (change, intent) = match &dismissal {
+                Some(d) => (
+                    Change::All(vec![hit_change, Change::Dismissal(d.clone())]),
+                    Some(self.intend(|| vec![What::Dismissals]).await?),
+                ),
+                None => (hit_change, None),
+            };
+            let written = self.commit_logged(&purpose, "hit.status", vec![id.to_string()], change, events).await;
+            let written = match &intent {
+                Some(intent) => self.settle(intent, written).await?,
+                None => written?,
+            };
+            if !written.applied {
                 return Err(StoreError::Conflict(format!("hit {id} changed meanwhile; read it again")));
             }
-            if to == HitStatus::FalsePositive {
-                self.dismiss(&next).await?;
+            if let Some(d) = dismissal
+                && let Ok(mut all) = self.dismissals.write()
+            {
+                all.insert((d.agency, d.subject.clone(), d.record_id), d);
             }
-            Ok((next, from))
+            if let Some(intent) = intent {
+                self.announce(intent).await;
+            }
+            Ok(next)
         }
         .await;
-        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
-        let result = self
-            .audited_with(&purpose, "hit.status", vec![id.to_string()], result, |(hit, from)| {
-                let data = serde_json::json!({
-                    "hit_id": hit.id,
-                    "from": from,
-                    "to": hit.status,
-                    "agency": actor.agency,
-                    "user": actor.user,
-                });
-                hit_events(hit, EventKind::HitStatus, &data, hit.updated_at)
-            })
-            .await;
-        result.map(|(hit, _)| hit)
+        self.audited_failure(&purpose, "hit.status", vec![id.to_string()], result).await
     }
 
-    /// Remembers a hit marked false positive, so the searching agency's
-    /// screenings of the same subject do not hit the record again for its
-    /// dismissal period.
-    async fn dismiss(&self, hit: &Hit) -> Result<(), StoreError> {
+    /// The reviewed false positive a hit marked so keeps in force, or `None`
+    /// if its query no longer validates.
+    async fn dismissal_of(&self, hit: &Hit) -> Result<Option<Dismissal>, StoreError> {
         let request: Result<Request, _> = serde_json::from_value(hit.query.clone());
         let Ok(valid) =
             request.map_err(|e| e.to_string()).and_then(|r| r.validate(hit.time.year()).map_err(|e| e.to_string()))
         else {
             tracing::warn!(hit = %hit.id, "the hit's query no longer validates; no dismissal kept");
-            return Ok(());
+            return Ok(None);
         };
         let days = self.settings(&hit.searcher).await?.dismiss_days.unwrap_or(DISMISS_DAYS);
-        let dismissal = Dismissal {
+        Ok(Some(Dismissal {
             agency: hit.searcher,
             subject: valid.query.subject(),
             record_id: hit.record_id,
             hit_id: hit.id,
             until: OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)),
-        };
-        let intent = self.intend(|| vec![What::Dismissals]).await?;
-        self.settle(&intent, self.backend.put_dismissal(&dismissal).await).await?;
-        if let Ok(mut d) = self.dismissals.write() {
-            d.insert((dismissal.agency, dismissal.subject.clone(), dismissal.record_id), dismissal);
-        }
-        self.announce(intent).await;
-        Ok(())
+        }))
     }
 
     /// The reviewed false positive that holds back a hit by `agency` on
@@ -276,17 +288,15 @@ impl Store {
                 user: actor.user.clone(),
                 text,
             };
-            let stored = self.backend.append_hit_message(&message).await?;
-            Ok((stored, hit))
+            // The message is numbered in the transaction that stores it; the
+            // events, left without data, get it as stored there.
+            let events = hit_events(&hit, EventKind::HitMessage, &serde_json::Value::Null, message.time);
+            let change = Change::HitMessage(message);
+            let written = self.commit_logged(actor, "hit.message", vec![id.to_string()], change, events).await?;
+            written.message.ok_or_else(|| StoreError::Corrupt("a hit message was not stored".into()))
         }
         .await;
-        let result = self
-            .audited_with(actor, "hit.message", vec![id.to_string()], result, |(message, hit)| {
-                let data = serde_json::to_value(message).unwrap_or_default();
-                hit_events(hit, EventKind::HitMessage, &data, message.time)
-            })
-            .await;
-        result.map(|(message, _)| message)
+        self.audited_failure(actor, "hit.message", vec![id.to_string()], result).await
     }
 
     /// The messages on a hit the actor's agency may see, oldest first.

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use time::OffsetDateTime;
+use tocsin_audit::{Draft, Outcome};
 use tocsin_core::FieldError;
 use tocsin_core::auth::Permission;
 use tocsin_core::notice::{self, Notice, NoticeContent, NoticeId, NoticeStatus, NoticeType};
@@ -19,6 +20,7 @@ use tocsin_core::retention;
 use tocsin_lists::{ListedNotice, Parsed, Skip};
 
 use crate::backend::NoticeFilter;
+use crate::backend::{Change, Effects};
 use crate::cluster::{notices_changes, records_changes};
 use crate::store::require;
 use crate::{Actor, Store, StoreError};
@@ -86,6 +88,7 @@ impl Store {
     /// `import LIST`) and once for the whole (`import`, objects `list:LIST`).
     pub async fn import_list(&self, actor: &Actor, list: &str, parsed: Parsed) -> Result<ImportReport, StoreError> {
         let Parsed { entries, skipped, notices } = parsed;
+        let per_record = Actor { purpose: Some(format!("import {list}")), ..actor.clone() };
         let result = async {
             require(actor, Permission::WriteRecords)?;
             // A list with no usable entry is a broken download or a wrong
@@ -107,27 +110,24 @@ impl Store {
             let plan = plan(actor, list, existing, entries, now)?;
             let written = || plan.new.iter().chain(plan.changed.iter().map(|(r, _)| r));
             let intent = self.intend(|| records_changes(written())).await?;
-            self.settle(&intent, self.backend.write_records(&plan.new, &plan.changed).await).await?;
+            // The records and their entries in one transaction.
+            let drafts = import_drafts(
+                &per_record,
+                [
+                    ("record.create", &plan.created),
+                    ("record.update", &plan.updated),
+                    ("record.archive", &plan.archived),
+                ],
+            );
+            let change = Change::Records { new: plan.new.clone(), changed: plan.changed.clone() };
+            let committed = self.commit_drafts(drafts, change, Effects::default()).await;
+            self.settle(&intent, committed).await?;
             self.reindex(written());
             self.announce(intent).await;
-            let notices = self.listed_notices(actor, list, notices, now).await?;
+            let notices = self.listed_notices(&per_record, list, notices, now).await?;
             Ok((plan, notices))
         }
         .await;
-        let per_record = Actor { purpose: Some(format!("import {list}")), ..actor.clone() };
-        if let Ok((plan, notices)) = &result {
-            for (action, ids) in [
-                ("record.create", &plan.created),
-                ("record.update", &plan.updated),
-                ("record.archive", &plan.archived),
-                ("notice.create", &notices.published),
-                ("notice.status", &notices.cancelled),
-            ] {
-                for chunk in ids.chunks(AUDIT_CHUNK) {
-                    self.log(&per_record, action, chunk.to_vec(), tocsin_audit::Outcome::Ok).await?;
-                }
-            }
-        }
         let result = result.map(|(p, n)| ImportReport {
             skipped,
             notices_published: n.published.len() as u64,
@@ -241,16 +241,36 @@ impl Store {
             changed.push((next, n.version));
         }
         self.number(&mut new.iter_mut().collect::<Vec<_>>(), now).await?;
-        let written = || new.iter().chain(changed.iter().map(|(n, _)| n));
-        let intent = self.intend(|| notices_changes(written())).await?;
-        self.settle(&intent, self.backend.write_notices(&new, &changed).await).await?;
-        written().for_each(|n| self.republish(n));
-        self.announce(intent).await;
-        Ok(NoticeChanges {
+        let done = NoticeChanges {
             published: new.iter().map(|n| n.id.to_string()).collect(),
             cancelled: changed.iter().map(|(n, _)| n.id.to_string()).collect(),
-        })
+        };
+        if new.is_empty() && changed.is_empty() {
+            return Ok(done);
+        }
+        let written = || new.iter().chain(changed.iter().map(|(n, _)| n));
+        let intent = self.intend(|| notices_changes(written())).await?;
+        // The notices and their entries in one transaction.
+        let drafts = import_drafts(actor, [("notice.create", &done.published), ("notice.status", &done.cancelled)]);
+        let change = Change::Notices { new: new.clone(), changed: changed.clone() };
+        let committed = self.commit_drafts(drafts, change, Effects::default()).await;
+        self.settle(&intent, committed).await?;
+        written().for_each(|n| self.republish(n));
+        self.announce(intent).await;
+        Ok(done)
     }
+}
+
+/// An import's audit entries in `actor`'s name: one per action and chunk
+/// of [`AUDIT_CHUNK`] ids, none for an action with no id.
+fn import_drafts<'a>(actor: &Actor, by_action: impl IntoIterator<Item = (&'a str, &'a Vec<String>)>) -> Vec<Draft> {
+    let mut drafts = vec![];
+    for (action, ids) in by_action {
+        for chunk in ids.chunks(AUDIT_CHUNK) {
+            drafts.push(actor.draft(action, chunk.to_vec(), Outcome::Ok));
+        }
+    }
+    drafts
 }
 
 /// Whether two versions of an entry say the same. The review date is left

@@ -33,8 +33,8 @@ mod watches;
 
 pub use audit_log::AuditStats;
 pub use backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, HitFilter, Lease, NoticeFilter,
-    RecordPageQuery, TokenRow,
+    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter,
+    Lease, NoticeFilter, RecordPageQuery, TokenRow,
 };
 pub use clock::Clock;
 pub use cluster::ClusterStatus;

@@ -20,7 +20,7 @@ use tocsin_core::notice::{
 use tocsin_core::record::RecordId;
 use tocsin_core::{FieldError, limits, retention};
 
-use crate::backend::{Effects, NoticeFilter};
+use crate::backend::{Change, Effects, NoticeFilter};
 use crate::cluster::notices_changes;
 use crate::store::{Actor, MAX_PAGE, Page, require};
 use crate::{Store, StoreError};
@@ -173,10 +173,20 @@ impl Store {
     }
 
     /// Replaces a notice stored at version `expected` (409 if it moved
-    /// meanwhile), brings this node's maps in line and announces it.
-    pub(crate) async fn write_notice(&self, next: &Notice, expected: u64) -> Result<(), StoreError> {
+    /// meanwhile) with the entry that records it (`action` by `actor`) and
+    /// `effects`, brings this node's maps in line and announces it.
+    pub(crate) async fn write_notice(
+        &self,
+        actor: &Actor,
+        action: &str,
+        next: &Notice,
+        expected: u64,
+        effects: Effects,
+    ) -> Result<(), StoreError> {
         let intent = self.intend(|| notices_changes([next])).await?;
-        let written = self.backend.update_notice(next, expected).await.and_then(|done| match done {
+        let change = Change::Notice { notice: next.clone(), expected };
+        let written = self.commit_logged(actor, action, vec![next.id.to_string()], change, effects).await;
+        let written = written.and_then(|done| match done.applied {
             true => Ok(()),
             false => Err(StoreError::Conflict(format!("notice {} changed meanwhile; read it again", next.id))),
         });
@@ -290,11 +300,12 @@ impl Store {
                 created_at: now,
                 updated_at: now,
             };
-            self.backend.insert_notice(&notice).await?;
+            let change = Change::Notices { new: vec![notice.clone()], changed: vec![] };
+            self.commit_logged(actor, "notice.create", vec![id.to_string()], change, Effects::default()).await?;
             Ok(self.view(actor, notice))
         }
         .await;
-        self.audited(actor, "notice.create", vec![id.to_string()], result).await
+        self.audited_failure(actor, "notice.create", vec![id.to_string()], result).await
     }
 
     /// Changes a notice's content (its owner, at the version last read). Only
@@ -331,13 +342,16 @@ impl Store {
                 updated_at: OffsetDateTime::now_utc(),
                 ..current
             };
-            if !self.backend.update_notice(&next, sent).await? {
+            let change = Change::Notice { notice: next.clone(), expected: sent };
+            let written =
+                self.commit_logged(actor, "notice.update", vec![id.to_string()], change, Effects::default()).await?;
+            if !written.applied {
                 return Err(StoreError::Conflict(format!("notice {id} changed meanwhile; read it again")));
             }
             Ok(self.view(actor, next))
         }
         .await;
-        self.audited(actor, "notice.update", vec![id.to_string()], result).await
+        self.audited_failure(actor, "notice.update", vec![id.to_string()], result).await
     }
 
     /// Makes a red or yellow notice's public extract available, or
@@ -350,6 +364,7 @@ impl Store {
         public: bool,
         version: Option<u64>,
     ) -> Result<NoticeView, StoreError> {
+        let purpose = Actor { purpose: Some(format!("public {public}")), ..actor.clone() };
         let result = async {
             require(actor, Permission::WriteRecords)?;
             self.writable()?;
@@ -363,12 +378,11 @@ impl Store {
             }
             let next =
                 Notice { public, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
-            self.write_notice(&next, sent).await?;
+            self.write_notice(&purpose, "notice.public", &next, sent, Effects::default()).await?;
             Ok(self.view(actor, next))
         }
         .await;
-        let purpose = Actor { purpose: Some(format!("public {public}")), ..actor.clone() };
-        self.audited(&purpose, "notice.public", vec![id.to_string()], result).await
+        self.audited_failure(&purpose, "notice.public", vec![id.to_string()], result).await
     }
 
     pub(crate) async fn owned_notice(&self, actor: &Actor, id: NoticeId) -> Result<Notice, StoreError> {
@@ -392,6 +406,7 @@ impl Store {
         to: NoticeStatus,
         reason: Option<String>,
     ) -> Result<NoticeView, StoreError> {
+        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
         let result = async {
             let current = match self.backend.notice(&id).await? {
                 Some(n) if self.may_read_notice(actor, &n).await? => n,
@@ -437,27 +452,11 @@ impl Store {
                 reason,
                 time: now,
             });
-            self.write_notice(&next, current.version).await?;
+            self.write_notice(&purpose, "notice.status", &next, current.version, status_events(&next)).await?;
             Ok(self.view(actor, next))
         }
         .await;
-        let purpose = Actor { purpose: Some(format!("status {}", to.as_str())), ..actor.clone() };
-        self.audited_with(&purpose, "notice.status", vec![id.to_string()], result, |v| {
-            let n = &v.notice;
-            let data = serde_json::json!({
-                "notice_id": n.id,
-                "type": n.notice_type,
-                "move": n.history.last(),
-            });
-            let mut to = vec![n.owner];
-            if n.status == NoticeStatus::Submitted && n.owner != tocsin_core::AgencyCode::GS {
-                to.push(tocsin_core::AgencyCode::GS);
-            }
-            let events =
-                to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at)).collect();
-            Effects { events, ..Effects::default() }
-        })
-        .await
+        self.audited_failure(&purpose, "notice.status", vec![id.to_string()], result).await
     }
 
     /// One notice the actor may read (404 otherwise, as for a missing one).
@@ -530,4 +529,20 @@ impl Store {
         };
         self.audited(actor, "notice.list", ids, result).await
     }
+}
+
+/// The events a notice's move sends: to its owner, and to the General
+/// Secretariat's reviewers when it is submitted.
+fn status_events(n: &Notice) -> Effects {
+    let data = serde_json::json!({
+        "notice_id": n.id,
+        "type": n.notice_type,
+        "move": n.history.last(),
+    });
+    let mut to = vec![n.owner];
+    if n.status == NoticeStatus::Submitted && n.owner != tocsin_core::AgencyCode::GS {
+        to.push(tocsin_core::AgencyCode::GS);
+    }
+    let events = to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at)).collect();
+    Effects { events, ..Effects::default() }
 }

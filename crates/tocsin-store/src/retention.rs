@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use tocsin_audit::Outcome;
+use tocsin_audit::{Draft, Outcome};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::notice::{self, Notice, NoticeId, NoticeStatus};
@@ -20,7 +20,7 @@ use tocsin_core::record::{Record, RecordBody, RecordId, RecordState, format_date
 use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
 use tocsin_core::{AgencyCode, FieldError};
 
-use crate::backend::{Effects, NoticeFilter, RecordPageQuery};
+use crate::backend::{Change, Effects, NoticeFilter, RecordPageQuery};
 use crate::cluster::{notices_changes, records_changes};
 use crate::notices::NoticeView;
 use crate::store::{MAX_PAGE, Page, require};
@@ -93,6 +93,19 @@ fn notice_item(n: &Notice, today: Date) -> ReviewItem {
         phase: retention::phase(n.review_by, today),
         label: format!("{} notice", n.notice_type.as_str()),
     }
+}
+
+/// The entries and events of expired items: one entry per owner in its
+/// name (by `system`), and an event to it for each item.
+fn expired_audit(action: &str, items: Vec<ReviewItem>, now: OffsetDateTime) -> (Vec<Draft>, Effects) {
+    let mut drafts = vec![];
+    let mut effects = Effects::default();
+    for (owner, items) in by_owner(items) {
+        effects.events.extend(items.iter().map(|i| item_event(owner, EventKind::ReviewExpired, i, now)));
+        let objects = items.into_iter().map(|i| i.id).collect();
+        drafts.push(clock_actor(owner).draft(action, objects, Outcome::Ok));
+    }
+    (drafts, effects)
 }
 
 impl Store {
@@ -220,13 +233,21 @@ impl Store {
             })
             .collect();
         let intent = self.intend(|| records_changes(changed.iter().map(|(r, _)| r))).await?;
-        let written = match self.backend.write_records(&[], &changed).await {
-            Ok(()) => Ok(changed),
+        // Each archive is written with its entry and its owner's event.
+        let audit = |changed: &[(Record, u64)]| {
+            expired_audit("record.expire", changed.iter().map(|(r, _)| record_item(r, today)).collect(), now)
+        };
+        let (drafts, effects) = audit(&changed);
+        let all = Change::Records { new: vec![], changed: changed.clone() };
+        let written = match self.commit_drafts(drafts, all, effects).await {
+            Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
                 for (r, expected) in changed {
-                    match self.backend.update_record(&r, expected).await {
-                        Ok(()) => done.push((r, expected)),
+                    let (drafts, effects) = audit(&[(r.clone(), expected)]);
+                    let one = Change::Records { new: vec![], changed: vec![(r.clone(), expected)] };
+                    match self.commit_drafts(drafts, one, effects).await {
+                        Ok(_) => done.push((r, expected)),
                         Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {}
                         Err(e) => {
                             // Some may be written: announce what the intent names.
@@ -242,8 +263,7 @@ impl Store {
         let done = self.settle(&intent, written).await?;
         self.reindex(done.iter().map(|(r, _)| r));
         self.announce(intent).await;
-        let items: Vec<ReviewItem> = done.iter().map(|(r, _)| record_item(r, today)).collect();
-        self.log_expired("record.expire", items, now).await
+        Ok(done.len() as u64)
     }
 
     /// Expires notices past review, as [`Store::expire_records`] does.
@@ -260,14 +280,21 @@ impl Store {
             })
             .collect();
         let intent = self.intend(|| notices_changes(changed.iter().map(|(n, _)| n))).await?;
-        let written = match self.backend.write_notices(&[], &changed).await {
-            Ok(()) => Ok(changed),
+        let audit = |changed: &[(Notice, u64)]| {
+            expired_audit("notice.expire", changed.iter().map(|(n, _)| notice_item(n, today)).collect(), now)
+        };
+        let (drafts, effects) = audit(&changed);
+        let all = Change::Notices { new: vec![], changed: changed.clone() };
+        let written = match self.commit_drafts(drafts, all, effects).await {
+            Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
                 for (n, expected) in changed {
-                    match self.backend.update_notice(&n, expected).await {
-                        Ok(true) => done.push((n, expected)),
-                        Ok(false) => {}
+                    let (drafts, effects) = audit(&[(n.clone(), expected)]);
+                    let one = Change::Notice { notice: n.clone(), expected };
+                    match self.commit_drafts(drafts, one, effects).await {
+                        Ok(c) if c.applied => done.push((n, expected)),
+                        Ok(_) => {}
                         Err(e) => {
                             // Some may be written: announce what the intent names.
                             self.announce(intent).await;
@@ -282,22 +309,7 @@ impl Store {
         let done = self.settle(&intent, written).await?;
         done.iter().for_each(|(n, _)| self.republish(n));
         self.announce(intent).await;
-        let items: Vec<ReviewItem> = done.iter().map(|(n, _)| notice_item(n, today)).collect();
-        self.log_expired("notice.expire", items, now).await
-    }
-
-    /// Audits expired items in their owners' names and tells the owners.
-    async fn log_expired(&self, action: &str, items: Vec<ReviewItem>, now: OffsetDateTime) -> Result<u64, StoreError> {
-        let count = items.len() as u64;
-        for (owner, items) in by_owner(items) {
-            let effects = Effects {
-                events: items.iter().map(|i| item_event(owner, EventKind::ReviewExpired, i, now)).collect(),
-                ..Effects::default()
-            };
-            let objects = items.into_iter().map(|i| i.id).collect();
-            self.log_with(&clock_actor(owner), action, objects, Outcome::Ok, effects).await?;
-        }
-        Ok(count)
+        Ok(done.len() as u64)
     }
 
     /// The actor's agency's records and notices within six months of their
@@ -343,6 +355,7 @@ impl Store {
     /// justification, which the audit entry keeps as its purpose).
     pub async fn extend_record(&self, actor: &Actor, id: RecordId, ext: Extension) -> Result<Record, StoreError> {
         let justification = retention::justification(ext.justification.clone());
+        let purpose = Actor { purpose: justification.as_ref().ok().map(|j| format!("extend: {j}")), ..actor.clone() };
         let result = async {
             justification.as_ref().map_err(Clone::clone)?;
             self.writable()?;
@@ -359,18 +372,18 @@ impl Store {
             let review_by = retention::extension_date(ext.review_by.as_deref(), self.today())?;
             let mut next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
             next.data.review_by = review_by;
-            self.replace_record(&next, sent).await?;
+            self.replace_record(&purpose, "record.extend", &next, sent).await?;
             Ok(next)
         }
         .await;
-        let purpose = Actor { purpose: justification.ok().map(|j| format!("extend: {j}")), ..actor.clone() };
-        self.audited(&purpose, "record.extend", vec![id.to_string()], result).await
+        self.audited_failure(&purpose, "record.extend", vec![id.to_string()], result).await
     }
 
     /// Extends an open notice's retention (its owner, with a written
     /// justification, audited as for a record).
     pub async fn extend_notice(&self, actor: &Actor, id: NoticeId, ext: Extension) -> Result<NoticeView, StoreError> {
         let justification = retention::justification(ext.justification.clone());
+        let purpose = Actor { purpose: justification.as_ref().ok().map(|j| format!("extend: {j}")), ..actor.clone() };
         let result = async {
             require(actor, Permission::WriteRecords)?;
             justification.as_ref().map_err(Clone::clone)?;
@@ -391,12 +404,11 @@ impl Store {
             let expected = current.version;
             let next =
                 Notice { review_by, version: current.version + 1, updated_at: OffsetDateTime::now_utc(), ..current };
-            self.write_notice(&next, expected).await?;
+            self.write_notice(&purpose, "notice.extend", &next, expected, Effects::default()).await?;
             Ok(self.view(actor, next))
         }
         .await;
-        let purpose = Actor { purpose: justification.ok().map(|j| format!("extend: {j}")), ..actor.clone() };
-        self.audited(&purpose, "notice.extend", vec![id.to_string()], result).await
+        self.audited_failure(&purpose, "notice.extend", vec![id.to_string()], result).await
     }
 }
 

@@ -173,18 +173,6 @@ macro_rules! sql_backend {
 
         #[async_trait]
         impl Backend for $backend {
-            async fn insert_agency(&self, a: &Agency) -> Result<(), StoreError> {
-                let r = sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
-                    .bind(a.code.as_str())
-                    .bind(&a.name)
-                    .bind(ts(&a.created_at))
-                    .execute(&self.pool)
-                    .await;
-                match r {
-                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists(format!("agency {}", a.code))),
-                    other => other.map(drop).map_err(StoreError::from),
-                }
-            }
 
             async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError> {
                 let row = sqlx::query("SELECT code, name, created_at FROM agencies WHERE code = $1")
@@ -215,35 +203,6 @@ macro_rules! sql_backend {
                 })
             }
 
-            async fn set_settings(&self, code: &AgencyCode, s: &AgencySettings) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO agency_settings (code, hit_threshold, dismiss_days) VALUES ($1, $2, $3) \
-                     ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold, \
-                     dismiss_days = excluded.dismiss_days",
-                )
-                .bind(code.as_str())
-                .bind(s.hit_threshold)
-                .bind(s.dismiss_days.map(i64::from))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn insert_token(&self, t: &TokenRow) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&t.id)
-                .bind(&t.hash)
-                .bind(t.agency.as_str())
-                .bind(t.role.as_str())
-                .bind(&t.user)
-                .bind(ts(&t.created_at))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
             async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
                 let row = sqlx::query("SELECT id, hash, agency, role, user_name, created_at FROM tokens WHERE hash = $1")
                     .bind(hash)
@@ -258,25 +217,6 @@ macro_rules! sql_backend {
                     user: row.try_get("user_name")?,
                     created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
                 }))
-            }
-
-            async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
-                self.write_records(records, &[]).await
-            }
-
-            async fn write_records(&self, new: &[Record], changed: &[(Record, u64)]) -> Result<(), StoreError> {
-                let mut tx = write_tx(&self.pool).await?;
-                for chunk in new.chunks(INSERT_CHUNK) {
-                    insert_chunk(&mut tx, chunk).await?;
-                }
-                for (r, expected) in changed {
-                    if !replace(&mut *tx, r, *expected).await? {
-                        let version = "SELECT version FROM records WHERE id = $1";
-                        return Err(stale(&mut tx, version, &format!("record {}", r.id), *expected).await);
-                    }
-                }
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError> {
@@ -308,16 +248,6 @@ macro_rules! sql_backend {
                     }
                 }
                 Ok(out)
-            }
-
-            async fn update_record(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
-                if replace(&self.pool, r, expected_version).await? {
-                    return Ok(());
-                }
-                match self.record(&r.id).await? {
-                    Some(current) => Err(StoreError::VersionConflict { sent: expected_version, current: current.version }),
-                    None => Err(StoreError::NotFound(format!("record {}", r.id))),
-                }
             }
 
             async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError> {
@@ -393,42 +323,6 @@ macro_rules! sql_backend {
                 rows.iter().map(hit_from_row).collect()
             }
 
-            async fn update_hit(&self, h: &Hit, expected: HitStatus) -> Result<bool, StoreError> {
-                let body = serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id)))?;
-                let done = sqlx::query("UPDATE hits SET status = $1, updated_at = $2, body = $3 WHERE id = $4 AND status = $5")
-                    .bind(h.status.as_str())
-                    .bind(ts(&h.updated_at))
-                    .bind(body)
-                    .bind(h.id.to_string())
-                    .bind(expected.as_str())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn append_hit_message(&self, m: &HitMessage) -> Result<HitMessage, StoreError> {
-                let mut tx = write_tx(&self.pool).await?;
-                let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM hit_messages WHERE hit_id = $1")
-                    .bind(m.hit_id.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let stored = HitMessage { seq: u64_of(last.unwrap_or(0))? + 1, ..m.clone() };
-                let body = serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))?;
-                sqlx::query(
-                    "INSERT INTO hit_messages (hit_id, seq, time, agency, user_name, body) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(stored.hit_id.to_string())
-                .bind(i64_of(stored.seq))
-                .bind(ts(&stored.time))
-                .bind(stored.agency.as_str())
-                .bind(&stored.user)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(stored)
-            }
-
             async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError> {
                 let rows = sqlx::query("SELECT body FROM hit_messages WHERE hit_id = $1 ORDER BY seq")
                     .bind(id.to_string())
@@ -440,21 +334,6 @@ macro_rules! sql_backend {
                         serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))
                     })
                     .collect()
-            }
-
-            async fn put_dismissal(&self, d: &Dismissal) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO dismissals (agency, subject, record_id, hit_id, until) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT(agency, subject, record_id) DO UPDATE SET hit_id = excluded.hit_id, until = excluded.until",
-                )
-                .bind(d.agency.as_str())
-                .bind(&d.subject)
-                .bind(d.record_id.to_string())
-                .bind(d.hit_id.to_string())
-                .bind(ts(&d.until))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
             }
 
             async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError> {
@@ -478,23 +357,6 @@ macro_rules! sql_backend {
                     .collect()
             }
 
-            async fn insert_watch(&self, w: &Watch) -> Result<(), StoreError> {
-                let body = serde_json::to_string(w).map_err(|e| StoreError::Corrupt(format!("watch {}: {e}", w.id)))?;
-                sqlx::query("INSERT INTO watches (id, agency, created_at, body) VALUES ($1, $2, $3, $4)")
-                    .bind(w.id.to_string())
-                    .bind(w.agency.as_str())
-                    .bind(ts(&w.created_at))
-                    .bind(body)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn delete_watch(&self, id: &WatchId) -> Result<bool, StoreError> {
-                let done = sqlx::query("DELETE FROM watches WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;
-                Ok(done.rows_affected() == 1)
-            }
-
             async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
                 let rows = sqlx::query("SELECT body FROM watches ORDER BY id").fetch_all(&self.pool).await?;
                 rows.iter()
@@ -503,38 +365,6 @@ macro_rules! sql_backend {
                         serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("watch body: {e}")))
                     })
                     .collect()
-            }
-
-            async fn write_notices(&self, new: &[Notice], changed: &[(Notice, u64)]) -> Result<(), StoreError> {
-                let mut tx = write_tx(&self.pool).await?;
-                for n in new {
-                    sqlx::query(
-                        "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, review_by, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(n.id.to_string())
-                    .bind(n.owner.as_str())
-                    .bind(n.notice_type.as_str())
-                    .bind(n.status.as_str())
-                    .bind(i64_of(n.version))
-                    .bind(ts(&n.updated_at))
-                    .bind(tocsin_core::record::format_date(&n.review_by))
-                    .bind(notice_json(n)?)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match is_unique_violation(&e) {
-                        true => StoreError::AlreadyExists(format!("notice {}", n.id)),
-                        false => e.into(),
-                    })?;
-                }
-                for (n, expected) in changed {
-                    if !replace_notice(&mut *tx, n, *expected).await? {
-                        let version = "SELECT version FROM notices WHERE id = $1";
-                        return Err(stale(&mut tx, version, &format!("notice {}", n.id), *expected).await);
-                    }
-                }
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError> {
@@ -574,10 +404,6 @@ macro_rules! sql_backend {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.as_ref().map(notice_from_row).transpose()
-            }
-
-            async fn update_notice(&self, n: &Notice, expected_version: u64) -> Result<bool, StoreError> {
-                replace_notice(&self.pool, n, expected_version).await
             }
 
             async fn notices(&self, f: &NoticeFilter) -> Result<Vec<Notice>, StoreError> {
@@ -692,53 +518,29 @@ macro_rules! sql_backend {
 
             async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
                 let mut tx = write_tx(audit_pool(self)).await?;
-                insert_hit_rows(&mut tx, &effects.hits).await?;
-                for chunk in effects.reminders.chunks(INSERT_CHUNK) {
-                    let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO reminders (item, review_by) ");
-                    q.push_values(chunk, |mut b, (item, date)| {
-                        b.push_bind(item.clone()).push_bind(tocsin_core::record::format_date(date));
-                    });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    q.build().execute(&mut *tx).await?;
-                }
-                let events = insert_event_rows(&mut tx, effects.events).await?;
-                let mut head = head_of(
-                    sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?,
-                )?;
-                let entries: Vec<Entry> = drafts.into_iter().map(|d| head.append(d)).collect();
-                for chunk in entries.chunks(INSERT_CHUNK) {
-                    let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO audit (seq, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
-                    );
-                    q.push_values(chunk, |mut b, e| {
-                        let d = &e.draft;
-                        b.push_bind(i64_of(e.seq))
-                            .push_bind(ts(&d.time))
-                            .push_bind(d.agency.clone())
-                            .push_bind(d.user.clone())
-                            .push_bind(d.role.clone())
-                            .push_bind(d.action.clone())
-                            .push_bind(serde_json::to_string(&d.objects).unwrap_or_else(|_| "[]".to_owned()))
-                            .push_bind(d.outcome.as_str())
-                            .push_bind(d.purpose.clone())
-                            .push_bind(tocsin_audit::to_hex(&e.prev_hash))
-                            .push_bind(tocsin_audit::to_hex(&e.hash));
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                insert_audit_numbers(&mut tx, &entries).await?;
-                let links: Vec<(&str, u64)> =
-                    entries.iter().flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq))).collect();
-                for chunk in links.chunks(INSERT_CHUNK * 4) {
-                    let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO audit_objects (object, seq) ");
-                    q.push_values(chunk, |mut b, (o, seq)| {
-                        b.push_bind(o.to_string()).push_bind(i64_of(*seq));
-                    });
-                    q.push(" ON CONFLICT DO NOTHING");
-                    q.build().execute(&mut *tx).await?;
-                }
+                let written = append_in(&mut tx, drafts, effects).await?;
                 tx.commit().await?;
-                Ok((entries, events))
+                Ok(written)
+            }
+
+            async fn commit(&self, change: Change, drafts: Vec<Draft>, effects: Effects) -> Result<Committed, StoreError> {
+                let mut tx = write_tx(&self.pool).await?;
+                let (applied, message) = apply(&mut tx, change).await?;
+                if !applied {
+                    // Nothing written: the entries go with the caller's
+                    // account of why (a conflict), not with this change.
+                    return Ok(Committed::default());
+                }
+                let mut effects = effects;
+                if let Some(m) = &message {
+                    let stored = serde_json::to_value(m).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))?;
+                    for e in effects.events.iter_mut().filter(|e| e.kind == EventKind::HitMessage && e.data.is_null()) {
+                        e.data = stored.clone();
+                    }
+                }
+                let (entries, events) = append_in(&mut tx, drafts, effects).await?;
+                tx.commit().await?;
+                Ok(Committed { applied, entries, events, message })
             }
 
             async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<Entry>, StoreError> {
@@ -896,6 +698,240 @@ macro_rules! sql_backend {
                 q.build().execute(&mut **tx).await?;
             }
             Ok(events)
+        }
+
+        /// Appends audit entries after the chain's head (read inside the
+        /// transaction, which holds the write lock, so two writers never
+        /// fork the chain), with the hits, reminders and events that must be
+        /// durable with them.
+        async fn append_in(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            drafts: Vec<Draft>,
+            effects: Effects,
+        ) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
+            insert_hit_rows(tx, &effects.hits).await?;
+            for chunk in effects.reminders.chunks(INSERT_CHUNK) {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO reminders (item, review_by) ");
+                q.push_values(chunk, |mut b, (item, date)| {
+                    b.push_bind(item.clone()).push_bind(tocsin_core::record::format_date(date));
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut **tx).await?;
+            }
+            let events = insert_event_rows(tx, effects.events).await?;
+            if drafts.is_empty() {
+                return Ok((vec![], events));
+            }
+            let mut head = head_of(
+                sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?,
+            )?;
+            let entries: Vec<Entry> = drafts.into_iter().map(|d| head.append(d)).collect();
+            for chunk in entries.chunks(INSERT_CHUNK) {
+                let objects = chunk
+                    .iter()
+                    .map(|e| serde_json::to_string(&e.draft.objects))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| StoreError::Corrupt(format!("audit objects: {e}")))?;
+                let mut q: QueryBuilder<$db> = QueryBuilder::new(
+                    "INSERT INTO audit (seq, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
+                );
+                q.push_values(chunk.iter().zip(objects), |mut b, (e, objects)| {
+                    let d = &e.draft;
+                    b.push_bind(i64_of(e.seq))
+                        .push_bind(ts(&d.time))
+                        .push_bind(d.agency.clone())
+                        .push_bind(d.user.clone())
+                        .push_bind(d.role.clone())
+                        .push_bind(d.action.clone())
+                        .push_bind(objects)
+                        .push_bind(d.outcome.as_str())
+                        .push_bind(d.purpose.clone())
+                        .push_bind(tocsin_audit::to_hex(&e.prev_hash))
+                        .push_bind(tocsin_audit::to_hex(&e.hash));
+                });
+                q.build().execute(&mut **tx).await?;
+            }
+            insert_audit_numbers(tx, &entries).await?;
+            let links: Vec<(&str, u64)> =
+                entries.iter().flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq))).collect();
+            for chunk in links.chunks(INSERT_CHUNK * 4) {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO audit_objects (object, seq) ");
+                q.push_values(chunk, |mut b, (o, seq)| {
+                    b.push_bind(o.to_string()).push_bind(i64_of(*seq));
+                });
+                q.push(" ON CONFLICT DO NOTHING");
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok((entries, events))
+        }
+
+        /// Applies a change inside a transaction: whether it applied (a
+        /// conditional change whose condition failed did not), and a hit
+        /// message as stored.
+        async fn apply(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            change: Change,
+        ) -> Result<(bool, Option<HitMessage>), StoreError> {
+            match change {
+                Change::Agency(a) => {
+                    let r = sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
+                        .bind(a.code.as_str())
+                        .bind(&a.name)
+                        .bind(ts(&a.created_at))
+                        .execute(&mut **tx)
+                        .await;
+                    match r {
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(StoreError::AlreadyExists(format!("agency {}", a.code)));
+                        }
+                        other => other.map(drop)?,
+                    }
+                }
+                Change::Settings(code, s) => {
+                    sqlx::query(
+                        "INSERT INTO agency_settings (code, hit_threshold, dismiss_days) VALUES ($1, $2, $3) \
+                         ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold, \
+                         dismiss_days = excluded.dismiss_days",
+                    )
+                    .bind(code.as_str())
+                    .bind(s.hit_threshold)
+                    .bind(s.dismiss_days.map(i64::from))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Change::Token(t) => {
+                    sqlx::query(
+                        "INSERT INTO tokens (id, hash, agency, role, user_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&t.id)
+                    .bind(&t.hash)
+                    .bind(t.agency.as_str())
+                    .bind(t.role.as_str())
+                    .bind(&t.user)
+                    .bind(ts(&t.created_at))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Change::Records { new, changed } => {
+                    for chunk in new.chunks(INSERT_CHUNK) {
+                        insert_chunk(tx, chunk).await?;
+                    }
+                    for (r, expected) in &changed {
+                        if !replace(&mut **tx, r, *expected).await? {
+                            let version = "SELECT version FROM records WHERE id = $1";
+                            return Err(stale(tx, version, &format!("record {}", r.id), *expected).await);
+                        }
+                    }
+                }
+                Change::Hit { hit, expected } => {
+                    let body =
+                        serde_json::to_string(&hit).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", hit.id)))?;
+                    let done = sqlx::query(
+                        "UPDATE hits SET status = $1, updated_at = $2, body = $3 WHERE id = $4 AND status = $5",
+                    )
+                    .bind(hit.status.as_str())
+                    .bind(ts(&hit.updated_at))
+                    .bind(body)
+                    .bind(hit.id.to_string())
+                    .bind(expected.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+                    return Ok((done.rows_affected() == 1, None));
+                }
+                Change::HitMessage(m) => {
+                    let last: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM hit_messages WHERE hit_id = $1")
+                        .bind(m.hit_id.to_string())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    let stored = HitMessage { seq: u64_of(last.unwrap_or(0))? + 1, ..m };
+                    let body =
+                        serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(format!("hit message: {e}")))?;
+                    sqlx::query(
+                        "INSERT INTO hit_messages (hit_id, seq, time, agency, user_name, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(stored.hit_id.to_string())
+                    .bind(i64_of(stored.seq))
+                    .bind(ts(&stored.time))
+                    .bind(stored.agency.as_str())
+                    .bind(&stored.user)
+                    .bind(body)
+                    .execute(&mut **tx)
+                    .await?;
+                    return Ok((true, Some(stored)));
+                }
+                Change::Dismissal(d) => {
+                    sqlx::query(
+                        "INSERT INTO dismissals (agency, subject, record_id, hit_id, until) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT(agency, subject, record_id) DO UPDATE SET hit_id = excluded.hit_id, until = excluded.until",
+                    )
+                    .bind(d.agency.as_str())
+                    .bind(&d.subject)
+                    .bind(d.record_id.to_string())
+                    .bind(d.hit_id.to_string())
+                    .bind(ts(&d.until))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Change::InsertWatch(w) => {
+                    let body = serde_json::to_string(&w).map_err(|e| StoreError::Corrupt(format!("watch {}: {e}", w.id)))?;
+                    sqlx::query("INSERT INTO watches (id, agency, created_at, body) VALUES ($1, $2, $3, $4)")
+                        .bind(w.id.to_string())
+                        .bind(w.agency.as_str())
+                        .bind(ts(&w.created_at))
+                        .bind(body)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Change::DeleteWatch(id) => {
+                    let done =
+                        sqlx::query("DELETE FROM watches WHERE id = $1").bind(id.to_string()).execute(&mut **tx).await?;
+                    return Ok((done.rows_affected() == 1, None));
+                }
+                Change::Notices { new, changed } => {
+                    for n in &new {
+                        sqlx::query(
+                            "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, review_by, body) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(n.id.to_string())
+                        .bind(n.owner.as_str())
+                        .bind(n.notice_type.as_str())
+                        .bind(n.status.as_str())
+                        .bind(i64_of(n.version))
+                        .bind(ts(&n.updated_at))
+                        .bind(tocsin_core::record::format_date(&n.review_by))
+                        .bind(notice_json(n)?)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| match is_unique_violation(&e) {
+                            true => StoreError::AlreadyExists(format!("notice {}", n.id)),
+                            false => e.into(),
+                        })?;
+                    }
+                    for (n, expected) in &changed {
+                        if !replace_notice(&mut **tx, n, *expected).await? {
+                            let version = "SELECT version FROM notices WHERE id = $1";
+                            return Err(stale(tx, version, &format!("notice {}", n.id), *expected).await);
+                        }
+                    }
+                }
+                Change::Notice { notice, expected } => {
+                    return Ok((replace_notice(&mut **tx, &notice, expected).await?, None));
+                }
+                Change::All(changes) => {
+                    let mut message = None;
+                    for change in changes {
+                        // Boxed: the future refers to itself.
+                        let (applied, m) = Box::pin(apply(tx, change)).await?;
+                        if !applied {
+                            return Ok((false, None));
+                        }
+                        message = message.or(m);
+                    }
+                    return Ok((true, message));
+                }
+            }
+            Ok((true, None))
         }
 
         /// Numbers each entry in its acting agency's own count (after the

@@ -24,15 +24,15 @@ use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
 use tocsin_core::event::{Event, EventKind};
-use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, Side};
 use tocsin_core::notice::{Notice, NoticeId};
 use tocsin_core::record::{Record, RecordId};
-use tocsin_core::watch::{Watch, WatchId};
+use tocsin_core::watch::Watch;
 
 use crate::StoreError;
 use crate::backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, HitFilter, NoticeFilter,
-    RecordPageQuery, TokenRow,
+    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter,
+    NoticeFilter, RecordPageQuery, TokenRow,
 };
 use crate::sql::{
     Columns, agency_from_row, body_json, corrupt, entry_from_row, event_from_row, from_json, head_of, i64_of,

@@ -20,7 +20,8 @@ use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
 
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, RecordPageQuery, TokenRow,
+    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects,
+    RecordPageQuery, TokenRow,
 };
 use crate::clock::Clock;
 use crate::cluster::{Announcer, records_changes};
@@ -117,6 +118,20 @@ impl Actor {
     /// The local operator (the CLI), acting for `agency`.
     pub fn operator(agency: AgencyCode) -> Actor {
         Actor { agency, user: "operator".to_owned(), role: Role::Operator, purpose: None }
+    }
+
+    /// An audit entry of this actor's, made now.
+    pub(crate) fn draft(&self, action: &str, objects: Vec<String>, outcome: Outcome) -> Draft {
+        Draft {
+            time: OffsetDateTime::now_utc(),
+            agency: self.agency.to_string(),
+            user: self.user.clone(),
+            role: self.role.to_string(),
+            action: action.to_owned(),
+            objects,
+            outcome,
+            purpose: self.purpose.clone(),
+        }
     }
 }
 
@@ -413,22 +428,7 @@ impl Store {
         outcome: Outcome,
         effects: Effects,
     ) -> Result<(), StoreError> {
-        self.audit
-            .append_with(
-                Draft {
-                    time: OffsetDateTime::now_utc(),
-                    agency: actor.agency.to_string(),
-                    user: actor.user.clone(),
-                    role: actor.role.to_string(),
-                    action: action.to_owned(),
-                    objects,
-                    outcome,
-                    purpose: actor.purpose.clone(),
-                },
-                effects,
-            )
-            .await
-            .map(drop)
+        self.audit.append_with(actor.draft(action, objects, outcome), effects).await.map(drop)
     }
 
     /// Logs a request whose token was missing or unknown.
@@ -462,6 +462,57 @@ impl Store {
         result: Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.audited_with(actor, action, objects, result, |_| Effects::default()).await
+    }
+
+    /// Applies `change` and appends the entry that records it (`action`,
+    /// `objects`, outcome ok, in the actor's name) with `effects`, in one
+    /// transaction, then hands the events to the hub: the change is never
+    /// durable without its entry, nor the entry without the change. A
+    /// conditional change that did not apply writes nothing
+    /// (`applied: false`); the caller then reports why, and
+    /// [`Store::audited_failure`] logs that.
+    pub(crate) async fn commit_logged(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        change: Change,
+        effects: Effects,
+    ) -> Result<Committed, StoreError> {
+        self.commit_drafts(vec![actor.draft(action, objects, Outcome::Ok)], change, effects).await
+    }
+
+    /// [`Store::commit_logged`] with several entries (an import's, one per
+    /// action and chunk of ids).
+    pub(crate) async fn commit_drafts(
+        &self,
+        drafts: Vec<Draft>,
+        change: Change,
+        effects: Effects,
+    ) -> Result<Committed, StoreError> {
+        let committed = self.backend.commit(change, drafts, effects).await?;
+        if committed.applied {
+            let n = committed.entries.len() as u64;
+            metrics::counter!("tocsin_audit_commits_total", "path" => "with_change").increment(1);
+            metrics::counter!("tocsin_audit_entries_total", "path" => "with_change").increment(n);
+            self.fanout.local(committed.events.clone());
+        }
+        Ok(committed)
+    }
+
+    /// For a call whose success was logged with its change
+    /// ([`Store::commit_logged`]): logs a failure, returns the result.
+    pub(crate) async fn audited_failure<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match result {
+            Ok(t) => Ok(t),
+            Err(e) => self.audited(actor, action, objects, Err(e)).await,
+        }
     }
 
     /// [`Store::audited`], storing the effects of a success (its events)
@@ -533,14 +584,16 @@ impl Store {
                 hit_threshold: hit_threshold.or(current.hit_threshold),
                 dismiss_days: dismiss_days.or(current.dismiss_days),
             };
-            self.backend.set_settings(&agency, &next).await?;
+            let objects = vec![agency.to_string()];
+            self.commit_logged(actor, "agency.set", objects, Change::Settings(agency, next), Effects::default())
+                .await?;
             if let Ok(mut m) = self.settings.write() {
                 m.insert(agency, next);
             }
             Ok(next)
         }
         .await;
-        self.audited(actor, "agency.set", vec![agency.to_string()], result).await
+        self.audited_failure(actor, "agency.set", vec![agency.to_string()], result).await
     }
 
     /// Registers an agency.
@@ -552,11 +605,13 @@ impl Store {
             }
             let name = label("name", name)?;
             let agency = Agency { code, name, created_at: OffsetDateTime::now_utc() };
-            self.backend.insert_agency(&agency).await?;
+            let objects = vec![code.to_string()];
+            self.commit_logged(actor, "agency.add", objects, Change::Agency(agency.clone()), Effects::default())
+                .await?;
             Ok(agency)
         }
         .await;
-        self.audited(actor, "agency.add", vec![code.to_string()], result).await
+        self.audited_failure(actor, "agency.add", vec![code.to_string()], result).await
     }
 
     /// All registered agencies.
@@ -592,12 +647,13 @@ impl Store {
                 user,
                 created_at: OffsetDateTime::now_utc(),
             };
-            self.backend.insert_token(&row).await?;
+            let objects = vec![format!("token:{id}")];
+            self.commit_logged(actor, "token.create", objects, Change::Token(row), Effects::default()).await?;
             Ok(token)
         }
         .await;
         let objects = if id.is_empty() { vec![] } else { vec![format!("token:{id}")] };
-        self.audited(actor, "token.create", objects, result).await
+        self.audited_failure(actor, "token.create", objects, result).await
     }
 
     /// The holder of `secret`, if it is a valid token. Known tokens are
@@ -846,18 +902,20 @@ impl Store {
     pub async fn create_records(&self, actor: &Actor, data: Vec<RecordData>) -> Result<Vec<Record>, StoreError> {
         let now = OffsetDateTime::now_utc();
         let records: Vec<Record> = data.into_iter().map(|data| Record::new(actor.agency, data, now)).collect();
-        let ids = records.iter().map(|r| r.id.to_string()).collect();
+        let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
         let result = async {
             require(actor, Permission::WriteRecords)?;
             self.writable()?;
             let intent = self.intend(|| records_changes(&records)).await?;
-            self.settle(&intent, self.backend.insert_records(&records).await).await?;
+            let change = Change::Records { new: records.clone(), changed: vec![] };
+            let written = self.commit_logged(actor, "record.create", ids.clone(), change, Effects::default()).await;
+            self.settle(&intent, written.map(drop)).await?;
             self.reindex(&records);
             self.announce(intent).await;
             Ok(())
         }
         .await;
-        self.audited(actor, "record.create", ids, result.map(|()| records)).await
+        self.audited_failure(actor, "record.create", ids, result.map(|()| records)).await
     }
 
     /// One record, if the actor's agency may see it; [`StoreError::NotFound`]
@@ -931,11 +989,11 @@ impl Store {
                 return Err(StoreError::VersionConflict { sent, current: current.version });
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
-            self.replace_record(&next, sent).await?;
+            self.replace_record(actor, "record.update", &next, sent).await?;
             Ok(next)
         }
         .await;
-        self.audited(actor, "record.update", vec![id.to_string()], result).await
+        self.audited_failure(actor, "record.update", vec![id.to_string()], result).await
     }
 
     /// Archives a record: it stops being shared and stays for audit. Like
@@ -961,18 +1019,27 @@ impl Store {
                 updated_at: OffsetDateTime::now_utc(),
                 ..current
             };
-            self.replace_record(&next, sent).await?;
+            self.replace_record(actor, "record.archive", &next, sent).await?;
             Ok(next)
         }
         .await;
-        self.audited(actor, "record.archive", vec![id.to_string()], result).await
+        self.audited_failure(actor, "record.archive", vec![id.to_string()], result).await
     }
 
-    /// Stores `next` over version `expected` (a conflict if it moved),
+    /// Stores `next` over version `expected` (a conflict if it moved) with
+    /// the entry that records it (`action` by `actor`, on the record),
     /// re-indexes it here and announces it to the cluster.
-    pub(crate) async fn replace_record(&self, next: &Record, expected: u64) -> Result<(), StoreError> {
+    pub(crate) async fn replace_record(
+        &self,
+        actor: &Actor,
+        action: &str,
+        next: &Record,
+        expected: u64,
+    ) -> Result<(), StoreError> {
         let intent = self.intend(|| records_changes([next])).await?;
-        self.settle(&intent, self.backend.update_record(next, expected).await).await?;
+        let change = Change::Records { new: vec![], changed: vec![(next.clone(), expected)] };
+        let written = self.commit_logged(actor, action, vec![next.id.to_string()], change, Effects::default()).await;
+        self.settle(&intent, written.map(drop)).await?;
         self.reindex([next]);
         self.announce(intent).await;
         Ok(())

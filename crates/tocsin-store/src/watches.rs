@@ -22,7 +22,7 @@ use tocsin_match::name::THRESHOLD;
 use tocsin_match::request::{MAX_LIMIT, Request};
 use tocsin_match::screen::{Index, Match, Query};
 
-use crate::backend::Effects;
+use crate::backend::{Change, Effects};
 use crate::store::{Actor, require};
 use crate::{Store, StoreError};
 
@@ -224,7 +224,10 @@ impl Store {
             let ready = Watches::prepare(watch.clone(), self.today())?;
             self.writable()?;
             let intent = self.intend(|| vec![What::Watches]).await?;
-            self.settle(&intent, self.backend.insert_watch(&watch).await).await?;
+            let logged: Vec<String> = std::iter::once(watch.id.to_string()).chain(objects.iter().cloned()).collect();
+            let change = Change::InsertWatch(watch.clone());
+            let written = self.commit_logged(actor, "watch.create", logged, change, Effects::default()).await;
+            self.settle(&intent, written).await?;
             if let Ok(mut w) = self.watches.write() {
                 w.insert(ready);
             }
@@ -233,7 +236,7 @@ impl Store {
             Ok(watch)
         }
         .await;
-        self.audited(actor, "watch.create", objects, result).await
+        self.audited_failure(actor, "watch.create", objects, result).await
     }
 
     /// The actor's agency's watches, oldest first.
@@ -256,7 +259,10 @@ impl Store {
                 return Err(StoreError::NotFound(format!("watch {id}")));
             }
             let intent = self.intend(|| vec![What::Watches]).await?;
-            let deleted = self.backend.delete_watch(&id).await.and_then(|done| match done {
+            let change = Change::DeleteWatch(id);
+            let deleted =
+                self.commit_logged(actor, "watch.delete", vec![id.to_string()], change, Effects::default()).await;
+            let deleted = deleted.and_then(|done| match done.applied {
                 true => Ok(()),
                 false => Err(StoreError::NotFound(format!("watch {id}"))),
             });
@@ -268,7 +274,7 @@ impl Store {
             Ok(())
         }
         .await;
-        self.audited(actor, "watch.delete", vec![id.to_string()], result).await
+        self.audited_failure(actor, "watch.delete", vec![id.to_string()], result).await
     }
 
     /// The audit entries and events for fired watches: each in the

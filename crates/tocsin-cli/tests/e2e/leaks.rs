@@ -1,0 +1,379 @@
+//! The leak test: every endpoint of the OpenAPI document, as every role of
+//! every agency that is not the owner, against records of every kind under
+//! every access rule. A record (and its silent hits, notices and watches)
+//! hidden from the caller must leave no trace:
+//!
+//! - an endpoint that takes an id answers exactly as for an id that never
+//!   existed (status and body, the id itself set aside);
+//! - any other answer (lists, exports, screening, the audit views, events,
+//!   health) holds none of the hidden objects' ids;
+//! - `/metrics` is refused to every agency's token.
+//!
+//! The route list is read from the server's OpenAPI document: a route with
+//! no case here fails the test, so a new endpoint cannot skip it.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestServer, json as status_json};
+use crate::sse::SseClient;
+
+/// Ids that never existed, one per kind of object.
+const MISSING: &str = "00000000-0000-7000-8000-000000000000";
+
+const KINDS: [&str; 3] = ["person", "organization", "travel_document"];
+const VIEWERS: [&str; 3] = ["ITA", "DEU", "GS"];
+const ROLES: [&str; 4] = ["officer", "admin", "reviewer", "auditor"];
+
+/// The roles an agency may hold: reviewers are the General Secretariat's.
+fn roles(agency: &str) -> impl Iterator<Item = &'static str> {
+    ROLES.into_iter().filter(move |r| *r != "reviewer" || agency == "GS")
+}
+
+/// The access rules, with who may see a record under each (besides FRA,
+/// the owner).
+fn rules() -> [(&'static str, Value); 3] {
+    [
+        ("all", json!({"mode": "all"})),
+        ("only-deu", json!({"mode": "only", "countries": ["DEU"]})),
+        ("except-ita", json!({"mode": "except", "countries": ["ITA"]})),
+    ]
+}
+
+fn may_see(rule: &str, agency: &str) -> bool {
+    match rule {
+        "all" => true,
+        "only-deu" => agency == "DEU",
+        _ => agency != "ITA",
+    }
+}
+
+struct Target {
+    id: String,
+    rule: &'static str,
+    /// What screens for it.
+    query: Value,
+    /// The owner's draft notice on it.
+    notice: String,
+}
+
+fn record_body(kind: &str, n: usize, access: &Value) -> (Value, Value) {
+    let handling = json!({"code": "inform"});
+    match kind {
+        "person" => {
+            let name = format!("Leakcheck Personne {}", ["Alpha", "Bravo", "Charlie"][n]);
+            let body = json!({"kind": kind, "names": [{"full": name}], "birth_dates": ["1970-05-01"],
+                "handling": handling, "access": access});
+            (body, json!({"name": name, "birth_date": "1970-05-01"}))
+        }
+        "organization" => {
+            let name = format!("Leakcheck {} Trading Company", ["Delta", "Echo", "Foxtrot"][n]);
+            (
+                json!({"kind": kind, "names": [{"full": name}], "handling": handling, "access": access}),
+                json!({"name": name}),
+            )
+        }
+        _ => {
+            let number = format!("LK{n}73914");
+            let body = json!({"kind": kind, "number": number, "country": "FRA", "doc_type": "passport",
+                "status": "stolen", "handling": handling, "access": access});
+            (body, json!({"document_number": number, "document_country": "FRA"}))
+        }
+    }
+}
+
+/// The answer with `id` replaced, for comparing a hidden object's answer
+/// with a missing one's.
+fn answer(r: reqwest::blocking::Response, id: &str) -> (u16, String) {
+    let status = r.status().as_u16();
+    let text = r.text().expect("body").replace(id, "<id>");
+    (status, text)
+}
+
+struct World {
+    s: TestServer,
+    targets: Vec<Target>,
+    /// Silent hits made by each viewer agency's screenings.
+    silent: Vec<(String, String)>,
+    /// A watch of FRA's, which no viewer may touch.
+    fra_watch: String,
+}
+
+fn world() -> World {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let mut targets = vec![];
+    for (n, (rule, access)) in rules().into_iter().enumerate() {
+        for kind in KINDS {
+            let (body, query) = record_body(kind, n, &access);
+            let id = s.create(&fra, &body)["id"].as_str().expect("id").to_owned();
+            let notice = json!({"type": "blue", "content": {"record_ids": [id], "summary": "Whereabouts sought.",
+                "information_sought": "Current address."}});
+            let (status, created) = status_json(s.post(&fra, "/v1/notices").json(&notice).send().expect("notice"));
+            assert_eq!(status, 201, "{created}");
+            let notice = created["id"].as_str().expect("notice id").to_owned();
+            targets.push(Target { id, rule, query, notice });
+        }
+    }
+    let (status, watch) =
+        status_json(s.post(&fra, "/v1/watches").json(&json!({"record_id": targets[0].id})).send().expect("watch"));
+    assert_eq!(status, 201, "{watch}");
+    // Every viewer screens for every record: a silent hit on each hidden one.
+    for viewer in VIEWERS {
+        let officer = s.token(viewer, "officer");
+        for t in &targets {
+            s.screen(&officer, &t.query);
+        }
+    }
+    let (_, hits) = status_json(s.get(&fra, "/v1/hits?limit=1000").send().expect("hits"));
+    let silent = hits["items"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter(|h| h["silent"] == true)
+        .map(|h| {
+            (h["searcher"].as_str().unwrap_or_default().to_owned(), h["id"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    World { s, targets, silent, fra_watch: watch["id"].as_str().expect("watch id").to_owned() }
+}
+
+/// The requests that name one object by id, with the routes they exercise.
+fn by_id(w: &World, token: &str, route: &str, id: &str) -> reqwest::blocking::Response {
+    let s = &w.s;
+    let person = json!({"kind": "person", "names": [{"full": "X"}], "handling": {"code": "inform"},
+        "access": {"mode": "all"}, "version": 1});
+    let send = |r: reqwest::blocking::RequestBuilder| r.send().expect(route);
+    match route {
+        "GET /v1/records/{id}" => send(s.get(token, &format!("/v1/records/{id}"))),
+        "PUT /v1/records/{id}" => send(s.put(token, &format!("/v1/records/{id}")).json(&person)),
+        "DELETE /v1/records/{id}" => send(s.delete(token, &format!("/v1/records/{id}?version=1"))),
+        "GET /v1/records/{id}/audit" => send(s.get(token, &format!("/v1/records/{id}/audit"))),
+        "POST /v1/records/{id}/extend" => {
+            send(s.post(token, &format!("/v1/records/{id}/extend")).json(&json!({"justification": "x", "version": 1})))
+        }
+        "POST /v1/watches" => send(s.post(token, "/v1/watches").json(&json!({"record_id": id}))),
+        "POST /v1/notices" => send(s.post(token, "/v1/notices").json(&json!({"type": "blue",
+            "content": {"record_ids": [id], "summary": "s", "information_sought": "i"}}))),
+        "GET /v1/hits/{id}" => send(s.get(token, &format!("/v1/hits/{id}"))),
+        "POST /v1/hits/{id}/status" => {
+            send(s.post(token, &format!("/v1/hits/{id}/status")).json(&json!({"status": "in_review"})))
+        }
+        "POST /v1/hits/{id}/messages" => {
+            send(s.post(token, &format!("/v1/hits/{id}/messages")).json(&json!({"text": "x"})))
+        }
+        "GET /v1/hits/{id}/messages" => send(s.get(token, &format!("/v1/hits/{id}/messages"))),
+        "GET /v1/notices/{id}" => send(s.get(token, &format!("/v1/notices/{id}"))),
+        "PUT /v1/notices/{id}" => send(s.put(token, &format!("/v1/notices/{id}")).json(&json!({"type": "blue",
+            "content": {"record_ids": [MISSING], "summary": "s", "information_sought": "i"}, "version": 1}))),
+        "POST /v1/notices/{id}/{action}" => send(s.post(token, &format!("/v1/notices/{id}/submit")).json(&json!({}))),
+        "POST /v1/notices/{id}/extend" => {
+            send(s.post(token, &format!("/v1/notices/{id}/extend")).json(&json!({"justification": "x", "version": 1})))
+        }
+        "POST /v1/notices/{id}/public" => {
+            send(s.post(token, &format!("/v1/notices/{id}/public")).json(&json!({"public": true})))
+        }
+        "DELETE /v1/watches/{id}" => send(s.delete(token, &format!("/v1/watches/{id}"))),
+        other => panic!("no by-id case for {other}"),
+    }
+}
+
+/// Routes answered about no particular object: what they answer must hold
+/// no hidden id.
+fn collection(w: &World, token: &str, route: &str) -> reqwest::blocking::Response {
+    let s = &w.s;
+    let send = |r: reqwest::blocking::RequestBuilder| r.send().expect(route);
+    let own = json!({"kind": "person", "names": [{"full": "Own Record"}], "handling": {"code": "inform"},
+        "access": {"mode": "all"}});
+    match route {
+        "GET /v1/records" => send(s.get(token, "/v1/records?limit=1000")),
+        "GET /v1/records/export" => send(s.get(token, "/v1/records/export")),
+        "POST /v1/records" => send(s.post(token, "/v1/records").json(&own)),
+        "POST /v1/records/bulk" => send(s.post(token, "/v1/records/bulk").body(own.to_string())),
+        "POST /v1/screen/batch" => {
+            let lines: Vec<String> = w.targets.iter().map(|t| t.query.to_string()).collect();
+            send(s.post(token, "/v1/screen/batch").body(lines.join("\n")))
+        }
+        "POST /v1/compare" => {
+            send(s.post(token, "/v1/compare").json(&json!({"name1": "Leakcheck", "name2": "Leakcheck"})))
+        }
+        "GET /v1/hits" => send(s.get(token, "/v1/hits?limit=1000")),
+        "GET /v1/notices" => send(s.get(token, "/v1/notices?limit=1000")),
+        "GET /v1/reviews" => send(s.get(token, "/v1/reviews?limit=1000")),
+        "GET /v1/audit" => send(s.get(token, "/v1/audit?limit=1000")),
+        "GET /v1/audit/verify" => send(s.get(token, "/v1/audit/verify")),
+        "GET /v1/watches" => send(s.get(token, "/v1/watches")),
+        "GET /v1/public/notices" => send(s.get(token, "/v1/public/notices")),
+        "GET /v1/health" => send(s.get(token, "/v1/health")),
+        "GET /v1/openapi.json" => send(s.get(token, "/v1/openapi.json")),
+        "POST /v1/imports" => {
+            send(s.post(token, "/v1/imports?format=ftm").body(
+                json!({"id": "lk-1", "schema": "Person", "properties": {"name": ["Imported Person"]}}).to_string(),
+            ))
+        }
+        other => panic!("no collection case for {other}"),
+    }
+}
+
+#[test]
+fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
+    let w = world();
+    let s = &w.s;
+    // The route list, from the server itself.
+    let (_, doc) = status_json(s.anonymous("/v1/openapi.json").send().expect("openapi"));
+    let mut routes = BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            routes.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let record_routes = [
+        "GET /v1/records/{id}",
+        "PUT /v1/records/{id}",
+        "DELETE /v1/records/{id}",
+        "GET /v1/records/{id}/audit",
+        "POST /v1/records/{id}/extend",
+        "POST /v1/watches",
+        "POST /v1/notices",
+    ];
+    let hit_routes =
+        ["GET /v1/hits/{id}", "POST /v1/hits/{id}/status", "POST /v1/hits/{id}/messages", "GET /v1/hits/{id}/messages"];
+    let notice_routes = [
+        "GET /v1/notices/{id}",
+        "PUT /v1/notices/{id}",
+        "POST /v1/notices/{id}/{action}",
+        "POST /v1/notices/{id}/extend",
+        "POST /v1/notices/{id}/public",
+    ];
+    let watch_routes = ["DELETE /v1/watches/{id}"];
+    let collection_routes = [
+        "GET /v1/records",
+        "GET /v1/records/export",
+        "POST /v1/records",
+        "POST /v1/records/bulk",
+        "POST /v1/screen/batch",
+        "POST /v1/compare",
+        "GET /v1/hits",
+        "GET /v1/notices",
+        "GET /v1/reviews",
+        "GET /v1/audit",
+        "GET /v1/audit/verify",
+        "GET /v1/watches",
+        "GET /v1/public/notices",
+        "GET /v1/health",
+        "GET /v1/openapi.json",
+        "POST /v1/imports",
+    ];
+    // Checked on their own below.
+    let special = ["POST /v1/screen", "GET /v1/events", "GET /metrics"];
+    let covered: BTreeSet<String> = record_routes
+        .iter()
+        .chain(&hit_routes)
+        .chain(&notice_routes)
+        .chain(&watch_routes)
+        .chain(&collection_routes)
+        .chain(&special)
+        .map(|r| (*r).to_owned())
+        .collect();
+    let uncovered: Vec<&String> = routes.difference(&covered).collect();
+    assert!(uncovered.is_empty(), "routes without a leak case: {uncovered:?}");
+
+    let mut leaks: Vec<String> = vec![];
+    let mut checks = 0usize;
+    for viewer in VIEWERS {
+        let hidden: Vec<&Target> = w.targets.iter().filter(|t| !may_see(t.rule, viewer)).collect();
+        let silent: Vec<&String> = w.silent.iter().filter(|(by, _)| by == viewer).map(|(_, id)| id).collect();
+        assert_eq!(silent.len(), hidden.len(), "{viewer}: a silent hit per hidden record");
+        // Every id the viewer must not learn of: hidden records, their
+        // notices, silent hits, FRA's watch (drafts are the owner's alone,
+        // so every notice is hidden).
+        let mut secrets: Vec<&str> = hidden.iter().map(|t| t.id.as_str()).collect();
+        secrets.extend(w.targets.iter().map(|t| t.notice.as_str()));
+        secrets.extend(silent.iter().map(|id| id.as_str()));
+        secrets.push(&w.fra_watch);
+        let tokens: Vec<(String, String)> =
+            roles(viewer).map(|role| (format!("{viewer} {role}"), s.token(viewer, role))).collect();
+        // What the agency reads, before it probes anything by id: its own
+        // audit entries echo the ids it sends, which are not leaks.
+        for (who, token) in &tokens {
+            let mut clean = |route: &str, text: String| {
+                checks += 1;
+                if let Some(secret) = secrets.iter().find(|x| text.contains(**x)) {
+                    let at = text.find(*secret).unwrap_or(0);
+                    let around = &text[at.saturating_sub(300)..(at + 100).min(text.len())];
+                    leaks.push(format!("{who}: {route} shows {secret}: …{around}…"));
+                }
+            };
+            for route in collection_routes {
+                // The General Secretariat reads the whole log, entries about
+                // records hidden from it included (ids, never content): the
+                // documented exception (ARCHITECTURE.md, invariants).
+                if viewer == "GS" && route == "GET /v1/audit" {
+                    continue;
+                }
+                let text = collection(&w, token, route).text().expect("body");
+                clean(route, text);
+            }
+            for t in &hidden {
+                let text = s.post(token, "/v1/screen").json(&t.query).send().expect("screen").text().expect("body");
+                clean("POST /v1/screen", text);
+            }
+            let metrics = s.get(token, "/metrics").send().expect("metrics");
+            checks += 1;
+            if metrics.status().as_u16() != 401 {
+                leaks.push(format!("{who}: GET /metrics answered {}", metrics.status()));
+            }
+        }
+        for (who, token) in &tokens {
+            let mut same = |route: &str, id: &str| {
+                checks += 1;
+                let seen = answer(by_id(&w, token, route, id), id);
+                let missing = answer(by_id(&w, token, route, MISSING), MISSING);
+                if seen != missing {
+                    leaks.push(format!("{who}: {route} on {id}: {seen:?} but for a missing id {missing:?}"));
+                }
+            };
+            for t in &hidden {
+                for route in record_routes {
+                    same(route, &t.id);
+                }
+            }
+            for t in &w.targets {
+                for route in notice_routes {
+                    same(route, &t.notice);
+                }
+            }
+            for id in &silent {
+                for route in hit_routes {
+                    same(route, id);
+                }
+            }
+            for route in watch_routes {
+                same(route, &w.fra_watch);
+            }
+        }
+        // Events: everything the agency was sent, up to a sentinel hit made
+        // last, holds no hidden id (no waiting on a clock: the sentinel
+        // arrives after anything sent before it).
+        let officer = s.token(viewer, "officer");
+        let events = SseClient::connect(&s.base, &officer, Some(0));
+        let fra = s.token("FRA", "admin");
+        let sentinel = s.create(&fra, &crate::helpers::person(&format!("Sentinel {viewer}"), json!({"mode": "all"})));
+        let sentinel_id = sentinel["id"].as_str().expect("id");
+        s.screen(&officer, &json!({"name": format!("Sentinel {viewer}"), "birth_date": "1970-05-01"}));
+        loop {
+            let e = events.next();
+            let text = e.data.to_string();
+            checks += 1;
+            if let Some(secret) = secrets.iter().find(|x| text.contains(**x)) {
+                leaks.push(format!("{viewer}: GET /v1/events sent {secret}: {text}"));
+            }
+            if text.contains(sentinel_id) {
+                break;
+            }
+        }
+    }
+    println!("leak test: {} routes, {checks} checks, {} leaks", routes.len(), leaks.len());
+    assert!(leaks.is_empty(), "{} leaks:\n{}", leaks.len(), leaks.join("\n"));
+}
