@@ -195,17 +195,23 @@ pub async fn check_all(store: &Store, key: &PublicKey, checkpoints: &[Checkpoint
     let head = store.audit_head().await?;
     let mut latest = 0;
     for c in checkpoints {
-        let hash = match c.seq {
-            0 => None,
-            seq if seq <= head.seq => store.audit_hash_at(seq).await?,
-            _ => None,
-        };
-        if let Err(e) = c.check_log(key, head.seq, |_| hash) {
-            return Ok(Standing::Broken(e.to_string()));
+        if let Some(why) = against_log(store, key, head.seq, c).await? {
+            return Ok(Standing::Broken(why));
         }
         latest = latest.max(c.seq);
     }
     Ok(Standing::Anchored { checked: checkpoints.len(), latest })
+}
+
+/// Why checkpoint `c` does not hold against the store's log, whose last
+/// entry is `head`; `None` when it holds.
+async fn against_log(store: &Store, key: &PublicKey, head: u64, c: &Checkpoint) -> Result<Option<String>, AnchorError> {
+    let hash = match c.seq {
+        0 => None,
+        seq if seq <= head => store.audit_hash_at(seq).await?,
+        _ => None,
+    };
+    Ok(c.check_log(key, head, |_| hash).err().map(|e| e.to_string()))
 }
 
 /// The check a server makes before it starts: the latest checkpoint holds,
@@ -224,13 +230,8 @@ pub async fn check_since_latest(
         });
     };
     let head = store.audit_head().await?;
-    let hash = match latest.seq {
-        0 => None,
-        seq if seq <= head.seq => store.audit_hash_at(seq).await?,
-        _ => None,
-    };
-    if let Err(e) = latest.check_log(key, head.seq, |_| hash) {
-        return Ok(Standing::Broken(e.to_string()));
+    if let Some(why) = against_log(store, key, head.seq, latest).await? {
+        return Ok(Standing::Broken(why));
     }
     let signed = match latest.verify(key) {
         Ok(h) => h,

@@ -351,6 +351,46 @@ mod tests {
         assert_eq!(verify(&entries), Verdict::Broken { seq: 4, reason: Break::PreviousHashMismatch });
     }
 
+    /// Known answer, kept forever: the canonical bytes and hash of one
+    /// entry of layout `tocsin-audit/1`. A change to the layout that this
+    /// catches would stop every stored log from verifying; a new layout is
+    /// a new version tag, and this one must go on verifying.
+    #[test]
+    fn the_entry_layout_and_hash_are_pinned() {
+        let d = Draft {
+            time: OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time"),
+            agency: "FRA".into(),
+            user: "alice".into(),
+            role: "officer".into(),
+            action: "record.read".into(),
+            objects: vec!["r1".into(), "r2".into()],
+            outcome: Outcome::NotFound,
+            purpose: Some("border_check".into()),
+        };
+        let bytes = canonical_bytes(7, &d);
+        let expected = [
+            hex::encode(b"tocsin-audit/1\n"),
+            "0000000000000007".into(),
+            "000000000000000018fae27693b40000".into(),
+            format!("00000003{}", hex::encode("FRA")),
+            format!("00000005{}", hex::encode("alice")),
+            format!("00000007{}", hex::encode("officer")),
+            format!("0000000b{}", hex::encode("record.read")),
+            "00000002".into(),
+            format!("00000002{}", hex::encode("r1")),
+            format!("00000002{}", hex::encode("r2")),
+            format!("00000009{}", hex::encode("not_found")),
+            format!("01{}{}", "0000000c", hex::encode("border_check")),
+        ]
+        .concat();
+        assert_eq!(hex::encode(&bytes), expected);
+        assert_eq!(to_hex(&entry_hash(&GENESIS, 7, &d)), PINNED_HASH);
+    }
+
+    /// `entry_hash(GENESIS, 7, …)` of the entry above, computed apart from
+    /// this crate (SHA-256 of 32 zero bytes and the bytes above).
+    const PINNED_HASH: &str = "685cd2102b5178e2a7f8bb6c555b3ccd06420123b3de5ef535f714f8133ab5bc";
+
     #[test]
     fn hex_round_trips() {
         let h = chain(1)[0].hash;

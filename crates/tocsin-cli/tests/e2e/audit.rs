@@ -275,3 +275,32 @@ fn refused_requests_and_fruitless_searches_leave_an_entry() {
     let anonymous = all.as_array().expect("entries").iter().any(|e| e["action"] == "auth.reject GET /v1/records");
     assert!(anonymous, "a request without a token is logged: {all}");
 }
+
+/// The append-only triggers refuse UPDATE and DELETE on the log and on its
+/// per-agency numbers; only dropping them first (as `tamper` does) gets
+/// around them, and the chain and checkpoints catch that.
+#[test]
+fn the_log_refuses_update_and_delete() {
+    let mut s = TestServer::start();
+    let admin = s.token("FRA", "admin");
+    s.create(&admin, &person("P", json!({"mode": "all"})));
+    assert!(s.terminate().success());
+    let db = s.data.join("tocsin.db");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.expect("open db");
+        for sql in [
+            "UPDATE audit SET agency = 'DEU' WHERE seq = 1",
+            "DELETE FROM audit WHERE seq = 1",
+            "UPDATE audit_numbers SET number = 99 WHERE seq = 1",
+            "DELETE FROM audit_numbers WHERE seq = 1",
+        ] {
+            let refused = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+            let err = refused.expect_err(sql).to_string();
+            assert!(err.contains("append-only"), "{sql}: {err}");
+        }
+    });
+    let out = tocsin(&s.data, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
