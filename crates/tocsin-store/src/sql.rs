@@ -752,8 +752,14 @@ macro_rules! sql_backend {
                 q.build().execute(&mut **tx).await?;
             }
             insert_audit_numbers(tx, &entries).await?;
-            let links: Vec<(&str, u64)> =
-                entries.iter().flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq))).collect();
+            // Objects are indexed for the views by object (a record's
+            // entries); what a screening searched (`query:…`) is no object
+            // anyone looks up, and would add a row to every screening.
+            let links: Vec<(&str, u64)> = entries
+                .iter()
+                .flat_map(|e| e.draft.objects.iter().map(move |o| (o.as_str(), e.seq)))
+                .filter(|(o, _)| !o.starts_with("query:"))
+                .collect();
             for chunk in links.chunks(INSERT_CHUNK * 4) {
                 let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO audit_objects (object, seq) ");
                 q.push_values(chunk, |mut b, (o, seq)| {
