@@ -27,6 +27,9 @@ pub const KEY_FILE: &str = "audit-signing.key";
 pub const PUBLIC_KEY_FILE: &str = "audit-signing.pub";
 /// The checkpoints, one JSON object a line, in the data directory.
 pub const CHECKPOINTS_FILE: &str = "audit-checkpoints.jsonl";
+/// In cluster mode, the other nodes' checkpoints of the shared log, as
+/// they announced them on the bus, each with its signer's public key.
+pub const PEER_CHECKPOINTS_FILE: &str = "audit-checkpoints.peers.jsonl";
 
 /// What can go wrong keeping or checking the anchor.
 #[derive(Debug, thiserror::Error)]
@@ -108,16 +111,7 @@ impl Anchor {
     /// (synced before returning).
     pub fn sign(&self, head: Head) -> Result<Checkpoint, AnchorError> {
         let checkpoint = self.key.sign(head, OffsetDateTime::now_utc());
-        let mut line = serde_json::to_string(&checkpoint).map_err(|e| AnchorError::Malformed {
-            path: self.checkpoints.clone(),
-            what: format!("checkpoint does not serialize: {e}"),
-        })?;
-        line.push('\n');
-        let path = &self.checkpoints;
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io(path))?;
-        // One write of one line: appends from two processes do not interleave.
-        file.write_all(line.as_bytes()).map_err(io(path))?;
-        file.sync_all().map_err(io(path))?;
+        append(&self.checkpoints, &checkpoint)?;
         Ok(checkpoint)
     }
 
@@ -130,6 +124,48 @@ impl Anchor {
             false => Ok(None),
         }
     }
+}
+
+/// Appends one checkpoint as a line to `path` (synced before returning).
+fn append(path: &Path, checkpoint: &Checkpoint) -> Result<(), AnchorError> {
+    let mut line = serde_json::to_string(checkpoint).map_err(|e| AnchorError::Malformed {
+        path: path.to_owned(),
+        what: format!("checkpoint does not serialize: {e}"),
+    })?;
+    line.push('\n');
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io(path))?;
+    // One write of one line: appends from two processes do not interleave.
+    file.write_all(line.as_bytes()).map_err(io(path))?;
+    file.sync_all().map_err(io(path))
+}
+
+/// Keeps another node's checkpoint (cluster mode) in `dir`.
+pub fn keep_peer(dir: &Path, checkpoint: &Checkpoint) -> Result<(), AnchorError> {
+    append(&dir.join(PEER_CHECKPOINTS_FILE), checkpoint)
+}
+
+/// The other nodes' checkpoints kept in `dir`.
+pub fn peer_checkpoints(dir: &Path) -> Result<Vec<Checkpoint>, AnchorError> {
+    read_checkpoints(&dir.join(PEER_CHECKPOINTS_FILE))
+}
+
+/// Checks other nodes' checkpoints against the store's log, each with the
+/// public key it names (its signer's): the log must reach each and hold the
+/// signed hash there. Whether a key is one of the cluster's is for the
+/// operator to compare with the nodes' `audit-signing.pub`.
+pub async fn check_peers(store: &Store, checkpoints: &[Checkpoint]) -> Result<Standing, AnchorError> {
+    let head = store.audit_head().await?;
+    let mut latest = 0;
+    for c in checkpoints {
+        let Some(key) = public_key_from_hex(&c.key) else {
+            return Ok(Standing::Broken(format!("a peer checkpoint at entry {} names no valid key", c.seq)));
+        };
+        if let Some(why) = against_log(store, &key, head.seq, c).await? {
+            return Ok(Standing::Broken(format!("{why} (checkpoint of node key {})", c.key)));
+        }
+        latest = latest.max(c.seq);
+    }
+    Ok(Standing::Anchored { checked: checkpoints.len(), latest })
 }
 
 /// The public key in `dir` (`audit-signing.pub`).

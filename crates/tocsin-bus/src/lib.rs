@@ -19,6 +19,7 @@ mod nats;
 
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
+use tocsin_audit::checkpoint::Checkpoint;
 use tocsin_core::event::Event;
 use tocsin_core::notice::NoticeId;
 use tocsin_core::record::RecordId;
@@ -65,6 +66,12 @@ pub enum What {
         /// The events, in sequence order.
         events: Vec<Event>,
     },
+    /// A node signed the shared audit log's head: every other node keeps a
+    /// copy, so cutting the log's end is caught by any of them.
+    Checkpoint {
+        /// The signed head, with the signing node's public key.
+        checkpoint: Checkpoint,
+    },
 }
 
 impl What {
@@ -76,6 +83,7 @@ impl What {
             What::Watches => "watches",
             What::Dismissals => "dismissals",
             What::Events { .. } => "events",
+            What::Checkpoint { .. } => "checkpoints",
         }
     }
 }

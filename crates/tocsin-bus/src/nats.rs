@@ -2,7 +2,7 @@
 //!
 //! One stream (`tocsin` unless the URL says `?stream=NAME`) holds every
 //! change on the subjects `<stream>.records`, `.notices`, `.watches`,
-//! `.dismissals` and `.events`, on disk, for seven days. A node reads it
+//! `.dismissals`, `.events` and `.checkpoints`, on disk, for seven days. A node reads it
 //! with an ordered consumer from the sequence it needs: no consumer state is
 //! kept on the server, so nodes come and go freely. Publishing waits for
 //! the stream's acknowledgement; each message carries a `Nats-Msg-Id`, so a

@@ -79,23 +79,33 @@ async fn verify(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let checkpoints = tocsin_anchor::checkpoints(dir)?;
-    if checkpoints.is_empty() {
+    let peers = tocsin_anchor::peer_checkpoints(dir)?;
+    if checkpoints.is_empty() && peers.is_empty() {
         println!(
             "audit log OK: {} entries, head {} (no signed checkpoint to check its end against)",
             v.entries, v.head
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let key = tocsin_anchor::public_key(dir)?;
-    match tocsin_anchor::check_all(store, &key, &checkpoints).await? {
-        Standing::Anchored { checked, latest } => {
+    let own = match checkpoints.is_empty() {
+        true => Standing::Anchored { checked: 0, latest: 0 },
+        false => tocsin_anchor::check_all(store, &tocsin_anchor::public_key(dir)?, &checkpoints).await?,
+    };
+    // In cluster mode: the other nodes' checkpoints this node kept.
+    let theirs = tocsin_anchor::check_peers(store, &peers).await?;
+    match (own, theirs) {
+        (Standing::Anchored { checked, latest }, Standing::Anchored { checked: kept, latest: their_latest }) => {
+            let others = match kept {
+                0 => String::new(),
+                n => format!("; {n} of other nodes hold, the latest at entry {their_latest}"),
+            };
             println!(
-                "audit log OK: {} entries, head {}; {checked} signed checkpoint(s) hold, the latest at entry {latest}",
+                "audit log OK: {} entries, head {}; {checked} signed checkpoint(s) hold, the latest at entry {latest}{others}",
                 v.entries, v.head
             );
             Ok(ExitCode::SUCCESS)
         }
-        Standing::Broken(why) => {
+        (Standing::Broken(why), _) | (_, Standing::Broken(why)) => {
             println!("audit log BROKEN: {why} (the chain itself links up through {} entries)", v.entries);
             Ok(ExitCode::from(1))
         }

@@ -106,6 +106,13 @@ pub(crate) async fn run(target: &Target, dir: &Path, args: Args) -> anyhow::Resu
     println!("listening on http://{addr}");
     tracing::info!(%addr, store = %data, "serving");
     let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
+    // In cluster mode the nodes keep each other's checkpoints of the shared log.
+    let peers_dir = dir.to_owned();
+    store.keep_peer_checkpoints(move |c| {
+        if let Err(e) = tocsin_anchor::keep_peer(&peers_dir, &c) {
+            tracing::error!(error = %e, "another node's audit checkpoint could not be kept");
+        }
+    });
     let checkpoints = tokio::spawn(checkpoint_every(
         store.clone(),
         anchor.clone(),
@@ -200,7 +207,10 @@ async fn checkpoint_every(store: Arc<Store>, anchor: Arc<tocsin_anchor::Anchor>,
     loop {
         ticks.tick().await;
         match anchor.checkpoint_if_moved(&store, last).await {
-            Ok(Some(c)) => last = c.seq,
+            Ok(Some(c)) => {
+                last = c.seq;
+                store.announce_checkpoint(c).await;
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "signing an audit checkpoint failed; retrying at the next one"),
         }

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use time::OffsetDateTime;
+use tocsin_audit::checkpoint::Checkpoint;
 use tocsin_bus::{Bus, BusError, IDS_PER_CHANGE, What};
 use tocsin_core::notice::Notice;
 use tocsin_core::record::Record;
@@ -271,8 +272,28 @@ impl Store {
             What::Watches => drop(self.load_watches().await?),
             What::Dismissals => drop(self.load_dismissals().await?),
             What::Events { events } => self.fanout.remote(events),
+            What::Checkpoint { checkpoint } => match self.peer_checkpoints.get() {
+                Some(keep) => keep(checkpoint),
+                None => tracing::debug!(seq = checkpoint.seq, "another node's audit checkpoint; nobody keeps it here"),
+            },
         }
         Ok(())
+    }
+
+    /// Keeps every audit checkpoint other nodes announce with `keep` (the
+    /// serving process writes them to its data directory). Set once.
+    pub fn keep_peer_checkpoints(&self, keep: impl Fn(Checkpoint) + Send + Sync + 'static) {
+        let _ = self.peer_checkpoints.set(Box::new(keep));
+    }
+
+    /// Announces this node's audit checkpoint to the other nodes (in
+    /// cluster mode; nothing otherwise), waiting for the stream to store it.
+    /// A failure is logged: the checkpoint is kept here all the same.
+    pub async fn announce_checkpoint(&self, checkpoint: Checkpoint) {
+        let Some(cluster) = self.cluster.get() else { return };
+        if let Err(e) = cluster.publish(What::Checkpoint { checkpoint }).await {
+            tracing::warn!(error = %e, "an audit checkpoint was not announced to the cluster");
+        }
     }
 }
 

@@ -318,6 +318,8 @@ pub struct Store {
     pub(crate) clock: Clock,
     /// The screening index, once [`Store::enable_screening`] has built it.
     index: Arc<RwLock<Option<Index>>>,
+    /// Where other nodes' audit checkpoints go (cluster mode).
+    pub(crate) peer_checkpoints: OnceLock<Box<dyn Fn(tocsin_audit::checkpoint::Checkpoint) + Send + Sync>>,
 }
 
 /// Records read per step while building the screening index.
@@ -346,6 +348,7 @@ impl Store {
             public: RwLock::new(HashMap::new()),
             clock: Clock::default(),
             index: Arc::new(RwLock::new(None)),
+            peer_checkpoints: OnceLock::new(),
         }
     }
 

@@ -403,3 +403,26 @@ fn the_bus_unreachable_is_an_error_at_start_and_503_for_writes_until_it_returns(
     });
     assert!(seen.is_some(), "B does not follow the stream again after NATS came back; its log:\n{}", b.log());
 }
+
+/// Every node keeps the other nodes' signed checkpoints of the shared log
+/// (announced on the bus), and `tocsin audit verify` on any node checks
+/// them against the log with their signers' keys.
+#[test]
+fn nodes_keep_each_others_audit_checkpoints() {
+    let Some((mut place, _schema, _nats)) = fresh_cluster() else { return };
+    place.serve = vec!["--checkpoint-every".into(), "1".into()];
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    a.create(&fra, &person("Checkpointed Person", json!({"mode": "all"})));
+    let a_key = std::fs::read_to_string(a.data.join("audit-signing.pub")).expect("A's public key");
+    // A signs the moved head within a second or so, and announces it; B
+    // keeps it. Generous: three nodes' worth of work share two cores.
+    let kept = within(Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(b.data.join("audit-checkpoints.peers.jsonl")).ok()?;
+        text.lines().any(|l| l.contains(a_key.trim())).then_some(())
+    });
+    assert!(kept.is_some(), "B never kept a checkpoint signed with A's key");
+    let out = b.cli(&["audit", "verify"]);
+    assert!(out.contains("of other nodes hold"), "{out}");
+}
