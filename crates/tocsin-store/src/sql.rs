@@ -562,14 +562,11 @@ macro_rules! sql_backend {
                 let mut q: QueryBuilder<$db> = QueryBuilder::new("");
                 match &query.scope {
                     AuditScope::Agency(agency) => {
-                        q.push(
-                            "SELECT audit.*, n.number AS view_number FROM audit_numbers n \
-                             JOIN audit ON audit.seq = n.seq WHERE n.agency = ",
-                        )
-                        .push_bind(agency.as_str().to_owned())
-                        .push(" AND n.number > ")
-                        .push_bind(i64_of(query.after))
-                        .push(" ORDER BY n.number");
+                        q.push("SELECT audit.*, audit.number AS view_number FROM audit WHERE audit.agency = ")
+                            .push_bind(agency.as_str().to_owned())
+                            .push(" AND audit.number > ")
+                            .push_bind(i64_of(query.after))
+                            .push(" ORDER BY audit.number");
                     }
                     AuditScope::Object { object, agency } => {
                         q.push(
@@ -726,18 +723,20 @@ macro_rules! sql_backend {
                 sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?,
             )?;
             let entries: Vec<Entry> = drafts.into_iter().map(|d| head.append(d)).collect();
-            for chunk in entries.chunks(INSERT_CHUNK) {
+            let numbers = agency_numbers(tx, &entries).await?;
+            for (chunk, numbers) in entries.chunks(INSERT_CHUNK).zip(numbers.chunks(INSERT_CHUNK)) {
                 let objects = chunk
                     .iter()
                     .map(|e| serde_json::to_string(&e.draft.objects))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| StoreError::Corrupt(format!("audit objects: {e}")))?;
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO audit (seq, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
+                    "INSERT INTO audit (seq, number, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
                 );
-                q.push_values(chunk.iter().zip(objects), |mut b, (e, objects)| {
+                q.push_values(chunk.iter().zip(objects).zip(numbers), |mut b, ((e, objects), number)| {
                     let d = &e.draft;
                     b.push_bind(i64_of(e.seq))
+                        .push_bind(i64_of(*number))
                         .push_bind(ts(&d.time))
                         .push_bind(d.agency.clone())
                         .push_bind(d.user.clone())
@@ -751,7 +750,6 @@ macro_rules! sql_backend {
                 });
                 q.build().execute(&mut **tx).await?;
             }
-            insert_audit_numbers(tx, &entries).await?;
             // Objects are indexed for the views by object (a record's
             // entries); what a screening searched (`query:…`) is no object
             // anyone looks up, and would add a row to every screening.
@@ -940,36 +938,28 @@ macro_rules! sql_backend {
             Ok((true, None))
         }
 
-        /// Numbers each entry in its acting agency's own count (after the
-        /// agency's last), inside the append's transaction.
-        async fn insert_audit_numbers(tx: &mut sqlx::Transaction<'_, $db>, entries: &[Entry]) -> Result<(), StoreError> {
+        /// Each entry's number in its acting agency's own count (after the
+        /// agency's last), read inside the append's transaction.
+        async fn agency_numbers(tx: &mut sqlx::Transaction<'_, $db>, entries: &[Entry]) -> Result<Vec<u64>, StoreError> {
             let mut next: Vec<(&str, u64)> = Vec::new();
-            let mut rows: Vec<(u64, &str, u64)> = Vec::with_capacity(entries.len());
+            let mut numbers = Vec::with_capacity(entries.len());
             for e in entries {
                 let agency = e.draft.agency.as_str();
                 let i = match next.iter().position(|(a, _)| *a == agency) {
                     Some(i) => i,
                     None => {
-                        let last: Option<i64> =
-                            sqlx::query_scalar("SELECT max(number) FROM audit_numbers WHERE agency = $1")
-                                .bind(agency)
-                                .fetch_one(&mut **tx)
-                                .await?;
+                        let last: Option<i64> = sqlx::query_scalar("SELECT max(number) FROM audit WHERE agency = $1")
+                            .bind(agency)
+                            .fetch_one(&mut **tx)
+                            .await?;
                         next.push((agency, u64_of(last.unwrap_or(0))?));
                         next.len() - 1
                     }
                 };
                 next[i].1 += 1;
-                rows.push((e.seq, agency, next[i].1));
+                numbers.push(next[i].1);
             }
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO audit_numbers (agency, number, seq) ");
-                q.push_values(chunk, |mut b, (seq, agency, number)| {
-                    b.push_bind(agency.to_string()).push_bind(i64_of(*number)).push_bind(i64_of(*seq));
-                });
-                q.build().execute(&mut **tx).await?;
-            }
-            Ok(())
+            Ok(numbers)
         }
 
         /// Inserts hits inside a transaction.

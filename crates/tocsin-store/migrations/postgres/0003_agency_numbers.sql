@@ -9,13 +9,11 @@ CREATE TABLE event_numbers (
 );
 INSERT INTO event_numbers (agency, last) SELECT agency, max(seq) FROM events GROUP BY agency;
 
-CREATE TABLE audit_numbers (
-    agency TEXT COLLATE "C" NOT NULL,
-    number BIGINT NOT NULL,
-    seq    BIGINT NOT NULL,
-    PRIMARY KEY (agency, number)
-);
-INSERT INTO audit_numbers (agency, number, seq) SELECT agency, seq, seq FROM audit;
-CREATE INDEX audit_numbers_by_seq ON audit_numbers(seq);
-CREATE TRIGGER audit_numbers_are_append_only BEFORE UPDATE OR DELETE ON audit_numbers
-    FOR EACH ROW EXECUTE FUNCTION audit_is_append_only();
+-- Each audit entry's number in its acting agency's own count, a column of
+-- the log itself; the append-only trigger is lifted for the one backfill.
+ALTER TABLE audit ADD COLUMN number BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE audit DISABLE TRIGGER audit_is_append_only;
+UPDATE audit SET number = seq;
+ALTER TABLE audit ENABLE TRIGGER audit_is_append_only;
+DROP INDEX audit_by_agency;
+CREATE INDEX audit_by_agency_number ON audit(agency, number);
