@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the README's performance figures on this machine:
+# Reproduces docs/performance.md's figures on this machine:
 #  1. bulk import of PERSONS synthetic persons into a fresh embedded store;
 #  2. record reads by id over HTTP, 64 connections, audit on;
 #  3. screening requests over HTTP, 64 connections, audit on: a traveller
