@@ -19,7 +19,7 @@ pub(crate) async fn init(data: &Location, dir: &std::path::Path) -> anyhow::Resu
     println!(
         "Audit checkpoints are signed with the key in {}; hand its public half ({}) to whoever checks them.",
         dir.join(tocsin_anchor::KEY_FILE).display(),
-        hex_key(&anchor.public_key())
+        anchor.public_key_hex()
     );
     println!("Reviewer token for the General Secretariat (GS); it is shown only once:");
     println!("{}", token.secret);
@@ -106,10 +106,6 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
     let token = store.create_token(&Actor::operator(agency), agency, role, &user).await?;
     println!("{}", token.secret);
     Ok(ExitCode::SUCCESS)
-}
-
-fn hex_key(key: &[u8; 32]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Args)]

@@ -42,25 +42,35 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
 }
 
 fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> JsonError {
-    let path = e.path().to_string();
     let inner = e.inner();
     let text = inner.to_string();
-    let mut field = if path == "." || path == "?" { String::new() } else { path };
+    let field = field_of(&e.path().to_string(), &text);
     let code = match inner.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid_json",
         _ if text.starts_with("unknown field") => "unknown_field",
-        _ if text.starts_with("missing field") => {
-            // serde names the missing field in its message, not in the
-            // path (which stops at the object that lacks it).
-            if let Some(name) = text.split('`').nth(1) {
-                field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
-            }
-            "missing_field"
-        }
+        _ if text.starts_with("missing field") => "missing_field",
         _ => "invalid_field",
     };
     let message = if field.is_empty() { text } else { format!("{field}: {text}") };
     JsonError { code, field, message }
+}
+
+/// The dotted path of the field a serde error (JSON or query string) is
+/// about, from the path `serde_path_to_error` gives and the error's
+/// message: serde names a missing field, and an unknown one at the top
+/// level, in its message rather than in the path (which stops at the
+/// object concerned).
+pub fn field_of(path: &str, message: &str) -> String {
+    let path = if path == "." || path == "?" { "" } else { path };
+    let named = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("missing field") || (path.is_empty() && message.starts_with("unknown field")));
+    match named {
+        None => path.to_owned(),
+        Some(name) if path.is_empty() => name.to_owned(),
+        Some(name) => format!("{path}.{name}"),
+    }
 }
 
 #[cfg(test)]

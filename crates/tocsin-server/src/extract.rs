@@ -171,13 +171,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
             let text = e.inner().to_string();
-            let path = e.path().to_string();
-            // serde names an unknown or missing parameter in its message,
-            // not in the path.
-            let field = match path.as_str() {
-                "." | "?" => text.split('`').nth(1).unwrap_or_default().to_owned(),
-                _ => path,
-            };
+            let field = tocsin_core::json::field_of(&e.path().to_string(), &text);
             let message = if field.is_empty() { text } else { format!("{field}: {text}") };
             ApiError::field("invalid_query", field, message)
         })

@@ -261,7 +261,8 @@ pub struct Committed {
     pub applied: bool,
     /// The audit entries appended.
     pub entries: Vec<Entry>,
-    /// The events stored with them, numbered.
+    /// The events stored with them, numbered (the store hands them to the
+    /// hub and leaves this empty).
     pub events: Vec<Event>,
     /// A [`Change::HitMessage`]'s message as stored (numbered).
     pub message: Option<HitMessage>,

@@ -493,12 +493,12 @@ impl Store {
         change: Change,
         effects: Effects,
     ) -> Result<Committed, StoreError> {
-        let committed = self.backend.commit(change, drafts, effects).await?;
+        let mut committed = self.backend.commit(change, drafts, effects).await?;
         if committed.applied {
             let n = committed.entries.len() as u64;
             metrics::counter!("tocsin_audit_commits_total", "path" => "with_change").increment(1);
             metrics::counter!("tocsin_audit_entries_total", "path" => "with_change").increment(n);
-            self.fanout.local(committed.events.clone());
+            self.fanout.local(std::mem::take(&mut committed.events));
         }
         Ok(committed)
     }
