@@ -2,13 +2,18 @@
 //! against it, with an explanation for every match.
 //!
 //! Candidates come from inverted indexes (name parts, their consonant
-//! skeletons, document numbers exact and OCR-folded). Records the searching
-//! agency may not see are dropped *before* candidates are ranked and capped,
-//! so they cannot change anything the agency observes. Each remaining
-//! candidate is scored from its best-matching name form, then qualified by
-//! birth date, nationality and documents.
+//! skeletons, document numbers exact and OCR-folded). A search finds what
+//! an index of only the records its agency may see would find: keys are
+//! weighed, walked or only added by how many of *those* records they hold
+//! (each long list counts its live records by owner and access rule), and
+//! records the agency may not see are dropped *before* candidates are
+//! ranked and capped, so hidden and archived records cannot change
+//! anything the agency observes. Each remaining candidate is scored from
+//! its best-matching name form, then qualified by birth date, nationality
+//! and documents.
 
 use std::hash::{Hash, Hasher};
+use std::sync::{Arc, RwLock};
 
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap as HashMap;
@@ -21,14 +26,32 @@ use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate, Precisio
 use crate::document::{ocr_fold, same_folded};
 use crate::name::{self, Analyzed, NameKind, NameMatch, NameRef, Names, PartKind, PartRef};
 
-/// Posting lists longer than this (a common given name) only add evidence
-/// to candidates found through rarer keys; they are not walked.
-const LONG_LIST: usize = 2_000;
-/// Long lists are walked too, rarest first, until this many candidates
-/// have been proposed.
-const MIN_PROPOSED: usize = 1_000;
-/// Candidates scored per query, at most (the best by index evidence).
-const MAX_CANDIDATES: usize = 100;
+/// How far candidate selection goes; [`LIMITS`] outside tests, which
+/// shrink them to reach every path with a few records.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Posting lists longer than this (a common given name) only add
+    /// evidence to candidates found through rarer keys; they are not walked.
+    long_list: usize,
+    /// Long lists are walked too, rarest first, until this many candidates
+    /// have been proposed.
+    min_proposed: usize,
+    /// Candidates scored per query, at most (the best by index evidence).
+    max_candidates: usize,
+}
+
+const LIMITS: Limits = Limits { long_list: 2_000, min_proposed: 1_000, max_candidates: 100 };
+
+impl Default for Limits {
+    fn default() -> Limits {
+        LIMITS
+    }
+}
+
+/// Index evidence is summed in fixed point, 1/65,536 of a unit: integer
+/// sums do not depend on the order of their terms, so evidence is the same
+/// whichever keys a list is merged with.
+const EVIDENCE_UNIT: f32 = 65_536.0;
 /// Results below this score are not returned.
 pub const MIN_SCORE: f64 = 0.5;
 
@@ -133,9 +156,8 @@ type QueryNames = Option<(Analyzed, Analyzed)>;
 /// What the index keeps of a person or organization record.
 struct Entry {
     id: RecordId,
-    owner: AgencyCode,
-    /// Index into [`Index::rules`].
-    access: u32,
+    /// Index into [`Index::classes`].
+    class: u32,
     kind: Kind,
     sex: Option<Sex>,
     names: Names,
@@ -149,8 +171,7 @@ struct Entry {
 /// border system, so they get a form of their own.
 struct TravelDocument {
     id: RecordId,
-    owner: AgencyCode,
-    access: u32,
+    class: u32,
     country: CountryCode,
     number_len: u8,
     live: bool,
@@ -180,7 +201,8 @@ enum Key {
 /// The in-memory screening index.
 ///
 /// Memory is what bounds how many records a node screens, so the index
-/// keeps little: names packed ([`Names`]), access rules interned, travel
+/// keeps little: names packed ([`Names`]), owner and access rule pairs
+/// interned as classes, travel
 /// documents in 32 bytes, and keys by their 64-bit hash rather than their
 /// text (two keys sharing a hash only merge two posting lists: more
 /// candidates, never a wrong score, since every candidate is scored from its
@@ -192,8 +214,17 @@ pub struct Index {
     travel: Vec<TravelDocument>,
     /// Travel document numbers, back to back.
     numbers: String,
-    rules: Vec<AccessRule>,
-    rule_ids: HashMap<AccessRule, u32>,
+    /// Who may see a record depends on its owner and access rule alone:
+    /// each distinct pair is a class, interned.
+    classes: Vec<(AgencyCode, AccessRule)>,
+    class_ids: HashMap<(AgencyCode, AccessRule), u32>,
+    /// The class of every entry slot, [`DEAD`] once removed: read, densely,
+    /// to count the slots of a list that a search admits.
+    entry_class: Vec<u32>,
+    /// Which classes each viewer may see, worked out at its first search
+    /// since a class was last added.
+    seen_by: RwLock<HashMap<AgencyCode, Arc<[u32]>>>,
+    limits: Limits,
     live: usize,
     /// Slots by record id (hashed); each compared with its slot's id.
     by_id: HashTable<u32>,
@@ -205,13 +236,41 @@ pub struct Index {
     folded: HashTable<(u32, u32)>,
 }
 
+/// The class of a removed entry's slot: no search admits it.
+const DEAD: u32 = u32::MAX;
+
 /// The slots a key is posted to, ascending. Most keys of a large index have
-/// one: it is kept inline; the rest are boxed so a key costs 24 bytes.
+/// one: it is kept inline; the rest are boxed so a key costs 24 bytes. A
+/// long list also keeps how many of its live slots each class holds, so a
+/// search counts what it may see of it without walking it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Postings {
     One(u32),
     #[allow(clippy::box_collection, reason = "a boxed Vec keeps the enum, and so every key, at 16 bytes")]
     Many(Box<Vec<u32>>),
+    Long(Box<LongList>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LongList {
+    slots: Vec<u32>,
+    /// Live slots by class.
+    live: Vec<u32>,
+}
+
+impl LongList {
+    fn count(&mut self, class: u32, up: bool) {
+        if class == DEAD {
+            return;
+        }
+        let at = class as usize;
+        if self.live.len() <= at {
+            self.live.resize(at + 1, 0);
+        }
+        if let Some(n) = self.live.get_mut(at) {
+            *n = if up { n.saturating_add(1) } else { n.saturating_sub(1) };
+        }
+    }
 }
 
 impl Postings {
@@ -219,16 +278,34 @@ impl Postings {
         match self {
             Postings::One(slot) => std::slice::from_ref(slot),
             Postings::Many(list) => list,
+            Postings::Long(long) => &long.slots,
         }
     }
 
-    /// Adds `slot`, which is never below the last one (slots only grow).
-    fn push(&mut self, slot: u32) {
+    /// Adds `slot`, which is never below the last one (slots only grow),
+    /// of class `class`; `classes` gives every slot's class (this one's
+    /// too) for when the list becomes longer than `long`.
+    fn push(&mut self, slot: u32, class: u32, classes: &[u32], long: usize) {
+        if self.as_slice().last() == Some(&slot) {
+            return;
+        }
         match self {
-            Postings::One(last) if *last == slot => {}
             Postings::One(last) => *self = Postings::Many(Box::new(vec![*last, slot])),
-            Postings::Many(list) if list.last() == Some(&slot) => {}
             Postings::Many(list) => list.push(slot),
+            Postings::Long(list) => {
+                list.slots.push(slot);
+                list.count(class, true);
+            }
+        }
+        if let Postings::Many(list) = self
+            && list.len() > long
+        {
+            let mut long = LongList { slots: std::mem::take(&mut **list), live: vec![] };
+            for i in 0..long.slots.len() {
+                let class = long.slots.get(i).and_then(|s| classes.get(*s as usize)).copied().unwrap_or(DEAD);
+                long.count(class, true);
+            }
+            *self = Postings::Long(Box::new(long));
         }
     }
 }
@@ -270,17 +347,10 @@ impl<'a> Subject<'a> {
         }
     }
 
-    fn owner(&self) -> &'a AgencyCode {
+    fn class(&self) -> u32 {
         match self {
-            Subject::Entry(e) => &e.owner,
-            Subject::Travel(t, _) => &t.owner,
-        }
-    }
-
-    fn access(&self) -> u32 {
-        match self {
-            Subject::Entry(e) => e.access,
-            Subject::Travel(t, _) => t.access,
+            Subject::Entry(e) => e.class,
+            Subject::Travel(t, _) => t.class,
         }
     }
 
@@ -319,6 +389,11 @@ impl Index {
         Index::default()
     }
 
+    #[cfg(test)]
+    fn with_limits(limits: Limits) -> Index {
+        Index { limits, ..Index::default() }
+    }
+
     /// Records currently indexed.
     pub fn len(&self) -> usize {
         self.live
@@ -346,14 +421,29 @@ impl Index {
         self.by_id.find(hash64(id), |&slot| self.subject(slot).is_some_and(|s| s.id() == *id)).copied()
     }
 
-    fn rule(&mut self, access: &AccessRule) -> u32 {
-        if let Some(id) = self.rule_ids.get(access) {
+    fn class(&mut self, owner: AgencyCode, access: &AccessRule) -> u32 {
+        let pair = (owner, access.clone());
+        if let Some(id) = self.class_ids.get(&pair) {
             return *id;
         }
-        let id = self.rules.len() as u32;
-        self.rules.push(access.clone());
-        self.rule_ids.insert(access.clone(), id);
+        let id = self.classes.len() as u32;
+        self.classes.push(pair.clone());
+        self.class_ids.insert(pair, id);
+        match self.seen_by.get_mut() {
+            Ok(seen_by) => seen_by.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
         id
+    }
+
+    /// The class of a slot of either kind; [`DEAD`] when not live.
+    fn class_of(&self, slot: u32) -> u32 {
+        let class = if slot < TRAVEL {
+            self.entry_class.get(slot as usize).copied()
+        } else {
+            self.travel.get((slot - TRAVEL) as usize).filter(|t| t.live).map(|t| t.class)
+        };
+        class.unwrap_or(DEAD)
     }
 
     /// Adds or replaces a record; archived records are removed (they never match).
@@ -362,10 +452,10 @@ impl Index {
         if record.state != RecordState::Active {
             return;
         }
-        let access = self.rule(&record.data.access);
+        let class = self.class(record.owner, &record.data.access);
         let slot = match &record.data.body {
-            RecordBody::TravelDocument(t) => self.add_travel(record, access, t.number.as_str(), t.country),
-            _ => self.add_entry(record, access),
+            RecordBody::TravelDocument(t) => self.add_travel(record, class, t.number.as_str(), t.country),
+            _ => self.add_entry(record, class),
         };
         let Some(slot) = slot else { return };
         let Index { by_id, entries, travel, .. } = self;
@@ -382,60 +472,36 @@ impl Index {
 
     /// A travel document in its compact form; `None` (and the general
     /// form) when its number is too long for it or the index is full.
-    fn add_travel(&mut self, record: &Record, access: u32, number: &str, country: CountryCode) -> Option<u32> {
+    fn add_travel(&mut self, record: &Record, class: u32, number: &str, country: CountryCode) -> Option<u32> {
         let slot = u32::try_from(self.travel.len()).ok().and_then(|i| i.checked_add(TRAVEL));
         let at = u32::try_from(self.numbers.len()).ok();
         let (Ok(number_len), Some(at), Some(slot)) = (u8::try_from(number.len()), at, slot) else {
-            return self.add_entry(record, access);
+            return self.add_entry(record, class);
         };
         if at.checked_add(u32::from(number_len)).is_none() {
-            return self.add_entry(record, access);
+            return self.add_entry(record, class);
         }
         self.numbers.push_str(number);
-        self.travel.push(TravelDocument {
-            id: record.id,
-            owner: record.owner,
-            access,
-            country,
-            number_len,
-            live: true,
-            number: at,
-        });
+        self.travel.push(TravelDocument { id: record.id, class, country, number_len, live: true, number: at });
         self.post_document(number, slot);
         Some(slot)
     }
 
-    fn add_entry(&mut self, record: &Record, access: u32) -> Option<u32> {
+    fn add_entry(&mut self, record: &Record, class: u32) -> Option<u32> {
         let slot = u32::try_from(self.entries.len()).ok().filter(|s| *s < TRAVEL)?;
-        let entry = entry(record, access);
-        for n in entry.names.iter() {
-            if let Some(key) = joined_key(&n) {
-                self.post(Key::Joined, &key, slot);
-            }
-            for p in n.parts() {
-                self.post(Key::Part, p.text, slot);
-                if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
-                    self.post(Key::Skeleton, p.skeleton, slot);
-                }
-                for key in affixes(&p) {
-                    self.post(Key::Affix, key.as_str(), slot);
-                }
-            }
-        }
+        let entry = entry(record, class);
+        self.entry_class.push(class);
+        let Index { keys, entry_class, limits, .. } = self;
+        name_keys(&entry.names, |key| {
+            keys.entry(key)
+                .and_modify(|p| p.push(slot, class, entry_class, limits.long_list))
+                .or_insert(Postings::One(slot));
+        });
         for (d, _) in entry.documents.iter() {
             self.post_document(d, slot);
         }
         self.entries.push(Some(entry));
         Some(slot)
-    }
-
-    /// The posting list of a name key, by its hash.
-    fn list(&self, key: u64) -> Option<&[u32]> {
-        self.keys.get(&key).map(Postings::as_slice)
-    }
-
-    fn post(&mut self, kind: Key, key: &str, slot: u32) {
-        self.keys.entry(key_hash(kind, key)).and_modify(|p| p.push(slot)).or_insert(Postings::One(slot));
     }
 
     fn post_document(&mut self, number: &str, slot: u32) {
@@ -466,6 +532,23 @@ impl Index {
             found.remove();
         }
         if slot < TRAVEL {
+            // Its lists keep the slot (they only grow), but no longer count
+            // it among their live slots.
+            let class = self.class_of(slot);
+            let mut posted = Vec::new();
+            if let Some(Some(e)) = self.entries.get(slot as usize) {
+                name_keys(&e.names, |key| posted.push(key));
+            }
+            posted.sort_unstable();
+            posted.dedup();
+            for key in posted {
+                if let Some(Postings::Long(list)) = self.keys.get_mut(&key) {
+                    list.count(class, false);
+                }
+            }
+            if let Some(c) = self.entry_class.get_mut(slot as usize) {
+                *c = DEAD;
+            }
             if let Some(e) = self.entries.get_mut(slot as usize) {
                 *e = None;
             }
@@ -514,71 +597,126 @@ impl Index {
 
     /// The best matches for `query` among the records `viewer` may see, best
     /// first (ties by id), at most `query.limit`, none below [`MIN_SCORE`].
+    ///
+    /// Found as if the index held only those records: which candidates
+    /// are proposed, their evidence and how many are scored depend on how
+    /// many records the viewer may see under each key, never on records
+    /// hidden from it or archived.
     pub fn search(&self, viewer: &AgencyCode, query: &Query) -> Vec<Match> {
-        let (analyzed, mut candidates) = self.candidates(query);
-        self.rank(query, analyzed.as_ref(), &mut candidates, |owner, access| {
-            may_see_parts(viewer, owner, RecordState::Active, access)
-        })
+        let visible = self.visible_to(viewer);
+        let analyzed = analyze(query);
+        let admit = Admit::Classes(&visible);
+        let mut candidates = self.candidates(query, analyzed.as_ref(), &admit);
+        let subjects = self.select(query, &mut candidates, |class| admit.admits(class));
+        self.best(query, analyzed.as_ref(), &subjects, &mut NameScores::default())
     }
 
     /// [`Index::search`], and the same search among the records `viewer`
     /// may **not** see: what its query matched that only the records' owners
     /// may learn (silent hits). The second list is never shown to `viewer`
-    /// and changes nothing in the first. The posting lists are walked once.
+    /// and changes nothing in the first.
+    ///
+    /// The silent side's candidates are proposed and weighed by what every
+    /// live record holds under each key: it is never shown to the viewer,
+    /// and each of its matches is reported only to the owner of its record.
     pub fn search_with_hidden(&self, viewer: &AgencyCode, query: &Query) -> (Vec<Match>, Vec<Match>) {
-        let (analyzed, mut candidates) = self.candidates(query);
-        let may = |owner: &AgencyCode, access: &AccessRule| may_see_parts(viewer, owner, RecordState::Active, access);
-        let [visible, invisible] = self.select(query, &mut candidates, may, true);
+        let visible = self.visible_to(viewer);
+        let analyzed = analyze(query);
+        let admit = Admit::Classes(&visible);
+        let mut candidates = self.candidates(query, analyzed.as_ref(), &admit);
+        let shown = self.select(query, &mut candidates, |class| admit.admits(class));
+        let mut candidates = self.candidates(query, analyzed.as_ref(), &Admit::Live);
+        let hidden = self.select(query, &mut candidates, |class| class != DEAD && !admit.admits(class));
         // Record name forms are compared once for both lists: a score
         // depends only on the two names, never on who may see the record.
         let mut seen_names = NameScores::default();
-        let shown = self.best(query, analyzed.as_ref(), &visible, &mut seen_names);
-        let hidden = self.best(query, analyzed.as_ref(), &invisible, &mut seen_names);
+        let shown = self.best(query, analyzed.as_ref(), &shown, &mut seen_names);
+        let hidden = self.best(query, analyzed.as_ref(), &hidden, &mut seen_names);
         (shown, hidden)
     }
 
-    /// The query's analyzed name forms and every candidate slot with its
-    /// evidence.
-    fn candidates(&self, query: &Query) -> (QueryNames, Candidates<'_>) {
-        let analyzed = query
-            .name
-            .as_deref()
-            .map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)));
+    /// For each class, whether `viewer` may see its records: all ones
+    /// if so, else zero (a mask, so that counting is a vector sum).
+    fn visible_to(&self, viewer: &AgencyCode) -> Arc<[u32]> {
+        if let Ok(seen_by) = self.seen_by.read()
+            && let Some(visible) = seen_by.get(viewer)
+        {
+            return visible.clone();
+        }
+        let visible: Arc<[u32]> = self
+            .classes
+            .iter()
+            .map(|(owner, access)| if may_see_parts(viewer, owner, RecordState::Active, access) { !0 } else { 0 })
+            .collect();
+        if let Ok(mut seen_by) = self.seen_by.write() {
+            seen_by.insert(*viewer, visible.clone());
+        }
+        visible
+    }
+
+    /// How many live slots of a name key's list `admit` admits.
+    fn admitted(&self, postings: &Postings, admit: &Admit) -> usize {
+        match (postings, admit) {
+            (Postings::Long(list), Admit::Live) => list.live.iter().map(|n| *n as usize).sum(),
+            (Postings::Long(list), Admit::Classes(masks)) => {
+                list.live.iter().zip(masks.iter()).map(|(n, mask)| u64::from(n & mask)).sum::<u64>() as usize
+            }
+            (short, _) => short
+                .as_slice()
+                .iter()
+                .filter(|s| admit.admits(self.entry_class.get(**s as usize).copied().unwrap_or(DEAD)))
+                .count(),
+        }
+    }
+
+    /// Every candidate slot with its evidence, from the query's keys
+    /// weighed by how many records `admit` admits under each.
+    fn candidates<'i>(
+        &'i self,
+        query: &Query,
+        analyzed: Option<&(Analyzed, Analyzed)>,
+        admit: &Admit,
+    ) -> Candidates<'i> {
+        let long_list = self.limits.long_list;
+        let admitted = |key: u64| {
+            let postings = self.keys.get(&key)?;
+            Some((postings.as_slice(), self.admitted(postings, admit))).filter(|(_, n)| *n > 0)
+        };
         // Every key the query has, with its weight and posting list, each
         // looked up once: name parts, skeletons, affixes, the joined name.
         // A name has a few dozen keys at most: a list, not a hash set.
         let mut seen: Vec<u64> = Vec::with_capacity(64);
-        let mut keys: Vec<(&[u32], f32)> = Vec::new();
-        let mut want = |key: u64, weight: f32, list| {
+        let mut keys: Vec<QueryKey> = Vec::new();
+        let mut want = |key: u64, weight: f32, list: Option<(&'i [u32], usize)>| {
             if seen.contains(&key) {
                 return;
             }
             seen.push(key);
-            if let Some(list) = list {
-                keys.push((list, weight));
+            if let Some((list, admitted)) = list {
+                keys.push(QueryKey { list, weight, admitted });
             }
         };
-        if let Some((person, org)) = &analyzed {
+        if let Some((person, org)) = analyzed {
             for a in [person.name(), org.name()] {
                 if let Some(k) = joined_key(&a) {
                     let key = key_hash(Key::Joined, &k);
-                    want(key, 1.5, self.list(key));
+                    want(key, 1.5, admitted(key));
                 }
                 for p in a.parts().filter(|p| matches!(p.kind, PartKind::Word | PartKind::Number)) {
                     let key = key_hash(Key::Part, p.text);
-                    let exact = self.list(key);
+                    let exact = admitted(key);
                     want(key, 1.0, exact);
                     if p.skeleton.len() >= 2 {
                         let key = key_hash(Key::Skeleton, p.skeleton);
-                        want(key, 0.8, self.list(key));
+                        want(key, 0.8, admitted(key));
                     }
                     // Affixes find a word misspelt; a word already common as
                     // written gains little from them but long lists to walk.
-                    let common = exact.is_some_and(|l| l.len() > LONG_LIST);
+                    let common = exact.is_some_and(|(_, n)| n > long_list);
                     for k in affixes(&p) {
                         let key = key_hash(Key::Affix, k.as_str());
-                        let list = self.list(key);
-                        if !common || list.is_some_and(|l| l.len() <= LONG_LIST) {
+                        let list = admitted(key);
+                        if !common || list.is_some_and(|(_, n)| n <= long_list) {
                             want(key, 0.5, list);
                         }
                     }
@@ -586,55 +724,38 @@ impl Index {
             }
         }
         let Some([exact, folded]) = query.document.as_ref().map(|d| self.document_slots(d.as_str())) else {
-            return (analyzed, accumulate(keys));
+            return accumulate(keys, self.limits);
         };
         // The document's lists are this call's own: no tail may point
         // into them.
+        let count = |list: &[u32]| list.iter().filter(|s| admit.admits(self.class_of(**s))).count();
         let mut with_documents = keys;
-        with_documents
-            .extend([(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)].into_iter().filter(|(l, _)| !l.is_empty()));
-        (analyzed, accumulate(with_documents).owned())
+        with_documents.extend(
+            [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)]
+                .into_iter()
+                .map(|(list, weight)| QueryKey { list, weight, admitted: count(list) })
+                .filter(|k| k.admitted > 0),
+        );
+        accumulate(with_documents, self.limits).owned()
     }
 
-    /// The best matches among the admitted candidates.
-    fn rank(
-        &self,
-        query: &Query,
-        analyzed: Option<&(Analyzed, Analyzed)>,
-        candidates: &mut Candidates,
-        admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
-    ) -> Vec<Match> {
-        let [admitted, _] = self.select(query, candidates, admit, false);
-        self.best(query, analyzed, &admitted, &mut NameScores::default())
-    }
-
-    /// The best [`MAX_CANDIDATES`] candidates by evidence that `admit` lets
-    /// through and, with `refused`, the best that it does not: the same
-    /// sets as filtering everything first, found by checking admission in
-    /// evidence order only as far as needed.
-    fn select(
-        &self,
-        query: &Query,
-        candidates: &mut Candidates,
-        admit: impl Fn(&AgencyCode, &AccessRule) -> bool,
-        refused: bool,
-    ) -> [Vec<Subject<'_>>; 2] {
-        let mut found: [Vec<Subject>; 2] = [Vec::new(), Vec::new()];
-        in_rank_order(candidates, |c| {
+    /// The best candidates by evidence, at most [`Limits::max_candidates`],
+    /// of the kinds the query asks for and the classes `admit` lets
+    /// through: the same as filtering everything first, found by checking
+    /// in evidence order only as far as needed.
+    fn select(&self, query: &Query, candidates: &mut Candidates, admit: impl Fn(u32) -> bool) -> Vec<Subject<'_>> {
+        let max = self.limits.max_candidates;
+        let mut found: Vec<Subject> = Vec::new();
+        if max == 0 {
+            return found;
+        }
+        in_rank_order(candidates, max * 4, |c| {
             let Some(s) = self.subject(c.slot()) else { return false };
-            if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) {
+            if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) || !admit(s.class()) {
                 return false;
             }
-            let Some(rule) = self.rules.get(s.access() as usize) else { return false };
-            let side = usize::from(!admit(s.owner(), rule));
-            if side == 1 && !refused {
-                return false;
-            }
-            let list = &mut found[side];
-            if list.len() < MAX_CANDIDATES {
-                list.push(s);
-            }
-            found[0].len() == MAX_CANDIDATES && (!refused || found[1].len() == MAX_CANDIDATES)
+            found.push(s);
+            found.len() == max
         });
         found
     }
@@ -665,6 +786,38 @@ impl Index {
     }
 }
 
+/// The records a search ranks among, by class.
+enum Admit<'v> {
+    /// The classes whose mask is not zero (those a viewer may see).
+    Classes(&'v [u32]),
+    /// Every live record.
+    Live,
+}
+
+impl Admit<'_> {
+    fn admits(&self, class: u32) -> bool {
+        match self {
+            Admit::Classes(masks) => masks.get(class as usize).is_some_and(|mask| *mask != 0),
+            Admit::Live => class != DEAD,
+        }
+    }
+}
+
+/// The query's name analyzed as a person's and as an organization's.
+fn analyze(query: &Query) -> QueryNames {
+    query.name.as_deref().map(|n| (name::analyze(n, NameKind::Person), name::analyze(n, NameKind::Organization)))
+}
+
+/// One of the query's keys: its posting list, its weight, and how many of
+/// the list's records the search admits (what weighs it and decides
+/// whether it is walked; the list itself may hold others).
+#[derive(Debug, Clone, Copy)]
+struct QueryKey<'i> {
+    list: &'i [u32],
+    weight: f32,
+    admitted: usize,
+}
+
 /// What [`accumulate`] proposes: candidates with their evidence, ascending
 /// by slot, and maybe a tail.
 struct Candidates<'i> {
@@ -679,7 +832,7 @@ struct Candidates<'i> {
 /// as the list instead of as thousands of candidates to select from.
 struct Tail<'i> {
     slots: &'i [u32],
-    weight: f32,
+    weight: u32,
 }
 
 impl Candidates<'_> {
@@ -707,13 +860,14 @@ impl Candidates<'_> {
 ///
 /// Ranking usually needs only the best few hundred, but a silent search can
 /// need thousands before it has the best its searcher may not see: the
-/// candidates are selected and sorted in windows, each four times the last.
+/// candidates are selected and sorted in windows, the first of `window`,
+/// each next four times the last.
 /// A tail's candidates all have its weight: the listed ones with more come
 /// first, then those with as much and the tail's, by slot (no sorting),
 /// then the rest.
-fn in_rank_order(candidates: &mut Candidates, mut visit: impl FnMut(Candidate) -> bool) {
+fn in_rank_order(candidates: &mut Candidates, window: usize, mut visit: impl FnMut(Candidate) -> bool) {
     let Some(tail) = &candidates.tail else {
-        by_windows(&mut candidates.listed, &mut visit);
+        by_windows(&mut candidates.listed, window, &mut visit);
         return;
     };
     let weight = Candidate::new(tail.weight, 0).0 >> 32;
@@ -721,7 +875,7 @@ fn in_rank_order(candidates: &mut Candidates, mut visit: impl FnMut(Candidate) -
     let (mut better, rest): (Vec<Candidate>, Vec<Candidate>) =
         candidates.listed.iter().partition(|c| c.0 >> 32 < weight);
     let (level, mut worse): (Vec<Candidate>, Vec<Candidate>) = rest.into_iter().partition(|c| c.0 >> 32 == weight);
-    if by_windows(&mut better, &mut visit) {
+    if by_windows(&mut better, window, &mut visit) {
         return;
     }
     // The tail's slots that are not listed, and the listed candidates of
@@ -748,14 +902,14 @@ fn in_rank_order(candidates: &mut Candidates, mut visit: impl FnMut(Candidate) -
             return;
         }
     }
-    by_windows(&mut worse, &mut visit);
+    by_windows(&mut worse, window, &mut visit);
 }
 
-/// [`in_rank_order`] over candidates in any order: the best 400 selected and
-/// sorted, then the best 1,600 of the rest, and so on. Whether `visit`
-/// stopped it.
-fn by_windows(candidates: &mut [Candidate], visit: &mut impl FnMut(Candidate) -> bool) -> bool {
-    let (mut done, mut window) = (0, MAX_CANDIDATES * 4);
+/// [`in_rank_order`] over candidates in any order: the best `window`
+/// selected and sorted, then the best four times as many of the rest, and
+/// so on. Whether `visit` stopped it.
+fn by_windows(candidates: &mut [Candidate], window: usize, visit: &mut impl FnMut(Candidate) -> bool) -> bool {
+    let (mut done, mut window) = (0, window.max(1));
     while done < candidates.len() {
         let end = window.min(candidates.len());
         if end < candidates.len() {
@@ -775,25 +929,18 @@ fn by_windows(candidates: &mut [Candidate], visit: &mut impl FnMut(Candidate) ->
 /// lists are walked and propose candidates; long lists only add evidence to
 /// the candidates found so far. When every list is long, the shortest is
 /// walked.
-fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Candidates<'_> {
-    // Each key's weight falls with its list's length (a rare key says
-    // more). The same list under two keys (a word and its skeleton, when no
-    // other spelling shares it) is walked once, with both weights.
-    keys.iter_mut().for_each(|(list, w)| *w /= 1.0 + (list.len() as f32).ln());
-    keys.sort_by_key(|(list, _)| list.len());
-    let mut i = 0;
-    while i < keys.len() {
-        let mut j = i + 1;
-        while let Some(&(other, w)) = keys.get(j).filter(|(l, _)| l.len() == keys[i].0.len()) {
-            if other == keys[i].0 {
-                keys[i].1 += w;
-                keys.remove(j);
-            } else {
-                j += 1;
-            }
-        }
-        i += 1;
-    }
+///
+/// Rare, short and long are counted in the records the search admits
+/// ([`QueryKey::admitted`]), so that what is proposed, and with what
+/// evidence, is what an index of those records alone would give: slots
+/// the search does not admit may be proposed too, but are never selected.
+fn accumulate(keys: Vec<QueryKey<'_>>, limits: Limits) -> Candidates<'_> {
+    // Each key's weight falls with its count (a rare key says more).
+    let mut keys: Vec<(QueryKey, u32)> = keys
+        .into_iter()
+        .map(|k| (k, (k.weight / (1.0 + (k.admitted as f32).ln()) * EVIDENCE_UNIT).round() as u32))
+        .collect();
+    keys.sort_by_key(|(k, _)| k.admitted);
     // Lists are walked, rarest first, while short or while too few
     // candidates have been proposed: a rare key that proposes almost
     // nothing (a joined skeleton shared by chance) must not leave the
@@ -801,33 +948,46 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Candidates<'_> {
     let mut proposed = 0;
     let walked: Vec<bool> = keys
         .iter()
-        .map(|(list, _)| {
-            let walk = list.len() <= LONG_LIST || proposed < MIN_PROPOSED;
-            proposed += if walk { list.len() } else { 0 };
+        .map(|(k, _)| {
+            let walk = k.admitted <= limits.long_list || proposed < limits.min_proposed;
+            proposed += if walk { k.admitted } else { 0 };
             walk
         })
         .collect();
-    let walks = |i: usize, _: &[u32]| walked.get(i).copied().unwrap_or(false);
     // One long list walked, the last and only long one: it proposes as a
     // tail, and adds its weight to the others' candidates as a list that
     // is not walked does.
-    let last = keys.len().checked_sub(1);
-    let tail = last.filter(|&l| walks(l, &[]) && keys.iter().filter(|(list, _)| list.len() > LONG_LIST).count() == 1);
-    let tail = tail.and_then(|l| keys.get(l).filter(|(list, _)| list.len() > LONG_LIST)).copied();
-    let walks = |i: usize, l: &[u32]| walks(i, l) && !(tail.is_some() && Some(i) == last);
+    let long = keys.iter().filter(|(k, _)| k.admitted > limits.long_list).count();
+    let tail = match (keys.last(), walked.last()) {
+        (Some(&(k, w)), Some(true)) if long == 1 && k.admitted > limits.long_list => {
+            Some(Tail { slots: k.list, weight: w })
+        }
+        _ => None,
+    };
+    let walks = |i: usize| walked.get(i).copied().unwrap_or(false) && !(tail.is_some() && i + 1 == keys.len());
+    // The lists to walk and those that only add, each list once: the same
+    // list under two keys (a word and its skeleton, when no other spelling
+    // shares it) is merged once with both weights.
+    let mut walk: Vec<(&[u32], u32)> = Vec::new();
+    let mut add: Vec<(&[u32], u32)> = Vec::new();
+    for (i, (k, w)) in keys.iter().enumerate() {
+        let lists = if walks(i) { &mut walk } else { &mut add };
+        match lists.iter_mut().find(|(l, _)| l.len() == k.list.len() && *l == k.list) {
+            Some((_, sum)) => *sum = sum.saturating_add(*w),
+            None => lists.push((k.list, *w)),
+        }
+    }
     // The walked lists, merged one after the other into the running sums:
-    // posting lists are sorted, so each merge is one pass over both, and
-    // each slot's evidence is added key by key in key order (the same floats
-    // as summing key by key in a map).
-    let mut evidence: Vec<(u32, f32)> = Vec::new();
-    let mut merged: Vec<(u32, f32)> = Vec::new();
-    for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| walks(*i, l)).map(|(_, key)| key) {
+    // posting lists are sorted, so each merge is one pass over both.
+    let mut evidence: Vec<(u32, u32)> = Vec::new();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for &(list, w) in &walk {
         merged.clear();
         merged.reserve(evidence.len() + list.len());
         let (mut i, mut j) = (0, 0);
         while let (Some(&(sa, ea)), Some(&sb)) = (evidence.get(i), list.get(j)) {
             if sa == sb {
-                merged.push((sa, ea + w));
+                merged.push((sa, ea.saturating_add(w)));
                 (i, j) = (i + 1, j + 1);
             } else if sa < sb {
                 merged.push((sa, ea));
@@ -847,12 +1007,12 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Candidates<'_> {
     // last candidate was found (a few steps over nearby memory, not a binary
     // search of the whole list per candidate).
     let mut shared = Vec::new();
-    for &(list, w) in keys.iter().enumerate().filter(|(i, (l, _))| !walks(*i, l)).map(|(_, key)| key) {
+    for &(list, w) in &add {
         if list.len() <= 8 * evidence.len() {
             shared_positions(&evidence, list, &mut shared);
             for &at in &shared {
                 if let Some((_, e)) = evidence.get_mut(at as usize) {
-                    *e += w;
+                    *e = e.saturating_add(w);
                 }
             }
             continue;
@@ -861,27 +1021,22 @@ fn accumulate(mut keys: Vec<(&[u32], f32)>) -> Candidates<'_> {
         for (slot, e) in evidence.iter_mut() {
             from = gallop(list, from, *slot);
             if list.get(from) == Some(slot) {
-                *e += w;
+                *e = e.saturating_add(w);
             }
         }
     }
-    Candidates {
-        listed: evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect(),
-        tail: tail.map(|(slots, weight)| Tail { slots, weight }),
-    }
+    Candidates { listed: evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect(), tail }
 }
 
 /// A candidate slot and its evidence, packed so that ascending order is
 /// the most evidence first, then the lowest slot: ranking sorts and selects
-/// plain integers. Evidence is never negative, and the bits of a
-/// non-negative `f32` order as its value.
+/// plain integers (evidence in [`EVIDENCE_UNIT`]s, inverted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate(u64);
 
 impl Candidate {
-    fn new(evidence: f32, slot: u32) -> Candidate {
-        let bits = if evidence > 0.0 { evidence.to_bits() } else { 0 };
-        Candidate((u64::from(!bits) << 32) | u64::from(slot))
+    fn new(evidence: u32, slot: u32) -> Candidate {
+        Candidate((u64::from(!evidence) << 32) | u64::from(slot))
     }
 
     fn slot(self) -> u32 {
@@ -889,8 +1044,8 @@ impl Candidate {
     }
 
     #[cfg(test)]
-    fn evidence(self) -> f32 {
-        f32::from_bits(!((self.0 >> 32) as u32))
+    fn evidence(self) -> u32 {
+        !((self.0 >> 32) as u32)
     }
 }
 
@@ -903,7 +1058,7 @@ impl Candidate {
 /// one loop, so the processor overlaps their waits; and no step writes to
 /// the evidence it will read next, which would chain the steps through
 /// memory. Each step is free of branches on the data.
-fn shared_positions(evidence: &[(u32, f32)], list: &[u32], out: &mut Vec<u32>) {
+fn shared_positions(evidence: &[(u32, u32)], list: &[u32], out: &mut Vec<u32>) {
     out.clear();
     // Room for every step to write its position; only shared slots advance.
     out.resize(evidence.len().min(list.len()) + 1, 0);
@@ -984,6 +1139,25 @@ impl AffixKey {
     }
 }
 
+/// Every name key an entry is posted under, by hash (some more than once):
+/// its names joined, their parts, skeletons and affixes.
+fn name_keys(names: &Names, mut key: impl FnMut(u64)) {
+    for n in names.iter() {
+        if let Some(joined) = joined_key(&n) {
+            key(key_hash(Key::Joined, &joined));
+        }
+        for p in n.parts() {
+            key(key_hash(Key::Part, p.text));
+            if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
+                key(key_hash(Key::Skeleton, p.skeleton));
+            }
+            for affix in affixes(&p) {
+                key(key_hash(Key::Affix, affix.as_str()));
+            }
+        }
+    }
+}
+
 /// The skeleton of a name's word parts joined in order; `None` when too
 /// short to be telling.
 fn joined_key(n: &NameRef) -> Option<String> {
@@ -992,7 +1166,7 @@ fn joined_key(n: &NameRef) -> Option<String> {
     (key.len() >= 5).then_some(key)
 }
 
-fn entry(r: &Record, access: u32) -> Entry {
+fn entry(r: &Record, class: u32) -> Entry {
     let kind = r.data.kind();
     let names =
         |names: &[tocsin_core::record::Name], k| Names::analyze(names.iter().map(|n| (&*n.full, n.name_type)), k);
@@ -1012,8 +1186,7 @@ fn entry(r: &Record, access: u32) -> Entry {
         };
     Entry {
         id: r.id,
-        owner: r.owner,
-        access,
+        class,
         kind,
         sex,
         names,
@@ -1236,32 +1409,36 @@ mod tests {
     use tocsin_core::record::{RecordData, RecordInput};
 
     /// Evidence summed key by key in a hash map: what `accumulate` must
-    /// give, to the bit. A list given under several keys counts once, with
-    /// their weights summed.
-    fn accumulate_by_hashing(keys: Vec<(&[u32], f32)>) -> Vec<(f32, u32)> {
-        let mut distinct: Vec<(&[u32], f32)> = vec![];
-        for (list, weight) in keys {
-            let w = weight / (1.0 + (list.len() as f32).ln());
-            match distinct.iter_mut().find(|(l, _)| *l == list) {
-                Some((_, sum)) => *sum += w,
-                None => distinct.push((list, w)),
-            }
-        }
-        distinct.sort_by_key(|(list, _)| list.len());
-        let mut evidence: HashMap<u32, f32> = HashMap::default();
+    /// give. Keys are weighed and walked by their admitted counts, each on
+    /// its own (a list under two keys counts twice toward what is proposed).
+    fn accumulate_by_hashing(keys: Vec<QueryKey>, limits: Limits) -> Vec<(u32, u32)> {
+        let mut keys: Vec<(QueryKey, u32)> = keys
+            .into_iter()
+            .map(|k| (k, (k.weight / (1.0 + (k.admitted as f32).ln()) * EVIDENCE_UNIT).round() as u32))
+            .collect();
+        keys.sort_by_key(|(k, _)| k.admitted);
+        let mut evidence: HashMap<u32, u32> = HashMap::default();
         let mut proposed = 0;
-        for (list, w) in &distinct {
-            let w = *w;
-            if list.len() <= LONG_LIST || proposed < MIN_PROPOSED {
-                proposed += list.len();
-                list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
+        for (k, w) in &keys {
+            if k.admitted <= limits.long_list || proposed < limits.min_proposed {
+                proposed += k.admitted;
+                k.list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
             } else {
-                evidence.iter_mut().filter(|(slot, _)| list.binary_search(slot).is_ok()).for_each(|(_, e)| *e += w);
+                evidence.iter_mut().filter(|(slot, _)| k.list.binary_search(slot).is_ok()).for_each(|(_, e)| *e += w);
             }
         }
-        let mut out: Vec<(f32, u32)> = evidence.into_iter().map(|(slot, e)| (e, slot)).collect();
+        let mut out: Vec<(u32, u32)> = evidence.into_iter().map(|(slot, e)| (e, slot)).collect();
         out.sort_by_key(|(_, slot)| *slot);
         out
+    }
+
+    /// Keys over `lists`, each admitting `share` of its slots (at least one).
+    fn query_keys(lists: &[(Vec<u32>, f32)], share: f32) -> Vec<QueryKey<'_>> {
+        lists
+            .iter()
+            .filter(|(l, _)| !l.is_empty())
+            .map(|(l, w)| QueryKey { list: l, weight: *w, admitted: ((l.len() as f32 * share) as usize).max(1) })
+            .collect()
     }
 
     proptest::proptest! {
@@ -1272,19 +1449,20 @@ mod tests {
                 0..8,
             ),
             repeat in proptest::bool::ANY,
+            share in 0.05f32..1.0,
         ) {
             let lists: Vec<(Vec<u32>, f32)> = lists.into_iter().map(|(s, w)| (s.into_iter().collect(), w)).collect();
-            let mut keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
+            let mut keys = query_keys(&lists, share);
             // A word and its skeleton often have the same list.
-            if let Some(&(first, w)) = keys.first().filter(|_| repeat) {
-                keys.push((first, w * 0.8));
+            if let Some(&first) = keys.first().filter(|_| repeat) {
+                keys.push(QueryKey { weight: first.weight * 0.8, ..first });
             }
-            let merged = accumulate(keys.clone()).owned().listed;
-            let hashed = accumulate_by_hashing(keys);
+            let merged = accumulate(keys.clone(), LIMITS).owned().listed;
+            let hashed = accumulate_by_hashing(keys, LIMITS);
             proptest::prop_assert_eq!(merged.len(), hashed.len());
             for (c, (e, slot)) in merged.iter().zip(&hashed) {
                 proptest::prop_assert_eq!(c.slot(), *slot);
-                proptest::prop_assert_eq!(c.evidence().to_bits(), e.to_bits(), "slot {}", slot);
+                proptest::prop_assert_eq!(c.evidence(), *e, "slot {}", slot);
             }
         }
     }
@@ -1310,12 +1488,12 @@ mod tests {
                 .chain(long)
                 .map(|(s, w)| (s.into_iter().collect(), if shared_weight { 1.0 } else { w }))
                 .collect();
-            let keys: Vec<(&[u32], f32)> = lists.iter().map(|(l, w)| (l.as_slice(), *w)).collect();
-            let mut expected = accumulate(keys.clone()).owned().listed;
+            let keys = query_keys(&lists, 1.0);
+            let mut expected = accumulate(keys.clone(), LIMITS).owned().listed;
             expected.sort_unstable();
-            let mut found = accumulate(keys);
+            let mut found = accumulate(keys, LIMITS);
             let mut visited = Vec::new();
-            in_rank_order(&mut found, |c| {
+            in_rank_order(&mut found, 400, |c| {
                 visited.push(c);
                 visited.len() > stop_after
             });
@@ -1330,7 +1508,7 @@ mod tests {
             evidence in proptest::collection::btree_set(0u32..3_000, 0..600),
             list in proptest::collection::btree_set(0u32..3_000, 0..2_000),
         ) {
-            let evidence: Vec<(u32, f32)> = evidence.into_iter().map(|s| (s, 1.0)).collect();
+            let evidence: Vec<(u32, u32)> = evidence.into_iter().map(|s| (s, 1)).collect();
             let list: Vec<u32> = list.into_iter().collect();
             let mut found = Vec::new();
             shared_positions(&evidence, &list, &mut found);
@@ -1362,16 +1540,17 @@ mod tests {
         // propose enough, so its slots found nowhere else stay a tail.
         let rare: Vec<u32> = (0..50).map(|i| i * 37).collect();
         let common: Vec<u32> = (0..3_000).map(|i| i * 3).collect();
-        let keys = vec![(rare.as_slice(), 4.0), (common.as_slice(), 1.0)];
-        let mut found = accumulate(keys.clone());
+        let lists = [(rare, 4.0), (common, 1.0)];
+        let keys = query_keys(&lists, 1.0);
+        let mut found = accumulate(keys.clone(), LIMITS);
         let tail = found.tail.as_ref().map(|t| t.slots.len());
         assert_eq!(tail, Some(3_000));
         assert_eq!(found.listed.len(), 50, "only the rare key's slots are listed");
-        let mut expected = accumulate(keys).owned().listed;
+        let mut expected = accumulate(keys, LIMITS).owned().listed;
         assert_eq!(expected.len(), 50 + 3_000 - 17, "17 slots hold both keys");
         expected.sort_unstable();
         let mut visited = Vec::new();
-        in_rank_order(&mut found, |c| {
+        in_rank_order(&mut found, 400, |c| {
             visited.push(c);
             false
         });
@@ -1385,13 +1564,31 @@ mod tests {
 
     #[test]
     fn postings_stay_sorted_without_repeats_and_inline_while_single() {
+        let classes = [0; 10];
         let mut p = Postings::One(3);
-        p.push(3);
+        p.push(3, 0, &classes, 100);
         assert_eq!(p, Postings::One(3), "a slot posted twice is kept once");
-        p.push(7);
-        p.push(7);
-        p.push(9);
+        p.push(7, 0, &classes, 100);
+        p.push(7, 0, &classes, 100);
+        p.push(9, 0, &classes, 100);
         assert_eq!(p.as_slice(), &[3, 7, 9]);
+    }
+
+    #[test]
+    fn a_long_list_counts_its_live_slots_by_class() {
+        // Slots 0 to 5 of classes 0, 1, 0, DEAD, 2, 1: the list becomes
+        // long at its fourth slot and counts those already in it.
+        let classes = [0, 1, 0, DEAD, 2, 1];
+        let mut p = Postings::One(0);
+        for slot in 1..6 {
+            p.push(slot, classes[slot as usize], &classes, 3);
+        }
+        let Postings::Long(list) = &mut p else { panic!("not long: {p:?}") };
+        assert_eq!(list.slots, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(list.live, [2, 2, 1]);
+        list.count(1, false);
+        list.count(DEAD, false);
+        assert_eq!(list.live, [2, 1, 1]);
     }
 
     fn record(owner: &str, json: &str) -> Record {
@@ -1584,9 +1781,12 @@ mod tests {
     #[test]
     fn the_silent_search_ranks_each_side_as_a_search_of_its_own() {
         // More same-named records than one selection window holds, most of
-        // them hidden from ITA: both lists must be what ranking each side
-        // alone gives.
+        // them hidden from ITA: the shown list is what an index of the
+        // visible records alone gives, the silent one what ranking the
+        // hidden records alone gives.
         let mut idx = Index::new();
+        let mut visible_only = Index::new();
+        let viewer = agency("ITA");
         for i in 0..1_500 {
             let access = match i % 5 {
                 0 => r#"{"mode": "all"}"#,
@@ -1594,18 +1794,132 @@ mod tests {
                 _ => r#"{"mode": "only", "countries": ["DEU"]}"#,
             };
             let name = format!(r#"[{{"full": "Ivan SIDOROV"}}, {{"full": "Ivan Sidorov{}"}}]"#, i % 7);
-            idx.upsert(&person("FRA", &name, "", access));
+            let record = person("FRA", &name, "", access);
+            idx.upsert(&record);
+            if may_see_parts(&viewer, &record.owner, RecordState::Active, &record.data.access) {
+                visible_only.upsert(&record);
+            }
         }
-        let viewer = agency("ITA");
         let query = Query { limit: 20, ..q("Ivan Sidorov") };
         let (shown, hidden) = idx.search_with_hidden(&viewer, &query);
-        let may = |o: &AgencyCode, a: &AccessRule| may_see_parts(&viewer, o, RecordState::Active, a);
-        let (analyzed, mut candidates) = idx.candidates(&query);
-        let alone = idx.rank(&query, analyzed.as_ref(), &mut candidates, |o, a| !may(o, a));
+        let visible = idx.visible_to(&viewer);
+        let analyzed = analyze(&query);
+        let mut candidates = idx.candidates(&query, analyzed.as_ref(), &Admit::Live);
+        let subjects = idx.select(&query, &mut candidates, |class| class != DEAD && visible[class as usize] == 0);
+        let alone = idx.best(&query, analyzed.as_ref(), &subjects, &mut NameScores::default());
         let view = |m: &[Match]| m.iter().map(|m| (m.id, m.score, m.explanation.clone())).collect::<Vec<_>>();
         assert_eq!(view(&shown), view(&idx.search(&viewer, &query)));
+        assert_eq!(view(&shown), view(&visible_only.search(&viewer, &query)));
         assert_eq!(view(&hidden), view(&alone));
         assert_eq!((shown.len(), hidden.len()), (20, 20));
+    }
+
+    const WORDS: [&str; 12] = [
+        "Ivan", "Ivanov", "Ivanova", "Sidorov", "Sidorova", "Mohammed", "Muhammad", "Ali", "Alia", "Hassan", "Hasan",
+        "Petrov",
+    ];
+    const ACCESS: [&str; 4] = [
+        r#"{"mode": "all"}"#,
+        r#"{"mode": "only", "countries": ["DEU"]}"#,
+        r#"{"mode": "except", "countries": ["ITA"]}"#,
+        r#"{"mode": "only", "countries": ["FRA", "ITA"]}"#,
+    ];
+    const OWNERS: [&str; 3] = ["FRA", "DEU", "ITA"];
+    /// Numbers equal up to OCR confusions (I and 1, O and 0).
+    const NUMBERS: [&str; 3] = ["X1234567", "XI234567", "X1234O67"];
+
+    /// A person named by drawn words, or a travel document when there are
+    /// none, of a drawn owner and access rule.
+    fn drawn(owner: usize, access: usize, words: &[usize], document: Option<usize>) -> Record {
+        let (owner, access) = (OWNERS[owner % OWNERS.len()], ACCESS[access % ACCESS.len()]);
+        let number = document.map(|d| NUMBERS[d % NUMBERS.len()]);
+        if words.is_empty() {
+            let number = number.unwrap_or(NUMBERS[0]);
+            return record(
+                owner,
+                &format!(
+                    r#"{{"kind": "travel_document", "number": "{number}", "country": "ITA", "doc_type": "passport", "status": "stolen", "handling": {{"code": "seize_document"}}, "access": {access}}}"#
+                ),
+            );
+        }
+        let name: Vec<&str> = words.iter().map(|w| WORDS[w % WORDS.len()]).collect();
+        let documents = number.map(|n| format!(r#""documents": [{{"number": "{n}", "country": "ITA"}}],"#));
+        person(owner, &format!(r#"[{{"full": "{}"}}]"#, name.join(" ")), &documents.unwrap_or_default(), access)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// What a search shows depends only on the records its viewer may
+        /// see: the same as an index that never held the others, with
+        /// limits small enough that long lists, tails, walked long lists,
+        /// the affix rule and the candidate cap all come into play.
+        #[test]
+        fn a_search_shows_what_an_index_of_only_the_visible_records_shows(
+            records in proptest::collection::vec(
+                (0usize..3, 0usize..4, proptest::collection::vec(0usize..12, 0..4), proptest::option::of(0usize..3)),
+                1..50,
+            ),
+            updated in proptest::collection::vec((0usize..50, 0usize..4), 0..6),
+            archived in proptest::collection::vec(0usize..50, 0..6),
+            query in proptest::collection::vec(0usize..12, 1..4),
+            typo in proptest::bool::ANY,
+            document in proptest::option::of(0usize..3),
+            limits in (1usize..8, 0usize..12, 1usize..8),
+            limit in 1usize..8,
+        ) {
+            let limits = Limits { long_list: limits.0, min_proposed: limits.1, max_candidates: limits.2 };
+            let mut live: Vec<Record> =
+                records.iter().map(|(o, a, words, d)| drawn(*o, *a, words, *d)).collect();
+            let mut idx = Index::with_limits(limits);
+            live.iter().for_each(|r| idx.upsert(r));
+            // Searched once before the changes below: what each viewer may
+            // see is worked out again after a new owner and rule appear.
+            for viewer in ["FRA", "DEU", "ITA", "GBR"].map(agency) {
+                idx.search(&viewer, &q(WORDS[0]));
+            }
+            // An update takes a new slot, under a new rule maybe; an
+            // archived record leaves its old slot dead in the lists.
+            for (at, access) in updated {
+                if at < live.len() {
+                    let mut r = live.remove(at);
+                    r.data.access = drawn(0, access, &[], None).data.access;
+                    idx.upsert(&r);
+                    live.push(r);
+                }
+            }
+            for at in archived {
+                if at < live.len() {
+                    idx.remove(&live.remove(at).id);
+                }
+            }
+            let mut name: Vec<&str> = query.iter().map(|w| WORDS[w % WORDS.len()]).collect();
+            let dropped;
+            if typo && let Some(last) = name.last_mut() {
+                dropped = &last[..last.len() - 1];
+                *last = dropped;
+            }
+            let query = Query {
+                name: Some(name.join(" ")),
+                document: document.and_then(|d| DocumentNumber::parse(NUMBERS[d]).ok()),
+                limit,
+                ..Query::default()
+            };
+            let view = |m: &[Match]| m.iter().map(|m| (m.id, m.score, m.explanation.clone())).collect::<Vec<_>>();
+            for viewer in ["FRA", "DEU", "ITA", "GBR"].map(agency) {
+                let mut alone = Index::with_limits(limits);
+                live.iter()
+                    .filter(|r| may_see_parts(&viewer, &r.owner, RecordState::Active, &r.data.access))
+                    .for_each(|r| alone.upsert(r));
+                let shown = idx.search(&viewer, &query);
+                proptest::prop_assert_eq!(view(&shown), view(&alone.search(&viewer, &query)), "viewer {}", viewer);
+                let (with_hidden, hidden) = idx.search_with_hidden(&viewer, &query);
+                proptest::prop_assert_eq!(view(&shown), view(&with_hidden));
+                for m in &hidden {
+                    let r = live.iter().find(|r| r.id == m.id);
+                    proptest::prop_assert!(r.is_some_and(|r| !may_see_parts(&viewer, &r.owner, RecordState::Active, &r.data.access)));
+                }
+            }
+        }
     }
 
     #[test]
