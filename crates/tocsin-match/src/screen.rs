@@ -605,9 +605,8 @@ impl Index {
     pub fn search(&self, viewer: &AgencyCode, query: &Query) -> Vec<Match> {
         let visible = self.visible_to(viewer);
         let analyzed = analyze(query);
-        let admit = Admit::Classes(&visible);
-        let mut candidates = self.candidates(query, analyzed.as_ref(), &admit);
-        let subjects = self.select(query, &mut candidates, |class| admit.admits(class));
+        let mut candidates = self.candidates(query, analyzed.as_ref(), &visible, false);
+        let [subjects, _] = self.select(query, &mut candidates, &visible, false);
         self.best(query, analyzed.as_ref(), &subjects, &mut NameScores::default())
     }
 
@@ -616,17 +615,19 @@ impl Index {
     /// may learn (silent hits). The second list is never shown to `viewer`
     /// and changes nothing in the first.
     ///
-    /// The silent side's candidates are proposed and weighed by what every
-    /// live record holds under each key: it is never shown to the viewer,
-    /// and each of its matches is reported only to the owner of its record.
+    /// Both sides come from one gathering of candidates, weighed by what
+    /// the viewer may see under each key; a key under which it sees
+    /// nothing (a rare name held only in records hidden from it) is
+    /// gathered too, weighed by the records that hold it, and changes
+    /// nothing on the viewer's side, where it proposes no candidate and
+    /// counts toward nothing. The silent side is never shown to the
+    /// viewer, and each of its matches is reported only to the owner of
+    /// its record.
     pub fn search_with_hidden(&self, viewer: &AgencyCode, query: &Query) -> (Vec<Match>, Vec<Match>) {
         let visible = self.visible_to(viewer);
         let analyzed = analyze(query);
-        let admit = Admit::Classes(&visible);
-        let mut candidates = self.candidates(query, analyzed.as_ref(), &admit);
-        let shown = self.select(query, &mut candidates, |class| admit.admits(class));
-        let mut candidates = self.candidates(query, analyzed.as_ref(), &Admit::Live);
-        let hidden = self.select(query, &mut candidates, |class| class != DEAD && !admit.admits(class));
+        let mut candidates = self.candidates(query, analyzed.as_ref(), &visible, true);
+        let [shown, hidden] = self.select(query, &mut candidates, &visible, true);
         // Record name forms are compared once for both lists: a score
         // depends only on the two names, never on who may see the record.
         let mut seen_names = NameScores::default();
@@ -670,30 +671,42 @@ impl Index {
     }
 
     /// Every candidate slot with its evidence, from the query's keys
-    /// weighed by how many records `admit` admits under each.
+    /// weighed by how many records of the `visible` classes each holds;
+    /// with `silent`, also the keys that hold only records hidden from the
+    /// viewer (see [`QueryKey::hidden_only`]).
     fn candidates<'i>(
         &'i self,
         query: &Query,
         analyzed: Option<&(Analyzed, Analyzed)>,
-        admit: &Admit,
+        visible: &[u32],
+        silent: bool,
     ) -> Candidates<'i> {
         let long_list = self.limits.long_list;
+        let admit = Admit::Classes(visible);
+        // How many records a key holds for the search, and whether they
+        // are all hidden from the viewer; `None` to leave the key out.
+        let counted = |visible: usize, live: &dyn Fn() -> usize| match visible {
+            0 if silent => Some(live()).filter(|n| *n > 0).map(|n| (n, true)),
+            0 => None,
+            n => Some((n, false)),
+        };
         let admitted = |key: u64| {
             let postings = self.keys.get(&key)?;
-            Some((postings.as_slice(), self.admitted(postings, admit))).filter(|(_, n)| *n > 0)
+            let (n, hidden_only) = counted(self.admitted(postings, &admit), &|| self.admitted(postings, &Admit::Live))?;
+            Some((postings.as_slice(), n, hidden_only))
         };
         // Every key the query has, with its weight and posting list, each
         // looked up once: name parts, skeletons, affixes, the joined name.
         // A name has a few dozen keys at most: a list, not a hash set.
         let mut seen: Vec<u64> = Vec::with_capacity(64);
         let mut keys: Vec<QueryKey> = Vec::new();
-        let mut want = |key: u64, weight: f32, list: Option<(&'i [u32], usize)>| {
+        let mut want = |key: u64, weight: f32, list: Option<(&'i [u32], usize, bool)>| {
             if seen.contains(&key) {
                 return;
             }
             seen.push(key);
-            if let Some((list, admitted)) = list {
-                keys.push(QueryKey { list, weight, admitted });
+            if let Some((list, admitted, hidden_only)) = list {
+                keys.push(QueryKey { list, weight, admitted, hidden_only });
             }
         };
         if let Some((person, org)) = analyzed {
@@ -712,11 +725,11 @@ impl Index {
                     }
                     // Affixes find a word misspelt; a word already common as
                     // written gains little from them but long lists to walk.
-                    let common = exact.is_some_and(|(_, n)| n > long_list);
+                    let common = exact.is_some_and(|(_, n, hidden_only)| !hidden_only && n > long_list);
                     for k in affixes(&p) {
                         let key = key_hash(Key::Affix, k.as_str());
                         let list = admitted(key);
-                        if !common || list.is_some_and(|(_, n)| n <= long_list) {
+                        if !common || list.is_some_and(|(_, n, hidden_only)| hidden_only || n <= long_list) {
                             want(key, 0.5, list);
                         }
                     }
@@ -728,34 +741,48 @@ impl Index {
         };
         // The document's lists are this call's own: no tail may point
         // into them.
-        let count = |list: &[u32]| list.iter().filter(|s| admit.admits(self.class_of(**s))).count();
+        let count = |list: &[u32], admit: &Admit| list.iter().filter(|s| admit.admits(self.class_of(**s))).count();
         let mut with_documents = keys;
-        with_documents.extend(
-            [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)]
-                .into_iter()
-                .map(|(list, weight)| QueryKey { list, weight, admitted: count(list) })
-                .filter(|k| k.admitted > 0),
-        );
+        for (list, weight) in [(exact.as_slice(), 20.0), (folded.as_slice(), 10.0)] {
+            if let Some((admitted, hidden_only)) = counted(count(list, &admit), &|| count(list, &Admit::Live)) {
+                with_documents.push(QueryKey { list, weight, admitted, hidden_only });
+            }
+        }
         accumulate(with_documents, self.limits).owned()
     }
 
     /// The best candidates by evidence, at most [`Limits::max_candidates`],
-    /// of the kinds the query asks for and the classes `admit` lets
-    /// through: the same as filtering everything first, found by checking
-    /// in evidence order only as far as needed.
-    fn select(&self, query: &Query, candidates: &mut Candidates, admit: impl Fn(u32) -> bool) -> Vec<Subject<'_>> {
+    /// of the kinds the query asks for, of the `visible` classes and, with
+    /// `hidden`, the best of the others: the same sets as filtering
+    /// everything first, found by checking in evidence order only as far
+    /// as needed.
+    fn select(
+        &self,
+        query: &Query,
+        candidates: &mut Candidates,
+        visible: &[u32],
+        hidden: bool,
+    ) -> [Vec<Subject<'_>>; 2] {
         let max = self.limits.max_candidates;
-        let mut found: Vec<Subject> = Vec::new();
+        let mut found: [Vec<Subject>; 2] = [Vec::new(), Vec::new()];
         if max == 0 {
             return found;
         }
+        let admit = Admit::Classes(visible);
         in_rank_order(candidates, max * 4, |c| {
             let Some(s) = self.subject(c.slot()) else { return false };
-            if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) || !admit(s.class()) {
+            if !(query.kinds.is_empty() || query.kinds.contains(&s.kind())) {
                 return false;
             }
-            found.push(s);
-            found.len() == max
+            let side = usize::from(!admit.admits(s.class()));
+            if side == 1 && !hidden {
+                return false;
+            }
+            let list = &mut found[side];
+            if list.len() < max {
+                list.push(s);
+            }
+            found[0].len() == max && (!hidden || found[1].len() == max)
         });
         found
     }
@@ -809,13 +836,18 @@ fn analyze(query: &Query) -> QueryNames {
 }
 
 /// One of the query's keys: its posting list, its weight, and how many of
-/// the list's records the search admits (what weighs it and decides
+/// the list's records the viewer may see (what weighs it and decides
 /// whether it is walked; the list itself may hold others).
 #[derive(Debug, Clone, Copy)]
 struct QueryKey<'i> {
     list: &'i [u32],
     weight: f32,
     admitted: usize,
+    /// The viewer may see none of the list's records: `admitted` counts
+    /// the live ones, all hidden from it. Gathered only for the silent
+    /// side, such a key is walked while short and counts toward nothing
+    /// else, so the viewer's side is as without it.
+    hidden_only: bool,
 }
 
 /// What [`accumulate`] proposes: candidates with their evidence, ascending
@@ -945,10 +977,15 @@ fn accumulate(keys: Vec<QueryKey<'_>>, limits: Limits) -> Candidates<'_> {
     // candidates have been proposed: a rare key that proposes almost
     // nothing (a joined skeleton shared by chance) must not leave the
     // common names' lists only adding to its one candidate.
+    // Keys the viewer sees nothing under are walked while short and count
+    // toward nothing.
     let mut proposed = 0;
     let walked: Vec<bool> = keys
         .iter()
         .map(|(k, _)| {
+            if k.hidden_only {
+                return k.admitted <= limits.long_list;
+            }
             let walk = k.admitted <= limits.long_list || proposed < limits.min_proposed;
             proposed += if walk { k.admitted } else { 0 };
             walk
@@ -957,14 +994,12 @@ fn accumulate(keys: Vec<QueryKey<'_>>, limits: Limits) -> Candidates<'_> {
     // One long list walked, the last and only long one: it proposes as a
     // tail, and adds its weight to the others' candidates as a list that
     // is not walked does.
-    let long = keys.iter().filter(|(k, _)| k.admitted > limits.long_list).count();
-    let tail = match (keys.last(), walked.last()) {
-        (Some(&(k, w)), Some(true)) if long == 1 && k.admitted > limits.long_list => {
-            Some(Tail { slots: k.list, weight: w })
-        }
-        _ => None,
-    };
-    let walks = |i: usize| walked.get(i).copied().unwrap_or(false) && !(tail.is_some() && i + 1 == keys.len());
+    let long = |k: &QueryKey| !k.hidden_only && k.admitted > limits.long_list;
+    let last = keys.iter().rposition(|(k, _)| !k.hidden_only);
+    let tail = last.filter(|&i| walked.get(i) == Some(&true) && keys.iter().filter(|(k, _)| long(k)).count() == 1);
+    let tail =
+        tail.and_then(|i| keys.get(i).filter(|(k, _)| long(k)).map(|(k, w)| (i, Tail { slots: k.list, weight: *w })));
+    let walks = |i: usize| walked.get(i).copied().unwrap_or(false) && tail.as_ref().is_none_or(|(t, _)| *t != i);
     // The lists to walk and those that only add, each list once: the same
     // list under two keys (a word and its skeleton, when no other spelling
     // shares it) is merged once with both weights.
@@ -1025,7 +1060,10 @@ fn accumulate(keys: Vec<QueryKey<'_>>, limits: Limits) -> Candidates<'_> {
             }
         }
     }
-    Candidates { listed: evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect(), tail }
+    Candidates {
+        listed: evidence.into_iter().map(|(slot, e)| Candidate::new(e, slot)).collect(),
+        tail: tail.map(|(_, tail)| tail),
+    }
 }
 
 /// A candidate slot and its evidence, packed so that ascending order is
@@ -1420,7 +1458,9 @@ mod tests {
         let mut evidence: HashMap<u32, u32> = HashMap::default();
         let mut proposed = 0;
         for (k, w) in &keys {
-            if k.admitted <= limits.long_list || proposed < limits.min_proposed {
+            if k.hidden_only && k.admitted <= limits.long_list {
+                k.list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
+            } else if !k.hidden_only && (k.admitted <= limits.long_list || proposed < limits.min_proposed) {
                 proposed += k.admitted;
                 k.list.iter().for_each(|slot| *evidence.entry(*slot).or_default() += w);
             } else {
@@ -1437,7 +1477,12 @@ mod tests {
         lists
             .iter()
             .filter(|(l, _)| !l.is_empty())
-            .map(|(l, w)| QueryKey { list: l, weight: *w, admitted: ((l.len() as f32 * share) as usize).max(1) })
+            .map(|(l, w)| QueryKey {
+                list: l,
+                weight: *w,
+                admitted: ((l.len() as f32 * share) as usize).max(1),
+                hidden_only: false,
+            })
             .collect()
     }
 
@@ -1450,9 +1495,11 @@ mod tests {
             ),
             repeat in proptest::bool::ANY,
             share in 0.05f32..1.0,
+            hidden_only in proptest::collection::vec(proptest::bool::ANY, 8),
         ) {
             let lists: Vec<(Vec<u32>, f32)> = lists.into_iter().map(|(s, w)| (s.into_iter().collect(), w)).collect();
             let mut keys = query_keys(&lists, share);
+            keys.iter_mut().zip(hidden_only).for_each(|(k, hidden)| k.hidden_only = hidden);
             // A word and its skeleton often have the same list.
             if let Some(&first) = keys.first().filter(|_| repeat) {
                 keys.push(QueryKey { weight: first.weight * 0.8, ..first });
@@ -1802,16 +1849,48 @@ mod tests {
         }
         let query = Query { limit: 20, ..q("Ivan Sidorov") };
         let (shown, hidden) = idx.search_with_hidden(&viewer, &query);
+        // The hidden side alone: selected in evidence order from the same
+        // candidates, past as many of the viewer's as it takes.
         let visible = idx.visible_to(&viewer);
         let analyzed = analyze(&query);
-        let mut candidates = idx.candidates(&query, analyzed.as_ref(), &Admit::Live);
-        let subjects = idx.select(&query, &mut candidates, |class| class != DEAD && visible[class as usize] == 0);
+        let mut candidates = idx.candidates(&query, analyzed.as_ref(), &visible, true);
+        let mut subjects = Vec::new();
+        in_rank_order(&mut candidates, 1, |c| {
+            if let Some(s) = idx.subject(c.slot()).filter(|s| visible[s.class() as usize] == 0) {
+                subjects.push(s);
+            }
+            subjects.len() == LIMITS.max_candidates
+        });
         let alone = idx.best(&query, analyzed.as_ref(), &subjects, &mut NameScores::default());
         let view = |m: &[Match]| m.iter().map(|m| (m.id, m.score, m.explanation.clone())).collect::<Vec<_>>();
         assert_eq!(view(&shown), view(&idx.search(&viewer, &query)));
         assert_eq!(view(&shown), view(&visible_only.search(&viewer, &query)));
         assert_eq!(view(&hidden), view(&alone));
         assert_eq!((shown.len(), hidden.len()), (20, 20));
+    }
+
+    #[test]
+    fn a_name_the_viewer_sees_nothing_under_still_finds_hidden_records_silently() {
+        // ITA sees six Ivan Petrov (so "ivan" is long for it) and two Pavel
+        // Egorov, whose "$orov" proposes enough that "ivan" only adds. The
+        // one Ivan Sidorof is hidden from ITA; of the query's keys only
+        // "^sido" reaches it, and ITA sees nothing under that key.
+        let limits = Limits { long_list: 4, min_proposed: 2, max_candidates: 3 };
+        let mut idx = Index::with_limits(limits);
+        let all = r#"{"mode": "all"}"#;
+        for _ in 0..6 {
+            idx.upsert(&person("FRA", r#"[{"full": "Ivan PETROV"}]"#, "", all));
+        }
+        for _ in 0..2 {
+            idx.upsert(&person("FRA", r#"[{"full": "Pavel EGOROV"}]"#, "", all));
+        }
+        let hidden = person("FRA", r#"[{"full": "Ivan SIDOROF"}]"#, "", r#"{"mode": "except", "countries": ["ITA"]}"#);
+        idx.upsert(&hidden);
+        let (shown, silent) = idx.search_with_hidden(&agency("ITA"), &q("Ivan Sidorov"));
+        assert!(!shown.iter().any(|m| m.id == hidden.id));
+        assert_eq!(silent.iter().map(|m| m.id).collect::<Vec<_>>(), vec![hidden.id]);
+        let view = |m: &[Match]| m.iter().map(|m| (m.id, m.score)).collect::<Vec<_>>();
+        assert_eq!(view(&shown), view(&idx.search(&agency("ITA"), &q("Ivan Sidorov"))));
     }
 
     const WORDS: [&str; 12] = [
