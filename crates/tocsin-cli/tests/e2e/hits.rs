@@ -153,3 +153,41 @@ fn the_workflow_is_enforced_and_the_agencies_talk_on_a_hit() {
     };
     assert_eq!((count("hit.status"), count("hit.message")), (4, 2));
 }
+
+/// A hit its searcher was shown stays as it was made after the owner hides
+/// the record: it records what the answer already told, so it keeps its
+/// score, explanation and handling code, and its workflow goes on. The
+/// record itself answers 404, and a new screening makes a silent hit the
+/// searcher never sees.
+#[test]
+fn a_hit_stays_as_made_for_its_searcher_once_the_record_is_hidden_and_nothing_new_reaches_it() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
+    let record = s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let record_id = record["id"].as_str().expect("id").to_owned();
+    let body = s.screen(&deu, &json!({"name": "Jean Baptiste Moreau"}));
+    let hit_id = body["matches"][0]["hit_id"].as_str().expect("a hit id").to_owned();
+    let (_, before) = json(s.get(&deu, &format!("/v1/hits/{hit_id}")).send().expect("GET"));
+
+    let mut hidden = record.clone();
+    hidden["access"] = json!({"mode": "except", "countries": ["DEU"]});
+    let r = s.put(&fra, &format!("/v1/records/{record_id}")).json(&hidden).send().expect("PUT");
+    assert_eq!(r.status(), 200);
+
+    let (status, after) = json(s.get(&deu, &format!("/v1/hits/{hit_id}")).send().expect("GET"));
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after, before, "the hit shows what it showed when made");
+    let (status, _) = json(s.get(&deu, &format!("/v1/records/{record_id}")).send().expect("GET"));
+    assert_eq!(status, 404, "the record itself is hidden now");
+    let (status, moved) = s.set_status(&fra, &hit_id, "acknowledged");
+    assert_eq!((status, moved["status"].as_str()), (200, Some("acknowledged")), "{moved}");
+
+    let body = s.screen(&deu, &json!({"name": "Jean Baptiste Moreau"}));
+    assert_eq!(body["matches"], json!([]), "{body}");
+    let searcher_view = hits(&s, &deu, "");
+    assert_eq!(searcher_view.len(), 1, "only the hit made while DEU could see the record");
+    assert_eq!(searcher_view[0]["id"].as_str(), Some(hit_id.as_str()));
+    let silent = hits(&s, &fra, "?role=owner").into_iter().filter(|h| h["silent"] == true).count();
+    assert_eq!(silent, 1, "the new match is the owner's silent hit");
+}
