@@ -153,7 +153,9 @@ impl Checkpoint {
         hash_at: impl FnOnce(u64) -> Option<Hash>,
     ) -> Result<(), CheckpointError> {
         let signed = self.verify(key)?;
-        let time = self.time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        // For the error messages below only.
+        let time =
+            self.time.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| self.time.to_string());
         if signed.seq == 0 {
             return Ok(());
         }

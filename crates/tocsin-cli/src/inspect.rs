@@ -179,7 +179,7 @@ pub(crate) async fn screen(store: std::sync::Arc<tocsin_store::Store>, args: Scr
         limit: args.limit,
         ..Default::default()
     };
-    let sent = request.as_sent();
+    let sent = request.as_sent().context("the request as sent")?;
     let v = request.validate(time::OffsetDateTime::now_utc().year())?;
     store.enable_screening().await?;
     let context = tocsin_store::ScreenContext { request: sent, location: None, purpose: None };

@@ -406,8 +406,12 @@ pub(crate) mod iso_date {
         Date::parse(s, FORMAT).map_err(|_| format!("`{}` is not a date (YYYY-MM-DD)", s.escape_debug()))
     }
 
+    /// `YYYY-MM-DD`, written by hand so that it cannot fail: a [`Date`]'s
+    /// year is within ±9,999 (the `time` crate without `large-dates`).
     pub(crate) fn format(d: &Date) -> String {
-        d.format(FORMAT).unwrap_or_default()
+        let year = d.year();
+        let sign = if year < 0 { "-" } else { "" };
+        format!("{sign}{:04}-{:02}-{:02}", year.unsigned_abs(), u8::from(d.month()), d.day())
     }
 
     pub(crate) fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
@@ -431,6 +435,24 @@ pub(crate) mod iso_date {
         match Stored::deserialize(d)? {
             Stored::Iso(s) => parse(&s).map_err(serde::de::Error::custom),
             Stored::Ordinal(y, day) => Date::from_ordinal_date(y, day).map_err(serde::de::Error::custom),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn a_date_written_reads_back_the_same(year in 1i32..=9999, day in 1u16..=365) {
+                let date = Date::from_ordinal_date(year, day).expect("a valid day");
+                let written = format(&date);
+                prop_assert_eq!(written.len(), 10);
+                prop_assert_eq!(parse(&written), Ok(date));
+                prop_assert_eq!(written, date.format(FORMAT).expect("time's own writer"));
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The parsers on the real published files in `../shared/data` (see its
-//! README for each file's source and counts). Skipped, with a message, where
-//! the data directory is absent.
+//! README for each file's source and counts). Ignored by default; `.ci/run`
+//! runs them with `--include-ignored`, where a missing file fails them.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -12,13 +12,11 @@ use tocsin_lists::{Format, OfacFiles, Parsed, parse, parse_ofac};
 
 const TODAY: time::Date = date!(2026 - 11 - 23);
 
-fn data(rel: &str) -> Option<PathBuf> {
+/// A file of the shared test data; fails the test where it is absent.
+fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    eprintln!("skipped: {} is absent (the shared test data is not on this machine)", p.display());
-    None
+    assert!(p.exists(), "{} is absent: these tests need ../shared/data (see its README)", p.display());
+    p
 }
 
 fn open(p: &PathBuf) -> BufReader<File> {
@@ -42,8 +40,9 @@ fn names(v: &Value) -> Vec<(String, String)> {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn un_list_every_entry_and_named_fields() {
-    let Some(path) = data("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let path = data("un/un_sc_consolidated_2026-02-27.xml");
     let p = parse(Format::UnSanctions, open(&path), TODAY).expect("parses");
     // The data README: 730 INDIVIDUAL and 273 ENTITY elements.
     assert_eq!(p.entries.len() + p.skipped.len(), 1003, "skipped: {:?}", p.skipped);
@@ -90,9 +89,10 @@ fn un_list_every_entry_and_named_fields() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn ofac_2024_counts_and_named_fields() {
     for (file, total) in [("ofac/2024/sdn_2024-04-26.csv", 14_668), ("ofac/2024/sdn_2024-05-03.csv", 14_965)] {
-        let Some(path) = data(file) else { return };
+        let path = data(file);
         let p = parse(Format::OfacSdn, open(&path), TODAY).expect("parses");
         assert_eq!(
             p.entries.len() + p.skipped.len(),
@@ -102,7 +102,7 @@ fn ofac_2024_counts_and_named_fields() {
         );
         assert_eq!(p.skipped.len(), 0, "{file}: {:?}", &p.skipped[..p.skipped.len().min(5)]);
     }
-    let Some(path) = data("ofac/2024/sdn_2024-05-03.csv") else { return };
+    let path = data("ofac/2024/sdn_2024-05-03.csv");
     let p = parse(Format::OfacSdn, open(&path), TODAY).expect("parses");
     let count = |tag: &str| p.entries.iter().filter(|e| e.tags.iter().any(|t| t == tag)).count();
     assert_eq!((count("vessel"), count("aircraft")), (851, 376));
@@ -130,12 +130,10 @@ fn ofac_2024_counts_and_named_fields() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn ofac_2021_set_with_alt_and_comments() {
-    let (Some(sdn), Some(alt), Some(comments)) =
-        (data("ofac/2021-bench/sdn.csv"), data("ofac/2021-bench/alt.csv"), data("ofac/2021-bench/sdn_comments.csv"))
-    else {
-        return;
-    };
+    let (sdn, alt, comments) =
+        (data("ofac/2021-bench/sdn.csv"), data("ofac/2021-bench/alt.csv"), data("ofac/2021-bench/sdn_comments.csv"));
     let plain = parse(Format::OfacSdn, open(&sdn), TODAY).expect("parses");
     let files = OfacFiles {
         sdn: Box::new(open(&sdn)),

@@ -72,12 +72,12 @@ fn short_text(field: &str, s: Option<String>, max: usize) -> Result<Option<Strin
 impl Request {
     /// The request as sent, as JSON without its absent fields (kept with
     /// the hits it makes).
-    pub fn as_sent(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
+    pub fn as_sent(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut v = serde_json::to_value(self)?;
         if let Some(o) = v.as_object_mut() {
             o.retain(|_, x| !x.is_null());
         }
-        v
+        Ok(v)
     }
 
     /// Checks the request; an MRZ fills the fields the request left empty.

@@ -140,6 +140,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotInitialized(_)
             | StoreError::AlreadyInitialized(_)
             | StoreError::Corrupt(_)
+            | StoreError::Internal(_)
             | StoreError::Database(_)
             | StoreError::Migration(_) => {
                 tracing::error!(error = %msg, "store failure");

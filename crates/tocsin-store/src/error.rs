@@ -57,6 +57,11 @@ pub enum StoreError {
     /// The audit writer has stopped (the store is shutting down).
     #[error("the audit log is closed")]
     AuditClosed,
+    /// A value Tocsin made could not be written (a time RFC 3339 cannot
+    /// express, a payload that does not serialize): a bug, never a default
+    /// in its place; the call stores nothing.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -212,10 +212,8 @@ impl Store {
             if !written.applied {
                 return Err(StoreError::Conflict(format!("hit {id} changed meanwhile; read it again")));
             }
-            if let Some(d) = dismissal
-                && let Ok(mut all) = self.dismissals.write()
-            {
-                all.insert((d.agency, d.subject.clone(), d.record_id), d);
+            if let Some(d) = dismissal {
+                crate::locks::write(&self.dismissals).insert((d.agency, d.subject.clone(), d.record_id), d);
             }
             if let Some(intent) = intent {
                 self.announce(intent).await;
@@ -249,7 +247,7 @@ impl Store {
     /// The reviewed false positive that holds back a hit by `agency` on
     /// `record` for `subject`, if one is in force.
     pub(crate) fn dismissal(&self, agency: AgencyCode, subject: &str, record: RecordId) -> Option<Dismissal> {
-        let d = self.dismissals.read().ok()?;
+        let d = crate::locks::read(&self.dismissals);
         if d.is_empty() {
             return None;
         }
@@ -261,7 +259,8 @@ impl Store {
     pub(crate) async fn load_dismissals(&self) -> Result<usize, StoreError> {
         let all = self.backend.dismissals(OffsetDateTime::now_utc()).await?;
         let n = all.len();
-        if let Ok(mut d) = self.dismissals.write() {
+        {
+            let mut d = crate::locks::write(&self.dismissals);
             d.clear();
             d.extend(all.into_iter().map(|x| ((x.agency, x.subject.clone(), x.record_id), x)));
         }

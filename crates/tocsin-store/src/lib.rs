@@ -20,6 +20,7 @@ mod events;
 mod fanout;
 mod hits;
 mod import;
+mod locks;
 mod notices;
 mod postgres;
 pub mod private;

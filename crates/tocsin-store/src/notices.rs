@@ -199,13 +199,14 @@ impl Store {
     /// Brings the published-notice maps (screening, public extract) in line
     /// with `n`'s status.
     pub(crate) fn republish(&self, n: &Notice) {
-        if let Ok(mut public) = self.public.write() {
+        {
+            let mut public = crate::locks::write(&self.public);
             match n.status == NoticeStatus::Published && n.public && n.notice_type.may_be_public() {
                 true => public.insert(n.id, n.clone()),
                 false => public.remove(&n.id),
             };
         }
-        let Ok(mut map) = self.published.write() else { return };
+        let mut map = crate::locks::write(&self.published);
         for id in &n.content.record_ids {
             let list = map.entry(*id).or_default();
             list.retain(|b| b.id != n.id);
@@ -218,7 +219,7 @@ impl Store {
 
     /// The published notices on a record.
     pub(crate) fn published_on(&self, record: &RecordId) -> Vec<NoticeBrief> {
-        self.published.read().ok().and_then(|m| m.get(record).cloned()).unwrap_or_default()
+        crate::locks::read(&self.published).get(record).cloned().unwrap_or_default()
     }
 
     /// Whether `actor` may read `n`.
@@ -243,17 +244,16 @@ impl Store {
     }
 
     fn neutrality_terms(&self) -> Vec<String> {
-        match self.neutrality.read() {
-            Ok(t) if !t.is_empty() => t.clone(),
-            _ => NEUTRALITY_TERMS.iter().map(|t| (*t).to_owned()).collect(),
+        let terms = crate::locks::read(&self.neutrality);
+        match terms.is_empty() {
+            false => terms.clone(),
+            true => NEUTRALITY_TERMS.iter().map(|t| (*t).to_owned()).collect(),
         }
     }
 
     /// Replaces the neutrality aid's terms (empty: the built-in list).
     pub fn set_neutrality_terms(&self, terms: Vec<String>) {
-        if let Ok(mut t) = self.neutrality.write() {
-            *t = terms;
-        }
+        *crate::locks::write(&self.neutrality) = terms;
     }
 
     /// Checks a notice's content and records: every record must exist and

@@ -33,8 +33,7 @@ impl Store {
     /// owner can see when its public notices were shown.
     pub async fn public_notices(&self, query: &PublicQuery) -> Result<PublicPage, StoreError> {
         let filter = query.check(latinize)?;
-        let notices: Vec<tocsin_core::notice::Notice> =
-            self.public.read().map(|m| m.values().cloned().collect()).unwrap_or_default();
+        let notices: Vec<tocsin_core::notice::Notice> = crate::locks::read(&self.public).values().cloned().collect();
         let ids: Vec<RecordId> = notices.iter().flat_map(|n| n.content.record_ids.iter().copied()).collect();
         let records: HashMap<RecordId, Record> =
             self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();

@@ -97,15 +97,21 @@ fn notice_item(n: &Notice, today: Date) -> ReviewItem {
 
 /// The entries and events of expired items: one entry per owner in its
 /// name (by `system`), and an event to it for each item.
-fn expired_audit(action: &str, items: Vec<ReviewItem>, now: OffsetDateTime) -> (Vec<Draft>, Effects) {
+fn expired_audit(
+    action: &str,
+    items: Vec<ReviewItem>,
+    now: OffsetDateTime,
+) -> Result<(Vec<Draft>, Effects), StoreError> {
     let mut drafts = vec![];
     let mut effects = Effects::default();
     for (owner, items) in by_owner(items) {
-        effects.events.extend(items.iter().map(|i| item_event(owner, EventKind::ReviewExpired, i, now)));
+        for i in &items {
+            effects.events.push(item_event(owner, EventKind::ReviewExpired, i, now)?);
+        }
         let objects = items.into_iter().map(|i| i.id).collect();
         drafts.push(clock_actor(owner).draft(action, objects, Outcome::Ok));
     }
-    (drafts, effects)
+    Ok((drafts, effects))
 }
 
 impl Store {
@@ -211,7 +217,10 @@ impl Store {
         let count = due.len() as u64;
         for (owner, items) in by_owner(due) {
             let effects = Effects {
-                events: items.iter().map(|i| item_event(owner, EventKind::ReviewDue, i, now)).collect(),
+                events: items
+                    .iter()
+                    .map(|i| item_event(owner, EventKind::ReviewDue, i, now))
+                    .collect::<Result<_, _>>()?,
                 reminders: items.iter().map(|i| (i.id.clone(), i.review_by)).collect(),
                 ..Effects::default()
             };
@@ -237,14 +246,20 @@ impl Store {
         let audit = |changed: &[(Record, u64)]| {
             expired_audit("record.expire", changed.iter().map(|(r, _)| record_item(r, today)).collect(), now)
         };
-        let (drafts, effects) = audit(&changed);
+        let (drafts, effects) = audit(&changed)?;
         let all = Change::Records { new: vec![], changed: changed.clone() };
         let written = match self.commit_drafts(drafts, all, effects).await {
             Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
                 for (r, expected) in changed {
-                    let (drafts, effects) = audit(&[(r.clone(), expected)]);
+                    let (drafts, effects) = match audit(&[(r.clone(), expected)]) {
+                        Ok(audit) => audit,
+                        Err(e) => {
+                            self.announce(intent).await;
+                            return Err(e);
+                        }
+                    };
                     let one = Change::Records { new: vec![], changed: vec![(r.clone(), expected)] };
                     match self.commit_drafts(drafts, one, effects).await {
                         Ok(_) => done.push((r, expected)),
@@ -283,14 +298,20 @@ impl Store {
         let audit = |changed: &[(Notice, u64)]| {
             expired_audit("notice.expire", changed.iter().map(|(n, _)| notice_item(n, today)).collect(), now)
         };
-        let (drafts, effects) = audit(&changed);
+        let (drafts, effects) = audit(&changed)?;
         let all = Change::Notices { new: vec![], changed: changed.clone() };
         let written = match self.commit_drafts(drafts, all, effects).await {
             Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
                 let mut done = vec![];
                 for (n, expected) in changed {
-                    let (drafts, effects) = audit(&[(n.clone(), expected)]);
+                    let (drafts, effects) = match audit(&[(n.clone(), expected)]) {
+                        Ok(audit) => audit,
+                        Err(e) => {
+                            self.announce(intent).await;
+                            return Err(e);
+                        }
+                    };
                     let one = Change::Notice { notice: n.clone(), expected };
                     match self.commit_drafts(drafts, one, effects).await {
                         Ok(c) if c.applied => done.push((n, expected)),
@@ -420,8 +441,9 @@ fn by_owner(items: Vec<ReviewItem>) -> BTreeMap<AgencyCode, Vec<ReviewItem>> {
     out
 }
 
-fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Event {
-    Event::new(owner, kind, serde_json::to_value(item).unwrap_or_default(), now)
+fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Result<Event, StoreError> {
+    let data = serde_json::to_value(item).map_err(|e| StoreError::Internal(format!("review item {}: {e}", item.id)))?;
+    Ok(Event::new(owner, kind, data, now))
 }
 
 /// Checks a review page cursor, `YYYY-MM-DD/<id>` as the previous page's

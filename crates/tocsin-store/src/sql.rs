@@ -46,8 +46,10 @@ macro_rules! columns {
 }
 columns!(SqliteRow, PgRow);
 
-pub(crate) fn ts(t: &OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+/// A time as stored: RFC 3339. A time that RFC 3339 cannot write (a year
+/// past 9999) is an error, never an empty text in the database.
+pub(crate) fn ts(t: &OffsetDateTime) -> Result<String, StoreError> {
+    t.format(&Rfc3339).map_err(|e| StoreError::Internal(format!("time {t} cannot be stored: {e}")))
 }
 
 pub(crate) fn parse_ts(s: &str) -> Result<OffsetDateTime, StoreError> {
@@ -313,7 +315,7 @@ macro_rules! sql_backend {
                     q.push(" AND status = ").push_bind(status.as_str());
                 }
                 if let Some(since) = &f.since {
-                    q.push(" AND time >= ").push_bind(ts(since));
+                    q.push(" AND time >= ").push_bind(ts(since)?);
                 }
                 if let Some(before) = &f.before {
                     q.push(" AND id < ").push_bind(before.to_string());
@@ -339,7 +341,7 @@ macro_rules! sql_backend {
             async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError> {
                 // RFC 3339 in UTC compares as text.
                 let rows = sqlx::query("SELECT agency, subject, record_id, hit_id, until FROM dismissals WHERE until > $1")
-                    .bind(ts(&now))
+                    .bind(ts(&now)?)
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter()
@@ -479,7 +481,7 @@ macro_rules! sql_backend {
             async fn outbox_put(&self, body: &str, at: OffsetDateTime) -> Result<u64, StoreError> {
                 let id: i64 = sqlx::query_scalar("INSERT INTO outbox (body, created_at) VALUES ($1, $2) RETURNING id")
                     .bind(body)
-                    .bind(ts(&at))
+                    .bind(ts(&at)?)
                     .fetch_one(&self.pool)
                     .await?;
                 u64_of(id)
@@ -500,7 +502,7 @@ macro_rules! sql_backend {
 
             async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError> {
                 let rows = sqlx::query("SELECT id, body FROM outbox WHERE created_at < $1 ORDER BY id LIMIT $2")
-                    .bind(ts(&before))
+                    .bind(ts(&before)?)
                     .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await?;
@@ -614,7 +616,7 @@ macro_rules! sql_backend {
             )
             .bind(n.status.as_str())
             .bind(i64_of(n.version))
-            .bind(ts(&n.updated_at))
+            .bind(ts(&n.updated_at)?)
             .bind(tocsin_core::record::format_date(&n.review_by))
             .bind(notice_json(n)?)
             .bind(n.id.to_string())
@@ -674,20 +676,23 @@ macro_rules! sql_backend {
                 // A hit event refers to its hit, stored in the same transaction.
                 let rows = chunk
                     .iter()
-                    .map(|e| match (e.kind, e.data.get("id").and_then(|v| v.as_str())) {
-                        (EventKind::Hit, Some(id)) => Ok((Some(id.to_owned()), None)),
-                        _ => serde_json::to_string(&e.data)
-                            .map(|body| (None, Some(body)))
-                            .map_err(|err| StoreError::Corrupt(format!("event: {err}"))),
+                    .map(|e| {
+                        let time = ts(&e.time)?;
+                        match (e.kind, e.data.get("id").and_then(|v| v.as_str())) {
+                            (EventKind::Hit, Some(id)) => Ok((time, Some(id.to_owned()), None)),
+                            _ => serde_json::to_string(&e.data)
+                                .map(|body| (time, None, Some(body)))
+                                .map_err(|err| StoreError::Internal(format!("event: {err}"))),
+                        }
                     })
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .collect::<Result<Vec<_>, StoreError>>()?;
                 let mut q: QueryBuilder<$db> =
                     QueryBuilder::new("INSERT INTO events (seq, number, agency, time, kind, hit_id, body) ");
-                q.push_values(chunk.iter().zip(rows), |mut b, (e, (hit_id, body))| {
+                q.push_values(chunk.iter().zip(rows), |mut b, (e, (time, hit_id, body))| {
                     b.push_bind(i64_of(e.seq))
                         .push_bind(i64_of(e.number))
                         .push_bind(e.agency.as_str().to_owned())
-                        .push_bind(ts(&e.time))
+                        .push_bind(time)
                         .push_bind(e.kind.as_str())
                         .push_bind(hit_id)
                         .push_bind(body);
@@ -727,17 +732,20 @@ macro_rules! sql_backend {
             for (chunk, numbers) in entries.chunks(INSERT_CHUNK).zip(numbers.chunks(INSERT_CHUNK)) {
                 let objects = chunk
                     .iter()
-                    .map(|e| serde_json::to_string(&e.draft.objects))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| StoreError::Corrupt(format!("audit objects: {e}")))?;
+                    .map(|e| {
+                        let objects = serde_json::to_string(&e.draft.objects)
+                            .map_err(|err| StoreError::Internal(format!("audit objects: {err}")))?;
+                        Ok((ts(&e.draft.time)?, objects))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
                     "INSERT INTO audit (seq, number, time, agency, user_name, role, action, objects, outcome, purpose, prev_hash, hash) ",
                 );
-                q.push_values(chunk.iter().zip(objects).zip(numbers), |mut b, ((e, objects), number)| {
+                q.push_values(chunk.iter().zip(objects).zip(numbers), |mut b, ((e, (time, objects)), number)| {
                     let d = &e.draft;
                     b.push_bind(i64_of(e.seq))
                         .push_bind(i64_of(*number))
-                        .push_bind(ts(&d.time))
+                        .push_bind(time)
                         .push_bind(d.agency.clone())
                         .push_bind(d.user.clone())
                         .push_bind(d.role.clone())
@@ -781,7 +789,7 @@ macro_rules! sql_backend {
                     let r = sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
                         .bind(a.code.as_str())
                         .bind(&a.name)
-                        .bind(ts(&a.created_at))
+                        .bind(ts(&a.created_at)?)
                         .execute(&mut **tx)
                         .await;
                     match r {
@@ -812,7 +820,7 @@ macro_rules! sql_backend {
                     .bind(t.agency.as_str())
                     .bind(t.role.as_str())
                     .bind(&t.user)
-                    .bind(ts(&t.created_at))
+                    .bind(ts(&t.created_at)?)
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -834,7 +842,7 @@ macro_rules! sql_backend {
                         "UPDATE hits SET status = $1, updated_at = $2, body = $3 WHERE id = $4 AND status = $5",
                     )
                     .bind(hit.status.as_str())
-                    .bind(ts(&hit.updated_at))
+                    .bind(ts(&hit.updated_at)?)
                     .bind(body)
                     .bind(hit.id.to_string())
                     .bind(expected.as_str())
@@ -855,7 +863,7 @@ macro_rules! sql_backend {
                     )
                     .bind(stored.hit_id.to_string())
                     .bind(i64_of(stored.seq))
-                    .bind(ts(&stored.time))
+                    .bind(ts(&stored.time)?)
                     .bind(stored.agency.as_str())
                     .bind(&stored.user)
                     .bind(body)
@@ -872,7 +880,7 @@ macro_rules! sql_backend {
                     .bind(&d.subject)
                     .bind(d.record_id.to_string())
                     .bind(d.hit_id.to_string())
-                    .bind(ts(&d.until))
+                    .bind(ts(&d.until)?)
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -881,7 +889,7 @@ macro_rules! sql_backend {
                     sqlx::query("INSERT INTO watches (id, agency, created_at, body) VALUES ($1, $2, $3, $4)")
                         .bind(w.id.to_string())
                         .bind(w.agency.as_str())
-                        .bind(ts(&w.created_at))
+                        .bind(ts(&w.created_at)?)
                         .bind(body)
                         .execute(&mut **tx)
                         .await?;
@@ -902,7 +910,7 @@ macro_rules! sql_backend {
                         .bind(n.notice_type.as_str())
                         .bind(n.status.as_str())
                         .bind(i64_of(n.version))
-                        .bind(ts(&n.updated_at))
+                        .bind(ts(&n.updated_at)?)
                         .bind(tocsin_core::record::format_date(&n.review_by))
                         .bind(notice_json(n)?)
                         .execute(&mut **tx)
@@ -967,20 +975,24 @@ macro_rules! sql_backend {
             for chunk in hits.chunks(INSERT_CHUNK) {
                 let bodies = chunk
                     .iter()
-                    .map(|h| serde_json::to_string(h).map_err(|e| StoreError::Corrupt(format!("hit {}: {e}", h.id))))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|h| {
+                        let body =
+                            serde_json::to_string(h).map_err(|e| StoreError::Internal(format!("hit {}: {e}", h.id)))?;
+                        Ok((ts(&h.time)?, ts(&h.updated_at)?, body))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
                     "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, body) ",
                 );
-                q.push_values(chunk.iter().zip(bodies), |mut b, (h, body)| {
+                q.push_values(chunk.iter().zip(bodies), |mut b, (h, (time, updated_at, body))| {
                     b.push_bind(h.id.to_string())
-                        .push_bind(ts(&h.time))
+                        .push_bind(time)
                         .push_bind(h.searcher.as_str().to_owned())
                         .push_bind(h.owner.as_str().to_owned())
                         .push_bind(h.silent)
                         .push_bind(h.status.as_str())
                         .push_bind(h.record_id.to_string())
-                        .push_bind(ts(&h.updated_at))
+                        .push_bind(updated_at)
                         .push_bind(body);
                 });
                 q.build().execute(&mut **tx).await?;
@@ -990,19 +1002,22 @@ macro_rules! sql_backend {
 
         /// Inserts up to [`INSERT_CHUNK`] records in one statement.
         async fn insert_chunk(tx: &mut sqlx::Transaction<'_, $db>, chunk: &[Record]) -> Result<(), StoreError> {
-            let bodies = chunk.iter().map(body_json).collect::<Result<Vec<_>, _>>()?;
+            let bodies = chunk
+                .iter()
+                .map(|r| Ok((ts(&r.created_at)?, ts(&r.updated_at)?, body_json(r)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
             let mut q: QueryBuilder<$db> = QueryBuilder::new(
                 "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body, source_list, source_id) ",
             );
-            q.push_values(chunk.iter().zip(bodies), |mut b, (r, body)| {
+            q.push_values(chunk.iter().zip(bodies), |mut b, (r, (created_at, updated_at, body))| {
                 let source = r.data.source.as_ref();
                 b.push_bind(r.id.to_string())
                     .push_bind(r.data.kind().as_str())
                     .push_bind(r.owner.as_str().to_owned())
                     .push_bind(i64_of(r.version))
                     .push_bind(r.state.as_str())
-                    .push_bind(ts(&r.created_at))
-                    .push_bind(ts(&r.updated_at))
+                    .push_bind(created_at)
+                    .push_bind(updated_at)
                     .push_bind(review_date(r))
                     .push_bind(body)
                     .push_bind(source.map(|s| s.list.clone()))
@@ -1028,7 +1043,7 @@ macro_rules! sql_backend {
             )
             .bind(i64_of(r.version))
             .bind(r.state.as_str())
-            .bind(ts(&r.updated_at))
+            .bind(ts(&r.updated_at)?)
             .bind(review_date(r))
             .bind(body_json(r)?)
             .bind(source.map(|s| s.list.clone()))

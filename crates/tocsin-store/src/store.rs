@@ -540,13 +540,11 @@ impl Store {
 
     /// An agency's settings (cached after the first read).
     pub(crate) async fn settings(&self, agency: &AgencyCode) -> Result<AgencySettings, StoreError> {
-        if let Some(t) = self.settings.read().ok().and_then(|m| m.get(agency).copied()) {
+        if let Some(t) = crate::locks::read(&self.settings).get(agency).copied() {
             return Ok(t);
         }
         let t = self.backend.settings(agency).await?;
-        if let Ok(mut m) = self.settings.write() {
-            m.insert(*agency, t);
-        }
+        crate::locks::write(&self.settings).insert(*agency, t);
         Ok(t)
     }
 
@@ -590,9 +588,7 @@ impl Store {
             let objects = vec![agency.to_string()];
             self.commit_logged(actor, "agency.set", objects, Change::Settings(agency, next), Effects::default())
                 .await?;
-            if let Ok(mut m) = self.settings.write() {
-                m.insert(agency, next);
-            }
+            crate::locks::write(&self.settings).insert(agency, next);
             Ok(next)
         }
         .await;
@@ -663,14 +659,12 @@ impl Store {
     /// cached in memory; unknown ones are looked up each time.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
         let hash = hash_token(secret);
-        if let Some(p) = self.tokens.read().ok().and_then(|t| t.get(&hash).cloned()) {
+        if let Some(p) = crate::locks::read(&self.tokens).get(&hash).cloned() {
             return Ok(Some(p));
         }
         let Some(row) = self.backend.token_by_hash(&hash).await? else { return Ok(None) };
         let p = Principal { agency: row.agency, role: row.role, user: row.user };
-        if let Ok(mut t) = self.tokens.write() {
-            t.insert(hash, p.clone());
-        }
+        crate::locks::write(&self.tokens).insert(hash, p.clone());
         Ok(Some(p))
     }
 
@@ -736,7 +730,7 @@ impl Store {
         let result = async {
             require(actor, Permission::ReadRecords)?;
             // The subject key is only needed when a dismissal is in force.
-            let any_dismissal = self.dismissals.read().map(|d| !d.is_empty()).unwrap_or(true);
+            let any_dismissal = !crate::locks::read(&self.dismissals).is_empty();
             let subject = if any_dismissal { query.subject() } else { String::new() };
             let viewer = actor.agency;
             let found = {
@@ -747,14 +741,14 @@ impl Store {
                     .ok()
                     .and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
                 metrics::histogram!("tocsin_screen_search_duration_seconds").record(searching.elapsed().as_secs_f64());
-                let criteria = self.watches.read().map(|w| w.on_criteria(&query)).unwrap_or_default();
+                let criteria = crate::locks::read(&self.watches).on_criteria(&query);
                 found.map(|f| (f, criteria))
             };
             let ((found, hidden), criteria_fired) =
                 found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
             let threshold = self.hit_threshold(&actor.agency).await?;
             let hidden: Vec<Match> = {
-                let w = self.watches.read().map_err(|_| StoreError::Unavailable("watches".into()))?;
+                let w = crate::locks::read(&self.watches);
                 hidden.into_iter().filter(|m| m.score >= threshold || w.watches_record(&m.id)).collect()
             };
             let ids: Vec<RecordId> = found.iter().chain(&hidden).map(|m| m.id).collect();
@@ -773,32 +767,34 @@ impl Store {
                 found.into_iter().filter_map(|m| current(&m, true).map(|r| (r, m))).collect();
             let unseen: Vec<(Record, Match)> =
                 hidden.into_iter().filter_map(|m| current(&m, false).map(|r| (r, m))).collect();
-            let hit = |r: &Record, m: &Match, silent: bool| Hit {
-                id: HitId::generate(),
-                time: now,
-                searcher: actor.agency,
-                user: actor.user.clone(),
-                location: context.location.clone(),
-                purpose: context.purpose.clone(),
-                query: context.request.clone(),
-                record_id: r.id,
-                record_version: r.version,
-                owner: r.owner,
-                score: m.score,
-                explanation: serde_json::to_value(&m.explanation).unwrap_or_default(),
-                handling: r.data.handling.code,
-                silent,
-                status: HitStatus::New,
-                updated_at: now,
+            let hit = |r: &Record, m: &Match, silent: bool| -> Result<Hit, StoreError> {
+                Ok(Hit {
+                    id: HitId::generate(),
+                    time: now,
+                    searcher: actor.agency,
+                    user: actor.user.clone(),
+                    location: context.location.clone(),
+                    purpose: context.purpose.clone(),
+                    query: context.request.clone(),
+                    record_id: r.id,
+                    record_version: r.version,
+                    owner: r.owner,
+                    score: m.score,
+                    explanation: to_json("a match's explanation", &m.explanation)?,
+                    handling: r.data.handling.code,
+                    silent,
+                    status: HitStatus::New,
+                    updated_at: now,
+                })
             };
             let mut fired = vec![];
             {
-                let w = self.watches.read().map_err(|_| StoreError::Unavailable("watches".into()))?;
+                let w = crate::locks::read(&self.watches);
                 for (r, m) in shown.iter().chain(&unseen) {
-                    fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, &context, Some(r.id), now));
+                    fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, &context, Some(r.id), now)?);
                 }
             }
-            fired.extend(Self::watch_effects(criteria_fired, actor, &context, None, now));
+            fired.extend(Self::watch_effects(criteria_fired, actor, &context, None, now)?);
             let mut shown_hits = Effects::default();
             let screened: Vec<Screened> = shown
                 .into_iter()
@@ -808,22 +804,22 @@ impl Store {
                     if m.score >= threshold {
                         dismissed = self.dismissal(actor.agency, &subject, record.id);
                         if dismissed.is_none() {
-                            let h = hit(&record, &m, false);
+                            let h = hit(&record, &m, false)?;
                             hit_id = Some(h.id);
-                            let data = serde_json::to_value(&h).unwrap_or_default();
+                            let data = to_json("a hit", &h)?;
                             shown_hits.extend(hit_events(&h, EventKind::Hit, &data, now));
                             shown_hits.hits.push(h);
                         }
                     }
                     let notices = self.published_on(&record.id);
-                    Screened { record, matched: m, hit_id, dismissed, notices }
+                    Ok(Screened { record, matched: m, hit_id, dismissed, notices })
                 })
-                .collect();
+                .collect::<Result<_, StoreError>>()?;
             let silent_hits: Vec<Hit> = unseen
                 .iter()
                 .filter(|(r, m)| m.score >= threshold && self.dismissal(actor.agency, &subject, r.id).is_none())
                 .map(|(r, m)| hit(r, m, true))
-                .collect();
+                .collect::<Result<_, StoreError>>()?;
             Ok((screened, shown_hits, silent_hits, fired))
         }
         .await;
@@ -847,9 +843,12 @@ impl Store {
                     by_owner.len() - 1
                 }
             };
+            let data = match to_json("a hit", &h) {
+                Ok(data) => data,
+                Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
+            };
             let (_, objects, effects) = &mut by_owner[at];
             objects.extend([h.id.to_string(), h.record_id.to_string()]);
-            let data = serde_json::to_value(&h).unwrap_or_default();
             effects.extend(hit_events(&h, EventKind::Hit, &data, now));
             effects.hits.push(h);
         }
@@ -1241,6 +1240,13 @@ fn outcome_of(e: &StoreError) -> Outcome {
 /// A short label (agency name, user name), under the common text rule.
 fn label(field: &str, s: &str) -> Result<String, FieldError> {
     tocsin_core::text::clean(field, s.to_owned(), limits::LABEL_CHARS)
+}
+
+/// A value as JSON for a stored payload (a hit, an event's data). A value
+/// that does not serialize is a bug, answered as one
+/// ([`StoreError::Internal`]), never stored as `null` in its place.
+pub(crate) fn to_json<T: serde::Serialize>(what: &str, value: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::Internal(format!("{what} does not serialize: {e}")))
 }
 
 #[cfg(test)]

@@ -179,9 +179,7 @@ impl Store {
                 Err(e) => tracing::warn!(watch = %id, error = %e, "a stored watch no longer validates; skipped"),
             }
         }
-        if let Ok(mut slot) = self.watches.write() {
-            *slot = watches;
-        }
+        *crate::locks::write(&self.watches) = watches;
         Ok(n)
     }
 
@@ -228,9 +226,7 @@ impl Store {
             let change = Change::InsertWatch(watch.clone());
             let written = self.commit_logged(actor, "watch.create", logged, change, Effects::default()).await;
             self.settle(&intent, written).await?;
-            if let Ok(mut w) = self.watches.write() {
-                w.insert(ready);
-            }
+            crate::locks::write(&self.watches).insert(ready);
             self.announce(intent).await;
             objects.insert(0, watch.id.to_string());
             Ok(watch)
@@ -267,9 +263,7 @@ impl Store {
                 false => Err(StoreError::NotFound(format!("watch {id}"))),
             });
             self.settle(&intent, deleted).await?;
-            if let Ok(mut w) = self.watches.write() {
-                w.remove(&id);
-            }
+            crate::locks::write(&self.watches).remove(&id);
             self.announce(intent).await;
             Ok(())
         }
@@ -285,15 +279,16 @@ impl Store {
         context: &crate::ScreenContext,
         record: Option<RecordId>,
         now: OffsetDateTime,
-    ) -> Vec<(Actor, Vec<String>, Effects)> {
-        fired
+    ) -> Result<Vec<(Actor, Vec<String>, Effects)>, StoreError> {
+        let time = crate::sql::ts(&now)?;
+        Ok(fired
             .into_iter()
             .map(|f| {
                 let w = f.watch;
                 let mut data = serde_json::json!({
                     "watch_id": w.id,
                     "searcher": searcher.agency,
-                    "time": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "time": time,
                     "score": f.score,
                     "query": context.request,
                 });
@@ -314,6 +309,6 @@ impl Store {
                 let events = vec![Event::new(w.agency, EventKind::WatchMatch, data, now)];
                 (watcher, objects, Effects { events, ..Effects::default() })
             })
-            .collect()
+            .collect())
     }
 }

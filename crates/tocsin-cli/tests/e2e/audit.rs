@@ -18,7 +18,8 @@ fn every_request_is_logged_and_the_chain_verifies() {
     let auditor = s.token("GS", "auditor");
     let (status, v) = json(s.get(&auditor, "/v1/audit/verify").send().expect("verify"));
     assert_eq!((status, v["ok"].as_bool()), (200, Some(true)), "{v}");
-    let (_, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
+    let (status, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
+    assert_eq!(status, 200, "{entries}");
     let read =
         entries.as_array().expect("entries").iter().find(|e| e["action"] == "record.read" && e["agency"] == "DEU");
     let read = read.expect("the read was logged");
@@ -167,7 +168,8 @@ fn a_log_cut_at_its_end_is_caught_by_its_signed_checkpoints() {
     s.start_again_with(&["--allow-broken-audit"]);
     let (_, health) = json(s.anonymous("/v1/health").send().expect("health"));
     assert_eq!(health["audit"], "broken", "{health}");
-    let (_, entries) = json(s.get(&s.token("GS", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
+    let (status, entries) = json(s.get(&s.token("GS", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
+    assert_eq!(status, 200, "{entries}");
     let accepted = entries.as_array().expect("entries").iter().find(|e| e["action"] == "audit.broken_accepted");
     let accepted = accepted.unwrap_or_else(|| panic!("the acceptance is logged: {entries}"));
     assert!(accepted["objects"][0].as_str().is_some_and(|w| w.contains("truncated")), "{accepted}");
@@ -250,7 +252,8 @@ fn refused_requests_and_fruitless_searches_leave_an_entry() {
     assert_eq!(status(s.post(&officer, "/v1/screen/batch").body(batch)), 200);
     assert_eq!(status(s.anonymous("/v1/records")), 401);
 
-    let (_, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
+    let (status, entries) = json(s.get(&auditor, "/v1/audit?limit=1000").send().expect("audit"));
+    assert_eq!(status, 200, "{entries}");
     let entries = entries.as_array().expect("entries").clone();
     let find = |action: &str, first: &str| {
         entries

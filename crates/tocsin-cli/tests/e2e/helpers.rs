@@ -262,3 +262,14 @@ pub(crate) fn person(name: &str, access: Value) -> Value {
         "access": access,
     })
 }
+
+/// Waits for `done` to hold, polling every 20 ms, and fails the test naming
+/// `what` after a minute: a test waits for a state, never for a time, so a
+/// loaded machine makes it slower, not red.
+pub(crate) fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "not within a minute: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

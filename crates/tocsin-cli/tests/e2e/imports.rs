@@ -1,5 +1,6 @@
 //! List imports as users run them: `tocsin import …` on the real published
-//! files in `../shared/data` (skipped with a message where absent), and
+//! files in `../shared/data` (ignored by default; `.ci/run` runs them with
+//! `--include-ignored`, where a missing file fails them), and
 //! `POST /v1/imports` streaming a file to the real server.
 
 use std::collections::HashSet;
@@ -9,13 +10,11 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestServer, json, tocsin, tocsin_ok};
 
-fn shared(rel: &str) -> Option<PathBuf> {
+/// A file of the shared test data; fails the test where it is absent.
+fn shared(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    eprintln!("skipped: {} is absent (the shared test data is not on this machine)", p.display());
-    None
+    assert!(p.exists(), "{} is absent: these tests need ../shared/data (see its README)", p.display());
+    p
 }
 
 fn import(data: &Path, args: &[&str]) -> Value {
@@ -47,11 +46,9 @@ fn sources(screened: &Value) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn ofac_reimport_reports_the_weekly_diff_and_delists() {
-    let (Some(old), Some(new)) = (shared("ofac/2024/sdn_2024-04-26.csv"), shared("ofac/2024/sdn_2024-05-03.csv"))
-    else {
-        return;
-    };
+    let (old, new) = (shared("ofac/2024/sdn_2024-04-26.csv"), shared("ofac/2024/sdn_2024-05-03.csv"));
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     tocsin_ok(&data, &["init"]);
@@ -83,8 +80,9 @@ fn ofac_reimport_reports_the_weekly_diff_and_delists() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn un_list_belongs_to_gs_and_a_broken_file_changes_nothing() {
-    let Some(un) = shared("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let un = shared("un/un_sc_consolidated_2026-02-27.xml");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     tocsin_ok(&data, &["init"]);
@@ -143,8 +141,9 @@ fn interpol_and_ftm_files_import_with_skips_reported() {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn imports_over_http_stream_the_file_for_admins_only() {
-    let Some(un) = shared("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let un = shared("un/un_sc_consolidated_2026-02-27.xml");
     let s = TestServer::start();
     let gs_admin = s.token("GS", "admin");
     let fra = s.token("FRA", "officer");
@@ -205,8 +204,9 @@ fn serve_once(body: Vec<u8>) -> String {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn the_un_list_is_fetched_by_url() {
-    let Some(un) = shared("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let un = shared("un/un_sc_consolidated_2026-02-27.xml");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     tocsin_ok(&data, &["init"]);
@@ -224,8 +224,9 @@ fn without_entry(xml: &str, reference: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs ../shared/data"]
 fn the_un_list_issues_special_notices_and_delisting_cancels_them() {
-    let Some(un) = shared("un/un_sc_consolidated_2026-02-27.xml") else { return };
+    let un = shared("un/un_sc_consolidated_2026-02-27.xml");
     let s = TestServer::start();
     let gs_admin = s.token("GS", "admin");
     let fra = s.token("FRA", "officer");

@@ -45,7 +45,9 @@ pub(crate) struct DismissedBefore {
     /// The hit that was marked `false_positive`.
     hit_id: String,
     /// Until when no new hit is made (RFC 3339).
-    until: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    until: time::OffsetDateTime,
 }
 
 /// The answer to one query.
@@ -61,7 +63,9 @@ pub(crate) struct ScreenResponse {
 
 async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenResponse, ApiError> {
     let this_year = time::OffsetDateTime::now_utc().year();
-    let request = req.as_sent();
+    let request = req
+        .as_sent()
+        .map_err(|e| ApiError::from(tocsin_store::StoreError::Internal(format!("the request as sent: {e}"))))?;
     let v = req.validate(this_year).map_err(|e| ApiError::field("invalid_field", e.field.clone(), e.to_string()))?;
     let purpose = match (&v.purpose, &v.location, &actor.purpose) {
         (Some(p), Some(l), _) => Some(format!("{p} @ {l}")),
@@ -81,10 +85,7 @@ async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenR
             explanation: s.matched.explanation,
             notices: s.notices,
             hit_id: s.hit_id.map(|h| h.to_string()),
-            dismissed_before: s.dismissed.map(|d| DismissedBefore {
-                hit_id: d.hit_id.to_string(),
-                until: d.until.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            }),
+            dismissed_before: s.dismissed.map(|d| DismissedBefore { hit_id: d.hit_id.to_string(), until: d.until }),
         })
         .collect();
     Ok(ScreenResponse { matches, mrz: v.mrz })

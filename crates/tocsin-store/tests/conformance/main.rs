@@ -3,6 +3,10 @@
 //! Each check is an `async fn(Arc<dyn Backend>)`; the `backend_suite!` macro
 //! instantiates all of them as tests for one backend. A new backend adds one
 //! line at the bottom with its constructor.
+//!
+//! The PostgreSQL checks need a server, so they are ignored by default and
+//! show as such; `.ci/run` starts PostgreSQL and runs them with
+//! `--include-ignored`, and there a server that does not answer fails them.
 
 mod checks;
 
@@ -11,11 +15,14 @@ use std::sync::Arc;
 use tocsin_store::{Backend, PgBackend, SqliteBackend};
 
 /// A fresh SQLite backend in a temporary directory (kept alive with it).
-async fn sqlite() -> Option<(Arc<dyn Backend>, tempfile::TempDir)> {
+async fn sqlite() -> (Arc<dyn Backend>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let backend = SqliteBackend::open(&dir.path().join("data"), true).await.expect("open sqlite");
-    Some((Arc::new(backend), dir))
+    (Arc::new(backend), dir)
 }
+
+/// Why the PostgreSQL checks are ignored by default.
+const NEEDS_POSTGRES: &str = "needs PostgreSQL at TOCSIN_TEST_POSTGRES (default 127.0.0.1:5432, database test)";
 
 /// The PostgreSQL server the suite runs against.
 fn postgres_url() -> String {
@@ -43,31 +50,28 @@ impl Drop for Schema {
 }
 
 /// A PostgreSQL backend in a fresh schema of `TOCSIN_TEST_POSTGRES`
-/// (default: the local server's `test` database). Where no server answers,
-/// the check is skipped with a message, unless `TOCSIN_REQUIRE_POSTGRES=1`
-/// (as in CI), which makes it fail.
-async fn postgres() -> Option<(Arc<dyn Backend>, Schema)> {
+/// (default: the local server's `test` database); a server that does not
+/// answer fails the check.
+async fn postgres() -> (Arc<dyn Backend>, Schema) {
     let schema = format!("tocsin_test_{}", uuid::Uuid::now_v7().simple());
     match PgBackend::connect(&postgres_url(), Some(&schema)).await {
-        Ok(backend) => Some((Arc::new(backend), Schema(schema))),
-        Err(e) if std::env::var("TOCSIN_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
-            eprintln!("skipped: no PostgreSQL at {} ({e}); set TOCSIN_TEST_POSTGRES", postgres_url());
-            None
-        }
-        Err(e) => panic!("PostgreSQL is required (TOCSIN_REQUIRE_POSTGRES=1): {e}"),
+        Ok(backend) => (Arc::new(backend), Schema(schema)),
+        Err(e) => panic!("no PostgreSQL at {} ({e}): {NEEDS_POSTGRES}", postgres_url()),
     }
 }
 
 macro_rules! backend_suite {
-    ($module:ident, $make:expr, [$($check:ident),* $(,)?]) => {
+    ($module:ident, $make:expr, $attrs:tt, [$($check:ident),* $(,)?]) => {
         mod $module {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    let Some((backend, _guard)) = $make.await else { return };
-                    crate::checks::$check(backend).await;
-                }
-            )*
+            $(backend_suite!(@check $make, $attrs, $check);)*
+        }
+    };
+    (@check $make:expr, [$(#[$attr:meta])*], $check:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        $(#[$attr])*
+        async fn $check() {
+            let (backend, _guard) = $make.await;
+            crate::checks::$check(backend).await;
         }
     };
 }
@@ -75,8 +79,8 @@ macro_rules! backend_suite {
 /// Every check, against every backend.
 macro_rules! every_backend {
     ($($check:ident),* $(,)?) => {
-        backend_suite!(sqlite, crate::sqlite(), [$($check),*]);
-        backend_suite!(postgres, crate::postgres(), [$($check),*]);
+        backend_suite!(sqlite, crate::sqlite(), [], [$($check),*]);
+        backend_suite!(postgres, crate::postgres(), [#[ignore = "needs PostgreSQL (see NEEDS_POSTGRES)"]], [$($check),*]);
     };
 }
 
@@ -110,8 +114,9 @@ every_backend!(
 /// time holds the maintenance lease, and dropping it (or the session
 /// ending) releases it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (see NEEDS_POSTGRES)"]
 async fn postgres_maintenance_lease_is_held_by_one_session_at_a_time() {
-    let Some((backend, _guard)) = postgres().await else { return };
+    let (backend, _guard) = postgres().await;
     let first = backend.maintenance_lease().await.expect("lease").expect("free at first");
     assert!(backend.maintenance_lease().await.expect("lease").is_none(), "a second session is refused");
     drop(first);
