@@ -93,6 +93,16 @@ mod tests {
         }
 
         #[test]
+        fn only_admits_the_listed_agencies_and_except_all_but_them(list in prop::collection::vec(agency(), 0..4), viewer in agency()) {
+            prop_assume!(viewer.as_str() != "FRA");
+            let listed = list.contains(&viewer);
+            let only = record("FRA", AccessRule::Only { countries: list.clone() }, RecordState::Active);
+            let except = record("FRA", AccessRule::Except { countries: list }, RecordState::Active);
+            prop_assert_eq!(may_see(&viewer, &only), listed, "only");
+            prop_assert_eq!(may_see(&viewer, &except), !listed, "except");
+        }
+
+        #[test]
         fn archived_records_are_hidden_from_everyone_but_the_owner(rule in rule(), viewer in agency()) {
             prop_assume!(viewer.as_str() != "FRA");
             prop_assert!(!may_see(&viewer, &record("FRA", rule, RecordState::Archived)));
