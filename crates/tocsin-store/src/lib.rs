@@ -26,6 +26,7 @@ mod postgres;
 pub mod private;
 mod public;
 mod retention;
+mod screening;
 mod sql;
 mod sqlite;
 mod store;
@@ -47,9 +48,8 @@ pub use notices::{NEUTRALITY_TERMS, NoticeInput, NoticeQuery, NoticeView};
 pub use postgres::PgBackend;
 pub use public::PublicPage;
 pub use retention::{Extension, MaintenanceReport};
+pub use screening::{ScreenContext, Screened};
 pub use sqlite::SqliteBackend;
-pub use store::{
-    Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, ScreenContext, Screened, Store, Verification,
-};
+pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification};
 pub use token::{Token, hash_token};
 pub use watches::WatchInput;

@@ -3,20 +3,18 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Instant;
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Hash, Head, Outcome, Verdict, Verifier};
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
-use tocsin_core::event::EventKind;
-use tocsin_core::hit::{Dismissal, Hit, HitId, HitStatus};
+use tocsin_core::hit::Dismissal;
 use tocsin_core::notice::{Notice, NoticeBrief, NoticeId};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
-use tocsin_match::screen::{Index, MIN_SCORE, Match, Query};
+use tocsin_match::screen::{Index, MIN_SCORE};
 
 use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::{
@@ -27,7 +25,6 @@ use crate::clock::Clock;
 use crate::cluster::{Announcer, records_changes};
 use crate::events::Hub;
 use crate::fanout::Fanout;
-use crate::hits::hit_events;
 use crate::token::{Token, hash_token};
 use crate::watches::Watches;
 use crate::{PgBackend, SqliteBackend, StoreError};
@@ -258,32 +255,6 @@ pub struct ListQuery {
     pub include_archived: bool,
 }
 
-/// What a screening request said besides its query, kept with its hits.
-#[derive(Debug, Clone, Default)]
-pub struct ScreenContext {
-    /// The request as sent.
-    pub request: serde_json::Value,
-    /// Where the search was made.
-    pub location: Option<String>,
-    /// Why.
-    pub purpose: Option<String>,
-}
-
-/// One screening result.
-#[derive(Debug, Clone)]
-pub struct Screened {
-    /// The record, as its owner shares it.
-    pub record: Record,
-    /// Its score and explanation.
-    pub matched: Match,
-    /// The hit made, when the score reached the hit threshold.
-    pub hit_id: Option<HitId>,
-    /// The reviewed false positive that held back a hit, if one did.
-    pub dismissed: Option<Dismissal>,
-    /// The published notices on the record.
-    pub notices: Vec<NoticeBrief>,
-}
-
 /// Most records one list call returns.
 pub const MAX_PAGE: u32 = 1000;
 /// Audit entries read per step while verifying.
@@ -317,7 +288,7 @@ pub struct Store {
     /// The clock dates are read from.
     pub(crate) clock: Clock,
     /// The screening index, once [`Store::enable_screening`] has built it.
-    index: Arc<RwLock<Option<Index>>>,
+    pub(crate) index: Arc<RwLock<Option<Index>>>,
     /// Where other nodes' audit checkpoints go (cluster mode).
     pub(crate) peer_checkpoints: OnceLock<Box<dyn Fn(tocsin_audit::checkpoint::Checkpoint) + Send + Sync>>,
 }
@@ -701,190 +672,6 @@ impl Store {
         {
             records.into_iter().for_each(|r| index.upsert(r));
         }
-    }
-
-    /// Screens a query against the records the actor's agency may see, best
-    /// first. A match at or above the hit threshold is a durable hit,
-    /// committed before this returns, with an event to both agencies; a
-    /// match on a record the agency may not see makes a **silent** hit that
-    /// only the owner learns of, audited in the owner's name so nothing the
-    /// searcher can read mentions it. A reviewed false positive on the same
-    /// subject and record makes no hit and marks the result instead. Watches
-    /// the query matches tell their watchers. The search is audited (action
-    /// `screen`: what was searched as `query:<request>`, then the matched
-    /// ids and hit ids, the declared purpose) before the answer is returned.
-    pub async fn screen(
-        &self,
-        actor: &Actor,
-        query: Query,
-        context: ScreenContext,
-    ) -> Result<Vec<Screened>, StoreError> {
-        let now = OffsetDateTime::now_utc();
-        // What was searched goes into the `screen` entry, so an auditor can
-        // reconstruct a search that matched nothing: the request as sent, or
-        // (in process, without one) the query's subject key.
-        let searched = match &context.request {
-            serde_json::Value::Null => format!("query:{}", query.subject()),
-            request => format!("query:{request}"),
-        };
-        let result = async {
-            require(actor, Permission::ReadRecords)?;
-            // The subject key is only needed when a dismissal is in force.
-            let any_dismissal = !crate::locks::read(&self.dismissals).is_empty();
-            let subject = if any_dismissal { query.subject() } else { String::new() };
-            let viewer = actor.agency;
-            let found = {
-                let searching = Instant::now();
-                let found = self
-                    .index
-                    .read()
-                    .ok()
-                    .and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, &query)));
-                metrics::histogram!("tocsin_screen_search_duration_seconds").record(searching.elapsed().as_secs_f64());
-                let criteria = crate::locks::read(&self.watches).on_criteria(&query);
-                found.map(|f| (f, criteria))
-            };
-            let ((found, hidden), criteria_fired) =
-                found.ok_or_else(|| StoreError::Unavailable("the screening index is not built".into()))?;
-            let threshold = self.hit_threshold(&actor.agency).await?;
-            let hidden: Vec<Match> = {
-                let w = crate::locks::read(&self.watches);
-                hidden.into_iter().filter(|m| m.score >= threshold || w.watches_record(&m.id)).collect()
-            };
-            let ids: Vec<RecordId> = found.iter().chain(&hidden).map(|m| m.id).collect();
-            let mut records: HashMap<RecordId, Record> =
-                self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
-            // The index may lag a change made by another process: re-check.
-            // A record past its review date stops matching at once, before
-            // the retention clock archives it.
-            let today = self.today();
-            let mut current = |m: &Match, visible: bool| {
-                records.remove(&m.id).filter(|r| {
-                    r.state == RecordState::Active && r.data.review_by >= today && may_see(&actor.agency, r) == visible
-                })
-            };
-            let shown: Vec<(Record, Match)> =
-                found.into_iter().filter_map(|m| current(&m, true).map(|r| (r, m))).collect();
-            let unseen: Vec<(Record, Match)> =
-                hidden.into_iter().filter_map(|m| current(&m, false).map(|r| (r, m))).collect();
-            let hit = |r: &Record, m: &Match, silent: bool| -> Result<Hit, StoreError> {
-                Ok(Hit {
-                    id: HitId::generate(),
-                    time: now,
-                    searcher: actor.agency,
-                    user: actor.user.clone(),
-                    location: context.location.clone(),
-                    purpose: context.purpose.clone(),
-                    query: context.request.clone(),
-                    record_id: r.id,
-                    record_version: r.version,
-                    owner: r.owner,
-                    score: m.score,
-                    explanation: to_json("a match's explanation", &m.explanation)?,
-                    handling: r.data.handling.code,
-                    silent,
-                    status: HitStatus::New,
-                    updated_at: now,
-                })
-            };
-            let mut fired = vec![];
-            {
-                let w = crate::locks::read(&self.watches);
-                for (r, m) in shown.iter().chain(&unseen) {
-                    fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, &context, Some(r.id), now)?);
-                }
-            }
-            fired.extend(Self::watch_effects(criteria_fired, actor, &context, None, now)?);
-            let mut shown_hits = Effects::default();
-            let screened: Vec<Screened> = shown
-                .into_iter()
-                .map(|(record, m)| {
-                    let mut dismissed = None;
-                    let mut hit_id = None;
-                    if m.score >= threshold {
-                        dismissed = self.dismissal(actor.agency, &subject, record.id);
-                        if dismissed.is_none() {
-                            let h = hit(&record, &m, false)?;
-                            hit_id = Some(h.id);
-                            let data = to_json("a hit", &h)?;
-                            shown_hits.extend(hit_events(&h, EventKind::Hit, &data, now));
-                            shown_hits.hits.push(h);
-                        }
-                    }
-                    let notices = self.published_on(&record.id);
-                    Ok(Screened { record, matched: m, hit_id, dismissed, notices })
-                })
-                .collect::<Result<_, StoreError>>()?;
-            let silent_hits: Vec<Hit> = unseen
-                .iter()
-                .filter(|(r, m)| m.score >= threshold && self.dismissal(actor.agency, &subject, r.id).is_none())
-                .map(|(r, m)| hit(r, m, true))
-                .collect::<Result<_, StoreError>>()?;
-            Ok((screened, shown_hits, silent_hits, fired))
-        }
-        .await;
-        let (screened, shown_hits, silent_hits, fired) = match result {
-            Ok(found) => found,
-            Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
-        };
-        let (shown_count, silent_count) = (shown_hits.hits.len() as u64, silent_hits.len() as u64);
-        // Silent hits are stored with an audit entry in their owner's name,
-        // and each fired watch with one in the watcher's; the shown hits with
-        // the `screen` entry. All are queued at once, so they share one
-        // group commit.
-        // One `hit.silent` entry per owner agency, naming its silent hits
-        // and their records.
-        let mut by_owner: Vec<(AgencyCode, Vec<String>, Effects)> = vec![];
-        for h in silent_hits {
-            let at = match by_owner.iter().position(|(o, _, _)| *o == h.owner) {
-                Some(at) => at,
-                None => {
-                    by_owner.push((h.owner, vec![], Effects::default()));
-                    by_owner.len() - 1
-                }
-            };
-            let data = match to_json("a hit", &h) {
-                Ok(data) => data,
-                Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
-            };
-            let (_, objects, effects) = &mut by_owner[at];
-            objects.extend([h.id.to_string(), h.record_id.to_string()]);
-            effects.extend(hit_events(&h, EventKind::Hit, &data, now));
-            effects.hits.push(h);
-        }
-        let mut others: Vec<(Actor, &str, Vec<String>, Effects)> = by_owner
-            .into_iter()
-            .map(|(agency, objects, effects)| {
-                let owner = Actor {
-                    agency,
-                    user: "system".to_owned(),
-                    role: Role::Operator,
-                    purpose: Some(format!("silent hit by {} ({})", actor.agency, actor.user)),
-                };
-                (owner, "hit.silent", objects, effects)
-            })
-            .collect();
-        others.extend(fired.into_iter().map(|(watcher, objects, effects)| (watcher, "watch.match", objects, effects)));
-        let ids = std::iter::once(searched)
-            .chain(
-                screened
-                    .iter()
-                    .flat_map(|s| std::iter::once(s.record.id.to_string()).chain(s.hit_id.map(|h| h.to_string()))),
-            )
-            .collect();
-        let others = others.into_iter().map(|(who, action, objects, effects)| async move {
-            self.log_with(&who, action, objects, Outcome::Ok, effects).await
-        });
-        let (others, shown) = futures::join!(
-            futures::future::try_join_all(others),
-            self.log_with(actor, "screen", ids, Outcome::Ok, shown_hits)
-        );
-        others?;
-        shown?;
-        // One count for both kinds: no metric tells a silent hit apart,
-        // even for the operator's monitoring token.
-        metrics::counter!("tocsin_hits_total").increment(shown_count + silent_count);
-        Ok(screened)
     }
 
     // ---- records -------------------------------------------------------
