@@ -188,6 +188,14 @@ mod tests {
         OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time")
     }
 
+    #[test]
+    fn a_signing_key_shows_its_public_half_only() {
+        let k = key(7);
+        let shown = format!("{k:?}");
+        assert_eq!(shown, format!("SigningKey({:?})", hex::encode(k.public_key())));
+        assert!(!shown.contains(&hex::encode([7u8; 32])), "the seed is secret");
+    }
+
     /// Known answer, kept forever: the signed layout of version 1. If this
     /// changes, checkpoints already handed out stop verifying.
     #[test]

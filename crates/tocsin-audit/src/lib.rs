@@ -309,6 +309,21 @@ mod tests {
     }
 
     #[test]
+    fn a_verifier_started_at_a_proven_head_checks_only_what_follows_it() {
+        let entries = chain(10);
+        let proven = Head { seq: 6, hash: entries[5].hash };
+        let mut v = Verifier::starting_at(proven);
+        entries[6..].iter().for_each(|e| v.check(e));
+        assert!(!v.is_broken());
+        assert_eq!(v.finish(), Verdict::Intact { entries: 4, head: Head { seq: 10, hash: entries[9].hash } });
+        // An entry that does not follow the proven head breaks at once.
+        let mut v = Verifier::starting_at(proven);
+        v.check(&entries[7]);
+        assert!(v.is_broken(), "entry 8 does not follow entry 6");
+        assert_eq!(v.finish(), Verdict::Broken { seq: 8, reason: Break::SequenceGap { expected: 7 } });
+    }
+
+    #[test]
     fn fields_cannot_be_shifted_between_each_other() {
         let mut a = draft(1);
         let mut b = draft(1);

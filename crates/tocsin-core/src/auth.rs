@@ -112,6 +112,18 @@ mod tests {
     }
 
     #[test]
+    fn a_role_is_read_back_from_its_stored_name_and_no_other() {
+        let names = ["officer", "admin", "reviewer", "auditor", "operator"];
+        let roles = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Operator];
+        for (name, role) in names.into_iter().zip(roles) {
+            assert_eq!((role.as_str(), role.to_string()), (name, name.to_owned()));
+            assert_eq!(name.parse::<Role>(), Ok(role));
+        }
+        let err = "Admin".parse::<Role>().expect_err("names are exact");
+        assert_eq!(err.field, "role");
+    }
+
+    #[test]
     fn reviewer_tokens_belong_to_the_general_secretariat() {
         let fra = AgencyCode::parse("FRA").expect("FRA");
         assert!(Role::Reviewer.check_for_token(&fra).is_err());
