@@ -17,6 +17,8 @@ mod clock;
 mod cluster;
 mod error;
 mod events;
+#[cfg(test)]
+mod fail_closed;
 mod fanout;
 mod hits;
 mod import;

@@ -1,0 +1,169 @@
+//! The audit fails closed: a call whose audit entry cannot be written
+//! fails, and stores nothing. Checked with a backend that refuses every
+//! write carrying an entry once told to.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+use tocsin_audit::{Draft, Entry, Head};
+use tocsin_core::AgencyCode;
+use tocsin_core::event::Event;
+use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage};
+use tocsin_core::notice::{Notice, NoticeId};
+use tocsin_core::record::{Record, RecordId, RecordInput};
+use tocsin_core::watch::Watch;
+
+use crate::backend::{
+    Agency, AgencySettings, AuditFilter, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter, Lease,
+    NoticeFilter, RecordPageQuery, TokenRow,
+};
+use crate::{Actor, SqliteBackend, Store, StoreError};
+
+/// The embedded backend, whose audit appends fail while `failing` is set.
+struct FailingAudit {
+    inner: Arc<dyn Backend>,
+    failing: AtomicBool,
+}
+
+impl FailingAudit {
+    fn refuse(&self, drafts: &[Draft]) -> Result<(), StoreError> {
+        match self.failing.load(Ordering::SeqCst) && !drafts.is_empty() {
+            true => Err(StoreError::Unavailable("the audit log cannot be written (test)".into())),
+            false => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for FailingAudit {
+    async fn commit(&self, change: Change, drafts: Vec<Draft>, effects: Effects) -> Result<Committed, StoreError> {
+        self.refuse(&drafts)?;
+        self.inner.commit(change, drafts, effects).await
+    }
+    async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
+        self.refuse(&drafts)?;
+        self.inner.append_batch(drafts, effects).await
+    }
+    async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError> {
+        self.inner.agency(code).await
+    }
+    async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+        self.inner.agencies().await
+    }
+    async fn settings(&self, code: &AgencyCode) -> Result<AgencySettings, StoreError> {
+        self.inner.settings(code).await
+    }
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
+        self.inner.token_by_hash(hash).await
+    }
+    async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError> {
+        self.inner.records_from_source(owner, list).await
+    }
+    async fn record(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
+        self.inner.record(id).await
+    }
+    async fn records(&self, ids: &[RecordId]) -> Result<Vec<Record>, StoreError> {
+        self.inner.records(ids).await
+    }
+    async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError> {
+        self.inner.record_page(query).await
+    }
+    async fn record_count(&self) -> Result<u64, StoreError> {
+        self.inner.record_count().await
+    }
+    async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError> {
+        self.inner.hit(id).await
+    }
+    async fn hits(&self, filter: &HitFilter) -> Result<Vec<Hit>, StoreError> {
+        self.inner.hits(filter).await
+    }
+    async fn hit_messages(&self, id: &HitId) -> Result<Vec<HitMessage>, StoreError> {
+        self.inner.hit_messages(id).await
+    }
+    async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError> {
+        self.inner.dismissals(now).await
+    }
+    async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
+        self.inner.watches().await
+    }
+    async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError> {
+        self.inner.reserve_entity_numbers(year, count).await
+    }
+    async fn reminders(&self, items: &[String]) -> Result<Vec<(String, Date)>, StoreError> {
+        self.inner.reminders(items).await
+    }
+    async fn notice(&self, id: &NoticeId) -> Result<Option<Notice>, StoreError> {
+        self.inner.notice(id).await
+    }
+    async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError> {
+        self.inner.notices(filter).await
+    }
+    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
+        self.inner.maintenance_lease().await
+    }
+    async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(agency, after, limit).await
+    }
+    async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError> {
+        self.inner.last_event_number(agency).await
+    }
+    async fn last_event(&self) -> Result<u64, StoreError> {
+        self.inner.last_event().await
+    }
+    async fn prune_events(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError> {
+        self.inner.prune_events(before, limit).await
+    }
+    async fn outbox_put(&self, body: &str, at: OffsetDateTime) -> Result<u64, StoreError> {
+        self.inner.outbox_put(body, at).await
+    }
+    async fn outbox_done(&self, ids: &[u64]) -> Result<(), StoreError> {
+        self.inner.outbox_done(ids).await
+    }
+    async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError> {
+        self.inner.outbox_older(before, limit).await
+    }
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError> {
+        self.inner.audit_entries(filter).await
+    }
+    async fn audit_view(&self, query: &AuditViewQuery) -> Result<Vec<(u64, Entry)>, StoreError> {
+        self.inner.audit_view(query).await
+    }
+    async fn audit_head(&self) -> Result<Head, StoreError> {
+        self.inner.audit_head().await
+    }
+}
+
+fn person(name: &str) -> RecordInput {
+    let json = serde_json::json!({
+        "kind": "person", "names": [{"full": name}], "handling": {"code": "inform"}, "access": {"mode": "all"},
+    });
+    serde_json::from_value(json).expect("a record")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_audit_entry_cannot_be_written_fails_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inner: Arc<dyn Backend> = Arc::new(SqliteBackend::open(&dir.path().join("data"), true).await.expect("open"));
+    let backend = Arc::new(FailingAudit { inner, failing: AtomicBool::new(false) });
+    let store = Store::new(backend.clone());
+    let fra = AgencyCode::parse("FRA").expect("FRA");
+    store.add_agency(&Actor::operator(fra), fra, "France").await.expect("agency");
+    let admin = Actor { agency: fra, user: "alice".into(), role: tocsin_core::auth::Role::Admin, purpose: None };
+    let kept = store.create_record(&admin, person("Ivan Petrov")).await.expect("a record while the log works");
+    let (records, head) = (backend.record_count().await.expect("count"), backend.audit_head().await.expect("head"));
+
+    backend.failing.store(true, Ordering::SeqCst);
+    let read = store.get_record(&admin, kept.id).await;
+    assert!(read.is_err(), "a read whose entry cannot be written is refused: {read:?}");
+    let created = store.create_record(&admin, person("Olga Sidorova")).await;
+    assert!(created.is_err(), "a write whose entry cannot be written fails: {created:?}");
+    let listed = store.agencies().await.map(|a| a.len());
+    assert_eq!(listed.ok(), Some(1), "what writes no entry still works (the operator's list of agencies)");
+    assert_eq!(backend.record_count().await.expect("count"), records, "nothing stored");
+    assert_eq!(backend.audit_head().await.expect("head"), head, "no entry either");
+
+    backend.failing.store(false, Ordering::SeqCst);
+    assert_eq!(store.get_record(&admin, kept.id).await.expect("read again").id, kept.id);
+}
