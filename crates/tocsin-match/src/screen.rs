@@ -214,10 +214,13 @@ pub struct Index {
     travel: Vec<TravelDocument>,
     /// Travel document numbers, back to back.
     numbers: String,
+    /// Access rules, interned.
+    rules: Vec<AccessRule>,
+    rule_ids: HashMap<AccessRule, u32>,
     /// Who may see a record depends on its owner and access rule alone:
-    /// each distinct pair is a class, interned.
-    classes: Vec<(AgencyCode, AccessRule)>,
-    class_ids: HashMap<(AgencyCode, AccessRule), u32>,
+    /// each distinct pair (owner, index into `rules`) is a class, interned.
+    classes: Vec<(AgencyCode, u32)>,
+    class_ids: HashMap<(AgencyCode, u32), u32>,
     /// The class of every entry slot, [`DEAD`] once removed: read, densely,
     /// to count the slots of a list that a search admits.
     entry_class: Vec<u32>,
@@ -259,17 +262,32 @@ struct LongList {
 }
 
 impl LongList {
+    /// A long list of `slots`, counting their live ones by class.
+    fn new(slots: Vec<u32>, classes: &[u32]) -> LongList {
+        let mut live = vec![];
+        for class in slots.iter().map(|s| classes.get(*s as usize).copied().unwrap_or(DEAD)) {
+            count(&mut live, class, true);
+        }
+        LongList { slots, live }
+    }
+
     fn count(&mut self, class: u32, up: bool) {
-        if class == DEAD {
-            return;
-        }
-        let at = class as usize;
-        if self.live.len() <= at {
-            self.live.resize(at + 1, 0);
-        }
-        if let Some(n) = self.live.get_mut(at) {
-            *n = if up { n.saturating_add(1) } else { n.saturating_sub(1) };
-        }
+        count(&mut self.live, class, up);
+    }
+}
+
+/// Counts a slot of `class` in or out of `live` (by class); a dead slot
+/// counts nowhere.
+fn count(live: &mut Vec<u32>, class: u32, up: bool) {
+    if class == DEAD {
+        return;
+    }
+    let at = class as usize;
+    if live.len() <= at {
+        live.resize(at + 1, 0);
+    }
+    if let Some(n) = live.get_mut(at) {
+        *n = if up { n.saturating_add(1) } else { n.saturating_sub(1) };
     }
 }
 
@@ -300,12 +318,7 @@ impl Postings {
         if let Postings::Many(list) = self
             && list.len() > long
         {
-            let mut long = LongList { slots: std::mem::take(&mut **list), live: vec![] };
-            for i in 0..long.slots.len() {
-                let class = long.slots.get(i).and_then(|s| classes.get(*s as usize)).copied().unwrap_or(DEAD);
-                long.count(class, true);
-            }
-            *self = Postings::Long(Box::new(long));
+            *self = Postings::Long(Box::new(LongList::new(std::mem::take(&mut **list), classes)));
         }
     }
 }
@@ -421,14 +434,24 @@ impl Index {
         self.by_id.find(hash64(id), |&slot| self.subject(slot).is_some_and(|s| s.id() == *id)).copied()
     }
 
+    /// The class of a record of `owner` under `access`; a rule is cloned
+    /// only the first time it is seen.
     fn class(&mut self, owner: AgencyCode, access: &AccessRule) -> u32 {
-        let pair = (owner, access.clone());
-        if let Some(id) = self.class_ids.get(&pair) {
+        let rule = match self.rule_ids.get(access) {
+            Some(rule) => *rule,
+            None => {
+                let rule = self.rules.len() as u32;
+                self.rules.push(access.clone());
+                self.rule_ids.insert(access.clone(), rule);
+                rule
+            }
+        };
+        if let Some(id) = self.class_ids.get(&(owner, rule)) {
             return *id;
         }
         let id = self.classes.len() as u32;
-        self.classes.push(pair.clone());
-        self.class_ids.insert(pair, id);
+        self.classes.push((owner, rule));
+        self.class_ids.insert((owner, rule), id);
         match self.seen_by.get_mut() {
             Ok(seen_by) => seen_by.clear(),
             Err(poisoned) => poisoned.into_inner().clear(),
@@ -647,7 +670,10 @@ impl Index {
         let visible: Arc<[u32]> = self
             .classes
             .iter()
-            .map(|(owner, access)| if may_see_parts(viewer, owner, RecordState::Active, access) { !0 } else { 0 })
+            .map(|(owner, rule)| {
+                let access = self.rules.get(*rule as usize);
+                if access.is_some_and(|a| may_see_parts(viewer, owner, RecordState::Active, a)) { !0 } else { 0 }
+            })
             .collect();
         if let Ok(mut seen_by) = self.seen_by.write() {
             seen_by.insert(*viewer, visible.clone());

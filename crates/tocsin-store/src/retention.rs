@@ -251,15 +251,10 @@ impl Store {
         let written = match self.commit_drafts(drafts, all, effects).await {
             Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
+                // Each one's entry made before any is written.
+                let singles = changed.iter().map(|c| audit(std::slice::from_ref(c))).collect::<Result<Vec<_>, _>>()?;
                 let mut done = vec![];
-                for (r, expected) in changed {
-                    let (drafts, effects) = match audit(&[(r.clone(), expected)]) {
-                        Ok(audit) => audit,
-                        Err(e) => {
-                            self.announce(intent).await;
-                            return Err(e);
-                        }
-                    };
+                for ((r, expected), (drafts, effects)) in changed.into_iter().zip(singles) {
                     let one = Change::Records { new: vec![], changed: vec![(r.clone(), expected)] };
                     match self.commit_drafts(drafts, one, effects).await {
                         Ok(_) => done.push((r, expected)),
@@ -303,15 +298,10 @@ impl Store {
         let written = match self.commit_drafts(drafts, all, effects).await {
             Ok(_) => Ok(changed),
             Err(StoreError::VersionConflict { .. } | StoreError::NotFound(_)) => {
+                // Each one's entry made before any is written.
+                let singles = changed.iter().map(|c| audit(std::slice::from_ref(c))).collect::<Result<Vec<_>, _>>()?;
                 let mut done = vec![];
-                for (n, expected) in changed {
-                    let (drafts, effects) = match audit(&[(n.clone(), expected)]) {
-                        Ok(audit) => audit,
-                        Err(e) => {
-                            self.announce(intent).await;
-                            return Err(e);
-                        }
-                    };
+                for ((n, expected), (drafts, effects)) in changed.into_iter().zip(singles) {
                     let one = Change::Notice { notice: n.clone(), expected };
                     match self.commit_drafts(drafts, one, effects).await {
                         Ok(c) if c.applied => done.push((n, expected)),

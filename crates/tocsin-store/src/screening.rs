@@ -63,7 +63,7 @@ struct Found {
 struct Outcomes {
     screened: Vec<Screened>,
     shown_hits: Effects,
-    silent_hits: Vec<Hit>,
+    silent: Vec<OtherEntry>,
     fired: Vec<(Actor, Vec<String>, Effects)>,
 }
 
@@ -101,12 +101,12 @@ impl Store {
             self.outcomes(actor, &query, &context, found, now)
         }
         .await;
-        let outcomes = match outcomes.and_then(|o| Ok((silent_entries(actor, &o.silent_hits, now)?, o))) {
-            Ok(found) => found,
+        let Outcomes { screened, shown_hits, silent, fired } = match outcomes {
+            Ok(outcomes) => outcomes,
             Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
         };
-        let (silent, Outcomes { screened, shown_hits, silent_hits, fired }) = outcomes;
-        let hits = (shown_hits.hits.len() + silent_hits.len()) as u64;
+        let silent_hits: usize = silent.iter().map(|(_, _, _, effects)| effects.hits.len()).sum();
+        let hits = (shown_hits.hits.len() + silent_hits) as u64;
         // Silent hits are stored with an audit entry in their owner's name,
         // and each fired watch with one in the watcher's; the shown hits with
         // the `screen` entry. All are queued at once, so they share one
@@ -206,12 +206,13 @@ impl Store {
             let notices = self.published_on(&record.id);
             screened.push(Screened { record, matched: m, hit_id, dismissed, notices });
         }
-        let silent_hits = unseen
+        let silent_hits: Vec<Hit> = unseen
             .iter()
             .filter(|(r, m)| m.score >= threshold && self.dismissal(actor.agency, &subject, r.id).is_none())
             .map(|(r, m)| new_hit(actor, context, r, m, true, now))
             .collect::<Result<_, StoreError>>()?;
-        Ok(Outcomes { screened, shown_hits, silent_hits, fired })
+        let silent = silent_entries(actor, silent_hits, now)?;
+        Ok(Outcomes { screened, shown_hits, silent, fired })
     }
 }
 
@@ -246,7 +247,7 @@ fn new_hit(
 
 /// One `hit.silent` entry per owner agency, in its name, naming its silent
 /// hits and their records, with their events.
-fn silent_entries(actor: &Actor, hits: &[Hit], now: OffsetDateTime) -> Result<Vec<OtherEntry>, StoreError> {
+fn silent_entries(actor: &Actor, hits: Vec<Hit>, now: OffsetDateTime) -> Result<Vec<OtherEntry>, StoreError> {
     let mut by_owner: Vec<(AgencyCode, Vec<String>, Effects)> = vec![];
     for h in hits {
         let at = match by_owner.iter().position(|(o, _, _)| *o == h.owner) {
@@ -256,11 +257,11 @@ fn silent_entries(actor: &Actor, hits: &[Hit], now: OffsetDateTime) -> Result<Ve
                 by_owner.len() - 1
             }
         };
-        let data = to_json("a hit", h)?;
+        let data = to_json("a hit", &h)?;
         let (_, objects, effects) = &mut by_owner[at];
         objects.extend([h.id.to_string(), h.record_id.to_string()]);
-        effects.extend(hit_events(h, EventKind::Hit, &data, now));
-        effects.hits.push(h.clone());
+        effects.extend(hit_events(&h, EventKind::Hit, &data, now));
+        effects.hits.push(h);
     }
     Ok(by_owner
         .into_iter()

@@ -280,6 +280,10 @@ impl Store {
         record: Option<RecordId>,
         now: OffsetDateTime,
     ) -> Result<Vec<(Actor, Vec<String>, Effects)>, StoreError> {
+        // Called for every screened record: most fire nothing.
+        if fired.is_empty() {
+            return Ok(vec![]);
+        }
         let time = crate::sql::ts(&now)?;
         Ok(fired
             .into_iter()
