@@ -14,6 +14,8 @@ mod date;
 mod document;
 mod error;
 pub mod event;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod hit;
 pub mod json;
 pub mod limits;

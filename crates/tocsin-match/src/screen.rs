@@ -1467,10 +1467,9 @@ fn date_evidence(q: PartialDate, r: PartialDate) -> (f64, &'static str) {
 
 #[cfg(test)]
 mod tests {
-    use time::OffsetDateTime;
+    use tocsin_core::fixtures::agency;
 
     use super::*;
-    use tocsin_core::record::{RecordData, RecordInput};
 
     /// Evidence summed key by key in a hash map: what `accumulate` must
     /// give. Keys are weighed and walked by their admitted counts, each on
@@ -1665,18 +1664,7 @@ mod tests {
     }
 
     fn record(owner: &str, json: &str) -> Record {
-        let input: RecordInput = serde_json::from_str(json).expect("json");
-        let data: RecordData = input.validate(OffsetDateTime::now_utc().date()).expect("valid");
-        let now = OffsetDateTime::now_utc();
-        Record {
-            id: RecordId::generate(),
-            owner: AgencyCode::parse(owner).expect("owner"),
-            version: 1,
-            state: RecordState::Active,
-            created_at: now,
-            updated_at: now,
-            data,
-        }
+        tocsin_core::fixtures::active(owner, tocsin_core::fixtures::data(json))
     }
 
     /// A passport reported stolen by ITA, that every agency may see.
@@ -1696,10 +1684,6 @@ mod tests {
                 r#"{{"kind": "person", "names": {names}, {extra} "handling": {{"code": "arrest"}}, "access": {access}}}"#
             ),
         )
-    }
-
-    fn agency(s: &str) -> AgencyCode {
-        AgencyCode::parse(s).expect("agency")
     }
 
     fn q(name: &str) -> Query {

@@ -268,13 +268,18 @@ pub struct Committed {
     pub message: Option<HitMessage>,
 }
 
+/// The one write path every capability's writes go through.
 #[async_trait]
-pub trait Backend: Send + Sync + 'static {
+pub trait Commit: Send + Sync + 'static {
     /// Applies `change` and appends `drafts` (with `effects`) to the audit
     /// chain in one transaction: the change is durable with the entries
     /// that record it, or neither is. Every write goes through here.
     async fn commit(&self, change: Change, drafts: Vec<Draft>, effects: Effects) -> Result<Committed, StoreError>;
+}
 
+/// Agencies, their settings and API tokens.
+#[async_trait]
+pub trait AgencyBackend: Commit {
     /// Adds an agency; [`StoreError::AlreadyExists`] if the code is taken.
     async fn insert_agency(&self, agency: &Agency) -> Result<(), StoreError> {
         self.commit(Change::Agency(agency.clone()), vec![], Effects::default()).await.map(drop)
@@ -297,7 +302,11 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// The token with this digest.
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError>;
+}
 
+/// Records, in any state.
+#[async_trait]
+pub trait RecordBackend: Commit {
     /// Inserts records in one transaction: all or none.
     async fn insert_records(&self, records: &[Record]) -> Result<(), StoreError> {
         self.write_records(records, &[]).await
@@ -324,7 +333,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<Record>, StoreError>;
     /// How many records are stored, any state.
     async fn record_count(&self) -> Result<u64, StoreError>;
+}
 
+/// Hits, their conversations and reviewed false positives.
+#[async_trait]
+pub trait HitBackend: Commit {
     /// One hit.
     async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError>;
     /// Hits by the filter, newest first.
@@ -349,7 +362,11 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// The dismissals whose `until` is after `now`.
     async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError>;
+}
 
+/// Standing watches.
+#[async_trait]
+pub trait WatchBackend: Commit {
     /// Stores a watch.
     async fn insert_watch(&self, watch: &Watch) -> Result<(), StoreError> {
         self.commit(Change::InsertWatch(watch.clone()), vec![], Effects::default()).await.map(drop)
@@ -360,7 +377,11 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Every watch, oldest first.
     async fn watches(&self) -> Result<Vec<Watch>, StoreError>;
+}
 
+/// Notices, their yearly numbers and the review reminders sent.
+#[async_trait]
+pub trait NoticeBackend: Commit {
     /// Stores a new notice.
     async fn insert_notice(&self, notice: &Notice) -> Result<(), StoreError> {
         self.write_notices(std::slice::from_ref(notice), &[]).await
@@ -387,10 +408,11 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Notices by the filter, oldest first.
     async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
+}
 
-    /// The maintenance lease, or `None` while another process holds it.
-    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;
-
+/// Events, numbered per recipient, and cluster mode's outbox.
+#[async_trait]
+pub trait EventBackend: Commit {
     /// Events in order: `agency`'s after its own number `after`, or every
     /// agency's after the log position `after` (a cluster node catching up
     /// its live subscribers).
@@ -412,14 +434,18 @@ pub trait Backend: Send + Sync + 'static {
     async fn outbox_done(&self, ids: &[u64]) -> Result<(), StoreError>;
     /// Changes kept since before `before`, oldest first, at most `limit`.
     async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError>;
+}
 
+/// The audit chain.
+#[async_trait]
+pub trait AuditBackend: Commit {
     /// Appends drafts to the audit chain in one durable transaction, after
     /// the stored head (read inside the transaction, so several processes
     /// can share the log), and returns the new entries.
     async fn append_audit(&self, drafts: Vec<Draft>) -> Result<Vec<Entry>, StoreError> {
         self.append_batch(drafts, Effects::default()).await.map(|(entries, _)| entries)
     }
-    /// [`Backend::append_audit`], storing `effects` in the same
+    /// [`AuditBackend::append_audit`], storing `effects` in the same
     /// transaction; returns the entries and the events with their numbers.
     async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError>;
     /// Audit entries in sequence order.
@@ -430,4 +456,15 @@ pub trait Backend: Send + Sync + 'static {
     async fn audit_view(&self, query: &AuditViewQuery) -> Result<Vec<(u64, Entry)>, StoreError>;
     /// The chain's head.
     async fn audit_head(&self) -> Result<Head, StoreError>;
+}
+
+/// A database the store runs on: every capability's rows, written through
+/// one [`Commit`]. Each capability of the store reads and writes through
+/// its own trait; a backend implements them all.
+#[async_trait]
+pub trait Backend:
+    Commit + AgencyBackend + RecordBackend + HitBackend + WatchBackend + NoticeBackend + EventBackend + AuditBackend
+{
+    /// The maintenance lease, or `None` while another process holds it.
+    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;
 }

@@ -16,8 +16,9 @@ use tocsin_core::record::{Record, RecordId, RecordInput};
 use tocsin_core::watch::Watch;
 
 use crate::backend::{
-    Agency, AgencySettings, AuditFilter, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter, Lease,
-    NoticeFilter, RecordPageQuery, TokenRow,
+    Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditViewQuery, Backend, Change, Commit,
+    Committed, Effects, EventBackend, HitBackend, HitFilter, Lease, NoticeBackend, NoticeFilter, RecordBackend,
+    RecordPageQuery, TokenRow, WatchBackend,
 };
 use crate::{Actor, SqliteBackend, Store, StoreError};
 
@@ -37,15 +38,15 @@ impl FailingAudit {
 }
 
 #[async_trait]
-impl Backend for FailingAudit {
+impl Commit for FailingAudit {
     async fn commit(&self, change: Change, drafts: Vec<Draft>, effects: Effects) -> Result<Committed, StoreError> {
         self.refuse(&drafts)?;
         self.inner.commit(change, drafts, effects).await
     }
-    async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
-        self.refuse(&drafts)?;
-        self.inner.append_batch(drafts, effects).await
-    }
+}
+
+#[async_trait]
+impl AgencyBackend for FailingAudit {
     async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError> {
         self.inner.agency(code).await
     }
@@ -58,6 +59,10 @@ impl Backend for FailingAudit {
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
         self.inner.token_by_hash(hash).await
     }
+}
+
+#[async_trait]
+impl RecordBackend for FailingAudit {
     async fn records_from_source(&self, owner: &AgencyCode, list: &str) -> Result<Vec<Record>, StoreError> {
         self.inner.records_from_source(owner, list).await
     }
@@ -73,6 +78,10 @@ impl Backend for FailingAudit {
     async fn record_count(&self) -> Result<u64, StoreError> {
         self.inner.record_count().await
     }
+}
+
+#[async_trait]
+impl HitBackend for FailingAudit {
     async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError> {
         self.inner.hit(id).await
     }
@@ -85,9 +94,17 @@ impl Backend for FailingAudit {
     async fn dismissals(&self, now: OffsetDateTime) -> Result<Vec<Dismissal>, StoreError> {
         self.inner.dismissals(now).await
     }
+}
+
+#[async_trait]
+impl WatchBackend for FailingAudit {
     async fn watches(&self) -> Result<Vec<Watch>, StoreError> {
         self.inner.watches().await
     }
+}
+
+#[async_trait]
+impl NoticeBackend for FailingAudit {
     async fn reserve_entity_numbers(&self, year: i32, count: u32) -> Result<u32, StoreError> {
         self.inner.reserve_entity_numbers(year, count).await
     }
@@ -100,9 +117,10 @@ impl Backend for FailingAudit {
     async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError> {
         self.inner.notices(filter).await
     }
-    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
-        self.inner.maintenance_lease().await
-    }
+}
+
+#[async_trait]
+impl EventBackend for FailingAudit {
     async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
         self.inner.events(agency, after, limit).await
     }
@@ -124,6 +142,14 @@ impl Backend for FailingAudit {
     async fn outbox_older(&self, before: OffsetDateTime, limit: u32) -> Result<Vec<(u64, String)>, StoreError> {
         self.inner.outbox_older(before, limit).await
     }
+}
+
+#[async_trait]
+impl AuditBackend for FailingAudit {
+    async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
+        self.refuse(&drafts)?;
+        self.inner.append_batch(drafts, effects).await
+    }
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<Entry>, StoreError> {
         self.inner.audit_entries(filter).await
     }
@@ -132,6 +158,13 @@ impl Backend for FailingAudit {
     }
     async fn audit_head(&self) -> Result<Head, StoreError> {
         self.inner.audit_head().await
+    }
+}
+
+#[async_trait]
+impl Backend for FailingAudit {
+    async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
+        self.inner.maintenance_lease().await
     }
 }
 

@@ -37,8 +37,9 @@ mod watches;
 
 pub use audit_log::AuditStats;
 pub use backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter,
-    Lease, NoticeFilter, RecordPageQuery, TokenRow,
+    Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditScope, AuditViewQuery, Backend, Change,
+    Commit, Committed, Effects, EventBackend, HitBackend, HitFilter, Lease, NoticeBackend, NoticeFilter, RecordBackend,
+    RecordPageQuery, TokenRow, WatchBackend,
 };
 pub use clock::Clock;
 pub use cluster::ClusterStatus;

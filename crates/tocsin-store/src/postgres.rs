@@ -9,27 +9,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, QueryBuilder, Row};
-use time::{Date, OffsetDateTime};
-use tocsin_audit::{Draft, Entry, Head};
-use tocsin_core::AgencyCode;
-use tocsin_core::event::{Event, EventKind};
-use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, Side};
-use tocsin_core::notice::{Notice, NoticeId};
-use tocsin_core::record::{Record, RecordId};
-use tocsin_core::watch::Watch;
+use sqlx::Postgres;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::StoreError;
-use crate::backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter,
-    NoticeFilter, RecordPageQuery, TokenRow,
-};
-use crate::sql::{
-    Columns, agency_from_row, body_json, corrupt, entry_from_row, event_from_row, from_json, head_of, i64_of,
-    is_unique_violation, notice_json, parse_ts, record_from_row, review_date, ts, u64_of,
-};
 
 /// Rows per multi-row INSERT; 11 columns × 500 stays far below
 /// PostgreSQL's limit of 65,535 bound parameters.
@@ -113,4 +96,4 @@ async fn maintenance_lease(pool: &PgPool) -> Result<Option<crate::backend::Lease
     Ok(got.then(|| crate::backend::Lease::holding(conn)))
 }
 
-crate::sql::sql_backend!(PgBackend, Postgres, PgRow);
+crate::sql::sql_backend!(PgBackend, sqlx::Postgres, sqlx::postgres::PgRow);

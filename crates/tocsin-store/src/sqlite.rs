@@ -11,33 +11,13 @@
 //! the log start over), but finds nearly everything copied already.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Row, Sqlite};
-use time::{Date, OffsetDateTime};
-use tocsin_audit::{Draft, Entry, Head};
-use tocsin_core::AgencyCode;
-use tocsin_core::event::{Event, EventKind};
-use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, Side};
-use tocsin_core::notice::{Notice, NoticeId};
-use tocsin_core::record::{Record, RecordId};
-use tocsin_core::watch::Watch;
+use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::StoreError;
-use crate::backend::{
-    Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects, HitFilter,
-    NoticeFilter, RecordPageQuery, TokenRow,
-};
-use crate::sql::{
-    Columns, agency_from_row, body_json, corrupt, entry_from_row, event_from_row, from_json, head_of, i64_of,
-    is_unique_violation, notice_json, parse_ts, record_from_row, review_date, ts, u64_of,
-};
 
 /// The database file's name inside the data directory.
 pub(crate) const DB_FILE: &str = "tocsin.db";
@@ -139,4 +119,4 @@ async fn maintenance_lease(_: &SqlitePool) -> Result<Option<crate::backend::Leas
     Ok(Some(crate::backend::Lease::free()))
 }
 
-crate::sql::sql_backend!(SqliteBackend, Sqlite, SqliteRow);
+crate::sql::sql_backend!(SqliteBackend, sqlx::Sqlite, sqlx::sqlite::SqliteRow);

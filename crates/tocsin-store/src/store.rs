@@ -17,6 +17,7 @@ use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, MIN_SCORE};
 
 use crate::audit_log::{AuditLog, AuditStats};
+use crate::backend::AgencyBackend;
 use crate::backend::{
     Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects,
     RecordPageQuery, TokenRow,

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
-use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
 use tocsin_core::event::{Event, EventKind};
+use tocsin_core::fixtures::{active as record, agency as code, data};
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_core::notice::{Notice, NoticeContent, NoticeId, NoticeStatus, NoticeType};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
@@ -17,18 +17,9 @@ use tocsin_store::{
     NoticeFilter, RecordPageQuery, Store, StoreError, TokenRow,
 };
 
-fn code(s: &str) -> AgencyCode {
-    AgencyCode::parse(s).expect("agency code")
-}
-
 async fn agency(b: &dyn Backend, c: &str) {
     let a = Agency { code: code(c), name: format!("{c} bureau"), created_at: OffsetDateTime::now_utc() };
     b.insert_agency(&a).await.expect("insert agency");
-}
-
-fn data(json: &str) -> RecordData {
-    let input: RecordInput = serde_json::from_str(json).expect("record json");
-    input.validate(OffsetDateTime::now_utc().date()).expect("valid record")
 }
 
 fn person(name: &str, access: &str) -> RecordData {
@@ -36,19 +27,6 @@ fn person(name: &str, access: &str) -> RecordData {
         r#"{{"kind": "person", "names": [{{"full": "{name}"}}], "birth_dates": ["1970-05"],
             "handling": {{"code": "locate"}}, "access": {access}}}"#
     ))
-}
-
-fn record(owner: &str, d: RecordData) -> Record {
-    let now = OffsetDateTime::now_utc();
-    Record {
-        id: RecordId::generate(),
-        owner: code(owner),
-        version: 1,
-        state: RecordState::Active,
-        created_at: now,
-        updated_at: now,
-        data: d,
-    }
 }
 
 fn draft(agency: &str, objects: &[&str]) -> Draft {

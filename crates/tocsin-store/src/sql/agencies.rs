@@ -1,0 +1,114 @@
+//! Agencies, their settings and API tokens in SQL.
+
+/// Implements [`AgencyBackend`](crate::backend::AgencyBackend) for a SQL backend.
+macro_rules! agencies {
+    ($backend:ident, $db:ty, $row:ty) => {
+        mod agencies {
+            use async_trait::async_trait;
+            use sqlx::Row;
+            use tocsin_core::AgencyCode;
+
+            use crate::StoreError;
+            use crate::backend::{Agency, AgencyBackend, AgencySettings, TokenRow};
+            use crate::sql::{agency_from_row, corrupt, parse_ts, ts};
+
+            #[async_trait]
+            impl AgencyBackend for super::$backend {
+                async fn agency(&self, code: &AgencyCode) -> Result<Option<Agency>, StoreError> {
+                    let row = sqlx::query("SELECT code, name, created_at FROM agencies WHERE code = $1")
+                        .bind(code.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.map(|r| agency_from_row(&r)).transpose()
+                }
+
+                async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
+                    let rows =
+                        sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
+                    rows.iter().map(agency_from_row).collect()
+                }
+
+                async fn settings(&self, code: &AgencyCode) -> Result<AgencySettings, StoreError> {
+                    let row = sqlx::query("SELECT hit_threshold, dismiss_days FROM agency_settings WHERE code = $1")
+                        .bind(code.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    let Some(row) = row else { return Ok(AgencySettings::default()) };
+                    let days: Option<i64> = row.try_get("dismiss_days")?;
+                    Ok(AgencySettings {
+                        hit_threshold: row.try_get("hit_threshold")?,
+                        dismiss_days: days
+                            .map(|d| u32::try_from(d).map_err(|_| StoreError::Corrupt(format!("dismiss_days {d}"))))
+                            .transpose()?,
+                    })
+                }
+
+                async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
+                    let row = sqlx::query("SELECT id, hash, agency, role, user_name, created_at FROM tokens WHERE hash = $1")
+                        .bind(hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    Ok(Some(TokenRow {
+                        id: row.try_get("id")?,
+                        hash: row.try_get("hash")?,
+                        agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(corrupt("token agency"))?,
+                        role: row.try_get::<String, _>("role")?.parse().map_err(corrupt("token role"))?,
+                        user: row.try_get("user_name")?,
+                        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+                    }))
+                }
+            }
+
+            /// Inserts an agency; [`StoreError::AlreadyExists`] if its code is taken.
+            pub(super) async fn insert(tx: &mut sqlx::Transaction<'_, $db>, a: &Agency) -> Result<(), StoreError> {
+                let r = sqlx::query("INSERT INTO agencies (code, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(a.code.as_str())
+                    .bind(&a.name)
+                    .bind(ts(&a.created_at)?)
+                    .execute(&mut **tx)
+                    .await;
+                match r {
+                    Err(e) if crate::sql::is_unique_violation(&e) => Err(StoreError::AlreadyExists(format!("agency {}", a.code))),
+                    other => Ok(other.map(drop)?),
+                }
+            }
+
+            /// Replaces an agency's settings.
+            pub(super) async fn put_settings(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                code: &AgencyCode,
+                s: &AgencySettings,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO agency_settings (code, hit_threshold, dismiss_days) VALUES ($1, $2, $3) \
+                     ON CONFLICT(code) DO UPDATE SET hit_threshold = excluded.hit_threshold, \
+                     dismiss_days = excluded.dismiss_days",
+                )
+                .bind(code.as_str())
+                .bind(s.hit_threshold)
+                .bind(s.dismiss_days.map(i64::from))
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Stores a token's digest.
+            pub(super) async fn insert_token(tx: &mut sqlx::Transaction<'_, $db>, t: &TokenRow) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&t.id)
+                .bind(&t.hash)
+                .bind(t.agency.as_str())
+                .bind(t.role.as_str())
+                .bind(&t.user)
+                .bind(ts(&t.created_at)?)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use agencies;
