@@ -22,6 +22,7 @@ mod eval;
 mod hits;
 mod lists;
 mod screening;
+mod scripts;
 
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,10 @@ enum Command {
     Lists(lists::ListsArgs),
     /// Times the screening engine in process on synthetic data.
     Engine(engine::EngineArgs),
+    /// Names in Arabic script against their Latin spellings: the UN list's
+    /// original-script names screened against its Latin names, and word
+    /// pairs.
+    Scripts(scripts::ScriptsArgs),
     /// Screens the yente UN fixtures: Recall@5 of perturbed queries and the
     /// hit rate of synthetic non-listed people.
     Screening(screening::ScreeningArgs),
@@ -109,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Engine(args) => return engine::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
             Command::Screening(args) => return screening::run(&args),
+            Command::Scripts(args) => return scripts::run(&args),
             Command::Hits(args) => return hits::hits(&args).await,
             Command::Events(args) => return hits::events(&args).await,
             Command::Reads(args) => (args, false),

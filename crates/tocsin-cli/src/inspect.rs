@@ -102,11 +102,14 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     }
     let verdict = if m.score >= name::THRESHOLD { "match" } else { "no match" };
     writeln!(out, "score {:.3} ({verdict} at threshold {:.2}; method: {})", m.score, name::THRESHOLD, m.method)?;
-    let parts = |a: &name::Analyzed| a.name().parts().map(|p| p.text).collect::<Vec<_>>().join(" · ");
+    let parts = |a: &name::Analyzed| a.name().parts().map(|p| p.shown()).collect::<Vec<_>>().join(" · ");
     writeln!(out, "  A: {x}  →  {}", parts(&qa))?;
     writeln!(out, "  B: {y}  →  {}", parts(&qb))?;
     for p in &m.pairs {
         writeln!(out, "  {:<16} ~ {:<16} {:.3} ({:?})", p.query, p.record, p.similarity, p.how)?;
+        if let Some(letters) = &p.alignment {
+            writeln!(out, "      {letters}")?;
+        }
     }
     for u in &m.unmatched_query {
         writeln!(out, "  {u:<16}   (only in A)")?;

@@ -749,6 +749,10 @@ impl Index {
                         let key = key_hash(Key::Skeleton, p.skeleton);
                         want(key, 0.8, admitted(key));
                     }
+                    for s in name::other_skeletons(&p) {
+                        let key = key_hash(Key::Skeleton, &s);
+                        want(key, 0.8, admitted(key));
+                    }
                     // Affixes find a word misspelt; a word already common as
                     // written gains little from them but long lists to walk.
                     let common = exact.is_some_and(|(_, n, hidden_only)| !hidden_only && n > long_list);
@@ -1214,6 +1218,9 @@ fn name_keys(names: &Names, mut key: impl FnMut(u64)) {
             key(key_hash(Key::Part, p.text));
             if p.skeleton.len() >= 2 && p.kind == PartKind::Word {
                 key(key_hash(Key::Skeleton, p.skeleton));
+                for s in name::other_skeletons(&p) {
+                    key(key_hash(Key::Skeleton, &s));
+                }
             }
             for affix in affixes(&p) {
                 key(key_hash(Key::Affix, affix.as_str()));

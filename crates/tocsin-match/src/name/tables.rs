@@ -219,6 +219,11 @@ pub(super) fn particle(w: &str) -> Option<&'static str> {
         "bin" | "ibn" | "ben" | "ibni" | "bn" => "bin",
         "bint" | "binti" => "bint",
         "abu" | "abou" => "abu",
+        "ould" | "walad" => "ould",
+        // The second half of a compound (Hidayat Allah, Jalal al-Din): the
+        // first half is the name.
+        "allah" => "allah",
+        "din" | "deen" | "dine" => "din",
         "van" => "van",
         "von" => "von",
         "der" => "der",
