@@ -61,6 +61,10 @@ fn consonants(w: &[u8]) -> usize {
     w.iter().enumerate().filter(|(i, b)| !is_vowel(**b) && (*i == 0 || w[i - 1] != **b)).count()
 }
 
+/// A variant as the alignment uses it: what one word has, what the other
+/// has for it, and the cost.
+type Rule = (&'static [u8], &'static [u8], f32);
+
 /// A set of lower-case letters, a bit each.
 fn letters(s: &[u8]) -> u32 {
     s.iter().filter(|b| b.is_ascii_lowercase()).fold(0, |m, b| m | 1 << (b - b'a'))
@@ -88,7 +92,7 @@ pub(crate) fn similarity(a: &str, b: &str, floor: f64) -> f64 {
     let mut cost: smallvec::SmallVec<[f32; 256]> = smallvec::smallvec![f32::INFINITY; (n + 1) * w];
     cost[0] = 0.0;
     // Only the variants both words can use, each way round.
-    let mut rules: smallvec::SmallVec<[(&[u8], &[u8], f32); 8]> = smallvec::SmallVec::new();
+    let mut rules: smallvec::SmallVec<[Rule; 8]> = smallvec::SmallVec::new();
     let (in_a, in_b) = (letters(a), letters(b));
     for &(x, y, c) in SAME_SOUND {
         for (x, y) in [(x.as_bytes(), y.as_bytes()), (y.as_bytes(), x.as_bytes())] {
