@@ -939,9 +939,14 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
         return (!arabic::distinct(q.text, r.text)).then_some((0.92, How::Phonetic));
     }
     // A different spelling of a Chinese or Korean syllable is usually a
-    // different syllable (pyong is not yong): no fuzzy credit.
-    if q.glyph.is_some() || r.glyph.is_some() {
-        return None;
+    // different syllable (pyong is not yong): no fuzzy credit, but a
+    // Chinese character's pinyin is also written in Wade-Giles (泽东,
+    // Zedong, Tse-tung).
+    match (q.glyph, r.glyph) {
+        (Some(c), None) if is_han(c) => return tables::is_wade_giles_of(r.text, q.text).then_some((0.9, How::Phonetic)),
+        (None, Some(c)) if is_han(c) => return tables::is_wade_giles_of(q.text, r.text).then_some((0.9, How::Phonetic)),
+        (None, None) => {}
+        _ => return None,
     }
     if jaro_winkler_bound(q.text, r.text) < 0.80 {
         return None;
@@ -982,6 +987,11 @@ fn skeletons_one_apart(a: &str, b: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a character is a Chinese one (not a Korean syllable).
+fn is_han(c: char) -> bool {
+    !('\u{AC00}'..='\u{D7AF}').contains(&c)
 }
 
 /// Compares a query name with a record name.
@@ -1529,6 +1539,23 @@ mod tests {
         ] {
             let s = person(&format!("{a} Karimi"), &format!("{b} Karimi")).score;
             assert!(s < THRESHOLD, "{a} ~ {b}: {s:.3}");
+        }
+    }
+
+    #[test]
+    fn chinese_characters_match_pinyin_and_wade_giles() {
+        for latin in ["Mao Zedong", "Mao Tse-tung", "Mao Tse Tung"] {
+            let s = person("毛泽东", latin).score;
+            assert!(s >= THRESHOLD, "毛泽东 ~ {latin}: {s:.3}");
+        }
+        for (han, latin) in [("周恩来", "Chou En-lai"), ("周恩来", "Zhou Enlai"), ("邓小平", "Teng Hsiao-p'ing")] {
+            let s = person(han, latin).score;
+            assert!(s >= THRESHOLD, "{han} ~ {latin}: {s:.3}");
+        }
+        // Another syllable is another name.
+        for latin in ["Mao Tse-ming", "Mao Kuo-tung"] {
+            let s = person("毛泽东", latin).score;
+            assert!(s < THRESHOLD, "毛泽东 ~ {latin}: {s:.3}");
         }
     }
 

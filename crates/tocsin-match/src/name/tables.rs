@@ -136,6 +136,46 @@ pub(super) fn korean(romanized: &str) -> String {
     s
 }
 
+/// Whether `latin` is a Wade-Giles spelling of the pinyin syllable
+/// `pinyin` (Mao Tse-tung is 毛泽东, Mao Zedong): Wade-Giles writes the
+/// unaspirated initials as voiceless ones (ts, ch, k, p, t for z, zh or j,
+/// g, b, d), marks aspiration with an apostrophe that names lose (ts', ch',
+/// k', p', t' for c, ch or q, k, p, t), hs for x, j for r, and some finals
+/// otherwise (ung for ong, ieh for ie, ien for ian, ih for i, o for e after
+/// most initials). Apostrophes are gone by here, so each initial is read
+/// both ways.
+pub(super) fn is_wade_giles_of(latin: &str, pinyin: &str) -> bool {
+    const INITIALS: &[(&str, &[&str])] = &[
+        ("tz", &["z", "c"]),
+        ("ts", &["z", "c"]),
+        ("ch", &["zh", "j", "ch", "q"]),
+        ("hs", &["x"]),
+        ("sh", &["sh"]),
+        ("k", &["g", "k"]),
+        ("p", &["b", "p"]),
+        ("t", &["d", "t"]),
+        ("j", &["r"]),
+    ];
+    let (initials, rest): (&[&str], &str) = INITIALS
+        .iter()
+        .find_map(|(wg, py)| latin.strip_prefix(wg).map(|rest| (*py, rest)))
+        .unwrap_or((&[""], latin));
+    let finals: &[&str] = match rest {
+        "ung" => &["ong"],
+        "iung" => &["iong"],
+        "ieh" => &["ie"],
+        "ien" => &["ian"],
+        "ih" | "u" if !initials.is_empty() && initials[0] != "" => &["i", "u"],
+        "o" => &["e", "o", "uo"],
+        "uo" => &["uo", "e"],
+        "en" => &["en", "an"],
+        "ui" => &["ui", "uei"],
+        "ueh" => &["ue", "üe"],
+        other => return initials.iter().any(|i| pinyin.strip_prefix(i) == Some(other)) && latin != pinyin,
+    };
+    initials.iter().any(|i| finals.iter().any(|f| pinyin.strip_prefix(i) == Some(f)))
+}
+
 /// Greek upsilon in any form; its reading depends on the letter before it.
 pub(super) fn is_greek_upsilon(c: char) -> bool {
     matches!(c.to_lowercase().next().unwrap_or(c), 'υ' | 'ύ' | 'ϋ' | 'ΰ')
