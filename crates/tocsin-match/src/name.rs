@@ -943,8 +943,12 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
     // Chinese character's pinyin is also written in Wade-Giles (泽东,
     // Zedong, Tse-tung).
     match (q.glyph, r.glyph) {
-        (Some(c), None) if is_han(c) => return tables::is_wade_giles_of(r.text, q.text).then_some((0.9, How::Phonetic)),
-        (None, Some(c)) if is_han(c) => return tables::is_wade_giles_of(q.text, r.text).then_some((0.9, How::Phonetic)),
+        (Some(c), None) if is_han(c) => {
+            return tables::is_wade_giles_of(r.text, q.text).then_some((0.9, How::Phonetic));
+        }
+        (None, Some(c)) if is_han(c) => {
+            return tables::is_wade_giles_of(q.text, r.text).then_some((0.9, How::Phonetic));
+        }
         (None, None) => {}
         _ => return None,
     }
@@ -1548,7 +1552,8 @@ mod tests {
             let s = person("毛泽东", latin).score;
             assert!(s >= THRESHOLD, "毛泽东 ~ {latin}: {s:.3}");
         }
-        for (han, latin) in [("周恩来", "Chou En-lai"), ("周恩来", "Zhou Enlai"), ("邓小平", "Teng Hsiao-p'ing")] {
+        for (han, latin) in [("周恩来", "Chou En-lai"), ("周恩来", "Zhou Enlai"), ("邓小平", "Teng Hsiao-p'ing")]
+        {
             let s = person(han, latin).score;
             assert!(s >= THRESHOLD, "{han} ~ {latin}: {s:.3}");
         }

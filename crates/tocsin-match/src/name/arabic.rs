@@ -1,4 +1,4 @@
-//! Names in Arabic script (Arabic, Persian, Urdu, Pashto letters), read as
+//! Names in Arabic script (Arabic, Persian, Urdu and Pashto letters), read as
 //! an analyst reads them: as consonants and long vowels, aligned letter by
 //! letter against a Latin spelling rather than romanized first.
 //!
@@ -49,31 +49,32 @@ fn unit_of(c: char) -> Option<u8> {
         'ا' | 'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' => b'A',
         'ب' => b'B',
         'پ' => b'P',
-        'ت' | 'ط' | 'ٹ' => b'T',
+        'ت' | 'ط' | 'ٹ' | 'ټ' => b'T',
         'ث' => b'C',
         'ج' => b'J',
         'چ' => b'^',
         'ح' | 'ه' | 'ھ' | 'ہ' => b'H',
         'خ' => b'X',
-        'د' | 'ڈ' => b'D',
+        'د' | 'ڈ' | 'ډ' => b'D',
         'ذ' | 'ض' | 'ظ' => b'O',
-        'ر' | 'ڑ' => b'R',
-        'ز' => b'Z',
-        'ژ' => b'@',
-        'س' | 'ص' => b'S',
-        'ش' => b'$',
+        'ر' | 'ڑ' | 'ړ' => b'R',
+        // Pashto dz is written z (ځدران, Zadran).
+        'ز' | 'ځ' => b'Z',
+        'ژ' | 'ږ' => b'@',
+        'س' | 'ص' | 'څ' => b'S',
+        'ش' | 'ښ' => b'$',
         'ع' => b'E',
         'غ' => b'!',
         'ف' => b'F',
         'ڤ' => b'V',
         'ق' | 'ڨ' => b'Q',
         'ك' | 'ک' => b'K',
-        'گ' => b'G',
+        'گ' | 'ګ' => b'G',
         'ل' => b'L',
         'م' => b'M',
-        'ن' | 'ں' => b'N',
+        'ن' | 'ں' | 'ڼ' => b'N',
         'و' => b'W',
-        'ي' | 'ی' | 'ے' => b'Y',
+        'ي' | 'ی' | 'ے' | 'ې' | 'ۍ' => b'Y',
         'ى' => b'I',
         'ة' => b'=',
         'ء' | 'ؤ' | 'ئ' => b'U',
@@ -749,6 +750,9 @@ mod tests {
         // Persian and Urdu letters.
         assert_eq!(units("پرویز"), "PRWYZ");
         assert_eq!(units("چودھری"), "^WDHRY");
+        // Pashto letters.
+        assert_eq!(units("ځدران"), "ZDRAN");
+        assert_eq!(units("ښکلې"), "$KLY");
     }
 
     #[test]

@@ -156,16 +156,14 @@ pub(super) fn is_wade_giles_of(latin: &str, pinyin: &str) -> bool {
         ("t", &["d", "t"]),
         ("j", &["r"]),
     ];
-    let (initials, rest): (&[&str], &str) = INITIALS
-        .iter()
-        .find_map(|(wg, py)| latin.strip_prefix(wg).map(|rest| (*py, rest)))
-        .unwrap_or((&[""], latin));
+    let (initials, rest): (&[&str], &str) =
+        INITIALS.iter().find_map(|(wg, py)| latin.strip_prefix(wg).map(|rest| (*py, rest))).unwrap_or((&[""], latin));
     let finals: &[&str] = match rest {
         "ung" => &["ong"],
         "iung" => &["iong"],
         "ieh" => &["ie"],
         "ien" => &["ian"],
-        "ih" | "u" if !initials.is_empty() && initials[0] != "" => &["i", "u"],
+        "ih" | "u" if initials.first().is_some_and(|i| !i.is_empty()) => &["i", "u"],
         "o" => &["e", "o", "uo"],
         "uo" => &["uo", "e"],
         "en" => &["en", "an"],
