@@ -276,3 +276,6 @@ fn silent_entries(actor: &Actor, hits: Vec<Hit>, now: OffsetDateTime) -> Result<
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;
