@@ -103,9 +103,14 @@ impl PartRef<'_> {
 }
 
 fn serialize_shown<S: serde::Serializer>(text: &&str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&shown_text(text))
+}
+
+/// A part's text as people read it (see [`PartRef::shown`]).
+fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
     match arabic::is_units(text) {
-        true => serializer.serialize_str(&arabic::display(text)),
-        false => serializer.serialize_str(text),
+        true => arabic::display(text).into(),
+        false => text.into(),
     }
 }
 
@@ -431,7 +436,7 @@ fn latinize_with_glyphs(s: &str) -> (String, Vec<(usize, char)>) {
             out.push(' ');
             glyphs.push((out.len(), c));
             let romanized = any_ascii::any_ascii_char(c).to_ascii_lowercase();
-            let hangul = ('\u{AC00}'..='\u{D7AF}').contains(&c);
+            let hangul = is_hangul(c);
             out.push_str(&if hangul { tables::korean(&romanized) } else { romanized });
             out.push(' ');
         } else {
@@ -993,9 +998,14 @@ fn skeletons_one_apart(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether a character is a Chinese one (not a Korean syllable).
+/// Whether a character is a Korean syllable block.
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7AF}').contains(&c)
+}
+
+/// Whether a syllabic character is a Chinese one (not a Korean syllable).
 fn is_han(c: char) -> bool {
-    !('\u{AC00}'..='\u{D7AF}').contains(&c)
+    !is_hangul(c)
 }
 
 /// Compares a query name with a record name.
@@ -1108,10 +1118,7 @@ fn compare_parts(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
 
 /// A part as an explanation shows it: an Arabic word in its letters.
 fn shown(p: &PartRef) -> String {
-    match arabic::is_units(p.text) {
-        true => arabic::display(p.text),
-        false => p.text.to_owned(),
-    }
+    shown_text(p.text).into_owned()
 }
 
 /// Two paired parts, explained.

@@ -263,7 +263,7 @@ pub(crate) struct Alignment {
 const MAX_LEN: usize = 48;
 
 /// A set of lower-case letters, a bit each.
-fn letters(s: &[u8]) -> u32 {
+pub(crate) fn letters(s: &[u8]) -> u32 {
     s.iter().filter(|b| b.is_ascii_lowercase()).fold(0, |m, b| m | 1 << (b - b'a'))
 }
 

@@ -7,7 +7,7 @@
 //! The costs are reasoned from the romanization conventions (ICS 630-01 /
 //! BGN, ALA-LC, French and English usage), like those of [`super::arabic`].
 
-use super::arabic::is_vowel;
+use super::arabic::{is_vowel, letters};
 
 /// Letter sequences that romanizations of one sound write differently,
 /// with the cost of writing one for the other.
@@ -64,11 +64,6 @@ fn consonants(w: &[u8]) -> usize {
 /// A variant as the alignment uses it: what one word has, what the other
 /// has for it, and the cost.
 type Rule = (&'static [u8], &'static [u8], f32);
-
-/// A set of lower-case letters, a bit each.
-fn letters(s: &[u8]) -> u32 {
-    s.iter().filter(|b| b.is_ascii_lowercase()).fold(0, |m, b| m | 1 << (b - b'a'))
-}
 
 /// [`letters`] of a rule's one or two letters, without a loop.
 fn letter_set(s: &[u8]) -> u32 {
