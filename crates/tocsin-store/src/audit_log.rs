@@ -28,7 +28,7 @@ const QUEUE: usize = 65_536;
 enum Job {
     /// An audit entry, the hits and events that must be durable with it,
     /// and when it was handed over.
-    Append(Draft, Effects, oneshot::Sender<Result<u64, AppendFailed>>, Instant),
+    Append(Draft, Effects, oneshot::Sender<Result<(), AppendFailed>>, Instant),
     Close(oneshot::Sender<()>),
 }
 
@@ -63,8 +63,8 @@ impl AuditLog {
         AuditLog { jobs, counters }
     }
 
-    /// Appends an entry and returns its sequence number once it is durable.
-    pub(crate) async fn append(&self, draft: Draft) -> Result<u64, StoreError> {
+    /// Appends an entry and returns once it is durable.
+    pub(crate) async fn append(&self, draft: Draft) -> Result<(), StoreError> {
         self.append_with(draft, Effects::default()).await
     }
 
@@ -74,14 +74,14 @@ impl AuditLog {
     /// What the caller waits, from the hand-over until it runs again, is the
     /// histogram `tocsin_audit_append_duration_seconds`: the wait for the
     /// commit in flight, its own commit, and the wait for a runtime thread.
-    pub(crate) async fn append_with(&self, draft: Draft, effects: Effects) -> Result<u64, StoreError> {
+    pub(crate) async fn append_with(&self, draft: Draft, effects: Effects) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         let handed = Instant::now();
         self.jobs.send(Job::Append(draft, effects, done, handed)).await.map_err(|_| StoreError::AuditClosed)?;
         let answer = wait.await;
         metrics::histogram!("tocsin_audit_append_duration_seconds").record(handed.elapsed().as_secs_f64());
         match answer {
-            Ok(Ok(seq)) => Ok(seq),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(AppendFailed { unavailable: true, message })) => {
                 Err(StoreError::Unavailable(format!("audit append failed: {message}")))
             }
@@ -156,14 +156,14 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
         metrics::histogram!("tocsin_audit_commit_duration_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("tocsin_audit_batch_entries").record(n as f64);
         match appended {
-            Ok((entries, events)) => {
+            Ok((_, events)) => {
                 fanout.local(events);
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);
                 metrics::counter!("tocsin_audit_commits_total", "path" => "group_commit").increment(1);
                 metrics::counter!("tocsin_audit_entries_total", "path" => "group_commit").increment(n);
-                for (entry, done) in entries.iter().zip(waiters) {
-                    let _ = done.send(Ok(entry.seq));
+                for done in waiters {
+                    let _ = done.send(Ok(()));
                 }
             }
             Err(e) => {
@@ -178,5 +178,94 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
     }
     if let Some(done) = closing {
         let _ = done.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+    use std::time::Instant;
+
+    use tocsin_audit::Outcome;
+    use tocsin_core::auth::Role;
+    use tokio::sync::{mpsc, oneshot};
+
+    use super::{Counters, Job, MAX_BATCH, QUEUE, run};
+    use crate::StoreError;
+    use crate::backend::{AuditBackend, AuditFilter, Effects};
+    use crate::events::Hub;
+    use crate::fanout::Fanout;
+    use crate::testing::{Fixture, actor};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_commits_what_is_queued_in_batches_of_at_most_max_batch_in_order_until_closed() {
+        let f = Fixture::new().await;
+        let fra = actor("FRA", Role::Officer);
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let mut answers = vec![];
+        let mut job = |i: usize| {
+            let (done, answer) = oneshot::channel();
+            let draft = fra.draft("test.entry", vec![i.to_string()], Outcome::Ok);
+            jobs.try_send(Job::Append(draft, Effects::default(), done, Instant::now())).expect("queued");
+            answers.push(answer);
+        };
+        // Queued before the writer runs: a full batch, then the one left;
+        // the close; and one entry after it, which is never committed.
+        (0..=MAX_BATCH).for_each(&mut job);
+        let (close, closed) = oneshot::channel();
+        jobs.try_send(Job::Close(close)).expect("queued");
+        job(MAX_BATCH + 1);
+
+        let counters = Arc::new(Counters::default());
+        let before = f.backend.audit_head().await.expect("head").seq;
+        let fanout = Fanout::start(f.backend.clone(), Arc::new(Hub::default()), Arc::new(OnceLock::new()));
+        run(f.backend.clone(), fanout, rx, counters.clone()).await;
+
+        closed.await.expect("told it is closed");
+        let late = answers.pop().expect("the late one");
+        assert!(late.await.is_err(), "an entry after the close is dropped, not committed");
+        for answer in answers {
+            assert!(matches!(answer.await, Ok(Ok(()))));
+        }
+        let stats = super::AuditLog { jobs, counters }.stats();
+        assert_eq!((stats.commits, stats.entries), (2, MAX_BATCH as u64 + 1));
+        let filter = AuditFilter { after_seq: before, limit: 10_000, agency: None, object: None };
+        let committed: Vec<String> = f
+            .backend
+            .audit_entries(&filter)
+            .await
+            .expect("entries")
+            .iter()
+            .map(|e| e.draft.objects[0].clone())
+            .collect();
+        let expected: Vec<String> = (0..=MAX_BATCH).map(|i| i.to_string()).collect();
+        assert_eq!(committed, expected, "in the order handed over");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_the_store_commits_what_was_queued_and_refuses_what_comes_after() {
+        let f = Fixture::new().await;
+        let fra = actor("FRA", Role::Officer);
+        let before = f.store.audit_stats().entries;
+        let (logged, rejected, ()) = futures::join!(
+            f.store.log(&fra, "test.before_close", vec![], Outcome::Ok),
+            f.store.log_rejected_token("test.rejected"),
+            f.store.close()
+        );
+        logged.expect("queued before the close");
+        rejected.expect("queued before the close");
+        assert_eq!(f.store.audit_stats().entries, before + 2);
+        let filter = AuditFilter { after_seq: 0, limit: 1000, agency: None, object: None };
+        let entries = f.backend.audit_entries(&filter).await.expect("entries");
+        let last: Vec<_> = entries.iter().rev().take(2).map(|e| (e.draft.action.as_str(), e.draft.outcome)).collect();
+        assert!(last.contains(&("test.rejected", Outcome::Denied)), "{last:?}");
+        assert!(last.contains(&("test.before_close", Outcome::Ok)), "{last:?}");
+        let after = f.store.log(&fra, "test.after_close", vec![], Outcome::Ok).await;
+        assert!(matches!(after, Err(StoreError::AuditClosed)), "{after:?}");
+        let rejected = f.store.log_rejected_token("test.rejected").await;
+        assert!(matches!(rejected, Err(StoreError::AuditClosed)), "{rejected:?}");
+        // Reads that must be audited fail too: nothing answers unaudited.
+        let read = f.store.hits(&fra, crate::HitQuery { limit: 10, ..crate::HitQuery::default() }).await;
+        assert!(matches!(read, Err(StoreError::AuditClosed)), "{read:?}");
     }
 }

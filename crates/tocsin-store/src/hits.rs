@@ -308,3 +308,6 @@ impl Store {
         self.audited(actor, "hit.messages", vec![id.to_string()], result).await
     }
 }
+
+#[cfg(test)]
+mod tests;

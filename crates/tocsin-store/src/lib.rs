@@ -32,6 +32,8 @@ mod screening;
 mod sql;
 mod sqlite;
 mod store;
+#[cfg(test)]
+mod testing;
 mod token;
 mod watches;
 

@@ -403,7 +403,7 @@ impl Store {
         outcome: Outcome,
         effects: Effects,
     ) -> Result<(), StoreError> {
-        self.audit.append_with(actor.draft(action, objects, outcome), effects).await.map(drop)
+        self.audit.append_with(actor.draft(action, objects, outcome), effects).await
     }
 
     /// Logs a request whose token was missing or unknown.
@@ -424,7 +424,7 @@ impl Store {
     /// Appends an entry made by no agency (an anonymous caller) and waits
     /// until it is durable.
     pub(crate) async fn append_draft(&self, draft: Draft) -> Result<(), StoreError> {
-        self.audit.append(draft).await.map(drop)
+        self.audit.append(draft).await
     }
 
     /// Logs the call's outcome, then returns its result; an audit failure

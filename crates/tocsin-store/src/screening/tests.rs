@@ -3,68 +3,30 @@
 //! matches. The end-to-end suite checks the same over HTTP; these run in
 //! seconds, so mutation testing can use them.
 
-use std::sync::Arc;
-
 use time::Duration;
-use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
-use tocsin_core::record::RecordInput;
-use tocsin_match::screen::Query;
+use tocsin_core::hit::HitStatus;
 
+use crate::ScreenContext;
 use crate::backend::{AuditBackend, AuditFilter};
-use crate::{Actor, HitQuery, ScreenContext, SqliteBackend, Store};
-
-fn agency(code: &str) -> AgencyCode {
-    AgencyCode::parse(code).expect("agency code")
-}
-
-fn actor(code: &str, role: Role) -> Actor {
-    Actor { agency: agency(code), user: format!("{code} user"), role, purpose: None }
-}
-
-fn person(name: &str, access: serde_json::Value) -> RecordInput {
-    let json = serde_json::json!({
-        "kind": "person", "names": [{"full": name}], "handling": {"code": "locate"}, "access": access,
-    });
-    serde_json::from_value(json).expect("a record")
-}
-
-fn query(name: &str) -> Query {
-    Query { name: Some(name.to_owned()), limit: 10, ..Query::default() }
-}
+use crate::testing::{Fixture, actor, agency, query};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_screening_shows_what_the_searcher_may_see_and_tells_the_owners_of_the_rest_silently() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("data"), true).await.expect("open"));
-    let store = Store::new(backend.clone());
-    for code in ["FRA", "DEU", "ITA"] {
-        store.add_agency(&Actor::operator(agency(code)), agency(code), code).await.expect("agency");
-    }
-    let shared = store
-        .create_record(&actor("ITA", Role::Admin), person("Karim Benali", serde_json::json!({"mode": "all"})))
-        .await
-        .expect("ITA's record");
-    let only_deu = serde_json::json!({"mode": "only", "countries": ["DEU"]});
-    let mut hidden = vec![];
-    for _ in 0..2 {
-        let r = store.create_record(&actor("DEU", Role::Admin), person("Karim Benali", only_deu.clone())).await;
-        hidden.push(r.expect("DEU's record").id);
-    }
-    store.enable_screening().await.expect("index");
+    let f = Fixture::new().await;
+    let (shared, hidden) = f.benali().await;
+    let store = &f.store;
 
     let fra = actor("FRA", Role::Officer);
     let screened = store.screen(&fra, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
     assert_eq!(screened.len(), 1, "only what FRA may see: {screened:?}");
-    assert_eq!(screened[0].record.id, shared.id);
+    assert_eq!(screened[0].record.id, shared);
     let shown_hit = screened[0].hit_id.expect("a match above the threshold is a hit");
 
     // FRA sees its own hit, and nothing of DEU's silent ones.
-    let all = HitQuery { limit: 100, ..HitQuery::default() };
-    let fra_hits = store.hits(&fra, all.clone()).await.expect("FRA's hits").items;
-    assert_eq!(fra_hits.iter().map(|h| h.id).collect::<Vec<_>>(), [shown_hit]);
+    assert_eq!(f.hits_of("FRA").await.iter().map(|h| h.id).collect::<Vec<_>>(), [shown_hit]);
     // DEU, the owner, has one silent hit per hidden record.
-    let deu_hits = store.hits(&actor("DEU", Role::Officer), all).await.expect("DEU's hits").items;
+    let deu_hits = f.hits_of("DEU").await;
     assert_eq!(deu_hits.len(), 2, "{deu_hits:?}");
     for h in &deu_hits {
         assert!(h.silent && h.searcher == agency("FRA") && hidden.contains(&h.record_id), "{h:?}");
@@ -72,7 +34,7 @@ async fn a_screening_shows_what_the_searcher_may_see_and_tells_the_owners_of_the
 
     // One `hit.silent` entry in DEU's name names both hits and both records.
     let filter = AuditFilter { after_seq: 0, limit: 1000, agency: Some(agency("DEU")), object: None };
-    let entries = backend.audit_entries(&filter).await.expect("DEU's entries");
+    let entries = f.backend.audit_entries(&filter).await.expect("DEU's entries");
     let silent: Vec<_> = entries.iter().filter(|e| e.draft.action == "hit.silent").collect();
     assert_eq!(silent.len(), 1, "{silent:?}");
     let mut named = silent[0].draft.objects.clone();
@@ -86,6 +48,82 @@ async fn a_screening_shows_what_the_searcher_may_see_and_tells_the_owners_of_the
     store.clock().advance(Duration::days(6 * 366));
     let later = store.screen(&fra, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
     assert!(later.is_empty(), "{later:?}");
-    let deu_after = store.hits(&actor("DEU", Role::Officer), HitQuery { limit: 100, ..HitQuery::default() }).await;
-    assert_eq!(deu_after.expect("DEU's hits").items.len(), 2, "no new silent hit");
+    assert_eq!(f.hits_of("DEU").await.len(), 2, "no new silent hit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hit_marked_false_positive_holds_back_new_hits_on_that_subject_and_record_even_after_a_restart() {
+    let f = Fixture::new().await;
+    let (shared, hidden) = f.benali().await;
+    let store = &f.store;
+    let fra = actor("FRA", Role::Officer);
+    let context = || ScreenContext { request: serde_json::json!({"name": "Karim Benali"}), ..ScreenContext::default() };
+    store.screen(&fra, query("Karim Benali"), context()).await.expect("screen");
+
+    // ITA acknowledges its hit and FRA marks it a false positive; DEU does
+    // the same with one of its silent hits (the owner of a silent hit makes
+    // every move).
+    let shown = f.hits_of("FRA").await.remove(0);
+    store.set_hit_status(&actor("ITA", Role::Officer), shown.id, HitStatus::Acknowledged).await.expect("ack");
+    store.set_hit_status(&fra, shown.id, HitStatus::FalsePositive).await.expect("false positive");
+    let silent = f.hits_of("DEU").await.into_iter().find(|h| h.record_id == hidden[0]).expect("a silent hit");
+    let deu = actor("DEU", Role::Officer);
+    store.set_hit_status(&deu, silent.id, HitStatus::Acknowledged).await.expect("ack");
+    store.set_hit_status(&deu, silent.id, HitStatus::FalsePositive).await.expect("false positive");
+
+    for store in [&f.store, &f.reopen().await] {
+        let (fra_before, deu_before) = (f.hits_of("FRA").await.len(), f.hits_of("DEU").await.len());
+        let screened = store.screen(&fra, query("Karim Benali"), context()).await.expect("screen");
+        // Still shown, marked as dismissed, and no new hit.
+        assert_eq!(screened.len(), 1, "{screened:?}");
+        assert_eq!(screened[0].record.id, shared);
+        assert_eq!(screened[0].dismissed.as_ref().map(|d| d.hit_id), Some(shown.id));
+        assert_eq!(screened[0].hit_id, None);
+        assert_eq!(f.hits_of("FRA").await.len(), fra_before);
+        // A new silent hit on the other hidden record only.
+        let deu_after = f.hits_of("DEU").await;
+        assert_eq!(deu_after.len(), deu_before + 1, "{deu_after:?}");
+        assert_eq!(deu_after[0].record_id, hidden[1]);
+    }
+
+    // Another subject is another screening: hits again, shown and silent.
+    let other = ScreenContext { request: serde_json::json!({"name": "Karim Ben Ali"}), ..ScreenContext::default() };
+    let (fra_before, deu_before) = (f.hits_of("FRA").await.len(), f.hits_of("DEU").await.len());
+    let screened = store.screen(&fra, query("Karim Ben Ali"), other).await.expect("screen");
+    assert!(screened[0].dismissed.is_none() && screened[0].hit_id.is_some(), "{screened:?}");
+    assert_eq!(f.hits_of("FRA").await.len(), fra_before + 1);
+    assert_eq!(f.hits_of("DEU").await.len(), deu_before + 2);
+}
+
+// The side-channel claim: the operator's metrics count hits, shown and
+// silent alike, and no metric's name or label tells a silent one apart.
+#[test]
+fn the_metrics_count_shown_and_silent_hits_alike_and_name_neither() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    // The recorder is this thread's, so the store runs on it alone.
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let f = Fixture::new().await;
+            f.benali().await;
+            let fra = actor("FRA", Role::Officer);
+            f.store.screen(&fra, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
+            assert_eq!((f.hits_of("FRA").await.len(), f.hits_of("DEU").await.len()), (1, 2));
+        })
+    });
+    let metrics = snapshotter.snapshot().into_vec();
+    let hits: Vec<_> = metrics.iter().filter(|(key, ..)| key.key().name() == "tocsin_hits_total").collect();
+    assert_eq!(hits.len(), 1, "one series, without labels: {hits:?}");
+    assert!(matches!(hits[0].3, DebugValue::Counter(3)), "one shown and two silent: {hits:?}");
+    for (key, ..) in &metrics {
+        let key = key.key();
+        let text = std::iter::once(key.name().to_owned())
+            .chain(key.labels().map(|l| format!("{}={}", l.key(), l.value())))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!text.contains("silent"), "{text}");
+    }
 }
