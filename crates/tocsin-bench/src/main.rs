@@ -19,6 +19,7 @@
 mod cluster;
 mod engine;
 mod eval;
+mod heldout;
 mod hits;
 mod lists;
 mod screening;
@@ -47,6 +48,9 @@ enum Command {
     /// Scores labelled name pairs (nomenklatura's name_bench cases CSV) and
     /// reports precision, recall and F1, and the confusion per category.
     Names(eval::NamesArgs),
+    /// Name matching on held-out sets (nomenklatura's entity checks,
+    /// watchman's cross-script pairs), decided at the match threshold.
+    HeldOut(heldout::HeldOutArgs),
     /// Times list imports in process: the UN and OFAC files, and a
     /// synthetic FollowTheMoney file.
     Lists(lists::ListsArgs),
@@ -111,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let (LoadArgs { url: urls, token, connections, seconds, records: ids, travellers, listed_every }, screen) =
         match Cli::parse().command {
             Command::Names(args) => return eval::names(&args),
+            Command::HeldOut(args) => return heldout::run(&args),
             Command::Engine(args) => return engine::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
             Command::Screening(args) => return screening::run(&args),

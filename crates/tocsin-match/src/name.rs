@@ -4,7 +4,9 @@
 //! Analysis (see [`analyze`]): Unicode NFKC, transliteration to lower-case
 //! ASCII Latin (Cyrillic by the ICAO 9303 table, Greek by its own table, the
 //! other scripts through `any_ascii`, with Chinese and Korean syllables kept
-//! as separate parts), tokens, titles dropped, particles (`al`, `bin`, `van`,
+//! as separate parts, each compared in all its readings: `han`, `korean`;
+//! Arabic and Hebrew words kept as letters and aligned with a Latin
+//! spelling: `arabic`, `hebrew`), tokens, titles dropped, particles (`al`, `bin`, `van`,
 //! …) and organization legal forms (`LLC`, `ООО`, `GmbH` …) canonicalized
 //! and weighted down, and for each part a consonant *skeleton* that folds the
 //! usual transliteration variants together (Mohammed / Muhammad / Mohamed →
@@ -20,6 +22,9 @@
 //! little) and the joined form (`abd al rahman` ≈ `abdulrahman`).
 
 mod arabic;
+mod han;
+mod hebrew;
+mod korean;
 mod tables;
 mod variants;
 
@@ -418,7 +423,7 @@ fn latinize_with_glyphs(s: &str) -> (String, Vec<(usize, char)>) {
                 Some(b'a' | b'e') => "v",
                 _ => "y",
             });
-        } else if let Some(t) = tables::cyrillic(c).or_else(|| tables::greek(c)).or_else(|| tables::hebrew(c)) {
+        } else if let Some(t) = tables::cyrillic(c).or_else(|| tables::greek(c)) {
             out.push_str(t);
         } else if matches!(c, '\u{648}' | '\u{64A}' | '\u{6CC}') {
             // Arabic waw and yeh: consonants at the start of a word, long
@@ -490,9 +495,14 @@ pub fn skeleton(text: &str) -> String {
 }
 
 /// The consonant skeletons a part is found by beyond its own
-/// [`PartRef::skeleton`]: for a word in Arabic script, those of its other
-/// likely Latin spellings (ق as k or g); none for any other part.
+/// [`PartRef::skeleton`]: for a word in Arabic or Hebrew script, those of
+/// its other likely Latin spellings (ق as k or g); for a Korean surname,
+/// those of its customary forms (박 Park); none for any other part.
 pub fn other_skeletons(p: &PartRef) -> SmallVec<[String; 4]> {
+    if let Some(c) = p.glyph {
+        let forms = korean::surname_forms(c).iter().map(|f| skeleton(f));
+        return forms.filter(|s| s.len() >= 2 && s != p.skeleton).take(4).collect();
+    }
     match arabic::is_units(p.text) {
         true => arabic::skeletons(p.text).into_iter().skip(1).filter(|s| s.len() >= 2).collect(),
         false => SmallVec::new(),
@@ -523,10 +533,10 @@ fn analyze_parts(full: &str, kind: NameKind) -> Vec<Part> {
         NameKind::Person => reordered,
     };
     let mut words: Vec<(String, Option<char>)> = Vec::new();
-    if reordered.chars().any(arabic::may_be_arabic) {
-        for (is_arabic, run) in script_runs(&reordered) {
-            match is_arabic {
-                true => arabic_words(&run, &mut words),
+    if reordered.chars().any(may_be_abjad) {
+        for (is_abjad, run) in script_runs(&reordered) {
+            match is_abjad {
+                true => abjad_words(&run, &mut words),
                 false => latin_words(&run, kind, &mut words),
             }
         }
@@ -570,7 +580,7 @@ fn analyze_parts(full: &str, kind: NameKind) -> Vec<Part> {
     parts
 }
 
-/// A name split where it changes between Arabic script and any other, in
+/// A name split where it changes between Arabic or Hebrew script and any other, in
 /// NFKC (presentation forms become letters), with Arabic-Indic digits made
 /// ASCII and the marks that only steer display (joiners, direction marks,
 /// tatweel) dropped. Separators stay with the run they are in.
@@ -586,20 +596,38 @@ fn script_runs(s: &str) -> Vec<(bool, String)> {
         {
             continue;
         }
-        let arabic = arabic::is_arabic_script(c);
-        let separator = !c.is_alphanumeric() && !arabic;
+        let abjad = is_abjad(c);
+        let separator = !c.is_alphanumeric() && !abjad;
         match runs.last_mut() {
-            Some((a, run)) if *a == arabic || separator => run.push(c),
-            _ => runs.push((arabic, c.to_string())),
+            Some((a, run)) if *a == abjad || separator => run.push(c),
+            _ => runs.push((abjad, c.to_string())),
         }
     }
     runs
 }
 
-/// The words of a run of Arabic script: the letters of each word read as
-/// units, its article and compounds as words of their own.
-fn arabic_words(run: &str, words: &mut Vec<(String, Option<char>)>) {
-    for word in run.split(|c: char| !arabic::is_arabic_script(c)) {
+/// Whether `c` is Arabic or Hebrew script: an abjad, read as units.
+fn is_abjad(c: char) -> bool {
+    arabic::is_arabic_script(c) || hebrew::is_hebrew_script(c)
+}
+
+/// Whether `c` may be Arabic or Hebrew script once NFKC has been applied
+/// (presentation forms included): the cheap test before splitting a name
+/// by script.
+fn may_be_abjad(c: char) -> bool {
+    arabic::may_be_arabic(c) || hebrew::is_hebrew_script(c) || ('\u{FB1D}'..='\u{FB4F}').contains(&c)
+}
+
+/// The words of a run of Arabic or Hebrew script: the letters of each word
+/// read as units, an Arabic word's article and compounds as words of their
+/// own.
+fn abjad_words(run: &str, words: &mut Vec<(String, Option<char>)>) {
+    // An apostrophe after a Hebrew letter is a geresh, part of the word.
+    for word in run.split(|c: char| !is_abjad(c) && c != '\'' && c != '\u{2019}') {
+        if word.chars().any(hebrew::is_hebrew_script) {
+            words.extend(hebrew::read_word(word).map(|w| (w, None)));
+            continue;
+        }
         for w in arabic::read_word(word) {
             match w {
                 arabic::Word::Latin(l) => words.push((l.to_owned(), None)),
@@ -762,6 +790,9 @@ fn classify(w: &str, kind: NameKind) -> (String, PartKind) {
         return (form.to_owned(), PartKind::LegalForm);
     }
     if kind == NameKind::Organization {
+        if let Some(form) = tables::misspelt_legal_form(w) {
+            return (form.to_owned(), PartKind::LegalForm);
+        }
         if let Some(full) = tables::abbreviation(w) {
             return classify(full, kind);
         }
@@ -791,10 +822,14 @@ pub enum How {
     Nickname,
     /// Two different numbers (a series: Fund V ~ Fund VI).
     OtherNumber,
-    /// A word in Arabic script aligned letter by letter with a Latin
-    /// spelling (أسامة ~ Osama); `alignment` says how each letter was
-    /// written.
+    /// A word in Arabic or Hebrew script aligned letter by letter with a
+    /// Latin spelling (أسامة ~ Osama); `alignment` says how each letter was
+    /// written. Also a Korean syllable in one of its romanizations (박 ~
+    /// Park).
     Transliterated,
+    /// The same given name in another language (Alexander ~ Alexandros ~
+    /// Iskander).
+    Equivalent,
 }
 
 /// Two parts paired by the comparison.
@@ -819,7 +854,9 @@ pub struct PartMatch {
 pub struct NameMatch {
     /// Score, 0 to 1.
     pub score: f64,
-    /// `parts` (aligned part by part) or `joined` (compared as one string).
+    /// `parts` (aligned part by part), `joined` (compared as one string),
+    /// `acronym` (an acronym or initials written out as the other name's
+    /// words) or `cut` (one name is the other cut short at a field length).
     pub method: &'static str,
     /// The pairs of parts, for `parts`.
     pub pairs: Vec<PartMatch>,
@@ -930,12 +967,31 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
             .filter(|_| !arabic::distinct(q.text, r.text))
             .map(|s| (s, How::Transliterated));
     }
+    // A Korean syllable is written in several systems, and surnames in
+    // customary forms (박 Bak, Pak, Park; 이 I, Yi, Lee).
+    match (q.glyph, r.glyph) {
+        (Some(c), None) if is_hangul(c) && r.kind != PartKind::Initial => {
+            return korean::written_as(c, r.text).then_some((0.95, How::Transliterated));
+        }
+        (None, Some(c)) if is_hangul(c) && q.kind != PartKind::Initial => {
+            return korean::written_as(c, q.text).then_some((0.95, How::Transliterated));
+        }
+        _ => {}
+    }
     if q.kind == PartKind::Initial || r.kind == PartKind::Initial {
         let (i, w) = if q.kind == PartKind::Initial { (q, r) } else { (r, q) };
         return w.text.starts_with(i.text).then_some((0.9, How::Initial));
     }
     if tables::is_nickname_of(q.text, r.text) {
         return Some((0.85, How::Nickname));
+    }
+    if tables::is_equivalent_given_name(q.text, r.text) {
+        return Some((0.85, How::Equivalent));
+    }
+    // A name and its form for the other sex (Michel, Michelle; Ivanov,
+    // Ivanova) are two people, not a typing error.
+    if tables::is_other_gender_form(q.text, r.text) {
+        return None;
     }
     let min_len = q.text.len().min(r.text.len());
     if q.skeleton.len() >= 2 && q.skeleton == r.skeleton && min_len >= 3 {
@@ -945,15 +1001,11 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
     }
     // A different spelling of a Chinese or Korean syllable is usually a
     // different syllable (pyong is not yong): no fuzzy credit, but a
-    // Chinese character's pinyin is also written in Wade-Giles (泽东,
-    // Zedong, Tse-tung).
+    // Chinese character has other readings (泽东, Zedong, Tse-tung; 金,
+    // Jin, Kim).
     match (q.glyph, r.glyph) {
-        (Some(c), None) if is_han(c) => {
-            return tables::is_wade_giles_of(r.text, q.text).then_some((0.9, How::Phonetic));
-        }
-        (None, Some(c)) if is_han(c) => {
-            return tables::is_wade_giles_of(q.text, r.text).then_some((0.9, How::Phonetic));
-        }
+        (Some(c), None) if is_han(c) => return han_reading(c, r.text),
+        (None, Some(c)) if is_han(c) => return han_reading(c, q.text),
         (None, None) => {}
         _ => return None,
     }
@@ -982,6 +1034,17 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
     }
     // Further apart but alike: partial credit that falls fast.
     (jw >= 0.80 && min_len >= 4).then_some((jw.powi(6), How::Fuzzy))
+}
+
+/// A Chinese character against a Latin part other than its usual pinyin:
+/// another of its Mandarin readings, one in Wade-Giles, or its Korean
+/// reading (see [`han::reads`]).
+fn han_reading(c: char, latin: &str) -> Option<(f64, How)> {
+    Some(match han::reads(c, latin)? {
+        han::Reading::Pinyin => (0.95, How::Transliterated),
+        han::Reading::WadeGiles => (0.9, How::Phonetic),
+        han::Reading::Korean => (0.9, How::Transliterated),
+    })
 }
 
 /// Whether two skeletons differ by one letter at most (one changed, added
@@ -1017,6 +1080,18 @@ pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
 /// `detail`; the score is the same either way.
 pub fn compare_with(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
     let mut m = compare_unqualified(query, record, detail);
+    if m.score < THRESHOLD {
+        // An entry cut at a list's field length (`… JOINT STOCK COMPAN`).
+        if is_cut_from(query.original(), record.original()) || is_cut_from(record.original(), query.original()) {
+            m.score = m.score.max(CUT);
+            m.method = "cut";
+        }
+        // An acronym (`PLA`) or a compound's initials (`JC`) for words of
+        // the other name.
+        if let Some(a) = compare_acronym(query, record, detail).filter(|a| a.score > m.score) {
+            m = a;
+        }
+    }
     // Both sides name a legal form and none agrees: different entities
     // (Deutsche Bank AG is not Deutsche Bank GmbH).
     if query.has(PartKind::LegalForm)
@@ -1029,6 +1104,90 @@ pub fn compare_with(query: NameRef, record: NameRef, detail: bool) -> NameMatch 
     }
     m
 }
+
+/// Whether `cut` is `full` cut off inside a word at a field length: the
+/// longer name's text (case and spacing aside) begins with the shorter
+/// one's, which is long enough to be a list entry cut short and ends
+/// within a word.
+fn is_cut_from(cut: &str, full: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let (cut, full) = (norm(cut), norm(full));
+    cut.chars().count() >= CUT_LENGTH
+        && full.len() > cut.len()
+        && full.starts_with(&cut)
+        && cut.chars().last().is_some_and(char::is_alphanumeric)
+        && full[cut.len()..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// The least length, in characters, of a name read as cut short.
+const CUT_LENGTH: usize = 20;
+/// The score of a name cut short of the other.
+const CUT: f64 = 0.9;
+
+/// One name against the other with an acronym or initials of one written
+/// out as the words of the other they stand for (`PLA` as `people's
+/// liberation army`, `JC` as `jean claude`), a little below the same
+/// name written out. In a person's name only a part without vowels reads
+/// as initials (`JC`, not `Li`).
+fn compare_acronym(query: NameRef, record: NameRef, detail: bool) -> Option<NameMatch> {
+    let expand = |short: NameRef, long: NameRef| -> Option<String> {
+        let plain = |n: &NameRef| n.parts().all(|p| p.glyph.is_none() && !arabic::is_units(p.text));
+        if !plain(&short) || !plain(&long) {
+            return None;
+        }
+        let words: SmallVec<[PartRef; 8]> = long.parts().filter(|p| p.kind != PartKind::LegalForm).collect();
+        let parts: SmallVec<[PartRef; 8]> = short.parts().collect();
+        for (i, p) in parts.iter().enumerate() {
+            let n = p.text.len();
+            let vowels = p.text.bytes().any(|b| arabic::is_vowel(b) || b == b'y');
+            // A person is named by more than initials (N. N. is anyone).
+            let may = match short.kind() {
+                NameKind::Person => !vowels && parts.iter().any(|x| x.kind == PartKind::Word && x.text != p.text),
+                NameKind::Organization => true,
+            };
+            if !(2..=6).contains(&n) || p.kind != PartKind::Word || !may {
+                continue;
+            }
+            // The initials of a run of the other name's words, with or
+            // without its particles (`of`, `the`).
+            for with_particles in [true, false] {
+                let run: SmallVec<[&PartRef; 8]> =
+                    words.iter().filter(|w| with_particles || w.kind != PartKind::Particle).collect();
+                for start in 0..run.len().saturating_sub(n - 1) {
+                    let window = &run[start..start + n];
+                    if window.iter().map(|w| w.text.as_bytes()[0]).eq(p.text.bytes()) {
+                        let mut out: Vec<&str> = parts.iter().map(|x| x.text).collect();
+                        let written = window.iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
+                        let mut text = String::new();
+                        for (k, t) in out.drain(..).enumerate() {
+                            text.push_str(if k == i { &written } else { t });
+                            text.push(' ');
+                        }
+                        return Some(text);
+                    }
+                }
+            }
+        }
+        None
+    };
+    let (written, query_short) = match expand(query, record) {
+        Some(w) => (w, true),
+        None => (expand(record, query)?, false),
+    };
+    let kind = query.kind();
+    let written = analyze(&written, kind);
+    let mut m = match query_short {
+        true => compare_unqualified(written.name(), record, detail),
+        false => compare_unqualified(query, written.name(), detail),
+    };
+    m.score *= ACRONYM;
+    m.method = "acronym";
+    Some(m)
+}
+
+/// Factor on the score of a name whose acronym or initials were written
+/// out.
+const ACRONYM: f64 = 0.95;
 
 fn compare_unqualified(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
     let parts = compare_parts(query, record, detail);
@@ -1212,7 +1371,9 @@ fn compare_joined(query: NameRef, record: NameRef) -> Option<f64> {
 /// names that only look alike (see `arabic::distinct`): a typing error
 /// over the whole name must not make them one.
 fn names_distinct_part(query: NameRef, record: NameRef) -> bool {
-    query.parts().any(|q| record.parts().any(|r| arabic::distinct(q.text, r.text)))
+    query.parts().any(|q| {
+        record.parts().any(|r| arabic::distinct(q.text, r.text) || tables::is_other_gender_form(q.text, r.text))
+    })
 }
 
 #[cfg(test)]
@@ -1276,9 +1437,20 @@ mod tests {
     }
 
     #[test]
-    fn hebrew_reads_by_its_consonants() {
+    fn hebrew_is_read_as_an_abjad_aligned_letter_by_letter() {
         let m = compare(&analyze("בנימין נתניהו", NameKind::Person), &analyze("Benjamin Netanyahu", NameKind::Person));
-        assert!(m.pairs.iter().any(|p| p.record == "netanyahu" && p.how == How::Phonetic), "{m:?}");
+        assert!(m.pairs.iter().any(|p| p.record == "netanyahu" && p.how == How::Transliterated), "{m:?}");
+        assert!(m.score >= THRESHOLD, "{m:?}");
+        for (hebrew, latin) in [("שלמה", "Shlomo"), ("חיים ויצמן", "Chaim Weizmann"), ("יצחק רבין", "Yitzhak Rabin")]
+        {
+            let s = score(hebrew, latin);
+            assert!(s >= THRESHOLD, "{hebrew} ~ {latin}: {s}");
+        }
+        for (hebrew, latin) in [("שלמה", "Salomon Levi"), ("חיים", "Hakim"), ("יצחק רבין", "Yitzhak Rubinstein")]
+        {
+            let s = score(hebrew, latin);
+            assert!(s < THRESHOLD, "{hebrew} !~ {latin}: {s}");
+        }
     }
 
     #[test]
@@ -1431,6 +1603,121 @@ mod tests {
         assert_eq!(all[1].parts().map(|p| p.skeleton).collect::<Vec<_>>(), ["vn", "sdrv"]);
         assert!(all[2].is_empty() && all[2].original().is_empty());
         assert_eq!(compare_with(all[0], all[1], false).score, 1.0);
+    }
+
+    #[test]
+    fn korean_names_match_in_hangul_and_in_hanja_against_their_customary_spellings() {
+        for (korean, latin) in [
+            ("박근혜", "Park Geun-hye"),
+            ("朴槿惠", "Park Geun-hye"),
+            ("최순실", "Choi Soon-sil"),
+            ("이명박", "Lee Myung-bak"),
+            ("李明博", "Lee Myung-bak"),
+        ] {
+            let s = score(korean, latin);
+            assert!(s >= THRESHOLD, "{korean} ~ {latin}: {s}");
+        }
+        for (korean, latin) in [("박근혜", "Park Chung-hee"), ("최순실", "Choi Min-sik")] {
+            let s = score(korean, latin);
+            assert!(s < THRESHOLD, "{korean} !~ {latin}: {s}");
+        }
+    }
+
+    #[test]
+    fn chinese_characters_match_in_any_of_their_readings() {
+        // 曾 is read ceng, but as a surname zeng.
+        assert!(score("曾庆红", "Zeng Qinghong") >= THRESHOLD);
+        assert!(score("毛泽东", "Mao Tse-tung") >= THRESHOLD);
+        assert!(score("曾庆红", "Zeng Peiyan") < THRESHOLD);
+    }
+
+    #[test]
+    fn acronyms_and_a_compounds_initials_stand_for_the_words_they_abbreviate() {
+        let s = org("IRGC", "Islamic Revolutionary Guard Corps");
+        assert!(s >= THRESHOLD, "{s}");
+        let m = compare(
+            &analyze("IRGC", NameKind::Organization),
+            &analyze("Islamic Revolutionary Guard Corps", NameKind::Organization),
+        );
+        assert_eq!(m.method, "acronym");
+        assert!(org("BOA", "Bank of America") >= THRESHOLD, "particles may be skipped");
+        assert!(org("IRGC", "Iraqi Republican Guard") < THRESHOLD);
+        assert!(score("JR Smith", "John Robert Smith") >= THRESHOLD);
+        // Initials alone name no one; a syllable with vowels is no initials.
+        assert!(score("JR", "John Robert") < THRESHOLD);
+        assert!(score("Li Ming", "Lee In Ming") < THRESHOLD);
+    }
+
+    #[test]
+    fn a_name_cut_at_a_field_length_matches_the_whole_name() {
+        // Cut inside a legal form, which then reads as no legal form.
+        let full = "FOREIGN TRADE BANK JOINT STOCK COMPANY";
+        let m = compare(
+            &analyze("FOREIGN TRADE BANK JOINT STOCK COMPA", NameKind::Organization),
+            &analyze(full, NameKind::Organization),
+        );
+        assert!(m.score >= THRESHOLD && m.method == "cut", "{m:?}");
+        // Cut at a word's end, it is a name with a word left out; short
+        // names are not read as cut (Ali is not Alina).
+        let m = compare(
+            &analyze("FOREIGN TRADE BANK JOINT", NameKind::Organization),
+            &analyze(full, NameKind::Organization),
+        );
+        assert_ne!(m.method, "cut");
+        assert!(score("Ali", "Alina") < THRESHOLD);
+    }
+
+    #[test]
+    fn legal_forms_are_recognized_misspelt() {
+        assert!(org("Volkswagen Aktiengesellshaft", "Volkswagen AG") >= THRESHOLD);
+        assert!(org("Acme Corporaton", "Acme Corp") >= THRESHOLD);
+        assert!(org("Acme Corporaton", "Acme GmbH") < THRESHOLD, "still another legal form");
+    }
+
+    #[test]
+    fn a_name_and_its_form_for_the_other_sex_are_two_people() {
+        for (a, b) in
+            [("Daniel Roth", "Danielle Roth"), ("Paul Dupont", "Paula Dupont"), ("Ivan Petrov", "Ivan Petrova")]
+        {
+            let s = score(a, b);
+            assert!(s < THRESHOLD, "{a} !~ {b}: {s}");
+        }
+        assert!(score("Olaf Scholz", "Olaf Scholze") >= THRESHOLD, "a letter added is still a typing error");
+    }
+
+    #[test]
+    fn a_given_name_matches_its_forms_in_other_languages() {
+        for (a, b) in
+            [("Pyotr Ivanov", "Peter Ivanov"), ("Iskander Khan", "Alexander Khan"), ("Giuseppe Verdi", "Joseph Verdi")]
+        {
+            let m = compare(&analyze(a, NameKind::Person), &analyze(b, NameKind::Person));
+            assert!(m.score >= THRESHOLD && m.pairs.iter().any(|p| p.how == How::Equivalent), "{a} ~ {b}: {m:?}");
+        }
+        assert!(score("Pyotr Ivanov", "Pavel Ivanov") < THRESHOLD);
+    }
+
+    #[test]
+    fn odd_names_get_sensible_scores_and_never_a_panic() {
+        let letters = vec!["a"; 32].join(" ");
+        for (a, b) in [
+            ("J. R.", "John Robert"),
+            ("NATO", "N"),
+            ("X", "X"),
+            (letters.as_str(), letters.as_str()),
+            (letters.as_str(), "Alan Able"),
+            ("山田 Taro", "Yamada Taro"),
+            ("やまだ 太郎 Smith", "Yamada Taro Smith"),
+            ("金正恩", "金正恩"),
+            ("金正恩", "Jin Zheng'en"),
+        ] {
+            for kind in [NameKind::Person, NameKind::Organization] {
+                let s = compare(&analyze(a, kind), &analyze(b, kind)).score;
+                assert!((0.0..=1.0).contains(&s), "{a} ~ {b}: {s}");
+            }
+        }
+        // A hanja name with no Korean context is also read in Mandarin.
+        assert!(score("金正恩", "Jin Zheng En") >= THRESHOLD);
+        assert!(score("X", "Y") < THRESHOLD);
     }
 
     proptest! {

@@ -35,8 +35,20 @@ pub(crate) fn may_be_arabic(c: char) -> bool {
     is_arabic_script(c) || matches!(c, '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
 }
 
-/// Whether a part's text is a unit sequence (an Arabic word) rather than
-/// Latin: Latin parts are lower-case ASCII letters and digits.
+/// The first byte of a Hebrew word's units ([`super::hebrew`]): its letters
+/// share the Arabic ones' units, and are shown in Hebrew.
+pub(crate) const HEBREW: u8 = b'#';
+
+/// A word's units without the Hebrew mark, and whether it had one.
+fn unmark(units: &str) -> (&str, bool) {
+    match units.strip_prefix(char::from(HEBREW)) {
+        Some(rest) => (rest, true),
+        None => (units, false),
+    }
+}
+
+/// Whether a part's text is a unit sequence (an Arabic or Hebrew word)
+/// rather than Latin: Latin parts are lower-case ASCII letters and digits.
 pub(crate) fn is_units(text: &str) -> bool {
     text.as_bytes().first().is_some_and(|b| !b.is_ascii_lowercase() && !b.is_ascii_digit())
 }
@@ -120,9 +132,18 @@ fn letter_of(unit: u8) -> char {
     }
 }
 
-/// A unit sequence written back in Arabic letters, for explanations.
+/// A unit sequence written back in its letters, for explanations.
 pub(crate) fn display(units: &str) -> String {
-    units.bytes().map(letter_of).collect()
+    let (units, hebrew) = unmark(units);
+    units.bytes().map(|u| letter_in(u, hebrew)).collect()
+}
+
+/// The letter shown for a unit of an Arabic or a Hebrew word.
+fn letter_in(unit: u8, hebrew: bool) -> char {
+    match hebrew {
+        true => super::hebrew::letter_of(unit),
+        false => letter_of(unit),
+    }
 }
 
 /// The Latin spellings of a unit, each with its cost (0: the usual one).
@@ -180,6 +201,14 @@ fn spellings(unit: u8) -> &'static [(&'static str, f32)] {
         // The feminine ending: a, ah, e, eh, at, et or nothing.
         b'=' => &[("", 0.0), ("a", 0.0), ("ah", 0.0), ("e", 0.0), ("eh", 0.0), ("at", 0.0), ("et", 0.0)],
         b'U' => &[("", 0.0), ("a", 0.05), ("e", 0.05), ("i", 0.05), ("o", 0.05), ("u", 0.05), ("y", 0.05)],
+        // Hebrew letters read two ways without their points, and ח and צ.
+        b'&' => &[("b", 0.0), ("v", 0.0), ("w", 0.1)],
+        b'*' => &[("k", 0.0), ("kh", 0.0), ("ch", 0.0), ("c", 0.05), ("ck", 0.05), ("h", 0.2)],
+        b'%' => &[("p", 0.0), ("f", 0.0), ("ph", 0.0)],
+        b'_' => &[("sh", 0.0), ("s", 0.05), ("sch", 0.1), ("ch", 0.2)],
+        b'~' => &[("t", 0.0), ("th", 0.0), ("s", 0.2), ("d", 0.3)],
+        b'|' => &[("h", 0.0), ("ch", 0.0), ("kh", 0.0), ("x", 0.2)],
+        b'+' => &[("tz", 0.0), ("ts", 0.0), ("z", 0.1), ("s", 0.2), ("c", 0.2)],
         _ => &[],
     }
 }
@@ -361,6 +390,7 @@ pub(crate) fn align(units: &str, latin: &str, detail: bool) -> Alignment {
 /// [`align`], giving up (similarity 0, infinite cost) as soon as no
 /// alignment can reach `floor`.
 pub(crate) fn align_above(units: &str, latin: &str, detail: bool, floor: f64) -> Alignment {
+    let (units, hebrew) = unmark(units);
     let a = &units.as_bytes()[..units.len().min(MAX_LEN)];
     let l = &latin.as_bytes()[..latin.len().min(MAX_LEN)];
     let (n, m) = (a.len(), l.len());
@@ -466,7 +496,7 @@ pub(crate) fn align_above(units: &str, latin: &str, detail: bool, floor: f64) ->
             .filter_map(|s| match *s {
                 Step::Unit { unit, at, len } => {
                     let written = latin.get(at..at + len).unwrap_or_default();
-                    Some(format!("{}→{}", letter_of(unit), if written.is_empty() { "∅" } else { written }))
+                    Some(format!("{}→{}", letter_in(unit, hebrew), if written.is_empty() { "∅" } else { written }))
                 }
                 Step::Extra => None,
             })
@@ -483,6 +513,7 @@ pub(crate) fn align_above(units: &str, latin: &str, detail: bool, floor: f64) ->
 /// consonant or a vowel) gives two; at most `MAX_SKELETONS`.
 pub(crate) fn skeletons(units: &str) -> SmallVec<[String; 4]> {
     const MAX_SKELETONS: usize = 4;
+    let (units, _) = unmark(units);
     let mut out: SmallVec<[String; 4]> = SmallVec::new();
     out.push(String::new());
     let last = units.len().saturating_sub(1);
@@ -511,6 +542,13 @@ pub(crate) fn skeletons(units: &str) -> SmallVec<[String; 4]> {
             b'N' => &["n"],
             b'W' if i == 0 => &["v"],
             b'W' => &["", "v"],
+            b'&' => &["b", "v"],
+            b'*' => &["k", "h", "S"],
+            b'%' => &["b", "f"],
+            b'_' => &["S", "s"],
+            b'~' => &["t", "s"],
+            b'|' => &["h"],
+            b'+' => &["ts", "s"],
             _ => &[""],
         };
         let mut next: SmallVec<[String; 4]> = SmallVec::new();
@@ -544,6 +582,7 @@ const SHORT_CEILING: f32 = 0.3;
 /// when some spelling of the word starts with it.
 pub(crate) fn against_latin(units: &str, latin: &str, initial: bool) -> Option<f64> {
     if initial {
+        let (units, _) = unmark(units);
         let first = latin.as_bytes().first()?;
         let mut u = units.bytes();
         let starts = |unit: u8| spellings(unit).iter().any(|(s, _)| s.as_bytes().first() == Some(first));
@@ -553,11 +592,12 @@ pub(crate) fn against_latin(units: &str, latin: &str, initial: bool) -> Option<f
         let opens_vowel = matches!(head, b'<' | b'E') && is_vowel(*first);
         return (starts(head) || opens_vowel).then_some(0.9);
     }
-    if !may_start(units.as_bytes(), latin.as_bytes()) || !may_reach(units.as_bytes(), latin.as_bytes(), FLOOR) {
+    let (bare, _) = unmark(units);
+    if !may_start(bare.as_bytes(), latin.as_bytes()) || !may_reach(bare.as_bytes(), latin.as_bytes(), FLOOR) {
         return None;
     }
     let a = align_above(units, latin, false, FLOOR);
-    let consonants = units.bytes().filter(|u| unit_weight(*u) == 1.0 && !matches!(u, b'W' | b'Y')).count();
+    let consonants = bare.bytes().filter(|u| unit_weight(*u) == 1.0 && !matches!(u, b'W' | b'Y')).count();
     if consonants <= 2 && a.cost > SHORT_CEILING {
         return None;
     }
@@ -573,7 +613,7 @@ pub(crate) fn joined_against_latin<'a>(parts: impl Iterator<Item = &'a str>, lat
     let mut units = String::new();
     for p in parts {
         units.push_str(match p {
-            p if is_units(p) => p,
+            p if is_units(p) => unmark(p).0,
             "al" => "AL",
             "allah" => "ALLH",
             "abd" => "EBD",

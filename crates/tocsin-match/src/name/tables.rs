@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use rustc_hash::FxHashMap as HashMap;
 use rustc_hash::FxHashSet as HashSet;
 
 /// ICAO Doc 9303 Part 3 transliteration of Cyrillic (Russian, with the
@@ -88,36 +89,6 @@ pub(super) fn greek(c: char) -> Option<&'static str> {
         'χ' => "ch",
         'ψ' => "ps",
         'ω' | 'ώ' => "o",
-        _ => return None,
-    })
-}
-
-/// Hebrew to Latin, consonants as written and the letters that usually
-/// stand for vowels (ו, י) as vowels, so names compare by their consonants
-/// (בנימין נתניהו → bnimin ntnihu). Alef and ayin are silent.
-pub(super) fn hebrew(c: char) -> Option<&'static str> {
-    Some(match c {
-        'א' | 'ע' => "",
-        'ב' => "b",
-        'ג' => "g",
-        'ד' => "d",
-        'ה' => "h",
-        'ו' => "u",
-        'ז' => "z",
-        'ח' => "kh",
-        'ט' => "t",
-        'י' => "i",
-        'כ' | 'ך' | 'ק' => "k",
-        'ל' => "l",
-        'מ' | 'ם' => "m",
-        'נ' | 'ן' => "n",
-        'ס' => "s",
-        'פ' => "p",
-        'ף' => "f",
-        'צ' | 'ץ' => "ts",
-        'ר' => "r",
-        'ש' => "sh",
-        'ת' => "t",
         _ => return None,
     })
 }
@@ -654,5 +625,94 @@ mod tests {
         assert!(!is_nickname_of("bill", "robert"));
         assert!(!is_nickname_of("wang", "fang"));
         assert!(!is_nickname_of("", ""));
+    }
+}
+
+/// Legal forms long enough to be recognized misspelt (a letter added, left
+/// out or changed: `Aktiengeselschaft`, `Corporaton`, `Limted`).
+const LONG_LEGAL_FORMS: [(&str, &str); 6] = [
+    ("aktiengesellschaft", "jsc"),
+    ("incorporated", "inc"),
+    ("corporation", "inc"),
+    ("gesellschaft", "llc"),
+    ("limited", "ltd"),
+    ("company", "inc"),
+];
+
+/// The canonical legal form a misspelt long one stands for: one edit away
+/// (two from a word of 12 letters or more).
+pub(super) fn misspelt_legal_form(w: &str) -> Option<&'static str> {
+    if w.len() < 6 {
+        return None;
+    }
+    LONG_LEGAL_FORMS.iter().find_map(|(form, canonical)| {
+        let allowed = if form.len() >= 12 { 2 } else { 1 };
+        (w.len().abs_diff(form.len()) <= allowed
+            && rapidfuzz::distance::levenshtein::distance(w.chars(), form.chars()) <= allowed)
+            .then_some(*canonical)
+    })
+}
+
+/// Endings that make a woman's form of a name (Michel, Michelle; Paul,
+/// Paula, Pauline; Nikola, Nikolina; Ivanov, Ivanova), added to the name or
+/// to it without its last vowel.
+const FEMININE_ENDINGS: [&str; 8] = ["a", "le", "lle", "ne", "ina", "ine", "ette", "elle"];
+
+/// Whether one name is the other's form for the other sex.
+pub(super) fn is_other_gender_form(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() < 3 || short == long {
+        return false;
+    }
+    let stems = [Some(short), short.strip_suffix(|c: char| matches!(c, 'a' | 'e' | 'o'))];
+    stems
+        .into_iter()
+        .flatten()
+        .any(|stem| long.strip_prefix(stem).is_some_and(|ending| FEMININE_ENDINGS.contains(&ending)))
+}
+
+/// Given names that are one name in several languages, each group its
+/// forms in Latin letters. A form of a name in another script is read by
+/// the script's own tables first; these pair the Latin forms.
+const GIVEN_NAME_GROUPS: [&[&str]; 14] = [
+    &[
+        "alexander",
+        "alexandros",
+        "aleksandr",
+        "aleksander",
+        "alexandre",
+        "alessandro",
+        "alejandro",
+        "oleksandr",
+        "iskander",
+        "iskandar",
+        "sikandar",
+    ],
+    &[
+        "john", "johann", "johannes", "juan", "giovanni", "jean", "ivan", "ioannis", "yohannes", "yahya", "joao",
+        "sean", "ian", "jan", "jovan",
+    ],
+    &["peter", "pierre", "pedro", "pietro", "petr", "pyotr", "petros", "piotr", "petar"],
+    &["michael", "miguel", "michele", "mikhail", "mikael", "mihail", "mykhailo", "mikhael", "michal"],
+    &["joseph", "jose", "giuseppe", "josef", "iosif", "yusuf", "youssef", "yousef", "jozef", "yosef"],
+    &["george", "georg", "jorge", "giorgio", "georgios", "yuri", "yury", "jerzy", "jiri", "giorgi", "gheorghe"],
+    &["paul", "pablo", "paolo", "pavel", "pavlos", "pawel", "paulo", "pavlo"],
+    &["nicholas", "nikolaos", "nicolas", "nikolai", "nikolay", "nicola", "mykola", "nicolae", "nikola", "niklas"],
+    &["stephen", "steven", "stefan", "esteban", "stefano", "stepan", "stephane", "istvan", "stefanos"],
+    &["james", "jacques", "jaime", "giacomo", "yakov", "jakob", "jacob", "yaqub", "iacob", "jakub"],
+    &["abraham", "ibrahim", "avraham"],
+    &["moses", "moshe", "musa", "moise"],
+    &["solomon", "suleiman", "sulayman", "salomon", "shlomo"],
+    &["andrew", "andreas", "andre", "andrea", "andrei", "andrey", "andrzej", "andres", "andriy"],
+];
+
+/// Whether two given names are one name in two languages.
+pub(super) fn is_equivalent_given_name(a: &str, b: &str) -> bool {
+    static GROUP: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
+        GIVEN_NAME_GROUPS.iter().enumerate().flat_map(|(i, g)| g.iter().map(move |n| (*n, i))).collect()
+    });
+    match (GROUP.get(a), GROUP.get(b)) {
+        (Some(x), Some(y)) => x == y && a != b,
+        _ => false,
     }
 }
