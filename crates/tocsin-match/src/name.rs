@@ -1683,6 +1683,7 @@ mod tests {
             assert!(s < THRESHOLD, "{a} !~ {b}: {s}");
         }
         assert!(score("Olaf Scholz", "Olaf Scholze") >= THRESHOLD, "a letter added is still a typing error");
+        assert!(score("Sofiane Benali", "Sofianne Benali") >= THRESHOLD, "and one doubled");
     }
 
     #[test]

@@ -611,23 +611,6 @@ fn word_filter_bit(word: &str) -> usize {
     (usize::from(first) * 31 + usize::from(last) * 7 + word.len()) % 256
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_listed_nickname_is_known_both_ways_and_others_are_not() {
-        for (short, names) in NICKNAMES {
-            for full in names {
-                assert!(is_nickname_of(short, full) && is_nickname_of(full, short), "{short} / {full}");
-            }
-        }
-        assert!(!is_nickname_of("bill", "robert"));
-        assert!(!is_nickname_of("wang", "fang"));
-        assert!(!is_nickname_of("", ""));
-    }
-}
-
 /// Legal forms long enough to be recognized misspelt (a letter added, left
 /// out or changed: `Aktiengeselschaft`, `Corporaton`, `Limted`).
 const LONG_LEGAL_FORMS: [(&str, &str); 6] = [
@@ -655,7 +638,9 @@ pub(super) fn misspelt_legal_form(w: &str) -> Option<&'static str> {
 
 /// Endings that make a woman's form of a name (Michel, Michelle; Paul,
 /// Paula, Pauline; Nikola, Nikolina; Ivanov, Ivanova), added to the name or
-/// to it without its last vowel.
+/// to it without its last a or o (Mario, Maria). Not a lone e, nor after
+/// one: a letter added or doubled is also a typing error (Scholz, Scholze;
+/// Sofiane, Sofianne).
 const FEMININE_ENDINGS: [&str; 8] = ["a", "le", "lle", "ne", "ina", "ine", "ette", "elle"];
 
 /// Whether one name is the other's form for the other sex.
@@ -664,7 +649,7 @@ pub(super) fn is_other_gender_form(a: &str, b: &str) -> bool {
     if short.len() < 3 || short == long {
         return false;
     }
-    let stems = [Some(short), short.strip_suffix(|c: char| matches!(c, 'a' | 'e' | 'o'))];
+    let stems = [Some(short), short.strip_suffix(|c: char| matches!(c, 'a' | 'o'))];
     stems
         .into_iter()
         .flatten()
@@ -714,5 +699,22 @@ pub(super) fn is_equivalent_given_name(a: &str, b: &str) -> bool {
     match (GROUP.get(a), GROUP.get(b)) {
         (Some(x), Some(y)) => x == y && a != b,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_nickname_is_known_both_ways_and_others_are_not() {
+        for (short, names) in NICKNAMES {
+            for full in names {
+                assert!(is_nickname_of(short, full) && is_nickname_of(full, short), "{short} / {full}");
+            }
+        }
+        assert!(!is_nickname_of("bill", "robert"));
+        assert!(!is_nickname_of("wang", "fang"));
+        assert!(!is_nickname_of("", ""));
     }
 }
