@@ -988,6 +988,9 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
     if tables::is_equivalent_given_name(q.text, r.text) {
         return Some((0.85, How::Equivalent));
     }
+    if tables::is_chinese_romanization_variant(q.text, r.text) {
+        return Some((0.85, How::Phonetic));
+    }
     // A name and its form for the other sex (Michel, Michelle; Ivanov,
     // Ivanova) are two people, not a typing error.
     if tables::is_other_gender_form(q.text, r.text) {
@@ -1324,6 +1327,9 @@ fn compare_joined(query: NameRef, record: NameRef) -> Option<f64> {
     if query.has_glyph() && record.has_glyph() {
         return None;
     }
+    if let Some(s) = foreign_name_in_han(query, record).or_else(|| foreign_name_in_han(record, query)) {
+        return Some(s);
+    }
     let in_arabic = |n: &NameRef| n.parts().any(|p| arabic::is_units(p.text));
     match (in_arabic(&query), in_arabic(&record)) {
         (true, false) => return arabic::joined_against_latin(query.parts().map(|p| p.text), record.joined()),
@@ -1362,10 +1368,51 @@ fn compare_joined(query: NameRef, record: NameRef) -> Option<f64> {
     }
     let edits = levenshtein(q, r);
     // At most two typing errors over the whole name: three are more often
-    // another name in one place (Sayed Mohamed, Sayed Ahmed).
-    let allowed = (q.len().min(r.len()) / 6).clamp(1, 2);
+    // another name in one place (Sayed Mohamed, Sayed Ahmed). In an
+    // organization's name, no more than its own words (generic words and
+    // legal forms aside) allow: `BWI Industries` is not `BAE Industries`.
+    let mut allowed = (q.len().min(r.len()) / 6).clamp(1, 2);
+    if query.kind() == NameKind::Organization {
+        let own = |n: NameRef| n.parts().filter(|p| p.kind == PartKind::Word).map(|p| p.text.len()).sum::<usize>();
+        allowed = allowed.min((own(query).min(own(record)) + 1) / 3);
+    }
     (edits <= allowed && !names_distinct_part(query, record)).then(|| jaro_winkler(q, r) * 0.95)
 }
+
+/// A foreign name written in Chinese characters by sound (`贝拉克·奥巴马`,
+/// Barack Obama) against its Latin original: the characters' pinyin read
+/// as one word, and both sides' consonant skeletons folded where Mandarin
+/// has no distinction of its own (r written l, d t, g k, b p, v w f).
+fn foreign_name_in_han(han: NameRef, latin: NameRef) -> Option<f64> {
+    let all_han = han.len() >= 3 && han.parts().all(|p| p.glyph.is_some_and(is_han));
+    if !all_han || latin.has_glyph() || latin.parts().any(|p| arabic::is_units(p.text)) {
+        return None;
+    }
+    let fold = |s: &str| -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in skeleton(s).chars() {
+            let c = match c {
+                'r' => 'l',
+                'd' => 't',
+                'g' => 'k',
+                'b' => 'p',
+                'v' | 'w' => 'f',
+                c => c,
+            };
+            if !out.ends_with(c) {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let read: String = han.parts().map(|p| p.text).collect();
+    let (h, l) = (fold(&read), fold(latin.joined()));
+    (h.len() >= 4 && h == l).then_some(FOREIGN_IN_HAN)
+}
+
+/// The score of a foreign name written in Chinese characters whose sounds
+/// agree with a Latin name (see [`foreign_name_in_han`]).
+const FOREIGN_IN_HAN: f64 = 0.85;
 
 /// Whether a part of one name and a part of the other are two different
 /// names that only look alike (see `arabic::distinct`): a typing error
@@ -1621,6 +1668,29 @@ mod tests {
             let s = score(korean, latin);
             assert!(s < THRESHOLD, "{korean} !~ {latin}: {s}");
         }
+    }
+
+    #[test]
+    fn a_chinese_syllable_matches_its_other_romanizations_and_a_foreign_name_its_sounds_in_characters() {
+        assert!(score("Hsi Jinping", "Xi Jinping") >= THRESHOLD);
+        assert!(score("Chou Enlai", "Zhou Enlai") >= THRESHOLD);
+        assert!(score("Sha Jinping", "Xi Jinping") < THRESHOLD, "another final is another syllable");
+        // 萨达姆·侯赛因: sa da mu hou sai yin.
+        assert!(score("萨达姆·侯赛因", "Saddam Hussein") >= THRESHOLD);
+        assert!(score("萨达姆·侯赛因", "Saddam Haftar") < THRESHOLD);
+        assert!(org("BWI Trading", "BAE Trading") < THRESHOLD, "only generic words in common");
+        assert!(org("Acme Trading", "Acne Trading") >= THRESHOLD, "a typing error in the name's own word");
+    }
+
+    #[test]
+    fn japanese_names_in_kana_match_their_hepburn_spellings_long_vowels_optional() {
+        for (kana, latin) in
+            [("やまだ たろう", "Yamada Taro"), ("おおの けんじ", "Ono Kenji"), ("オオノ ケンジ", "Ohno Kenji")]
+        {
+            let s = score(kana, latin);
+            assert!(s >= THRESHOLD, "{kana} ~ {latin}: {s}");
+        }
+        assert!(score("やまだ たろう", "Yamamoto Taro") < THRESHOLD);
     }
 
     #[test]

@@ -702,6 +702,35 @@ pub(super) fn is_equivalent_given_name(a: &str, b: &str) -> bool {
     }
 }
 
+/// Pinyin finals (ü written v or u), for telling a Latin word that is one
+/// Chinese syllable.
+const PINYIN_FINALS: [&str; 36] = [
+    "a", "o", "e", "i", "u", "v", "ai", "ei", "ui", "ao", "ou", "iu", "ie", "ve", "ue", "er", "an", "en", "in", "un",
+    "vn", "ang", "eng", "ing", "ong", "ia", "iao", "ian", "iang", "iong", "ua", "uo", "uai", "uan", "uang", "ih",
+];
+
+/// Initials that romanizations of Chinese write for one another: pinyin
+/// x, Wade-Giles hs, and the sh or s of informal spellings (Xi, Hsi, Shi,
+/// Si); pinyin zh, j, z and their ch, ts, tz (Zhou, Jou, Chou). Longest
+/// first, so that a word's initial is found whole (sh before s).
+const CHINESE_INITIAL_GROUPS: [&[&str]; 2] = [&["hs", "sh", "x", "s"], &["zh", "ch", "ts", "tz", "j", "z"]];
+
+/// Whether two Latin words are one Chinese syllable in two romanizations:
+/// initials of one group (see [`CHINESE_INITIAL_GROUPS`]) before the same
+/// final.
+pub(super) fn is_chinese_romanization_variant(a: &str, b: &str) -> bool {
+    if a == b || a.len() > 6 || b.len() > 6 {
+        return false;
+    }
+    fn split<'w>(group: &[&'static str], w: &'w str) -> Option<(&'static str, &'w str)> {
+        group.iter().find_map(|i| w.strip_prefix(i).map(|rest| (*i, rest)))
+    }
+    CHINESE_INITIAL_GROUPS.iter().any(|group| match (split(group, a), split(group, b)) {
+        (Some((ia, fa)), Some((ib, fb))) => ia != ib && fa == fb && PINYIN_FINALS.contains(&fa),
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
