@@ -992,15 +992,14 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
         return Some((0.85, How::Phonetic));
     }
     // A name and its form for the other sex (Michel, Michelle; Ivanov,
-    // Ivanova) are two people, not a typing error.
-    if tables::is_other_gender_form(q.text, r.text) {
-        return None;
-    }
+    // Ivanova) are two people, not a typing error: asked only of pairs
+    // found alike below.
+    let other_sex = || tables::is_other_gender_form(q.text, r.text);
     let min_len = q.text.len().min(r.text.len());
     if q.skeleton.len() >= 2 && q.skeleton == r.skeleton && min_len >= 3 {
         // Alike without their vowels, yet different names (Hassan and
         // Hussein).
-        return (!arabic::distinct(q.text, r.text)).then_some((0.92, How::Phonetic));
+        return (!arabic::distinct(q.text, r.text) && !other_sex()).then_some((0.92, How::Phonetic));
     }
     // A different spelling of a Chinese or Korean syllable is usually a
     // different syllable (pyong is not yong): no fuzzy credit, but a
@@ -1021,7 +1020,7 @@ fn part_similarity(q: &PartRef, r: &PartRef) -> Option<(f64, How)> {
     }
     let edits = levenshtein(q.text, r.text);
     let allowed = (min_len / 4).clamp(1, 3);
-    if arabic::distinct(q.text, r.text) {
+    if arabic::distinct(q.text, r.text) || other_sex() {
         return None;
     }
     if jw >= 0.84 && edits <= allowed {
@@ -1113,13 +1112,23 @@ pub fn compare_with(query: NameRef, record: NameRef, detail: bool) -> NameMatch 
 /// one's, which is long enough to be a list entry cut short and ends
 /// within a word.
 fn is_cut_from(cut: &str, full: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let (cut, full) = (norm(cut), norm(full));
-    cut.chars().count() >= CUT_LENGTH
-        && full.len() > cut.len()
-        && full.starts_with(&cut)
-        && cut.chars().last().is_some_and(char::is_alphanumeric)
-        && full[cut.len()..].chars().next().is_some_and(char::is_alphanumeric)
+    // Asked of most pairs of names that do not match: compared a character
+    // at a time, without allocating, until the first difference.
+    if cut.len() < CUT_LENGTH || full.len() <= CUT_LENGTH {
+        return false;
+    }
+    fn normalized(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.split_whitespace().flat_map(|w| std::iter::once(' ').chain(w.chars())).skip(1).flat_map(char::to_lowercase)
+    }
+    let mut rest = normalized(full);
+    let (mut n, mut last) = (0, ' ');
+    for c in normalized(cut) {
+        if rest.next() != Some(c) {
+            return false;
+        }
+        (n, last) = (n + 1, c);
+    }
+    n >= CUT_LENGTH && last.is_alphanumeric() && rest.next().is_some_and(char::is_alphanumeric)
 }
 
 /// The least length, in characters, of a name read as cut short.
@@ -1127,28 +1136,47 @@ const CUT_LENGTH: usize = 20;
 /// The score of a name cut short of the other.
 const CUT: f64 = 0.9;
 
-/// One name against the other with an acronym or initials of one written
-/// out as the words of the other they stand for (`PLA` as `people's
-/// liberation army`, `JC` as `jean claude`), a little below the same
-/// name written out. In a person's name only a part without vowels reads
-/// as initials (`JC`, not `Li`).
+/// The query with an acronym or initials written out as the words of the
+/// record they stand for (`PLA` as `people's liberation army`, `JC` as
+/// `jean claude`), against the record, a little below the same name
+/// written out. In a person's name only a part without vowels reads as
+/// initials (`JC`, not `Li`).
 fn compare_acronym(query: NameRef, record: NameRef, detail: bool) -> Option<NameMatch> {
     let expand = |short: NameRef, long: NameRef| -> Option<String> {
         let plain = |n: &NameRef| n.parts().all(|p| p.glyph.is_none() && !arabic::is_units(p.text));
         if !plain(&short) || !plain(&long) {
             return None;
         }
+        // Asked of most pairs of names that do not match: the cheap tests
+        // first, and nothing collected until a part may be an acronym. An
+        // acronym stands with a word or two at most (`PLA China`).
+        if short.len() > 3 || long.len() < 2 {
+            return None;
+        }
+        let long_words = long.parts().filter(|p| p.kind != PartKind::LegalForm).count();
+        let may_be_acronym = |p: &PartRef| {
+            let n = p.text.len();
+            let vowels = || p.text.bytes().any(|b| arabic::is_vowel(b) || b == b'y');
+            p.kind == PartKind::Word
+                && (2..=6).contains(&n)
+                && n <= long_words
+                && match short.kind() {
+                    // A person is named by more than initials (N. N. is
+                    // anyone).
+                    NameKind::Person => {
+                        !vowels() && short.parts().any(|x| x.kind == PartKind::Word && x.text != p.text)
+                    }
+                    NameKind::Organization => true,
+                }
+        };
+        if !short.parts().any(|p| may_be_acronym(&p)) {
+            return None;
+        }
         let words: SmallVec<[PartRef; 8]> = long.parts().filter(|p| p.kind != PartKind::LegalForm).collect();
         let parts: SmallVec<[PartRef; 8]> = short.parts().collect();
         for (i, p) in parts.iter().enumerate() {
             let n = p.text.len();
-            let vowels = p.text.bytes().any(|b| arabic::is_vowel(b) || b == b'y');
-            // A person is named by more than initials (N. N. is anyone).
-            let may = match short.kind() {
-                NameKind::Person => !vowels && parts.iter().any(|x| x.kind == PartKind::Word && x.text != p.text),
-                NameKind::Organization => true,
-            };
-            if !(2..=6).contains(&n) || p.kind != PartKind::Word || !may {
+            if !may_be_acronym(p) {
                 continue;
             }
             // The initials of a run of the other name's words, with or
@@ -1173,16 +1201,11 @@ fn compare_acronym(query: NameRef, record: NameRef, detail: bool) -> Option<Name
         }
         None
     };
-    let (written, query_short) = match expand(query, record) {
-        Some(w) => (w, true),
-        None => (expand(record, query)?, false),
-    };
-    let kind = query.kind();
-    let written = analyze(&written, kind);
-    let mut m = match query_short {
-        true => compare_unqualified(written.name(), record, detail),
-        false => compare_unqualified(query, written.name(), detail),
-    };
+    // Only the query's acronym is written out: a record's acronym (an
+    // alias such as `NCG`) would otherwise match every name with those
+    // initials.
+    let written = analyze(&expand(query, record)?, query.kind());
+    let mut m = compare_unqualified(written.name(), record, detail);
     m.score *= ACRONYM;
     m.method = "acronym";
     Some(m)
@@ -1384,8 +1407,11 @@ fn compare_joined(query: NameRef, record: NameRef) -> Option<f64> {
 /// as one word, and both sides' consonant skeletons folded where Mandarin
 /// has no distinction of its own (r written l, d t, g k, b p, v w f).
 fn foreign_name_in_han(han: NameRef, latin: NameRef) -> Option<f64> {
+    // Chinese writes a foreign name's parts apart with an interpunct
+    // (贝拉克·奥巴马); a name without one is read as a Chinese name.
+    let foreign = han.original().contains(['·', '・', '•', '‧']);
     let all_han = han.len() >= 3 && han.parts().all(|p| p.glyph.is_some_and(is_han));
-    if !all_han || latin.has_glyph() || latin.parts().any(|p| arabic::is_units(p.text)) {
+    if !foreign || !all_han || latin.has_glyph() || latin.parts().any(|p| arabic::is_units(p.text)) {
         return None;
     }
     let fold = |s: &str| -> String {
@@ -1678,6 +1704,10 @@ mod tests {
         // 萨达姆·侯赛因: sa da mu hou sai yin.
         assert!(score("萨达姆·侯赛因", "Saddam Hussein") >= THRESHOLD);
         assert!(score("萨达姆·侯赛因", "Saddam Haftar") < THRESHOLD);
+        // 比尔·克林顿: bi er ke lin dun, r read l and d read t.
+        assert!(score("比尔·克林顿", "Bill Clinton") >= THRESHOLD);
+        // Without the interpunct, characters are read as a Chinese name.
+        assert!(score("比尔克林顿", "Bill Clinton") < THRESHOLD);
         assert!(org("BWI Trading", "BAE Trading") < THRESHOLD, "only generic words in common");
         assert!(org("Acme Trading", "Acne Trading") >= THRESHOLD, "a typing error in the name's own word");
     }
@@ -1716,6 +1746,9 @@ mod tests {
         // Initials alone name no one; a syllable with vowels is no initials.
         assert!(score("JR", "John Robert") < THRESHOLD);
         assert!(score("Li Ming", "Lee In Ming") < THRESHOLD);
+        // A record's acronym is not written out: a traveller's name is not
+        // an organization whose alias has the same initials.
+        assert!(org("Nadia Carla Garner", "NCG") < THRESHOLD);
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub(crate) enum Reading {
 
 /// How `latin` (lower-case ASCII) reads the character `c`, if it does.
 pub(crate) fn reads(c: char, latin: &str) -> Option<Reading> {
+    // A syllable is six letters at most in any of these romanizations.
+    if latin.len() > 7 {
+        return None;
+    }
     let mandarin: SmallVec<[&str; 4]> = match c.to_pinyin_multi() {
         Some(readings) => readings.into_iter().map(|p| p.plain()).collect(),
         None => SmallVec::new(),

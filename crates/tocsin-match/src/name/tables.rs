@@ -590,25 +590,36 @@ pub(super) fn is_nickname_of(a: &str, b: &str) -> bool {
     static PAIRS: LazyLock<HashSet<(&str, &str)>> = LazyLock::new(|| {
         NICKNAMES.iter().flat_map(|(short, names)| names.iter().map(move |full| (*short, *full))).collect()
     });
-    static WORDS: LazyLock<[u64; 4]> = LazyLock::new(|| {
-        let mut bits = [0u64; 4];
-        for word in NICKNAMES.iter().flat_map(|(short, names)| std::iter::once(short).chain(names.iter())) {
-            let at = word_filter_bit(word);
-            bits[at / 64] |= 1 << (at % 64);
-        }
-        bits
+    static WORDS: LazyLock<WordFilter> = LazyLock::new(|| {
+        WordFilter::of(NICKNAMES.iter().flat_map(|(short, names)| std::iter::once(short).chain(names.iter())))
     });
-    let listed = |w: &str| {
-        let at = word_filter_bit(w);
-        WORDS[at / 64] & (1 << (at % 64)) != 0
-    };
-    listed(a) && listed(b) && (PAIRS.contains(&(a, b)) || PAIRS.contains(&(b, a)))
+    WORDS.may_have(a) && WORDS.may_have(b) && (PAIRS.contains(&(a, b)) || PAIRS.contains(&(b, a)))
 }
 
-/// A word's bit in the nickname filter, 0 to 255.
-fn word_filter_bit(word: &str) -> usize {
-    let (first, last) = (word.bytes().next().unwrap_or(0), word.bytes().last().unwrap_or(0));
-    (usize::from(first) * 31 + usize::from(last) * 7 + word.len()) % 256
+/// A 256-bit filter of a table's words (by first and last letter and
+/// length): a word it does not have is certainly not in the table, in a few
+/// instructions.
+struct WordFilter([u64; 4]);
+
+impl WordFilter {
+    fn of<'a>(words: impl Iterator<Item = &'a &'a str>) -> WordFilter {
+        let mut bits = [0u64; 4];
+        for word in words {
+            let at = WordFilter::bit(word);
+            bits[at / 64] |= 1 << (at % 64);
+        }
+        WordFilter(bits)
+    }
+
+    fn bit(word: &str) -> usize {
+        let (first, last) = (word.bytes().next().unwrap_or(0), word.bytes().last().unwrap_or(0));
+        (usize::from(first) * 31 + usize::from(last) * 7 + word.len()) % 256
+    }
+
+    fn may_have(&self, word: &str) -> bool {
+        let at = WordFilter::bit(word);
+        self.0[at / 64] & (1 << (at % 64)) != 0
+    }
 }
 
 /// Legal forms long enough to be recognized misspelt (a letter added, left
@@ -646,7 +657,11 @@ const FEMININE_ENDINGS: [&str; 8] = ["a", "le", "lle", "ne", "ina", "ine", "ette
 /// Whether one name is the other's form for the other sex.
 pub(super) fn is_other_gender_form(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.len() < 3 || short == long {
+    // Asked of most pairs of parts: lengths first.
+    if short.len() < 3
+        || !(1..=4).contains(&(long.len() - short.len()))
+        || short.as_bytes()[..2] != long.as_bytes()[..2]
+    {
         return false;
     }
     let stems = [Some(short), short.strip_suffix(|c: char| matches!(c, 'a' | 'o'))];
@@ -696,6 +711,13 @@ pub(super) fn is_equivalent_given_name(a: &str, b: &str) -> bool {
     static GROUP: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
         GIVEN_NAME_GROUPS.iter().enumerate().flat_map(|(i, g)| g.iter().map(move |n| (*n, i))).collect()
     });
+    // Asked of most pairs of parts: the filter turns most away before two
+    // lookups.
+    static WORDS: LazyLock<WordFilter> =
+        LazyLock::new(|| WordFilter::of(GIVEN_NAME_GROUPS.iter().flat_map(|g| g.iter())));
+    if !WORDS.may_have(a) || !WORDS.may_have(b) {
+        return false;
+    }
     match (GROUP.get(a), GROUP.get(b)) {
         (Some(x), Some(y)) => x == y && a != b,
         _ => false,
@@ -719,7 +741,8 @@ const CHINESE_INITIAL_GROUPS: [&[&str]; 2] = [&["hs", "sh", "x", "s"], &["zh", "
 /// initials of one group (see [`CHINESE_INITIAL_GROUPS`]) before the same
 /// final.
 pub(super) fn is_chinese_romanization_variant(a: &str, b: &str) -> bool {
-    if a == b || a.len() > 6 || b.len() > 6 {
+    let initial = |w: &str| matches!(w.as_bytes().first(), Some(b'x' | b'h' | b's' | b'z' | b'j' | b'c' | b't'));
+    if a == b || a.len() > 6 || b.len() > 6 || !initial(a) || !initial(b) {
         return false;
     }
     fn split<'w>(group: &[&'static str], w: &'w str) -> Option<(&'static str, &'w str)> {
