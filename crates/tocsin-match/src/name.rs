@@ -875,6 +875,11 @@ const EXTRA_QUERY: f64 = 0.25;
 /// Weight of a record part with no partner in the query (a middle name the
 /// query omitted costs little).
 const EXTRA_RECORD: f64 = 0.25;
+/// The same, where the query is a person's short form of the record's name
+/// (see `compare_parts`).
+const EXTRA_RECORD_SHORT_FORM: f64 = 0.1;
+/// The least similarity of every pair for a query to read as a short form.
+const SHORT_FORM_PAIR: f64 = 0.9;
 /// Similarity of two different numbers in the same place of two names: a
 /// series sibling (Fund V and Fund VI, Storm 1 and Storm 2), which screening
 /// should put before an analyst rather than drop.
@@ -1248,10 +1253,13 @@ fn compare_parts(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
     let mut pairs = Vec::new();
     let mut substantive = false;
     let mut assigned: SmallVec<[(usize, usize); 8]> = SmallVec::new();
+    let mut weakest: f64 = 1.0;
     for (s, i, j, how) in candidates {
         if q_used[i] || r_used[j] {
             continue;
         }
+        // An initial is no evidence of a short form.
+        weakest = weakest.min(if q[i].kind == PartKind::Initial || r[j].kind == PartKind::Initial { 0.0 } else { s });
         q_used[i] = true;
         r_used[j] = true;
         assigned.push((i, j));
@@ -1278,6 +1286,16 @@ fn compare_parts(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
         NameKind::Person => (EXTRA_QUERY, EXTRA_RECORD),
         NameKind::Organization => (EXTRA_ORG, EXTRA_ORG),
     };
+    // A person's short form (Boris Johnson for Alexandre Boris de Pfeffel
+    // Johnson): every part of the query found, closely and none as an
+    // initial, the record's last part among them; the record's other given
+    // names cost less.
+    let short_form = query.kind() == NameKind::Person
+        && q.len() >= 2
+        && q_used.iter().all(|u| *u)
+        && r_used.last() == Some(&true)
+        && weakest >= SHORT_FORM_PAIR;
+    let extra_r = if short_form { EXTRA_RECORD_SHORT_FORM } else { extra_r };
     let (lq, lr) = (leftovers(&q, &q_used, extra_q), leftovers(&r, &r_used, extra_r));
     // A part left over on both sides is a substitution (another given name,
     // another family name, another country): evidence against, at full
@@ -1710,6 +1728,17 @@ mod tests {
         assert!(score("比尔克林顿", "Bill Clinton") < THRESHOLD);
         assert!(org("BWI Trading", "BAE Trading") < THRESHOLD, "only generic words in common");
         assert!(org("Acme Trading", "Acne Trading") >= THRESHOLD, "a typing error in the name's own word");
+    }
+
+    #[test]
+    fn a_short_form_matches_the_full_name_with_several_more_given_names() {
+        let full = "Pedro Luis Antonio Maria Sanchez";
+        assert!(score("Pedro Sanchez", full) >= THRESHOLD);
+        // The family name must be among the parts found.
+        assert!(score("Pedro Maria", full) < THRESHOLD);
+        assert!(score("Pedro Sanchez", "Pedro Luis Antonio Maria Gomez") < THRESHOLD);
+        // Nor is an initial found a short form.
+        assert!(score("Luis Smith", "Pedro Luis Antonio Maria S.") < THRESHOLD);
     }
 
     #[test]

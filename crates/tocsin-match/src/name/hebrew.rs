@@ -181,6 +181,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_hebrew_text_reads_into_marked_units_and_aligns_without_panic(
+            word in "[\u{591}-\u{5F4}'\u{2019}]{0,16}",
+            latin in "[a-z]{0,12}",
+        ) {
+            if let Some(units) = read_word(&word) {
+                proptest::prop_assert!(units == "ben" || units.starts_with(char::from(arabic::HEBREW)), "{}", units);
+                proptest::prop_assert!(units.is_ascii());
+                let _ = arabic::against_latin(&units, &latin, latin.len() == 1);
+                let _ = arabic::display(&units);
+            }
+        }
+    }
+
     #[test]
     fn explanations_show_hebrew_letters() {
         let units = read_word("לוי").expect("a word");
