@@ -1088,7 +1088,7 @@ pub fn compare(query: &Analyzed, record: &Analyzed) -> NameMatch {
 pub fn compare_with(query: NameRef, record: NameRef, detail: bool) -> NameMatch {
     let mut m = compare_unqualified(query, record, detail);
     if m.score < THRESHOLD {
-        // An entry cut at a list's field length (`… JOINT STOCK COMPAN`).
+        // An entry cut at a list's field length (`… TRADE BANK JOINT STOCK COMPA`).
         if is_cut_from(query.original(), record.original()) || is_cut_from(record.original(), query.original()) {
             m.score = m.score.max(CUT);
             m.method = "cut";
