@@ -18,17 +18,26 @@ pub(crate) struct MrzArgs {
     json: bool,
 }
 
-/// Parses an MRZ and prints every field and check; exits 1 if a check fails.
-pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
+/// Parses an MRZ and prints every field and check, and whether the document
+/// has expired and its holder is under 18 on `today`; exits 1 if a check
+/// fails.
+pub(crate) fn mrz(args: MrzArgs, today: time::Date) -> anyhow::Result<ExitCode> {
     let lines: Vec<&str> = args.lines.iter().flat_map(|l| l.lines()).collect();
-    let this_year = time::OffsetDateTime::now_utc().year();
-    let m = mrz::parse(&lines, this_year).context("MRZ")?;
+    let m = mrz::parse(&lines, today.year()).context("MRZ")?;
+    let expired = full_date(&m.expiry_date).map(|d| d < today);
+    let minor = full_date(&m.birth_date).map(|born| years_between(born, today) < 18);
     let mut out = std::io::stdout().lock();
+    // The format as the standard writes it (TD3, MRV-A), as the JSON does.
+    let format = serde_json::to_value(m.format)?;
+    let format = format.as_str().unwrap_or_default();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&m)?)?;
+        let mut value = serde_json::to_value(&m)?;
+        value["expired"] = serde_json::json!(expired);
+        value["minor"] = serde_json::json!(minor);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         let date = |d: &mrz::MrzDate| d.date.map_or_else(|| format!("{} (not a date)", d.raw), |p| p.to_string());
-        writeln!(out, "format                {:?}", m.format)?;
+        writeln!(out, "format                {format}")?;
         writeln!(out, "document code         {}", m.document_code)?;
         writeln!(out, "issuing state         {}", m.issuing_state)?;
         writeln!(out, "document number       {}", m.document_number)?;
@@ -37,7 +46,14 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "nationality           {}", m.nationality)?;
         writeln!(out, "birth date            {}", date(&m.birth_date))?;
         writeln!(out, "sex                   {}", m.sex)?;
-        writeln!(out, "expiry date           {}", date(&m.expiry_date))?;
+        let expiry = match expired {
+            Some(true) => " EXPIRED",
+            Some(false) | None => "",
+        };
+        writeln!(out, "expiry date           {}{expiry}", date(&m.expiry_date))?;
+        if minor == Some(true) {
+            writeln!(out, "holder                under 18")?;
+        }
         for (i, o) in m.optional_data.iter().enumerate() {
             writeln!(out, "{:<21} {o}", format!("optional data {}", i + 1))?;
         }
@@ -47,6 +63,19 @@ pub(crate) fn mrz(args: MrzArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if m.valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// An MRZ date as a calendar date, when it is one.
+fn full_date(d: &mrz::MrzDate) -> Option<time::Date> {
+    let p = d.date?;
+    let month = time::Month::try_from(p.month()?).ok()?;
+    time::Date::from_calendar_date(p.year(), month, p.day()?).ok()
+}
+
+/// Whole years from `from` to `to` (an age).
+fn years_between(from: time::Date, to: time::Date) -> i32 {
+    let birthday_passed = (to.month() as u8, to.day()) >= (from.month() as u8, from.day());
+    to.year() - from.year() - i32::from(!birthday_passed)
 }
 
 #[derive(clap::Args)]

@@ -156,7 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => with_store(&t, |s| audit::run(s, &cli.data, cmd)).await,
         Command::Maintenance(cmd) => with_store(&t, |s| admin::maintenance(s, cmd)).await,
         Command::Demo(args) => admin::demo(args),
-        Command::Mrz(args) => inspect::mrz(args),
+        Command::Mrz(args) => inspect::mrz(args, cli.now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
         Command::Compare(args) => inspect::compare(args),
         Command::Screen(args) => with_store(&t, |s| inspect::screen(s, args)).await,
         Command::Openapi => {

@@ -35,6 +35,61 @@ fn mrz_reports_fields_and_checks() {
     assert!(err.contains("2 lines of 44"), "{err}");
 }
 
+/// An ICAO 9303 check digit (weights 7, 3, 1).
+fn check_digit(field: &str) -> char {
+    let value = |c: char| match c {
+        '0'..='9' => c as u32 - '0' as u32,
+        'A'..='Z' => c as u32 - 'A' as u32 + 10,
+        _ => 0,
+    };
+    let sum: u32 = field.chars().zip([7, 3, 1].iter().cycle()).map(|(c, w)| value(c) * w).sum();
+    char::from_digit(sum % 10, 10).expect("a digit")
+}
+
+/// The second line of a TD3 MRZ with every check digit right.
+fn td3_line(number: &str, birth: &str, expiry: &str) -> String {
+    let optional = "<<<<<<<<<<<<<<";
+    let composite = format!(
+        "{number}{}{birth}{}{expiry}{}{optional}{}",
+        check_digit(number),
+        check_digit(birth),
+        check_digit(expiry),
+        check_digit(optional)
+    );
+    format!(
+        "{number}{}UTO{birth}{}F{expiry}{}{optional}{}{}",
+        check_digit(number),
+        check_digit(birth),
+        check_digit(expiry),
+        check_digit(optional),
+        check_digit(&composite)
+    )
+}
+
+#[test]
+fn mrz_writes_the_format_as_the_standard_does_and_flags_an_expired_document_and_a_minor() {
+    let (code, out, _) = run(&["mrz", TD3[0], TD3[1], "--now", "2026-12-06T00:00:00Z"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("format                TD3\n"), "{out}");
+    assert!(out.contains("expiry date           2012-04-15 EXPIRED"), "{out}");
+    assert!(!out.contains("under 18"), "{out}");
+    // The same document before its expiry date is not flagged.
+    let (_, out, _) = run(&["mrz", TD3[0], TD3[1], "--now", "2011-01-01T00:00:00Z"]);
+    assert!(out.contains("expiry date           2012-04-15\n"), "{out}");
+
+    // A holder born 2010-05-20: under 18 the day before the eighteenth
+    // birthday, not on it.
+    let line = td3_line("X12345670", "100520", "300101");
+    let (code, out, _) = run(&["mrz", TD3[0], &line, "--now", "2028-05-19T12:00:00Z", "--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let m: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!((m["minor"].as_bool(), m["expired"].as_bool()), (Some(true), Some(false)), "{m}");
+    let (_, out, _) = run(&["mrz", TD3[0], &line, "--now", "2028-05-20T12:00:00Z"]);
+    assert!(!out.contains("under 18"), "{out}");
+    let (_, out, _) = run(&["mrz", TD3[0], &line, "--now", "2028-05-19T12:00:00Z"]);
+    assert!(out.contains("holder                under 18"), "{out}");
+}
+
 #[test]
 fn compare_scores_names_and_csv_pairs() {
     let (code, out, _) = run(&["compare", "Vladimir Putin", "Владимир Путин", "--json"]);
