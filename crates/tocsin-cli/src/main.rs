@@ -24,8 +24,11 @@ use tocsin_store::{Location, Store};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Tocsin: law-enforcement information sharing and real-time screening.
+/// Member agencies share records under their own access rules; officers
+/// screen people and documents against them; every match is a hit,
+/// reported to the record's owner; everything is audited.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "tocsin", version)]
 struct Cli {
     /// Data directory of the embedded store.
     #[arg(long, global = true, env = "TOCSIN_DATA", default_value = "./tocsin-data")]

@@ -91,6 +91,17 @@ fn mrz_writes_the_format_as_the_standard_does_and_flags_an_expired_document_and_
 }
 
 #[test]
+fn help_and_version_say_what_tocsin_is() {
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.trim(), format!("tocsin {}", env!("CARGO_PKG_VERSION")));
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("Tocsin: law-enforcement information sharing and real-time screening."), "{out}");
+    assert!(out.contains("Usage: tocsin"), "{out}");
+}
+
+#[test]
 fn compare_scores_names_and_csv_pairs() {
     let (code, out, _) = run(&["compare", "Vladimir Putin", "Владимир Путин", "--json"]);
     assert_eq!(code, Some(0));
