@@ -93,6 +93,7 @@ pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result
         (None, Format::UnSanctions) => AgencyCode::GS,
         (None, _) => anyhow::bail!("--agency is required: the agency that will own the records"),
     };
+    registered(&store, agency).await?;
     let actor = Actor::operator(agency);
     let today = store.today();
     let start = Instant::now();
@@ -201,8 +202,20 @@ fn bytes_bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// Refuses an owner that is not a registered agency, before anything is
+/// read (the store would refuse each record less clearly).
+async fn registered(store: &Store, agency: AgencyCode) -> anyhow::Result<()> {
+    if store.agencies().await?.iter().any(|a| a.code == agency) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "--agency {agency} is not a registered agency: add it first with `tocsin agency add {agency} --name …`"
+    )
+}
+
 async fn jsonl(store: Arc<Store>, file: PathBuf, agency: String) -> anyhow::Result<ExitCode> {
     let agency = AgencyCode::parse(&agency).context("--agency")?;
+    registered(&store, agency).await?;
     let actor = Actor::operator(agency);
     let today = store.today();
     let start = Instant::now();

@@ -58,6 +58,11 @@ fn demo_data_imports_and_a_bad_file_imports_nothing() {
     let text = std::fs::read_to_string(&file).expect("demo file");
     assert_eq!(text.lines().count(), 500);
 
+    // An owner that is not registered is named, and nothing is imported.
+    let out = tocsin(&data, &["import", "jsonl", file.to_str().expect("path"), "--agency", "DEU"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--agency DEU is not a registered agency"), "{err}");
+
     let bad = dir.path().join("bad.jsonl");
     let mut lines: Vec<&str> = text.lines().take(10).collect();
     lines.insert(4, r#"{"kind": "person", "names": [{"full": "X"}], "birth_dates": ["1970-02-30"]}"#);
