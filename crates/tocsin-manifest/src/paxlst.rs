@@ -201,7 +201,11 @@ impl<'m> Reader<'m> {
     }
 
     fn envelope(&mut self, s: &Segment, message: String) {
-        self.manifest.problems.push(Problem::Envelope { position: s.position, tag: s.tag.clone(), message });
+        self.envelope_at(s.position, &s.tag, message);
+    }
+
+    fn envelope_at(&mut self, position: usize, tag: &str, message: String) {
+        self.manifest.problems.push(Problem::Envelope { position, tag: tag.to_owned(), message });
     }
 
     fn value(&mut self, s: &Segment, message: String) {
@@ -239,17 +243,15 @@ impl<'m> Reader<'m> {
             }
         }
         if let Some((reference, position, _)) = self.message.take() {
-            let s = Segment { tag: "UNH".into(), elements: vec![], position };
-            self.envelope(&s, format!("message {reference} has no UNT: the manifest may be cut short"));
+            self.envelope_at(position, "UNH", format!("message {reference} has no UNT: the manifest may be cut short"));
         }
         match self.interchange.take() {
             Some((reference, position)) => {
-                let s = Segment { tag: "UNB".into(), elements: vec![], position };
-                self.envelope(&s, format!("interchange {reference} has no UNZ: the manifest may be cut short"));
+                let message = format!("interchange {reference} has no UNZ: the manifest may be cut short");
+                self.envelope_at(position, "UNB", message);
             }
             None if self.manifest.travellers.is_empty() && self.manifest.problems.is_empty() => {
-                let s = Segment { tag: "UNB".into(), elements: vec![], position: 1 };
-                self.envelope(&s, "no UNB: not a PAXLST interchange".into());
+                self.envelope_at(1, "UNB", "no UNB: not a PAXLST interchange".into());
             }
             None => {}
         }

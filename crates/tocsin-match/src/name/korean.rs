@@ -92,7 +92,7 @@ const FINALS: [&[&str]; 28] = [
 
 /// Surnames whose usual Latin forms no system gives (박 Park, 이 Lee, 최
 /// Choi …), as the Korean diaspora and passports write them.
-fn customary(c: char) -> &'static [&'static str] {
+pub(crate) fn surname_forms(c: char) -> &'static [&'static str] {
     match c {
         '박' => &["park", "bahk"],
         '이' => &["lee", "yi", "rhee", "ri", "li", "rhie"],
@@ -129,7 +129,7 @@ fn letters(c: char) -> Option<(usize, usize, usize)> {
 /// last vowel (Oh, Joh, Koh), or a customary surname form.
 pub(crate) fn written_as(c: char, latin: &str) -> bool {
     let Some((l, v, t)) = letters(c) else { return false };
-    if customary(c).contains(&latin) {
+    if surname_forms(c).contains(&latin) {
         return true;
     }
     let latin = match latin.strip_suffix('h') {
@@ -141,11 +141,6 @@ pub(crate) fn written_as(c: char, latin: &str) -> bool {
             MEDIALS[v].iter().any(|m| rest.strip_prefix(m).is_some_and(|last| FINALS[t].contains(&last)))
         })
     })
-}
-
-/// The customary surname spellings of a syllable (none for most).
-pub(crate) fn surname_forms(c: char) -> &'static [&'static str] {
-    customary(c)
 }
 
 #[cfg(test)]
