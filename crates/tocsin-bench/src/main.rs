@@ -22,6 +22,7 @@ mod eval;
 mod heldout;
 mod hits;
 mod lists;
+mod manifest;
 mod screening;
 mod scripts;
 
@@ -56,6 +57,9 @@ enum Command {
     Lists(lists::ListsArgs),
     /// Times the screening engine in process on synthetic data.
     Engine(engine::EngineArgs),
+    /// Screens whole flights in process: PAXLST manifests read and every
+    /// traveller screened against synthetic persons and documents.
+    Manifest(manifest::ManifestArgs),
     /// Names in Arabic script against their Latin spellings: the UN list's
     /// original-script names screened against its Latin names, and word
     /// pairs.
@@ -117,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Names(args) => return eval::names(&args),
             Command::HeldOut(args) => return heldout::run(&args),
             Command::Engine(args) => return engine::run(&args),
+            Command::Manifest(args) => return manifest::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
             Command::Screening(args) => return screening::run(&args),
             Command::Scripts(args) => return scripts::run(&args),

@@ -124,13 +124,13 @@ pub(crate) struct DemoArgs {
     out: Option<PathBuf>,
 }
 
-pub(crate) fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn demo(args: DemoArgs, today: time::Date) -> anyhow::Result<ExitCode> {
     let out: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    let mut g = tocsin_demo::Generator::new(args.seed, time::OffsetDateTime::now_utc().date());
+    let mut g = tocsin_demo::Generator::new(args.seed, today);
     for _ in 0..args.persons {
         serde_json::to_writer(&mut out, &g.person())?;
         out.write_all(b"\n")?;

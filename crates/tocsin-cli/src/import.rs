@@ -23,11 +23,13 @@ const SHOWN_ERRORS: usize = 20;
 #[derive(Subcommand)]
 pub(crate) enum ImportCommand {
     /// The UN Security Council Consolidated List (XML), from a file or an
-    /// http(s) URL. Owned by the General Secretariat unless --agency says
-    /// otherwise.
+    /// http(s) URL.
     UnSanctions {
         /// The XML file, or its URL.
         source: String,
+        /// The agency that will own the records.
+        #[arg(long, default_value = "GS")]
+        agency: String,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -36,6 +38,9 @@ pub(crate) enum ImportCommand {
     OfacSdn {
         /// sdn.csv, or the directory that holds it.
         path: PathBuf,
+        /// The agency that will own the records.
+        #[arg(long)]
+        agency: String,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -44,6 +49,9 @@ pub(crate) enum ImportCommand {
     InterpolNotices {
         /// The JSON file.
         file: PathBuf,
+        /// The agency that will own the records.
+        #[arg(long)]
+        agency: String,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -52,6 +60,9 @@ pub(crate) enum ImportCommand {
     Ftm {
         /// The JSON-lines file.
         file: PathBuf,
+        /// The agency that will own the records.
+        #[arg(long)]
+        agency: String,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -72,27 +83,22 @@ pub(crate) enum ImportCommand {
 /// Options every list import takes.
 #[derive(clap::Args)]
 pub(crate) struct ListArgs {
-    /// The agency that will own the records (default: GS for the UN list).
-    #[arg(long)]
-    agency: Option<String>,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
 pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
-    let (format, source, list) = match cmd {
+    let (format, source, agency, list) = match cmd {
         ImportCommand::Jsonl { file, agency } => return jsonl(store, file, agency).await,
-        ImportCommand::UnSanctions { source, list } => (Format::UnSanctions, source, list),
-        ImportCommand::OfacSdn { path, list } => (Format::OfacSdn, path.display().to_string(), list),
-        ImportCommand::InterpolNotices { file, list } => (Format::InterpolNotices, file.display().to_string(), list),
-        ImportCommand::Ftm { file, list } => (Format::Ftm, file.display().to_string(), list),
+        ImportCommand::UnSanctions { source, agency, list } => (Format::UnSanctions, source, agency, list),
+        ImportCommand::OfacSdn { path, agency, list } => (Format::OfacSdn, path.display().to_string(), agency, list),
+        ImportCommand::InterpolNotices { file, agency, list } => {
+            (Format::InterpolNotices, file.display().to_string(), agency, list)
+        }
+        ImportCommand::Ftm { file, agency, list } => (Format::Ftm, file.display().to_string(), agency, list),
     };
-    let agency = match (list.agency, format) {
-        (Some(a), _) => AgencyCode::parse(&a).context("--agency")?,
-        (None, Format::UnSanctions) => AgencyCode::GS,
-        (None, _) => anyhow::bail!("--agency is required: the agency that will own the records"),
-    };
+    let agency = AgencyCode::parse(&agency).context("--agency")?;
     registered(&store, agency).await?;
     let actor = Actor::operator(agency);
     let today = store.today();
@@ -281,7 +287,7 @@ fn parse_chunks(
             if l.trim().is_empty() {
                 return Ok(None);
             }
-            let input: RecordInput = tocsin_core::json::from_slice(l.as_bytes())?;
+            let input: RecordInput = tocsin_core::json::from_slice(l.as_bytes()).map_err(|e| e.within_line())?;
             Ok(Some(input.validate(today)?))
         });
         match parsed {
@@ -322,7 +328,7 @@ fn check(file: &PathBuf, today: time::Date) -> anyhow::Result<Checked> {
             Ok(l) if l.trim().is_empty() => continue,
             Ok(l) => match tocsin_core::json::from_slice::<RecordInput>(l.as_bytes()) {
                 Ok(input) => input.validate(today).err().map(|e| e.to_string()),
-                Err(e) => Some(e.message),
+                Err(e) => Some(e.within_line().message),
             },
         };
         c.lines += 1;

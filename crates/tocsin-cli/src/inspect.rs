@@ -1,6 +1,5 @@
 //! Commands that inspect input with the screening engine, without a store:
-//! `tocsin mrz` and `tocsin compare`; and `tocsin screen`, in process on
-//! the store.
+//! `tocsin mrz` and `tocsin compare`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -121,6 +120,9 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let (Some(x), Some(y)) = (&args.name_a, &args.name_b) else {
         anyhow::bail!("give two names, or --pairs FILE.csv");
     };
+    if let Some(which) = [("first", x), ("second", y)].iter().find(|(_, n)| n.trim().is_empty()).map(|(w, _)| w) {
+        anyhow::bail!("the {which} name is empty");
+    }
     let (qa, qb) = (name::analyze(x, kind), name::analyze(y, kind));
     let m = name::compare(&qa, &qb);
     if args.json {
@@ -151,106 +153,4 @@ pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-#[derive(clap::Args)]
-pub(crate) struct ScreenArgs {
-    /// The agency whose view of the records to screen against.
-    #[arg(long = "as", value_name = "CODE")]
-    agency: String,
-    /// A name in any script.
-    #[arg(long)]
-    name: Option<String>,
-    /// YYYY, YYYY-MM or YYYY-MM-DD.
-    #[arg(long)]
-    birth_date: Option<String>,
-    /// ISO 3166-1 alpha-3.
-    #[arg(long)]
-    nationality: Option<String>,
-    /// male, female or unknown.
-    #[arg(long)]
-    sex: Option<String>,
-    /// A document number.
-    #[arg(long)]
-    document: Option<String>,
-    /// The document's issuing country.
-    #[arg(long)]
-    document_country: Option<String>,
-    /// An MRZ; lines separated by newlines (or give the flag's value quoted with `\n`).
-    #[arg(long)]
-    mrz: Option<String>,
-    /// Results at most.
-    #[arg(long)]
-    limit: Option<usize>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-/// Screens once against the store, as the given agency sees it.
-pub(crate) async fn screen(store: std::sync::Arc<tocsin_store::Store>, args: ScreenArgs) -> anyhow::Result<ExitCode> {
-    use tocsin_core::{AgencyCode, CountryCode, DocumentNumber, PartialDate};
-    let agency = AgencyCode::parse(&args.agency).context("--as")?;
-    let request = tocsin_match::request::Request {
-        name: args.name,
-        birth_date: args.birth_date.as_deref().map(PartialDate::parse).transpose().context("--birth-date")?,
-        nationality: args.nationality.as_deref().map(CountryCode::parse).transpose().context("--nationality")?,
-        sex: args
-            .sex
-            .map(|s| serde_json::from_value(serde_json::json!(s)))
-            .transpose()
-            .context("--sex: male, female or unknown")?,
-        document_number: args.document.as_deref().map(DocumentNumber::parse).transpose().context("--document")?,
-        document_country: args
-            .document_country
-            .as_deref()
-            .map(CountryCode::parse)
-            .transpose()
-            .context("--document-country")?,
-        mrz: args.mrz.map(|m| m.replace("\\n", "\n")),
-        limit: args.limit,
-        ..Default::default()
-    };
-    let sent = request.as_sent().context("the request as sent")?;
-    let v = request.validate(time::OffsetDateTime::now_utc().year())?;
-    store.enable_screening().await?;
-    let context = tocsin_store::ScreenContext { request: sent, location: None, purpose: None };
-    let found: Vec<_> = store
-        .screen(&tocsin_store::Actor::operator(agency), v.query, context)
-        .await?
-        .into_iter()
-        .map(|s| (s.record, s.matched, s.hit_id))
-        .collect();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        let matches: Vec<_> = found
-            .iter()
-            .map(|(r, m, hit)| serde_json::json!({"record": r, "score": round(m.score), "explanation": m.explanation, "handling": r.data.handling, "hit_id": hit}))
-            .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({"matches": matches, "mrz": v.mrz}))?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(m) = v.mrz.as_ref().filter(|m| !m.failed.is_empty()) {
-        writeln!(out, "MRZ check digits FAILED: {} (screened all the same)", m.failed.join(", "))?;
-    }
-    if found.is_empty() {
-        writeln!(out, "no matches")?;
-    }
-    for (r, m, hit) in &found {
-        let name = m.explanation.name.as_ref().map_or_else(String::new, |n| format!(" `{}`", n.record));
-        let hit = hit.map(|h| format!("  hit {h}")).unwrap_or_default();
-        writeln!(
-            out,
-            "{:.3}  {} {}{name}  owner {}  handling {:?}{hit}",
-            m.score,
-            r.id,
-            r.data.kind().as_str(),
-            r.owner,
-            r.data.handling.code
-        )?;
-        for f in &m.explanation.features {
-            writeln!(out, "       {:+.3} {:<12} {}", f.contribution, f.feature, f.detail)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }

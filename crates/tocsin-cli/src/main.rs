@@ -3,16 +3,20 @@
 
 mod admin;
 mod audit;
+mod hits;
 mod import;
 mod inspect;
+mod remote;
+mod screen;
 mod serve;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tocsin_bus::{Bus, NatsBus};
 use tocsin_store::{Location, Store};
 
@@ -27,12 +31,41 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Member agencies share records under their own access rules; officers
 /// screen people and documents against them; every match is a hit,
 /// reported to the record's owner; everything is audited.
+///
+/// Logs go to standard error: `RUST_LOG` sets their level (`info` for
+/// `serve`, `warn` otherwise), and they carry colour only on a terminal and
+/// without `NO_COLOR`.
 #[derive(Parser)]
 #[command(name = "tocsin", version)]
 struct Cli {
-    /// Data directory of the embedded store.
-    #[arg(long, global = true, env = "TOCSIN_DATA", default_value = "./tocsin-data")]
-    data: PathBuf,
+    /// The store options, accepted before the command too (`tocsin --data
+    /// DIR serve`); each command that uses them shows them in its help.
+    #[command(flatten)]
+    store: Hidden,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// [`StoreArgs`] and [`ClockArgs`] before the command: accepted, not shown.
+#[derive(clap::Args, Clone, Default)]
+struct Hidden {
+    #[arg(long, hide = true, env = "TOCSIN_DATA")]
+    data: Option<PathBuf>,
+    #[arg(long, hide = true, env = "TOCSIN_STORE")]
+    store: Option<String>,
+    #[arg(long, hide = true, env = "TOCSIN_EVENTS")]
+    events: Option<String>,
+    #[arg(long, hide = true, env = "TOCSIN_NOW", value_parser = parse_now)]
+    now: Option<time::OffsetDateTime>,
+}
+
+/// Where the store is: the options of every command that opens it.
+#[derive(clap::Args, Clone, Default)]
+#[command(next_help_heading = "Store")]
+pub(crate) struct StoreArgs {
+    /// Data directory of the embedded store [default: ./tocsin-data].
+    #[arg(long, global = true, env = "TOCSIN_DATA")]
+    data: Option<PathBuf>,
     /// The store: a PostgreSQL URL (`postgres://user@host:5432/db`) for
     /// cluster mode; without it, the embedded store in `--data`.
     #[arg(long, global = true, env = "TOCSIN_STORE")]
@@ -42,47 +75,120 @@ struct Cli {
     /// nodes tell each other their changes on it.
     #[arg(long, global = true, env = "TOCSIN_EVENTS")]
     events: Option<String>,
+}
+
+/// The clock, for the commands that depend on today's date.
+#[derive(clap::Args, Clone, Default)]
+#[command(next_help_heading = "Clock")]
+pub(crate) struct ClockArgs {
     /// Run as if it were this time now (RFC 3339), for review dates and the
     /// retention clock: for drills and tests, never in production.
     #[arg(long, global = true, env = "TOCSIN_NOW", value_parser = parse_now)]
     now: Option<time::OffsetDateTime>,
+}
+
+/// A command with subcommands that works on the store.
+#[derive(clap::Args)]
+struct OnStore<C: clap::Subcommand> {
+    #[command(flatten)]
+    on: StoreArgs,
     #[command(subcommand)]
-    command: Command,
+    command: C,
+}
+
+/// A command with subcommands that works on the store and its clock.
+#[derive(clap::Args)]
+struct OnStoreAt<C: clap::Subcommand> {
+    #[command(flatten)]
+    on: StoreArgs,
+    #[command(flatten)]
+    clock: ClockArgs,
+    #[command(subcommand)]
+    command: C,
+}
+
+/// A command with arguments that works on the store and its clock.
+#[derive(clap::Args)]
+struct WithStoreAt<A: clap::Args> {
+    #[command(flatten)]
+    on: StoreArgs,
+    #[command(flatten)]
+    clock: ClockArgs,
+    #[command(flatten)]
+    args: A,
+}
+
+/// A command with arguments that uses the clock.
+#[derive(clap::Args)]
+struct At<A: clap::Args> {
+    #[command(flatten)]
+    clock: ClockArgs,
+    #[command(flatten)]
+    args: A,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Creates the embedded store and prints a reviewer token for the General Secretariat (GS).
-    Init,
+    Init(StoreArgs),
     /// Serves the HTTP API.
-    Serve(serve::Args),
+    Serve(WithStoreAt<serve::Args>),
     /// Manages member agencies.
-    #[command(subcommand)]
-    Agency(admin::AgencyCommand),
+    Agency(OnStore<admin::AgencyCommand>),
     /// Manages API tokens.
-    #[command(subcommand)]
-    Token(admin::TokenCommand),
+    Token(OnStore<admin::TokenCommand>),
     /// Imports records.
-    #[command(subcommand)]
-    Import(import::ImportCommand),
+    Import(OnStoreAt<import::ImportCommand>),
     /// Writes a synthetic data set as JSON lines (importable with `tocsin import jsonl`).
-    Demo(admin::DemoArgs),
+    Demo(At<admin::DemoArgs>),
     /// Works with the audit log.
-    #[command(subcommand)]
-    Audit(audit::AuditCommand),
+    Audit(OnStore<audit::AuditCommand>),
     /// Parses an ICAO 9303 MRZ (TD1, TD2, TD3, MRV-A, MRV-B) and reports every
-    /// field and check digit; exits 1 if a check digit fails.
-    Mrz(inspect::MrzArgs),
+    /// field and check digit, whether the document has expired and whether
+    /// its holder is under 18; exits 1 if a check digit fails.
+    Mrz(At<inspect::MrzArgs>),
     /// Scores two names (or each `name1,name2` row of a CSV) with the
     /// screening engine and explains the score.
     Compare(inspect::CompareArgs),
-    /// Screens once, in process, as an agency would over the API.
-    Screen(inspect::ScreenArgs),
+    /// Screens a person, organization or document, or a manifest
+    /// (`--file`: PAXLST, CSV or JSON lines), on a server (`--server`) or
+    /// in process on the store (`--as`).
+    Screen(Box<WithStoreAt<screen::ScreenArgs>>),
+    /// Lists the agency's hits and moves them through the workflow, on a
+    /// server (`--server`) or in process on the store (`--as`).
+    Hits(OnStore<hits::HitsCommand>),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
-    #[command(subcommand)]
-    Maintenance(admin::MaintenanceCommand),
+    Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
+    /// Prints a shell completion script: `tocsin completions bash >
+    /// /etc/bash_completion.d/tocsin`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Prints the manual page (roff): `tocsin man > tocsin.1; man ./tocsin.1`.
+    Man,
+}
+
+impl Command {
+    /// The store and clock options the command was given, if it takes them.
+    fn options(&self) -> (Option<&StoreArgs>, Option<&ClockArgs>) {
+        match self {
+            Command::Init(on) => (Some(on), None),
+            Command::Serve(c) => (Some(&c.on), Some(&c.clock)),
+            Command::Screen(c) => (Some(&c.on), Some(&c.clock)),
+            Command::Agency(c) => (Some(&c.on), None),
+            Command::Token(c) => (Some(&c.on), None),
+            Command::Audit(c) => (Some(&c.on), None),
+            Command::Hits(c) => (Some(&c.on), None),
+            Command::Import(c) => (Some(&c.on), Some(&c.clock)),
+            Command::Maintenance(c) => (Some(&c.on), Some(&c.clock)),
+            Command::Demo(c) => (None, Some(&c.clock)),
+            Command::Mrz(c) => (None, Some(&c.clock)),
+            Command::Compare(_) | Command::Openapi | Command::Completions { .. } | Command::Man => (None, None),
+        }
+    }
 }
 
 fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
@@ -102,6 +208,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -130,6 +237,8 @@ fn main() -> ExitCode {
 /// Where the store is, and the bus its changes are announced on.
 pub(crate) struct Target {
     pub(crate) location: Location,
+    /// The data directory (keys, checkpoints and, embedded, the store).
+    pub(crate) dir: PathBuf,
     pub(crate) events: Option<String>,
     pub(crate) now: Option<time::OffsetDateTime>,
 }
@@ -144,26 +253,48 @@ impl Target {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let data = Location::new(&cli.data, cli.store.as_deref())?;
-    if cli.events.is_some() && matches!(data, Location::Embedded(_)) {
+    // Options given after the command win over those given before it.
+    let (on, clock) = cli.command.options();
+    let (on, clock) = (on.cloned().unwrap_or_default(), clock.cloned().unwrap_or_default());
+    let dir = on.data.or(cli.store.data).unwrap_or_else(|| PathBuf::from("./tocsin-data"));
+    let store = on.store.or(cli.store.store);
+    let events = on.events.or(cli.store.events);
+    let now = clock.now.or(cli.store.now);
+    let location = Location::new(&dir, store.as_deref())?;
+    if events.is_some() && matches!(location, Location::Embedded(_)) {
         anyhow::bail!("--events (cluster mode) needs a shared store: give --store postgres://…");
     }
-    let t = Target { location: data, events: cli.events, now: cli.now };
+    let t = Target { location, dir, events, now };
     match cli.command {
-        Command::Init => admin::init(&t.location, &cli.data).await,
-        Command::Serve(args) => serve::run(&t, &cli.data, args).await,
-        Command::Agency(cmd) => with_store(&t, |s| admin::agency(s, cmd)).await,
-        Command::Token(cmd) => with_store(&t, |s| admin::token(s, cmd)).await,
-        Command::Import(cmd) => with_store(&t, |s| import::run(s, cmd)).await,
-        Command::Audit(cmd) if !audit::needs_store(&cmd) => audit::check_exported(&cmd),
-        Command::Audit(cmd) => with_store(&t, |s| audit::run(s, &cli.data, cmd)).await,
-        Command::Maintenance(cmd) => with_store(&t, |s| admin::maintenance(s, cmd)).await,
-        Command::Demo(args) => admin::demo(args),
-        Command::Mrz(args) => inspect::mrz(args, cli.now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
+        Command::Init(_) => admin::init(&t.location, &t.dir).await,
+        Command::Serve(c) => serve::run(&t, c.args).await,
+        Command::Agency(c) => with_store(&t, |s| admin::agency(s, c.command)).await,
+        Command::Token(c) => with_store(&t, |s| admin::token(s, c.command)).await,
+        Command::Import(c) => with_store(&t, |s| import::run(s, c.command)).await,
+        Command::Audit(c) if !audit::needs_store(&c.command) => audit::check_exported(&c.command),
+        Command::Audit(c) => with_store(&t, |s| audit::run(s, &t.dir, c.command)).await,
+        Command::Maintenance(c) => with_store(&t, |s| admin::maintenance(s, c.command)).await,
+        Command::Demo(c) => admin::demo(c.args, now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
+        Command::Mrz(c) => inspect::mrz(c.args, now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
         Command::Compare(args) => inspect::compare(args),
-        Command::Screen(args) => with_store(&t, |s| inspect::screen(s, args)).await,
+        Command::Screen(c) => match c.args.remote()? {
+            Some(remote) => screen::remote(remote, c.args).await,
+            None => with_store(&t, |s| screen::local(s, c.args)).await,
+        },
+        Command::Hits(c) => match c.command.remote()? {
+            Some(remote) => hits::remote(remote, c.command).await,
+            None => with_store(&t, |s| hits::local(s, c.command)).await,
+        },
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tocsin", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
     }

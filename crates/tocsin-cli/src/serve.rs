@@ -51,8 +51,8 @@ const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
 
 /// Serves the store at `data`; `dir` is the data directory, which holds
 /// the neutrality terms file whatever the store.
-pub(crate) async fn run(target: &Target, dir: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let (data, now) = (&target.location, target.now);
+pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode> {
+    let (data, now, dir) = (&target.location, target.now, target.dir.as_path());
     // Both servers are checked before anything is built: an unreachable
     // one is a clear error and a non-zero exit.
     let bus = target.bus(args.node.as_deref()).await?;

@@ -41,6 +41,22 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     Ok(value)
 }
 
+impl JsonError {
+    /// The error of a text that is one line of a file (a JSON line, a CSV
+    /// row read as JSON): its position as a column of that line, since
+    /// serde counts lines within the text it was given (always line 1
+    /// here) and the caller names the file's line.
+    pub fn within_line(mut self) -> JsonError {
+        const AT: &str = " at line 1 column ";
+        if let Some(start) = self.message.find(AT) {
+            let rest = &self.message[start + AT.len()..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            self.message = format!("{} (column {}){}", &self.message[..start], &rest[..digits], &rest[digits..]);
+        }
+        self
+    }
+}
+
 fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> JsonError {
     let inner = e.inner();
     let text = inner.to_string();
@@ -77,6 +93,12 @@ pub fn field_of(path: &str, message: &str) -> String {
 mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
+
+    #[test]
+    fn an_error_within_a_line_names_its_column_not_line_1() {
+        let e = from_slice::<serde_json::Value>(b"{\"a\": tru}").expect_err("bad literal").within_line();
+        assert!(e.message.contains("(column ") && !e.message.contains("line 1"), "{}", e.message);
+    }
 
     use super::*;
 

@@ -55,6 +55,17 @@ pub enum SyntaxError {
     },
 }
 
+impl SyntaxError {
+    /// The 1-based position of the segment at fault (the first, where the
+    /// text as a whole is).
+    pub fn segment(&self) -> usize {
+        match self {
+            SyntaxError::NotEdifact | SyntaxError::BadServiceString => 1,
+            SyntaxError::DanglingRelease { position } | SyntaxError::BadTag { position, .. } => *position,
+        }
+    }
+}
+
 /// The separators an interchange uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Separators {

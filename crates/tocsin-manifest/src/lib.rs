@@ -11,11 +11,17 @@
 //! segment. Travellers read before a problem are kept, so that a border
 //! system can still screen them.
 //!
+//! [`batch::read`] reads a screening batch in any of the formats a border
+//! system receives (JSON lines, CSV with a header, PAXLST) into one item
+//! per line or traveller, each with its reference and the screening
+//! requests it makes, or what is wrong with it.
+//!
 //! The EDIFACT syntax ([`edifact`]) is written here rather than taken from
 //! a crate: PAXLST needs a small, stable part of it (the service string
 //! advice, the release character, the envelope), and the one general
 //! EDIFACT crate on crates.io is months old with a fast-moving 0.x API.
 
+pub mod batch;
 pub mod edifact;
 pub mod paxlst;
 

@@ -11,6 +11,11 @@ use crate::screen::Query;
 /// Results returned at most per query, whatever `limit` asks.
 pub const MAX_LIMIT: usize = 100;
 
+/// What a person's query (a name with a birth date or sex, an MRZ)
+/// screens unless `kinds` says otherwise: people and travel documents, not
+/// organizations or vessels.
+pub const PERSON_KINDS: [Kind; 2] = [Kind::Person, Kind::TravelDocument];
+
 /// A screening request. At least one of `name`, `document_number` and `mrz`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +34,9 @@ pub struct Request {
     pub document_country: Option<CountryCode>,
     /// An ICAO 9303 MRZ, lines separated by newlines.
     pub mrz: Option<String>,
-    /// Only these kinds.
+    /// Only these kinds. A person's query (with a birth date, a sex or an
+    /// MRZ) screens `person` and `travel_document` unless this says
+    /// otherwise; any other query, every kind.
     pub kinds: Option<Vec<Kind>>,
     /// Results at most (1 to 100, default 10).
     pub limit: Option<usize>,
@@ -111,22 +118,19 @@ impl Request {
         if name.is_none() && document.is_none() {
             return Err(FieldError::new("at least one of name, document_number and mrz is required"));
         }
+        let is_person = birth_date.is_some() || sex.is_some() || summary.is_some();
+        let kinds = match self.kinds {
+            Some(kinds) => kinds,
+            None if is_person => PERSON_KINDS.to_vec(),
+            None => Vec::new(),
+        };
         let limit = match self.limit {
             None => 10,
             Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
             Some(n) => return Err(FieldError::field("limit", format!("{n} is not between 1 and {MAX_LIMIT}"))),
         };
         Ok(Validated {
-            query: Query {
-                name,
-                birth_date,
-                nationality,
-                sex,
-                document,
-                document_country,
-                kinds: self.kinds.unwrap_or_default(),
-                limit,
-            },
+            query: Query { name, birth_date, nationality, sex, document, document_country, kinds, limit },
             mrz: summary,
             location: short_text("location", self.location, limits::LABEL_CHARS)?,
             purpose: short_text("purpose", self.purpose, limits::LABEL_CHARS)?,
@@ -153,6 +157,21 @@ mod tests {
         assert_eq!(v.query.birth_date.map(|d| d.to_string()), Some("1974-08-12".to_owned()));
         assert_eq!(v.query.sex, Some(Sex::Female));
         assert!(v.mrz.is_some_and(|m| m.failed.is_empty()));
+    }
+
+    #[test]
+    fn a_persons_query_screens_people_and_documents_unless_kinds_says_otherwise() {
+        let person = [Kind::Person, Kind::TravelDocument];
+        for json in [
+            r#"{"name": "John Smith", "birth_date": "1980-01-01"}"#,
+            r#"{"name": "John Smith", "sex": "male"}"#,
+            r#"{"mrz": "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"}"#,
+        ] {
+            assert_eq!(req(json).expect(json).query.kinds, person, "{json}");
+        }
+        assert_eq!(req(r#"{"name": "Smooth"}"#).expect("name").query.kinds, [], "a name alone: every kind");
+        let asked = req(r#"{"name": "John Smith", "birth_date": "1980", "kinds": ["organization"]}"#).expect("kinds");
+        assert_eq!(asked.query.kinds, [Kind::Organization]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod metrics;
 pub mod openapi;
 mod rejections;
 mod routes;
+pub mod screening;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -137,7 +137,8 @@ fn interpol_and_ftm_files_import_with_skips_reported() {
 
     // No owner given for a list that is not the UN's.
     let out = tocsin(&data, &["import", "ftm", ftm.to_str().expect("path")]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--agency is required"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("required") && err.contains("--agency <AGENCY>"), "{err}");
 }
 
 #[test]

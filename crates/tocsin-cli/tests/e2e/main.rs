@@ -13,6 +13,7 @@ mod hits;
 mod imports;
 mod input_rules;
 mod leaks;
+mod manifests;
 mod metrics;
 mod notices;
 mod numbering;

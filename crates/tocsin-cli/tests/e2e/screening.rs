@@ -99,10 +99,48 @@ fn help_and_version_say_what_tocsin_is() {
     assert_eq!(code, Some(0));
     assert!(out.starts_with("Tocsin: law-enforcement information sharing and real-time screening."), "{out}");
     assert!(out.contains("Usage: tocsin"), "{out}");
+    assert!(out.contains("RUST_LOG") && out.contains("NO_COLOR"), "the logs' settings are named: {out}");
+    for option in ["--data", "--store", "--events", "--now"] {
+        assert!(!out.contains(option), "{option} is not shown where no command is chosen: {out}");
+    }
+    // Each command shows the options it uses, and only those.
+    let (_, compare, _) = run(&["compare", "--help"]);
+    assert!(!compare.contains("--data") && !compare.contains("--now"), "{compare}");
+    let (_, mrz, _) = run(&["mrz", "--help"]);
+    assert!(mrz.contains("--now") && !mrz.contains("--store"), "{mrz}");
+    let (_, serve, _) = run(&["serve", "--help"]);
+    assert!(["--data", "--store", "--events", "--now"].iter().all(|o| serve.contains(o)), "{serve}");
+    let (_, add, _) = run(&["agency", "add", "--help"]);
+    assert!(add.contains("--data") && !add.contains("--now"), "{add}");
+}
+
+#[test]
+fn shell_completions_and_a_man_page_are_generated() {
+    let (code, bash, _) = run(&["completions", "bash"]);
+    assert_eq!(code, Some(0));
+    assert!(bash.contains("complete -F") && bash.contains("tocsin") && bash.contains("screen"), "{bash:.300}");
+    let (code, fish, _) = run(&["completions", "fish"]);
+    assert_eq!(code, Some(0));
+    assert!(fish.contains("complete -c tocsin"), "{fish:.300}");
+    let (code, man, _) = run(&["man"]);
+    assert_eq!(code, Some(0));
+    assert!(man.starts_with(".ie") || man.contains(".TH tocsin"), "{man:.300}");
+    assert!(man.contains("screening"), "{man:.300}");
+}
+
+#[test]
+fn logs_carry_no_colour_codes_off_a_terminal() {
+    // The test server writes its log to a file.
+    let s = crate::helpers::TestServer::start();
+    let log = s.log();
+    assert!(log.contains("INFO"), "{log}");
+    assert!(!log.contains('\u{1b}'), "no escape codes in a log file: {log:.300}");
 }
 
 #[test]
 fn compare_scores_names_and_csv_pairs() {
+    let (code, _, err) = run(&["compare", "Vladimir Putin", "  "]);
+    assert_eq!((code, err.trim()), (Some(2), "error: the second name is empty"));
     let (code, out, _) = run(&["compare", "Vladimir Putin", "Владимир Путин", "--json"]);
     assert_eq!(code, Some(0));
     let m: Value = serde_json::from_str(&out).expect("json");

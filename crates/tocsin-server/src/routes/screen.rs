@@ -1,99 +1,23 @@
-//! Screening: one query, or a batch of them (a flight manifest).
+//! Screening: one query, or a batch of them (a flight manifest). The work
+//! is in [`crate::screening`], shared with the command line.
 
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use serde::Serialize;
-use tocsin_core::record::{Handling, Record};
-use tocsin_match::request::{MrzSummary, Request as ScreenRequest};
-use tocsin_match::screen::Explanation;
-use tocsin_store::{Actor, ScreenContext, Store};
+use axum::http::header::CONTENT_TYPE;
+use serde::Deserialize;
+use tocsin_manifest::batch::Format;
+use tocsin_match::request::Request as ScreenRequest;
 
-use crate::error::LineError;
-use crate::extract::{Caller, JsonBody, body_bytes, json_lines, parse_json};
+use crate::extract::{Caller, JsonBody, Query, body_bytes};
+use crate::screening::{self, BatchOptions, BatchResponse, ScreenResponse};
 use crate::{ApiError, AppState};
-
-/// Most queries in one batch.
-pub(crate) const BATCH_LINES: usize = 1_000;
-
-/// One match.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ScreenMatch {
-    /// The record, as its owner shares it.
-    record: Record,
-    /// Score, 0 to 1.
-    score: f64,
-    /// Why it matched: the name forms and each feature's contribution.
-    explanation: Explanation,
-    /// Published notices on the record: type and requested action.
-    notices: Vec<tocsin_core::notice::NoticeBrief>,
-    /// What the officer must do.
-    handling: Handling,
-    /// The hit made, when the score reaches the hit threshold (0.80); the
-    /// record's owner sees it in its hit list.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hit_id: Option<String>,
-    /// Set when this subject and record were reviewed as a false positive
-    /// on an earlier hit: no new hit is made until `until`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dismissed_before: Option<DismissedBefore>,
-}
-
-/// A reviewed false positive that held back a hit.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct DismissedBefore {
-    /// The hit that was marked `false_positive`.
-    hit_id: String,
-    /// Until when no new hit is made (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    until: time::OffsetDateTime,
-}
-
-/// The answer to one query.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ScreenResponse {
-    /// Best first.
-    matches: Vec<ScreenMatch>,
-    /// What the MRZ's check digits said, when the query had one. A failed
-    /// check does not stop the screening.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mrz: Option<MrzSummary>,
-}
-
-async fn run(store: &Store, actor: &Actor, req: ScreenRequest) -> Result<ScreenResponse, ApiError> {
-    let this_year = time::OffsetDateTime::now_utc().year();
-    let request = req
-        .as_sent()
-        .map_err(|e| ApiError::from(tocsin_store::StoreError::Internal(format!("the request as sent: {e}"))))?;
-    let v = req.validate(this_year).map_err(|e| ApiError::field("invalid_field", e.field.clone(), e.to_string()))?;
-    let purpose = match (&v.purpose, &v.location, &actor.purpose) {
-        (Some(p), Some(l), _) => Some(format!("{p} @ {l}")),
-        (Some(p), None, _) => Some(p.clone()),
-        (None, Some(l), other) => Some(format!("{} @ {l}", other.as_deref().unwrap_or("screening"))),
-        (None, None, other) => other.clone(),
-    };
-    let context = ScreenContext { request, location: v.location.clone(), purpose: v.purpose.clone() };
-    let actor = Actor { purpose, ..actor.clone() };
-    let found = store.screen(&actor, v.query, context).await?;
-    let matches = found
-        .into_iter()
-        .map(|s| ScreenMatch {
-            handling: s.record.data.handling.clone(),
-            record: s.record,
-            score: (s.matched.score * 1000.0).round() / 1000.0,
-            explanation: s.matched.explanation,
-            notices: s.notices,
-            hit_id: s.hit_id.map(|h| h.to_string()),
-            dismissed_before: s.dismissed.map(|d| DismissedBefore { hit_id: d.hit_id.to_string(), until: d.until }),
-        })
-        .collect();
-    Ok(ScreenResponse { matches, mrz: v.mrz })
-}
 
 /// Screens a person, organization or document against every record the
 /// caller's agency may see. At least one of `name`, `document_number` and
-/// `mrz`. The search is audited with its `purpose` and `location`.
+/// `mrz`. A person's query (with a birth date, a sex or an MRZ) screens
+/// people and travel documents unless `kinds` says otherwise. The search is
+/// audited with its `purpose` and `location`.
 #[utoipa::path(post, path = "/v1/screen", tag = "screening", request_body = ScreenRequest, security(("bearer" = [])),
     responses((status = 200, body = ScreenResponse), (status = 400, body = crate::ErrorBody), (status = 403, body = crate::ErrorBody)))]
 pub(crate) async fn screen(
@@ -101,72 +25,53 @@ pub(crate) async fn screen(
     Caller(actor): Caller,
     JsonBody(req): JsonBody<ScreenRequest>,
 ) -> Result<Json<ScreenResponse>, ApiError> {
-    Ok(Json(run(&s.store, &actor, req).await?))
+    Ok(Json(screening::screen(&s.store, &actor, req).await?))
 }
 
-/// One line's answer in a batch.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct BatchItem {
-    /// 1-based line number.
-    line: usize,
-    /// The answer, when the line was valid.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<ScreenResponse>,
-    /// What was wrong with the line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<LineError>,
+/// How to screen a batch.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BatchParams {
+    /// `true`: answer only the travellers that made a hit (and the errors).
+    #[serde(default)]
+    hits_only: bool,
+    /// Where, for lines that do not say (default for a PAXLST manifest:
+    /// its flight, number, route and times).
+    location: Option<String>,
+    /// Why, for lines that do not say (default for a PAXLST manifest:
+    /// `advance_passenger_information`).
+    purpose: Option<String>,
 }
 
-/// The answers to a batch, in line order.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct BatchResponse {
-    /// One item per non-blank line.
-    results: Vec<BatchItem>,
-}
-
-/// Screens a batch (e.g. a flight manifest): one request per line, as JSON
-/// lines, at most 1,000 lines (413 beyond). A bad line is answered with its
-/// error and does not stop the others.
-#[utoipa::path(post, path = "/v1/screen/batch", tag = "screening", security(("bearer" = [])),
-    request_body(content = String, content_type = "application/x-ndjson", description = "One screening request per line"),
-    responses((status = 200, body = BatchResponse), (status = 413, body = crate::ErrorBody)))]
+/// Screens a batch, such as a flight's manifest: JSON lines (one screening
+/// request per line), CSV with a header naming the request's fields, or a
+/// UN/EDIFACT PAXLST interchange (Advance Passenger Information), chosen by
+/// `Content-Type` (`application/x-ndjson`, `text/csv`,
+/// `application/edifact`) or, when it says nothing, detected; 415 for any
+/// other type. A line may carry a `ref`, a PAXLST traveller carries its
+/// own, and each answer gives it back. At most 1,000 lines or travellers
+/// (413 beyond). A bad line is answered with its error and does not stop
+/// the others. A PAXLST manifest's flight is the screening's location, in
+/// the audit log and on the hits it makes.
+#[utoipa::path(post, path = "/v1/screen/batch", tag = "screening", params(BatchParams), security(("bearer" = [])),
+    request_body(content = String, content_type = "application/x-ndjson", description = "JSON lines, CSV (text/csv) or PAXLST (application/edifact)"),
+    responses((status = 200, body = BatchResponse), (status = 400, body = crate::ErrorBody),
+        (status = 413, body = crate::ErrorBody), (status = 415, body = crate::ErrorBody)))]
 pub(crate) async fn batch(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    Query(params): Query<BatchParams>,
     req: Request,
 ) -> Result<Json<BatchResponse>, ApiError> {
+    let content_type = req.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap_or("(not text)").to_owned());
+    let named = Format::from_media_type(content_type.as_deref())
+        .map_err(|m| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m))?;
     let bytes = body_bytes(req, &()).await?;
-    let lines: Vec<(usize, &[u8])> = json_lines(&bytes).collect();
-    if lines.len() > BATCH_LINES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_lines",
-            format!("at most {BATCH_LINES} queries per batch; got {}", lines.len()),
-        ));
-    }
-    let mut results = Vec::with_capacity(lines.len());
-    for (line, text) in lines {
-        let answer = match parse_json::<ScreenRequest>(text) {
-            Ok(r) => run(&s.store, &actor, r).await,
-            Err(e) => Err(e),
-        };
-        results.push(match answer {
-            Ok(r) => BatchItem { line, result: Some(r), error: None },
-            Err(e) if e.status().is_client_error() => {
-                // A line refused before the store saw it is audited here,
-                // as a whole request would be by the rejection middleware.
-                if !e.is_audited() {
-                    let objects = vec![format!("line:{line}"), e.code().to_owned()];
-                    s.store.log(&actor, "screen", objects, tocsin_audit::Outcome::Invalid).await?;
-                }
-                BatchItem {
-                    line,
-                    result: None,
-                    error: Some(LineError { line, field: e.field_name(), message: e.message() }),
-                }
-            }
-            Err(e) => return Err(e),
-        });
-    }
-    Ok(Json(BatchResponse { results }))
+    let format = match named.or_else(|| Format::detect(&bytes)) {
+        Some(f) => f,
+        None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "empty_batch", "the batch is empty")),
+    };
+    let options = BatchOptions { hits_only: params.hits_only, location: params.location, purpose: params.purpose };
+    Ok(Json(screening::batch(&s.store, &actor, format, &bytes, options).await?))
 }
