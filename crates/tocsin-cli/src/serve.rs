@@ -118,7 +118,9 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         anchor.clone(),
         std::time::Duration::from_secs(args.checkpoint_every),
     ));
-    let options = tocsin_server::Options { monitor_token_hash, audit_broken: audit_broken.is_some() };
+    let pages = tocsin_console::router(store.clone(), tocsin_console::Options::default());
+    let options =
+        tocsin_server::Options { monitor_token_hash, audit_broken: audit_broken.is_some(), pages: Some(pages) };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
     checkpoints.abort();
@@ -303,7 +305,8 @@ async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
     let deu_token = store.create_token(&Actor::operator(deu), deu, Role::Officer, "deu-demo-officer").await?;
     println!("Officer token for FRA: {}", fra_token.secret);
     println!("Officer token for DEU: {}", deu_token.secret);
-    println!("Try:");
+    println!("The console: open http://{addr}/ and sign in with one of these tokens.");
+    println!("Or try the API:");
     println!("  curl -s -H 'Authorization: Bearer {}' 'http://{addr}/v1/records?limit=3'", fra_token.secret);
     if let Some(r) = sample.items.first() {
         println!("  curl -s -H 'Authorization: Bearer {}' http://{addr}/v1/records/{}", fra_token.secret, r.id);

@@ -33,7 +33,7 @@ pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
 pub const BULK_LINES: usize = 50_000;
 
 /// How a server is set up besides its store.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// The digest ([`tocsin_store::hash_token`]) of the monitoring token,
     /// the only credential that reads `/metrics` and the cluster part of
@@ -42,6 +42,9 @@ pub struct Options {
     /// The server was started on an audit log that does not hold against
     /// its signed checkpoints (`--allow-broken-audit`); `/v1/health` says so.
     pub audit_broken: bool,
+    /// More routes to serve beside the API's (the web console), which
+    /// must not overlap them.
+    pub pages: Option<Router>,
 }
 
 /// What every handler shares.
@@ -67,7 +70,11 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
     // recorded earlier is lost.
     metrics::handle();
     let monitor = options.monitor_token_hash.map(Arc::from);
-    routes::router(AppState { store, monitor, audit_broken: options.audit_broken, shutdown })
+    let api = routes::router(AppState { store, monitor, audit_broken: options.audit_broken, shutdown });
+    match options.pages {
+        Some(pages) => api.merge(pages),
+        None => api,
+    }
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets

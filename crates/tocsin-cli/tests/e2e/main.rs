@@ -6,6 +6,7 @@ mod audit;
 mod bad_input;
 mod cli;
 mod cluster;
+mod console;
 mod crash;
 mod events;
 mod helpers;

@@ -1,0 +1,195 @@
+// The web console in a real browser (Debian's Chromium, driven by
+// playwright-core) against the real server on 127.0.0.1 with a real store:
+// what an officer, an owner and an agency kept out of a record see.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = process.env.TOCSIN_BIN ?? join(here, "..", "target", "debug", "tocsin");
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const artifacts = join(here, "artifacts");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let server, base, browser, tokens = {};
+const data = join(mkdtempSync(join(tmpdir(), "tocsin-console-")), "data");
+
+function tocsin(...args) {
+  return execFileSync(bin, ["--data", data, ...args], { encoding: "utf8" }).trim();
+}
+
+async function api(token, path, body) {
+  const r = await fetch(base + path, {
+    method: body ? "POST" : "GET",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  tocsin("init");
+  for (const a of ["FRA", "DEU", "ITA"]) tocsin("agency", "add", a, "--name", `${a} bureau`);
+  tokens.fraAdmin = tocsin("token", "create", "--agency", "FRA", "--role", "admin");
+  tokens.fraOfficer = tocsin("token", "create", "--agency", "FRA", "--role", "officer");
+  tokens.deu = tocsin("token", "create", "--agency", "DEU", "--role", "officer");
+  tokens.ita = tocsin("token", "create", "--agency", "ITA", "--role", "officer");
+  server = spawn(bin, ["--data", data, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
+  base = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`the server exited (${code})`)));
+  });
+  const created = await api(tokens.fraAdmin, "/v1/records", {
+    kind: "person",
+    names: [{ full: "Ivan Petrovich SIDOROV", type: "primary" }, { full: "Иван Петрович Сидоров", type: "original_script" }],
+    birth_dates: ["1970-05-01"], nationalities: ["RUS"], sex: "male",
+    handling: { code: "arrest", instructions: "Detain and call the FRA bureau at once." },
+    access: { mode: "except", countries: ["ITA"] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+async function signIn(token) {
+  // The pages' Content-Security-Policy allows no inline script; the test
+  // lifts it only to inject axe-core (the header itself is checked below).
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(base + "/screen");
+  assert.ok(!page.url().includes(token), "the token is never in a URL");
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "tocsin_session");
+  assert.ok(session && session.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
+  assert.ok(!cookies.some((c) => c.value.includes(token)), "the token is never in a cookie");
+  assert.equal(await page.evaluate(() => JSON.stringify(localStorage)), "{}", "nothing in local storage");
+  return page;
+}
+
+async function noSeriousViolations(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => await window.axe.run());
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `${name}: accessibility`);
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+test("an officer screens a name in another script and sees the match explained; the owner's inbox has the hit", async () => {
+  const officer = await signIn(tokens.deu);
+  await noSeriousViolations(officer, "screen-empty-en");
+  await officer.getByLabel("Name (any script)").fill("Иван Сидоров");
+  await officer.getByLabel("Birth date (YYYY, YYYY-MM or YYYY-MM-DD)").fill("1970");
+  await officer.getByLabel("Location (e.g. CDG T2)").fill("CDG T2");
+  await officer.getByRole("button", { name: "Screen", exact: true }).click();
+  const match = officer.locator("article.match").first();
+  await match.waitFor();
+  assert.match(await match.textContent(), /SIDOROV/);
+  assert.match(await match.locator(".handling").textContent(), /arrest: Detain and call the FRA bureau at once\./);
+  assert.match(await match.locator("details.why").textContent(), /name/);
+  const hit = (await match.locator(".badge.hit code").textContent()).trim();
+  await noSeriousViolations(officer, "screen-results-en");
+
+  const owner = await signIn(tokens.fraOfficer);
+  await owner.goto(base + "/hits?role=owner");
+  const row = owner.locator(`tr[data-hit="${hit}"]`);
+  assert.match(await row.textContent(), /new/);
+  assert.match(await row.textContent(), /CDG T2/);
+  await noSeriousViolations(owner, "hits-en");
+  await row.getByRole("button", { name: "acknowledged" }).click();
+  await owner.waitForURL(base + "/hits");
+  assert.match(await owner.locator(`tr[data-hit="${hit}"]`).textContent(), /acknowledged/);
+});
+
+test("a record hidden from an agency shows nowhere in its console", async () => {
+  const page = await signIn(tokens.ita);
+  await page.getByLabel("Name (any script)").fill("Ivan Sidorov");
+  await page.getByRole("button", { name: "Screen", exact: true }).click();
+  await page.locator("#results").waitFor();
+  assert.match(await page.locator("#results").textContent(), /No match\./);
+  await page.goto(base + "/hits");
+  assert.doesNotMatch(await page.locator("main").textContent(), /SIDOROV|FRA/);
+});
+
+test("bad input shows the field's error and screens nothing", async () => {
+  const page = await signIn(tokens.deu);
+  await page.getByLabel("Name (any script)").fill("Ivan Sidorov");
+  await page.getByLabel("Birth date (YYYY, YYYY-MM or YYYY-MM-DD)").fill("1970-02-30");
+  await page.getByRole("button", { name: "Screen", exact: true }).click();
+  const field = page.locator("#birth_date");
+  await page.locator("#birth_date-error").waitFor();
+  assert.equal(await field.getAttribute("aria-invalid"), "true");
+  assert.match(await page.locator("#birth_date-error").textContent(), /birth_date/);
+  assert.equal(await page.locator("#results").count(), 0);
+});
+
+test("the whole screening path works with the keyboard alone", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  // Tab from the top of the page to the token field, type, Enter.
+  for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.id)) !== "token"; i++) {
+    await page.keyboard.press("Tab");
+  }
+  await page.keyboard.type(tokens.deu);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(base + "/screen");
+  for (let i = 0; i < 20 && (await page.evaluate(() => document.activeElement?.id)) !== "name"; i++) {
+    await page.keyboard.press("Tab");
+  }
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "name", "Tab reaches the name field");
+  await page.keyboard.type("Ivan Sidorov");
+  await page.keyboard.press("Enter");
+  await page.locator("article.match").first().waitFor();
+});
+
+test("a manifest uploaded as CSV is screened, with its refs and a table that filters", async () => {
+  const page = await signIn(tokens.deu);
+  await page.goto(base + "/manifest");
+  const csv = join(artifacts, "flight.csv");
+  writeFileSync(csv, "ref,name,birth_date,nationality\nP001,SIDOROV Ivan,1970-05-01,RUS\nP002,Jane Doe,1985-01-01,GBR\n");
+  await page.getByLabel(/Manifest file/).setInputFiles(csv);
+  await page.getByRole("button", { name: "Screen the manifest" }).click();
+  await page.locator("#travellers").waitFor();
+  assert.match(await page.locator(".summary").textContent(), /2 travellers, 1 matched/);
+  const rows = page.locator("#travellers tbody tr");
+  assert.equal(await rows.count(), 2);
+  assert.match(await rows.nth(0).textContent(), /P001.*SIDOROV/s);
+  await page.getByLabel("Filter").fill("P002");
+  assert.equal(await page.locator("#travellers tbody tr:not([hidden])").count(), 1);
+  await noSeriousViolations(page, "manifest-en");
+});
+
+test("pages forbid scripts from elsewhere, framing and caching", async () => {
+  const r = await fetch(base + "/login");
+  assert.match(r.headers.get("content-security-policy"), /default-src 'none'; script-src 'self'/);
+  assert.equal(r.headers.get("x-frame-options"), "DENY");
+  assert.equal(r.headers.get("cache-control"), "no-store");
+});
+
+test("a form sent without the session's CSRF secret changes nothing", async () => {
+  const page = await signIn(tokens.deu);
+  const status = await page.evaluate(async () => {
+    const r = await fetch("/screen", { method: "POST", body: new URLSearchParams({ name: "Ivan Sidorov", csrf: "forged" }) });
+    return r.status;
+  });
+  assert.equal(status, 403);
+});

@@ -1,0 +1,27 @@
+// Tocsin console: the little the pages do in the browser. Everything works
+// without it; it filters and exports the manifest table.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[data-filter]")) {
+    const table = document.getElementById(input.dataset.filter);
+    input.addEventListener("input", () => {
+      const needle = input.value.trim().toLowerCase();
+      for (const row of table.tBodies[0].rows) {
+        row.hidden = needle !== "" && !row.textContent.toLowerCase().includes(needle);
+      }
+    });
+  }
+  for (const button of document.querySelectorAll("button[data-export]")) {
+    button.addEventListener("click", () => {
+      const table = document.getElementById(button.dataset.export);
+      const quote = (cell) => '"' + cell.textContent.trim().replace(/"/g, '""') + '"';
+      const rows = [...table.rows].filter((r) => !r.hidden).map((r) => [...r.cells].map(quote).join(","));
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([rows.join("\r\n") + "\r\n"], { type: "text/csv" }));
+      link.download = "screening.csv";
+      link.click();
+      URL.revokeObjectURL(link.href);
+    });
+  }
+});

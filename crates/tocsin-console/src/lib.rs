@@ -1,0 +1,144 @@
+//! Tocsin's web console: the pages officers and agency staff use in a
+//! browser, rendered on the server (maud) from the same services the API
+//! calls, with a little of the project's own JavaScript and no asset from
+//! outside the binary (border posts and secure networks are often
+//! air-gapped).
+//!
+//! A visitor signs in with an API token, which the server exchanges for a
+//! session ([`session`]); every page then acts as that token's agency and
+//! role, through the store, so the console shows exactly what the API
+//! would and nothing it would hide. Every form that changes something
+//! carries the session's CSRF secret.
+
+mod pages;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tocsin_store::{Actor, Principal, Store};
+
+/// How the console is served.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The server answers over TLS: the session cookie is `Secure`.
+    pub tls: bool,
+}
+
+/// What every page shares.
+#[derive(Clone)]
+pub(crate) struct Console {
+    store: Arc<Store>,
+    sessions: Arc<session::Sessions>,
+    options: Options,
+}
+
+/// The console's routes, to merge with the API's.
+pub fn router(store: Arc<Store>, options: Options) -> Router {
+    let state = Console { store, sessions: Arc::default(), options };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/screen", get(pages::screen::form).post(pages::screen::submit))
+        .route("/manifest", get(pages::manifest::form).post(pages::manifest::submit))
+        .route("/hits", get(pages::hits::inbox))
+        .route("/hits/{id}/status", post(pages::hits::move_hit))
+        .route("/assets/console.css", get(css))
+        .route("/assets/console.js", get(js))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Every page: not cached, not framed, no script or style from elsewhere.
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/console.css"))
+}
+
+async fn js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../assets/console.js"))
+}
+
+/// A signed-in visitor: the session, and who its token is.
+pub(crate) struct SignedIn {
+    key: String,
+    session: session::Session,
+    principal: Principal,
+}
+
+impl SignedIn {
+    /// The actor the visitor's requests are made as.
+    pub(crate) fn actor(&self) -> Actor {
+        self.principal.actor(Some("console".to_owned()))
+    }
+
+    /// Whether a form's CSRF field is this session's; a 403 otherwise.
+    pub(crate) fn check_csrf(&self, sent: &str) -> Result<(), StaleForm> {
+        if session::csrf_ok(&self.session, sent) { Ok(()) } else { Err(StaleForm) }
+    }
+}
+
+/// A form without this session's CSRF secret: refused, nothing done.
+pub(crate) struct StaleForm;
+
+impl IntoResponse for StaleForm {
+    fn into_response(self) -> Response {
+        (StatusCode::FORBIDDEN, "the form is stale or was not sent from this console: reload the page").into_response()
+    }
+}
+
+/// Not signed in (or the token was revoked): the sign-in page.
+pub(crate) struct ToLogin;
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<Console> for SignedIn {
+    type Rejection = ToLogin;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Console) -> Result<SignedIn, ToLogin> {
+        let (key, session) = state.sessions.find(&parts.headers).ok_or(ToLogin)?;
+        // The token is checked on every request: revoked, the session ends.
+        match state.store.authenticate(&session.token).await {
+            Ok(Some(principal)) => Ok(SignedIn { key, session, principal }),
+            _ => {
+                state.sessions.close(&key);
+                Err(ToLogin)
+            }
+        }
+    }
+}
+
+/// The store's answer to a failure, as a page can show it.
+pub(crate) fn failure(e: &tocsin_server::ApiError) -> String {
+    e.message()
+}
+
+impl Console {
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}

@@ -1,0 +1,125 @@
+//! The hit inbox: hits on the agency's records and hits its screenings
+//! made, with the workflow moves the agency may make on each.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+use tocsin_core::hit::{HitId, HitStatus, Side};
+use tocsin_store::HitQuery;
+
+use crate::{Console, SignedIn};
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Filter {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// The inbox.
+pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Query<Filter>) -> Response {
+    let role = match f.role.as_str() {
+        "owner" => Some(Side::Owner),
+        "searcher" => Some(Side::Searcher),
+        _ => None,
+    };
+    let status = f.status.parse::<HitStatus>().ok();
+    let query = HitQuery { role, status, since: None, before: None, limit: 200 };
+    let hits = match c.store().hits(&who.actor(), query).await {
+        Ok(page) => page.items,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("the hits cannot be read: {e}")).into_response(),
+    };
+    let agency = who.principal.agency;
+    let statuses = ["new", "acknowledged", "confirmed", "false_positive", "action_taken", "closed"];
+    super::layout(
+        "Hits",
+        Some(&who),
+        html! {
+            form.card.filters method="get" action="/hits" {
+                div.field {
+                    label for="role" { "Side" }
+                    select #role name="role" {
+                        @for (v, l) in [("", "all"), ("owner", "on our records"), ("searcher", "from our screenings")] {
+                            option value=(v) selected[f.role == v] { (l) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="status" { "Status" }
+                    select #status name="status" {
+                        option value="" { "any" }
+                        @for s in statuses { option value=(s) selected[f.status == s] { (s.replace('_', " ")) } }
+                    }
+                }
+                button type="submit" { "Show" }
+            }
+            @if hits.is_empty() { p.none { "No hit." } }
+            @else {
+                table #hits {
+                    thead {
+                        tr {
+                            th scope="col" { "When" } th scope="col" { "Status" } th scope="col" { "Score" }
+                            th scope="col" { "Searched by" } th scope="col" { "Record of" } th scope="col" { "Handling" }
+                            th scope="col" { "Where, why" } th scope="col" { "Move to" }
+                        }
+                    }
+                    tbody {
+                        @for h in &hits {
+                            tr data-hit=(h.id) {
+                                td { (h.time.date()) " " (format!("{:02}:{:02}", h.time.hour(), h.time.minute())) }
+                                td { (h.status.as_str().replace('_', " ")) @if h.silent { " " span.badge.silent title="the searcher was told nothing" { "silent" } } }
+                                td.num { (format!("{:.3}", h.score)) }
+                                td { (h.searcher) }
+                                td { (h.owner) " " code { (h.record_id) } }
+                                td { (serde_json::to_value(h.handling).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) }
+                                td { (h.location.as_deref().unwrap_or("")) @if let Some(p) = &h.purpose { br; small { (p) } } }
+                                td.moves {
+                                    @for next in h.next_statuses(&agency) {
+                                        form method="post" action=(format!("/hits/{}/status", h.id)) {
+                                            input type="hidden" name="csrf" value=(who.session.csrf);
+                                            input type="hidden" name="status" value=(next.as_str());
+                                            button type="submit" { (next.as_str().replace('_', " ")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Move {
+    csrf: String,
+    status: String,
+}
+
+/// Moves a hit, then back to the inbox.
+pub(crate) async fn move_hit(
+    State(c): State<Console>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(m): Form<Move>,
+) -> Response {
+    if let Err(r) = who.check_csrf(&m.csrf) {
+        return r.into_response();
+    }
+    let (Ok(id), Ok(to)) = (id.parse::<HitId>(), m.status.parse::<HitStatus>()) else {
+        return (StatusCode::BAD_REQUEST, "no such hit or status").into_response();
+    };
+    match c.store().set_hit_status(&who.actor(), id, to).await {
+        Ok(_) => Redirect::to("/hits").into_response(),
+        Err(e) => {
+            let e = tocsin_server::ApiError::from(e);
+            (e.status(), crate::failure(&e)).into_response()
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Signing in with an API token, and out.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::{Console, SignedIn, session};
+
+/// The sign-in page.
+pub(crate) async fn form() -> Response {
+    page(None).into_response()
+}
+
+fn page(error: Option<&str>) -> maud::Markup {
+    super::layout(
+        "Sign in",
+        None,
+        html! {
+            p { "Sign in with the API token your agency's administrator gave you. It is kept on the server for this session only, never in the browser." }
+            form.card method="post" action="/login" {
+                label for="token" { "API token" }
+                input #token type="password" name="token" autocomplete="off" required
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "token-error")];
+                @if let Some(e) = error {
+                    p #token-error .error role="alert" { (e) }
+                }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Login {
+    token: String,
+}
+
+/// Exchanges the token for a session; a token that does not authenticate
+/// is refused (and logged as any rejected token is).
+pub(crate) async fn submit(State(c): State<Console>, Form(login): Form<Login>) -> Response {
+    let token = login.token.trim().to_owned();
+    match c.store().authenticate(&token).await {
+        Ok(Some(_)) => {
+            let id = c.sessions.open(token);
+            let cookie = session::set_cookie(&id, c.options.tls);
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/screen")).into_response()
+        }
+        Ok(None) => {
+            if let Err(e) = c.store().log_rejected_token("auth.reject POST /login").await {
+                tracing::error!(error = %e, "cannot audit a rejected sign-in");
+            }
+            (StatusCode::UNAUTHORIZED, page(Some("Unknown or revoked token."))).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            (StatusCode::SERVICE_UNAVAILABLE, page(Some("The store cannot be reached; try again."))).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Csrf {
+    csrf: String,
+}
+
+/// Ends the session.
+pub(crate) async fn logout(State(c): State<Console>, who: SignedIn, Form(form): Form<Csrf>) -> Response {
+    if let Err(r) = who.check_csrf(&form.csrf) {
+        return r.into_response();
+    }
+    c.sessions.close(&who.key);
+    ([(header::SET_COOKIE, session::clear_cookie())], Redirect::to("/login")).into_response()
+}
