@@ -41,6 +41,7 @@ before(async () => {
   tokens.fraOfficer = tocsin("token", "create", "--agency", "FRA", "--role", "officer");
   tokens.deu = tocsin("token", "create", "--agency", "DEU", "--role", "officer");
   tokens.ita = tocsin("token", "create", "--agency", "ITA", "--role", "officer");
+  tokens.auditor = tocsin("token", "create", "--agency", "GS", "--role", "auditor");
   server = spawn(bin, ["--data", data, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
     let out = "";
@@ -93,7 +94,12 @@ async function noSeriousViolations(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
-test("an officer screens a name in another script and sees the match explained; the owner's inbox has the hit", async () => {
+test("an officer screens a name in another script and sees the match explained; the owner's open inbox shows the hit at once", async () => {
+  // The owner's inbox is open before the screening: the hit arrives live.
+  const owner = await signIn(tokens.fraOfficer);
+  await owner.goto(base + "/hits?role=owner");
+  await owner.locator("p.none").waitFor();
+
   const officer = await signIn(tokens.deu);
   await noSeriousViolations(officer, "screen-empty-en");
   await officer.getByLabel("Name (any script)").fill("Иван Сидоров");
@@ -102,15 +108,18 @@ test("an officer screens a name in another script and sees the match explained; 
   await officer.getByRole("button", { name: "Screen", exact: true }).click();
   const match = officer.locator("article.match").first();
   await match.waitFor();
+  const screened = Date.now();
   assert.match(await match.textContent(), /SIDOROV/);
   assert.match(await match.locator(".handling").textContent(), /arrest: Detain and call the FRA bureau at once\./);
   assert.match(await match.locator("details.why").textContent(), /name/);
   const hit = (await match.locator(".badge.hit code").textContent()).trim();
   await noSeriousViolations(officer, "screen-results-en");
 
-  const owner = await signIn(tokens.fraOfficer);
-  await owner.goto(base + "/hits?role=owner");
   const row = owner.locator(`tr[data-hit="${hit}"]`);
+  await row.waitFor({ timeout: 5000 });
+  const shownAfter = Date.now() - screened;
+  assert.ok(shownAfter < 2000, `the hit showed ${shownAfter} ms after the answer`);
+  assert.equal((await owner.locator("#hit-badge").textContent()).trim(), "1");
   assert.match(await row.textContent(), /new/);
   assert.match(await row.textContent(), /CDG T2/);
   await noSeriousViolations(owner, "hits-en");
@@ -176,6 +185,44 @@ test("a manifest uploaded as CSV is screened, with its refs and a table that fil
   await page.getByLabel("Filter").fill("P002");
   assert.equal(await page.locator("#travellers tbody tr:not([hidden])").count(), 1);
   await noSeriousViolations(page, "manifest-en");
+});
+
+test("an auditor filters the log and verifies the chain", async () => {
+  const page = await signIn(tokens.auditor);
+  await page.getByRole("link", { name: "Audit" }).click();
+  await page.getByLabel("Action (or its start)").fill("record.create");
+  await page.getByRole("button", { name: "Filter" }).click();
+  const rows = page.locator("#audit tbody tr");
+  assert.ok((await rows.count()) >= 1);
+  for (const text of await rows.allTextContents()) assert.match(text, /record\.create/);
+  await noSeriousViolations(page, "audit-en");
+  await page.getByRole("button", { name: "Verify the chain" }).click();
+  assert.match(await page.locator("#verdict").textContent(), /The chain holds: \d+ entries/);
+});
+
+test("every page speaks English, French, Spanish and Arabic (right to left), names as stored", async () => {
+  const page = await signIn(tokens.deu);
+  for (const [lang, screenWord, dir] of [["en", "Screen", "ltr"], ["fr", "Contrôler", "ltr"], ["es", "Consultar", "ltr"], ["ar", "تحقّق", "rtl"]]) {
+    await page.goto(base + "/screen");
+    await page.locator("#lang").selectOption(lang);
+    await page.getByRole("button", { name: /Change|Changer|Cambiar|تغيير/ }).click();
+    await page.waitForURL(base + "/screen");
+    assert.equal(await page.locator("html").getAttribute("lang"), lang);
+    assert.equal(await page.locator("html").getAttribute("dir"), dir);
+    assert.equal((await page.locator("h1").textContent()).trim(), screenWord);
+    await page.locator("#name").fill("Иван Сидоров");
+    await page.locator("#screen-form button[type=submit]").click();
+    await page.locator("article.match").first().waitFor();
+    // The name as stored, in its own script, whatever the page's language.
+    assert.match(await page.locator("details.why").first().textContent(), /Иван Петрович Сидоров/);
+    await noSeriousViolations(page, `screen-results-${lang}`);
+    for (const path of ["/manifest", "/hits"]) {
+      await page.goto(base + path);
+      await noSeriousViolations(page, `${path.slice(1)}-${lang}`);
+    }
+  }
+  // Back to English for the tests that follow in other contexts.
+  await page.goto(base + "/lang?lang=en&back=/screen");
 });
 
 test("pages forbid scripts from elsewhere, framing and caching", async () => {

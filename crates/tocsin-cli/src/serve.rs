@@ -118,9 +118,16 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         anchor.clone(),
         std::time::Duration::from_secs(args.checkpoint_every),
     ));
-    let pages = tocsin_console::router(store.clone(), tocsin_console::Options::default());
-    let options =
-        tocsin_server::Options { monitor_token_hash, audit_broken: audit_broken.is_some(), pages: Some(pages) };
+    // One signal ends the API's streams and the console's.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let console = tocsin_console::Options { tls: false, shutdown: shutdown.clone() };
+    let pages = tocsin_console::router(store.clone(), console);
+    let options = tocsin_server::Options {
+        monitor_token_hash,
+        audit_broken: audit_broken.is_some(),
+        pages: Some(pages),
+        shutdown,
+    };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
     checkpoints.abort();

@@ -25,3 +25,25 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Live: the agency's hit events. The Hits link counts the new ones; the
+// inbox redraws its table when one arrives.
+document.addEventListener("DOMContentLoaded", () => {
+  const badge = document.getElementById("hit-badge");
+  if (!badge || typeof EventSource === "undefined") return;
+  const live = new EventSource("/live");
+  const redraw = async () => {
+    const table = document.getElementById("hits-area");
+    if (!table) return;
+    const page = await fetch(location.href, { credentials: "same-origin" });
+    const doc = new DOMParser().parseFromString(await page.text(), "text/html");
+    const fresh = doc.getElementById("hits-area");
+    if (fresh) table.replaceWith(fresh);
+  };
+  live.addEventListener("hit", () => {
+    badge.textContent = String(Number(badge.textContent || "0") + 1);
+    badge.hidden = false;
+    redraw();
+  });
+  live.addEventListener("hit.status", redraw);
+});

@@ -10,6 +10,7 @@
 //! would and nothing it would hide. Every form that changes something
 //! carries the session's CSRF secret.
 
+mod i18n;
 mod pages;
 mod session;
 
@@ -22,12 +23,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tocsin_store::{Actor, Principal, Store};
+use tokio_util::sync::CancellationToken;
 
 /// How the console is served.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The server answers over TLS: the session cookie is `Secure`.
     pub tls: bool,
+    /// Cancelled when the server shuts down: live streams end then.
+    pub shutdown: CancellationToken,
 }
 
 /// What every page shares.
@@ -49,6 +53,10 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/manifest", get(pages::manifest::form).post(pages::manifest::submit))
         .route("/hits", get(pages::hits::inbox))
         .route("/hits/{id}/status", post(pages::hits::move_hit))
+        .route("/live", get(pages::live::events))
+        .route("/audit", get(pages::audit::log))
+        .route("/audit/verify", post(pages::audit::verify))
+        .route("/lang", get(pages::choose_language))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
         .layer(axum::middleware::map_response(security_headers))
@@ -84,6 +92,8 @@ pub(crate) struct SignedIn {
     key: String,
     session: session::Session,
     principal: Principal,
+    /// The visitor's language.
+    pub(crate) lang: i18n::Lang,
 }
 
 impl SignedIn {
@@ -123,7 +133,7 @@ impl FromRequestParts<Console> for SignedIn {
         let (key, session) = state.sessions.find(&parts.headers).ok_or(ToLogin)?;
         // The token is checked on every request: revoked, the session ends.
         match state.store.authenticate(&session.token).await {
-            Ok(Some(principal)) => Ok(SignedIn { key, session, principal }),
+            Ok(Some(principal)) => Ok(SignedIn { key, session, principal, lang: i18n::Lang::of(&parts.headers) }),
             _ => {
                 state.sessions.close(&key);
                 Err(ToLogin)

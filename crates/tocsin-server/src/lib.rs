@@ -45,6 +45,10 @@ pub struct Options {
     /// More routes to serve beside the API's (the web console), which
     /// must not overlap them.
     pub pages: Option<Router>,
+    /// Cancelled when [`serve`] starts shutting down: streams that never
+    /// end by themselves (the API's event stream, the console's) end then,
+    /// so that the server can finish.
+    pub shutdown: CancellationToken,
 }
 
 /// What every handler shares.
@@ -62,7 +66,8 @@ pub struct AppState {
 
 /// The whole API as a router.
 pub fn router(store: Arc<Store>, options: Options) -> Router {
-    router_with(store, options, CancellationToken::new())
+    let shutdown = options.shutdown.clone();
+    router_with(store, options, shutdown)
 }
 
 fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken) -> Router {
@@ -86,7 +91,7 @@ pub async fn serve(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let token = CancellationToken::new();
+    let token = options.shutdown.clone();
     let closing = token.clone();
     let upkeep = metrics::upkeep();
     let served = axum::serve(listener, router_with(store, options, token))

@@ -34,44 +34,56 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("the hits cannot be read: {e}")).into_response(),
     };
     let agency = who.principal.agency;
-    let statuses = ["new", "acknowledged", "confirmed", "false_positive", "action_taken", "closed"];
+    let l = who.lang;
+    let statuses = [
+        ("new", "new"),
+        ("acknowledged", "acknowledged"),
+        ("confirmed", "confirmed"),
+        ("false_positive", "false positive"),
+        ("action_taken", "action taken"),
+        ("closed", "closed"),
+    ];
+    let said = |s: HitStatus| statuses.iter().find(|(v, _)| *v == s.as_str()).map_or("", |(_, label)| l.t(label));
     super::layout(
+        l,
+        "/hits",
         "Hits",
         Some(&who),
         html! {
             form.card.filters method="get" action="/hits" {
                 div.field {
-                    label for="role" { "Side" }
+                    label for="role" { (l.t("Side")) }
                     select #role name="role" {
-                        @for (v, l) in [("", "all"), ("owner", "on our records"), ("searcher", "from our screenings")] {
-                            option value=(v) selected[f.role == v] { (l) }
+                        @for (v, label) in [("", "all"), ("owner", "on our records"), ("searcher", "from our screenings")] {
+                            option value=(v) selected[f.role == v] { (l.t(label)) }
                         }
                     }
                 }
                 div.field {
-                    label for="status" { "Status" }
+                    label for="status" { (l.t("Status")) }
                     select #status name="status" {
-                        option value="" { "any" }
-                        @for s in statuses { option value=(s) selected[f.status == s] { (s.replace('_', " ")) } }
+                        option value="" { (l.t("any")) }
+                        @for (s, label) in statuses { option value=(s) selected[f.status == s] { (l.t(label)) } }
                     }
                 }
-                button type="submit" { "Show" }
+                button type="submit" { (l.t("Show")) }
             }
-            @if hits.is_empty() { p.none { "No hit." } }
+            div #hits-area {
+            @if hits.is_empty() { p.none { (l.t("No hit.")) } }
             @else {
                 table #hits {
                     thead {
                         tr {
-                            th scope="col" { "When" } th scope="col" { "Status" } th scope="col" { "Score" }
-                            th scope="col" { "Searched by" } th scope="col" { "Record of" } th scope="col" { "Handling" }
-                            th scope="col" { "Where, why" } th scope="col" { "Move to" }
+                            th scope="col" { (l.t("When")) } th scope="col" { (l.t("Status")) } th scope="col" { (l.t("Score")) }
+                            th scope="col" { (l.t("Searched by")) } th scope="col" { (l.t("Record of")) } th scope="col" { (l.t("Handling")) }
+                            th scope="col" { (l.t("Where, why")) } th scope="col" { (l.t("Move to")) }
                         }
                     }
                     tbody {
                         @for h in &hits {
                             tr data-hit=(h.id) {
                                 td { (h.time.date()) " " (format!("{:02}:{:02}", h.time.hour(), h.time.minute())) }
-                                td { (h.status.as_str().replace('_', " ")) @if h.silent { " " span.badge.silent title="the searcher was told nothing" { "silent" } } }
+                                td { (said(h.status)) @if h.silent { " " span.badge.silent title=(l.t("the searcher was told nothing")) { (l.t("silent")) } } }
                                 td.num { (format!("{:.3}", h.score)) }
                                 td { (h.searcher) }
                                 td { (h.owner) " " code { (h.record_id) } }
@@ -82,7 +94,7 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
                                         form method="post" action=(format!("/hits/{}/status", h.id)) {
                                             input type="hidden" name="csrf" value=(who.session.csrf);
                                             input type="hidden" name="status" value=(next.as_str());
-                                            button type="submit" { (next.as_str().replace('_', " ")) }
+                                            button type="submit" { (said(next)) }
                                         }
                                     }
                                 }
@@ -90,6 +102,7 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
                         }
                     }
                 }
+            }
             }
         },
     )

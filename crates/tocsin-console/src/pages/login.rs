@@ -7,27 +7,30 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
+use crate::i18n::Lang;
 use crate::{Console, SignedIn, session};
 
 /// The sign-in page.
-pub(crate) async fn form() -> Response {
-    page(None).into_response()
+pub(crate) async fn form(l: Lang) -> Response {
+    page(l, None).into_response()
 }
 
-fn page(error: Option<&str>) -> maud::Markup {
+fn page(l: Lang, error: Option<&'static str>) -> maud::Markup {
     super::layout(
+        l,
+        "/login",
         "Sign in",
         None,
         html! {
-            p { "Sign in with the API token your agency's administrator gave you. It is kept on the server for this session only, never in the browser." }
+            p { (l.t("Sign in with the API token your agency's administrator gave you. It is kept on the server for this session only, never in the browser.")) }
             form.card method="post" action="/login" {
-                label for="token" { "API token" }
+                label for="token" { (l.t("API token")) }
                 input #token type="password" name="token" autocomplete="off" required
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "token-error")];
                 @if let Some(e) = error {
-                    p #token-error .error role="alert" { (e) }
+                    p #token-error .error role="alert" { (l.t(e)) }
                 }
-                button type="submit" { "Sign in" }
+                button type="submit" { (l.t("Sign in")) }
             }
         },
     )
@@ -40,7 +43,7 @@ pub(crate) struct Login {
 
 /// Exchanges the token for a session; a token that does not authenticate
 /// is refused (and logged as any rejected token is).
-pub(crate) async fn submit(State(c): State<Console>, Form(login): Form<Login>) -> Response {
+pub(crate) async fn submit(State(c): State<Console>, l: Lang, Form(login): Form<Login>) -> Response {
     let token = login.token.trim().to_owned();
     match c.store().authenticate(&token).await {
         Ok(Some(_)) => {
@@ -52,22 +55,17 @@ pub(crate) async fn submit(State(c): State<Console>, Form(login): Form<Login>) -
             if let Err(e) = c.store().log_rejected_token("auth.reject POST /login").await {
                 tracing::error!(error = %e, "cannot audit a rejected sign-in");
             }
-            (StatusCode::UNAUTHORIZED, page(Some("Unknown or revoked token."))).into_response()
+            (StatusCode::UNAUTHORIZED, page(l, Some("Unknown or revoked token."))).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
-            (StatusCode::SERVICE_UNAVAILABLE, page(Some("The store cannot be reached; try again."))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, page(l, Some("The store cannot be reached; try again."))).into_response()
         }
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Csrf {
-    csrf: String,
-}
-
 /// Ends the session.
-pub(crate) async fn logout(State(c): State<Console>, who: SignedIn, Form(form): Form<Csrf>) -> Response {
+pub(crate) async fn logout(State(c): State<Console>, who: SignedIn, Form(form): Form<super::Csrf>) -> Response {
     if let Err(r) = who.check_csrf(&form.csrf) {
         return r.into_response();
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tocsin_manifest::batch::Format;
 use tocsin_server::screening::BatchOptions;
 
+use crate::i18n::Lang;
 use crate::{Console, SignedIn};
 
 /// The upload form.
@@ -18,7 +19,10 @@ pub(crate) async fn form(who: SignedIn) -> Response {
 }
 
 fn page(who: &SignedIn, error: Option<&str>, result: Option<Markup>) -> Markup {
+    let l = who.lang;
     super::layout(
+        l,
+        "/manifest",
         "Manifest",
         Some(who),
         html! {
@@ -27,27 +31,27 @@ fn page(who: &SignedIn, error: Option<&str>, result: Option<Markup>) -> Markup {
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 div.grid {
                     div.field {
-                        label for="file" { "Manifest file (PAXLST, CSV with a header, JSON lines; at most 1,000 travellers)" }
+                        label for="file" { (l.t("Manifest file (PAXLST, CSV with a header, JSON lines; at most 1,000 travellers)")) }
                         input #file type="file" name="file" accept=".edi,.edifact,.paxlst,.txt,.csv,.jsonl,.ndjson";
                     }
                     div.field {
-                        label for="text" { "Or paste it" }
+                        label for="text" { (l.t("Or paste it")) }
                         textarea #text name="text" rows="6" spellcheck="false" dir="ltr" {}
                     }
                     div.field {
-                        label for="location" { "Location (a PAXLST manifest's flight by default)" }
+                        label for="location" { (l.t("Location (a PAXLST manifest's flight by default)")) }
                         input #location type="text" name="location";
                     }
                     div.field {
-                        label for="purpose" { "Purpose" }
+                        label for="purpose" { (l.t("Purpose")) }
                         input #purpose type="text" name="purpose";
                     }
                     div.field.check {
                         input #hits_only type="checkbox" name="hits_only" value="true";
-                        label for="hits_only" { "Only travellers with a hit" }
+                        label for="hits_only" { (l.t("Only travellers with a hit")) }
                     }
                 }
-                button type="submit" { "Screen the manifest" }
+                button type="submit" { (l.t("Screen the manifest")) }
             }
             @if let Some(r) = result { section #results aria-live="polite" { (r) } }
         },
@@ -83,40 +87,41 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, mut form: Mu
         return r.into_response();
     }
     let Some(format) = Format::detect(&bytes) else {
-        return (StatusCode::BAD_REQUEST, page(&who, Some("Choose a file or paste a manifest."), None)).into_response();
+        return (StatusCode::BAD_REQUEST, page(&who, Some(who.lang.t("Choose a file or paste a manifest.")), None))
+            .into_response();
     };
     match tocsin_server::screening::batch(c.store(), &who.actor(), format, &bytes, options).await {
         Ok(answer) => {
             let answer = serde_json::to_value(answer).unwrap_or_default();
-            page(&who, None, Some(results(&answer))).into_response()
+            page(&who, None, Some(results(who.lang, &answer))).into_response()
         }
         Err(e) => (e.status(), page(&who, Some(&crate::failure(&e)), None)).into_response(),
     }
 }
 
-fn results(a: &Value) -> Markup {
+fn results(l: Lang, a: &Value) -> Markup {
     let s = &a["summary"];
     let n = |k: &str| s[k].as_u64().unwrap_or(0);
     html! {
-        h2 { "Results" }
-        @if let Some(f) = a["flight"]["described"].as_str() { p.flight { "Flight " (f) } }
+        h2 { (l.t("Results")) }
+        @if let Some(f) = a["flight"]["described"].as_str() { p.flight { (l.t("Flight")) " " (f) } }
         p.summary {
-            (n("travellers")) " travellers, " (n("matched")) " matched (" (n("matches")) " matches), "
-            strong { (n("hits")) " hits" } ", " (n("errors")) " errors"
+            (n("travellers")) " " (l.t("travellers")) ", " (n("matched")) " " (l.t("matched")) " (" (n("matches")) " " (l.t("matches")) "), "
+            strong { (n("hits")) " " (l.t("hits")) } ", " (n("errors")) " " (l.t("errors"))
         }
         @for p in a["problems"].as_array().into_iter().flatten() {
             p.warn role="alert" { (p["message"].as_str().unwrap_or_default()) }
         }
         div.tools {
-            label for="filter" { "Filter" }
+            label for="filter" { (l.t("Filter")) }
             input #filter type="search" data-filter="travellers";
-            button type="button" data-export="travellers" { "Export CSV" }
+            button type="button" data-export="travellers" { (l.t("Export CSV")) }
         }
         table #travellers {
             thead {
                 tr {
-                    th scope="col" { "Ref" } th scope="col" { "Where" } th scope="col" { "Traveller" }
-                    th scope="col" { "Best match" } th scope="col" { "Score" } th scope="col" { "Hits" } th scope="col" { "Error" }
+                    th scope="col" { (l.t("Ref")) } th scope="col" { (l.t("Where")) } th scope="col" { (l.t("Traveller")) }
+                    th scope="col" { (l.t("Best match")) } th scope="col" { (l.t("Score")) } th scope="col" { (l.t("Hits")) } th scope="col" { (l.t("Error")) }
                 }
             }
             tbody {
@@ -125,9 +130,9 @@ fn results(a: &Value) -> Markup {
                     @let hits = item["result"]["matches"].as_array().map_or(0, |m| m.iter().filter(|m| m["hit_id"].is_string()).count());
                     tr.(if hits > 0 { "hit" } else { "" }) {
                         td { (item["ref"].as_str().unwrap_or_default()) }
-                        td { @if let Some(l) = item["line"].as_u64() { "line " (l) } @else if let Some(s) = item["segment"].as_u64() { "segment " (s) } }
+                        td { @if let Some(n) = item["line"].as_u64() { (l.t("line")) " " (n) } @else if let Some(s) = item["segment"].as_u64() { (l.t("segment")) " " (s) } }
                         td dir="auto" { (item["traveller"]["name"].as_str().unwrap_or_default()) }
-                        td { @if best.is_object() { (super::record_title(&best["record"])) } }
+                        td { @if best.is_object() { (super::record_title(l, &best["record"])) } }
                         td.num { @if let Some(x) = best["score"].as_f64() { (format!("{x:.3}")) } }
                         td.num { (hits) }
                         td { (item["error"]["message"].as_str().unwrap_or_default()) }

@@ -10,6 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::i18n::Lang;
 use crate::{Console, SignedIn};
 
 /// The form's fields, as typed.
@@ -100,7 +101,10 @@ struct Problem {
 
 fn page(who: &SignedIn, f: &ScreenForm, problem: Option<&Problem>, result: Option<Markup>) -> Markup {
     let bad = |field: &str| problem.is_some_and(|p| p.field.as_deref() == Some(field));
+    let l = who.lang;
     super::layout(
+        l,
+        "/screen",
         "Screen",
         Some(who),
         html! {
@@ -112,7 +116,7 @@ fn page(who: &SignedIn, f: &ScreenForm, problem: Option<&Problem>, result: Optio
                 div.grid {
                     @for (field, label, kind) in FIELDS {
                         div.field {
-                            label for=(field) { (label) }
+                            label for=(field) { (l.t(label)) }
                             @if kind == "textarea" {
                                 textarea #(field) name=(field) rows="3" spellcheck="false" dir="ltr"
                                     aria-invalid=[bad(field).then_some("true")] aria-describedby=[bad(field).then(|| format!("{field}-error"))] { (f.value(field)) }
@@ -126,18 +130,18 @@ fn page(who: &SignedIn, f: &ScreenForm, problem: Option<&Problem>, result: Optio
                         }
                     }
                     div.field {
-                        label for="sex" { "Sex" }
+                        label for="sex" { (l.t("Sex")) }
                         select #sex name="sex" {
-                            @for (v, l) in [("", "not given"), ("male", "male"), ("female", "female"), ("unknown", "unknown")] {
-                                option value=(v) selected[f.sex == v] { (l) }
+                            @for (v, label) in [("", "not given"), ("male", "male"), ("female", "female"), ("unknown", "unknown")] {
+                                option value=(v) selected[f.sex == v] { (l.t(label)) }
                             }
                         }
                     }
                 }
-                button type="submit" { "Screen" }
+                button type="submit" { (l.t("Screen")) }
             }
             @if let Some(r) = result {
-                section #results aria-live="polite" { h2 { "Results" } (r) }
+                section #results aria-live="polite" { h2 { (l.t("Results")) } (r) }
             }
         },
     )
@@ -159,7 +163,7 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, Form(f): For
     match tocsin_server::screening::screen(c.store(), &who.actor(), request).await {
         Ok(answer) => {
             let answer = serde_json::to_value(answer).unwrap_or_default();
-            let result = html! { (mrz(&f.mrz)) (super::answer(&answer)) };
+            let result = html! { (mrz(who.lang, &f.mrz)) (super::answer(who.lang, &answer)) };
             page(&who, &f, None, Some(result)).into_response()
         }
         Err(e) => {
@@ -170,7 +174,7 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, Form(f): For
 }
 
 /// A pasted MRZ's fields and check digits.
-fn mrz(text: &str) -> Markup {
+fn mrz(l: Lang, text: &str) -> Markup {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     if lines.is_empty() {
         return html! {};
@@ -183,20 +187,20 @@ fn mrz(text: &str) -> Markup {
         details.mrz open {
             summary { "MRZ (" (format) ")" }
             dl {
-                dt { "Document" } dd { (m.document_code) " " (m.document_number) " issued by " (m.issuing_state) }
-                dt { "Name" } dd { (m.primary_identifier) ", " (m.secondary_identifier) }
-                dt { "Nationality" } dd { (m.nationality) }
-                dt { "Birth date" } dd { (date(&m.birth_date)) }
-                dt { "Sex" } dd { (m.sex) }
-                dt { "Expiry" } dd { (date(&m.expiry_date)) }
+                dt { (l.t("Document")) } dd { (m.document_code) " " (m.document_number) " issued by " (m.issuing_state) }
+                dt { (l.t("Name")) } dd { (m.primary_identifier) ", " (m.secondary_identifier) }
+                dt { (l.t("Nationality")) } dd { (m.nationality) }
+                dt { (l.t("Birth date")) } dd { (date(&m.birth_date)) }
+                dt { (l.t("Sex")) } dd { (m.sex) }
+                dt { (l.t("Expiry")) } dd { (date(&m.expiry_date)) }
             }
             table {
-                thead { tr { th scope="col" { "Check digit" } th scope="col" { "Found" } th scope="col" { "Computed" } th scope="col" { "" } } }
+                thead { tr { th scope="col" { (l.t("Check digit")) } th scope="col" { (l.t("Found")) } th scope="col" { (l.t("Computed")) } th scope="col" { "" } } }
                 tbody {
                     @for c in &m.checks {
                         tr.(if c.valid { "ok" } else { "failed" }) {
                             td { (c.field) } td { (c.found) } td { (c.computed) }
-                            td { @if c.valid { "ok" } @else { strong { "FAILED" } } }
+                            td { @if c.valid { (l.t("ok")) } @else { strong { (l.t("FAILED")) } } }
                         }
                     }
                 }

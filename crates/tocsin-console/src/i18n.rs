@@ -1,0 +1,337 @@
+//! The console's languages: English, French, Spanish and Arabic (INTERPOL's
+//! working languages), Arabic laid out right to left. A visitor's choice is
+//! a cookie (`tocsin_lang`), else the browser's `Accept-Language`, else
+//! English. Only the console's own words are translated: names and other
+//! data are always shown as stored, in their own script and direction.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
+
+/// The cookie that keeps a visitor's language.
+pub(crate) const COOKIE_NAME: &str = "tocsin_lang";
+
+/// A language of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Lang {
+    #[default]
+    En,
+    Fr,
+    Es,
+    Ar,
+}
+
+impl Lang {
+    /// Every language, in the order the chooser lists them.
+    pub(crate) const ALL: [Lang; 4] = [Lang::En, Lang::Fr, Lang::Es, Lang::Ar];
+
+    /// Its BCP 47 code.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+            Lang::Ar => "ar",
+        }
+    }
+
+    /// Its name, in itself.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::Es => "Español",
+            Lang::Ar => "العربية",
+        }
+    }
+
+    /// The direction of its script.
+    pub(crate) fn dir(self) -> &'static str {
+        if self == Lang::Ar { "rtl" } else { "ltr" }
+    }
+
+    /// The language a code names.
+    pub(crate) fn parse(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// A request's language: its cookie, else the first of its
+    /// `Accept-Language` the console speaks, else English.
+    pub(crate) fn of(headers: &HeaderMap) -> Lang {
+        let cookie = crate::session::cookie(headers, COOKIE_NAME).and_then(|v| Lang::parse(&v));
+        let accepted = || {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or_default())))
+        };
+        cookie.or_else(accepted).unwrap_or_default()
+    }
+
+    /// The console's words `en` in this language (`en` itself where the
+    /// table has no entry).
+    pub(crate) fn t(self, en: &'static str) -> &'static str {
+        let column = match self {
+            Lang::En => return en,
+            Lang::Fr => 0,
+            Lang::Es => 1,
+            Lang::Ar => 2,
+        };
+        WORDS.iter().find(|(k, _)| *k == en).map_or(en, |(_, t)| t[column])
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Lang, Self::Rejection> {
+        Ok(Lang::of(&parts.headers))
+    }
+}
+
+/// English, then French, Spanish and Arabic.
+const WORDS: &[(&str, [&str; 3])] = &[
+    ("Skip to content", ["Aller au contenu", "Ir al contenido", "انتقل إلى المحتوى"]),
+    ("Screen", ["Contrôler", "Consultar", "تحقّق"]),
+    ("Manifest", ["Manifeste", "Manifiesto", "قائمة الركاب"]),
+    ("Hits", ["Concordances", "Coincidencias", "التطابقات"]),
+    ("Audit", ["Audit", "Auditoría", "التدقيق"]),
+    ("Audit log", ["Journal d'audit", "Registro de auditoría", "سجل التدقيق"]),
+    ("Sign in", ["Se connecter", "Iniciar sesión", "تسجيل الدخول"]),
+    ("Sign out", ["Se déconnecter", "Cerrar sesión", "تسجيل الخروج"]),
+    ("Language", ["Langue", "Idioma", "اللغة"]),
+    ("Change", ["Changer", "Cambiar", "تغيير"]),
+    (
+        "Sign in with the API token your agency's administrator gave you. It is kept on the server for this session only, never in the browser.",
+        [
+            "Connectez-vous avec le jeton d'API remis par l'administrateur de votre service. Il reste sur le serveur pour cette session seulement, jamais dans le navigateur.",
+            "Inicie sesión con el token de API que le entregó el administrador de su organismo. Se guarda en el servidor solo durante esta sesión, nunca en el navegador.",
+            "سجّل الدخول برمز واجهة البرمجة الذي سلّمه إليك مسؤول جهازك. يُحفظ على الخادم طوال هذه الجلسة فقط، ولا يُحفظ في المتصفح أبدًا.",
+        ],
+    ),
+    ("API token", ["Jeton d'API", "Token de API", "رمز واجهة البرمجة"]),
+    (
+        "Unknown or revoked token.",
+        ["Jeton inconnu ou révoqué.", "Token desconocido o revocado.", "رمز غير معروف أو ملغى."],
+    ),
+    (
+        "The store cannot be reached; try again.",
+        [
+            "La base est injoignable ; réessayez.",
+            "No se puede acceder al almacén; inténtelo de nuevo.",
+            "تعذّر الوصول إلى المخزن؛ أعد المحاولة.",
+        ],
+    ),
+    (
+        "MRZ check digits failed:",
+        [
+            "Chiffres de contrôle de la ZLA en échec :",
+            "Dígitos de control de la ZLM fallidos:",
+            "أرقام التحقق في منطقة القراءة الآلية غير صحيحة:",
+        ],
+    ),
+    ("(screened all the same).", ["(contrôlé quand même).", "(consultado de todos modos).", "(جرى التحقق رغم ذلك)."]),
+    ("No match.", ["Aucune correspondance.", "Ninguna coincidencia.", "لا يوجد تطابق."]),
+    ("Owner", ["Propriétaire", "Propietario", "المالك"]),
+    ("List", ["Liste", "Lista", "القائمة"]),
+    ("Handling", ["Conduite à tenir", "Actuación", "الإجراء"]),
+    ("Notice", ["Notice", "Notificación", "النشرة"]),
+    ("No hit", ["Pas de concordance", "Sin coincidencia", "لا تطابق"]),
+    (
+        "reviewed as a false positive on hit",
+        [
+            "examiné comme faux positif sur la concordance",
+            "revisado como falso positivo en la coincidencia",
+            "رُوجع كإيجابية كاذبة في التطابق",
+        ],
+    ),
+    ("Why it matched", ["Pourquoi cette correspondance", "Por qué coincide", "سبب التطابق"]),
+    ("Name", ["Nom", "Nombre", "الاسم"]),
+    ("Feature", ["Critère", "Criterio", "المعيار"]),
+    ("Contribution", ["Contribution", "Aportación", "المساهمة"]),
+    ("Detail", ["Détail", "Detalle", "التفاصيل"]),
+    ("Travel document", ["Document de voyage", "Documento de viaje", "وثيقة سفر"]),
+    ("person", ["personne", "persona", "شخص"]),
+    ("organization", ["organisation", "organización", "منظمة"]),
+    ("born", ["né(e) le", "nacido/a el", "تاريخ الميلاد"]),
+    ("Name (any script)", ["Nom (toute écriture)", "Nombre (cualquier escritura)", "الاسم (بأي كتابة)"]),
+    (
+        "Birth date (YYYY, YYYY-MM or YYYY-MM-DD)",
+        [
+            "Date de naissance (AAAA, AAAA-MM ou AAAA-MM-JJ)",
+            "Fecha de nacimiento (AAAA, AAAA-MM o AAAA-MM-DD)",
+            "تاريخ الميلاد (YYYY أو YYYY-MM أو YYYY-MM-DD)",
+        ],
+    ),
+    (
+        "Nationality (ISO 3166 alpha-3)",
+        ["Nationalité (ISO 3166 alpha-3)", "Nacionalidad (ISO 3166 alfa-3)", "الجنسية (ISO 3166 ثلاثي الأحرف)"],
+    ),
+    ("Document number", ["Numéro du document", "Número del documento", "رقم الوثيقة"]),
+    (
+        "Document's country (alpha-3)",
+        ["Pays du document (alpha-3)", "País del documento (alfa-3)", "بلد الوثيقة (ثلاثي الأحرف)"],
+    ),
+    (
+        "MRZ (paste its two or three lines)",
+        [
+            "ZLA (collez ses deux ou trois lignes)",
+            "ZLM (pegue sus dos o tres líneas)",
+            "منطقة القراءة الآلية (الصق سطريها أو أسطرها الثلاثة)",
+        ],
+    ),
+    ("Location (e.g. CDG T2)", ["Lieu (ex. CDG T2)", "Lugar (p. ej. CDG T2)", "المكان (مثل CDG T2)"]),
+    (
+        "Purpose (e.g. border_check)",
+        ["Motif (ex. border_check)", "Motivo (p. ej. border_check)", "الغرض (مثل border_check)"],
+    ),
+    ("Sex", ["Sexe", "Sexo", "الجنس"]),
+    ("not given", ["non indiqué", "no indicado", "غير محدد"]),
+    ("male", ["masculin", "masculino", "ذكر"]),
+    ("female", ["féminin", "femenino", "أنثى"]),
+    ("unknown", ["inconnu", "desconocido", "غير معروف"]),
+    ("Results", ["Résultats", "Resultados", "النتائج"]),
+    ("Document", ["Document", "Documento", "الوثيقة"]),
+    ("issued by", ["délivré par", "expedido por", "صادرة عن"]),
+    ("Nationality", ["Nationalité", "Nacionalidad", "الجنسية"]),
+    ("Birth date", ["Date de naissance", "Fecha de nacimiento", "تاريخ الميلاد"]),
+    ("Expiry", ["Expiration", "Caducidad", "تاريخ الانتهاء"]),
+    ("Check digit", ["Chiffre de contrôle", "Dígito de control", "رقم التحقق"]),
+    ("Found", ["Lu", "Leído", "المقروء"]),
+    ("Computed", ["Calculé", "Calculado", "المحسوب"]),
+    ("FAILED", ["ÉCHEC", "FALLO", "خطأ"]),
+    ("ok", ["ok", "ok", "سليم"]),
+    (
+        "Manifest file (PAXLST, CSV with a header, JSON lines; at most 1,000 travellers)",
+        [
+            "Fichier du manifeste (PAXLST, CSV avec en-tête, lignes JSON ; 1 000 voyageurs au plus)",
+            "Archivo del manifiesto (PAXLST, CSV con cabecera, líneas JSON; 1.000 viajeros como máximo)",
+            "ملف قائمة الركاب (PAXLST أو CSV مع ترويسة أو أسطر JSON؛ 1000 مسافر على الأكثر)",
+        ],
+    ),
+    ("Or paste it", ["Ou collez-le", "O péguelo", "أو الصقه"]),
+    (
+        "Location (a PAXLST manifest's flight by default)",
+        [
+            "Lieu (par défaut, le vol d'un manifeste PAXLST)",
+            "Lugar (por defecto, el vuelo de un manifiesto PAXLST)",
+            "المكان (افتراضيًا رحلة قائمة PAXLST)",
+        ],
+    ),
+    ("Purpose", ["Motif", "Motivo", "الغرض"]),
+    (
+        "Only travellers with a hit",
+        [
+            "Seulement les voyageurs avec une concordance",
+            "Solo los viajeros con coincidencia",
+            "المسافرون ذوو التطابق فقط",
+        ],
+    ),
+    ("Screen the manifest", ["Contrôler le manifeste", "Consultar el manifiesto", "تحقّق من قائمة الركاب"]),
+    (
+        "Choose a file or paste a manifest.",
+        [
+            "Choisissez un fichier ou collez un manifeste.",
+            "Elija un archivo o pegue un manifiesto.",
+            "اختر ملفًا أو الصق قائمة ركاب.",
+        ],
+    ),
+    ("Flight", ["Vol", "Vuelo", "الرحلة"]),
+    ("travellers", ["voyageurs", "viajeros", "مسافرون"]),
+    ("matched", ["avec correspondance", "con coincidencia", "مطابَقون"]),
+    ("matches", ["correspondances", "coincidencias", "تطابقات"]),
+    ("hits", ["concordances", "coincidencias registradas", "تطابقات مسجلة"]),
+    ("errors", ["erreurs", "errores", "أخطاء"]),
+    ("Filter", ["Filtrer", "Filtrar", "تصفية"]),
+    ("Export CSV", ["Exporter en CSV", "Exportar CSV", "تصدير CSV"]),
+    ("Ref", ["Réf.", "Ref.", "المرجع"]),
+    ("Where", ["Où", "Dónde", "الموضع"]),
+    ("Traveller", ["Voyageur", "Viajero", "المسافر"]),
+    ("Best match", ["Meilleure correspondance", "Mejor coincidencia", "أفضل تطابق"]),
+    ("Score", ["Score", "Puntuación", "الدرجة"]),
+    ("Error", ["Erreur", "Error", "خطأ"]),
+    ("line", ["ligne", "línea", "السطر"]),
+    ("segment", ["segment", "segmento", "المقطع"]),
+    ("Side", ["Côté", "Lado", "الجهة"]),
+    ("all", ["toutes", "todas", "الكل"]),
+    ("on our records", ["sur nos fiches", "sobre nuestros registros", "على سجلاتنا"]),
+    ("from our screenings", ["de nos contrôles", "de nuestras consultas", "من عمليات تحقّقنا"]),
+    ("Status", ["Statut", "Estado", "الحالة"]),
+    ("any", ["tous", "cualquiera", "أي حالة"]),
+    ("Show", ["Afficher", "Mostrar", "عرض"]),
+    ("No hit.", ["Aucune concordance.", "Ninguna coincidencia registrada.", "لا توجد تطابقات."]),
+    ("When", ["Quand", "Cuándo", "الوقت"]),
+    ("Searched by", ["Recherché par", "Consultado por", "بحث بواسطة"]),
+    ("Record of", ["Fiche de", "Registro de", "سجل"]),
+    ("Where, why", ["Où, pourquoi", "Dónde, por qué", "أين ولماذا"]),
+    ("Move to", ["Passer à", "Pasar a", "نقل إلى"]),
+    ("silent", ["silencieuse", "silenciosa", "صامت"]),
+    (
+        "the searcher was told nothing",
+        ["rien n'a été dit à l'auteur de la recherche", "no se informó nada a quien consultó", "لم يُبلَّغ الباحث بشيء"],
+    ),
+    ("new", ["nouvelle", "nueva", "جديد"]),
+    ("acknowledged", ["prise en compte", "acusada", "مُستلَم"]),
+    ("confirmed", ["confirmée", "confirmada", "مؤكَّد"]),
+    ("false positive", ["faux positif", "falso positivo", "إيجابية كاذبة"]),
+    ("action taken", ["mesure prise", "medida adoptada", "اتُّخذ إجراء"]),
+    ("closed", ["close", "cerrada", "مغلق"]),
+    (
+        "The log is a SHA-256 hash chain: each entry names the one before it.",
+        [
+            "Le journal est une chaîne de hachages SHA-256 : chaque entrée désigne la précédente.",
+            "El registro es una cadena de hashes SHA-256: cada entrada nombra la anterior.",
+            "السجل سلسلة تجزئة SHA-256: كل قيد يشير إلى القيد الذي قبله.",
+        ],
+    ),
+    ("Verify the chain", ["Vérifier la chaîne", "Verificar la cadena", "تحقّق من السلسلة"]),
+    ("Agency", ["Service", "Organismo", "الجهاز"]),
+    ("Action (or its start)", ["Action (ou son début)", "Acción (o su comienzo)", "الإجراء (أو بدايته)"]),
+    ("Object contains", ["Objet contenant", "Objeto que contiene", "الكائن يحتوي على"]),
+    ("Since (YYYY-MM-DD)", ["Depuis (AAAA-MM-JJ)", "Desde (AAAA-MM-DD)", "منذ (YYYY-MM-DD)"]),
+    ("No entry.", ["Aucune entrée.", "Ninguna entrada.", "لا توجد قيود."]),
+    ("Time", ["Heure", "Hora", "الوقت"]),
+    ("User", ["Utilisateur", "Usuario", "المستخدم"]),
+    ("Action", ["Action", "Acción", "الإجراء"]),
+    ("Objects", ["Objets", "Objetos", "الكائنات"]),
+    ("Outcome", ["Résultat", "Resultado", "النتيجة"]),
+    ("Next entries", ["Entrées suivantes", "Entradas siguientes", "القيود التالية"]),
+    ("The chain holds:", ["La chaîne est intacte :", "La cadena está intacta:", "السلسلة سليمة:"]),
+    ("entries, head", ["entrées, tête", "entradas, cabeza", "قيدًا، الرأس"]),
+    (
+        "The chain is BROKEN at entry",
+        ["La chaîne est ROMPUE à l'entrée", "La cadena está ROTA en la entrada", "السلسلة مكسورة عند القيد"],
+    ),
+    ("of", ["sur", "de", "من"]),
+];
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+    use axum::http::header::COOKIE;
+
+    use super::*;
+
+    #[test]
+    fn the_cookie_wins_then_the_browsers_languages_then_english() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::of(&h), Lang::En);
+        h.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("de-CH, es;q=0.8, fr;q=0.5"));
+        assert_eq!(Lang::of(&h), Lang::Es);
+        h.insert(COOKIE, HeaderValue::from_static("tocsin_session=x; tocsin_lang=ar"));
+        assert_eq!(Lang::of(&h), Lang::Ar);
+        assert_eq!(Lang::Ar.dir(), "rtl");
+    }
+
+    #[test]
+    fn every_word_has_three_translations_and_no_key_twice() {
+        for (i, (en, t)) in WORDS.iter().enumerate() {
+            assert!(t.iter().all(|w| !w.trim().is_empty()), "{en}");
+            assert!(!WORDS[..i].iter().any(|(k, _)| k == en), "`{en}` is in the table twice");
+        }
+        assert_eq!(Lang::Fr.t("Sign in"), "Se connecter");
+        assert_eq!(Lang::Fr.t("not in the table"), "not in the table");
+    }
+}
