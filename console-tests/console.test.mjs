@@ -225,6 +225,23 @@ test("every page speaks English, French, Spanish and Arabic (right to left), nam
   await page.goto(base + "/lang?lang=en&back=/screen");
 });
 
+test("the API reference at /docs lists every operation and tries one with a token", async () => {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(base + "/docs");
+  const openapi = await (await fetch(base + "/v1/openapi.json")).json();
+  const operations = Object.values(openapi.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+  assert.equal(await page.locator("article.op").count(), operations);
+  await noSeriousViolations(page, "docs-en");
+  await page.getByLabel("Token for the forms below (kept in this page only)").fill(tokens.deu);
+  const screen = page.locator("#op-screen");
+  await screen.locator("textarea").fill('{"name": "Ivan Sidorov"}');
+  await screen.getByRole("button", { name: "Send" }).click();
+  await screen.locator("pre.answer").filter({ hasText: "200" }).waitFor();
+  assert.match(await screen.locator("pre.answer").textContent(), /"matches"/);
+  assert.equal(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie), "{}", "the token is kept nowhere");
+});
+
 test("pages forbid scripts from elsewhere, framing and caching", async () => {
   const r = await fetch(base + "/login");
   assert.match(r.headers.get("content-security-policy"), /default-src 'none'; script-src 'self'/);

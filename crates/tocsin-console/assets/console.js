@@ -47,3 +47,35 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   live.addEventListener("hit.status", redraw);
 });
+
+// The API reference's forms: each sends its operation with the token typed
+// at the top of the page and shows the answer.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form.try")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const out = form.querySelector("pre.answer");
+      let path = form.dataset.path;
+      const query = new URLSearchParams();
+      for (const input of form.querySelectorAll("input[data-in]")) {
+        if (input.dataset.in === "path") path = path.replace(`{${input.name}}`, encodeURIComponent(input.value));
+        else if (input.value !== "") query.set(input.name, input.value);
+      }
+      const headers = {};
+      const token = document.getElementById("try-token")?.value;
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const body = form.querySelector("textarea[name=body]");
+      if (body) headers["Content-Type"] = body.dataset.type;
+      const q = query.toString();
+      try {
+        const r = await fetch(path + (q ? `?${q}` : ""), { method: form.dataset.method, headers, body: body ? body.value : undefined });
+        const text = await r.text();
+        let shown = text;
+        try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: as it came */ }
+        out.textContent = `${r.status} ${r.statusText}\n${shown}`;
+      } catch (e) {
+        out.textContent = String(e);
+      }
+    });
+  }
+});

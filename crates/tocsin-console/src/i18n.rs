@@ -93,6 +93,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("API reference", ["Référence de l'API", "Referencia de la API", "مرجع واجهة البرمجة"]),
     ("Skip to content", ["Aller au contenu", "Ir al contenido", "انتقل إلى المحتوى"]),
     ("Screen", ["Contrôler", "Consultar", "تحقّق"]),
     ("Manifest", ["Manifeste", "Manifiesto", "قائمة الركاب"]),

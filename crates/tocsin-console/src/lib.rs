@@ -57,6 +57,7 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))
+        .route("/docs", get(pages::docs::reference))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
         .layer(axum::middleware::map_response(security_headers))

@@ -2,6 +2,7 @@
 //! (a screening's matches, from its JSON) shared by the pages that show it.
 
 pub(crate) mod audit;
+pub(crate) mod docs;
 pub(crate) mod hits;
 pub(crate) mod live;
 pub(crate) mod login;
@@ -71,6 +72,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                 a.skip href="#main" { (l.t("Skip to content")) }
                 header.top {
                     a.brand href="/" { "Tocsin" }
+                    a href="/docs" { (l.t("API reference")) }
                     @if let Some(w) = who {
                         nav aria-label="Main" {
                             a href="/screen" { (l.t("Screen")) }
