@@ -17,7 +17,7 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(here, "artifacts");
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let server, base, browser, tokens = {};
+let server, base, browser, recordId, tokens = {};
 const data = join(mkdtempSync(join(tmpdir(), "tocsin-console-")), "data");
 
 function tocsin(...args) {
@@ -42,6 +42,7 @@ before(async () => {
   tokens.deu = tocsin("token", "create", "--agency", "DEU", "--role", "officer");
   tokens.ita = tocsin("token", "create", "--agency", "ITA", "--role", "officer");
   tokens.auditor = tocsin("token", "create", "--agency", "GS", "--role", "auditor");
+  tokens.reviewer = tocsin("token", "create", "--agency", "GS", "--role", "reviewer");
   server = spawn(bin, ["--data", data, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
     let out = "";
@@ -60,6 +61,7 @@ before(async () => {
     access: { mode: "except", countries: ["ITA"] },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
+  recordId = created.body.id;
   browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 });
 
@@ -240,6 +242,39 @@ test("the API reference at /docs lists every operation and tries one with a toke
   await screen.locator("pre.answer").filter({ hasText: "200" }).waitFor();
   assert.match(await screen.locator("pre.answer").textContent(), /"matches"/);
   assert.equal(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie), "{}", "the token is kept nowhere");
+});
+
+test("a notice goes from its owner's draft to publication by a reviewer, with the reason", async () => {
+  const draft = await api(tokens.fraAdmin, "/v1/notices", {
+    type: "red", public: false,
+    content: {
+      record_ids: [recordId], summary: "Armed robbery in Lyon, 2023.", offence: "armed robbery",
+      warrant: { kind: "arrest_warrant", reference: "AW-2023-118", issued_by: "Tribunal judiciaire de Lyon", issued_on: "2023-04-02" },
+      legal_basis: "Code pénal, art. 311-8",
+    },
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const id = draft.body.id;
+  const owner = await signIn(tokens.fraAdmin);
+  await owner.goto(base + "/notices?status=draft");
+  await owner.locator(`#notice-${id} form.move`).filter({ hasText: "submitted" }).getByRole("button").click();
+  await owner.waitForURL(base + "/notices");
+  const reviewer = await signIn(tokens.reviewer);
+  await reviewer.goto(base + "/notices");
+  const notice = reviewer.locator(`#notice-${id}`);
+  assert.match(await notice.locator("h2").textContent(), /red · submitted · FRA/);
+  await noSeriousViolations(reviewer, "notices-en");
+  // Publishing needs a reason: without one, refused and nothing moves.
+  const publish = notice.locator("form.move").filter({ hasText: "published" });
+  await publish.getByRole("button").click();
+  assert.match(await reviewer.locator("body").textContent(), /reason/);
+  await reviewer.goto(base + "/notices");
+  await publish.getByLabel("Reason").fill("complies with the rules");
+  await publish.getByRole("button").click();
+  await reviewer.waitForURL(base + "/notices");
+  const after = await api(tokens.fraAdmin, `/v1/notices/${id}`);
+  assert.equal(after.body.status, "published");
+  assert.equal(after.body.history.at(-1).reason, "complies with the rules");
 });
 
 test("pages forbid scripts from elsewhere, framing and caching", async () => {

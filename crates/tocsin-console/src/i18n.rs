@@ -93,6 +93,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Notices", ["Notices", "Notificaciones", "النشرات"]),
+    ("No notice.", ["Aucune notice.", "Ninguna notificación.", "لا توجد نشرات."]),
+    (
+        "Neutrality: terms to weigh",
+        ["Neutralité : termes à examiner", "Neutralidad: términos que sopesar", "الحياد: مصطلحات يجب تقديرها"],
+    ),
+    ("Reason", ["Motif", "Motivo", "السبب"]),
     ("API reference", ["Référence de l'API", "Referencia de la API", "مرجع واجهة البرمجة"]),
     ("Skip to content", ["Aller au contenu", "Ir al contenido", "انتقل إلى المحتوى"]),
     ("Screen", ["Contrôler", "Consultar", "تحقّق"]),

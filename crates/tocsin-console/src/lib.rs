@@ -54,6 +54,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/hits", get(pages::hits::inbox))
         .route("/hits/{id}/status", post(pages::hits::move_hit))
         .route("/live", get(pages::live::events))
+        .route("/notices", get(pages::notices::list))
+        .route("/notices/{id}/move", post(pages::notices::move_notice))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))

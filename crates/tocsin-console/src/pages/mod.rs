@@ -7,6 +7,7 @@ pub(crate) mod hits;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
+pub(crate) mod notices;
 pub(crate) mod screen;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -78,6 +79,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/screen" { (l.t("Screen")) }
                             a href="/manifest" { (l.t("Manifest")) }
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
+                            a href="/notices" { (l.t("Notices")) }
                             @if matches!(w.principal.role, Role::Auditor | Role::Admin) { a href="/audit" { (l.t("Audit")) } }
                         }
                         span.who { (w.principal.agency) " · " (w.principal.role.as_str()) " · " (w.principal.user) }
