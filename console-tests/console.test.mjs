@@ -277,6 +277,43 @@ test("a notice goes from its owner's draft to publication by a reviewer, with th
   assert.equal(after.body.history.at(-1).reason, "complies with the rules");
 });
 
+test("an administrator creates, edits and archives a record; a refused field is named beside it and nothing is stored", async () => {
+  const page = await signIn(tokens.fraAdmin);
+  await page.getByRole("link", { name: "Records" }).click();
+  await page.getByRole("link", { name: "New record" }).click();
+  await page.getByLabel("Names (the first is the primary name; one a line)").fill("Karim BENALI\nكريم بن علي");
+  await page.getByLabel("Birth dates (comma separated)").fill("1981-02-30");
+  await page.getByLabel("Nationalities or countries (alpha-3, comma separated)").fill("DZA");
+  await page.getByLabel("Handling").selectOption("discreet_check");
+  await page.getByLabel("Who may see it").selectOption("except");
+  await page.getByLabel("Those agencies (codes, comma separated)").fill("ITA");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator("#birth_dates-error").waitFor();
+  assert.equal(await page.locator("#birth_dates").getAttribute("aria-invalid"), "true");
+  const before = await api(tokens.fraAdmin, "/v1/records?limit=1000");
+  assert.ok(!JSON.stringify(before.body).includes("BENALI"), "nothing stored");
+  await noSeriousViolations(page, "record-error-en");
+
+  await page.getByLabel("Birth dates (comma separated)").fill("1981-02-03");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL(/\/records\/[0-9a-f-]{36}$/);
+  const id = page.url().split("/").pop();
+  const stored = await api(tokens.fraAdmin, `/v1/records/${id}`);
+  assert.equal(stored.body.names[1].full, "كريم بن علي");
+  assert.deepEqual(stored.body.access, { mode: "except", countries: ["ITA"] });
+  // Italy, kept out, does not find it.
+  const ita = await api(tokens.ita, "/v1/screen", { name: "Karim Benali" });
+  assert.equal(ita.body.matches.length, 0);
+
+  await page.getByLabel("Instructions to the officer").fill("Call the FRA bureau.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForURL(base + `/records/${id}`);
+  assert.equal((await api(tokens.fraAdmin, `/v1/records/${id}`)).body.version, 2);
+  await page.getByRole("button", { name: "Archive" }).click();
+  await page.waitForURL(base + "/records");
+  assert.equal((await api(tokens.fraAdmin, `/v1/records/${id}`)).body.state, "archived");
+});
+
 test("pages forbid scripts from elsewhere, framing and caching", async () => {
   const r = await fetch(base + "/login");
   assert.match(r.headers.get("content-security-policy"), /default-src 'none'; script-src 'self'/);

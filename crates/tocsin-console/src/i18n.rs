@@ -93,6 +93,64 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Records", ["Fiches", "Registros", "السجلات"]),
+    ("Record", ["Fiche", "Registro", "السجل"]),
+    ("New record", ["Nouvelle fiche", "Nuevo registro", "سجل جديد"]),
+    ("No record.", ["Aucune fiche.", "Ningún registro.", "لا توجد سجلات."]),
+    ("Name or number contains", ["Nom ou numéro contenant", "Nombre o número que contiene", "الاسم أو الرقم يحتوي على"]),
+    ("Access", ["Accès", "Acceso", "الوصول"]),
+    ("Review by", ["À réexaminer avant le", "Revisar antes del", "المراجعة قبل"]),
+    ("Kind", ["Type", "Tipo", "النوع"]),
+    (
+        "Names (the first is the primary name; one a line)",
+        [
+            "Noms (le premier est le nom principal ; un par ligne)",
+            "Nombres (el primero es el principal; uno por línea)",
+            "الأسماء (الأول هو الاسم الرئيسي؛ اسم في كل سطر)",
+        ],
+    ),
+    (
+        "Birth dates (comma separated)",
+        [
+            "Dates de naissance (séparées par des virgules)",
+            "Fechas de nacimiento (separadas por comas)",
+            "تواريخ الميلاد (مفصولة بفواصل)",
+        ],
+    ),
+    (
+        "Nationalities or countries (alpha-3, comma separated)",
+        [
+            "Nationalités ou pays (alpha-3, séparés par des virgules)",
+            "Nacionalidades o países (alfa-3, separados por comas)",
+            "الجنسيات أو البلدان (ثلاثية الأحرف، مفصولة بفواصل)",
+        ],
+    ),
+    ("Document type", ["Type de document", "Tipo de documento", "نوع الوثيقة"]),
+    ("Document status", ["Statut du document", "Estado del documento", "حالة الوثيقة"]),
+    ("Instructions to the officer", ["Instructions à l'agent", "Instrucciones al agente", "تعليمات للموظف"]),
+    ("Who may see it", ["Qui peut la voir", "Quién puede verlo", "من يمكنه الاطلاع عليه"]),
+    (
+        "Those agencies (codes, comma separated)",
+        [
+            "Ces services (codes, séparés par des virgules)",
+            "Esos organismos (códigos, separados por comas)",
+            "تلك الأجهزة (الرموز، مفصولة بفواصل)",
+        ],
+    ),
+    (
+        "Tags (comma separated)",
+        ["Étiquettes (séparées par des virgules)", "Etiquetas (separadas por comas)", "الوسوم (مفصولة بفواصل)"],
+    ),
+    ("Save", ["Enregistrer", "Guardar", "حفظ"]),
+    ("Archive", ["Archiver", "Archivar", "أرشفة"]),
+    (
+        "Archived, the record stops matching and stays for the audit, visible to its owner only.",
+        [
+            "Archivée, la fiche ne correspond plus et reste pour l'audit, visible de son seul propriétaire.",
+            "Archivado, el registro deja de coincidir y se conserva para la auditoría, visible solo para su propietario.",
+            "بعد الأرشفة يتوقف السجل عن المطابقة ويبقى للتدقيق، ولا يراه إلا مالكه.",
+        ],
+    ),
     ("Notices", ["Notices", "Notificaciones", "النشرات"]),
     ("No notice.", ["Aucune notice.", "Ninguna notificación.", "لا توجد نشرات."]),
     (

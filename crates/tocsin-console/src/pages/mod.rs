@@ -8,6 +8,7 @@ pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
 pub(crate) mod notices;
+pub(crate) mod records;
 pub(crate) mod screen;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -80,6 +81,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/manifest" { (l.t("Manifest")) }
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
                             a href="/notices" { (l.t("Notices")) }
+                            @if w.principal.role == Role::Admin { a href="/records" { (l.t("Records")) } }
                             @if matches!(w.principal.role, Role::Auditor | Role::Admin) { a href="/audit" { (l.t("Audit")) } }
                         }
                         span.who { (w.principal.agency) " · " (w.principal.role.as_str()) " · " (w.principal.user) }
@@ -114,7 +116,7 @@ fn text(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }
 
-fn list(v: &Value) -> String {
+pub(crate) fn list(v: &Value) -> String {
     v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()
 }
 
