@@ -314,11 +314,35 @@ test("an administrator creates, edits and archives a record; a refused field is 
   assert.equal((await api(tokens.fraAdmin, `/v1/records/${id}`)).body.state, "archived");
 });
 
+test("an administrator extends a record due for review, with a justification", async () => {
+  const soon = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  const due = await api(tokens.fraAdmin, "/v1/records", {
+    kind: "person", names: [{ full: "Marc DUE" }], handling: { code: "inform" }, access: { mode: "all" }, review_by: soon,
+  });
+  assert.equal(due.status, 201, JSON.stringify(due.body));
+  const page = await signIn(tokens.fraAdmin);
+  await page.getByRole("link", { name: "Reviews due" }).click();
+  const row = page.locator(`tr[data-id="${due.body.id}"]`);
+  assert.match(await row.textContent(), new RegExp(soon));
+  await noSeriousViolations(page, "reviews-en");
+  await row.getByRole("button", { name: "Extend five years" }).click();
+  assert.match(await page.locator("body").textContent(), /justification/);
+  await page.goto(base + "/reviews");
+  await row.getByLabel("Justification").fill("investigation still open");
+  await row.getByRole("button", { name: "Extend five years" }).click();
+  await page.waitForURL(base + "/reviews");
+  const after = await api(tokens.fraAdmin, `/v1/records/${due.body.id}`);
+  assert.ok(after.body.review_by > soon, after.body.review_by);
+});
+
 test("pages forbid scripts from elsewhere, framing and caching", async () => {
   const r = await fetch(base + "/login");
   assert.match(r.headers.get("content-security-policy"), /default-src 'none'; script-src 'self'/);
   assert.equal(r.headers.get("x-frame-options"), "DENY");
   assert.equal(r.headers.get("cache-control"), "no-store");
+  // The assets are kept by the browser: their URL changes with their text.
+  const css = (await r.text()).match(/href="(\/assets\/console\.css\?v=[0-9a-f]+)"/)[1];
+  assert.match((await fetch(base + css)).headers.get("cache-control"), /immutable/);
 });
 
 test("a form sent without the session's CSRF secret changes nothing", async () => {

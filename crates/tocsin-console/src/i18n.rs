@@ -93,6 +93,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Reviews due", ["Réexamens dus", "Revisiones pendientes", "المراجعات المستحقة"]),
+    (
+        "Past its review date an item stops matching and is archived, never deleted. An extension needs a written justification, kept in the audit log.",
+        [
+            "Passé sa date de réexamen, un élément ne correspond plus et est archivé, jamais supprimé. Une prolongation exige une justification écrite, gardée au journal d'audit.",
+            "Pasada su fecha de revisión, un elemento deja de coincidir y se archiva, nunca se borra. Una prórroga requiere una justificación escrita, que queda en el registro de auditoría.",
+            "بعد تاريخ مراجعته يتوقف العنصر عن المطابقة ويُؤرشف ولا يُحذف أبدًا. يتطلب التمديد مبررًا مكتوبًا يُحفظ في سجل التدقيق.",
+        ],
+    ),
+    ("Nothing to review.", ["Rien à réexaminer.", "Nada que revisar.", "لا شيء للمراجعة."]),
+    ("Item", ["Élément", "Elemento", "العنصر"]),
+    ("Extend", ["Prolonger", "Prorrogar", "تمديد"]),
+    ("Justification", ["Justification", "Justificación", "المبرر"]),
+    ("Extend five years", ["Prolonger de cinq ans", "Prorrogar cinco años", "تمديد خمس سنوات"]),
     ("Records", ["Fiches", "Registros", "السجلات"]),
     ("Record", ["Fiche", "Registro", "السجل"]),
     ("New record", ["Nouvelle fiche", "Nuevo registro", "سجل جديد"]),

@@ -58,6 +58,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/records/new", get(pages::records::new).post(pages::records::create))
         .route("/records/{id}", get(pages::records::edit).post(pages::records::update))
         .route("/records/{id}/archive", post(pages::records::archive))
+        .route("/reviews", get(pages::reviews::list))
+        .route("/reviews/{kind}/{id}", post(pages::reviews::extend))
         .route("/notices", get(pages::notices::list))
         .route("/notices/{id}/move", post(pages::notices::move_notice))
         .route("/audit", get(pages::audit::log))
@@ -70,10 +72,13 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .with_state(state)
 }
 
-/// Every page: not cached, not framed, no script or style from elsewhere.
+/// Every page: not cached (unless it says otherwise: the assets), not
+/// framed, no script or style from elsewhere.
 async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -86,12 +91,29 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+const CSS: &str = include_str!("../assets/console.css");
+const JS: &str = include_str!("../assets/console.js");
+
+/// The assets' version: a digest of their text, in their URLs, so that a
+/// browser keeps them until the binary serves different ones.
+pub(crate) fn assets_version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::new().chain_update(CSS).chain_update(JS).finalize();
+        hex::encode(&digest[..6])
+    });
+    &VERSION
+}
+
+/// Assets never change under one URL: kept a year.
+const IMMUTABLE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=31536000, immutable");
+
 async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/console.css"))
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), IMMUTABLE], CSS)
 }
 
 async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../assets/console.js"))
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), IMMUTABLE], JS)
 }
 
 /// A signed-in visitor: the session, and who its token is.

@@ -9,6 +9,7 @@ pub(crate) mod login;
 pub(crate) mod manifest;
 pub(crate) mod notices;
 pub(crate) mod records;
+pub(crate) mod reviews;
 pub(crate) mod screen;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -67,8 +68,8 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Tocsin" }
-                link rel="stylesheet" href="/assets/console.css";
-                script src="/assets/console.js" defer {}
+                link rel="stylesheet" href=(format!("/assets/console.css?v={}", crate::assets_version()));
+                script src=(format!("/assets/console.js?v={}", crate::assets_version())) defer {}
             }
             body {
                 a.skip href="#main" { (l.t("Skip to content")) }
@@ -81,7 +82,10 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/manifest" { (l.t("Manifest")) }
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
                             a href="/notices" { (l.t("Notices")) }
-                            @if w.principal.role == Role::Admin { a href="/records" { (l.t("Records")) } }
+                            @if w.principal.role == Role::Admin {
+                                a href="/records" { (l.t("Records")) }
+                                a href="/reviews" { (l.t("Reviews due")) }
+                            }
                             @if matches!(w.principal.role, Role::Auditor | Role::Admin) { a href="/audit" { (l.t("Audit")) } }
                         }
                         span.who { (w.principal.agency) " · " (w.principal.role.as_str()) " · " (w.principal.user) }
