@@ -128,6 +128,16 @@ test("an officer screens a name in another script and sees the match explained; 
   await row.getByRole("button", { name: "acknowledged" }).click();
   await owner.waitForURL(base + "/hits");
   assert.match(await owner.locator(`tr[data-hit="${hit}"]`).textContent(), /acknowledged/);
+
+  // The owner writes to the searcher on the hit; the searcher reads it.
+  await owner.goto(base + `/hits/${hit}`);
+  await owner.getByLabel("Message to the other agency").fill("Subject known to us: hold and call +33 1 00 00 00 00.");
+  await owner.getByRole("button", { name: "Send" }).click();
+  await owner.waitForURL(base + `/hits/${hit}`);
+  await noSeriousViolations(owner, "hit-en");
+  await officer.goto(base + `/hits/${hit}`);
+  assert.match(await officer.locator("#messages").textContent(), /FRA · fra-officer.*Subject known to us: hold and call/s);
+  assert.match(await officer.locator("#hit-status").textContent(), /acknowledged/);
 });
 
 test("a record hidden from an agency shows nowhere in its console", async () => {

@@ -93,6 +93,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Hit", ["Concordance", "Coincidencia", "التطابق"]),
+    ("Messages", ["Messages", "Mensajes", "الرسائل"]),
+    ("No message yet.", ["Pas encore de message.", "Todavía no hay mensajes.", "لا توجد رسائل بعد."]),
+    (
+        "Message to the other agency",
+        ["Message à l'autre service", "Mensaje al otro organismo", "رسالة إلى الجهاز الآخر"],
+    ),
+    ("Send", ["Envoyer", "Enviar", "إرسال"]),
     ("Reviews due", ["Réexamens dus", "Revisiones pendientes", "المراجعات المستحقة"]),
     (
         "Past its review date an item stops matching and is archived, never deleted. An extension needs a written justification, kept in the audit log.",

@@ -52,6 +52,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/screen", get(pages::screen::form).post(pages::screen::submit))
         .route("/manifest", get(pages::manifest::form).post(pages::manifest::submit))
         .route("/hits", get(pages::hits::inbox))
+        .route("/hits/{id}", get(pages::hits::hit))
+        .route("/hits/{id}/messages", post(pages::hits::post_message))
         .route("/hits/{id}/status", post(pages::hits::move_hit))
         .route("/live", get(pages::live::events))
         .route("/records", get(pages::records::list))

@@ -82,7 +82,7 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
                     tbody {
                         @for h in &hits {
                             tr data-hit=(h.id) {
-                                td { (h.time.date()) " " (format!("{:02}:{:02}", h.time.hour(), h.time.minute())) }
+                                td { a href=(format!("/hits/{}", h.id)) { (h.time.date()) " " (format!("{:02}:{:02}", h.time.hour(), h.time.minute())) } }
                                 td { (said(h.status)) @if h.silent { " " span.badge.silent title=(l.t("the searcher was told nothing")) { (l.t("silent")) } } }
                                 td.num { (format!("{:.3}", h.score)) }
                                 td { (h.searcher) }
@@ -130,6 +130,90 @@ pub(crate) async fn move_hit(
     };
     match c.store().set_hit_status(&who.actor(), id, to).await {
         Ok(_) => Redirect::to("/hits").into_response(),
+        Err(e) => {
+            let e = tocsin_server::ApiError::from(e);
+            (e.status(), crate::failure(&e)).into_response()
+        }
+    }
+}
+
+/// One hit: what was searched, the record's id and why it matched, its
+/// moves, and the message thread between the two agencies.
+pub(crate) async fn hit(State(c): State<Console>, who: SignedIn, Path(id): Path<String>) -> Response {
+    let l = who.lang;
+    let Ok(id) = id.parse::<HitId>() else { return (StatusCode::NOT_FOUND, "no such hit").into_response() };
+    let actor = who.actor();
+    let (hit, messages) = match (c.store().hit(&actor, id).await, c.store().hit_messages(&actor, id).await) {
+        (Ok(h), Ok(m)) => (h, m),
+        _ => return (StatusCode::NOT_FOUND, "no such hit").into_response(),
+    };
+    let agency = who.principal.agency;
+    let view = serde_json::to_value(&hit).unwrap_or_default();
+    super::layout(
+        l,
+        "/hits",
+        "Hit",
+        Some(&who),
+        html! {
+            dl {
+                dt { (l.t("Status")) } dd #hit-status { (hit.status.as_str()) @if hit.silent { " · " (l.t("silent")) } }
+                dt { (l.t("Searched by")) } dd { (hit.searcher) " (" (hit.user) ")" }
+                dt { (l.t("Record of")) } dd { (hit.owner) " " code { (hit.record_id) } }
+                dt { (l.t("Where, why")) } dd dir="auto" { (hit.location.as_deref().unwrap_or("")) " " (hit.purpose.as_deref().unwrap_or("")) }
+                dt { (l.t("Score")) } dd { (format!("{:.3}", hit.score)) }
+            }
+            (super::explanation(l, &view["explanation"]))
+            div.moves {
+                @for next in hit.next_statuses(&agency) {
+                    form method="post" action=(format!("/hits/{}/status", hit.id)) {
+                        input type="hidden" name="csrf" value=(who.session.csrf);
+                        input type="hidden" name="status" value=(next.as_str());
+                        button type="submit" { (next.as_str().replace('_', " ")) }
+                    }
+                }
+            }
+            section #messages {
+                h2 { (l.t("Messages")) }
+                @if messages.is_empty() { p.none { (l.t("No message yet.")) } }
+                ol.thread {
+                    @for m in &messages {
+                        li {
+                            strong { (m.agency) " · " (m.user) } " " small { (m.time.date()) " " (format!("{:02}:{:02}", m.time.hour(), m.time.minute())) }
+                            p dir="auto" { (m.text) }
+                        }
+                    }
+                }
+                form.card method="post" action=(format!("/hits/{}/messages", hit.id)) {
+                    input type="hidden" name="csrf" value=(who.session.csrf);
+                    label for="text" { (l.t("Message to the other agency")) }
+                    textarea #text name="text" rows="3" dir="auto" required {}
+                    button type="submit" { (l.t("Send")) }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Message {
+    csrf: String,
+    text: String,
+}
+
+/// Sends a message on a hit, then back to it.
+pub(crate) async fn post_message(
+    State(c): State<Console>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(m): Form<Message>,
+) -> Response {
+    if let Err(r) = who.check_csrf(&m.csrf) {
+        return r.into_response();
+    }
+    let Ok(hit) = id.parse::<HitId>() else { return (StatusCode::NOT_FOUND, "no such hit").into_response() };
+    match c.store().post_hit_message(&who.actor(), hit, m.text).await {
+        Ok(_) => Redirect::to(&format!("/hits/{hit}")).into_response(),
         Err(e) => {
             let e = tocsin_server::ApiError::from(e);
             (e.status(), crate::failure(&e)).into_response()
