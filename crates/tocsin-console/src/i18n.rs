@@ -93,6 +93,53 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Request a notice", ["Demander une notice", "Solicitar una notificación", "طلب نشرة"]),
+    ("Type", ["Type", "Tipo", "النوع"]),
+    ("Show its fields", ["Afficher ses champs", "Mostrar sus campos", "عرض حقوله"]),
+    (
+        "Record ids (comma separated)",
+        [
+            "Identifiants des fiches (séparés par des virgules)",
+            "Identificadores de registros (separados por comas)",
+            "معرّفات السجلات (مفصولة بفواصل)",
+        ],
+    ),
+    ("(optional for this type)", ["(facultatif pour ce type)", "(opcional para este tipo)", "(اختياري لهذا النوع)"]),
+    (
+        "Make its public extract available",
+        ["Rendre son extrait public disponible", "Publicar su extracto público", "إتاحة مستخلصها العام"],
+    ),
+    ("Save as a draft", ["Enregistrer comme brouillon", "Guardar como borrador", "حفظ كمسودة"]),
+    ("Summary of the facts", ["Résumé des faits", "Resumen de los hechos", "ملخص الوقائع"]),
+    ("Offence", ["Infraction", "Delito", "الجريمة"]),
+    (
+        "Warrant: kind (arrest_warrant or judgment)",
+        [
+            "Mandat : nature (arrest_warrant ou judgment)",
+            "Orden: tipo (arrest_warrant o judgment)",
+            "المذكرة: النوع (arrest_warrant أو judgment)",
+        ],
+    ),
+    ("Warrant: reference", ["Mandat : référence", "Orden: referencia", "المذكرة: المرجع"]),
+    ("Warrant: issued by", ["Mandat : délivré par", "Orden: expedida por", "المذكرة: صادرة عن"]),
+    (
+        "Warrant: issued on (YYYY-MM-DD)",
+        ["Mandat : délivré le (AAAA-MM-JJ)", "Orden: expedida el (AAAA-MM-DD)", "المذكرة: تاريخ الإصدار (YYYY-MM-DD)"],
+    ),
+    ("Legal basis", ["Base légale", "Fundamento jurídico", "الأساس القانوني"]),
+    ("Disappeared on", ["Disparu(e) le", "Desaparecido/a el", "تاريخ الاختفاء"]),
+    ("Disappeared at", ["Disparu(e) à", "Desaparecido/a en", "مكان الاختفاء"]),
+    ("Body found on", ["Corps découvert le", "Cuerpo hallado el", "تاريخ العثور على الجثة"]),
+    ("Body found at", ["Corps découvert à", "Cuerpo hallado en", "مكان العثور على الجثة"]),
+    ("Information sought", ["Informations recherchées", "Información buscada", "المعلومات المطلوبة"]),
+    ("The threat", ["La menace", "La amenaza", "التهديد"]),
+    ("Modus operandi", ["Mode opératoire", "Modus operandi", "أسلوب العمل"]),
+    (
+        "UN reference (e.g. QDi.001)",
+        ["Référence ONU (ex. QDi.001)", "Referencia de la ONU (p. ej. QDi.001)", "مرجع الأمم المتحدة (مثل QDi.001)"],
+    ),
+    ("Sanctions regime", ["Régime de sanctions", "Régimen de sanciones", "نظام العقوبات"]),
+    ("Listed on (YYYY-MM-DD)", ["Inscrit le (AAAA-MM-JJ)", "Incluido el (AAAA-MM-DD)", "تاريخ الإدراج (YYYY-MM-DD)"]),
     ("Hit", ["Concordance", "Coincidencia", "التطابق"]),
     ("Messages", ["Messages", "Mensajes", "الرسائل"]),
     ("No message yet.", ["Pas encore de message.", "Todavía no hay mensajes.", "لا توجد رسائل بعد."]),

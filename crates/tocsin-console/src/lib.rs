@@ -63,6 +63,7 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/reviews", get(pages::reviews::list))
         .route("/reviews/{kind}/{id}", post(pages::reviews::extend))
         .route("/notices", get(pages::notices::list))
+        .route("/notices/new", get(pages::notice_form::form).post(pages::notice_form::create))
         .route("/notices/{id}/move", post(pages::notices::move_notice))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))

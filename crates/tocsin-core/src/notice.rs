@@ -183,6 +183,11 @@ impl NoticeType {
         }
     }
 
+    /// The content fields this type requires besides `record_ids`.
+    pub fn required_fields(self) -> &'static [&'static str] {
+        required(self)
+    }
+
     /// Whether the owner may make the notice's public extract available
     /// (red and yellow only).
     pub fn may_be_public(self) -> bool {
@@ -192,7 +197,7 @@ impl NoticeType {
     /// Whether the notice must concern at least one record: not for an
     /// unidentified body (black), a threat (orange) or a modus operandi
     /// (purple), which may have no record.
-    fn needs_records(self) -> bool {
+    pub fn needs_records(self) -> bool {
         !matches!(self, NoticeType::Black | NoticeType::Orange | NoticeType::Purple)
     }
 }

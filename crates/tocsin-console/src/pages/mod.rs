@@ -7,6 +7,7 @@ pub(crate) mod hits;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
+pub(crate) mod notice_form;
 pub(crate) mod notices;
 pub(crate) mod records;
 pub(crate) mod reviews;

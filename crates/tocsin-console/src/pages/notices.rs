@@ -43,6 +43,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(f): Quer
         "Notices",
         Some(&who),
         html! {
+            @if !reviewer { p { a.button href="/notices/new" { (l.t("Request a notice")) } } }
             form.card.filters method="get" action="/notices" {
                 div.field {
                     label for="status" { (l.t("Status")) }
