@@ -291,7 +291,8 @@ test("a notice goes from its owner's request form to publication by a reviewer, 
   // Publishing needs a reason: without one, refused and nothing moves.
   const publish = notice.locator("form.move").filter({ hasText: "published" });
   await publish.getByRole("button").click();
-  assert.match(await reviewer.locator("body").textContent(), /reason/);
+  assert.match(await reviewer.locator("p.error").textContent(), /reason/);
+  assert.equal(await reviewer.getByRole("link", { name: "Back" }).getAttribute("href"), "/notices");
   await reviewer.goto(base + "/notices");
   await publish.getByLabel("Reason").fill("complies with the rules");
   await publish.getByRole("button").click();
@@ -350,7 +351,7 @@ test("an administrator extends a record due for review, with a justification", a
   assert.match(await row.textContent(), new RegExp(soon));
   await noSeriousViolations(page, "reviews-en");
   await row.getByRole("button", { name: "Extend five years" }).click();
-  assert.match(await page.locator("body").textContent(), /justification/);
+  assert.match(await page.locator("p.error").textContent(), /justification/);
   await page.goto(base + "/reviews");
   await row.getByLabel("Justification").fill("investigation still open");
   await row.getByRole("button", { name: "Extend five years" }).click();

@@ -93,6 +93,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Not done", ["Non effectué", "No realizado", "لم يُنفَّذ"]),
+    ("Back", ["Retour", "Volver", "رجوع"]),
     ("Request a notice", ["Demander une notice", "Solicitar una notificación", "طلب نشرة"]),
     ("Type", ["Type", "Tipo", "النوع"]),
     ("Show its fields", ["Afficher ses champs", "Mostrar sus campos", "عرض حقوله"]),

@@ -130,10 +130,7 @@ pub(crate) async fn move_hit(
     };
     match c.store().set_hit_status(&who.actor(), id, to).await {
         Ok(_) => Redirect::to("/hits").into_response(),
-        Err(e) => {
-            let e = tocsin_server::ApiError::from(e);
-            (e.status(), crate::failure(&e)).into_response()
-        }
+        Err(e) => super::refused(&who, e, "/hits"),
     }
 }
 
@@ -214,9 +211,6 @@ pub(crate) async fn post_message(
     let Ok(hit) = id.parse::<HitId>() else { return (StatusCode::NOT_FOUND, "no such hit").into_response() };
     match c.store().post_hit_message(&who.actor(), hit, m.text).await {
         Ok(_) => Redirect::to(&format!("/hits/{hit}")).into_response(),
-        Err(e) => {
-            let e = tocsin_server::ApiError::from(e);
-            (e.status(), crate::failure(&e)).into_response()
-        }
+        Err(e) => super::refused(&who, e, &format!("/hits/{hit}")),
     }
 }

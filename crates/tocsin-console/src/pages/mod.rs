@@ -30,6 +30,25 @@ pub(crate) async fn home(who: Result<SignedIn, crate::ToLogin>) -> Response {
     }
 }
 
+/// A move the store refused (a hit or notice move the agency may not make,
+/// a missing reason or justification): the page says why and leads back,
+/// and nothing changed.
+pub(crate) fn refused(who: &SignedIn, e: tocsin_store::StoreError, back: &str) -> Response {
+    let e = tocsin_server::ApiError::from(e);
+    let l = who.lang;
+    let page = layout(
+        l,
+        "/",
+        "Not done",
+        Some(who),
+        html! {
+            p.error role="alert" { (crate::failure(&e)) }
+            p { a href=(back) { (l.t("Back")) } }
+        },
+    );
+    (e.status(), page).into_response()
+}
+
 /// A form that carries nothing but the session's CSRF secret.
 #[derive(serde::Deserialize)]
 pub(crate) struct Csrf {

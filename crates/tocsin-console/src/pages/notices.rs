@@ -114,9 +114,6 @@ pub(crate) async fn move_notice(
     let reason = Some(m.reason).filter(|r| !r.trim().is_empty());
     match c.store().move_notice(&who.actor(), id, to, reason).await {
         Ok(_) => Redirect::to("/notices").into_response(),
-        Err(e) => {
-            let e = tocsin_server::ApiError::from(e);
-            (e.status(), crate::failure(&e)).into_response()
-        }
+        Err(e) => super::refused(&who, e, "/notices"),
     }
 }

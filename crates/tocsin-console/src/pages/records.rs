@@ -394,9 +394,6 @@ pub(crate) async fn archive(
     let Ok(id) = id.parse::<RecordId>() else { return (StatusCode::NOT_FOUND, "no such record").into_response() };
     match c.store().archive_record(&who.actor(), id, a.version.parse().ok()).await {
         Ok(_) => Redirect::to("/records").into_response(),
-        Err(e) => {
-            let e = tocsin_server::ApiError::from(e);
-            (e.status(), crate::failure(&e)).into_response()
-        }
+        Err(e) => super::refused(&who, e, "/records"),
     }
 }

@@ -89,9 +89,6 @@ pub(crate) async fn extend(
     };
     match done {
         Ok(()) => Redirect::to("/reviews").into_response(),
-        Err(e) => {
-            let e = tocsin_server::ApiError::from(e);
-            (e.status(), crate::failure(&e)).into_response()
-        }
+        Err(e) => super::refused(&who, e, "/reviews"),
     }
 }
