@@ -105,7 +105,7 @@ pub(crate) fn run(args: &ManifestArgs) -> anyhow::Result<()> {
         if let (RecordBody::Person(p), true) = (&r.data.body, i % 1_000 == 0) {
             let name = &p.names[0].full;
             let typo: String = name.chars().take(name.chars().count().saturating_sub(1)).collect();
-            let born = p.birth_dates.first().and_then(|d| d.to_string().parse_date());
+            let born = p.birth_dates.first().copied().and_then(full_date);
             listed.push((typo, born, p.nationalities.first().map(|c| c.as_str().to_owned())));
         }
         index.upsert(&r);
@@ -136,7 +136,7 @@ pub(crate) fn run(args: &ManifestArgs) -> anyhow::Result<()> {
                         return (name, born, nat, doc);
                     }
                     let p = &people[n % people.len()];
-                    let born = p.birth_date.and_then(|d| d.to_string().parse_date());
+                    let born = p.birth_date.and_then(full_date);
                     (p.name.clone(), born, p.nationality.map(|c| c.as_str().to_owned()), doc)
                 })
                 .collect();
@@ -203,13 +203,7 @@ pub(crate) fn run(args: &ManifestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-trait ParseDate {
-    fn parse_date(&self) -> Option<time::Date>;
-}
-
-impl ParseDate for String {
-    /// A full `YYYY-MM-DD` date; a year or a month alone is not one.
-    fn parse_date(&self) -> Option<time::Date> {
-        tocsin_core::record::parse_date(self).ok()
-    }
+/// A full `YYYY-MM-DD` date; a year or a month alone is not one.
+fn full_date(d: tocsin_core::PartialDate) -> Option<time::Date> {
+    tocsin_core::record::parse_date(&d.to_string()).ok()
 }

@@ -111,7 +111,7 @@ pub(crate) async fn local(store: Arc<Store>, cmd: HitsCommand) -> anyhow::Result
     let Some(code) = &cmd.connection().agency else {
         anyhow::bail!("give --as CODE (the agency whose hits to use), or --server URL");
     };
-    let actor = Actor::operator(crate::screen::registered(&store, code).await?);
+    let actor = Actor::operator(crate::registered(&store, "--as", code).await?);
     let as_json = cmd.json();
     match cmd {
         HitsCommand::List { role, status, limit, .. } => {

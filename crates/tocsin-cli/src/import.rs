@@ -10,7 +10,6 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use tocsin_core::AgencyCode;
 use tocsin_core::record::{RecordData, RecordInput};
 use tocsin_lists::{Format, Parsed};
 use tocsin_store::{Actor, Store};
@@ -98,8 +97,7 @@ pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result
         }
         ImportCommand::Ftm { file, agency, list } => (Format::Ftm, file.display().to_string(), agency, list),
     };
-    let agency = AgencyCode::parse(&agency).context("--agency")?;
-    registered(&store, agency).await?;
+    let agency = crate::registered(&store, "--agency", &agency).await?;
     let actor = Actor::operator(agency);
     let today = store.today();
     let start = Instant::now();
@@ -208,20 +206,8 @@ fn bytes_bar(len: u64) -> ProgressBar {
     bar
 }
 
-/// Refuses an owner that is not a registered agency, before anything is
-/// read (the store would refuse each record less clearly).
-async fn registered(store: &Store, agency: AgencyCode) -> anyhow::Result<()> {
-    if store.agencies().await?.iter().any(|a| a.code == agency) {
-        return Ok(());
-    }
-    anyhow::bail!(
-        "--agency {agency} is not a registered agency: add it first with `tocsin agency add {agency} --name …`"
-    )
-}
-
 async fn jsonl(store: Arc<Store>, file: PathBuf, agency: String) -> anyhow::Result<ExitCode> {
-    let agency = AgencyCode::parse(&agency).context("--agency")?;
-    registered(&store, agency).await?;
+    let agency = crate::registered(&store, "--agency", &agency).await?;
     let actor = Actor::operator(agency);
     let today = store.today();
     let start = Instant::now();

@@ -300,6 +300,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The agency `code` names (given with `flag`), if it is registered: an
+/// owner or a viewpoint that is not is refused before anything is read or
+/// screened (the store would refuse each record less clearly).
+pub(crate) async fn registered(store: &Store, flag: &str, code: &str) -> anyhow::Result<tocsin_core::AgencyCode> {
+    let agency = tocsin_core::AgencyCode::parse(code).context(flag.to_owned())?;
+    if store.agencies().await?.iter().any(|a| a.code == agency) {
+        return Ok(agency);
+    }
+    anyhow::bail!(
+        "{flag} {agency} is not a registered agency: one not registered here is added with `tocsin agency add {agency} --name …`"
+    )
+}
+
 /// Opens the store (announcing its changes on the cluster's bus, if any),
 /// runs `f`, and closes the store (flushing the audit log) whatever `f`
 /// returned.

@@ -10,7 +10,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde_json::{Map, Value, json};
-use tocsin_core::AgencyCode;
 use tocsin_manifest::batch::Format;
 use tocsin_server::screening::{self, BatchOptions};
 use tocsin_store::{Actor, Store};
@@ -176,7 +175,7 @@ pub(crate) async fn local(store: Arc<Store>, args: ScreenArgs) -> anyhow::Result
     let Some(code) = &args.connection.agency else {
         anyhow::bail!("give --as CODE (the agency whose view to use), or --server URL");
     };
-    let agency = registered(&store, code).await?;
+    let agency = crate::registered(&store, "--as", code).await?;
     let started = Instant::now();
     eprint!("building the screening index… ");
     let records = store.enable_screening().await.context("building the screening index")?;
@@ -194,15 +193,6 @@ pub(crate) async fn local(store: Arc<Store>, args: ScreenArgs) -> anyhow::Result
     let request = tocsin_core::json::from_slice(&body).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let answer = screening::screen(&store, &actor, request).await.map_err(failed)?;
     show_one(&serde_json::to_value(answer)?, args.json)
-}
-
-/// The agency `code` names, if it is registered.
-pub(crate) async fn registered(store: &Store, code: &str) -> anyhow::Result<AgencyCode> {
-    let agency = AgencyCode::parse(code).context("--as")?;
-    if !store.agencies().await?.iter().any(|a| a.code == agency) {
-        anyhow::bail!("--as {agency}: the agency {agency} is not registered (see `tocsin agency list`)");
-    }
-    Ok(agency)
 }
 
 fn media_type(format: Format) -> &'static str {

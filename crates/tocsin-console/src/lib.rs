@@ -174,11 +174,6 @@ impl FromRequestParts<Console> for SignedIn {
     }
 }
 
-/// The store's answer to a failure, as a page can show it.
-pub(crate) fn failure(e: &tocsin_server::ApiError) -> String {
-    e.message()
-}
-
 impl Console {
     pub(crate) fn store(&self) -> &Store {
         &self.store

@@ -65,7 +65,8 @@ pub(crate) async fn log(State(c): State<Console>, who: SignedIn, Query(f): Query
         }
     }
     let more = shown.len() == SHOWN || scanned >= SCAN;
-    page(&who, &f, &shown, more.then_some(after), error.as_ref().map(crate::failure), None).into_response()
+    page(&who, &f, &shown, more.then_some(after), error.as_ref().map(tocsin_server::ApiError::message), None)
+        .into_response()
 }
 
 fn page(
@@ -77,16 +78,14 @@ fn page(
     verified: Option<Markup>,
 ) -> Markup {
     let next_link = |after: u64| {
-        let q = [
-            ("after", after.to_string()),
-            ("agency", f.agency.clone()),
-            ("action", f.action.clone()),
-            ("object", f.object.clone()),
-            ("since", f.since.clone()),
-        ];
-        let q: Vec<String> =
-            q.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
-        format!("/audit?{}", q.join("&"))
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("after", &after.to_string());
+        for (k, v) in [("agency", &f.agency), ("action", &f.action), ("object", &f.object), ("since", &f.since)] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        format!("/audit?{}", q.finish())
     };
     let l = who.lang;
     super::layout(
@@ -137,16 +136,6 @@ fn page(
     )
 }
 
-/// A query-string value, percent-encoded.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Verifies the whole chain and shows the verdict above the log.
 pub(crate) async fn verify(State(c): State<Console>, who: SignedIn, Form(form): Form<super::Csrf>) -> Response {
     if let Err(r) = who.check_csrf(&form.csrf) {
@@ -162,7 +151,7 @@ pub(crate) async fn verify(State(c): State<Console>, who: SignedIn, Form(form): 
                 (l.t("The chain is BROKEN at entry")) " " (v.broken_at.unwrap_or_default()) " " (l.t("of")) " " (v.entries)
             }
         },
-        Err(e) => html! { p.error #verdict role="alert" { (crate::failure(&tocsin_server::ApiError::from(e))) } },
+        Err(e) => html! { p.error #verdict role="alert" { (tocsin_server::ApiError::from(e).message()) } },
     };
     page(&who, &Filter::default(), &[], Some(0), None, Some(verdict)).into_response()
 }

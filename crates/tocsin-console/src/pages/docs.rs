@@ -8,9 +8,16 @@ use serde_json::{Map, Value};
 
 use crate::i18n::Lang;
 
+/// The OpenAPI document, built and parsed once: it is the binary's own.
+fn document() -> &'static Value {
+    static DOC: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(|| serde_json::from_str(&tocsin_server::openapi::document()).unwrap_or_default());
+    &DOC
+}
+
 /// The reference.
 pub(crate) async fn reference(l: Lang) -> Response {
-    let doc: Value = serde_json::from_str(&tocsin_server::openapi::document()).unwrap_or_default();
+    let doc = document();
     let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
     let mut operations: Vec<(String, String, String, &Value)> = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {

@@ -95,7 +95,7 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, mut form: Mu
             let answer = serde_json::to_value(answer).unwrap_or_default();
             page(&who, None, Some(results(who.lang, &answer))).into_response()
         }
-        Err(e) => (e.status(), page(&who, Some(&crate::failure(&e)), None)).into_response(),
+        Err(e) => (e.status(), page(&who, Some(&e.message()), None)).into_response(),
     }
 }
 

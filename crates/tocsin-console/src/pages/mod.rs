@@ -42,7 +42,7 @@ pub(crate) fn refused(who: &SignedIn, e: tocsin_store::StoreError, back: &str) -
         "Not done",
         Some(who),
         html! {
-            p.error role="alert" { (crate::failure(&e)) }
+            p.error role="alert" { (e.message()) }
             p { a href=(back) { (l.t("Back")) } }
         },
     );

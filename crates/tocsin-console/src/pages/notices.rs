@@ -33,7 +33,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(f): Quer
     let query = NoticeQuery { status, after: None, limit: 200 };
     let notices = match c.store().notices(&who.actor(), query).await {
         Ok(page) => page.items,
-        Err(e) => return (StatusCode::FORBIDDEN, crate::failure(&tocsin_server::ApiError::from(e))).into_response(),
+        Err(e) => return (StatusCode::FORBIDDEN, tocsin_server::ApiError::from(e).message()).into_response(),
     };
     let mover = if reviewer { Mover::Reviewer } else { Mover::Owner };
     let may_move = |owner| reviewer || owner == who.principal.agency;

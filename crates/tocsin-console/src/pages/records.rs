@@ -28,7 +28,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(s): Quer
         ListQuery { after: None, limit: 1_000, kind: None, owner: Some(who.principal.agency), include_archived: false };
     let records = match c.store().list_records(&who.actor(), &query, "record.list").await {
         Ok(page) => page.items,
-        Err(e) => return (StatusCode::FORBIDDEN, crate::failure(&tocsin_server::ApiError::from(e))).into_response(),
+        Err(e) => return (StatusCode::FORBIDDEN, tocsin_server::ApiError::from(e).message()).into_response(),
     };
     let needle = s.q.trim().to_lowercase();
     let shown: Vec<&Record> = records

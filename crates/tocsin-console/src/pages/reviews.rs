@@ -20,7 +20,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn) -> Response {
     let l = who.lang;
     let items = match c.store().reviews(&who.actor(), None, 1_000).await {
         Ok(page) => page.items,
-        Err(e) => return (StatusCode::FORBIDDEN, crate::failure(&tocsin_server::ApiError::from(e))).into_response(),
+        Err(e) => return (StatusCode::FORBIDDEN, tocsin_server::ApiError::from(e).message()).into_response(),
     };
     super::layout(
         l,

@@ -167,7 +167,7 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, Form(f): For
             page(&who, &f, None, Some(result)).into_response()
         }
         Err(e) => {
-            let p = Problem { field: e.field_name(), message: crate::failure(&e) };
+            let p = Problem { field: e.field_name(), message: e.message() };
             (e.status(), page(&who, &f, Some(&p), None)).into_response()
         }
     }
