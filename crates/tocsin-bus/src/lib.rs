@@ -61,6 +61,9 @@ pub enum What {
     Watches,
     /// A hit was reviewed as a false positive: reload the dismissals.
     Dismissals,
+    /// A token was revoked: forget the tokens known, so each is read again
+    /// before it is accepted.
+    Tokens,
     /// Events were committed, numbered from the database's event log.
     Events {
         /// The events, in sequence order.
@@ -82,6 +85,7 @@ impl What {
             What::Notices { .. } => "notices",
             What::Watches => "watches",
             What::Dismissals => "dismissals",
+            What::Tokens => "tokens",
             What::Events { .. } => "events",
             What::Checkpoint { .. } => "checkpoints",
         }

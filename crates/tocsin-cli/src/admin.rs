@@ -95,17 +95,93 @@ pub(crate) enum TokenCommand {
         /// The user the token is issued to (written in the audit log).
         #[arg(long)]
         user: Option<String>,
+        /// How long it is accepted: `90d`, `12h`, `30m`, or `never` (a service
+        /// account's, until revoked).
+        #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d")]
+        lifetime: String,
+    },
+    /// Lists tokens (every agency's, or one's): id, agency, role, user,
+    /// status, creation, expiry, last use. Never a secret.
+    List {
+        /// Only this agency's.
+        #[arg(long)]
+        agency: Option<String>,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revokes a token: refused from then on (on every node of a cluster
+    /// that this command reaches through `--nats`).
+    Revoke {
+        /// The token's id (from `tocsin token list`).
+        id: String,
     },
 }
 
 pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
-    let TokenCommand::Create { agency, role, user } = cmd;
-    let agency = AgencyCode::parse(&agency).context("--agency")?;
-    let role: Role = role.parse().context("--role")?;
-    let user = user.unwrap_or_else(|| format!("{}-{role}", agency.as_str().to_lowercase()));
-    let token = store.create_token(&Actor::operator(agency), agency, role, &user).await?;
-    println!("{}", token.secret);
-    Ok(ExitCode::SUCCESS)
+    match cmd {
+        TokenCommand::Create { agency, role, user, lifetime } => {
+            let agency = AgencyCode::parse(&agency).context("--agency")?;
+            let role: Role = role.parse().context("--role")?;
+            let user = user.unwrap_or_else(|| format!("{}-{role}", agency.as_str().to_lowercase()));
+            lifetime.parse::<tocsin_store::Lifetime>().map_err(anyhow::Error::msg).context("--lifetime")?;
+            let request = tocsin_store::TokenRequest { agency: Some(agency), role, user, lifetime: Some(lifetime) };
+            let issued = store.issue_token(&Actor::operator(agency), request).await?;
+            println!("{}", issued.secret);
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::List { agency, json } => {
+            let agency = agency.as_deref().map(AgencyCode::parse).transpose().context("--agency")?;
+            let operator = Actor::operator(agency.unwrap_or(AgencyCode::GS));
+            let tokens = store.list_tokens(&operator, agency).await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                for t in &tokens {
+                    writeln!(out, "{}", serde_json::to_string(t)?)?;
+                }
+            } else {
+                let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), minute);
+                writeln!(
+                    out,
+                    "{:<36}  {:<6}  {:<8}  {:<20}  {:<7}  {:<16}  {:<16}  LAST USED",
+                    "ID", "AGENCY", "ROLE", "USER", "STATUS", "CREATED", "EXPIRES"
+                )?;
+                for t in &tokens {
+                    let status = serde_json::to_value(t.status)?.as_str().unwrap_or_default().to_owned();
+                    writeln!(
+                        out,
+                        "{:<36}  {:<6}  {:<8}  {:<20}  {:<7}  {:<16}  {:<16}  {}",
+                        t.id,
+                        t.agency.as_str(),
+                        t.role.as_str(),
+                        t.user,
+                        status,
+                        minute(t.created_at),
+                        when(t.expires_at),
+                        when(t.last_used_at)
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Revoke { id } => {
+            let revoked = store.revoke_token(&Actor::operator(AgencyCode::GS), &id).await?;
+            println!(
+                "revoked token {} ({} {} {})",
+                revoked.id,
+                revoked.agency.as_str(),
+                revoked.role.as_str(),
+                revoked.user
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `2026-12-06 13:35` (UTC).
+fn minute(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
 #[derive(Args)]

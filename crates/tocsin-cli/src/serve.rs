@@ -43,6 +43,15 @@ pub(crate) struct Args {
     /// written only when the log moved; another at shutdown).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     checkpoint_every: u64,
+    /// How long a token issued through the API (`POST /v1/tokens`, the
+    /// console) without a lifetime of its own is accepted: `90d`, `12h`,
+    /// `30m` or `never`.
+    #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d", value_parser = parse_lifetime)]
+    token_lifetime: tocsin_store::Lifetime,
+}
+
+fn parse_lifetime(s: &str) -> Result<tocsin_store::Lifetime, String> {
+    s.parse()
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in
@@ -70,6 +79,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         store.clock().set(now);
         tracing::warn!(today = %store.today(), "the clock is set (--now / TOCSIN_NOW): review dates follow it");
     }
+    store.set_token_lifetime(args.token_lifetime);
     let terms_file = dir.join(NEUTRALITY_FILE);
     if terms_file.exists() {
         let text = std::fs::read_to_string(&terms_file).with_context(|| format!("reading {}", terms_file.display()))?;

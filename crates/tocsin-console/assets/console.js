@@ -79,3 +79,33 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// A list import: the upload's progress, then the reading, then the report
+// in place of the page's content (without this script the form posts as is).
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("import-form");
+  if (!form || typeof XMLHttpRequest === "undefined") return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const bar = document.getElementById("import-progress");
+    const stage = document.getElementById("import-stage");
+    bar.hidden = false;
+    form.querySelector("button[type=submit]").disabled = true;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (p) => {
+      if (p.lengthComputable) { bar.max = p.total; bar.value = p.loaded; }
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.removeAttribute("value");
+      stage.textContent = stage.dataset.reading;
+    });
+    xhr.addEventListener("load", () => {
+      const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      const main = doc.querySelector("main");
+      if (main) document.querySelector("main").replaceWith(main);
+      document.getElementById("report")?.focus();
+    });
+    xhr.send(new FormData(form));
+  });
+});

@@ -10,6 +10,7 @@
 //! would and nothing it would hide. Every form that changes something
 //! carries the session's CSRF secret.
 
+mod charts;
 mod i18n;
 mod pages;
 mod session;
@@ -60,11 +61,21 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/records/new", get(pages::records::new).post(pages::records::create))
         .route("/records/{id}", get(pages::records::edit).post(pages::records::update))
         .route("/records/{id}/archive", post(pages::records::archive))
+        .route(
+            "/imports",
+            get(pages::imports::form)
+                .post(pages::imports::submit)
+                // The importer limits what it reads (as the API's does).
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/tokens", get(pages::tokens::list).post(pages::tokens::issue))
+        .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/reviews", get(pages::reviews::list))
         .route("/reviews/{kind}/{id}", post(pages::reviews::extend))
         .route("/notices", get(pages::notices::list))
         .route("/notices/new", get(pages::notice_form::form).post(pages::notice_form::create))
         .route("/notices/{id}/move", post(pages::notices::move_notice))
+        .route("/dashboard", get(pages::dashboard::show))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))

@@ -78,7 +78,12 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
 /// The secret of an `Authorization: Bearer <secret>` header. The scheme's
 /// name is case-insensitive (RFC 9110 §11.1), the secret is not.
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let Some(header) = parts.headers.get(AUTHORIZATION) else {
+    bearer_in(&parts.headers)
+}
+
+/// The secret of the request's bearer token.
+pub(crate) fn bearer_in(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
         return Err(unauthorized("missing_token", "missing `Authorization: Bearer <token>` header"));
     };
     let secret = header.to_str().ok().and_then(|h| {
@@ -207,6 +212,15 @@ pub(crate) fn query_value<T: std::str::FromStr<Err = FieldError>>(
     s: Option<&str>,
 ) -> Result<Option<T>, ApiError> {
     s.map(str::parse).transpose().map_err(|e: FieldError| query_error(field)(e.message))
+}
+
+/// An RFC 3339 time in query parameter `field`, if given.
+pub(crate) fn query_time(field: &'static str, s: Option<&str>) -> Result<Option<time::OffsetDateTime>, ApiError> {
+    s.map(|t| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| query_error(field)(format!("`{t}` is not an RFC 3339 time")))
+    })
+    .transpose()
 }
 
 /// The 400 for a bad query parameter `field`, from what is wrong with it.

@@ -7,6 +7,7 @@
 
 mod error;
 mod extract;
+pub mod importing;
 mod metrics;
 pub mod openapi;
 mod rejections;

@@ -19,16 +19,17 @@ use crate::routes;
         routes::events, routes::create_watch, routes::watches, routes::delete_watch,
         routes::create_notice, routes::notices, routes::notice, routes::update_notice, routes::move_notice,
         routes::set_public, routes::extend_notice, routes::public_notices, routes::reviews, routes::extend_record,
+        routes::activity, routes::list_tokens, routes::issue_token, routes::revoke_token,
     ),
     // Query-parameter enums are not collected from the handlers.
-    components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind)),
+    components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind, tocsin_activity::Step)),
     modifiers(&Bearer),
     tags((name = "records", description = "Records under owner-set access rules"),
          (name = "audit", description = "The hash-chained audit log"),
          (name = "screening", description = "The screening engine"),
          (name = "hits", description = "Hits reported to record owners and searchers, their events, and watches"),
          (name = "notices", description = "Notices and their review by the General Secretariat"),
-         (name = "system", description = "Health, metrics, this document")),
+         (name = "system", description = "Health, metrics, activity figures, tokens, this document")),
 )]
 struct ApiDoc;
 

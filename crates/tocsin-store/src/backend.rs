@@ -41,6 +41,19 @@ pub struct TokenRow {
     pub user: String,
     /// When it was issued.
     pub created_at: OffsetDateTime,
+    /// When it stops being accepted (`None`: never).
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// When it was last used, to the minute.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl TokenRow {
+    /// Whether it is accepted at `now`: not revoked, not expired.
+    pub fn valid_at(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|t| now < t)
+    }
 }
 
 /// One page of the raw record scan, in identifier order.
@@ -202,6 +215,21 @@ pub enum Change {
     Settings(AgencyCode, AgencySettings),
     /// A new token.
     Token(TokenRow),
+    /// A token revoked at a time (not applied if it was already revoked, or
+    /// is not there).
+    RevokeToken {
+        /// The token's id.
+        id: String,
+        /// When.
+        at: OffsetDateTime,
+    },
+    /// A token's last use, noted (at most once a minute per token).
+    TokenUsed {
+        /// The token's id.
+        id: String,
+        /// When.
+        at: OffsetDateTime,
+    },
     /// Records inserted, and records replaced if their stored version is
     /// the one paired with them ([`StoreError::VersionConflict`] names the
     /// first stale one, [`StoreError::NotFound`] one that is not there).
@@ -302,6 +330,10 @@ pub trait AgencyBackend: Commit {
     }
     /// The token with this digest.
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError>;
+    /// The token with this id.
+    async fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError>;
+    /// Every token (of one agency), oldest first.
+    async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError>;
 }
 
 /// Records, in any state.
@@ -458,12 +490,52 @@ pub trait AuditBackend: Commit {
     async fn audit_head(&self) -> Result<Head, StoreError>;
 }
 
+/// Hits made in one hour between the same two agencies on one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HitCount {
+    /// The hour, as the first 13 characters of an RFC 3339 UTC time.
+    pub hour: String,
+    /// The searching agency.
+    pub searcher: AgencyCode,
+    /// The record's owner.
+    pub owner: AgencyCode,
+    /// The record.
+    pub record_id: RecordId,
+    /// How many.
+    pub count: u64,
+}
+
+/// The counts behind the dashboard. Hours are given and answered as the
+/// first 13 characters of an RFC 3339 UTC time (`2026-12-06T13`); a window
+/// holds the times `start <= t < end` compared as text.
+#[async_trait]
+pub trait ActivityBackend: Send + Sync + 'static {
+    /// Screenings `agency` made (audited `screen`, done) per hour.
+    async fn searches_per_hour(
+        &self,
+        agency: &AgencyCode,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+    /// The hits `agency` may see (on its records; from its screenings
+    /// unless silent), per hour, searcher, owner and record.
+    async fn hits_per_hour(&self, agency: &AgencyCode, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError>;
+}
+
 /// A database the store runs on: every capability's rows, written through
 /// one [`Commit`]. Each capability of the store reads and writes through
 /// its own trait; a backend implements them all.
 #[async_trait]
 pub trait Backend:
-    Commit + AgencyBackend + RecordBackend + HitBackend + WatchBackend + NoticeBackend + EventBackend + AuditBackend
+    Commit
+    + AgencyBackend
+    + RecordBackend
+    + HitBackend
+    + WatchBackend
+    + NoticeBackend
+    + EventBackend
+    + AuditBackend
+    + ActivityBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

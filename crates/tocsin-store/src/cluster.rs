@@ -271,6 +271,7 @@ impl Store {
             }
             What::Watches => drop(self.load_watches().await?),
             What::Dismissals => drop(self.load_dismissals().await?),
+            What::Tokens => self.forget_tokens(),
             What::Events { events } => self.fanout.remote(events),
             What::Checkpoint { checkpoint } => match self.peer_checkpoints.get() {
                 Some(keep) => keep(checkpoint),
@@ -369,6 +370,8 @@ async fn sweep(store: Weak<Store>) {
 
 /// Rebuilds this node's memory from the database, retrying until it can.
 async fn rebuild(store: &Store) {
+    // A revocation may be among what the stream lost.
+    store.forget_tokens();
     while let Err(e) = store.enable_screening().await {
         tracing::warn!(error = %e, "rebuilding from the database failed; retrying");
         tokio::time::sleep(REFOLLOW).await;
@@ -484,5 +487,33 @@ mod tests {
         let announced = log.lock().expect("log").iter().any(|c| matches!(c.what, What::Records { .. }));
         assert!(announced, "and announces it to the others");
         assert_eq!(b.sweep_outbox(Duration::ZERO).await.expect("sweep"), 0, "once");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_token_revoked_on_one_node_is_refused_on_the_other_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, _) = Store::init(dir.path()).await.expect("init");
+        let a = Arc::new(a);
+        let fra = AgencyCode::parse("FRA").expect("code");
+        a.add_agency(&Actor::operator(fra), fra, "France").await.expect("agency");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        a.use_bus(bus("a", &log, false)).expect("bus");
+        a.join_cluster().await.expect("join");
+        let b = Arc::new(Store::open(dir.path()).await.expect("open"));
+        b.use_bus(bus("b", &log, false)).expect("bus");
+        b.join_cluster().await.expect("join");
+        let token = a.create_token(&Actor::operator(fra), fra, Role::Officer, "o").await.expect("token");
+        // Both nodes accept it, and keep it in memory.
+        assert!(a.authenticate(&token.secret).await.expect("auth").is_some());
+        assert!(b.authenticate(&token.secret).await.expect("auth").is_some());
+        let id = a.list_tokens(&Actor::operator(fra), Some(fra)).await.expect("list")[0].id.clone();
+        a.revoke_token(&Actor::operator(fra), &id).await.expect("revoke");
+        assert!(a.authenticate(&token.secret).await.expect("auth").is_none(), "refused where revoked");
+        // Well within the re-read interval: the announcement did it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while b.authenticate(&token.secret).await.expect("auth").is_some() {
+            assert!(std::time::Instant::now() < deadline, "the other node still accepts a revoked token");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }

@@ -16,9 +16,9 @@ use tocsin_core::record::{Record, RecordId, RecordInput};
 use tocsin_core::watch::Watch;
 
 use crate::backend::{
-    Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditViewQuery, Backend, Change, Commit,
-    Committed, Effects, EventBackend, HitBackend, HitFilter, Lease, NoticeBackend, NoticeFilter, RecordBackend,
-    RecordPageQuery, TokenRow, WatchBackend,
+    ActivityBackend, Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditViewQuery, Backend, Change,
+    Commit, Committed, Effects, EventBackend, HitBackend, HitCount, HitFilter, Lease, NoticeBackend, NoticeFilter,
+    RecordBackend, RecordPageQuery, TokenRow, WatchBackend,
 };
 use crate::{Actor, SqliteBackend, Store, StoreError};
 
@@ -58,6 +58,12 @@ impl AgencyBackend for FailingAudit {
     }
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
         self.inner.token_by_hash(hash).await
+    }
+    async fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError> {
+        self.inner.token(id).await
+    }
+    async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError> {
+        self.inner.tokens(agency).await
     }
 }
 
@@ -158,6 +164,21 @@ impl AuditBackend for FailingAudit {
     }
     async fn audit_head(&self) -> Result<Head, StoreError> {
         self.inner.audit_head().await
+    }
+}
+
+#[async_trait]
+impl ActivityBackend for FailingAudit {
+    async fn searches_per_hour(
+        &self,
+        agency: &AgencyCode,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.inner.searches_per_hour(agency, start, end).await
+    }
+    async fn hits_per_hour(&self, agency: &AgencyCode, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError> {
+        self.inner.hits_per_hour(agency, start, end).await
     }
 }
 

@@ -11,6 +11,7 @@
 //!   ownership and role rules on every write, and appends an audit entry for
 //!   every call, answering only once that entry is durable.
 
+mod activity;
 mod audit_log;
 mod backend;
 mod clock;
@@ -35,13 +36,14 @@ mod store;
 #[cfg(test)]
 mod testing;
 mod token;
+mod tokens;
 mod watches;
 
 pub use audit_log::AuditStats;
 pub use backend::{
-    Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditScope, AuditViewQuery, Backend, Change,
-    Commit, Committed, Effects, EventBackend, HitBackend, HitFilter, Lease, NoticeBackend, NoticeFilter, RecordBackend,
-    RecordPageQuery, TokenRow, WatchBackend,
+    ActivityBackend, Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditScope, AuditViewQuery,
+    Backend, Change, Commit, Committed, Effects, EventBackend, HitBackend, HitCount, HitFilter, Lease, NoticeBackend,
+    NoticeFilter, RecordBackend, RecordPageQuery, TokenRow, WatchBackend,
 };
 pub use clock::Clock;
 pub use cluster::ClusterStatus;
@@ -57,4 +59,5 @@ pub use screening::{ScreenContext, Screened};
 pub use sqlite::SqliteBackend;
 pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification};
 pub use token::{Token, hash_token};
+pub use tokens::{Issued, Lifetime, TokenInfo, TokenRequest, TokenStatus};
 pub use watches::WatchInput;

@@ -88,6 +88,7 @@ impl Store {
         context: ScreenContext,
     ) -> Result<Vec<Screened>, StoreError> {
         let now = OffsetDateTime::now_utc();
+        let started = std::time::Instant::now();
         // What was searched goes into the `screen` entry, so an auditor can
         // reconstruct a search that matched nothing: the request as sent, or
         // (in process, without one) the query's subject key.
@@ -133,6 +134,7 @@ impl Store {
         // One count for both kinds: no metric tells a silent hit apart,
         // even for the operator's monitoring token.
         metrics::counter!("tocsin_hits_total").increment(hits);
+        self.latencies.record(actor.agency, now, started.elapsed());
         Ok(screened)
     }
 

@@ -20,13 +20,13 @@ use crate::audit_log::{AuditLog, AuditStats};
 use crate::backend::AgencyBackend;
 use crate::backend::{
     Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Committed, Effects,
-    RecordPageQuery, TokenRow,
+    RecordPageQuery,
 };
 use crate::clock::Clock;
 use crate::cluster::{Announcer, records_changes};
 use crate::events::Hub;
 use crate::fanout::Fanout;
-use crate::token::{Token, hash_token};
+use crate::token::Token;
 use crate::watches::Watches;
 use crate::{PgBackend, SqliteBackend, StoreError};
 
@@ -265,7 +265,10 @@ const VERIFY_STEP: u32 = 10_000;
 pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
     audit: AuditLog,
-    tokens: RwLock<HashMap<String, Principal>>,
+    /// Tokens known to be valid, by digest.
+    pub(crate) tokens: RwLock<HashMap<String, crate::tokens::Known>>,
+    /// The lifetime of a token issued without one.
+    pub(crate) token_lifetime: RwLock<crate::tokens::Lifetime>,
     /// Agency settings read so far.
     settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
     /// Live event delivery.
@@ -292,6 +295,8 @@ pub struct Store {
     pub(crate) index: Arc<RwLock<Option<Index>>>,
     /// Where other nodes' audit checkpoints go (cluster mode).
     pub(crate) peer_checkpoints: OnceLock<Box<dyn Fn(tocsin_audit::checkpoint::Checkpoint) + Send + Sync>>,
+    /// This node's screening latencies, per agency and hour.
+    pub(crate) latencies: tocsin_activity::Latencies,
 }
 
 /// Records read per step while building the screening index.
@@ -308,6 +313,7 @@ impl Store {
             backend,
             audit,
             tokens: RwLock::new(HashMap::new()),
+            token_lifetime: RwLock::new(crate::tokens::Lifetime::default()),
             settings: RwLock::new(HashMap::new()),
             hub,
             fanout,
@@ -321,6 +327,7 @@ impl Store {
             clock: Clock::default(),
             index: Arc::new(RwLock::new(None)),
             peer_checkpoints: OnceLock::new(),
+            latencies: tocsin_activity::Latencies::new(OffsetDateTime::now_utc()),
         }
     }
 
@@ -588,56 +595,6 @@ impl Store {
     /// All registered agencies.
     pub async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
         self.backend.agencies().await
-    }
-
-    /// Issues a token; its secret is in the result and nowhere else.
-    pub async fn create_token(
-        &self,
-        actor: &Actor,
-        agency: AgencyCode,
-        role: Role,
-        user: &str,
-    ) -> Result<Token, StoreError> {
-        let mut id = String::new();
-        let result = async {
-            if actor.role != Role::Operator {
-                return Err(StoreError::Forbidden("tokens are issued by the operator (tocsin token create)".into()));
-            }
-            role.check_for_token(&agency)?;
-            let user = label("user", user)?;
-            if self.backend.agency(&agency).await?.is_none() {
-                return Err(StoreError::NotFound(format!("agency {agency} (add it with `tocsin agency add`)")));
-            }
-            let token = Token::generate().map_err(|e| StoreError::Corrupt(format!("no random source: {e}")))?;
-            id = uuid::Uuid::now_v7().to_string();
-            let row = TokenRow {
-                id: id.clone(),
-                hash: token.hash.clone(),
-                agency,
-                role,
-                user,
-                created_at: OffsetDateTime::now_utc(),
-            };
-            let objects = vec![format!("token:{id}")];
-            self.commit_logged(actor, "token.create", objects, Change::Token(row), Effects::default()).await?;
-            Ok(token)
-        }
-        .await;
-        let objects = if id.is_empty() { vec![] } else { vec![format!("token:{id}")] };
-        self.audited_failure(actor, "token.create", objects, result).await
-    }
-
-    /// The holder of `secret`, if it is a valid token. Known tokens are
-    /// cached in memory; unknown ones are looked up each time.
-    pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
-        let hash = hash_token(secret);
-        if let Some(p) = crate::locks::read(&self.tokens).get(&hash).cloned() {
-            return Ok(Some(p));
-        }
-        let Some(row) = self.backend.token_by_hash(&hash).await? else { return Ok(None) };
-        let p = Principal { agency: row.agency, role: row.role, user: row.user };
-        crate::locks::write(&self.tokens).insert(hash, p.clone());
-        Ok(Some(p))
     }
 
     // ---- screening -----------------------------------------------------
@@ -1026,7 +983,7 @@ fn outcome_of(e: &StoreError) -> Outcome {
 }
 
 /// A short label (agency name, user name), under the common text rule.
-fn label(field: &str, s: &str) -> Result<String, FieldError> {
+pub(crate) fn label(field: &str, s: &str) -> Result<String, FieldError> {
     tocsin_core::text::clean(field, s.to_owned(), limits::LABEL_CHARS)
 }
 

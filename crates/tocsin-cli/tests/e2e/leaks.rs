@@ -207,6 +207,10 @@ fn collection(w: &World, token: &str, route: &str) -> reqwest::blocking::Respons
         "GET /v1/public/notices" => send(s.get(token, "/v1/public/notices")),
         "GET /v1/health" => send(s.get(token, "/v1/health")),
         "GET /v1/openapi.json" => send(s.get(token, "/v1/openapi.json")),
+        "GET /v1/activity" => send(s.get(token, "/v1/activity")),
+        "GET /v1/tokens" => send(s.get(token, "/v1/tokens")),
+        "POST /v1/tokens" => send(s.post(token, "/v1/tokens").json(&json!({"role": "officer", "user": "leak-check"}))),
+        "POST /v1/tokens/{id}/revoke" => send(s.post(token, &format!("/v1/tokens/{MISSING}/revoke"))),
         "POST /v1/imports" => {
             send(s.post(token, "/v1/imports?format=ftm").body(
                 json!({"id": "lk-1", "schema": "Person", "properties": {"name": ["Imported Person"]}}).to_string(),
@@ -263,6 +267,10 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
         "GET /v1/public/notices",
         "GET /v1/health",
         "GET /v1/openapi.json",
+        "GET /v1/activity",
+        "GET /v1/tokens",
+        "POST /v1/tokens",
+        "POST /v1/tokens/{id}/revoke",
         "POST /v1/imports",
     ];
     // Checked on their own below.
@@ -318,6 +326,25 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
             for t in &hidden {
                 let text = s.post(token, "/v1/screen").json(&t.query).send().expect("screen").text().expect("body");
                 clean("POST /v1/screen", text);
+            }
+            // The dashboard counts exactly the hits the agency may list: a
+            // silent hit adds nothing to its searcher's counts.
+            let (status, listed) = status_json(s.get(token, "/v1/hits?limit=1000").send().expect("hits"));
+            if status == 200 {
+                let (_, activity) = status_json(s.get(token, "/v1/activity").send().expect("activity"));
+                let counted: u64 =
+                    activity["hits"].as_array().expect("hits").iter().filter_map(|c| c["count"].as_u64()).sum();
+                let by_country: u64 = activity["hits_by_country"]
+                    .as_array()
+                    .expect("by country")
+                    .iter()
+                    .filter_map(|c| c["count"].as_u64())
+                    .sum();
+                let listed = listed["items"].as_array().expect("items").len() as u64;
+                checks += 1;
+                if counted != listed || by_country != listed {
+                    leaks.push(format!("{who}: GET /v1/activity counts {counted} hits ({by_country} by country), /v1/hits lists {listed}"));
+                }
             }
             let metrics = s.get(token, "/metrics").send().expect("metrics");
             checks += 1;

@@ -23,3 +23,4 @@ mod records;
 mod retention;
 mod screening;
 mod sse;
+mod tokens;

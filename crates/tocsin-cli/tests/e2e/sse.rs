@@ -38,7 +38,9 @@ impl SseClient {
             let (mut id, mut event, mut data) = (None, String::new(), String::new());
             while let Some(Ok(line)) = lines.next() {
                 if line.is_empty() {
-                    if let (Some(id), false) = (id.take(), data.is_empty()) {
+                    // An event without an id (a closing error) reads as id 0.
+                    let id = id.take().unwrap_or(0);
+                    if !data.is_empty() {
                         let data = serde_json::from_str(&data).expect("event data is JSON");
                         if tx.send(Received { id, event: std::mem::take(&mut event), data }).is_err() {
                             return;
@@ -60,6 +62,19 @@ impl SseClient {
     /// The next event, or `None` if none comes within `wait`.
     pub(crate) fn next_within(&self, wait: Duration) -> Option<Received> {
         self.events.recv_timeout(wait).ok()
+    }
+
+    /// Whether the server ends the stream within `wait` (events before the
+    /// end are dropped).
+    pub(crate) fn ends_within(&self, wait: Duration) -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match self.events.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                Ok(_) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return true,
+                Err(mpsc::RecvTimeoutError::Timeout) => return false,
+            }
+        }
     }
 
     /// The next event; fails the test if none comes within 10 seconds.

@@ -29,5 +29,9 @@ pub(crate) async fn events(State(c): State<Console>, who: SignedIn) -> Response 
         Some((Ok::<_, Infallible>(sse), stream))
     })
     .take_until(c.options.shutdown.clone().cancelled_owned());
+    // A token revoked or expired ends the stream (the next page asks to
+    // sign in again).
+    let (store, secret) = (c.store.clone(), who.session.token.clone());
+    let events = events.take_until(async move { store.until_refused(&secret, Duration::from_secs(1)).await });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }

@@ -2,8 +2,10 @@
 //! (a screening's matches, from its JSON) shared by the pages that show it.
 
 pub(crate) mod audit;
+pub(crate) mod dashboard;
 pub(crate) mod docs;
 pub(crate) mod hits;
+pub(crate) mod imports;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
@@ -12,6 +14,7 @@ pub(crate) mod notices;
 pub(crate) mod records;
 pub(crate) mod reviews;
 pub(crate) mod screen;
+pub(crate) mod tokens;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
@@ -102,9 +105,12 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/manifest" { (l.t("Manifest")) }
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
                             a href="/notices" { (l.t("Notices")) }
+                            a href="/dashboard" { (l.t("Dashboard")) }
                             @if w.principal.role == Role::Admin {
                                 a href="/records" { (l.t("Records")) }
                                 a href="/reviews" { (l.t("Reviews due")) }
+                                a href="/imports" { (l.t("Imports")) }
+                                a href="/tokens" { (l.t("Tokens")) }
                             }
                             @if matches!(w.principal.role, Role::Auditor | Role::Admin) { a href="/audit" { (l.t("Audit")) } }
                         }

@@ -1,6 +1,8 @@
 //! The event stream: server-sent events for the caller's agency.
 
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -26,6 +28,9 @@ pub(crate) struct EventParams {
 
 /// How long a client waits before reconnecting, sent as `retry:`.
 const RETRY: Duration = Duration::from_secs(2);
+
+/// How often an open stream's token is checked.
+const TOKEN_CHECK: Duration = Duration::from_secs(1);
 
 fn position(field: &str, s: &str) -> Result<u64, ApiError> {
     s.trim().parse::<u64>().map_err(|_| {
@@ -62,6 +67,7 @@ pub(crate) async fn events(
         (None, Some(a)) => Some(position("after", &a)?),
         (None, None) => None,
     };
+    let secret = crate::extract::bearer_in(&headers)?.to_owned();
     let stream = s.store.subscribe(&actor, after).await?;
     let agency = actor.agency;
     tracing::info!(%agency, user = %actor.user, ?after, "event stream opened");
@@ -86,6 +92,23 @@ pub(crate) async fn events(
             }
         }
     });
-    let events = futures::stream::once(async { Ok(first) }).chain(events).take_until(s.shutdown.cancelled_owned());
+    // A token revoked (or expired) while its stream is open ends the
+    // stream, with a last event that says why.
+    let refused = Arc::new(AtomicBool::new(false));
+    let (store, flag) = (s.store.clone(), refused.clone());
+    let until_refused = async move {
+        store.until_refused(&secret, TOKEN_CHECK).await;
+        flag.store(true, Ordering::SeqCst);
+    };
+    let last = futures::stream::once(async move {
+        let data =
+            r#"{"error":{"code":"invalid_token","message":"the token was revoked or has expired; the stream ends"}}"#;
+        refused.load(Ordering::SeqCst).then(|| Ok(SseEvent::default().event("error").data(data)))
+    })
+    .filter_map(futures::future::ready);
+    let events = futures::stream::once(async { Ok(first) })
+        .chain(events.take_until(until_refused))
+        .chain(last)
+        .take_until(s.shutdown.cancelled_owned());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

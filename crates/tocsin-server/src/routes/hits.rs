@@ -4,12 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tocsin_core::hit::{Hit, HitId, HitMessage, HitStatus, Side};
 use tocsin_store::{HitQuery, Page};
 
-use crate::extract::{Caller, JsonBody, NoParams, Path, Query, path_id, query_error, query_value};
+use crate::extract::{Caller, JsonBody, NoParams, Path, Query, path_id, query_time, query_value};
 use crate::{ApiError, AppState};
 
 /// Filters and paging for the hit list.
@@ -42,12 +40,7 @@ pub(crate) async fn hits(
     Query(p): Query<HitParams>,
 ) -> Result<Json<Page<Hit>>, ApiError> {
     let status: Option<HitStatus> = query_value("status", p.status.as_deref())?;
-    let since = p
-        .since
-        .as_deref()
-        .map(|t| OffsetDateTime::parse(t, &Rfc3339).map_err(|_| format!("`{t}` is not an RFC 3339 time")))
-        .transpose()
-        .map_err(query_error("since"))?;
+    let since = query_time("since", p.since.as_deref())?;
     let before = query_value("before", p.before.as_deref())?;
     let query = HitQuery { role: p.role, status, since, before, limit: p.limit.get() };
     Ok(Json(s.store.hits(&actor, query).await?))

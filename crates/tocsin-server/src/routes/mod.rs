@@ -1,5 +1,6 @@
 //! The route table.
 
+mod activity;
 mod audit;
 mod compare;
 mod events;
@@ -11,6 +12,7 @@ mod records;
 mod retention;
 mod screen;
 mod system;
+mod tokens;
 mod watches;
 
 use axum::Router;
@@ -19,6 +21,7 @@ use axum::routing::{get, post};
 
 use crate::{AppState, BODY_LIMIT, BULK_BODY_LIMIT, metrics, rejections};
 
+pub(crate) use self::activity::*;
 pub(crate) use self::audit::*;
 pub(crate) use self::compare::*;
 pub(crate) use self::events::*;
@@ -30,6 +33,7 @@ pub(crate) use self::records::*;
 pub(crate) use self::retention::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
+pub(crate) use self::tokens::*;
 pub(crate) use self::watches::*;
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -66,6 +70,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/notices/{id}/extend", post(retention::extend_notice))
         .route("/v1/notices/{id}/public", post(notices::set_public))
         .route("/v1/public/notices", get(public::public_notices))
+        .route("/v1/activity", get(activity::activity))
+        .route("/v1/tokens", get(tokens::list_tokens).post(tokens::issue_token))
+        .route("/v1/tokens/{id}/revoke", post(tokens::revoke_token))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

@@ -23,8 +23,9 @@ macro_rules! agencies {
                 }
 
                 async fn agencies(&self) -> Result<Vec<Agency>, StoreError> {
-                    let rows =
-                        sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code").fetch_all(&self.pool).await?;
+                    let rows = sqlx::query("SELECT code, name, created_at FROM agencies ORDER BY code")
+                        .fetch_all(&self.pool)
+                        .await?;
                     rows.iter().map(agency_from_row).collect()
                 }
 
@@ -44,20 +45,51 @@ macro_rules! agencies {
                 }
 
                 async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
-                    let row = sqlx::query("SELECT id, hash, agency, role, user_name, created_at FROM tokens WHERE hash = $1")
-                        .bind(hash)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    let Some(row) = row else { return Ok(None) };
-                    Ok(Some(TokenRow {
-                        id: row.try_get("id")?,
-                        hash: row.try_get("hash")?,
-                        agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(corrupt("token agency"))?,
-                        role: row.try_get::<String, _>("role")?.parse().map_err(corrupt("token role"))?,
-                        user: row.try_get("user_name")?,
-                        created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
-                    }))
+                    let q = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1");
+                    let row = sqlx::query(sqlx::AssertSqlSafe(q)).bind(hash).fetch_optional(&self.pool).await?;
+                    row.map(|r| token_from_row(&r)).transpose()
                 }
+
+                async fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError> {
+                    let q = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1");
+                    let row = sqlx::query(sqlx::AssertSqlSafe(q)).bind(id).fetch_optional(&self.pool).await?;
+                    row.map(|r| token_from_row(&r)).transpose()
+                }
+
+                async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError> {
+                    let rows = match agency {
+                        Some(a) => {
+                            let q =
+                                format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE agency = $1 ORDER BY created_at, id");
+                            sqlx::query(sqlx::AssertSqlSafe(q)).bind(a.as_str()).fetch_all(&self.pool).await?
+                        }
+                        None => {
+                            let q = format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id");
+                            sqlx::query(sqlx::AssertSqlSafe(q)).fetch_all(&self.pool).await?
+                        }
+                    };
+                    rows.iter().map(token_from_row).collect()
+                }
+            }
+
+            const TOKEN_COLUMNS: &str =
+                "id, hash, agency, role, user_name, created_at, expires_at, revoked_at, last_used_at";
+
+            fn token_from_row(row: &$row) -> Result<TokenRow, StoreError> {
+                let time = |column: &str| -> Result<Option<time::OffsetDateTime>, StoreError> {
+                    row.try_get::<Option<String>, _>(column)?.map(|t| parse_ts(&t)).transpose()
+                };
+                Ok(TokenRow {
+                    id: row.try_get("id")?,
+                    hash: row.try_get("hash")?,
+                    agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(corrupt("token agency"))?,
+                    role: row.try_get::<String, _>("role")?.parse().map_err(corrupt("token role"))?,
+                    user: row.try_get("user_name")?,
+                    created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+                    expires_at: time("expires_at")?,
+                    revoked_at: time("revoked_at")?,
+                    last_used_at: time("last_used_at")?,
+                })
             }
 
             /// Inserts an agency; [`StoreError::AlreadyExists`] if its code is taken.
@@ -69,7 +101,9 @@ macro_rules! agencies {
                     .execute(&mut **tx)
                     .await;
                 match r {
-                    Err(e) if crate::sql::is_unique_violation(&e) => Err(StoreError::AlreadyExists(format!("agency {}", a.code))),
+                    Err(e) if crate::sql::is_unique_violation(&e) => {
+                        Err(StoreError::AlreadyExists(format!("agency {}", a.code)))
+                    }
                     other => Ok(other.map(drop)?),
                 }
             }
@@ -94,9 +128,13 @@ macro_rules! agencies {
             }
 
             /// Stores a token's digest.
-            pub(super) async fn insert_token(tx: &mut sqlx::Transaction<'_, $db>, t: &TokenRow) -> Result<(), StoreError> {
+            pub(super) async fn insert_token(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &TokenRow,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(&t.id)
                 .bind(&t.hash)
@@ -104,8 +142,37 @@ macro_rules! agencies {
                 .bind(t.role.as_str())
                 .bind(&t.user)
                 .bind(ts(&t.created_at)?)
+                .bind(t.expires_at.as_ref().map(ts).transpose()?)
                 .execute(&mut **tx)
                 .await?;
+                Ok(())
+            }
+
+            /// Revokes a token that is not revoked yet: whether it did.
+            pub(super) async fn revoke_token(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &str,
+                at: &time::OffsetDateTime,
+            ) -> Result<bool, StoreError> {
+                let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(ts(at)?)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            /// Notes a token's last use.
+            pub(super) async fn token_used(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &str,
+                at: &time::OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(ts(at)?)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
                 Ok(())
             }
         }

@@ -83,6 +83,10 @@ macro_rules! commit {
                     Change::Agency(a) => super::agencies::insert(tx, &a).await?,
                     Change::Settings(code, s) => super::agencies::put_settings(tx, &code, &s).await?,
                     Change::Token(t) => super::agencies::insert_token(tx, &t).await?,
+                    Change::RevokeToken { id, at } => {
+                        return Ok((super::agencies::revoke_token(tx, &id, &at).await?, None))
+                    }
+                    Change::TokenUsed { id, at } => super::agencies::token_used(tx, &id, &at).await?,
                     Change::Records { new, changed } => super::records::write(tx, &new, &changed).await?,
                     Change::Hit { hit, expected } => return Ok((super::hits::update(tx, &hit, expected).await?, None)),
                     Change::HitMessage(m) => return Ok((true, Some(super::hits::append_message(tx, m).await?))),

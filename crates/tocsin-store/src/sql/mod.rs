@@ -160,6 +160,7 @@ pub(crate) fn agency_from_row(row: &impl Columns) -> Result<Agency, StoreError> 
     })
 }
 
+pub(crate) mod activity;
 pub(crate) mod agencies;
 pub(crate) mod audit;
 pub(crate) mod commit;
@@ -188,6 +189,7 @@ macro_rules! sql_backend {
         crate::sql::events::events!($backend, $db, $row);
         crate::sql::audit::audit!($backend, $db, $row);
         crate::sql::commit::commit!($backend, $db, $row);
+        crate::sql::activity::activity!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;

@@ -59,11 +59,55 @@ pub(crate) async fn tokens_are_found_by_hash_only(b: Arc<dyn Backend>) {
         role: Role::Admin,
         user: "alice".into(),
         created_at: OffsetDateTime::now_utc(),
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: None,
     };
     b.insert_token(&row).await.expect("insert token");
     let found = b.token_by_hash(&"ab".repeat(32)).await.expect("lookup");
     assert_eq!(found.map(|t| (t.agency, t.role, t.user)), Some((code("FRA"), Role::Admin, "alice".to_owned())));
     assert_eq!(b.token_by_hash(&"cd".repeat(32)).await.expect("lookup"), None);
+}
+
+pub(crate) async fn tokens_are_listed_revoked_once_and_keep_their_last_use(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let now = OffsetDateTime::now_utc();
+    let token = |id: &str, agency: &str, expires_at: Option<OffsetDateTime>| TokenRow {
+        id: id.into(),
+        hash: format!("{id:0>64}"),
+        agency: code(agency),
+        role: Role::Officer,
+        user: "u".into(),
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    let later = now + time::Duration::days(1);
+    for t in [token("t1", "FRA", Some(later)), token("t2", "DEU", None), token("t3", "FRA", None)] {
+        b.insert_token(&t).await.expect("insert");
+    }
+    let ids = |rows: Vec<TokenRow>| rows.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ids(b.tokens(Some(&code("FRA"))).await.expect("list")), ["t1", "t3"]);
+    assert_eq!(ids(b.tokens(None).await.expect("list")), ["t1", "t2", "t3"]);
+    assert_eq!(
+        b.token("t1").await.expect("read").and_then(|t| t.expires_at).map(|t| t.unix_timestamp()),
+        Some(later.unix_timestamp())
+    );
+
+    let revoke = |id: &str| tocsin_store::Change::RevokeToken { id: id.into(), at: now };
+    assert!(b.commit(revoke("t1"), vec![], Effects::default()).await.expect("revoke").applied);
+    assert!(!b.commit(revoke("t1"), vec![], Effects::default()).await.expect("again").applied, "revoked once");
+    assert!(!b.commit(revoke("nope"), vec![], Effects::default()).await.expect("missing").applied);
+    let t1 = b.token("t1").await.expect("read").expect("there");
+    assert!(t1.revoked_at.is_some() && !t1.valid_at(now));
+    assert!(b.token("t3").await.expect("read").expect("there").valid_at(now));
+
+    let used = tocsin_store::Change::TokenUsed { id: "t3".into(), at: now };
+    b.commit(used, vec![], Effects::default()).await.expect("used");
+    let t3 = b.token("t3").await.expect("read").expect("there");
+    assert_eq!(t3.last_used_at.map(|t| t.unix_timestamp()), Some(now.unix_timestamp()));
 }
 
 pub(crate) async fn records_round_trip(b: Arc<dyn Backend>) {
@@ -648,4 +692,58 @@ pub(crate) async fn old_events_are_pruned_oldest_first_keeping_the_last(b: Arc<d
     assert_eq!(b.last_event().await.expect("last"), 5);
     commit(vec![at(0, 6)]).await;
     assert_eq!(b.last_event().await.expect("last"), 6, "numbers are not reused");
+}
+
+pub(crate) async fn activity_counts_screenings_and_visible_hits_per_hour(b: Arc<dyn Backend>) {
+    let at = |t: &str| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).expect("time");
+    let screen = |agency: &str, time: &str, outcome: Outcome| Draft {
+        time: at(time),
+        action: "screen".to_owned(),
+        outcome,
+        ..draft(agency, &["query:x"])
+    };
+    b.append_audit(vec![
+        screen("FRA", "2026-12-06T10:05:00Z", Outcome::Ok),
+        screen("FRA", "2026-12-06T10:59:59.9Z", Outcome::Ok),
+        screen("FRA", "2026-12-06T11:00:00Z", Outcome::Ok),
+        screen("FRA", "2026-12-06T11:30:00Z", Outcome::Invalid),
+        screen("DEU", "2026-12-06T11:00:00Z", Outcome::Ok),
+        screen("FRA", "2026-12-06T12:00:00Z", Outcome::Ok),
+        Draft { time: at("2026-12-06T10:10:00Z"), ..draft("FRA", &["r1"]) },
+    ])
+    .await
+    .expect("audit");
+    let mut searches = b.searches_per_hour(&code("FRA"), "2026-12-06T10", "2026-12-06T12").await.expect("searches");
+    searches.sort();
+    assert_eq!(searches, [("2026-12-06T10".to_owned(), 2), ("2026-12-06T11".to_owned(), 1)]);
+
+    let made = |owner: &str, searcher: &str, silent: bool, time: &str| {
+        let mut h = hit(owner, searcher, silent, HitStatus::New);
+        h.time = at(time);
+        h
+    };
+    let shown = made("FRA", "DEU", false, "2026-12-06T10:20:00Z");
+    let silent = made("FRA", "DEU", true, "2026-12-06T10:40:00Z");
+    let later = made("ITA", "FRA", false, "2026-12-06T13:00:00Z");
+    b.append_batch(vec![], hits(vec![shown.clone(), silent.clone(), later])).await.expect("hits");
+    let count = |agency: &str| {
+        let b = b.clone();
+        let agency = code(agency);
+        async move {
+            let mut counts = b.hits_per_hour(&agency, "2026-12-06T00", "2026-12-06T13").await.expect("hits");
+            counts.sort_by_key(|c| c.record_id);
+            counts
+                .into_iter()
+                .map(|c| (c.hour, c.searcher.to_string(), c.owner.to_string(), c.count))
+                .collect::<Vec<_>>()
+        }
+    };
+    // The owner counts both, the silent one included; the searcher only the
+    // one it may see; the window's end is exclusive.
+    let mut owner = count("FRA").await;
+    owner.sort();
+    assert_eq!(owner.len(), 2);
+    assert!(owner.iter().all(|(hour, s, o, n)| hour == "2026-12-06T10" && s == "DEU" && o == "FRA" && *n == 1));
+    assert_eq!(count("DEU").await, [("2026-12-06T10".to_owned(), "DEU".to_owned(), "FRA".to_owned(), 1)]);
+    assert!(count("ITA").await.is_empty());
 }

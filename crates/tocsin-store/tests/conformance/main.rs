@@ -87,6 +87,7 @@ macro_rules! every_backend {
 every_backend!(
     agencies_are_unique,
     tokens_are_found_by_hash_only,
+    tokens_are_listed_revoked_once_and_keep_their_last_use,
     records_round_trip,
     stale_versions_are_refused,
     pages_follow_id_order_and_filters,
@@ -108,6 +109,7 @@ every_backend!(
     retention_finds_items_due_and_remembers_reminders,
     the_outbox_keeps_changes_until_done,
     old_events_are_pruned_oldest_first_keeping_the_last,
+    activity_counts_screenings_and_visible_hits_per_hour,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a
