@@ -296,6 +296,13 @@ test("a notice goes from its owner's request form to publication by a reviewer, 
   const after = await api(tokens.fraAdmin, `/v1/notices/${id}`);
   assert.equal(after.body.status, "published");
   assert.equal(after.body.history.at(-1).reason, "complies with the rules");
+  // The public extract's preview: the person and the charge, nothing else.
+  await reviewer.goto(base + `/notices/${id}/public`);
+  const extract = await reviewer.locator("table.extract").textContent();
+  assert.match(extract, /SIDOROV/);
+  assert.match(extract, /armed robbery/);
+  assert.doesNotMatch(await reviewer.locator("main").textContent(), /AW-2023-118|Lyon, 2023/);
+  await noSeriousViolations(reviewer, "notice-public-en");
 });
 
 test("an administrator creates, edits and archives a record; a refused field is named beside it and nothing is stored", async () => {
@@ -307,7 +314,9 @@ test("an administrator creates, edits and archives a record; a refused field is 
   await page.getByLabel("Nationalities or countries (alpha-3, comma separated)").fill("DZA");
   await page.getByLabel("Handling").selectOption("discreet_check");
   await page.getByLabel("Who may see it").selectOption("except");
-  await page.getByLabel("Those agencies (codes, comma separated)").fill("ITA");
+  // The picker writes the field.
+  await page.getByRole("checkbox", { name: "ITA" }).check();
+  assert.equal(await page.getByLabel("Those agencies (codes, comma separated)").inputValue(), "ITA");
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator("#birth_dates-error").waitFor();
   assert.equal(await page.locator("#birth_dates").getAttribute("aria-invalid"), "true");

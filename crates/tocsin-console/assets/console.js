@@ -109,3 +109,21 @@ document.addEventListener("DOMContentLoaded", () => {
     xhr.send(new FormData(form));
   });
 });
+
+// The access rule's agency picker: ticking writes the codes into the
+// field, typing there ticks them.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const picker of document.querySelectorAll("fieldset.picker[data-target]")) {
+    const field = document.getElementById(picker.dataset.target);
+    const boxes = [...picker.querySelectorAll("input[type=checkbox]")];
+    const codes = () => field.value.split(",").map((c) => c.trim().toUpperCase()).filter((c) => c !== "");
+    picker.addEventListener("change", () => {
+      const typed = codes().filter((c) => !boxes.some((b) => b.value === c));
+      field.value = [...typed, ...boxes.filter((b) => b.checked).map((b) => b.value)].join(", ");
+    });
+    field.addEventListener("input", () => {
+      const now = codes();
+      for (const b of boxes) b.checked = now.includes(b.value);
+    });
+  }
+});

@@ -93,6 +93,29 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// English, then French, Spanish and Arabic.
 const WORDS: &[(&str, [&str; 3])] = &[
+    ("Pick agencies", ["Choisir les services", "Elegir organismos", "اختيار الأجهزة"]),
+    (
+        "Public extract (preview)",
+        ["Extrait public (aperçu)", "Extracto público (vista previa)", "المستخرج العام (معاينة)"],
+    ),
+    (
+        "What the public sees once the notice is published and its owner makes it public; nothing else of the notice or the record.",
+        [
+            "Ce que le public voit une fois la notice publiée et rendue publique par son propriétaire ; rien d'autre de la notice ni de la fiche.",
+            "Lo que ve el público una vez publicada la notificación y hecha pública por su propietario; nada más de la notificación ni del registro.",
+            "ما يراه الجمهور بعد نشر النشرة وجعلها علنية من قبل مالكها؛ ولا شيء آخر من النشرة أو السجل.",
+        ],
+    ),
+    ("public", ["publique", "pública", "علنية"]),
+    ("not public yet", ["pas encore publique", "aún no pública", "ليست علنية بعد"]),
+    (
+        "No public extract: the notice concerns no active person of its owner that you may see.",
+        [
+            "Pas d'extrait public : la notice ne concerne aucune personne active de son propriétaire que vous pouvez voir.",
+            "Sin extracto público: la notificación no se refiere a ninguna persona activa de su propietario que usted pueda ver.",
+            "لا يوجد مستخرج عام: لا تتعلق النشرة بأي شخص نشط لدى مالكها يمكنك رؤيته.",
+        ],
+    ),
     ("Tokens and users", ["Jetons et utilisateurs", "Tokens y usuarios", "الرموز والمستخدمون"]),
     ("Tokens", ["Jetons", "Tokens", "الرموز"]),
     ("New token", ["Nouveau jeton", "Nuevo token", "رمز جديد"]),

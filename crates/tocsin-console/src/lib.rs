@@ -75,6 +75,7 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/notices", get(pages::notices::list))
         .route("/notices/new", get(pages::notice_form::form).post(pages::notice_form::create))
         .route("/notices/{id}/move", post(pages::notices::move_notice))
+        .route("/notices/{id}/public", get(pages::notices::public_preview))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))

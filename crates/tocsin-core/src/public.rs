@@ -73,9 +73,18 @@ pub struct PublicWarrant {
 /// is red or yellow, published, marked public and numbered, and the record
 /// is an active person of the notice's owner that the notice concerns.
 pub fn extract(notice: &Notice, record: &Record) -> Option<PublicNotice> {
+    if !(notice.public && notice.status == NoticeStatus::Published && notice.entity_id.is_some()) {
+        return None;
+    }
+    preview(notice, record)
+}
+
+/// What the public extract of `notice` about `record` shows once the
+/// notice is published and marked public: for a red or yellow notice on an
+/// active person of its owner that it concerns (the number is empty until
+/// publication gives it one). The reviewer and the owner read it before.
+pub fn preview(notice: &Notice, record: &Record) -> Option<PublicNotice> {
     let shown = notice.notice_type.may_be_public()
-        && notice.public
-        && notice.status == NoticeStatus::Published
         && record.state == RecordState::Active
         && record.owner == notice.owner
         && notice.content.record_ids.contains(&record.id);
@@ -87,7 +96,7 @@ pub fn extract(notice: &Notice, record: &Record) -> Option<PublicNotice> {
     let (name, forename) = split_name(primary);
     let c = &notice.content;
     Some(PublicNotice {
-        entity_id: notice.entity_id.clone()?,
+        entity_id: notice.entity_id.clone().unwrap_or_default(),
         notice_type: notice.notice_type,
         name,
         forename,

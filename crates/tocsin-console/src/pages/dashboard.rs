@@ -85,7 +85,7 @@ fn figures(l: Lang, a: &Activity) -> Markup {
             h2 { (l.t("Screening latency")) }
             p.note {
                 (l.t("Measured by this server since it started:")) " "
-                (a.latency.since.map(|t| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()).unwrap_or_default())
+                span dir="ltr" { (a.latency.since.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())).unwrap_or_default()) }
                 " · " (a.latency.screenings) " " (l.t("searches"))
             }
             (maud::PreEscaped(charts::lines(l.t("Screening latency"), "ms", &labels, &[p50, p99])))

@@ -67,6 +67,9 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(f): Quer
                             dd dir="auto" { (v.as_str().map_or_else(|| v.to_string(), str::to_owned)) }
                         }
                     }
+                    @if n.notice_type.may_be_public() {
+                        p { a href=(format!("/notices/{}/public", n.id)) { (l.t("Public extract (preview)")) } }
+                    }
                     @if !view.warnings.is_empty() {
                         p.warn role="note" { (l.t("Neutrality: terms to weigh")) ": " (view.warnings.join(", ")) }
                     }
@@ -116,4 +119,44 @@ pub(crate) async fn move_notice(
         Ok(_) => Redirect::to("/notices").into_response(),
         Err(e) => super::refused(&who, e, "/notices"),
     }
+}
+
+/// What the public extract of a red or yellow notice shows once it is
+/// published and marked public, field by field, from the record it
+/// concerns as the signed-in agency may read it (a record hidden from it
+/// shows nothing).
+pub(crate) async fn public_preview(State(c): State<Console>, who: SignedIn, Path(id): Path<String>) -> Response {
+    let l = who.lang;
+    let Ok(id) = id.parse::<NoticeId>() else { return (StatusCode::NOT_FOUND, "no such notice").into_response() };
+    let actor = who.actor();
+    let view = match c.store().notice(&actor, id).await {
+        Ok(v) => v,
+        Err(e) => return super::refused(&who, e, "/notices"),
+    };
+    let n = &view.notice;
+    let mut extracts = Vec::new();
+    for record_id in &n.content.record_ids {
+        // Read as the agency may: a record hidden from it previews nothing.
+        if let Ok(record) = c.store().get_record(&actor, *record_id).await
+            && let Some(p) = tocsin_core::public::preview(n, &record)
+        {
+            extracts.push(serde_json::to_value(p).unwrap_or_default());
+        }
+    }
+    let body = html! {
+        p { (l.t("What the public sees once the notice is published and its owner makes it public; nothing else of the notice or the record.")) }
+        p { strong { (n.notice_type.as_str()) " · " (n.status.as_str()) " · " (n.owner) } " · " (if n.public { l.t("public") } else { l.t("not public yet") }) }
+        @if extracts.is_empty() { p.none { (l.t("No public extract: the notice concerns no active person of its owner that you may see.")) } }
+        @for e in &extracts {
+            table.extract {
+                tbody {
+                    @for (k, v) in e.as_object().into_iter().flatten() {
+                        tr { th scope="row" { (k) } td dir="auto" { (v.as_str().map_or_else(|| v.to_string(), str::to_owned)) } }
+                    }
+                }
+            }
+        }
+        p { a href="/notices" { (l.t("Back")) } }
+    };
+    super::layout(l, "/notices", "Public extract (preview)", Some(&who), body).into_response()
 }

@@ -266,8 +266,10 @@ fn form_page(
     f: &RecordForm,
     problem: Option<(&str, &str)>,
     archive: Option<&str>,
+    agencies: &[String],
 ) -> Markup {
     let l = who.lang;
+    let picked: Vec<String> = items(&f.countries).into_iter().map(|c| c.to_uppercase()).collect();
     let bad = |field: &str| problem.filter(|(f, _)| *f == field).map(|(_, m)| m);
     let kind = if f.kind.is_empty() { "person" } else { f.kind.as_str() };
     super::layout(
@@ -296,6 +298,14 @@ fn form_page(
                     (text(l, "instructions", "Instructions to the officer", &f.instructions, bad("instructions"), true))
                     (select(l, "access", "Who may see it", if f.access.is_empty() { "all" } else { &f.access }, &["all", "only", "except"], bad("access")))
                     (text(l, "countries", "Those agencies (codes, comma separated)", &f.countries, bad("access"), false))
+                    // Ticking an agency writes the field above (the page's
+                    // script); the field alone works without it.
+                    fieldset.picker data-target="countries" {
+                        legend { (l.t("Pick agencies")) }
+                        @for a in agencies {
+                            label { input type="checkbox" value=(a) checked[picked.contains(a)]; " " (a) }
+                        }
+                    }
                     (text(l, "tags", "Tags (comma separated)", &f.tags, bad("tags"), false))
                 }
                 button type="submit" { (l.t("Save")) }
@@ -313,16 +323,24 @@ fn form_page(
 }
 
 /// An empty record form.
-pub(crate) async fn new(who: SignedIn) -> Response {
-    form_page(&who, "/records/new", "New record", &RecordForm::default(), None, None).into_response()
+pub(crate) async fn new(State(c): State<Console>, who: SignedIn) -> Response {
+    let agencies = agency_codes(&c).await;
+    form_page(&who, "/records/new", "New record", &RecordForm::default(), None, None, &agencies).into_response()
+}
+
+/// The registered agencies' codes, for the access rule's picker.
+async fn agency_codes(c: &Console) -> Vec<String> {
+    c.store().agencies().await.map(|a| a.into_iter().map(|a| a.code.to_string()).collect()).unwrap_or_default()
 }
 
 /// A record's form, filled.
 pub(crate) async fn edit(State(c): State<Console>, who: SignedIn, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<RecordId>() else { return (StatusCode::NOT_FOUND, "no such record").into_response() };
+    let agencies = agency_codes(&c).await;
     match c.store().get_record(&who.actor(), id).await {
         Ok(r) if r.owner == who.principal.agency => {
-            form_page(&who, &format!("/records/{id}"), "Record", &RecordForm::of(&r), None, Some(&id.to_string()))
+            let f = RecordForm::of(&r);
+            form_page(&who, &format!("/records/{id}"), "Record", &f, None, Some(&id.to_string()), &agencies)
                 .into_response()
         }
         Ok(_) | Err(_) => (StatusCode::NOT_FOUND, "no such record").into_response(),
@@ -337,10 +355,12 @@ async fn save(c: &Console, who: &SignedIn, id: Option<RecordId>, f: RecordForm) 
     let action = id.map_or_else(|| "/records/new".to_owned(), |id| format!("/records/{id}"));
     let title = if id.is_some() { "Record" } else { "New record" };
     let archive = id.map(|i| i.to_string());
+    let agencies = agency_codes(c).await;
     let refused = |field: String, message: String, status: StatusCode| {
         let at = form_field(&field);
         let message = if at.is_empty() && !field.is_empty() { format!("{field}: {message}") } else { message };
-        (status, form_page(who, &action, title, &f, Some((at, &message)), archive.as_deref())).into_response()
+        (status, form_page(who, &action, title, &f, Some((at, &message)), archive.as_deref(), &agencies))
+            .into_response()
     };
     let body = serde_json::to_vec(&f.input()).unwrap_or_default();
     let input = match tocsin_core::json::from_slice::<RecordInput>(&body) {
