@@ -48,6 +48,23 @@ pub(crate) struct Args {
     /// `30m` or `never`.
     #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d", value_parser = parse_lifetime)]
     token_lifetime: tocsin_store::Lifetime,
+    /// An origin (`https://console.example.org`) whose pages may call the
+    /// API from a browser; repeat it, or comma-separate them in the
+    /// environment. None by default: cross-origin calls are refused.
+    #[arg(long, env = "TOCSIN_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origin: Vec<tocsin_server::Origin>,
+    /// Requests a second one token may make (bursts of twice as many); over
+    /// it, 429 with `Retry-After`.
+    #[arg(long, env = "TOCSIN_RATE_TOKEN", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_token: u32,
+    /// Requests a second from one client address without an accepted token
+    /// (no token, an unknown one): the limit on guessing and on the
+    /// anonymous routes.
+    #[arg(long, env = "TOCSIN_RATE_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_address: u32,
+    /// Event streams one token may hold open at once.
+    #[arg(long, env = "TOCSIN_STREAMS_PER_TOKEN", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    streams_per_token: u32,
 }
 
 fn parse_lifetime(s: &str) -> Result<tocsin_store::Lifetime, String> {
@@ -130,12 +147,19 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     ));
     // One signal ends the API's streams and the console's.
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let console = tocsin_console::Options { tls: false, shutdown: shutdown.clone() };
+    let gate = tocsin_server::Gate::new(tocsin_server::Limits {
+        per_token: args.rate_token,
+        per_address: args.rate_address,
+        streams_per_token: args.streams_per_token,
+    });
+    let console = tocsin_console::Options { tls: false, shutdown: shutdown.clone(), gate: gate.clone() };
     let pages = tocsin_console::router(store.clone(), console);
     let options = tocsin_server::Options {
         monitor_token_hash,
         audit_broken: audit_broken.is_some(),
         pages: Some(pages),
+        cors_origins: args.cors_origin.clone(),
+        gate: gate.clone(),
         shutdown,
     };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;

@@ -33,6 +33,9 @@ pub struct Options {
     pub tls: bool,
     /// Cancelled when the server shuts down: live streams end then.
     pub shutdown: CancellationToken,
+    /// The server's rate limits: a sign-in is an anonymous request, limited
+    /// and logged as the API's are.
+    pub gate: tocsin_server::Gate,
 }
 
 /// What every page shares.

@@ -58,17 +58,26 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         Ok(secret) => secret,
         Err(e) => {
             // No token, or not a bearer one: logged like an unknown token.
-            state.store.log_rejected_token(&format!("auth.reject {} {}", parts.method, parts.uri.path())).await?;
+            log_rejected(parts, state).await?;
             return Err(e);
         }
     };
     match state.store.authenticate(secret).await? {
         Some(p) => Ok(p),
         None => {
-            state.store.log_rejected_token(&format!("auth.reject {} {}", parts.method, parts.uri.path())).await?;
-            Err(unauthorized("invalid_token", "unknown or revoked token"))
+            log_rejected(parts, state).await?;
+            Err(unauthorized("invalid_token", "unknown, revoked or expired token"))
         }
     }
+}
+
+/// Logs a refused token (`auth.reject`, with the client's address): the
+/// first from an address each minute, with the count of the ones before
+/// that were only counted ([`crate::limits`]).
+async fn log_rejected(parts: &Parts, state: &AppState) -> Result<(), ApiError> {
+    let address = crate::limits::client_address(&parts.extensions);
+    let action = format!("auth.reject {} {}", parts.method, parts.uri.path());
+    Ok(state.gate.log_refused(&state.store, address, &action).await?)
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {

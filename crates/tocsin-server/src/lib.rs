@@ -8,6 +8,7 @@
 mod error;
 mod extract;
 pub mod importing;
+mod limits;
 mod metrics;
 pub mod openapi;
 mod rejections;
@@ -18,11 +19,15 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use tocsin_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorBody};
+pub use limits::{Gate, Limits, client_address, too_many};
 
 /// Largest request body accepted, except on bulk endpoints.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -46,6 +51,12 @@ pub struct Options {
     /// More routes to serve beside the API's (the web console), which
     /// must not overlap them.
     pub pages: Option<Router>,
+    /// Origins (`https://console.example.org`) whose pages may call the API
+    /// from a browser; none by default, so a cross-origin page may not.
+    pub cors_origins: Vec<Origin>,
+    /// Rate limits and the cap on event streams (shared with the console's
+    /// sign-in).
+    pub gate: Gate,
     /// Cancelled when [`serve`] starts shutting down: streams that never
     /// end by themselves (the API's event stream, the console's) end then,
     /// so that the server can finish.
@@ -63,24 +74,73 @@ pub struct AppState {
     /// Cancelled when the server starts shutting down, so that streams that
     /// never end by themselves (the event stream) let it finish.
     shutdown: CancellationToken,
+    /// The rate limits' buckets, the open streams, the refused tokens.
+    gate: Gate,
 }
 
 /// The whole API as a router.
 pub fn router(store: Arc<Store>, options: Options) -> Router {
     let shutdown = options.shutdown.clone();
-    router_with(store, options, shutdown)
+    router_with(store, options, shutdown).0
 }
 
-fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken) -> Router {
+fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken) -> (Router, AppState) {
     // Install the metrics recorder before the first request, so nothing
     // recorded earlier is lost.
     metrics::handle();
     let monitor = options.monitor_token_hash.map(Arc::from);
-    let api = routes::router(AppState { store, monitor, audit_broken: options.audit_broken, shutdown });
-    match options.pages {
+    let state = AppState { store, monitor, audit_broken: options.audit_broken, shutdown, gate: options.gate };
+    let api = routes::router(state.clone())
+        .layer(cors(options.cors_origins))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ));
+    let router = match options.pages {
         Some(pages) => api.merge(pages),
         None => api,
+    };
+    (router, state)
+}
+
+/// A web origin allowed to call the API from a browser: `https://host` or
+/// `https://host:port` (or `http://`), nothing after, as a browser sends
+/// it in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(HeaderValue);
+
+impl std::str::FromStr for Origin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Origin, String> {
+        let s = s.trim();
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+        let bad = || format!("`{s}` is not an origin (https://host or https://host:port, no path)");
+        if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', '?', '#', ' ', '*', '@'])) {
+            return Err(bad());
+        }
+        HeaderValue::from_str(s).map(Origin).map_err(|_| bad())
     }
+}
+
+/// The CORS policy: only `origins` may call the API from a browser page of
+/// theirs (with a token, the API's methods and headers); with none, a
+/// preflight is answered without an allowed origin, so the browser refuses.
+fn cors(origins: Vec<Origin>) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins.into_iter().map(|o| o.0)))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(extract::PURPOSE_HEADER),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets
@@ -95,12 +155,17 @@ pub async fn serve(
     let token = options.shutdown.clone();
     let closing = token.clone();
     let upkeep = metrics::upkeep();
-    let served = axum::serve(listener, router_with(store, options, token))
+    let (router, state) = router_with(store, options, token);
+    let limits = limits::upkeep(state);
+    // The client's address is the rate limit's key for requests without a
+    // token this node has accepted.
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             closing.cancel();
         })
         .await;
     upkeep.abort();
+    limits.abort();
     served
 }

@@ -415,13 +415,19 @@ impl Store {
 
     /// Logs a request whose token was missing or unknown.
     pub async fn log_rejected_token(&self, action: &str) -> Result<(), StoreError> {
+        self.log_rejected(action, vec![]).await
+    }
+
+    /// Logs what an anonymous caller was refused, with `objects` (its
+    /// address, a count).
+    pub async fn log_rejected(&self, action: &str, objects: Vec<String>) -> Result<(), StoreError> {
         self.append_draft(Draft {
             time: OffsetDateTime::now_utc(),
             agency: String::new(),
             user: String::new(),
             role: String::new(),
             action: action.to_owned(),
-            objects: vec![],
+            objects,
             outcome: Outcome::Denied,
             purpose: None,
         })

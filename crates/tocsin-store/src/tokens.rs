@@ -325,6 +325,13 @@ impl Store {
         }
     }
 
+    /// Whether the token with this digest was accepted here and is not
+    /// known to be expired (what the rate limits key on).
+    pub fn knows_token(&self, digest: &str) -> bool {
+        let now = OffsetDateTime::now_utc();
+        crate::locks::read(&self.tokens).get(digest).is_some_and(|k| k.expires_at.is_none_or(|t| now < t))
+    }
+
     /// Forgets the tokens this node accepted: each is read again before it
     /// is next accepted.
     pub(crate) fn forget_tokens(&self) {

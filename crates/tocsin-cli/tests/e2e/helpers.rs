@@ -222,6 +222,9 @@ fn spawn(data: &Path, place: &Place, log: &Path, args: &[&str], now: Option<&str
     if let Some(now) = now {
         command.env("TOCSIN_NOW", now);
     }
+    // The tests drive one server as fast as they can from one address: the
+    // rate limits are lifted unless a test sets them (`e2e::safety`).
+    command.env("TOCSIN_RATE_TOKEN", "1000000").env("TOCSIN_RATE_ADDRESS", "1000000");
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(&place.serve)

@@ -21,6 +21,7 @@ mod numbering;
 mod postgres;
 mod records;
 mod retention;
+mod safety;
 mod screening;
 mod sse;
 mod tokens;

@@ -43,7 +43,18 @@ pub(crate) struct Login {
 
 /// Exchanges the token for a session; a token that does not authenticate
 /// is refused (and logged as any rejected token is).
-pub(crate) async fn submit(State(c): State<Console>, l: Lang, Form(login): Form<Login>) -> Response {
+pub(crate) async fn submit(
+    State(c): State<Console>,
+    l: Lang,
+    extensions: axum::http::Extensions,
+    Form(login): Form<Login>,
+) -> Response {
+    // Each try is an anonymous request from its address: limited as the
+    // API's are, so guessing tokens here is no faster than there.
+    let address = tocsin_server::client_address(&extensions);
+    if let Err(seconds) = c.options.gate.admit(address) {
+        return tocsin_server::too_many(seconds);
+    }
     let token = login.token.trim().to_owned();
     match c.store().authenticate(&token).await {
         Ok(Some(_)) => {
@@ -52,7 +63,7 @@ pub(crate) async fn submit(State(c): State<Console>, l: Lang, Form(login): Form<
             ([(header::SET_COOKIE, cookie)], Redirect::to("/screen")).into_response()
         }
         Ok(None) => {
-            if let Err(e) = c.store().log_rejected_token("auth.reject POST /login").await {
+            if let Err(e) = c.options.gate.log_refused(c.store(), address, "auth.reject POST /login").await {
                 tracing::error!(error = %e, "cannot audit a rejected sign-in");
             }
             (StatusCode::UNAUTHORIZED, page(l, Some("Unknown or revoked token."))).into_response()

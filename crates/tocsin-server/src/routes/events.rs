@@ -68,16 +68,18 @@ pub(crate) async fn events(
         (None, None) => None,
     };
     let secret = crate::extract::bearer_in(&headers)?.to_owned();
+    // Counted while open: a token holds at most the configured number.
+    let open = s.gate.0.open_stream(&tocsin_store::hash_token(&secret))?;
     let stream = s.store.subscribe(&actor, after).await?;
     let agency = actor.agency;
     tracing::info!(%agency, user = %actor.user, ?after, "event stream opened");
     let first = SseEvent::default().retry(RETRY).comment("tocsin events");
-    let events = futures::stream::unfold(stream, |mut stream: EventStream| async move {
+    let events = futures::stream::unfold((stream, open), |(mut stream, open): (EventStream, _)| async move {
         match stream.next().await? {
             Ok(e) => match serde_json::to_string(&e.view()) {
                 Ok(data) => {
                     let sse = SseEvent::default().id(e.number.to_string()).event(e.kind.as_str()).data(data);
-                    Some((Ok(sse), stream))
+                    Some((Ok(sse), (stream, open)))
                 }
                 // Never an empty event in its place: the client resumes
                 // after the last one it got when it reconnects.

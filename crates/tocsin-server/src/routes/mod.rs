@@ -79,6 +79,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .fallback(system::not_found)
         .method_not_allowed_fallback(system::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rejections::audit_rejected))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::limits::limit))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

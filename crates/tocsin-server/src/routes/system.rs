@@ -26,6 +26,9 @@ pub(crate) struct Health {
     /// followed the stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<ClusterStatus>,
+    /// The rate limits this server applies (429 with `Retry-After` over
+    /// them).
+    limits: crate::Limits,
 }
 
 /// Whether the server is up. Needs no token; the cluster part (how far this
@@ -35,7 +38,7 @@ pub(crate) struct Health {
 pub(crate) async fn health(State(s): State<AppState>, monitor: Option<Monitor>) -> Json<Health> {
     let cluster = monitor.and_then(|Monitor| s.store.cluster_status());
     let audit = if s.audit_broken { "broken" } else { "intact" };
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), audit, cluster })
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), audit, cluster, limits: s.gate.limits() })
 }
 
 /// Prometheus metrics (text format), for the monitoring token only
