@@ -229,6 +229,27 @@ pub enum Standing {
     Broken(String),
 }
 
+/// Checks a data directory's store as a whole, writing nothing: the chain
+/// from its first entry, then every checkpoint kept in `dir` (this node's
+/// and, in cluster mode, the others') against it. What a backup and a
+/// restore check before they call a copy good.
+pub async fn check_dir(store: &Store, dir: &Path) -> Result<Standing, AnchorError> {
+    if let Verdict::Broken { seq, reason } = store.verify_chain_from(Head::EMPTY).await? {
+        return Ok(Standing::Broken(format!("entry {seq}: {reason:?}")));
+    }
+    let own = checkpoints(dir)?;
+    let mine = match own.is_empty() {
+        true => Standing::Anchored { checked: 0, latest: 0 },
+        false => check_all(store, &public_key(dir)?, &own).await?,
+    };
+    Ok(match (mine, check_peers(store, &peer_checkpoints(dir)?).await?) {
+        (Standing::Anchored { checked, latest }, Standing::Anchored { checked: more, latest: theirs }) => {
+            Standing::Anchored { checked: checked + more, latest: latest.max(theirs) }
+        }
+        (Standing::Broken(why), _) | (_, Standing::Broken(why)) => Standing::Broken(why),
+    })
+}
+
 /// Checks every checkpoint (signed by `key`) against the store's log: the
 /// log must reach each one and have the signed hash there. A full check,
 /// for `tocsin audit verify`, beside the chain's own verification.

@@ -178,6 +178,35 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
     }
 }
 
+/// `tocsin backup DIR`.
+pub(crate) async fn backup(store: Arc<Store>, data: &std::path::Path, into: PathBuf) -> anyhow::Result<ExitCode> {
+    let r = tocsin_backup::backup(&store, data, &into).await?;
+    println!(
+        "backed up {} into {}: {} files, audit log of {} entries holds, {} signed checkpoint(s) hold",
+        data.display(),
+        r.dir.display(),
+        r.manifest.files.len(),
+        r.manifest.audit_entries,
+        r.checkpoints
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tocsin restore DIR`.
+pub(crate) async fn restore(from: &std::path::Path, data: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let r = tocsin_backup::restore(from, data).await?;
+    println!(
+        "restored {} (made {} by release {}) into {}: audit log of {} entries holds, {} signed checkpoint(s) hold",
+        from.display(),
+        r.manifest.made_at.format(&time::format_description::well_known::Rfc3339)?,
+        r.manifest.release,
+        r.dir.display(),
+        r.manifest.audit_entries,
+        r.checkpoints
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `2026-12-06 13:35` (UTC).
 fn minute(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

@@ -96,6 +96,27 @@ struct OnStore<C: clap::Subcommand> {
     command: C,
 }
 
+/// A command with arguments that works on the store.
+#[derive(clap::Args)]
+struct WithStore<A: clap::Args> {
+    #[command(flatten)]
+    on: StoreArgs,
+    #[command(flatten)]
+    args: A,
+}
+
+#[derive(clap::Args)]
+struct BackupArgs {
+    /// The new directory the backup goes into.
+    into: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// The backup's directory.
+    from: PathBuf,
+}
+
 /// A command with subcommands that works on the store and its clock.
 #[derive(clap::Args)]
 struct OnStoreAt<C: clap::Subcommand> {
@@ -159,6 +180,16 @@ enum Command {
     Hits(OnStore<hits::HitsCommand>),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
+    /// Backs up the embedded store into a new directory, while it serves:
+    /// a consistent copy of the database, the data directory's other files
+    /// and `backup.json` (each file's SHA-256), kept only once the copy's
+    /// audit log holds (the chain and every signed checkpoint).
+    Backup(WithStore<BackupArgs>),
+    /// Restores a backup as the store of `--data`, which must not exist or
+    /// be empty: every file checked against `backup.json`, the copy's audit
+    /// log checked (an older release's schema migrated forward) before it
+    /// is moved into place.
+    Restore(WithStore<RestoreArgs>),
     /// Prints the OpenAPI document of the HTTP API.
     Openapi,
     /// Prints a shell completion script: `tocsin completions bash >
@@ -180,6 +211,8 @@ impl Command {
             Command::Screen(c) => (Some(&c.on), Some(&c.clock)),
             Command::Agency(c) => (Some(&c.on), None),
             Command::Token(c) => (Some(&c.on), None),
+            Command::Backup(c) => (Some(&c.on), None),
+            Command::Restore(c) => (Some(&c.on), None),
             Command::Audit(c) => (Some(&c.on), None),
             Command::Hits(c) => (Some(&c.on), None),
             Command::Import(c) => (Some(&c.on), Some(&c.clock)),
@@ -274,6 +307,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(c) if !audit::needs_store(&c.command) => audit::check_exported(&c.command),
         Command::Audit(c) => with_store(&t, |s| audit::run(s, &t.dir, c.command)).await,
         Command::Maintenance(c) => with_store(&t, |s| admin::maintenance(s, c.command)).await,
+        Command::Backup(c) => {
+            anyhow::ensure!(
+                matches!(t.location, Location::Embedded(_)),
+                "tocsin backup copies the embedded store; a PostgreSQL store is backed up with pg_dump (docs/operations.md)"
+            );
+            with_store(&t, |s| admin::backup(s, &t.dir, c.args.into)).await
+        }
+        Command::Restore(c) => admin::restore(&c.args.from, &t.dir).await,
         Command::Demo(c) => admin::demo(c.args, now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
         Command::Mrz(c) => inspect::mrz(c.args, now.unwrap_or_else(time::OffsetDateTime::now_utc).date()),
         Command::Compare(args) => inspect::compare(args),

@@ -142,7 +142,8 @@ impl From<StoreError> for ApiError {
             | StoreError::Corrupt(_)
             | StoreError::Internal(_)
             | StoreError::Database(_)
-            | StoreError::Migration(_) => {
+            | StoreError::Migration(_)
+            | StoreError::NewerStore { .. } => {
                 tracing::error!(error = %msg, "store failure");
                 ApiError::new(
                     S::INTERNAL_SERVER_ERROR,

@@ -539,4 +539,8 @@ pub trait Backend:
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;
+    /// Writes a consistent copy of the whole database to the new file
+    /// `into`, while others go on reading and writing (the embedded store;
+    /// a server database is copied with its own tools).
+    async fn snapshot(&self, into: &std::path::Path) -> Result<(), StoreError>;
 }

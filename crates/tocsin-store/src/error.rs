@@ -47,6 +47,17 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// The store was written by a newer release of Tocsin than this one.
+    #[error(
+        "the store was written by a newer release of Tocsin (schema version {found}; this release knows up to {known}): \
+         run that release or a later one, or restore a backup made by this one; nothing was changed"
+    )]
+    NewerStore {
+        /// The newest schema version applied to the store.
+        found: i64,
+        /// The newest this release has.
+        known: i64,
+    },
     /// The database schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

@@ -187,6 +187,9 @@ impl Backend for FailingAudit {
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
         self.inner.maintenance_lease().await
     }
+    async fn snapshot(&self, into: &std::path::Path) -> Result<(), StoreError> {
+        self.inner.snapshot(into).await
+    }
 }
 
 fn person(name: &str) -> RecordInput {

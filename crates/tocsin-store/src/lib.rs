@@ -56,7 +56,7 @@ pub use postgres::PgBackend;
 pub use public::PublicPage;
 pub use retention::{Extension, MaintenanceReport};
 pub use screening::{ScreenContext, Screened};
-pub use sqlite::SqliteBackend;
+pub use sqlite::{DB_FILE, SqliteBackend};
 pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification};
 pub use token::{Token, hash_token};
 pub use tokens::{Issued, Lifetime, TokenInfo, TokenRequest, TokenStatus};

@@ -52,7 +52,12 @@ impl PgBackend {
             .connect_with(options)
             .await
             .map_err(unreachable)?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let migrator = sqlx::migrate!("./migrations/postgres");
+        // No table yet: a new store.
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap_or(None);
+        crate::sql::check_schema(applied, &migrator)?;
+        migrator.run(&pool).await?;
         Ok(PgBackend { pool })
     }
 }
@@ -89,6 +94,14 @@ const MAINTENANCE_LOCK: i64 = WRITE_LOCK + 1;
 /// Takes [`MAINTENANCE_LOCK`] on a connection of its own, if no other
 /// session holds it. The lease owns the connection: dropping it closes the
 /// session, which releases the lock (also if the process dies).
+/// A PostgreSQL store is copied with PostgreSQL's own tools.
+async fn snapshot(_: &PgPool, _: &std::path::Path) -> Result<(), StoreError> {
+    Err(StoreError::Unavailable(
+        "a PostgreSQL store is backed up with pg_dump (docs/operations.md), and each node's data directory with it"
+            .into(),
+    ))
+}
+
 async fn maintenance_lease(pool: &PgPool) -> Result<Option<crate::backend::Lease>, StoreError> {
     let mut conn = pool.acquire().await?.detach();
     let got: bool =

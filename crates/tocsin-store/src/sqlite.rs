@@ -20,7 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::StoreError;
 
 /// The database file's name inside the data directory.
-pub(crate) const DB_FILE: &str = "tocsin.db";
+pub const DB_FILE: &str = "tocsin.db";
 
 /// Rows per multi-row INSERT; 9 columns × 500 stays far below SQLite's limit
 /// of 32,766 bound parameters.
@@ -75,7 +75,12 @@ impl SqliteBackend {
             // 10,000-record transaction does not spill pages mid-way.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let migrator = sqlx::migrate!("./migrations/sqlite");
+        // No table yet: a new store.
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap_or(None);
+        crate::sql::check_schema(applied, &migrator)?;
+        migrator.run(&pool).await?;
         let audit_pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         let alive = Arc::new(());
         tokio::spawn(checkpoints(pool.clone(), Arc::downgrade(&alive)));
@@ -119,4 +124,51 @@ async fn maintenance_lease(_: &SqlitePool) -> Result<Option<crate::backend::Leas
     Ok(Some(crate::backend::Lease::free()))
 }
 
+/// SQLite's `VACUUM INTO`: one read transaction copies every page into a
+/// new, compacted database file, consistent as of its start, while writers
+/// go on (they wait only on the write lock, which it does not take).
+async fn snapshot(pool: &SqlitePool, into: &Path) -> Result<(), StoreError> {
+    if into.exists() {
+        return Err(StoreError::AlreadyExists(into.display().to_string()));
+    }
+    let path = into.to_str().ok_or_else(|| StoreError::Corrupt(format!("{}: not a UTF-8 path", into.display())))?;
+    sqlx::query("VACUUM INTO $1").bind(path).execute(pool).await?;
+    // The copy is as private as the database (SQLite made it by the umask).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(into, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", into.display())))?;
+    }
+    Ok(())
+}
+
 crate::sql::sql_backend!(SqliteBackend, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_store_written_by_a_newer_release_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let backend = SqliteBackend::open(&data, true).await.expect("create");
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999, 'from a later release', TRUE, x'00', 0)",
+        )
+        .execute(&backend.pool)
+        .await
+        .expect("a later release's migration");
+        backend.pool.close().await;
+        backend.audit_pool.close().await;
+        drop(backend);
+        let Err(e) = SqliteBackend::open(&data, false).await else { panic!("a newer store opened") };
+        assert!(matches!(e, StoreError::NewerStore { found: 99999, .. }), "{e}");
+        assert!(e.to_string().contains("newer release of Tocsin"), "{e}");
+        // Still there for the release that wrote it.
+        let Err(again) = SqliteBackend::open(&data, false).await else { panic!("a newer store opened") };
+        assert!(matches!(again, StoreError::NewerStore { .. }));
+    }
+}

@@ -389,6 +389,17 @@ impl Store {
         self.audit.close().await;
     }
 
+    /// Writes a consistent copy of the database to the new file `into`
+    /// while the store serves (the embedded store), audited `store.backup`
+    /// in the operator's name before the copy, so the copy holds it.
+    pub async fn snapshot(&self, actor: &Actor, into: &Path) -> Result<(), StoreError> {
+        if actor.role != Role::Operator {
+            return Err(StoreError::Forbidden("backups are the operator's (tocsin backup)".into()));
+        }
+        self.log(actor, "store.backup", vec![into.display().to_string()], Outcome::Ok).await?;
+        self.backend.snapshot(into).await
+    }
+
     /// Appends one entry and waits until it is durable.
     pub async fn log(
         &self,

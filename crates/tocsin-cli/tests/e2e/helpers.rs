@@ -100,6 +100,11 @@ impl TestServer {
         run_ok(&self.data, &self.place, args)
     }
 
+    /// Runs `tocsin ARGS` on this server's store, whatever its exit status.
+    pub(crate) fn cli_output(&self, args: &[&str]) -> Output {
+        command(&self.data, &self.place).args(args).output().expect("run tocsin")
+    }
+
     /// Stops the server (SIGTERM) and starts it again on the same data with
     /// `serve` arguments `args`, its clock set to `now` (`TOCSIN_NOW`) when
     /// given; the address changes.

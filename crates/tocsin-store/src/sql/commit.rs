@@ -10,7 +10,7 @@ macro_rules! commit {
             use tocsin_core::event::EventKind;
             use tocsin_core::hit::HitMessage;
 
-            use super::{maintenance_lease, write_tx};
+            use super::{maintenance_lease, snapshot, write_tx};
             use crate::StoreError;
             use crate::backend::{Backend, Change, Commit, Committed, Effects, Lease};
             use crate::sql::u64_of;
@@ -50,6 +50,10 @@ macro_rules! commit {
             impl Backend for super::$backend {
                 async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
                     maintenance_lease(&self.pool).await
+                }
+
+                async fn snapshot(&self, into: &std::path::Path) -> Result<(), StoreError> {
+                    snapshot(&self.pool, into).await
                 }
             }
 

@@ -170,6 +170,17 @@ pub(crate) mod notices;
 pub(crate) mod records;
 pub(crate) mod watches;
 
+/// Refuses a store whose schema is newer than `migrator` knows (written by
+/// a later release), before anything is migrated; `applied` is the newest
+/// version recorded in `_sqlx_migrations`, `None` for a new store.
+pub(crate) fn check_schema(applied: Option<i64>, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    match applied {
+        Some(found) if found > known => Err(StoreError::NewerStore { found, known }),
+        _ => Ok(()),
+    }
+}
+
 /// The [`Backend`](crate::Backend) implementation both SQL backends share:
 /// one text of SQL for SQLite and PostgreSQL (numbered `$1` parameters,
 /// `ON CONFLICT`, plain types), one module per capability, each
