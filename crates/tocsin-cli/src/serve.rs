@@ -53,6 +53,18 @@ pub(crate) struct Args {
     /// environment. None by default: cross-origin calls are refused.
     #[arg(long, env = "TOCSIN_CORS_ORIGINS", value_delimiter = ',')]
     cors_origin: Vec<tocsin_server::Origin>,
+    /// Serve over TLS (HTTP/2 and HTTP/1.1) with this certificate chain
+    /// (PEM, leaf first); read again on SIGHUP.
+    #[arg(long, env = "TOCSIN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "TOCSIN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+    /// Mutual TLS: clients must present a certificate this authority (PEM)
+    /// issued, whose subject's O (else CN) is an agency code; a token is
+    /// still required, and must be that agency's.
+    #[arg(long, env = "TOCSIN_TLS_CLIENT_CA")]
+    tls_client_ca: Option<std::path::PathBuf>,
     /// Requests a second one token may make (bursts of twice as many); over
     /// it, 429 with `Retry-After`.
     #[arg(long, env = "TOCSIN_RATE_TOKEN", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
@@ -105,6 +117,13 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         tracing::info!(terms = terms.len(), file = %terms_file.display(), "neutrality terms loaded");
         store.set_neutrality_terms(terms);
     }
+    // TLS files are checked before anything else is started.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tocsin_server::Tls::load(cert, key, args.tls_client_ca.as_deref())?),
+        (None, None) if args.tls_client_ca.is_some() => anyhow::bail!("--tls-client-ca needs --tls-cert and --tls-key"),
+        (None, None) => None,
+        _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    };
     let monitor_token_hash = Some(monitor_token(dir)?);
     let (anchor, audit_broken) = check_audit(&store, dir, args.allow_broken_audit).await?;
     let started = std::time::Instant::now();
@@ -130,7 +149,11 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
             dir.join(MONITOR_TOKEN_FILE).display()
         );
     }
-    println!("listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
+    if let Some(tls) = tls.clone() {
+        tokio::spawn(reload_on_hangup(tls));
+    }
     tracing::info!(%addr, store = %data, "serving");
     let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
     // In cluster mode the nodes keep each other's checkpoints of the shared log.
@@ -152,7 +175,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         per_address: args.rate_address,
         streams_per_token: args.streams_per_token,
     });
-    let console = tocsin_console::Options { tls: false, shutdown: shutdown.clone(), gate: gate.clone() };
+    let console = tocsin_console::Options { tls: tls.is_some(), shutdown: shutdown.clone(), gate: gate.clone() };
     let pages = tocsin_console::router(store.clone(), console);
     let options = tocsin_server::Options {
         monitor_token_hash,
@@ -160,6 +183,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         pages: Some(pages),
         cors_origins: args.cors_origin.clone(),
         gate: gate.clone(),
+        tls,
         shutdown,
     };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
@@ -286,6 +310,28 @@ async fn maintain(store: Arc<Store>, every: std::time::Duration) {
             Err(e) => tracing::warn!(error = %e, "retention clock failed; retrying at the next run"),
         }
     }
+}
+
+/// Reads the certificate and key again on each SIGHUP; a pair that is
+/// refused is logged and the one in service stays.
+async fn reload_on_hangup(tls: tocsin_server::Tls) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("SIGHUP cannot be caught: the certificate is read at start only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate and key read again"),
+                Err(e) => {
+                    tracing::error!(error = %e, "SIGHUP: the new certificate was refused; the one in service stays")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tls);
 }
 
 async fn shutdown_signal() {

@@ -179,8 +179,12 @@ impl FromRequestParts<Console> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &Console) -> Result<SignedIn, ToLogin> {
         let (key, session) = state.sessions.find(&parts.headers).ok_or(ToLogin)?;
         // The token is checked on every request: revoked, the session ends.
+        // Under mutual TLS, and only over a connection whose client
+        // certificate names the token's agency.
         match state.store.authenticate(&session.token).await {
-            Ok(Some(principal)) => Ok(SignedIn { key, session, principal, lang: i18n::Lang::of(&parts.headers) }),
+            Ok(Some(principal)) if tocsin_server::PeerAgency::admits(&parts.extensions, principal.agency).is_ok() => {
+                Ok(SignedIn { key, session, principal, lang: i18n::Lang::of(&parts.headers) })
+            }
             _ => {
                 state.sessions.close(&key);
                 Err(ToLogin)

@@ -63,7 +63,13 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         }
     };
     match state.store.authenticate(secret).await? {
-        Some(p) => Ok(p),
+        Some(p) => match crate::PeerAgency::admits(&parts.extensions, p.agency) {
+            Ok(()) => Ok(p),
+            Err(why) => {
+                log_rejected(parts, state).await?;
+                Err(unauthorized("certificate_mismatch", &why))
+            }
+        },
         None => {
             log_rejected(parts, state).await?;
             Err(unauthorized("invalid_token", "unknown, revoked or expired token"))

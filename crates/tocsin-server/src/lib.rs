@@ -14,6 +14,7 @@ pub mod openapi;
 mod rejections;
 mod routes;
 pub mod screening;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorBody};
 pub use limits::{Gate, Limits, client_address, too_many};
+pub use tls::{PeerAgency, Tls, TlsError};
 
 /// Largest request body accepted, except on bulk endpoints.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -57,6 +59,8 @@ pub struct Options {
     /// Rate limits and the cap on event streams (shared with the console's
     /// sign-in).
     pub gate: Gate,
+    /// Serve over TLS with this certificate (plain HTTP when `None`).
+    pub tls: Option<Tls>,
     /// Cancelled when [`serve`] starts shutting down: streams that never
     /// end by themselves (the API's event stream, the console's) end then,
     /// so that the server can finish.
@@ -155,16 +159,34 @@ pub async fn serve(
     let token = options.shutdown.clone();
     let closing = token.clone();
     let upkeep = metrics::upkeep();
+    let tls = options.tls.clone();
     let (router, state) = router_with(store, options, token);
     let limits = limits::upkeep(state);
     // The client's address is the rate limit's key for requests without a
     // token this node has accepted.
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await;
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    shutdown.await;
+                    closing.cancel();
+                })
+                .await
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                closing.cancel();
+                // As without TLS: in-flight requests finish, streams end.
+                stopping.graceful_shutdown(None);
+            });
+            let server = axum_server::from_tcp_rustls(listener.into_std()?, tls.rustls())?;
+            server.map(tls::PeerAcceptor).handle(handle).serve(app).await
+        }
+    };
     upkeep.abort();
     limits.abort();
     served

@@ -143,6 +143,12 @@ impl TestServer {
     }
 
     /// Kills the server with SIGKILL and waits until it is gone.
+    /// Sends the server a signal (`HUP`, …).
+    pub(crate) fn signal(&self, name: &str) {
+        let ok = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().expect("kill");
+        assert!(ok.success(), "kill -{name}");
+    }
+
     pub(crate) fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait for the server");

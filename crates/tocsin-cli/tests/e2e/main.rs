@@ -25,4 +25,5 @@ mod retention;
 mod safety;
 mod screening;
 mod sse;
+mod tls;
 mod tokens;

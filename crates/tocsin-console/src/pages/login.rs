@@ -56,7 +56,13 @@ pub(crate) async fn submit(
         return tocsin_server::too_many(seconds);
     }
     let token = login.token.trim().to_owned();
-    match c.store().authenticate(&token).await {
+    let principal = c.store().authenticate(&token).await;
+    // Under mutual TLS the token must be the certificate's agency's.
+    let principal = match principal {
+        Ok(Some(p)) if tocsin_server::PeerAgency::admits(&extensions, p.agency).is_err() => Ok(None),
+        other => other,
+    };
+    match principal {
         Ok(Some(_)) => {
             let id = c.sessions.open(token);
             let cookie = session::set_cookie(&id, c.options.tls);
