@@ -27,3 +27,4 @@ mod screening;
 mod sse;
 mod tls;
 mod tokens;
+mod upgrades;
