@@ -138,7 +138,7 @@ pub(crate) async fn run(store: Arc<Store>, cmd: ImportCommand) -> anyhow::Result
 
 /// Reads and parses a list on a blocking thread, with a progress bar over
 /// the bytes read (shown on a terminal only).
-async fn read_list(format: Format, source: &str, today: time::Date) -> anyhow::Result<Parsed> {
+pub(crate) async fn read_list(format: Format, source: &str, today: time::Date) -> anyhow::Result<Parsed> {
     if source.starts_with("http://") || source.starts_with("https://") {
         if format != Format::UnSanctions {
             anyhow::bail!("only the UN list is fetched by URL; download {format} files first");
@@ -192,9 +192,21 @@ async fn fetch(url: &str) -> anyhow::Result<Vec<u8>> {
     let response = reqwest::get(url).await.with_context(|| format!("fetching {url}"))?;
     let status = response.status();
     if !status.is_success() {
-        anyhow::bail!("fetching {url}: the server answered {status}");
+        anyhow::bail!("fetching {url}: the server answered {status}; nothing was imported");
     }
-    Ok(response.bytes().await.with_context(|| format!("reading {url}"))?.to_vec())
+    let html = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html {
+        anyhow::bail!("fetching {url}: the server answered a web page (text/html), not a list; nothing was imported");
+    }
+    let body = response.bytes().await.with_context(|| format!("reading {url}"))?.to_vec();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        anyhow::bail!("fetching {url}: the answer is empty; nothing was imported");
+    }
+    Ok(body)
 }
 
 fn bytes_bar(len: u64) -> ProgressBar {

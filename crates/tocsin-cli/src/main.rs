@@ -6,6 +6,7 @@ mod audit;
 mod hits;
 mod import;
 mod inspect;
+mod refresh;
 mod remote;
 mod screen;
 mod serve;

@@ -60,6 +60,13 @@ pub(crate) struct Args {
     /// The certificate's private key (PEM).
     #[arg(long, env = "TOCSIN_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Refresh a list on a schedule: `AGENCY:LIST=SOURCE@EVERY` (`LIST`:
+    /// un-sanctions, ofac-sdn, interpol-notices, ftm; `SOURCE`: a path, or
+    /// for the UN list an http(s) URL; `EVERY`: 30m, 24h, 7d …; the agency
+    /// `GS` when left out). Repeatable. Each run is reported to the list's
+    /// owner (`list.refresh` event, audit); a failed one keeps the list.
+    #[arg(long, env = "TOCSIN_REFRESH", value_delimiter = ';')]
+    refresh: Vec<crate::refresh::Refresh>,
     /// Mutual TLS: clients must present a certificate this authority (PEM)
     /// issued, whose subject's O (else CN) is an agency code; a token is
     /// still required, and must be that agency's.
@@ -155,6 +162,10 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         tokio::spawn(reload_on_hangup(tls));
     }
     tracing::info!(%addr, store = %data, "serving");
+    for r in &args.refresh {
+        crate::registered(&store, "--refresh", r.agency().as_str()).await?;
+    }
+    let refreshes = crate::refresh::start(store.clone(), args.refresh.clone());
     let maintenance = tokio::spawn(maintain(store.clone(), std::time::Duration::from_secs(args.maintenance_every)));
     // In cluster mode the nodes keep each other's checkpoints of the shared log.
     let peers_dir = dir.to_owned();
@@ -189,6 +200,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
     checkpoints.abort();
+    refreshes.iter().for_each(tokio::task::JoinHandle::abort);
     served?;
     if let Err(e) = anchor.checkpoint_if_moved(&store, 0).await {
         tracing::error!(error = %e, "the audit checkpoint at shutdown failed");

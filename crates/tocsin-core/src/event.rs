@@ -45,6 +45,11 @@ pub enum EventKind {
     /// (`data`: what, its id, the review date).
     #[serde(rename = "review.expired")]
     ReviewExpired,
+    /// A scheduled refresh of one of the recipient's lists ran (`data`:
+    /// the list, its source, `imported` with the diff report, or `failed`
+    /// with why; a failed refresh kept the list as it was).
+    #[serde(rename = "list.refresh")]
+    ListRefresh,
 }
 
 impl EventKind {
@@ -58,11 +63,12 @@ impl EventKind {
             EventKind::NoticeStatus => "notice.status",
             EventKind::ReviewDue => "review.due",
             EventKind::ReviewExpired => "review.expired",
+            EventKind::ListRefresh => "list.refresh",
         }
     }
 
     /// Every kind.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Hit,
         EventKind::HitStatus,
         EventKind::HitMessage,
@@ -70,6 +76,7 @@ impl EventKind {
         EventKind::NoticeStatus,
         EventKind::ReviewDue,
         EventKind::ReviewExpired,
+        EventKind::ListRefresh,
     ];
 
     /// The kind named `s`, as stored.

@@ -71,6 +71,28 @@ struct Plan {
 }
 
 impl Store {
+    /// Tells a list's owner how its scheduled refresh went, in an event
+    /// (`list.refresh`) committed with its audit entry (outcome `ok`, or
+    /// `error` with why; a failed refresh changed nothing).
+    pub async fn report_refresh(
+        &self,
+        actor: &Actor,
+        list: &str,
+        source: &str,
+        outcome: Result<&ImportReport, &str>,
+    ) -> Result<(), StoreError> {
+        let now = time::OffsetDateTime::now_utc();
+        let data = match outcome {
+            Ok(report) => serde_json::json!({"list": list, "source": source, "outcome": "imported", "report": report}),
+            Err(why) => serde_json::json!({"list": list, "source": source, "outcome": "failed", "error": why}),
+        };
+        let event = tocsin_core::event::Event::new(actor.agency, tocsin_core::event::EventKind::ListRefresh, data, now);
+        let effects = Effects { events: vec![event], ..Effects::default() };
+        let objects = vec![format!("list:{list}"), format!("source:{source}")];
+        let result = if outcome.is_ok() { Outcome::Ok } else { Outcome::Error };
+        self.log_with(actor, "list.refresh", objects, result, effects).await
+    }
+
     /// Refuses (and audits the refusal) an actor who may not import, before
     /// an upload is read.
     pub async fn may_import(&self, actor: &Actor, list: &str) -> Result<(), StoreError> {

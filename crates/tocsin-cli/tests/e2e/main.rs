@@ -21,6 +21,7 @@ mod notices;
 mod numbering;
 mod postgres;
 mod records;
+mod refresh;
 mod retention;
 mod safety;
 mod screening;
