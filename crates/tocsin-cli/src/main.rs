@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod config;
 mod hits;
 mod import;
 mod inspect;
@@ -39,6 +40,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "tocsin", version)]
 struct Cli {
+    /// A configuration file (TOML): the command's options by their long
+    /// names (`listen = "0.0.0.0:8443"`); the command line and the
+    /// environment win over it (docs/operations.md lists every key).
+    #[arg(long, global = true, env = "TOCSIN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The store options, accepted before the command too (`tocsin --data
     /// DIR serve`); each command that uses them shows them in its help.
     #[command(flatten)]
@@ -231,7 +237,14 @@ fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match config::with_file(std::env::args_os().collect(), &Cli::command()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
     let filter = match cli.command {
         Command::Serve(_) => "info",
         _ => "warn",

@@ -114,3 +114,25 @@ fn a_flood_of_bad_tokens_is_slowed_and_logged_once_while_known_tokens_go_on() {
         (0..40).map(|_| s.get(&officer, "/v1/hits").send().expect("hits").status().as_u16()).collect();
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+#[test]
+fn a_configuration_file_sets_what_the_command_line_and_environment_leave_out() {
+    let files = tempfile::tempdir().expect("tempdir");
+    let config = files.path().join("tocsin.toml");
+    // The test helper sets the rate variables: the environment wins there.
+    std::fs::write(&config, "streams-per-token = 3\nrate-address = 7\nlisten = \"127.0.0.1:1\"\n").expect("config");
+    let place = crate::helpers::Place { serve: vec!["--config".into(), config.display().to_string()], ..Default::default() };
+    let s = TestServer::start_at(place);
+    let (_, health) = crate::helpers::json(s.anonymous("/v1/health").send().expect("health"));
+    assert_eq!(health["limits"]["streams_per_token"], 3, "from the file");
+    assert_eq!(health["limits"]["per_address"], 1_000_000, "the environment wins over the file");
+    // An unknown key stops the server before it starts, naming it.
+    std::fs::write(&config, "streams_per_token = 3\n").expect("config");
+    let out = std::process::Command::new(crate::helpers::BIN)
+        .args(["--config", &config.display().to_string(), "serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("serve");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("`streams_per_token` is not an option of `tocsin serve`"), "{said}");
+}
