@@ -21,6 +21,43 @@ struct Acked {
     records: BTreeMap<String, u64>,
     watches: BTreeSet<String>,
     notices: BTreeSet<String>,
+    /// Hits the screener was answered with.
+    hits: BTreeSet<String>,
+}
+
+/// Screens the writers' names as another agency until the server stops
+/// answering or `stop` is set, keeping the hits it is answered with.
+fn screener(base: String, token: String, acked: Arc<Mutex<Acked>>, stop: Arc<AtomicBool>) {
+    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    for k in 0u32.. {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let name = format!("Crash Writer{} Number{}", k % 4, (k / 4) % 6);
+        let Ok(r) = client.post(format!("{base}/v1/screen")).bearer_auth(&token).json(&json!({"name": name})).send()
+        else {
+            return;
+        };
+        if r.status() != 200 {
+            return;
+        }
+        let Ok(answer) = r.json::<Value>() else { return };
+        let hits: Vec<String> = answer["matches"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["hit_id"].as_str().map(str::to_owned))
+            .collect();
+        if let Ok(mut a) = acked.lock() {
+            a.hits.extend(hits);
+        }
+    }
+}
+
+/// Kill rounds: 3 in the test suite; the reliability campaign sets
+/// `TOCSIN_CRASH_ROUNDS=20` (docs/reliability.md).
+fn rounds() -> u32 {
+    std::env::var("TOCSIN_CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3)
 }
 
 /// One client's writes until the server stops answering or `stop` is set:
@@ -105,19 +142,33 @@ fn whole_log(s: &TestServer, gs: &str) -> Vec<Value> {
 
 #[test]
 fn every_acknowledged_change_has_its_entry_and_every_entry_its_change_after_sigkills() {
-    let mut s = TestServer::start();
+    sigkill_rounds(TestServer::start());
+}
+
+/// The same rounds on the cluster's store, PostgreSQL.
+#[test]
+#[ignore = "needs PostgreSQL (see NEEDS_POSTGRES)"]
+fn on_postgresql_every_acknowledged_change_and_hit_survives_sigkills() {
+    let (url, _schema) = crate::postgres::fresh_store();
+    sigkill_rounds(TestServer::start_on(Some(&url)));
+}
+
+fn sigkill_rounds(mut s: TestServer) {
     let fra = s.token("FRA", "admin");
+    let deu = s.token("DEU", "officer");
     let acked = Arc::new(Mutex::new(Acked::default()));
     let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     println!("kill delays from seed {seed}");
-    for round in 0..3u32 {
+    for round in 0..rounds() {
         let stop = Arc::new(AtomicBool::new(false));
-        let clients: Vec<_> = (0..4)
+        let mut clients: Vec<_> = (0..4)
             .map(|n| {
                 let (base, token, acked, stop) = (s.base.clone(), fra.clone(), acked.clone(), stop.clone());
                 std::thread::spawn(move || writer(base, token, n, acked, stop))
             })
             .collect();
+        let (base, token, seen, halt) = (s.base.clone(), deu.clone(), acked.clone(), stop.clone());
+        clients.push(std::thread::spawn(move || screener(base, token, seen, halt)));
         // A moment between 150 and 650 ms into the writes.
         let delay = 150 + u64::from(seed.rotate_left(round * 7) % 500);
         std::thread::sleep(Duration::from_millis(delay));
@@ -138,6 +189,19 @@ fn every_acknowledged_change_has_its_entry_and_every_entry_its_change_after_sigk
     let count_on = |action: &str, id: &str| entries(action).iter().filter(|e| e["objects"][0] == id).count();
     let acked = acked.lock().expect("acked");
     assert!(!acked.records.is_empty(), "the clients wrote something before the first kill");
+    // Every hit a screening was answered with is there, for its searcher,
+    // and named in an entry of the log.
+    let logged: BTreeSet<&str> =
+        log.iter().flat_map(|e| e["objects"].as_array().into_iter().flatten()).filter_map(Value::as_str).collect();
+    for hit in &acked.hits {
+        assert_eq!(
+            s.get(&deu, &format!("/v1/hits/{hit}")).send().expect("hit").status(),
+            200,
+            "acknowledged hit {hit} lost"
+        );
+        assert!(logged.contains(hit.as_str()), "acknowledged hit {hit} in no audit entry");
+    }
+    println!("{} records, {} hits acknowledged, all found", acked.records.len(), acked.hits.len());
 
     // Every record the log says was created exists, at the version its ok
     // entries account for, and at least at the version acknowledged.
@@ -191,10 +255,11 @@ fn every_acknowledged_change_has_its_entry_and_every_entry_its_change_after_sigk
     assert_eq!(notices, logged, "notices stored vs logged");
     assert!(acked.notices.is_subset(&notices), "an acknowledged notice was lost");
     println!(
-        "{} records, {} watches, {} notices acknowledged over 3 kills; {} entries checked",
+        "{} records, {} watches, {} notices acknowledged over {} kills; {} entries checked",
         acked.records.len(),
         acked.watches.len(),
         acked.notices.len(),
+        rounds(),
         log.len()
     );
 }

@@ -121,7 +121,8 @@ fn a_configuration_file_sets_what_the_command_line_and_environment_leave_out() {
     let config = files.path().join("tocsin.toml");
     // The test helper sets the rate variables: the environment wins there.
     std::fs::write(&config, "streams-per-token = 3\nrate-address = 7\nlisten = \"127.0.0.1:1\"\n").expect("config");
-    let place = crate::helpers::Place { serve: vec!["--config".into(), config.display().to_string()], ..Default::default() };
+    let place =
+        crate::helpers::Place { serve: vec!["--config".into(), config.display().to_string()], ..Default::default() };
     let s = TestServer::start_at(place);
     let (_, health) = crate::helpers::json(s.anonymous("/v1/health").send().expect("health"));
     assert_eq!(health["limits"]["streams_per_token"], 3, "from the file");

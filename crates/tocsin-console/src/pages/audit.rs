@@ -54,9 +54,15 @@ pub(crate) async fn log(State(c): State<Console>, who: SignedIn, Query(f): Query
         match c.store().audit_entries(&actor, None, after, STEP).await {
             Ok(page) => {
                 let Some(last) = page.last().map(|e| e.seq) else { break };
+                // Each read is an entry of its own: a short page is the end,
+                // or the scan would read its own entries one by one.
+                let end = page.len() < STEP as usize;
                 scanned += page.len();
                 after = last;
                 shown.extend(page.into_iter().filter(|e| f.keeps(e)).take(SHOWN - shown.len()));
+                if end {
+                    break;
+                }
             }
             Err(e) => {
                 error = Some(tocsin_server::ApiError::from(e));
