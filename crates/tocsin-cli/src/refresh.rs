@@ -54,7 +54,7 @@ impl FromStr for Refresh {
 }
 
 fn interval(s: &str) -> Option<Duration> {
-    let (number, unit) = s.split_at(s.len().checked_sub(1)?);
+    let (number, unit) = s.split_at(s.char_indices().last()?.0);
     let n: u64 = number.parse().ok().filter(|&n| n > 0)?;
     let seconds = match unit {
         "s" => n,
@@ -125,7 +125,7 @@ mod tests {
         );
         let r: Refresh = "un-sanctions=https://user@host/list.xml@24h".parse().expect("an @ in the URL");
         assert_eq!((r.agency, r.source.as_str()), (AgencyCode::GS, "https://user@host/list.xml"));
-        for bad in ["ftm=/x", "nope=/x@1h", "ftm=@1h", "ftm=/x@0h", "ftm=/x@1w", "XXX:ftm=/x@1h"] {
+        for bad in ["ftm=/x", "nope=/x@1h", "ftm=@1h", "ftm=/x@0h", "ftm=/x@1w", "XX1:ftm=/x@1h", "ftm=/x@1é"] {
             assert!(bad.parse::<Refresh>().is_err(), "{bad}");
         }
     }

@@ -95,6 +95,16 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
     let monitor = options.monitor_token_hash.map(Arc::from);
     let state = AppState { store, monitor, audit_broken: options.audit_broken, shutdown, gate: options.gate };
     let api = routes::router(state.clone())
+        // A handler that panics is a bug: answered 500 (and logged), never
+        // a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("a request handler panicked");
+            axum::response::IntoResponse::into_response(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; the operator's log has the details",
+            ))
+        }))
         .layer(cors(options.cors_origins))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -23,7 +23,7 @@ use crate::routes;
     ),
     // Query-parameter enums are not collected from the handlers.
     components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind, tocsin_activity::Step)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &CommonErrors),
     tags((name = "records", description = "Records under owner-set access rules"),
          (name = "audit", description = "The hash-chained audit log"),
          (name = "screening", description = "The screening engine"),
@@ -39,6 +39,44 @@ impl Modify for Bearer {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let scheme = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         api.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    }
+}
+
+/// The answers any operation may give besides its own, each with the error
+/// body: bad input (400: a query parameter, a header, a body over its
+/// limit is 413), a missing or refused token (401), a role that may not
+/// (403), nothing there the caller may see (404), over a rate limit (429,
+/// with `Retry-After`), the store unreachable or shutting down (503).
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = |what: &str| {
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build()
+        };
+        let common = [
+            ("400", "Bad input: the error names the field"),
+            ("401", "A missing, unknown, revoked or expired token"),
+            ("403", "The caller's role may not do this"),
+            ("404", "Nothing the caller may see is there"),
+            ("413", "The body is over its limit"),
+            ("429", "Over a rate limit: try again after `Retry-After` seconds"),
+            ("503", "The store is unreachable or shutting down: try again"),
+        ];
+        for item in api.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+                for (code, what) in common {
+                    op.responses.responses.entry(code.to_owned()).or_insert_with(|| RefOr::T(error(what)));
+                }
+            }
+        }
     }
 }
 

@@ -64,7 +64,9 @@ impl std::str::FromStr for Lifetime {
             return Ok(Lifetime::Never);
         }
         let bad = || format!("`{s}` is not a lifetime (`never`, or a number with d, h or m: 90d, 12h, 30m)");
-        let (number, unit) = s.split_at(s.len().saturating_sub(1));
+        // The unit is the last character, whatever its width.
+        let unit_at = s.char_indices().last().map_or(0, |(i, _)| i);
+        let (number, unit) = s.split_at(unit_at);
         let n: i64 = number.parse().map_err(|_| bad())?;
         if !(1..=36_500 * 24 * 60).contains(&n) {
             return Err(bad());
@@ -449,12 +451,19 @@ mod tests {
         assert!(f.store.authenticate(&issued.secret).await.expect("auth").is_none(), "refused at once");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_lifetime_or_an_error_never_a_panic(s in "\\PC{0,12}") {
+            let _ = s.parse::<Lifetime>();
+        }
+    }
+
     #[test]
     fn lifetimes_read_days_hours_minutes_or_never() {
         assert_eq!("90d".parse(), Ok(Lifetime::For(time::Duration::days(90))));
         assert_eq!("12h".parse(), Ok(Lifetime::For(time::Duration::hours(12))));
         assert_eq!("never".parse(), Ok(Lifetime::Never));
-        for bad in ["", "d", "0d", "-3d", "12", "3w", "99999999d"] {
+        for bad in ["", "d", "0d", "-3d", "12", "3w", "99999999d", "eàHÝ\u{85}", "1é"] {
             assert!(bad.parse::<Lifetime>().is_err(), "{bad}");
         }
     }
