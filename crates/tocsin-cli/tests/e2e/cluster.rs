@@ -433,3 +433,23 @@ fn nodes_keep_each_others_audit_checkpoints() {
     let out = b.cli(&["audit", "verify"]);
     assert!(out.contains("of other nodes hold"), "{out}");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL and NATS (see NEEDS_POSTGRES; nats-server)"]
+fn a_token_revoked_on_one_node_is_refused_by_the_other_within_a_second() {
+    let (place, _schema, _nats) = fresh_cluster();
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let admin = a.token("FRA", "admin");
+    let (status, issued) =
+        json(a.post(&admin, "/v1/tokens").json(&json!({"role": "officer", "user": "duty"})).send().expect("issue"));
+    assert_eq!(status, 201, "{issued}");
+    let (secret, id) = (issued["secret"].as_str().expect("secret"), issued["token"]["id"].as_str().expect("id"));
+    // B knows the token (and keeps it in memory) before A revokes it.
+    assert_eq!(b.get(secret, "/v1/hits").send().expect("hits").status(), 200);
+    assert_eq!(a.post(&admin, &format!("/v1/tokens/{id}/revoke")).send().expect("revoke").status(), 200);
+    let refused = within(Duration::from_secs(1), || {
+        (b.get(secret, "/v1/hits").send().expect("hits").status() == 401).then_some(())
+    });
+    assert!(refused.is_some(), "node B still accepts the revoked token a second later");
+}
