@@ -68,6 +68,20 @@ fn https_serves_h2_and_http11_and_a_sighup_swaps_the_certificate_without_droppin
     let first = client(&first_ca);
     let r = first.get(format!("{}/v1/health", s.base)).send().expect("HTTPS");
     assert_eq!((r.status().as_u16(), r.version()), (200, reqwest::Version::HTTP_11));
+    // Over TLS the console's session cookie is Secure.
+    let officer = s.token("FRA", "officer");
+    let no_redirects = reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(first_ca.pem.as_bytes()).expect("CA")])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let signed_in =
+        no_redirects.post(format!("{}/login", s.base)).form(&[("token", officer.as_str())]).send().expect("sign in");
+    let cookie = signed_in.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     // HTTP/2 by ALPN.
     let ca_file = write(files.path(), "first-ca.pem", &first_ca.pem);
     let curl = std::process::Command::new("curl")
