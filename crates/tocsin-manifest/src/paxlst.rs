@@ -532,6 +532,10 @@ fn date(value: &str, century: Century, reference: Option<Date>) -> Option<Date> 
 /// A date and time written `YYMMDDHHMM` (format 201) or `CCYYMMDDHHMM`
 /// (203).
 fn date_time(value: &str, format: Option<&str>) -> Option<PrimitiveDateTime> {
+    // Digits only, so every slice below falls between characters.
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let (day, time) = match (format, value.len()) {
         (Some("203"), 12) | (None, 12) => (&value[..8], &value[8..]),
         (Some("201") | None, 10) => (&value[..6], &value[6..]),

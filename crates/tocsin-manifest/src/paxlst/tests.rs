@@ -266,3 +266,12 @@ proptest::proptest! {
         proptest::prop_assert_eq!(read, expected);
     }
 }
+
+#[test]
+fn a_date_and_time_with_characters_beyond_ascii_is_no_date_not_a_panic() {
+    // Found by the fuzz target `paxlst`: a multi-byte character where a
+    // digit is expected.
+    assert_eq!(super::date_time("NB\u{ce}BUNB\u{9f}xy", None), None);
+    assert_eq!(super::date_time("2607\u{e9}1230", Some("201")), None);
+    assert!(super::date_time("2607011230", Some("201")).is_some());
+}
