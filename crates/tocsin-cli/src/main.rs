@@ -192,7 +192,7 @@ enum Command {
     /// and `backup.json` (each file's SHA-256), kept only once the copy's
     /// audit log holds (the chain and every signed checkpoint).
     Backup(WithStore<BackupArgs>),
-    /// Restores a backup as the store of `--data`, which must not exist or
+    /// Restores a backup into the data directory, which must not exist or
     /// be empty: every file checked against `backup.json`, the copy's audit
     /// log checked (an older release's schema migrated forward) before it
     /// is moved into place.
