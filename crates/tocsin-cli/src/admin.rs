@@ -140,7 +140,7 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
                     writeln!(out, "{}", serde_json::to_string(t)?)?;
                 }
             } else {
-                let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), minute);
+                let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), tocsin_core::to_minute);
                 writeln!(
                     out,
                     "{:<36}  {:<6}  {:<8}  {:<20}  {:<7}  {:<16}  {:<16}  LAST USED",
@@ -156,7 +156,7 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
                         t.role.as_str(),
                         t.user,
                         status,
-                        minute(t.created_at),
+                        tocsin_core::to_minute(t.created_at),
                         when(t.expires_at),
                         when(t.last_used_at)
                     )?;
@@ -205,12 +205,6 @@ pub(crate) async fn restore(from: &std::path::Path, data: &std::path::Path) -> a
         r.checkpoints
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `2026-12-06 13:35` (UTC).
-fn minute(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
 #[derive(Args)]

@@ -48,22 +48,11 @@ impl FromStr for Refresh {
         if source.trim().is_empty() {
             return Err(format!("`{spec}`: the source is empty"));
         }
-        let every = interval(every).ok_or_else(|| format!("`{every}` is not an interval (30s, 15m, 24h, 7d)"))?;
+        let every = tocsin_core::text::span_seconds(every)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{every}` is not an interval (30s, 15m, 24h, 7d)"))?;
         Ok(Refresh { agency, format, source: source.trim().to_owned(), every })
     }
-}
-
-fn interval(s: &str) -> Option<Duration> {
-    let (number, unit) = s.split_at(s.char_indices().last()?.0);
-    let n: u64 = number.parse().ok().filter(|&n| n > 0)?;
-    let seconds = match unit {
-        "s" => n,
-        "m" => n.checked_mul(60)?,
-        "h" => n.checked_mul(3600)?,
-        "d" => n.checked_mul(86_400)?,
-        _ => return None,
-    };
-    Some(Duration::from_secs(seconds))
 }
 
 /// Refreshes each list on its schedule until the task is aborted.

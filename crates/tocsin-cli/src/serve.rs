@@ -46,7 +46,7 @@ pub(crate) struct Args {
     /// How long a token issued through the API (`POST /v1/tokens`, the
     /// console) without a lifetime of its own is accepted: `90d`, `12h`,
     /// `30m` or `never`.
-    #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d", value_parser = parse_lifetime)]
+    #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d")]
     token_lifetime: tocsin_store::Lifetime,
     /// An origin (`https://console.example.org`) whose pages may call the
     /// API from a browser; repeat it, or comma-separate them in the
@@ -84,10 +84,6 @@ pub(crate) struct Args {
     /// Event streams one token may hold open at once.
     #[arg(long, env = "TOCSIN_STREAMS_PER_TOKEN", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     streams_per_token: u32,
-}
-
-fn parse_lifetime(s: &str) -> Result<tocsin_store::Lifetime, String> {
-    s.parse()
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in

@@ -141,6 +141,13 @@ impl From<PartialDate> for String {
     }
 }
 
+/// A time to the minute in UTC, as lists and tables show it:
+/// `2026-12-06 13:35`.
+pub fn to_minute(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -28,6 +28,6 @@ pub mod text;
 pub mod watch;
 
 pub use country::{AgencyCode, CountryCode};
-pub use date::{PartialDate, Precision};
+pub use date::{PartialDate, Precision, to_minute};
 pub use document::DocumentNumber;
 pub use error::FieldError;

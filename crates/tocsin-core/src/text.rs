@@ -58,3 +58,33 @@ mod tests {
         assert!(clean("f", "\u{645}\u{6CC}\u{200C}\u{631}".into(), 10).is_ok());
     }
 }
+
+/// A span of time written as a whole positive number and a unit, `s`, `m`,
+/// `h` or `d` (`30s`, `15m`, `24h`, `90d`), in seconds; `None` for anything
+/// else, whatever characters it holds. Token lifetimes and refresh
+/// intervals are read with it.
+pub fn span_seconds(s: &str) -> Option<u64> {
+    let (unit_at, unit) = s.char_indices().last()?;
+    let n: u64 = s[..unit_at].parse().ok().filter(|&n| n > 0)?;
+    n.checked_mul(match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::span_seconds;
+
+    #[test]
+    fn spans_are_a_number_and_a_unit() {
+        assert_eq!(span_seconds("90d"), Some(90 * 86_400));
+        assert_eq!(span_seconds("30s"), Some(30));
+        for bad in ["", "d", "0d", "-3d", "12", "3w", "1é", "eàHÝ\u{85}", "99999999999999999d"] {
+            assert_eq!(span_seconds(bad), None, "{bad}");
+        }
+    }
+}

@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
-    let secret = match bearer(parts) {
+    let secret = match bearer_in(&parts.headers) {
         Ok(secret) => secret,
         Err(e) => {
             // No token, or not a bearer one: logged like an unknown token.
@@ -92,11 +92,6 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
 
 /// The secret of an `Authorization: Bearer <secret>` header. The scheme's
 /// name is case-insensitive (RFC 9110 §11.1), the secret is not.
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    bearer_in(&parts.headers)
-}
-
-/// The secret of the request's bearer token.
 pub(crate) fn bearer_in(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
     let Some(header) = headers.get(AUTHORIZATION) else {
         return Err(unauthorized("missing_token", "missing `Authorization: Bearer <token>` header"));
@@ -121,7 +116,7 @@ impl FromRequestParts<AppState> for Monitor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Monitor, ApiError> {
-        let secret = bearer(parts)?;
+        let secret = bearer_in(&parts.headers)?;
         match state.monitor.as_deref() {
             Some(digest) if tocsin_store::hash_token(secret) == digest => Ok(Monitor),
             _ => Err(unauthorized("invalid_token", "not the monitoring token (monitor.token in the data directory)")),

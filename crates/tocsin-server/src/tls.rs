@@ -109,11 +109,6 @@ impl Tls {
         Ok(())
     }
 
-    /// Whether clients must present certificates.
-    pub fn mutual(&self) -> bool {
-        self.client_ca.is_some()
-    }
-
     pub(crate) fn rustls(&self) -> RustlsConfig {
         self.config.clone()
     }

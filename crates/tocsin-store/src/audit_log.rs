@@ -249,7 +249,7 @@ mod tests {
         let before = f.store.audit_stats().entries;
         let (logged, rejected, ()) = futures::join!(
             f.store.log(&fra, "test.before_close", vec![], Outcome::Ok),
-            f.store.log_rejected_token("test.rejected"),
+            f.store.log_rejected("test.rejected", vec![]),
             f.store.close()
         );
         logged.expect("queued before the close");
@@ -262,7 +262,7 @@ mod tests {
         assert!(last.contains(&("test.before_close", Outcome::Ok)), "{last:?}");
         let after = f.store.log(&fra, "test.after_close", vec![], Outcome::Ok).await;
         assert!(matches!(after, Err(StoreError::AuditClosed)), "{after:?}");
-        let rejected = f.store.log_rejected_token("test.rejected").await;
+        let rejected = f.store.log_rejected("test.rejected", vec![]).await;
         assert!(matches!(rejected, Err(StoreError::AuditClosed)), "{rejected:?}");
         // Reads that must be audited fail too: nothing answers unaudited.
         let read = f.store.hits(&fra, crate::HitQuery { limit: 10, ..crate::HitQuery::default() }).await;

@@ -424,11 +424,6 @@ impl Store {
         self.audit.append_with(actor.draft(action, objects, outcome), effects).await
     }
 
-    /// Logs a request whose token was missing or unknown.
-    pub async fn log_rejected_token(&self, action: &str) -> Result<(), StoreError> {
-        self.log_rejected(action, vec![]).await
-    }
-
     /// Logs what an anonymous caller was refused, with `objects` (its
     /// address, a count).
     pub async fn log_rejected(&self, action: &str, objects: Vec<String>) -> Result<(), StoreError> {

@@ -28,7 +28,7 @@ pub(crate) const RECHECK: Duration = Duration::from_secs(30);
 const USE_NOTED: Duration = Duration::from_secs(60);
 
 /// A token this node accepted.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Known {
     principal: Principal,
     id: String,
@@ -64,19 +64,11 @@ impl std::str::FromStr for Lifetime {
             return Ok(Lifetime::Never);
         }
         let bad = || format!("`{s}` is not a lifetime (`never`, or a number with d, h or m: 90d, 12h, 30m)");
-        // The unit is the last character, whatever its width.
-        let unit_at = s.char_indices().last().map_or(0, |(i, _)| i);
-        let (number, unit) = s.split_at(unit_at);
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        if !(1..=36_500 * 24 * 60).contains(&n) {
+        if s.ends_with('s') {
             return Err(bad());
         }
-        let d = match unit {
-            "d" => time::Duration::days(n),
-            "h" => time::Duration::hours(n),
-            "m" => time::Duration::minutes(n),
-            _ => return Err(bad()),
-        };
+        let seconds = tocsin_core::text::span_seconds(s).ok_or_else(bad)?;
+        let d = i64::try_from(seconds).map(time::Duration::seconds).map_err(|_| bad())?;
         if d > time::Duration::days(36_500) {
             return Err(format!("`{s}` is over a hundred years"));
         }
@@ -346,18 +338,22 @@ impl Store {
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
         let hash = hash_token(secret);
         let now = OffsetDateTime::now_utc();
-        let known = crate::locks::read(&self.tokens).get(&hash).cloned();
-        if let Some(k) = known
-            && k.read.elapsed() < RECHECK
-        {
-            if k.expires_at.is_some_and(|t| now >= t) {
+        // A known token: its principal, and the id when its use is due to
+        // be noted (the entry is not cloned on every request).
+        let known = crate::locks::read(&self.tokens).get(&hash).filter(|k| k.read.elapsed() < RECHECK).map(|k| {
+            let expired = k.expires_at.is_some_and(|t| now >= t);
+            let note = (k.use_noted.elapsed() >= USE_NOTED).then(|| k.id.clone());
+            (expired, k.principal.clone(), note)
+        });
+        if let Some((expired, principal, note)) = known {
+            if expired {
                 crate::locks::write(&self.tokens).remove(&hash);
                 return Ok(None);
             }
-            if k.use_noted.elapsed() >= USE_NOTED {
-                self.note_use(&hash, &k.id, now);
+            if let Some(id) = note {
+                self.note_use(&hash, &id, now);
             }
-            return Ok(Some(k.principal));
+            return Ok(Some(principal));
         }
         let row = self.backend.token_by_hash(&hash).await?;
         let Some(row) = row.filter(|r| r.valid_at(now)) else {

@@ -26,7 +26,7 @@ async fn page(c: &Console, who: &SignedIn, issued: Option<&Issued>, error: Optio
         Ok(t) => t,
         Err(e) => return super::refused(who, e, "/screen"),
     };
-    let when = |t: Option<OffsetDateTime>| t.map_or_else(|| "–".to_owned(), minute);
+    let when = |t: Option<OffsetDateTime>| t.map_or_else(|| "–".to_owned(), tocsin_core::to_minute);
     let body = html! {
         @if let Some(i) = issued {
             section.card #issued role="status" {
@@ -70,7 +70,7 @@ async fn page(c: &Console, who: &SignedIn, issued: Option<&Issued>, error: Optio
                     @let status = match t.status { TokenStatus::Active => "active", TokenStatus::Expired => "expired", TokenStatus::Revoked => "revoked" };
                     tr data-token=(t.id) {
                         td dir="auto" { (t.user) } td { (t.agency) } td { (t.role.as_str()) } td.status { (l.t(status)) }
-                        td { (minute(t.created_at)) } td { (when(t.expires_at)) } td { (when(t.last_used_at)) }
+                        td { (tocsin_core::to_minute(t.created_at)) } td { (when(t.expires_at)) } td { (when(t.last_used_at)) }
                         td {
                             @if t.status == TokenStatus::Active {
                                 form method="post" action=(format!("/tokens/{}/revoke", t.id)) {
@@ -128,9 +128,4 @@ pub(crate) async fn revoke(
         Ok(_) => Redirect::to("/tokens").into_response(),
         Err(e) => super::refused(&who, e, "/tokens"),
     }
-}
-
-/// `2026-12-06 13:35` (UTC).
-fn minute(t: OffsetDateTime) -> String {
-    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
