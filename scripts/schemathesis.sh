@@ -16,7 +16,9 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/schemathesis-requirements.txt
 fi
 WORK=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# The server is stopped and waited for before its files go (it writes its
+# last checkpoint while stopping); the script's status is schemathesis's.
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK" || true' EXIT
 export TOCSIN_DATA="$WORK/data" TOCSIN_RATE_TOKEN=1000000 TOCSIN_RATE_ADDRESS=1000000
 "$T" init >/dev/null
 "$T" agency add FRA --name "France NCB" >/dev/null
