@@ -3,8 +3,11 @@
 # for SECONDS (default 600), JOBS at a time (default 2), each starting from
 # its committed seeds (fuzz/seeds/<target>, when there are some) and its
 # local corpus (fuzz/corpus/<target>, not committed). Prints a line per
-# target: executions, executions a second, coverage, crashes.
-#   scripts/fuzz-campaign.sh [SECONDS] [JOBS]
+# target: executions, executions a second, coverage, crashes. With KEEP=1,
+# each corpus is then minimized (`cargo fuzz cmin`) and, when it is small
+# (at most KEEP_KB, default 256 KiB), copied into fuzz/seeds/<target> to be
+# committed, so the next run anywhere starts from the coverage reached.
+#   [KEEP=1] scripts/fuzz-campaign.sh [SECONDS] [JOBS] [TARGET…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-600}
@@ -12,7 +15,10 @@ JOBS=${2:-2}
 OUT=${FUZZ_LOGS:-/tmp/tocsin-fuzz}
 mkdir -p "$OUT"
 export RUSTC_BOOTSTRAP=1
-targets=$(cd fuzz && cargo fuzz list)
+targets=${*:3}
+[ -n "$targets" ] || targets=$(cd fuzz && cargo fuzz list)
+KEEP=${KEEP:-0}
+KEEP_KB=${KEEP_KB:-256}
 (cd fuzz && cargo fuzz build -O >/dev/null)
 run() {
   local t=$1
@@ -26,8 +32,22 @@ run() {
   per=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$OUT/$t.log" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -o 'cov: [0-9]*' "$OUT/$t.log" | tail -1 | grep -o '[0-9]*' || echo '?')
   crashes=$(ls "fuzz/artifacts/$t" 2>/dev/null | grep -c -E '^(crash|oom|timeout|leak)-' || true)
-  printf '%-16s %12s execs %8s/s  cov %6s  crashes %s\n' "$t" "$execs" "$per" "$cov" "$crashes"
+  local kept=""
+  if [ "$KEEP" = 1 ]; then
+    (cd fuzz && cargo fuzz cmin -O "$t" "corpus/$t" >/dev/null 2>&1) || true
+    local kb files
+    kb=$(du -sk "fuzz/corpus/$t" | cut -f1)
+    files=$(ls "fuzz/corpus/$t" | wc -l)
+    if [ "$kb" -le "$KEEP_KB" ]; then
+      mkdir -p "fuzz/seeds/$t"
+      cp "fuzz/corpus/$t"/* "fuzz/seeds/$t"/ 2>/dev/null || true
+      kept="  kept $files inputs, $kb KiB"
+    else
+      kept="  corpus $kb KiB: not kept"
+    fi
+  fi
+  printf '%-16s %12s execs %8s/s  cov %6s  crashes %s%s\n' "$t" "$execs" "$per" "$cov" "$crashes" "$kept"
 }
 export -f run
-export SECONDS_EACH OUT
+export SECONDS_EACH OUT KEEP KEEP_KB
 printf '%s\n' $targets | xargs -P "$JOBS" -I{} bash -c 'run {}'

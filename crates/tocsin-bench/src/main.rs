@@ -12,6 +12,9 @@
 //! `tocsin-bench hits` and `tocsin-bench events` measure what hits cost
 //! and how fast events reach their subscribers.
 //!
+//! `tocsin-bench soak` holds a fixed request rate for an hour and writes
+//! the server's resident memory and latency percentiles per minute.
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
@@ -25,6 +28,7 @@ mod lists;
 mod manifest;
 mod screening;
 mod scripts;
+mod soak;
 
 use std::time::{Duration, Instant};
 
@@ -82,6 +86,9 @@ enum Command {
     /// Writes records on one cluster node and times how long until another
     /// node's screening finds them.
     Propagation(cluster::PropagationArgs),
+    /// A steady open-loop screening load with writes for a long time; the
+    /// server's resident memory and latency percentiles per window (CSV).
+    Soak(soak::SoakArgs),
 }
 
 /// A load run against a server on loopback.
@@ -130,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Reads(args) => (args, false),
             Command::Screens(args) => (args, true),
             Command::Propagation(args) => return cluster::propagation(&args).await,
+            Command::Soak(args) => return soak::run(&args).await,
         };
     urls.iter().try_for_each(|u| loopback(u))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;

@@ -129,7 +129,7 @@ impl Limiter {
 }
 
 /// An open event stream, counted until dropped.
-pub(crate) struct StreamGuard {
+pub struct StreamGuard {
     limiter: Arc<Limiter>,
     digest: String,
 }
@@ -176,6 +176,14 @@ impl Gate {
     /// The limits.
     pub fn limits(&self) -> Limits {
         self.0.limits
+    }
+
+    /// Opens an event stream for `token` (its secret) if it has fewer than
+    /// the limit open, counted until the guard is dropped; else the 429
+    /// error. The API's `/v1/events` and the console's live page share the
+    /// count.
+    pub fn open_stream(&self, token: &str) -> Result<StreamGuard, ApiError> {
+        self.0.open_stream(&tocsin_store::hash_token(token))
     }
 
     /// Admits a request from `address` that bears no accepted token, or

@@ -12,6 +12,7 @@ use tocsin_core::record::{Kind, Record, RecordId};
 use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
+use crate::intel_backend::{IntelBackend, IntelCollection, IntelVersion};
 
 /// A member agency.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -277,6 +278,36 @@ pub enum Change {
         /// The version it must have now.
         expected: u64,
     },
+    /// A TAXII collection ([`StoreError::AlreadyExists`] if its id or
+    /// alias is taken).
+    IntelCollection(IntelCollection),
+    /// Versions of STIX objects, each numbered and stamped with the
+    /// microsecond it was added; one already in its collection (same id and
+    /// version) is left as it was.
+    IntelVersions(Vec<IntelVersion>),
+    /// An object's versions in a collection marked deleted (all of them
+    /// when `versions` is empty; not applied if none was there).
+    IntelDelete {
+        /// The collection.
+        collection: String,
+        /// The STIX id.
+        id: String,
+        /// Which versions ([`IntelVersion::version`]).
+        versions: Vec<String>,
+        /// When.
+        at: OffsetDateTime,
+    },
+    /// A POST's status, kept to be read again (replaced by a later state).
+    IntelStatus {
+        /// The status id.
+        id: String,
+        /// The agency that posted.
+        agency: AgencyCode,
+        /// When.
+        at: OffsetDateTime,
+        /// The status as JSON.
+        body: String,
+    },
 }
 
 /// What [`Backend::commit`] wrote.
@@ -284,7 +315,8 @@ pub enum Change {
 pub struct Committed {
     /// Whether the change was applied: false only for a change whose
     /// condition did not hold ([`Change::Hit`], [`Change::DeleteWatch`],
-    /// [`Change::Notice`], or [`Change::All`] holding one); then nothing was
+    /// [`Change::Notice`], [`Change::IntelDelete`], or [`Change::All`]
+    /// holding one); then nothing was
     /// written, entries included.
     pub applied: bool,
     /// The audit entries appended.
@@ -536,6 +568,7 @@ pub trait Backend:
     + EventBackend
     + AuditBackend
     + ActivityBackend
+    + IntelBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

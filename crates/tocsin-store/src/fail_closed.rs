@@ -183,6 +183,25 @@ impl ActivityBackend for FailingAudit {
 }
 
 #[async_trait]
+impl crate::IntelBackend for FailingAudit {
+    async fn intel_collections(&self) -> Result<Vec<crate::IntelCollection>, StoreError> {
+        self.inner.intel_collections().await
+    }
+    async fn intel_page(&self, query: &crate::IntelQuery) -> Result<Vec<crate::IntelVersion>, StoreError> {
+        self.inner.intel_page(query).await
+    }
+    async fn intel_by_seq(&self, seqs: &[u64]) -> Result<Vec<crate::IntelVersion>, StoreError> {
+        self.inner.intel_by_seq(seqs).await
+    }
+    async fn intel_observables(&self, after_seq: u64, limit: u32) -> Result<Vec<(u64, String, String)>, StoreError> {
+        self.inner.intel_observables(after_seq, limit).await
+    }
+    async fn intel_status(&self, id: &str) -> Result<Option<(AgencyCode, String)>, StoreError> {
+        self.inner.intel_status(id).await
+    }
+}
+
+#[async_trait]
 impl Backend for FailingAudit {
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
         self.inner.maintenance_lease().await

@@ -24,17 +24,17 @@ use crate::sse::SseClient;
 /// waited for, never a time asserted. The cluster's one-second target is a
 /// benchmark figure (`scripts/bench-cluster.sh`, docs/performance.md), not
 /// something a test on a loaded 2-core machine can hold to.
-const WITHIN: Duration = Duration::from_secs(30);
+pub(crate) const WITHIN: Duration = Duration::from_secs(30);
 
 /// A NATS server with JetStream for one test.
-struct Nats {
+pub(crate) struct Nats {
     /// The private server's binary, process and storage, when there is one.
     private: Option<(PathBuf, Option<Child>, tempfile::TempDir)>,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Nats {
-    fn start() -> Nats {
+    pub(crate) fn start() -> Nats {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let binary = ["/usr/sbin", "/usr/bin", "/usr/local/bin"]
             .into_iter()
@@ -52,8 +52,13 @@ impl Nats {
         Nats { private: None, port: 4222 }
     }
 
+    /// Whether this test runs its own server (which it can stop).
+    pub(crate) fn is_private(&self) -> bool {
+        self.private.is_some()
+    }
+
     /// Starts the private server (again, on the same port and storage).
-    fn up(&mut self) {
+    pub(crate) fn up(&mut self) {
         let port = self.port;
         let Some((binary, child, dir)) = &mut self.private else { return };
         let spawned = Command::new(binary)
@@ -72,7 +77,7 @@ impl Nats {
     }
 
     /// Stops the private server.
-    fn down(&mut self) {
+    pub(crate) fn down(&mut self) {
         if let Some((_, Some(child), _)) = &mut self.private {
             child.kill().expect("stop nats-server");
             child.wait().expect("wait for nats-server");
@@ -99,7 +104,7 @@ fn fresh_cluster() -> (Place, Schema, Nats) {
 }
 
 /// Polls `f` every 20 ms until it answers `Some`, for at most `limit`.
-fn within<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+pub(crate) fn within<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(t) = f() {
@@ -113,7 +118,7 @@ fn within<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
 }
 
 /// The record ids `token` finds on `node` for `query`.
-fn found(node: &TestServer, token: &str, query: &Value) -> Vec<String> {
+pub(crate) fn found(node: &TestServer, token: &str, query: &Value) -> Vec<String> {
     let r = node.screen(token, query);
     r["matches"]
         .as_array()

@@ -18,7 +18,7 @@ fn location(r: &Response) -> &str {
 }
 
 /// Signs in; the session cookie (`name=value`).
-fn sign_in(s: &TestServer, token: &str) -> String {
+pub(crate) fn sign_in(s: &TestServer, token: &str) -> String {
     let r = client().post(format!("{}/login", s.base)).form(&[("token", token)]).send().expect("login");
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/screen"));
     let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie").to_owned();

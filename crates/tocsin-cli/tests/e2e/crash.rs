@@ -157,20 +157,10 @@ fn sigkill_rounds(mut s: TestServer) {
     let fra = s.token("FRA", "admin");
     let deu = s.token("DEU", "officer");
     let acked = Arc::new(Mutex::new(Acked::default()));
-    let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    println!("kill delays from seed {seed}");
+    let seed = seed();
     for round in 0..rounds() {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut clients: Vec<_> = (0..4)
-            .map(|n| {
-                let (base, token, acked, stop) = (s.base.clone(), fra.clone(), acked.clone(), stop.clone());
-                std::thread::spawn(move || writer(base, token, n, acked, stop))
-            })
-            .collect();
-        let (base, token, seen, halt) = (s.base.clone(), deu.clone(), acked.clone(), stop.clone());
-        clients.push(std::thread::spawn(move || screener(base, token, seen, halt)));
-        // A moment between 150 and 650 ms into the writes.
-        let delay = 150 + u64::from(seed.rotate_left(round * 7) % 500);
+        let (stop, clients) = clients(&s.base, &s.base, &fra, &deu, &acked);
+        let delay = delay(seed, round);
         std::thread::sleep(Duration::from_millis(delay));
         s.kill();
         stop.store(true, Ordering::Relaxed);
@@ -180,14 +170,124 @@ fn sigkill_rounds(mut s: TestServer) {
         println!("round {round}: killed after {delay} ms");
         s.start_again();
     }
+    check(&s, &fra, &deu, &acked.lock().expect("acked"));
+}
 
+/// The seed of the kill moments, printed so a failing run can be told.
+fn seed() -> u32 {
+    let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    println!("kill delays from seed {seed}");
+    seed
+}
+
+/// A moment between 150 and 650 ms into round `round`'s writes.
+fn delay(seed: u32, round: u32) -> u64 {
+    150 + u64::from(seed.rotate_left(round * 7) % 500)
+}
+
+/// Four writers as FRA on `writes` and a screener as DEU on `screens`,
+/// until the returned flag is set or their server stops answering.
+fn clients(
+    writes: &str,
+    screens: &str,
+    fra: &str,
+    deu: &str,
+    acked: &Arc<Mutex<Acked>>,
+) -> (Arc<AtomicBool>, Vec<std::thread::JoinHandle<()>>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients: Vec<_> = (0..4)
+        .map(|n| {
+            let (base, token, acked, stop) = (writes.to_owned(), fra.to_owned(), acked.clone(), stop.clone());
+            std::thread::spawn(move || writer(base, token, n, acked, stop))
+        })
+        .collect();
+    let (base, token, seen, halt) = (screens.to_owned(), deu.to_owned(), acked.clone(), stop.clone());
+    clients.push(std::thread::spawn(move || screener(base, token, seen, halt)));
+    (stop, clients)
+}
+
+/// A fault injected with a node's SIGKILL in the cluster rounds.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Only the node.
+    Node,
+    /// PostgreSQL stopped in immediate mode (a crash) with the node.
+    Postgres,
+    /// The NATS server killed with the node.
+    Nats,
+}
+
+/// The same rounds on a two-node cluster on a PostgreSQL server and a NATS
+/// server of the test's own: writers on node A, the screener on node B;
+/// each round kills A or B (in turn) and, every second and third round,
+/// crashes PostgreSQL or kills NATS at the same moment, then starts them
+/// and the node again. The node left running must recover by itself.
+#[test]
+#[ignore = "needs PostgreSQL's server binaries (see NEEDS_POSTGRES) and nats-server"]
+fn on_a_cluster_every_acknowledged_change_survives_node_kills_and_postgresql_and_nats_restarts() {
+    use crate::cluster::{Nats, WITHIN, found, within};
+    let pg = crate::postgres::PrivatePostgres::start();
+    let mut nats = Nats::start();
+    assert!(nats.is_private(), "the rounds restart NATS: they need the nats-server binary");
+    let events = format!("nats://127.0.0.1:{}?stream=crash", nats.port);
+    let place = crate::helpers::Place { store: Some(pg.url()), events: Some(events), serve: vec![] };
+    let mut a = TestServer::start_at(place);
+    let mut b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let seed = seed();
+    for round in 0..rounds() {
+        let (stop, clients) = clients(&a.base, &b.base, &fra, &deu, &acked);
+        let delay = delay(seed, round);
+        std::thread::sleep(Duration::from_millis(delay));
+        let fault = [Fault::Node, Fault::Postgres, Fault::Nats][round as usize % 3];
+        let (victim, name) = if round % 2 == 0 { (&mut a, "A") } else { (&mut b, "B") };
+        victim.kill();
+        match fault {
+            Fault::Node => {}
+            Fault::Postgres => pg.crash(),
+            Fault::Nats => nats.down(),
+        }
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().expect("client");
+        }
+        match fault {
+            Fault::Node => {}
+            Fault::Postgres => pg.up(),
+            Fault::Nats => nats.up(),
+        }
+        victim.start_again();
+        println!("round {round}: node {name} killed after {delay} ms, fault {fault:?}");
+    }
+
+    // Both nodes serve and hear each other again: a record written on one
+    // is found by the other's screening.
+    for (from, to, name) in [(&a, &b, "Crash Probe Alpha"), (&b, &a, "Crash Probe Bravo")] {
+        let id = within(WITHIN, || {
+            let r = from.post(&fra, "/v1/records").json(&crate::helpers::person(name, json!({"mode": "all"}))).send();
+            let r = r.ok().filter(|r| r.status() == 201)?;
+            r.json::<Value>().ok()?["id"].as_str().map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("{} takes no writes after the rounds", from.base));
+        let seen = within(WITHIN, || found(to, &deu, &json!({"name": name})).contains(&id).then_some(()));
+        assert!(seen.is_some(), "the record written on {} is not screenable on {}", from.base, to.base);
+    }
+    let acked = acked.lock().expect("acked");
+    check(&a, &fra, &deu, &acked);
+    assert!(a.cli(&["audit", "verify"]).contains("OK"), "the audit chain both nodes wrote verifies");
+}
+
+/// After the rounds: every acknowledged write and hit is there with its
+/// entry, and every `ok` entry has its change.
+fn check(s: &TestServer, fra: &str, deu: &str, acked: &Acked) {
     let gs = s.token("GS", "auditor");
-    let log = whole_log(&s, &gs);
+    let log = whole_log(s, &gs);
     let entries = |action: &str| -> Vec<&Value> {
         log.iter().filter(|e| e["action"] == action && e["outcome"] == "ok").collect()
     };
     let count_on = |action: &str, id: &str| entries(action).iter().filter(|e| e["objects"][0] == id).count();
-    let acked = acked.lock().expect("acked");
     assert!(!acked.records.is_empty(), "the clients wrote something before the first kill");
     // Every hit a screening was answered with is there, for its searcher,
     // and named in an entry of the log.
@@ -195,7 +295,7 @@ fn sigkill_rounds(mut s: TestServer) {
         log.iter().flat_map(|e| e["objects"].as_array().into_iter().flatten()).filter_map(Value::as_str).collect();
     for hit in &acked.hits {
         assert_eq!(
-            s.get(&deu, &format!("/v1/hits/{hit}")).send().expect("hit").status(),
+            s.get(deu, &format!("/v1/hits/{hit}")).send().expect("hit").status(),
             200,
             "acknowledged hit {hit} lost"
         );
@@ -206,7 +306,7 @@ fn sigkill_rounds(mut s: TestServer) {
     // Every record the log says was created exists, at the version its ok
     // entries account for, and at least at the version acknowledged.
     let (_, page) =
-        crate::helpers::json(s.get(&fra, "/v1/records?limit=1000&include_archived=true").send().expect("list"));
+        crate::helpers::json(s.get(fra, "/v1/records?limit=1000&include_archived=true").send().expect("list"));
     assert!(page["next"].is_null(), "more than a page of records: read them all");
     let stored: BTreeMap<String, u64> = page["items"]
         .as_array()
@@ -236,14 +336,14 @@ fn sigkill_rounds(mut s: TestServer) {
 
     // Watches and notices: stored if and only if logged, and every
     // acknowledged one stored.
-    let (_, watches) = crate::helpers::json(s.get(&fra, "/v1/watches").send().expect("watches"));
+    let (_, watches) = crate::helpers::json(s.get(fra, "/v1/watches").send().expect("watches"));
     let watches: BTreeSet<String> =
         watches.as_array().expect("watches").iter().filter_map(|w| w["id"].as_str().map(str::to_owned)).collect();
     let logged: BTreeSet<String> =
         entries("watch.create").iter().filter_map(|e| e["objects"][0].as_str().map(str::to_owned)).collect();
     assert_eq!(watches, logged, "watches stored vs logged");
     assert!(acked.watches.is_subset(&watches), "an acknowledged watch was lost");
-    let (_, notices) = crate::helpers::json(s.get(&fra, "/v1/notices?limit=1000").send().expect("notices"));
+    let (_, notices) = crate::helpers::json(s.get(fra, "/v1/notices?limit=1000").send().expect("notices"));
     let notices: BTreeSet<String> = notices["items"]
         .as_array()
         .expect("notices")

@@ -183,3 +183,106 @@ fn postgresql_lost_while_serving_answers_503_and_recovers_without_a_restart() {
     assert_eq!(found["matches"][0]["record"]["id"], id, "{found}");
     assert!(s.cli(&["audit", "verify"]).contains("OK"));
 }
+
+/// A PostgreSQL server of the test's own (`initdb` into a temporary
+/// directory, a free port), so a test can crash and restart it without
+/// disturbing the shared server other tests use. Run as the `postgres`
+/// user (`runuser`) when the test runs as root, since PostgreSQL refuses
+/// root.
+pub(crate) struct PrivatePostgres {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    pub(crate) port: u16,
+}
+
+impl PrivatePostgres {
+    /// Creates the cluster and starts it; fails the test where PostgreSQL's
+    /// server binaries are not installed.
+    pub(crate) fn start() -> PrivatePostgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|v| v.path().join("bin"))
+            .filter(|b| b.join("initdb").is_file())
+            .max_by_key(|b| b.parent().and_then(|v| v.file_name()).and_then(|n| n.to_str()?.parse::<u32>().ok()))
+            .expect("PostgreSQL's server binaries (/usr/lib/postgresql/VERSION/bin): NEEDS_POSTGRES");
+        let dir = tempfile::tempdir().expect("tempdir");
+        if is_root() {
+            let owned = std::process::Command::new("chown").arg("postgres").arg(dir.path()).status().expect("chown");
+            assert!(owned.success(), "chown postgres {}", dir.path().display());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let pg = PrivatePostgres { bin, dir, port };
+        let data = pg.data();
+        pg.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+        pg.up();
+        pg
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").to_string_lossy().into_owned()
+    }
+
+    /// Runs one of PostgreSQL's programs, as `postgres` when root.
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let mut cmd = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            std::process::Command::new(&path)
+        };
+        let out = cmd.args(args).current_dir(self.dir.path()).output().expect(program);
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The database URL.
+    pub(crate) fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    pub(crate) fn up(&self) {
+        let (data, socket) = (self.data(), self.dir.path().to_string_lossy().into_owned());
+        let log = self.dir.path().join("postgres.log").to_string_lossy().into_owned();
+        let options = format!("-p {} -k {socket} -c listen_addresses=127.0.0.1", self.port);
+        self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "60", "start"]);
+    }
+
+    /// Stops the server in immediate mode: every backend killed at once, no
+    /// checkpoint, as a crash would; the next start recovers from the WAL.
+    pub(crate) fn crash(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let path = self.bin.join("pg_ctl");
+        let data = self.data();
+        let _ = if is_root() {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&path)
+                .args(["-D", &data, "-m", "immediate", "stop"])
+                .output()
+        } else {
+            std::process::Command::new(&path).args(["-D", &data, "-m", "immediate", "stop"]).output()
+        };
+    }
+}
+
+/// Whether the tests run as root (whose PostgreSQL must run as `postgres`).
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -72,6 +72,15 @@ fn a_flood_of_bad_tokens_is_slowed_and_logged_once_while_known_tokens_go_on() {
     let _two = crate::sse::SseClient::connect(&s.base, &officer, None);
     let third = s.get(&officer, "/v1/events").send().expect("third stream");
     assert_eq!(third.status(), 429);
+    // The console's live page, signed in with the same token, is one more
+    // of its streams.
+    let cookie = crate::console::sign_in(&s, &officer);
+    let live = reqwest::blocking::Client::new()
+        .get(format!("{}/live", s.base))
+        .header("cookie", &cookie)
+        .send()
+        .expect("live page stream");
+    assert_eq!(live.status(), 429, "the console's stream is counted with the token's");
 
     // 60 guesses from one address: most are answered 429 with Retry-After.
     let (mut refused, mut limited) = (0, 0);

@@ -17,16 +17,21 @@ use crate::{Console, SignedIn};
 
 /// The stream, from now on (a page shows the state it was drawn with).
 pub(crate) async fn events(State(c): State<Console>, who: SignedIn) -> Response {
+    // Counted with the token's API streams, under the same cap.
+    let open = match c.options.gate.open_stream(&who.session.token) {
+        Ok(guard) => guard,
+        Err(refused) => return refused.into_response(),
+    };
     let stream = match c.store().subscribe(&who.actor(), None).await {
         Ok(s) => s,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     };
-    let events = futures::stream::unfold(stream, |mut stream: EventStream| async move {
+    let events = futures::stream::unfold((stream, open), |(mut stream, open): (EventStream, _)| async move {
         let event = stream.next().await?.ok()?;
         // An event without data is never dispatched by a browser.
         let data = serde_json::to_string(&event.view()).ok()?;
         let sse = Event::default().id(event.number.to_string()).event(event.kind.as_str()).data(data);
-        Some((Ok::<_, Infallible>(sse), stream))
+        Some((Ok::<_, Infallible>(sse), (stream, open)))
     })
     .take_until(c.options.shutdown.clone().cancelled_owned());
     // A token revoked or expired ends the stream (the next page asks to

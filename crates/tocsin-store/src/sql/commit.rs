@@ -101,6 +101,14 @@ macro_rules! commit {
                     Change::Notice { notice, expected } => {
                         return Ok((super::notices::replace_notice(&mut **tx, &notice, expected).await?, None));
                     }
+                    Change::IntelCollection(c) => super::intel::insert_collection(tx, &c).await?,
+                    Change::IntelVersions(versions) => super::intel::insert_versions(tx, &versions).await?,
+                    Change::IntelDelete { collection, id, versions, at } => {
+                        return Ok((super::intel::delete(tx, &collection, &id, &versions, &at).await?, None));
+                    }
+                    Change::IntelStatus { id, agency, at, body } => {
+                        super::intel::put_status(tx, &id, &agency, &at, &body).await?
+                    }
                     Change::All(changes) => {
                         let mut message = None;
                         for change in changes {

@@ -166,6 +166,7 @@ pub(crate) mod audit;
 pub(crate) mod commit;
 pub(crate) mod events;
 pub(crate) mod hits;
+pub(crate) mod intel;
 pub(crate) mod notices;
 pub(crate) mod records;
 pub(crate) mod watches;
@@ -201,6 +202,7 @@ macro_rules! sql_backend {
         crate::sql::audit::audit!($backend, $db, $row);
         crate::sql::commit::commit!($backend, $db, $row);
         crate::sql::activity::activity!($backend, $db, $row);
+        crate::sql::intel::intel!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;

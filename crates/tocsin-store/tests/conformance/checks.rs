@@ -13,8 +13,9 @@ use tocsin_core::notice::{Notice, NoticeContent, NoticeId, NoticeStatus, NoticeT
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_core::watch::{Watch, WatchId, WatchTarget};
 use tocsin_store::{
-    Actor, Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Effects, HitFilter, ListQuery,
-    NoticeFilter, RecordPageQuery, Store, StoreError, TokenRow,
+    Actor, Agency, AgencySettings, AuditFilter, AuditScope, AuditViewQuery, Backend, Change, Effects, HitFilter,
+    IntelCollection, IntelQuery, IntelVersion, ListQuery, NoticeFilter, RecordPageQuery, Store, StoreError, TokenRow,
+    VersionFilter,
 };
 
 async fn agency(b: &dyn Backend, c: &str) {
@@ -746,4 +747,134 @@ pub(crate) async fn activity_counts_screenings_and_visible_hits_per_hour(b: Arc<
     assert!(owner.iter().all(|(hour, s, o, n)| hour == "2026-12-06T10" && s == "DEU" && o == "FRA" && *n == 1));
     assert_eq!(count("DEU").await, [("2026-12-06T10".to_owned(), "DEU".to_owned(), "FRA".to_owned(), 1)]);
     assert!(count("ITA").await.is_empty());
+}
+
+/// A version of an object in collection `c1`, owned by FRA.
+fn intel(id: &str, version: &str, kind: &str, observables: &[(&str, &str)]) -> IntelVersion {
+    IntelVersion {
+        seq: 0,
+        collection: "c1".to_owned(),
+        id: id.to_owned(),
+        version: version.to_owned(),
+        kind: kind.to_owned(),
+        owner: code("FRA"),
+        tlp: Some("green".to_owned()),
+        added_us: 0,
+        body: format!(r#"{{"id": "{id}", "modified": "{version}"}}"#),
+        warnings: vec!["w".to_owned()],
+        observables: observables.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+    }
+}
+
+pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let collection = |id: &str, alias: Option<&str>| IntelCollection {
+        id: id.to_owned(),
+        alias: alias.map(str::to_owned),
+        title: "Ransomware".to_owned(),
+        description: None,
+        owner: code("FRA"),
+        readers: tocsin_core::record::AccessRule::All,
+        writers: tocsin_core::record::AccessRule::Only { countries: vec![code("DEU")] },
+        created_at: OffsetDateTime::now_utc().replace_nanosecond(0).expect("time"),
+    };
+    let c1 = collection("c1", Some("ransomware"));
+    b.commit(Change::IntelCollection(c1.clone()), vec![], Effects::default()).await.expect("collection");
+    let taken = b.commit(Change::IntelCollection(collection("c2", Some("ransomware"))), vec![], Effects::default());
+    assert!(matches!(taken.await, Err(StoreError::AlreadyExists(_))), "an alias is unique");
+    assert_eq!(b.intel_collections().await.expect("collections"), vec![c1]);
+
+    let (v1, v2) = ("2026-03-01T10:00:00.000000Z", "2026-03-02T10:00:00.000000Z");
+    let first = vec![
+        intel("indicator--a", v1, "indicator", &[("ipv4", "203.0.113.9")]),
+        intel("indicator--a", v2, "indicator", &[("ipv4", "203.0.113.9"), ("domain", "c2.example")]),
+        intel("malware--m", v1, "malware", &[]),
+    ];
+    b.commit(Change::IntelVersions(first.clone()), vec![], Effects::default()).await.expect("add");
+    // The same versions again, and a new one: only the new one is added.
+    let again = vec![first[0].clone(), intel("ipv4-addr--i", "", "ipv4-addr", &[("ipv4", "198.51.100.1")])];
+    b.commit(Change::IntelVersions(again), vec![], Effects::default()).await.expect("add again");
+
+    let all = IntelQuery {
+        collection: "c1".to_owned(),
+        versions: VersionFilter { all: true, ..VersionFilter::default() },
+        limit: 100,
+        ..IntelQuery::default()
+    };
+    let page = b.intel_page(&all).await.expect("page");
+    assert_eq!(
+        page.iter().map(|v| v.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4],
+        "numbered in order, duplicates skipped"
+    );
+    assert!(page.windows(2).all(|w| w[0].added_us < w[1].added_us), "each added at a later microsecond");
+    assert_eq!(
+        (page[1].version.as_str(), page[1].warnings.as_slice(), page[1].tlp.as_deref()),
+        (v2, &["w".to_owned()][..], Some("green"))
+    );
+    assert_eq!(page[1].body, first[1].body);
+
+    // Paging: after the second, by (added, seq); then from a time.
+    let rest = IntelQuery { after: Some((page[1].added_us, page[1].seq)), ..all.clone() };
+    assert_eq!(b.intel_page(&rest).await.expect("rest").iter().map(|v| v.seq).collect::<Vec<_>>(), vec![3, 4]);
+    let later = IntelQuery { added_after_us: Some(page[2].added_us), ..all.clone() };
+    assert_eq!(b.intel_page(&later).await.expect("later").len(), 1);
+    let two = IntelQuery { limit: 2, ..all.clone() };
+    assert_eq!(b.intel_page(&two).await.expect("limited").len(), 2);
+
+    // Filters: type, id, and which versions.
+    let of_type = IntelQuery { types: vec!["malware".to_owned()], ..all.clone() };
+    assert_eq!(b.intel_page(&of_type).await.expect("type").iter().map(|v| v.seq).collect::<Vec<_>>(), vec![3]);
+    let ids = |versions: VersionFilter| IntelQuery { ids: vec!["indicator--a".to_owned()], versions, ..all.clone() };
+    let seqs = |p: Vec<IntelVersion>| p.iter().map(|v| v.seq).collect::<Vec<_>>();
+    let last = VersionFilter { last: true, ..VersionFilter::default() };
+    let first_only = VersionFilter { first: true, ..VersionFilter::default() };
+    let exact = VersionFilter { exact: vec![v2.to_owned()], ..VersionFilter::default() };
+    assert_eq!(seqs(b.intel_page(&ids(last.clone())).await.expect("last")), vec![2]);
+    assert_eq!(seqs(b.intel_page(&ids(first_only)).await.expect("first")), vec![1]);
+    assert_eq!(seqs(b.intel_page(&ids(exact)).await.expect("exact")), vec![2]);
+
+    // The observables of live versions, for the correlation index.
+    let observed = b.intel_observables(0, 100).await.expect("observables");
+    assert_eq!(
+        observed,
+        vec![
+            (1, "ipv4".to_owned(), "203.0.113.9".to_owned()),
+            (2, "domain".to_owned(), "c2.example".to_owned()),
+            (2, "ipv4".to_owned(), "203.0.113.9".to_owned()),
+            (4, "ipv4".to_owned(), "198.51.100.1".to_owned()),
+        ]
+    );
+    assert_eq!(b.intel_observables(2, 1).await.expect("after").len(), 1);
+
+    // Deleting the last version: the first becomes the last; its
+    // observables are no longer read; deleting again applies nothing.
+    let at = OffsetDateTime::now_utc();
+    let delete = |versions: Vec<String>| Change::IntelDelete {
+        collection: "c1".to_owned(),
+        id: "indicator--a".to_owned(),
+        versions,
+        at,
+    };
+    assert!(b.commit(delete(vec![v2.to_owned()]), vec![], Effects::default()).await.expect("delete").applied);
+    assert!(!b.commit(delete(vec![v2.to_owned()]), vec![], Effects::default()).await.expect("again").applied);
+    assert_eq!(seqs(b.intel_page(&ids(last.clone())).await.expect("last")), vec![1]);
+    assert!(b.intel_observables(0, 100).await.expect("observables").iter().all(|(s, _, _)| *s != 2));
+    assert_eq!(seqs(b.intel_by_seq(&[4, 2, 1]).await.expect("by seq")), vec![1, 4], "deleted left out, in order");
+    assert!(b.commit(delete(vec![]), vec![], Effects::default()).await.expect("all").applied);
+    assert!(b.intel_page(&ids(last)).await.expect("gone").is_empty());
+
+    // A POST's status, read back by id with its agency.
+    let status = Change::IntelStatus {
+        id: "s1".to_owned(),
+        agency: code("FRA"),
+        at,
+        body: r#"{"status": "complete"}"#.to_owned(),
+    };
+    b.commit(status, vec![], Effects::default()).await.expect("status");
+    assert_eq!(
+        b.intel_status("s1").await.expect("status"),
+        Some((code("FRA"), r#"{"status": "complete"}"#.to_owned()))
+    );
+    assert_eq!(b.intel_status("s2").await.expect("none"), None);
 }
