@@ -36,7 +36,7 @@ run() {
   if [ "$KEEP" = 1 ]; then
     (cd fuzz && cargo fuzz cmin -O "$t" "corpus/$t" >/dev/null 2>&1) || true
     local kb files
-    kb=$(du -sk "fuzz/corpus/$t" | cut -f1)
+    kb=$(du -sk --apparent-size "fuzz/corpus/$t" | cut -f1)
     files=$(ls "fuzz/corpus/$t" | wc -l)
     if [ "$kb" -le "$KEEP_KB" ]; then
       mkdir -p "fuzz/seeds/$t"

@@ -134,9 +134,25 @@ pub enum ObservableError {
 pub const MAX_LEN: usize = 4096;
 
 /// Restores the usual defanged forms: `hxxp(s)`, `[.]`, `(.)`, `{.}`,
-/// `[dot]`, `(dot)`, `[:]`, `[@]`, `[at]`, `[/]`, and surrounding space.
+/// `[dot]`, `(dot)`, `[:]`, `[@]`, `[at]`, `[/]`, and drops surrounding
+/// space and control characters (as a URL parser would: before the
+/// defanged scheme is looked for, so `hxxp` behind them is found too).
 pub fn refang(text: &str) -> String {
-    let mut s = text.trim().to_owned();
+    // Each pass shortens the text or leaves it as it is, and a pass can
+    // make a form another pass restores (`[(.)]`): repeated until none is
+    // left.
+    let mut s = refang_once(text);
+    loop {
+        let again = refang_once(&s);
+        if again == s {
+            return s;
+        }
+        s = again;
+    }
+}
+
+fn refang_once(text: &str) -> String {
+    let mut s = text.trim_matches(|c: char| c.is_whitespace() || c.is_control()).to_owned();
     for (from, to) in [
         ("[.]", "."),
         ("(.)", "."),
@@ -158,9 +174,10 @@ pub fn refang(text: &str) -> String {
         }
     }
     // hxxp://, hXXps://, fxp:// (defanged ftp)
-    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
     for (from, to) in [("hxxps://", "https://"), ("hxxp://", "http://"), ("fxp://", "ftp://")] {
-        if lower.starts_with(from) {
+        // Bytes, not a slice of the text: the prefix may end inside a
+        // character.
+        if s.as_bytes().get(..from.len()).is_some_and(|p| p.eq_ignore_ascii_case(from.as_bytes())) {
             s.replace_range(..from.len(), to);
             break;
         }
@@ -228,7 +245,28 @@ fn invalid(kind: Kind, reason: impl Into<String>) -> ObservableError {
     ObservableError::Invalid { kind, reason: reason.into() }
 }
 
+/// The canonical form, which must read again as itself: a parser's
+/// output can hold a defanged form (a backslash read as `/` makes `[/]`),
+/// so it is refanged and read again until it settles.
 fn canonical(kind: Kind, s: &str) -> Result<Observable, ObservableError> {
+    let mut text = s.to_owned();
+    for _ in 0..4 {
+        let o = canonical_once(kind, &text)?;
+        // Punycode and percent-encoding lengthen a value: what would not
+        // be read again is not kept either.
+        if o.value.len() > MAX_LEN {
+            return Err(ObservableError::TooLong(o.value.chars().count()));
+        }
+        let again = refang(&o.value);
+        if again == o.value {
+            return Ok(o);
+        }
+        text = again;
+    }
+    Err(invalid(kind, "its canonical form does not settle"))
+}
+
+fn canonical_once(kind: Kind, s: &str) -> Result<Observable, ObservableError> {
     let value = match kind {
         Kind::Ipv4 => s.parse::<Ipv4Addr>().map_err(|e| invalid(kind, e.to_string()))?.to_string(),
         Kind::Ipv6 => s
@@ -252,10 +290,18 @@ fn canonical(kind: Kind, s: &str) -> Result<Observable, ObservableError> {
         Kind::Domain => domain(s)?,
         Kind::Email => {
             let (local, host) = s.rsplit_once('@').ok_or_else(|| invalid(kind, "no @"))?;
-            if local.is_empty() || local.len() > 64 || local.contains(char::is_whitespace) {
-                return Err(invalid(kind, "the part before @ is empty, too long or has spaces"));
+            // Checked as it will be kept: lower case can be longer.
+            let local = local.to_lowercase();
+            if local.is_empty()
+                || local.len() > 64
+                || local.contains(|c: char| c == '@' || c.is_whitespace() || c.is_control())
+            {
+                return Err(invalid(
+                    kind,
+                    "the part before @ is empty, longer than 64 bytes, or has @, spaces or control characters",
+                ));
             }
-            format!("{}@{}", local.to_lowercase(), domain(host).map_err(|_| invalid(kind, "the domain after @"))?)
+            format!("{local}@{}", domain(host).map_err(|_| invalid(kind, "the domain after @"))?)
         }
         Kind::Url => {
             let mut url = url::Url::parse(s).map_err(|e| invalid(kind, e.to_string()))?;
@@ -263,7 +309,13 @@ fn canonical(kind: Kind, s: &str) -> Result<Observable, ObservableError> {
                 return Err(invalid(kind, "no host"));
             }
             url.set_fragment(None);
-            url.to_string()
+            let text = url.to_string();
+            // A few Unicode hosts map to an ASCII form that does not read
+            // again: refused, so every key reads back as itself.
+            if url::Url::parse(&text).ok().as_ref() != Some(&url) {
+                return Err(invalid(kind, "the host has no stable ASCII form"));
+            }
+            text
         }
         Kind::Wallet => wallet(s).ok_or_else(|| invalid(kind, "not a Bitcoin, Ethereum or Monero address"))?,
     };
@@ -283,6 +335,9 @@ fn domain(s: &str) -> Result<String, ObservableError> {
             }
             if d.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')) {
                 return Err(invalid(Kind::Domain, "characters a host name cannot have"));
+            }
+            if url::Host::parse(&d).ok() != Some(url::Host::Domain(d.clone())) {
+                return Err(invalid(Kind::Domain, "no stable ASCII form"));
             }
             Ok(d)
         }
@@ -385,6 +440,30 @@ mod tests {
     }
 
     #[test]
+    fn a_defanged_scheme_behind_control_characters_is_restored() {
+        // Found by the `observable` fuzz target: the URL parser drops the
+        // leading controls, so `hxxps` became the scheme, and the value
+        // read again as `https`.
+        let text = "\u{1a}\0\0hxxps://pay[.]example/ransom";
+        assert_eq!(norm(text), (Kind::Url, "https://pay.example/ransom".into()));
+        assert!(normalize("hxxps://pay.ex\u{1}ample.org/x").is_err(), "a control character in a host");
+        // Found by the widened proptest: a scheme followed by a character
+        // of four bytes (the prefix was read as a slice of the text).
+        assert!(refang("hxxp://\u{1BC80}").starts_with("http://"));
+        // Found by the fuzz target again: a form made by restoring another.
+        assert_eq!(norm("hxxp://aq\\rr[(.)]"), (Kind::Url, "http://aq/rr.".into()));
+        // And an e-mail address whose part before @ held another @, or grew
+        // past 64 bytes in lower case (Ⱥ is 2 bytes, ⱥ 3).
+        assert!(normalize("a[AT]b@example.org").is_err());
+        assert!(normalize(&format!("{}@example.org", "Ⱥ".repeat(30))).is_err());
+        // And a URL that percent-encoding (or punycode) takes past the
+        // longest value read.
+        let long = format!("http://example.org/{}", "Ü".repeat(2000));
+        assert!(long.len() <= MAX_LEN);
+        assert!(matches!(normalize(&long), Err(ObservableError::TooLong(_))));
+    }
+
+    #[test]
     fn nothing_else_is_an_observable() {
         assert_eq!(normalize("   "), Err(ObservableError::Empty));
         assert_eq!(normalize("John Smith"), Err(ObservableError::Unrecognized));
@@ -395,7 +474,7 @@ mod tests {
         /// Any text is read or refused, never a panic; what is read is a
         /// fixed point (its canonical form reads as itself).
         #[test]
-        fn canonical_forms_are_fixed_points(text in "\\PC{0,80}") {
+        fn canonical_forms_are_fixed_points(text in "(\\PC|[\\x00-\\x1f]|hxxps?://|[\\[\\](){}]|\\.|dot|at|\\\\){0,40}") {
             if let Ok(o) = normalize(&text) {
                 let again = normalize_as(o.kind, &o.value).expect("a canonical value reads again");
                 proptest::prop_assert_eq!(again, o);
