@@ -240,8 +240,7 @@ impl Run {
     }
 
     pub(crate) fn pct(&self, p: f64) -> u32 {
-        let all = &self.latencies;
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0)
+        quantile(&self.latencies, p)
     }
 
     pub(crate) fn summary(&self, connections: usize) -> String {
@@ -256,6 +255,11 @@ impl Run {
             self.latencies.last().copied().unwrap_or(0)
         )
     }
+}
+
+/// The `p` quantile of sorted latencies (0 for none).
+pub(crate) fn quantile(sorted: &[u32], p: f64) -> u32 {
+    sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0)
 }
 
 /// Sends `requests` round-robin from `connections` workers for `seconds`.
@@ -331,7 +335,15 @@ pub(crate) async fn fetch_records(
 
 #[cfg(test)]
 mod tests {
-    use super::Run;
+    use super::{Run, quantile};
+
+    #[test]
+    fn quantiles_of_sorted_latencies() {
+        let sorted: Vec<u32> = (1..=100).collect();
+        assert_eq!(quantile(&sorted, 0.5), 51);
+        assert_eq!(quantile(&sorted, 0.99), 100);
+        assert_eq!(quantile(&[], 0.99), 0);
+    }
 
     #[test]
     fn a_part_keeps_only_the_requests_it_selects_sorted() {

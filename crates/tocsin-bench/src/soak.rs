@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::{fetch_records, loopback, screening};
+use crate::{fetch_records, loopback, quantile, screening};
 
 /// A soak run.
 #[derive(clap::Args)]
@@ -80,9 +80,11 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("no VmRSS line")
 }
 
-/// The `p` quantile of sorted latencies, µs.
-fn quantile(sorted: &[u32], p: f64) -> u32 {
-    sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0)
+/// What the summary compares, one value per window.
+#[derive(Default)]
+struct Series {
+    rss_kib: Vec<f64>,
+    p99_us: Vec<f64>,
 }
 
 /// One write: a record created, or the last one created archived.
@@ -154,14 +156,14 @@ pub(crate) async fn run(args: &SoakArgs) -> anyhow::Result<()> {
     let end = start + Duration::from_secs(args.seconds);
     let mut next_report = start + Duration::from_secs(args.window);
     let mut n: u64 = 0;
-    let mut rows: Vec<(u64, u32, u64)> = vec![];
+    let mut series = Series::default();
     loop {
         let due = start + period.mul_f64(n as f64);
         if due >= end {
             break;
         }
         while due >= next_report {
-            report(args, &window, &shed, start, next_report, &mut out, &mut rows)?;
+            report(args, &window, &shed, start, next_report, &mut out, &mut series)?;
             next_report += Duration::from_secs(args.window);
         }
         tokio::time::sleep_until(due).await;
@@ -205,8 +207,8 @@ pub(crate) async fn run(args: &SoakArgs) -> anyhow::Result<()> {
     }
     // Let the last requests finish, then report the last window.
     let _ = gate.acquire_many(args.in_flight as u32).await;
-    report(args, &window, &shed, start, end, &mut out, &mut rows)?;
-    summarize(&rows, writes_failed.load(Ordering::Relaxed));
+    report(args, &window, &shed, start, end, &mut out, &mut series)?;
+    summarize(&series, writes_failed.load(Ordering::Relaxed));
     Ok(())
 }
 
@@ -218,7 +220,7 @@ fn report(
     start: tokio::time::Instant,
     at: tokio::time::Instant,
     out: &mut std::fs::File,
-    rows: &mut Vec<(u64, u32, u64)>,
+    series: &mut Series,
 ) -> anyhow::Result<()> {
     let Window { mut latencies, errors } =
         std::mem::take(&mut *window.lock().map_err(|_| anyhow::anyhow!("a worker panicked"))?);
@@ -247,45 +249,28 @@ fn report(
         ms(max),
         rss as f64 / 1024.0
     );
-    rows.push((elapsed, p99, rss));
+    series.rss_kib.push(rss as f64);
+    series.p99_us.push(f64::from(p99));
     Ok(())
 }
 
 /// Compares the first windows after warm-up with the last ones: drift of
 /// resident memory and of p99 latency, in per cent.
-fn summarize(rows: &[(u64, u32, u64)], writes_failed: u64) {
-    // The first window warms up caches and the allocator: left out.
-    let steady = rows.get(1..).unwrap_or_default();
-    let tenth = (steady.len() / 6).max(1);
-    if steady.len() < 2 * tenth {
-        println!("too short to compare the start with the end");
-        return;
-    }
-    let mean =
-        |part: &[(u64, u32, u64)], f: fn(&(u64, u32, u64)) -> f64| part.iter().map(f).sum::<f64>() / part.len() as f64;
-    let (head, tail) = (&steady[..tenth], &steady[steady.len() - tenth..]);
-    for (what, f) in [
-        ("resident memory", (|r: &(u64, u32, u64)| r.2 as f64) as fn(&(u64, u32, u64)) -> f64),
-        ("p99 latency", |r| f64::from(r.1)),
-    ] {
-        let (a, b) = (mean(head, f), mean(tail, f));
+fn summarize(series: &Series, writes_failed: u64) {
+    for (what, values) in [("resident memory", &series.rss_kib), ("p99 latency", &series.p99_us)] {
+        // The first window warms up caches and the allocator: left out.
+        let steady = values.get(1..).unwrap_or_default();
+        let sixth = (steady.len() / 6).max(1);
+        if steady.len() < 2 * sixth {
+            println!("too short to compare the start with the end");
+            return;
+        }
+        let mean = |part: &[f64]| part.iter().sum::<f64>() / part.len() as f64;
+        let (a, b) = (mean(&steady[..sixth]), mean(&steady[steady.len() - sixth..]));
         println!(
-            "{what}: first {tenth} windows after warm-up {a:.0}, last {tenth} {b:.0}: {:+.1} %",
+            "{what}: first {sixth} windows after warm-up {a:.0}, last {sixth} {b:.0}: {:+.1} %",
             100.0 * (b - a) / a.max(1.0)
         );
     }
     println!("writes refused or failed: {writes_failed}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile;
-
-    #[test]
-    fn quantiles_of_sorted_latencies() {
-        let sorted: Vec<u32> = (1..=100).collect();
-        assert_eq!(quantile(&sorted, 0.5), 51);
-        assert_eq!(quantile(&sorted, 0.99), 100);
-        assert_eq!(quantile(&[], 0.99), 0);
-    }
 }

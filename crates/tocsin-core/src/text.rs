@@ -42,23 +42,6 @@ fn is_deceptive(c: char) -> bool {
         || n & 0xFFFE == 0xFFFE
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trims_and_refuses_empty_long_and_control_text() {
-        assert_eq!(clean("f", "  a b ".into(), 3), Ok("a b".to_owned()));
-        for bad in
-            ["", "   ", "abcd", "a\u{7}", "a\u{202E}b", "a\u{200B}", "\u{2067}a", "a\u{FEFF}", "a\u{FFFF}", "\u{1FFFE}"]
-        {
-            assert_eq!(clean("f", bad.into(), 3).map_err(|e| e.field), Err("f".to_owned()), "{bad:?}");
-        }
-        // Persian spells with the zero-width non-joiner.
-        assert!(clean("f", "\u{645}\u{6CC}\u{200C}\u{631}".into(), 10).is_ok());
-    }
-}
-
 /// A span of time written as a whole positive number and a unit, `s`, `m`,
 /// `h` or `d` (`30s`, `15m`, `24h`, `90d`), in seconds; `None` for anything
 /// else, whatever characters it holds. Token lifetimes and refresh
@@ -76,8 +59,20 @@ pub fn span_seconds(s: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod span_tests {
-    use super::span_seconds;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_refuses_empty_long_and_control_text() {
+        assert_eq!(clean("f", "  a b ".into(), 3), Ok("a b".to_owned()));
+        for bad in
+            ["", "   ", "abcd", "a\u{7}", "a\u{202E}b", "a\u{200B}", "\u{2067}a", "a\u{FEFF}", "a\u{FFFF}", "\u{1FFFE}"]
+        {
+            assert_eq!(clean("f", bad.into(), 3).map_err(|e| e.field), Err("f".to_owned()), "{bad:?}");
+        }
+        // Persian spells with the zero-width non-joiner.
+        assert!(clean("f", "\u{645}\u{6CC}\u{200C}\u{631}".into(), 10).is_ok());
+    }
 
     #[test]
     fn spans_are_a_number_and_a_unit() {

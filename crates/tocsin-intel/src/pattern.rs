@@ -237,9 +237,7 @@ impl Parser<'_> {
                 _ => return Err(self.error("`[` expected (an observation)")),
             }
             self.qualifiers()?;
-            if ["AND", "OR", "FOLLOWEDBY"].iter().any(|k| self.keyword(k)) {
-                self.at += 1;
-            } else {
+            if !["AND", "OR", "FOLLOWEDBY"].iter().any(|k| self.eat(k)) {
                 return Ok(());
             }
         }
@@ -248,31 +246,34 @@ impl Parser<'_> {
     /// WITHIN n SECONDS, START t'…' STOP t'…', REPEATS n TIMES.
     fn qualifiers(&mut self) -> Result<(), PatternError> {
         loop {
-            if self.keyword("WITHIN") {
-                self.at += 1;
+            if self.eat("WITHIN") {
                 self.literal()?;
-                if !self.keyword("SECONDS") {
-                    return Err(self.error("SECONDS expected"));
-                }
-                self.at += 1;
-            } else if self.keyword("START") {
-                self.at += 1;
+                self.expect_word("SECONDS")?;
+            } else if self.eat("START") {
                 self.literal()?;
-                if !self.keyword("STOP") {
-                    return Err(self.error("STOP expected"));
-                }
-                self.at += 1;
+                self.expect_word("STOP")?;
                 self.literal()?;
-            } else if self.keyword("REPEATS") {
-                self.at += 1;
+            } else if self.eat("REPEATS") {
                 self.literal()?;
-                if !self.keyword("TIMES") {
-                    return Err(self.error("TIMES expected"));
-                }
-                self.at += 1;
+                self.expect_word("TIMES")?;
             } else {
                 return Ok(());
             }
+        }
+    }
+
+    /// Takes keyword `k` if it is next.
+    fn eat(&mut self, k: &str) -> bool {
+        let next = self.keyword(k);
+        self.at += usize::from(next);
+        next
+    }
+
+    /// Takes keyword `k`, which must be next.
+    fn expect_word(&mut self, k: &str) -> Result<(), PatternError> {
+        match self.eat(k) {
+            true => Ok(()),
+            false => Err(self.error(&format!("{k} expected"))),
         }
     }
 
@@ -307,9 +308,7 @@ impl Parser<'_> {
             } else {
                 self.comparison()?;
             }
-            if self.keyword("AND") || self.keyword("OR") {
-                self.at += 1;
-            } else {
+            if !(self.eat("AND") || self.eat("OR")) {
                 return Ok(());
             }
         }
@@ -324,10 +323,7 @@ impl Parser<'_> {
             return Err(self.error("an object path expected (`type:property`)"));
         }
         self.at += 1;
-        let negated = self.keyword("NOT");
-        if negated {
-            self.at += 1;
-        }
+        let negated = self.eat("NOT");
         let kind = Kind::of_stix_path(&path);
         let keep = |out: &mut Parsed, value: &str| {
             if let (Some(kind), false) = (kind, negated)

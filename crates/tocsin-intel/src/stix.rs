@@ -171,14 +171,20 @@ fn check_ref(r: &str, property: &'static str) -> Result<(), StixError> {
     check_id(r, kind, property).map(|_| ())
 }
 
-/// The type grammar: 3 to 250 characters of `a-z0-9-`, no leading or
-/// doubled hyphen.
-fn check_type(kind: &str) -> Result<(), StixError> {
-    let ok = (3..=250).contains(&kind.len())
+/// Whether `kind` follows the type grammar: 3 to 250 characters of
+/// `a-z0-9-`, no leading or doubled hyphen.
+pub fn is_type_name(kind: &str) -> bool {
+    (3..=250).contains(&kind.len())
         && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !kind.starts_with('-')
-        && !kind.contains("--");
-    if ok { Ok(()) } else { Err(invalid("type", format!("`{kind}` is not a STIX type name"))) }
+        && !kind.contains("--")
+}
+
+fn check_type(kind: &str) -> Result<(), StixError> {
+    match is_type_name(kind) {
+        true => Ok(()),
+        false => Err(invalid("type", format!("`{kind}` is not a STIX type name"))),
+    }
 }
 
 /// Reads one object.

@@ -109,7 +109,7 @@ pub fn parse_query(query: &str) -> Result<Filter, QueryError> {
             "match[id]" => filter.ids = list(),
             "match[type]" => {
                 filter.types = list();
-                if let Some(t) = filter.types.iter().find(|t| !is_type_name(t)) {
+                if let Some(t) = filter.types.iter().find(|t| !stix::is_type_name(t)) {
                     return Err(bad(&name, format!("`{t}` is not a STIX type name")));
                 }
             }
@@ -144,10 +144,6 @@ pub fn parse_query(query: &str) -> Result<Filter, QueryError> {
         filter.versions = v;
     }
     Ok(filter)
-}
-
-fn is_type_name(t: &str) -> bool {
-    (3..=250).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Where a page ended, bound to what was asked: a `next` from one query is

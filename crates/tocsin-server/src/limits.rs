@@ -113,7 +113,7 @@ impl Limiter {
 
     /// Opens an event stream for the token with `digest`, if it has fewer
     /// than the limit open: the guard closes it.
-    pub(crate) fn open_stream(self: &Arc<Self>, digest: &str) -> Result<StreamGuard, ApiError> {
+    fn open_stream(self: &Arc<Self>, digest: &str) -> Result<StreamGuard, ApiError> {
         let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
         let open = streams.entry(digest.to_owned()).or_default();
         if *open >= self.limits.streams_per_token {

@@ -192,6 +192,8 @@ fn postgresql_lost_while_serving_answers_503_and_recovers_without_a_restart() {
 pub(crate) struct PrivatePostgres {
     bin: std::path::PathBuf,
     dir: tempfile::TempDir,
+    /// The tests run as root: PostgreSQL's programs run as `postgres`.
+    as_postgres: bool,
     pub(crate) port: u16,
 }
 
@@ -208,15 +210,15 @@ impl PrivatePostgres {
             .max_by_key(|b| b.parent().and_then(|v| v.file_name()).and_then(|n| n.to_str()?.parse::<u32>().ok()))
             .expect("PostgreSQL's server binaries (/usr/lib/postgresql/VERSION/bin): NEEDS_POSTGRES");
         let dir = tempfile::tempdir().expect("tempdir");
-        if is_root() {
+        let as_postgres = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if as_postgres {
             let owned = std::process::Command::new("chown").arg("postgres").arg(dir.path()).status().expect("chown");
             assert!(owned.success(), "chown postgres {}", dir.path().display());
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let pg = PrivatePostgres { bin, dir, port };
+        let pg = PrivatePostgres { bin, dir, as_postgres, port: crate::cluster::free_port() };
         let data = pg.data();
         pg.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"]);
         pg.up();
@@ -227,17 +229,23 @@ impl PrivatePostgres {
         self.dir.path().join("data").to_string_lossy().into_owned()
     }
 
-    /// Runs one of PostgreSQL's programs, as `postgres` when root.
-    fn run(&self, program: &str, args: &[&str]) {
+    /// One of PostgreSQL's programs, as `postgres` when root.
+    fn command(&self, program: &str) -> std::process::Command {
         let path = self.bin.join(program);
-        let mut cmd = if is_root() {
+        let mut cmd = if self.as_postgres {
             let mut c = std::process::Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
+            c.args(["-u", "postgres", "--"]).arg(path);
             c
         } else {
-            std::process::Command::new(&path)
+            std::process::Command::new(path)
         };
-        let out = cmd.args(args).current_dir(self.dir.path()).output().expect(program);
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Runs one of PostgreSQL's programs; fails the test if it fails.
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self.command(program).args(args).output().expect(program);
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -268,21 +276,6 @@ impl PrivatePostgres {
 
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
-        let path = self.bin.join("pg_ctl");
-        let data = self.data();
-        let _ = if is_root() {
-            std::process::Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&path)
-                .args(["-D", &data, "-m", "immediate", "stop"])
-                .output()
-        } else {
-            std::process::Command::new(&path).args(["-D", &data, "-m", "immediate", "stop"]).output()
-        };
+        let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "stop"]).output();
     }
-}
-
-/// Whether the tests run as root (whose PostgreSQL must run as `postgres`).
-fn is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

@@ -69,7 +69,7 @@ pub(crate) async fn events(
     };
     let secret = crate::extract::bearer_in(&headers)?.to_owned();
     // Counted while open: a token holds at most the configured number.
-    let open = s.gate.0.open_stream(&tocsin_store::hash_token(&secret))?;
+    let open = s.gate.open_stream(&secret)?;
     let stream = s.store.subscribe(&actor, after).await?;
     let agency = actor.agency;
     tracing::info!(%agency, user = %actor.user, ?after, "event stream opened");

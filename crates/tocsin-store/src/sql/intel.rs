@@ -71,15 +71,17 @@ macro_rules! intel {
                     }
                     let v = &q.versions;
                     if !v.all {
-                        let latest = "(SELECT {f}(w.version) FROM intel_objects w \
-                                      WHERE w.collection = o.collection AND w.id = o.id AND w.deleted_at IS NULL)";
-                        let mut any = vec![];
-                        if v.last {
-                            any.push(format!("version = {}", latest.replace("{f}", "MAX")));
-                        }
-                        if v.first {
-                            any.push(format!("version = {}", latest.replace("{f}", "MIN")));
-                        }
+                        // The object's last (MAX) or first (MIN) live version.
+                        let edge = |f: &str| {
+                            format!(
+                                "version = (SELECT {f}(w.version) FROM intel_objects w \
+                                 WHERE w.collection = o.collection AND w.id = o.id AND w.deleted_at IS NULL)"
+                            )
+                        };
+                        let any: Vec<String> = [(v.last, "MAX"), (v.first, "MIN")]
+                            .into_iter()
+                            .filter_map(|(wanted, f)| wanted.then(|| edge(f)))
+                            .collect();
                         b.push(" AND (");
                         b.push(if any.is_empty() { "FALSE".to_owned() } else { any.join(" OR ") });
                         if !v.exact.is_empty() {
@@ -152,17 +154,16 @@ macro_rules! intel {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 c: &IntelCollection,
             ) -> Result<(), StoreError> {
-                let body = serde_json::to_string(c)
-                    .map_err(|e| StoreError::Internal(format!("collection {}: {e}", c.id)))?;
-                let r = sqlx::query(
-                    "INSERT INTO intel_collections (id, alias, created_at, body) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&c.id)
-                .bind(&c.alias)
-                .bind(ts(&c.created_at)?)
-                .bind(body)
-                .execute(&mut **tx)
-                .await;
+                let body =
+                    serde_json::to_string(c).map_err(|e| StoreError::Internal(format!("collection {}: {e}", c.id)))?;
+                let r =
+                    sqlx::query("INSERT INTO intel_collections (id, alias, created_at, body) VALUES ($1, $2, $3, $4)")
+                        .bind(&c.id)
+                        .bind(&c.alias)
+                        .bind(ts(&c.created_at)?)
+                        .bind(body)
+                        .execute(&mut **tx)
+                        .await;
                 match r {
                     Err(e) if is_unique_violation(&e) => {
                         Err(StoreError::AlreadyExists(format!("collection {} (its id or alias)", c.id)))
