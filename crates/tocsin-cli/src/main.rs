@@ -7,6 +7,7 @@ mod config;
 mod hits;
 mod import;
 mod inspect;
+mod intel;
 mod refresh;
 mod remote;
 mod screen;
@@ -185,6 +186,10 @@ enum Command {
     /// Lists the agency's hits and moves them through the workflow, on a
     /// server (`--server`) or in process on the store (`--as`).
     Hits(OnStore<hits::HitsCommand>),
+    /// The threat-intelligence hub: collections, STIX bundles imported,
+    /// observables checked, on a server (`--server`) or in process on the
+    /// store (`--as`).
+    Intel(OnStore<intel::IntelCommand>),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Backs up the embedded store into a new directory, while it serves:
@@ -222,6 +227,7 @@ impl Command {
             Command::Restore(c) => (Some(&c.on), None),
             Command::Audit(c) => (Some(&c.on), None),
             Command::Hits(c) => (Some(&c.on), None),
+            Command::Intel(c) => (Some(&c.on), None),
             Command::Import(c) => (Some(&c.on), Some(&c.clock)),
             Command::Maintenance(c) => (Some(&c.on), Some(&c.clock)),
             Command::Demo(c) => (None, Some(&c.clock)),
@@ -339,6 +345,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hits(c) => match c.command.remote()? {
             Some(remote) => hits::remote(remote, c.command).await,
             None => with_store(&t, |s| hits::local(s, c.command)).await,
+        },
+        Command::Intel(c) => match c.command.remote()? {
+            Some(remote) => intel::remote(remote, c.command).await,
+            None => with_store(&t, |s| intel::local(s, c.command)).await,
         },
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());

@@ -49,6 +49,11 @@ impl Remote {
         self.send(self.client.get(format!("{}{path}", self.base))).await
     }
 
+    /// `GET path`, asking for `accept`.
+    pub(crate) async fn get_as(&self, path: &str, accept: &str) -> anyhow::Result<Value> {
+        self.send(self.client.get(format!("{}{path}", self.base)).header(reqwest::header::ACCEPT, accept)).await
+    }
+
     /// `POST path` with a JSON body.
     pub(crate) async fn post_json(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         self.send(self.client.post(format!("{}{path}", self.base)).json(body)).await
@@ -68,6 +73,23 @@ impl Remote {
         self.send(request).await
     }
 
+    /// `POST path` with a body of `content_type`, asking for `accept`.
+    pub(crate) async fn post_as(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        accept: &str,
+    ) -> anyhow::Result<Value> {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::ACCEPT, accept)
+            .body(body);
+        self.send(request).await
+    }
+
     /// Sends a request and reads the JSON answer; an error answer becomes
     /// an error with the server's message.
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
@@ -81,8 +103,10 @@ impl Remote {
         let value: Value = serde_json::from_str(&text)
             .with_context(|| format!("the server answered {status} with text that is not JSON: {text:.200}"))?;
         if !status.is_success() {
-            let message = value["error"]["message"].as_str().unwrap_or("no message");
-            let code = value["error"]["code"].as_str().unwrap_or("error");
+            // The API's error envelope, or a TAXII error body.
+            let message =
+                value["error"]["message"].as_str().or_else(|| value["description"].as_str()).unwrap_or("no message");
+            let code = value["error"]["code"].as_str().or_else(|| value["title"].as_str()).unwrap_or("error");
             anyhow::bail!("the server answered {status} ({code}): {message}");
         }
         Ok(value)

@@ -84,6 +84,29 @@ pub(crate) struct Args {
     /// Event streams one token may hold open at once.
     #[arg(long, env = "TOCSIN_STREAMS_PER_TOKEN", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     streams_per_token: u32,
+    /// The largest envelope the threat-intelligence hub takes in one POST,
+    /// in bytes (TAXII's `max_content_length`; clients split under it).
+    #[arg(long, env = "TOCSIN_INTEL_MAX_CONTENT_LENGTH", default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    intel_max_content_length: u64,
+    /// A warninglist replacing the built-in one: values the hub flags as
+    /// noise in checks (one per line: `exact|hostname|cidr VALUE REASON`).
+    #[arg(long, env = "TOCSIN_WARNINGLIST", value_name = "FILE")]
+    warninglist: Option<std::path::PathBuf>,
+}
+
+/// The threat-intelligence hub's options.
+fn hub_options(args: &Args) -> anyhow::Result<tocsin_hub::Options> {
+    let mut options = tocsin_hub::Options {
+        max_content_length: usize::try_from(args.intel_max_content_length).unwrap_or(usize::MAX),
+        ..tocsin_hub::Options::default()
+    };
+    if let Some(path) = &args.warninglist {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        options.warninglist = tocsin_intel::warninglist::Warninglist::parse(&text)
+            .with_context(|| format!("--warninglist {}", path.display()))?;
+        tracing::info!(entries = options.warninglist.len(), file = %path.display(), "warninglist loaded");
+    }
+    Ok(options)
 }
 
 /// A file in the data directory that replaces the neutrality aid's built-in
@@ -183,7 +206,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         streams_per_token: args.streams_per_token,
     });
     let console = tocsin_console::Options { tls: tls.is_some(), shutdown: shutdown.clone(), gate: gate.clone() };
-    let pages = tocsin_console::router(store.clone(), console);
+    let hub = std::sync::Arc::new(tocsin_hub::Hub::new(store.clone(), hub_options(&args)?));
+    let pages = tocsin_console::router(store.clone(), console).merge(tocsin_hub::http::router(hub, gate.clone()));
     let options = tocsin_server::Options {
         monitor_token_hash,
         audit_broken: audit_broken.is_some(),

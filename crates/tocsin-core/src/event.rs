@@ -50,6 +50,12 @@ pub enum EventKind {
     /// with why; a failed refresh kept the list as it was).
     #[serde(rename = "list.refresh")]
     ListRefresh,
+    /// An observable another agency (or the recipient) checked matched one
+    /// of the recipient's shared indicators or observables (`data`: the
+    /// STIX `sighting`, the object, its collection, the value, who checked,
+    /// and `silent` when the checker may not see the object).
+    #[serde(rename = "intel.sighting")]
+    IntelSighting,
 }
 
 impl EventKind {
@@ -64,11 +70,12 @@ impl EventKind {
             EventKind::ReviewDue => "review.due",
             EventKind::ReviewExpired => "review.expired",
             EventKind::ListRefresh => "list.refresh",
+            EventKind::IntelSighting => "intel.sighting",
         }
     }
 
     /// Every kind.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Hit,
         EventKind::HitStatus,
         EventKind::HitMessage,
@@ -77,6 +84,7 @@ impl EventKind {
         EventKind::ReviewDue,
         EventKind::ReviewExpired,
         EventKind::ListRefresh,
+        EventKind::IntelSighting,
     ];
 
     /// The kind named `s`, as stored.

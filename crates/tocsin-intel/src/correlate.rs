@@ -122,7 +122,9 @@ impl Correlations {
                     let first = *first;
                     e.insert(Postings::Many(vec![first, object]));
                 }
-                Postings::Many(list) if list.contains(&object) => return,
+                // Objects usually come in increasing order (the hub adds them
+                // by number): then only the last can be the same.
+                Postings::Many(list) if list.last().is_some_and(|l| *l >= object) && list.contains(&object) => return,
                 Postings::Many(list) => list.push(object),
             },
         }
@@ -150,6 +152,15 @@ impl Correlations {
             _ => false,
         };
         self.entries -= usize::from(gone);
+    }
+
+    /// Every object that states `o`, in the order they were added.
+    pub fn all(&self, o: &Observable) -> &[u32] {
+        match self.keys.get(&key(o)) {
+            None => &[],
+            Some(Postings::One(one)) => std::slice::from_ref(one),
+            Some(Postings::Many(list)) => list,
+        }
     }
 
     /// The objects that state `o`, at most the cap of them.

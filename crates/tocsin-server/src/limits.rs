@@ -192,6 +192,18 @@ impl Gate {
         self.0.addresses.check_key(&address).map_err(retry_after)
     }
 
+    /// Admits a request that bears `secret` (a token in any scheme the
+    /// route reads, or none), as the API's middleware does: against the
+    /// token's budget when this node has accepted it, else against the
+    /// client address's; or says in how many seconds it may come again.
+    pub fn admit_request(&self, store: &tocsin_store::Store, secret: Option<&str>, address: IpAddr) -> Result<(), u64> {
+        let known = secret.map(tocsin_store::hash_token).filter(|digest| store.knows_token(digest));
+        match known {
+            Some(digest) => self.0.tokens.check_key(&digest).map_err(retry_after),
+            None => self.admit(address),
+        }
+    }
+
     /// Logs a refused token from `address` (`action`: what was tried), as
     /// the API does: the first of each minute, then the count of the
     /// others.
@@ -233,15 +245,8 @@ pub fn too_many(seconds: u64) -> Response {
 /// The middleware: a request over its budget is answered 429 with
 /// `Retry-After` (whole seconds, at least one).
 pub(crate) async fn limit(State(s): State<AppState>, request: Request, next: Next) -> Response {
-    let known = crate::extract::bearer_in(request.headers())
-        .ok()
-        .map(tocsin_store::hash_token)
-        .filter(|digest| s.store.knows_token(digest));
-    let verdict = match known {
-        Some(digest) => s.gate.0.tokens.check_key(&digest).map_err(retry_after),
-        None => s.gate.admit(client_address(request.extensions())),
-    };
-    match verdict {
+    let secret = crate::extract::bearer_in(request.headers()).ok();
+    match s.gate.admit_request(&s.store, secret, client_address(request.extensions())) {
         Ok(()) => next.run(request).await,
         Err(seconds) => too_many(seconds),
     }

@@ -285,11 +285,14 @@ pub enum Change {
     /// microsecond it was added; one already in its collection (same id and
     /// version) is left as it was.
     IntelVersions(Vec<IntelVersion>),
-    /// An object's versions in a collection marked deleted (all of them
-    /// when `versions` is empty; not applied if none was there).
+    /// An owner's versions of an object in a collection marked deleted
+    /// (all of them when `versions` is empty; not applied if none was
+    /// there).
     IntelDelete {
         /// The collection.
         collection: String,
+        /// The agency whose object it is.
+        owner: AgencyCode,
         /// The STIX id.
         id: String,
         /// Which versions ([`IntelVersion::version`]).

@@ -18,6 +18,10 @@ use crate::backend::Commit;
 pub struct IntelCollection {
     /// A UUIDv4, as TAXII requires.
     pub id: String,
+    /// The API root (trust community) it belongs to, served at
+    /// `/taxii2/{root}/`.
+    #[serde(default = "default_root")]
+    pub root: String,
     /// A name unique among collections, usable in place of the id.
     pub alias: Option<String>,
     pub title: String,
@@ -32,7 +36,13 @@ pub struct IntelCollection {
     pub created_at: OffsetDateTime,
 }
 
-/// One version of a STIX object in a collection.
+/// The API root of a collection stored before roots existed.
+pub fn default_root() -> String {
+    "shared".to_owned()
+}
+
+/// One version of a STIX object in a collection, keyed by collection, owner,
+/// id and version: two agencies' objects with one id are two objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntelVersion {
     /// The store's number for this version (0 until stored).
@@ -88,6 +98,11 @@ pub struct IntelQuery {
     /// Only these STIX types (any when empty).
     pub types: Vec<String>,
     pub versions: VersionFilter,
+    /// Versions marked with one of these TLP levels only when this agency
+    /// added them: what the access policy hides from a viewer, left out in
+    /// the query so that a page is not filled with what is then dropped
+    /// (the caller still checks each version against the policy).
+    pub restricted: Option<(AgencyCode, Vec<String>)>,
     /// At most this many.
     pub limit: u32,
 }

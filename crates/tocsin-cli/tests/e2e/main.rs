@@ -14,6 +14,7 @@ mod helpers;
 mod hits;
 mod imports;
 mod input_rules;
+mod intel;
 mod leaks;
 mod manifests;
 mod metrics;

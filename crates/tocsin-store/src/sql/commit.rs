@@ -103,8 +103,8 @@ macro_rules! commit {
                     }
                     Change::IntelCollection(c) => super::intel::insert_collection(tx, &c).await?,
                     Change::IntelVersions(versions) => super::intel::insert_versions(tx, &versions).await?,
-                    Change::IntelDelete { collection, id, versions, at } => {
-                        return Ok((super::intel::delete(tx, &collection, &id, &versions, &at).await?, None));
+                    Change::IntelDelete { collection, owner, id, versions, at } => {
+                        return Ok((super::intel::delete(tx, &collection, &owner, &id, &versions, &at).await?, None));
                     }
                     Change::IntelStatus { id, agency, at, body } => {
                         super::intel::put_status(tx, &id, &agency, &at, &body).await?

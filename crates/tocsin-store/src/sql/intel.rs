@@ -59,6 +59,18 @@ macro_rules! intel {
                         b.push_bind(i64_of(seq));
                         b.push("))");
                     }
+                    if let Some((viewer, levels)) = &q.restricted
+                        && !levels.is_empty()
+                    {
+                        b.push(" AND (owner = ");
+                        b.push_bind(viewer.as_str().to_owned());
+                        b.push(" OR tlp IS NULL OR tlp NOT IN (");
+                        let mut items = b.separated(", ");
+                        for level in levels {
+                            items.push_bind(level.clone());
+                        }
+                        b.push("))");
+                    }
                     for (column, list) in [("id", &q.ids), ("type", &q.types)] {
                         if !list.is_empty() {
                             b.push(format_args!(" AND {column} IN ("));
@@ -75,7 +87,8 @@ macro_rules! intel {
                         let edge = |f: &str| {
                             format!(
                                 "version = (SELECT {f}(w.version) FROM intel_objects w \
-                                 WHERE w.collection = o.collection AND w.id = o.id AND w.deleted_at IS NULL)"
+                                 WHERE w.collection = o.collection AND w.owner = o.owner AND w.id = o.id \
+                                 AND w.deleted_at IS NULL)"
                             )
                         };
                         let any: Vec<String> = [(v.last, "MAX"), (v.first, "MIN")]
@@ -195,7 +208,7 @@ macro_rules! intel {
                         "INSERT INTO intel_objects \
                          (seq, collection, id, version, type, owner, tlp, added_us, body, warnings) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                         ON CONFLICT (collection, id, version) DO NOTHING",
+                         ON CONFLICT (collection, owner, id, version) DO NOTHING",
                     )
                     .bind(seq)
                     .bind(&v.collection)
@@ -231,11 +244,12 @@ macro_rules! intel {
                 Ok(())
             }
 
-            /// Marks versions of an object deleted (all when `versions` is
-            /// empty); whether any was there.
+            /// Marks an owner's versions of an object deleted (all when
+            /// `versions` is empty); whether any was there.
             pub(super) async fn delete(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 collection: &str,
+                owner: &AgencyCode,
                 id: &str,
                 versions: &[String],
                 at: &OffsetDateTime,
@@ -244,6 +258,8 @@ macro_rules! intel {
                 b.push_bind(ts(at)?);
                 b.push(" WHERE deleted_at IS NULL AND collection = ");
                 b.push_bind(collection.to_owned());
+                b.push(" AND owner = ");
+                b.push_bind(owner.as_str().to_owned());
                 b.push(" AND id = ");
                 b.push_bind(id.to_owned());
                 if !versions.is_empty() {

@@ -770,6 +770,7 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     agency(&*b, "FRA").await;
     let collection = |id: &str, alias: Option<&str>| IntelCollection {
         id: id.to_owned(),
+        root: "cyber".to_owned(),
         alias: alias.map(str::to_owned),
         title: "Ransomware".to_owned(),
         description: None,
@@ -852,6 +853,7 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     let at = OffsetDateTime::now_utc();
     let delete = |versions: Vec<String>| Change::IntelDelete {
         collection: "c1".to_owned(),
+        owner: code("FRA"),
         id: "indicator--a".to_owned(),
         versions,
         at,
@@ -877,4 +879,30 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
         Some((code("FRA"), r#"{"status": "complete"}"#.to_owned()))
     );
     assert_eq!(b.intel_status("s2").await.expect("none"), None);
+
+    // Another agency's object with the same id and version is its own:
+    // stored beside, deleted apart, and left out by the TLP restriction
+    // for a viewer that did not add it.
+    agency(&*b, "DEU").await;
+    let mut theirs = intel("ipv4-addr--i", "", "ipv4-addr", &[("ipv4", "198.51.100.1")]);
+    theirs.owner = code("DEU");
+    theirs.tlp = Some("red".to_owned());
+    b.commit(Change::IntelVersions(vec![theirs]), vec![], Effects::default()).await.expect("theirs");
+    let sco = IntelQuery { ids: vec!["ipv4-addr--i".to_owned()], ..all.clone() };
+    let owners = |p: Vec<IntelVersion>| p.iter().map(|v| v.owner).collect::<Vec<_>>();
+    assert_eq!(owners(b.intel_page(&sco).await.expect("both")), vec![code("FRA"), code("DEU")]);
+    let levels = vec!["red".to_owned(), "amber+strict".to_owned()];
+    let as_fra = IntelQuery { restricted: Some((code("FRA"), levels.clone())), ..sco.clone() };
+    assert_eq!(owners(b.intel_page(&as_fra).await.expect("fra")), vec![code("FRA")]);
+    let as_deu = IntelQuery { restricted: Some((code("DEU"), levels)), ..sco.clone() };
+    assert_eq!(owners(b.intel_page(&as_deu).await.expect("deu")), vec![code("FRA"), code("DEU")]);
+    let delete_theirs = Change::IntelDelete {
+        collection: "c1".to_owned(),
+        owner: code("DEU"),
+        id: "ipv4-addr--i".to_owned(),
+        versions: vec![],
+        at,
+    };
+    assert!(b.commit(delete_theirs, vec![], Effects::default()).await.expect("delete theirs").applied);
+    assert_eq!(owners(b.intel_page(&sco).await.expect("ours left")), vec![code("FRA")]);
 }

@@ -1,0 +1,247 @@
+//! Adding objects: an envelope read leniently, object by object (one that
+//! breaks a MUST of STIX 2.1 is a failure in the status, never the whole
+//! request's), written strictly (TLP 1.0 marking ids as TLP 2.0's, the
+//! marking objects and the agency's identity added beside, `created_by_ref`
+//! where a domain or relationship object has none), in one transaction with
+//! its audit entry and its status.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use tocsin_intel::Tlp;
+use tocsin_intel::stix::{self, Category, StixObject};
+use tocsin_intel::taxii::{Status, StatusDetail};
+use tocsin_store::{Actor, IntelChange, IntelQuery, IntelVersion, VersionFilter};
+
+use crate::identity::{agency_identity, identity_id};
+use crate::{Hub, HubError};
+
+/// The owner of the TLP marking objects the hub adds: the General
+/// Secretariat, so that one copy serves every member.
+const MARKINGS_OWNER: tocsin_core::AgencyCode = tocsin_core::AgencyCode::GS;
+
+/// The TLP level as stored.
+pub(crate) fn level_name(t: Tlp) -> &'static str {
+    match t {
+        Tlp::Clear => "clear",
+        Tlp::Green => "green",
+        Tlp::Amber => "amber",
+        Tlp::AmberStrict => "amber+strict",
+        Tlp::Red => "red",
+    }
+}
+
+/// The level a stored name stands for.
+pub(crate) fn level_of(name: &str) -> Option<Tlp> {
+    Tlp::ALL.into_iter().find(|t| level_name(*t) == name)
+}
+
+/// An object's TAXII version as stored: `modified`, else `created`, to the
+/// microsecond at fixed width; empty for an object with neither.
+pub(crate) fn version_key(o: &StixObject) -> String {
+    o.version().map(stix::render_micros).unwrap_or_default()
+}
+
+impl Hub {
+    /// Adds the objects of `body` (a TAXII envelope, or a STIX bundle) to a
+    /// collection the actor may write, and returns the finished status
+    /// (also kept, to be read again).
+    pub async fn post(&self, actor: &Actor, root: &str, name: &str, body: &[u8]) -> Result<Status, HubError> {
+        let objects = vec![format!("collection:{name}")];
+        let result = self.post_checked(actor, root, name, body).await;
+        match result {
+            Ok(status) => Ok(status),
+            Err(HubError::Store(e)) => Err(HubError::Store(e)),
+            Err(e) => self.refused(actor, "intel.add", objects, e).await,
+        }
+    }
+
+    /// Logs a POST refused before it was read (over the size limit) and
+    /// returns why (or the audit's failure).
+    pub async fn refuse_post(&self, actor: &Actor, name: &str, e: HubError) -> HubError {
+        match self.refused::<()>(actor, "intel.add", vec![format!("collection:{name}")], e).await {
+            Err(e) => e,
+            Ok(()) => HubError::Unprocessable("refused".to_owned()),
+        }
+    }
+
+    async fn post_checked(&self, actor: &Actor, root: &str, name: &str, body: &[u8]) -> Result<Status, HubError> {
+        let (c, rights) = self.collection(actor, root, name).await?;
+        if !rights.write {
+            return Err(HubError::Forbidden(format!("you may not write to collection {name}")));
+        }
+        if body.len() > self.options.max_content_length {
+            return Err(HubError::TooLarge(format!(
+                "{} bytes: at most {} (the API root's max_content_length)",
+                body.len(),
+                self.options.max_content_length
+            )));
+        }
+        let document: Value =
+            serde_json::from_slice(body).map_err(|e| HubError::Unprocessable(format!("the body is not JSON: {e}")))?;
+        let raw = stix::objects_of(document)
+            .map_err(|e| HubError::Unprocessable(format!("the body is not a TAXII envelope: {e}")))?;
+        let requested = OffsetDateTime::now_utc();
+        let status_id = uuid::Uuid::new_v4().to_string();
+
+        // Markings this envelope defines, then the ones the collection
+        // holds that the objects name: any other marking is unknown.
+        let defined: HashSet<String> = raw
+            .iter()
+            .filter(|o| o.get("type").and_then(Value::as_str) == Some("marking-definition"))
+            .filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        let wanted: Vec<String> = raw
+            .iter()
+            .filter_map(|o| o.get("object_marking_refs").and_then(Value::as_array))
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|m| Tlp::of_marking_id(m).is_none() && !defined.contains(*m))
+            .map(str::to_owned)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let stored = self.stored_markings(actor, &c.id, wanted).await?;
+
+        let mut successes = vec![];
+        let mut failures = vec![];
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut versions: Vec<IntelVersion> = vec![];
+        let mut levels: HashSet<Tlp> = HashSet::new();
+        let mut wrote_sdo = false;
+        for raw in raw {
+            let id = raw.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let shown = raw.get("modified").or_else(|| raw.get("created")).and_then(Value::as_str);
+            let shown = shown.map_or_else(|| stix::render_micros(requested), str::to_owned);
+            let mut o = match stix::read(raw) {
+                Ok(o) => o,
+                Err(e) => {
+                    failures.push(StatusDetail { id, version: shown, message: Some(e.to_string()) });
+                    continue;
+                }
+            };
+            if let Some(m) = o.markings.iter().find(|m| {
+                Tlp::of_marking_id(m).is_none() && !defined.contains(m.as_str()) && !stored.contains(m.as_str())
+            }) {
+                let message = format!(
+                    "`object_marking_refs`: `{m}` is neither a TLP marking nor a marking-definition sent with it or \
+                     held by the collection"
+                );
+                failures.push(StatusDetail { id, version: shown, message: Some(message) });
+                continue;
+            }
+            let key = version_key(&o);
+            if !seen.insert((o.id.clone(), key.clone())) {
+                // The same version twice in one envelope: one stored, each
+                // a success, as TAXII asks of duplicates.
+                successes.push(StatusDetail { id, version: shown, message: None });
+                continue;
+            }
+            strict_form(&mut o, actor);
+            if let Some(t) = o.tlp {
+                levels.insert(t);
+            }
+            wrote_sdo |= matches!(o.category, Category::Domain | Category::Relationship);
+            let message = (!o.warnings.is_empty()).then(|| format!("stored with warnings: {}", o.warnings.join("; ")));
+            successes.push(StatusDetail { id, version: shown, message });
+            versions.push(self.version_of(o, &c.id, actor));
+        }
+
+        let added = versions.len();
+        let mut extra = vec![];
+        if wrote_sdo && let Some(agency) = self.store.intel().agency(&actor.agency).await? {
+            let identity = stix::read(agency_identity(&agency.code, &agency.name, agency.created_at))
+                .map_err(|e| HubError::Store(tocsin_store::StoreError::Internal(format!("identity: {e}"))))?;
+            extra.push(self.version_of(identity, &c.id, actor));
+        }
+        for t in levels {
+            if let Ok(marking) = stix::read(t.marking_object()) {
+                let mut v = self.version_of(marking, &c.id, actor);
+                v.owner = MARKINGS_OWNER;
+                extra.push(v);
+            }
+        }
+        // The identity and markings first, so that a reader meets them
+        // before the objects that refer to them.
+        extra.extend(versions);
+        let status = Status::complete(status_id.clone(), requested, successes, failures);
+        let body = serde_json::to_string(&status)
+            .map_err(|e| HubError::Store(tocsin_store::StoreError::Internal(format!("status: {e}"))))?;
+        let objects = vec![
+            format!("collection:{}", c.id),
+            format!("status:{status_id}"),
+            format!("added:{added}"),
+            format!("failed:{}", status.failure_count),
+        ];
+        let changes = vec![
+            IntelChange::Versions(extra),
+            IntelChange::Status { id: status_id, agency: actor.agency, at: requested, body },
+        ];
+        self.store.intel().commit_all(actor, "intel.add", objects, changes, vec![]).await?;
+        Ok(status)
+    }
+
+    /// The version row of an object read.
+    fn version_of(&self, o: StixObject, collection: &str, actor: &Actor) -> IntelVersion {
+        IntelVersion {
+            seq: 0,
+            collection: collection.to_owned(),
+            version: version_key(&o),
+            kind: o.kind.clone(),
+            owner: actor.agency,
+            tlp: o.tlp.map(|t| level_name(t).to_owned()),
+            added_us: 0,
+            body: Value::Object(o.json).to_string(),
+            warnings: o.warnings,
+            observables: o.observables.into_iter().map(|ob| (ob.kind.as_str().to_owned(), ob.value)).collect(),
+            id: o.id,
+        }
+    }
+
+    /// Which of `ids` are marking-definitions the actor may read in the
+    /// collection.
+    async fn stored_markings(
+        &self,
+        actor: &Actor,
+        collection: &str,
+        ids: Vec<String>,
+    ) -> Result<HashSet<String>, HubError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let query = IntelQuery {
+            collection: collection.to_owned(),
+            types: vec!["marking-definition".to_owned()],
+            limit: u32::try_from(ids.len()).unwrap_or(u32::MAX).saturating_mul(4),
+            ids,
+            versions: VersionFilter { all: true, ..VersionFilter::default() },
+            restricted: Some(crate::read::restriction(actor)),
+            ..IntelQuery::default()
+        };
+        let page = self.store.intel().rows().intel_page(&query).await?;
+        Ok(page.into_iter().filter(|v| crate::read::may_read(actor, v)).map(|v| v.id).collect())
+    }
+}
+
+/// What the hub writes of an object: TLP 1.0 marking ids replaced by TLP
+/// 2.0's, and the adding agency as `created_by_ref` of a domain or
+/// relationship object that names no creator.
+fn strict_form(o: &mut StixObject, actor: &Actor) {
+    if o.markings.iter().any(|m| Tlp::of_marking_id(m).is_some_and(|t| t.marking_id() != m)) {
+        let mut markings: Vec<String> = vec![];
+        for m in &o.markings {
+            let m = Tlp::of_marking_id(m).map_or_else(|| m.clone(), |t| t.marking_id().to_owned());
+            if !markings.contains(&m) {
+                markings.push(m);
+            }
+        }
+        o.json.insert("object_marking_refs".to_owned(), Value::from(markings.clone()));
+        o.markings = markings;
+    }
+    if matches!(o.category, Category::Domain | Category::Relationship) && o.created_by.is_none() {
+        let id = identity_id(&actor.agency);
+        o.json.insert("created_by_ref".to_owned(), Value::from(id.clone()));
+        o.created_by = Some(id);
+    }
+}
