@@ -12,9 +12,11 @@ use tocsin_intel::stix;
 /// Tocsin).
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_0a5e_93d4_4b7e_a0f2_5d8e_21c4_7b39);
 
-/// The identity id of `agency`.
+/// The identity id of `agency`: derived from its code (a UUIDv5's bytes)
+/// and written as a UUIDv4, as STIX asks of a domain object's id.
 pub fn identity_id(agency: &AgencyCode) -> String {
-    format!("identity--{}", uuid::Uuid::new_v5(&NAMESPACE, agency.as_str().as_bytes()))
+    let derived = uuid::Uuid::new_v5(&NAMESPACE, agency.as_str().as_bytes());
+    format!("identity--{}", uuid::Builder::from_random_bytes(derived.into_bytes()).into_uuid())
 }
 
 /// The identity object of `agency` (`name`: its registered name), as the
@@ -50,5 +52,7 @@ mod tests {
         let read = tocsin_intel::stix::read(o).expect("a valid identity");
         assert!(read.warnings.is_empty(), "{:?}", read.warnings);
         assert_eq!(read.id, identity_id(&fra));
+        let uuid = uuid::Uuid::parse_str(read.id.trim_start_matches("identity--")).expect("uuid");
+        assert_eq!(uuid.get_version_num(), 4, "a domain object's id is a UUIDv4");
     }
 }

@@ -5,7 +5,7 @@
 //! where a domain or relationship object has none), in one transaction with
 //! its audit entry and its status.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -110,11 +110,12 @@ impl Hub {
         let mut versions: Vec<IntelVersion> = vec![];
         let mut levels: HashSet<Tlp> = HashSet::new();
         let mut wrote_sdo = false;
+        let mut accepted: Vec<(String, String, StixObject)> = vec![];
         for raw in raw {
             let id = raw.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
             let shown = raw.get("modified").or_else(|| raw.get("created")).and_then(Value::as_str);
             let shown = shown.map_or_else(|| stix::render_micros(requested), str::to_owned);
-            let mut o = match stix::read(raw) {
+            let o = match stix::read(raw) {
                 Ok(o) => o,
                 Err(e) => {
                     failures.push(StatusDetail { id, version: shown, message: Some(e.to_string()) });
@@ -137,6 +138,20 @@ impl Hub {
                 // a success, as TAXII asks of duplicates.
                 successes.push(StatusDetail { id, version: shown, message: None });
                 continue;
+            }
+            accepted.push((id, shown, o));
+        }
+        // A case file's marking covers what it holds: an object that a
+        // marked report, grouping, note, opinion or observed-data in the same
+        // envelope refers to (directly or through another), and that carries
+        // no TLP marking of its own, takes the case's (the strictest when
+        // several), as MISP marks an event rather than its attributes.
+        let inherited = inherited_levels(&accepted);
+        for (id, shown, mut o) in accepted {
+            if let (None, Some(t)) = (o.tlp, inherited.get(&o.id)) {
+                o.tlp = Some(*t);
+                o.markings.push(t.marking_id().to_owned());
+                o.json.insert("object_marking_refs".to_owned(), Value::from(o.markings.clone()));
             }
             strict_form(&mut o, actor);
             if let Some(t) = o.tlp {
@@ -243,5 +258,71 @@ fn strict_form(o: &mut StixObject, actor: &Actor) {
         let id = identity_id(&actor.agency);
         o.json.insert("created_by_ref".to_owned(), Value::from(id.clone()));
         o.created_by = Some(id);
+    }
+}
+
+/// The TLP level each unmarked object of an envelope takes from the marked
+/// containers that refer to it (see [`Hub::post`]).
+fn inherited_levels(accepted: &[(String, String, StixObject)]) -> HashMap<String, Tlp> {
+    let own: HashMap<&str, Option<Tlp>> = accepted.iter().map(|(_, _, o)| (o.id.as_str(), o.tlp)).collect();
+    let mut inherited: HashMap<String, Tlp> = HashMap::new();
+    // Each round carries levels one reference further; containers nest a
+    // few deep at most (a report, its observed-data, their observables).
+    for _ in 0..4 {
+        let mut changed = false;
+        for (_, _, o) in accepted {
+            if !matches!(o.kind.as_str(), "report" | "grouping" | "note" | "opinion" | "observed-data") {
+                continue;
+            }
+            let Some(t) = o.tlp.or_else(|| inherited.get(&o.id).copied()) else { continue };
+            for r in o.json.get("object_refs").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
+                if own.get(r).copied().flatten().is_some() {
+                    continue;
+                }
+                if inherited.get(r).is_none_or(|level| *level < t) {
+                    inherited.insert(r.to_owned(), t);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    inherited
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(v: Value) -> (String, String, StixObject) {
+        (String::new(), String::new(), stix::read(v).expect("object"))
+    }
+
+    #[test]
+    fn a_case_files_marking_reaches_what_it_holds_through_observed_data() {
+        let t = "2026-03-01T10:00:00.000Z";
+        let ip = "ipv4-addr--0b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+        let od = "observed-data--0b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+        let green = "indicator--1c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f";
+        let accepted = vec![
+            read(json!({"type": "report", "spec_version": "2.1", "id": "report--5f3a1c2e-8b4d-4e6f-9a1b-2c3d4e5f6a70",
+                        "created": t, "modified": t, "name": "case", "published": t,
+                        "object_refs": [od, green], "object_marking_refs": [Tlp::Red.marking_id()]})),
+            read(json!({"type": "observed-data", "spec_version": "2.1", "id": od, "created": t, "modified": t,
+                        "first_observed": t, "last_observed": t, "number_observed": 1, "object_refs": [ip]})),
+            read(json!({"type": "ipv4-addr", "spec_version": "2.1", "id": ip, "value": "203.0.113.45"})),
+            read(json!({"type": "indicator", "spec_version": "2.1", "id": green, "created": t, "modified": t,
+                        "pattern": "[ipv4-addr:value = '203.0.113.45']", "pattern_type": "stix", "valid_from": t,
+                        "object_marking_refs": [Tlp::Green.marking_id()]})),
+        ];
+        let levels = inherited_levels(&accepted);
+        assert_eq!(levels.get(od), Some(&Tlp::Red));
+        assert_eq!(levels.get(ip), Some(&Tlp::Red), "through the observed-data");
+        assert_eq!(levels.get(green), None, "an object's own marking stands");
     }
 }

@@ -73,6 +73,11 @@ fn every_read_endpoint_applies_the_access_rule() {
                         .push(format!("rule {rule}, viewer {viewer}, endpoint {endpoint}: expected visible={expect}"));
                 }
             }
+            let found = s.screen(token, &json!({"name": format!("Subject {rule}")}));
+            let screened = found["matches"].as_array().is_some_and(|m| m.iter().any(|m| m["record"]["id"] == id));
+            if screened != *expect {
+                failures.push(format!("rule {rule}, viewer {viewer}, endpoint screen: expected visible={expect}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -107,4 +112,75 @@ fn an_agency_reads_only_its_own_users_audit_entries() {
     assert!(!entries.iter().any(|e| e["objects"].as_array().is_some_and(|o| o.iter().any(|x| x == id.as_str()))));
     let (status, _) = json(s.get(&s.token("DEU", "officer"), "/v1/audit").send().expect("audit"));
     assert_eq!(status, 403, "officers do not read the agency's audit log");
+}
+
+/// The same policy decides the threat-intelligence hub: a collection's
+/// readers are an access rule like a record's, and each TLP level is the
+/// rule [`tocsin_intel::Tlp::access_rule`] gives, decided by
+/// [`tocsin_core::access::may_see_parts`]. Every cell is checked on every
+/// endpoint that shows an object: the page, the manifest, the object, its
+/// versions and a check of the value it states.
+#[test]
+fn the_one_policy_decides_intel_by_collection_rule_and_tlp_on_every_endpoint() {
+    use tocsin_core::AgencyCode;
+    use tocsin_core::access::may_see_parts;
+    use tocsin_core::record::{AccessRule, RecordState};
+    use tocsin_intel::Tlp;
+
+    use crate::intel::{get, indicator, post, read};
+
+    let s = TestServer::start();
+    let owner = s.token("FRA", "admin");
+    let viewers = [("DEU", s.token("DEU", "officer")), ("ITA", s.token("ITA", "officer"))];
+    let deu = AgencyCode::parse("DEU").expect("code");
+    let rules = [
+        ("all", AccessRule::All),
+        ("only DEU", AccessRule::Only { countries: vec![deu] }),
+        ("except DEU", AccessRule::Except { countries: vec![deu] }),
+    ];
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (rule, readers) in &rules {
+        let body = json!({"root": "matrix", "title": format!("Readers {rule}"), "readers": readers});
+        let (status, c) = json(s.post(&owner, "/v1/intel/collections").json(&body).send().expect("collection"));
+        assert_eq!(status, 201, "{c}");
+        let objects = format!("/taxii2/matrix/collections/{}/objects/", c["id"].as_str().expect("id"));
+        for tlp in Tlp::ALL {
+            n += 1;
+            let id = format!("indicator--0d1e2f30-0000-4000-8000-{n:012}");
+            let value = format!("192.0.2.{n}");
+            let o =
+                indicator(&id, &format!("[ipv4-addr:value = '{value}']"), tlp.marking_id(), "2026-03-01T10:00:00.000Z");
+            assert_eq!(read(post(&s, &owner, &objects, &json!({"objects": [o]}))).0, 202);
+            for (viewer, token) in &viewers {
+                let code = AgencyCode::parse(viewer).expect("code");
+                let fra = AgencyCode::parse("FRA").expect("code");
+                let expect = may_see_parts(&code, &fra, RecordState::Active, readers)
+                    && may_see_parts(&code, &fra, RecordState::Active, &tlp.access_rule());
+                let listed = |path: &str| {
+                    let (status, body, _) = read(get(&s, token, path));
+                    status == 200 && body.to_string().contains(&id)
+                };
+                let (check_status, answer) =
+                    json(s.post(token, "/v1/intel/check").json(&json!({"values": [value]})).send().expect("check"));
+                assert_eq!(check_status, 200, "{answer}");
+                let seen = [
+                    ("objects", listed(&objects)),
+                    ("manifest", listed(&objects.replace("/objects/", "/manifest/"))),
+                    ("object", listed(&format!("{objects}{id}/"))),
+                    ("versions", read(get(&s, token, &format!("{objects}{id}/versions/"))).0 == 200),
+                    ("check", answer.to_string().contains(&id)),
+                ];
+                for (endpoint, visible) in seen {
+                    if visible != expect {
+                        failures.push(format!(
+                            "readers {rule}, {}, viewer {viewer}, endpoint {endpoint}: expected visible={expect}",
+                            tlp.label()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -21,7 +21,7 @@ const TLP2_RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1
 
 /// A TAXII request as taxii2-client and MISP send it: Basic with any user
 /// and the token as password (the scheme in lower case, as MISP writes it).
-fn taxii(s: &TestServer, method: reqwest::Method, token: &str, path: &str) -> RequestBuilder {
+pub(crate) fn taxii(s: &TestServer, method: reqwest::Method, token: &str, path: &str) -> RequestBuilder {
     basic(s, method, token, path).header("accept", TAXII)
 }
 
@@ -31,11 +31,11 @@ fn basic(s: &TestServer, method: reqwest::Method, token: &str, path: &str) -> Re
     Client::new().request(method, format!("{}{path}", s.base)).header("authorization", format!("basic {basic}"))
 }
 
-fn get(s: &TestServer, token: &str, path: &str) -> Response {
+pub(crate) fn get(s: &TestServer, token: &str, path: &str) -> Response {
     taxii(s, reqwest::Method::GET, token, path).send().expect("GET")
 }
 
-fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
+pub(crate) fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
     taxii(s, reqwest::Method::POST, token, path)
         .header("content-type", TAXII)
         .body(body.to_string())
@@ -44,7 +44,7 @@ fn post(s: &TestServer, token: &str, path: &str, body: &Value) -> Response {
 }
 
 /// Status and body of a TAXII answer, checking its media type.
-fn read(r: Response) -> (u16, Value, reqwest::header::HeaderMap) {
+pub(crate) fn read(r: Response) -> (u16, Value, reqwest::header::HeaderMap) {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     assert_eq!(headers.get("content-type").and_then(|v| v.to_str().ok()), Some(TAXII), "status {status}");
@@ -57,7 +57,7 @@ fn read(r: Response) -> (u16, Value, reqwest::header::HeaderMap) {
     (status, body, headers)
 }
 
-fn indicator(id: &str, pattern: &str, marking: &str, modified: &str) -> Value {
+pub(crate) fn indicator(id: &str, pattern: &str, marking: &str, modified: &str) -> Value {
     json!({
         "type": "indicator", "spec_version": "2.1", "id": id,
         "created": "2026-03-01T10:00:00.000Z", "modified": modified,
