@@ -456,9 +456,51 @@ test("an administrator issues a token, sees its secret once, and revokes it: the
   assert.equal((await api(secret, "/v1/hits")).status, 401);
 });
 
+test("the intelligence page lists collections, checks defanged values within the TLP, and shows the owner every sighting, silent ones marked", async () => {
+  const collection = await api(tokens.fraAdmin, "/v1/intel/collections", { root: "cyber", title: "Ransomware cases", alias: "ransomware" });
+  assert.equal(collection.status, 201, JSON.stringify(collection.body));
+  const t = "2026-03-01T10:00:00.000Z";
+  const green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  const indicator = (n, value, marking) => ({
+    type: "indicator", spec_version: "2.1", id: `indicator--0b2c3d4e-5f6a-4b7c-8d9e-00000000000${n}`,
+    created: t, modified: t, name: `LockBit C2 ${n}`, pattern: `[ipv4-addr:value = '${value}']`,
+    pattern_type: "stix", valid_from: t, object_marking_refs: [marking],
+  });
+  const taxii = "application/taxii+json;version=2.1";
+  const posted = await fetch(`${base}/taxii2/cyber/collections/ransomware/objects/`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${tokens.fraAdmin}`, "Content-Type": taxii, Accept: taxii },
+    body: JSON.stringify({ objects: [indicator(1, "203.0.113.10", green), indicator(2, "203.0.113.20", red)] }),
+  });
+  assert.equal(posted.status, 202);
+
+  const officer = await signIn(tokens.deu);
+  await officer.goto(base + "/intel");
+  assert.match(await officer.locator("#intel-collections").textContent(), /Ransomware cases.*ransomware.*FRA.*read/s);
+  await officer.getByLabel(/Values, one per line/).fill("203.0.113[.]10\n203.0.113.20\nnot a value");
+  await officer.getByRole("button", { name: "Check", exact: true }).click();
+  await officer.locator("#check-summary").waitFor();
+  assert.match(await officer.locator("#check-summary").textContent(), /3 values checked, 1 matched/);
+  const shown = await officer.locator("main").textContent();
+  assert.match(shown, /LockBit C2 1/);
+  assert.match(shown, /Not an observable/);
+  assert.doesNotMatch(shown, /LockBit C2 2|000000000002/, "the RED indicator shows nowhere");
+  await noSeriousViolations(officer, "intel-check-en");
+
+  const owner = await signIn(tokens.fraAdmin);
+  await owner.goto(base + "/intel");
+  const rows = owner.locator("#intel-sightings tbody tr");
+  assert.equal(await rows.count(), 2);
+  const seen = await owner.locator("#intel-sightings").textContent();
+  assert.match(seen, /203\.0\.113\.20.*000000000002.*DEU.*silent/s);
+  assert.match(seen, /203\.0\.113\.10.*000000000001.*DEU/s);
+  assert.equal(await owner.locator("#intel-sightings .badge.silent").count(), 1);
+});
+
 test("every page, in English, French, Spanish and Arabic, passes the accessibility check (screenshots kept)", async () => {
   const pages = {
-    fraAdmin: ["/screen", "/manifest", "/hits", "/notices", "/notices/new?type=red", "/dashboard", "/records", "/records/new",
+    fraAdmin: ["/screen", "/manifest", "/hits", "/notices", "/notices/new?type=red", "/dashboard", "/intel", "/records", "/records/new",
       `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs"],
     reviewer: ["/notices"],
     auditor: ["/audit"],

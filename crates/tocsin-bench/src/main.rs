@@ -24,6 +24,7 @@ mod engine;
 mod eval;
 mod heldout;
 mod hits;
+mod intel;
 mod lists;
 mod manifest;
 mod screening;
@@ -59,6 +60,9 @@ enum Command {
     /// Times list imports in process: the UN and OFAC files, and a
     /// synthetic FollowTheMoney file.
     Lists(lists::ListsArgs),
+    /// The threat-intelligence hub's check in process: values checked against
+    /// millions of stored observables.
+    IntelCheck(intel::IntelArgs),
     /// Times the screening engine in process on synthetic data.
     Engine(engine::EngineArgs),
     /// Screens whole flights in process: PAXLST manifests read and every
@@ -130,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Engine(args) => return engine::run(&args),
             Command::Manifest(args) => return manifest::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
+            Command::IntelCheck(args) => return intel::run(&args).await,
             Command::Screening(args) => return screening::run(&args),
             Command::Scripts(args) => return scripts::run(&args),
             Command::Hits(args) => return hits::hits(&args).await,

@@ -205,8 +205,13 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         per_address: args.rate_address,
         streams_per_token: args.streams_per_token,
     });
-    let console = tocsin_console::Options { tls: tls.is_some(), shutdown: shutdown.clone(), gate: gate.clone() };
     let hub = std::sync::Arc::new(tocsin_hub::Hub::new(store.clone(), hub_options(&args)?));
+    let console = tocsin_console::Options {
+        tls: tls.is_some(),
+        shutdown: shutdown.clone(),
+        gate: gate.clone(),
+        hub: Some(hub.clone()),
+    };
     let pages = tocsin_console::router(store.clone(), console).merge(tocsin_hub::http::router(hub, gate.clone()));
     let options = tocsin_server::Options {
         monitor_token_hash,

@@ -558,6 +558,62 @@ const WORDS: &[(&str, [&str; 3])] = &[
         ["La chaîne est ROMPUE à l'entrée", "La cadena está ROTA en la entrada", "السلسلة مكسورة عند القيد"],
     ),
     ("of", ["sur", "de", "من"]),
+    ("Intelligence", ["Renseignement", "Inteligencia", "الاستخبارات"]),
+    ("Collections", ["Collections", "Colecciones", "المجموعات"]),
+    (
+        "No collection this agency may read or write.",
+        [
+            "Aucune collection que ce service peut lire ou écrire.",
+            "Ninguna colección que este organismo pueda leer o escribir.",
+            "لا توجد مجموعة يمكن لهذا الجهاز قراءتها أو الكتابة فيها.",
+        ],
+    ),
+    ("Title", ["Titre", "Título", "العنوان"]),
+    ("Rights", ["Droits", "Derechos", "الصلاحيات"]),
+    ("read", ["lecture", "lectura", "قراءة"]),
+    ("write", ["écriture", "escritura", "كتابة"]),
+    ("Check observables", ["Vérifier des observables", "Verificar observables", "فحص المؤشرات"]),
+    (
+        "Values, one per line (IP addresses, domains, URLs, e-mail addresses, hashes, wallets; defanged forms are read)",
+        [
+            "Valeurs, une par ligne (adresses IP, domaines, URL, adresses électroniques, empreintes, portefeuilles ; les formes désamorcées sont lues)",
+            "Valores, uno por línea (direcciones IP, dominios, URL, correos, hashes, monederos; se leen las formas desactivadas)",
+            "القيم، واحدة في كل سطر (عناوين IP، نطاقات، روابط، بريد إلكتروني، بصمات، محافظ؛ تُقرأ الصيغ المعطّلة)",
+        ],
+    ),
+    ("Check", ["Vérifier", "Verificar", "افحص"]),
+    ("values checked", ["valeurs vérifiées", "valores verificados", "قيمة مفحوصة"]),
+    ("matched", ["correspondent", "coinciden", "متطابقة"]),
+    ("Not an observable", ["Pas un observable", "No es un observable", "ليس مؤشرًا"]),
+    ("Noise", ["Bruit", "Ruido", "ضجيج"]),
+    ("Shared by", ["Partagé par", "Compartido por", "شاركه"]),
+    (
+        "Sightings of our intelligence",
+        [
+            "Observations de nos renseignements",
+            "Avistamientos de nuestra inteligencia",
+            "مشاهدات لمعلوماتنا الاستخبارية",
+        ],
+    ),
+    ("No sighting.", ["Aucune observation.", "Ningún avistamiento.", "لا توجد مشاهدات."]),
+    ("Checked by", ["Vérifié par", "Verificado por", "فحصه"]),
+    ("Value", ["Valeur", "Valor", "القيمة"]),
+    (
+        "the checker may not see it and was told nothing",
+        [
+            "le vérificateur ne peut pas le voir et n'a rien appris",
+            "quien verificó no puede verlo y no supo nada",
+            "لا يمكن للفاحص رؤيته ولم يُبلَّغ بشيء",
+        ],
+    ),
+    (
+        "The threat-intelligence hub is not served here.",
+        [
+            "Le centre de renseignement sur les menaces n'est pas servi ici.",
+            "El centro de inteligencia de amenazas no se sirve aquí.",
+            "مركز استخبارات التهديدات غير متاح هنا.",
+        ],
+    ),
 ];
 
 #[cfg(test)]

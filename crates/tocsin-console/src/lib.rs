@@ -36,6 +36,9 @@ pub struct Options {
     /// The server's rate limits: a sign-in is an anonymous request, limited
     /// and logged as the API's are.
     pub gate: tocsin_server::Gate,
+    /// The threat-intelligence hub, for its page (`/intel`); without it the
+    /// page says the hub is not served.
+    pub hub: Option<Arc<tocsin_hub::Hub>>,
 }
 
 /// What every page shares.
@@ -80,6 +83,7 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/notices/{id}/move", post(pages::notices::move_notice))
         .route("/notices/{id}/public", get(pages::notices::public_preview))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/intel", get(pages::intel::show).post(pages::intel::check))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))

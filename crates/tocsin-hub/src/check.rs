@@ -218,6 +218,8 @@ impl Hub {
         let mut events = vec![];
         let mut shown_ids: Vec<String> = vec![];
         let mut matched = 0;
+        // Each version's body read once, whatever number of values it states.
+        let mut bodies: HashMap<u64, Option<(serde_json::Map<String, Value>, Vec<Observable>)>> = HashMap::new();
         for (index, (value, observable)) in values.iter().zip(&read).enumerate() {
             let o = match observable {
                 Ok(o) => o,
@@ -243,10 +245,11 @@ impl Hub {
                     continue;
                 }
                 let Some(c) = collections.get(&v.collection) else { continue };
-                let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&v.body) else { continue };
-                if body.get("revoked") == Some(&Value::Bool(true)) || !states(&body, o) {
+                let Some((body, stated)) = bodies.entry(v.seq).or_insert_with(|| read_body(&v.body)) else { continue };
+                if body.get("revoked") == Some(&Value::Bool(true)) || !stated.contains(o) {
                     continue;
                 }
+                let body = body.clone();
                 let readable = Rights::of(actor, c).read && may_read(actor, v);
                 candidates.push(Candidate { version: v, body, collection: c, readable });
             }
@@ -317,16 +320,32 @@ impl Hub {
             .collect())
     }
 
+    /// The latest sightings of the actor's agency's objects (at most
+    /// `limit`, newest first), audited as a read.
+    pub async fn sightings(&self, actor: &Actor, limit: u32) -> Result<Vec<Event>, HubError> {
+        if !actor.role.may(Permission::ReadRecords) {
+            let e = HubError::Forbidden(format!("role {} may not read sightings", actor.role));
+            return self.refused(actor, "intel.sightings", vec![], e).await;
+        }
+        let intel = self.store.intel();
+        let events = intel.rows().intel_sightings(&actor.agency, limit).await?;
+        let objects = vec![format!("count:{}", events.len())];
+        intel.log(actor, "intel.sightings", objects, tocsin_audit::Outcome::Ok, vec![]).await?;
+        Ok(events)
+    }
+
     /// Pairs (value, version) the correlation index holds.
     pub fn indexed(&self) -> usize {
         self.index.len()
     }
 }
 
-/// Whether the object states `o` (the index's key is a hash: a collision
-/// is never a match).
-fn states(body: &serde_json::Map<String, Value>, o: &Observable) -> bool {
-    stix::read(Value::Object(body.clone())).is_ok_and(|read| read.observables.contains(o))
+/// A stored version's properties and the observables it states (the
+/// index's key is a hash: a value is a match only if the object states it).
+fn read_body(body: &str) -> Option<(serde_json::Map<String, Value>, Vec<Observable>)> {
+    let Ok(Value::Object(json)) = serde_json::from_str::<Value>(body) else { return None };
+    let read = stix::read(Value::Object(json)).ok()?;
+    Some((read.json, read.observables))
 }
 
 fn view(m: &Candidate<'_>) -> CheckMatch {

@@ -87,6 +87,12 @@ impl HubError {
     }
 }
 
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("options", &self.options).field("indexed", &self.indexed()).finish()
+    }
+}
+
 /// The hub over a store.
 pub struct Hub {
     store: Arc<Store>,

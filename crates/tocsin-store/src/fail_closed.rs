@@ -199,6 +199,14 @@ impl crate::IntelBackend for FailingAudit {
     async fn intel_status(&self, id: &str) -> Result<Option<(AgencyCode, String)>, StoreError> {
         self.inner.intel_status(id).await
     }
+
+    async fn intel_sightings(
+        &self,
+        agency: &AgencyCode,
+        limit: u32,
+    ) -> Result<Vec<tocsin_core::event::Event>, StoreError> {
+        self.inner.intel_sightings(agency, limit).await
+    }
 }
 
 #[async_trait]

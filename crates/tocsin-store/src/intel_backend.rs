@@ -123,4 +123,10 @@ pub trait IntelBackend: Commit {
     async fn intel_observables(&self, after_seq: u64, limit: u32) -> Result<Vec<(u64, String, String)>, StoreError>;
     /// A POST's status: the agency that posted and the status as JSON.
     async fn intel_status(&self, id: &str) -> Result<Option<(AgencyCode, String)>, StoreError>;
+    /// The agency's latest `intel.sighting` events, newest first.
+    async fn intel_sightings(
+        &self,
+        agency: &AgencyCode,
+        limit: u32,
+    ) -> Result<Vec<tocsin_core::event::Event>, StoreError>;
 }

@@ -6,6 +6,7 @@ pub(crate) mod dashboard;
 pub(crate) mod docs;
 pub(crate) mod hits;
 pub(crate) mod imports;
+pub(crate) mod intel;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
@@ -106,6 +107,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
                             a href="/notices" { (l.t("Notices")) }
                             a href="/dashboard" { (l.t("Dashboard")) }
+                            a href="/intel" { (l.t("Intelligence")) }
                             @if w.principal.role == Role::Admin {
                                 a href="/records" { (l.t("Records")) }
                                 a href="/reviews" { (l.t("Reviews due")) }

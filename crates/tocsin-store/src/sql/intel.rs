@@ -149,6 +149,22 @@ macro_rules! intel {
                     rows.iter().map(|r| Ok((u64_of(r.int("seq")?)?, r.text("kind")?, r.text("value")?))).collect()
                 }
 
+                async fn intel_sightings(
+                    &self,
+                    agency: &AgencyCode,
+                    limit: u32,
+                ) -> Result<Vec<tocsin_core::event::Event>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT seq, number, agency, time, kind, body FROM events \
+                         WHERE agency = $1 AND kind = 'intel.sighting' ORDER BY number DESC LIMIT $2",
+                    )
+                    .bind(agency.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(crate::sql::event_from_row).collect()
+                }
+
                 async fn intel_status(&self, id: &str) -> Result<Option<(AgencyCode, String)>, StoreError> {
                     let row = sqlx::query("SELECT agency, body FROM intel_statuses WHERE id = $1")
                         .bind(id)
