@@ -219,7 +219,7 @@ impl Hub {
         let mut shown_ids: Vec<String> = vec![];
         let mut matched = 0;
         // Each version's body read once, whatever number of values it states.
-        let mut bodies: HashMap<u64, Option<(serde_json::Map<String, Value>, Vec<Observable>)>> = HashMap::new();
+        let mut bodies: HashMap<u64, Option<Stated>> = HashMap::new();
         for (index, (value, observable)) in values.iter().zip(&read).enumerate() {
             let o = match observable {
                 Ok(o) => o,
@@ -340,9 +340,12 @@ impl Hub {
     }
 }
 
-/// A stored version's properties and the observables it states (the
-/// index's key is a hash: a value is a match only if the object states it).
-fn read_body(body: &str) -> Option<(serde_json::Map<String, Value>, Vec<Observable>)> {
+/// A stored version's properties and the observables it states.
+type Stated = (serde_json::Map<String, Value>, Vec<Observable>);
+
+/// A stored version read (the index's key is a hash: a value is a match
+/// only if the object states it).
+fn read_body(body: &str) -> Option<Stated> {
     let Ok(Value::Object(json)) = serde_json::from_str::<Value>(body) else { return None };
     let read = stix::read(Value::Object(json)).ok()?;
     Some((read.json, read.observables))
