@@ -583,7 +583,6 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ),
     ("Check", ["Vérifier", "Verificar", "افحص"]),
     ("values checked", ["valeurs vérifiées", "valores verificados", "قيمة مفحوصة"]),
-    ("matched", ["correspondent", "coinciden", "متطابقة"]),
     ("Not an observable", ["Pas un observable", "No es un observable", "ليس مؤشرًا"]),
     ("Noise", ["Bruit", "Ruido", "ضجيج"]),
     ("Shared by", ["Partagé par", "Compartido por", "شاركه"]),
