@@ -4,9 +4,11 @@ The same client for any server (Tocsin, medallion): requests with HTTP
 Basic, envelopes serialized before the clock starts, pages parsed as
 taxii2-client parses them (JSON).
   python bench_taxii.py URL USER PASSWORD N [ENVELOPE] [PAGE]
-URL is the collection's URL (…/collections/ID/)."""
+URL is the collection's URL (…/collections/ID/). With BENCH_POST_ONLY=1 in
+the environment, nothing is read back."""
 
 import json
+import os
 import sys
 import time
 import uuid
@@ -47,6 +49,10 @@ def main():
         status = r.json()
         assert status["failure_count"] == 0, status["failures"][:3]
     posted = time.perf_counter() - started
+    if os.environ.get("BENCH_POST_ONLY") == "1":
+        print(json.dumps({"objects": n, "envelope": per_envelope, "post_s": round(posted, 3),
+                          "post_per_s": round(n / posted)}))
+        return
     started = time.perf_counter()
     seen = 0
     params = {"limit": str(page)}

@@ -24,7 +24,7 @@ use tocsin_core::event::{Event, EventKind};
 use tocsin_intel::correlate::Correlations;
 use tocsin_intel::observable::{Kind, Observable};
 use tocsin_intel::stix;
-use tocsin_store::{Actor, IntelBackend, IntelCollection, IntelQuery, IntelVersion, StoreError, VersionFilter};
+use tocsin_store::{Actor, IntelBackend, IntelCollection, IntelVersion, StoreError};
 
 use crate::collections::Rights;
 use crate::identity::identity_id;
@@ -208,6 +208,18 @@ impl Hub {
         for chunk in wanted.chunks(CHUNK) {
             versions.extend(intel.rows().intel_by_seq(chunk).await?);
         }
+        // The index's keys are hashes: each candidate is confirmed by the
+        // store's own rows of what the version states.
+        let mut matched_values: Vec<(String, String)> = read
+            .iter()
+            .zip(&found)
+            .filter(|(_, seqs)| !seqs.is_empty())
+            .filter_map(|(o, _)| o.as_ref().ok().map(|o| (o.kind.as_str().to_owned(), o.value.clone())))
+            .collect();
+        matched_values.sort();
+        matched_values.dedup();
+        let stated: HashSet<(u64, String, String)> =
+            intel.rows().intel_stating(&matched_values).await?.into_iter().collect();
         let latest = self.latest(&versions).await?;
         let collections: HashMap<String, IntelCollection> =
             intel.rows().intel_collections().await?.into_iter().map(|c| (c.id.clone(), c)).collect();
@@ -219,7 +231,7 @@ impl Hub {
         let mut shown_ids: Vec<String> = vec![];
         let mut matched = 0;
         // Each version's body read once, whatever number of values it states.
-        let mut bodies: HashMap<u64, Option<Stated>> = HashMap::new();
+        let mut bodies: HashMap<u64, Option<serde_json::Map<String, Value>>> = HashMap::new();
         for (index, (value, observable)) in values.iter().zip(&read).enumerate() {
             let o = match observable {
                 Ok(o) => o,
@@ -245,8 +257,11 @@ impl Hub {
                     continue;
                 }
                 let Some(c) = collections.get(&v.collection) else { continue };
-                let Some((body, stated)) = bodies.entry(v.seq).or_insert_with(|| read_body(&v.body)) else { continue };
-                if body.get("revoked") == Some(&Value::Bool(true)) || !stated.contains(o) {
+                if !stated.contains(&(v.seq, o.kind.as_str().to_owned(), o.value.clone())) {
+                    continue;
+                }
+                let Some(body) = bodies.entry(v.seq).or_insert_with(|| read_body(&v.body)) else { continue };
+                if body.get("revoked") == Some(&Value::Bool(true)) {
                     continue;
                 }
                 let body = body.clone();
@@ -301,15 +316,8 @@ impl Hub {
             ids.sort();
             ids.dedup();
             for chunk in ids.chunks(CHUNK) {
-                let query = IntelQuery {
-                    collection: collection.to_owned(),
-                    ids: chunk.to_vec(),
-                    versions: VersionFilter { last: true, ..VersionFilter::default() },
-                    limit: u32::try_from(chunk.len() * 64).unwrap_or(u32::MAX),
-                    ..IntelQuery::default()
-                };
-                for v in self.store.intel().rows().intel_page(&query).await? {
-                    newest.insert((v.collection, v.owner, v.id, v.version));
+                for (owner, id, version) in self.store.intel().rows().intel_latest(collection, chunk).await? {
+                    newest.insert((collection.to_owned(), owner, id, version));
                 }
             }
         }
@@ -340,15 +348,12 @@ impl Hub {
     }
 }
 
-/// A stored version's properties and the observables it states.
-type Stated = (serde_json::Map<String, Value>, Vec<Observable>);
-
-/// A stored version read (the index's key is a hash: a value is a match
-/// only if the object states it).
-fn read_body(body: &str) -> Option<Stated> {
-    let Ok(Value::Object(json)) = serde_json::from_str::<Value>(body) else { return None };
-    let read = stix::read(Value::Object(json)).ok()?;
-    Some((read.json, read.observables))
+/// A stored version's properties.
+fn read_body(body: &str) -> Option<serde_json::Map<String, Value>> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(json)) => Some(json),
+        _ => None,
+    }
 }
 
 fn view(m: &Candidate<'_>) -> CheckMatch {

@@ -153,6 +153,12 @@ pub fn refang(text: &str) -> String {
 
 fn refang_once(text: &str) -> String {
     let mut s = text.trim_matches(|c: char| c.is_whitespace() || c.is_control()).to_owned();
+    // Every bracketed form opens with one of these, and a defanged scheme
+    // starts with h or f: most values have neither and are done.
+    let scheme = s.as_bytes().first().is_some_and(|b| matches!(b.to_ascii_lowercase(), b'h' | b'f'));
+    if !scheme && !s.contains(['[', '(', '{']) {
+        return s;
+    }
     for (from, to) in [
         ("[.]", "."),
         ("(.)", "."),

@@ -200,6 +200,18 @@ impl crate::IntelBackend for FailingAudit {
         self.inner.intel_status(id).await
     }
 
+    async fn intel_stating(&self, observables: &[(String, String)]) -> Result<Vec<(u64, String, String)>, StoreError> {
+        self.inner.intel_stating(observables).await
+    }
+
+    async fn intel_latest(
+        &self,
+        collection: &str,
+        ids: &[String],
+    ) -> Result<Vec<(AgencyCode, String, String)>, StoreError> {
+        self.inner.intel_latest(collection, ids).await
+    }
+
     async fn intel_sightings(
         &self,
         agency: &AgencyCode,

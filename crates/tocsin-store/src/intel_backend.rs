@@ -121,6 +121,17 @@ pub trait IntelBackend: Commit {
     /// `(seq, kind, value)` in number order, at most `limit` (to build the
     /// correlation index page by page).
     async fn intel_observables(&self, after_seq: u64, limit: u32) -> Result<Vec<(u64, String, String)>, StoreError>;
+    /// Which live versions state each of these `(kind, value)` canonical
+    /// observables, as `(seq, kind, value)` (the correlation index's matches
+    /// confirmed).
+    async fn intel_stating(&self, observables: &[(String, String)]) -> Result<Vec<(u64, String, String)>, StoreError>;
+    /// The latest live version of each of these objects in a collection, as
+    /// `(owner, id, version)`.
+    async fn intel_latest(
+        &self,
+        collection: &str,
+        ids: &[String],
+    ) -> Result<Vec<(AgencyCode, String, String)>, StoreError>;
     /// A POST's status: the agency that posted and the status as JSON.
     async fn intel_status(&self, id: &str) -> Result<Option<(AgencyCode, String)>, StoreError>;
     /// The agency's latest `intel.sighting` events, newest first.

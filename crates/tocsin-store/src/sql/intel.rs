@@ -149,6 +149,61 @@ macro_rules! intel {
                     rows.iter().map(|r| Ok((u64_of(r.int("seq")?)?, r.text("kind")?, r.text("value")?))).collect()
                 }
 
+                async fn intel_stating(
+                    &self,
+                    observables: &[(String, String)],
+                ) -> Result<Vec<(u64, String, String)>, StoreError> {
+                    let mut out = vec![];
+                    // Each pair a probe of the (kind, value, seq) key.
+                    for chunk in observables.chunks(INSERT_CHUNK / 2) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                            "SELECT v.seq AS seq, v.kind AS kind, v.value AS value FROM intel_observables v \
+                             JOIN intel_objects o ON o.seq = v.seq WHERE o.deleted_at IS NULL AND (",
+                        );
+                        for (i, (kind, value)) in chunk.iter().enumerate() {
+                            if i > 0 {
+                                b.push(" OR ");
+                            }
+                            b.push("(v.kind = ");
+                            b.push_bind(kind.clone());
+                            b.push(" AND v.value = ");
+                            b.push_bind(value.clone());
+                            b.push(")");
+                        }
+                        b.push(")");
+                        for r in b.build().fetch_all(&self.pool).await? {
+                            out.push((u64_of(r.int("seq")?)?, r.text("kind")?, r.text("value")?));
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn intel_latest(
+                    &self,
+                    collection: &str,
+                    ids: &[String],
+                ) -> Result<Vec<(AgencyCode, String, String)>, StoreError> {
+                    let mut out = vec![];
+                    for chunk in ids.chunks(INSERT_CHUNK) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                            "SELECT owner, id, MAX(version) AS version FROM intel_objects \
+                             WHERE deleted_at IS NULL AND collection = ",
+                        );
+                        b.push_bind(collection.to_owned());
+                        b.push(" AND id IN (");
+                        let mut items = b.separated(", ");
+                        for id in chunk {
+                            items.push_bind(id.clone());
+                        }
+                        b.push(") GROUP BY owner, id");
+                        for r in b.build().fetch_all(&self.pool).await? {
+                            let owner = AgencyCode::parse(&r.text("owner")?).map_err(corrupt("intel owner"))?;
+                            out.push((owner, r.text("id")?, r.text("version")?));
+                        }
+                    }
+                    Ok(out)
+                }
+
                 async fn intel_sightings(
                     &self,
                     agency: &AgencyCode,
@@ -214,48 +269,80 @@ macro_rules! intel {
                         .await?;
                 let now = OffsetDateTime::now_utc();
                 let now_us = i64::try_from(now.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX);
+                // What is there already (an exact duplicate keeps its
+                // number and time), then the rest written many rows a
+                // statement: the write lock is held, nothing comes between.
+                let mut present: std::collections::HashSet<(String, String, String, String)> =
+                    std::collections::HashSet::new();
+                let keys: Vec<(&String, &String)> = versions.iter().map(|v| (&v.collection, &v.id)).collect();
+                for chunk in keys.chunks(INSERT_CHUNK) {
+                    let mut b: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT collection, owner, id, version FROM intel_objects WHERE ");
+                    for (i, (collection, id)) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            b.push(" OR ");
+                        }
+                        b.push("(collection = ");
+                        b.push_bind((*collection).clone());
+                        b.push(" AND id = ");
+                        b.push_bind((*id).clone());
+                        b.push(")");
+                    }
+                    for r in b.build().fetch_all(&mut **tx).await? {
+                        present.insert((r.text("collection")?, r.text("owner")?, r.text("id")?, r.text("version")?));
+                    }
+                }
                 let (mut seq, mut added) = (last_seq, now_us.max(last_added));
+                let mut rows: Vec<(&IntelVersion, i64, i64, String)> = vec![];
                 for v in versions {
+                    let key = (v.collection.clone(), v.owner.as_str().to_owned(), v.id.clone(), v.version.clone());
+                    if !present.insert(key) {
+                        continue;
+                    }
                     seq += 1;
                     added += 1;
                     let warnings = serde_json::to_string(&v.warnings)
                         .map_err(|e| StoreError::Internal(format!("warnings of {}: {e}", v.id)))?;
-                    let done = sqlx::query(
-                        "INSERT INTO intel_objects \
-                         (seq, collection, id, version, type, owner, tlp, added_us, body, warnings) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                         ON CONFLICT (collection, owner, id, version) DO NOTHING",
-                    )
-                    .bind(seq)
-                    .bind(&v.collection)
-                    .bind(&v.id)
-                    .bind(&v.version)
-                    .bind(&v.kind)
-                    .bind(v.owner.as_str())
-                    .bind(&v.tlp)
-                    .bind(added)
-                    .bind(&v.body)
-                    .bind(warnings)
-                    .execute(&mut **tx)
-                    .await?;
-                    if done.rows_affected() == 0 {
-                        // Already there (an exact duplicate): its number and
-                        // time are not used.
-                        seq -= 1;
-                        added -= 1;
-                        continue;
+                    rows.push((v, seq, added, warnings));
+                }
+                let mut stated: Vec<(&String, &String, i64)> = vec![];
+                // Ten values a row: SQLite takes at most 32,766 a statement.
+                for chunk in rows.chunks(INSERT_CHUNK) {
+                    let mut q: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO intel_objects (seq, collection, id, version, type, owner, tlp, added_us, body, warnings) ",
+                    );
+                    q.push_values(chunk, |mut b, (v, seq, added, warnings)| {
+                        b.push_bind(*seq)
+                            .push_bind(v.collection.clone())
+                            .push_bind(v.id.clone())
+                            .push_bind(v.version.clone())
+                            .push_bind(v.kind.clone())
+                            .push_bind(v.owner.as_str().to_owned())
+                            .push_bind(v.tlp.clone())
+                            .push_bind(*added)
+                            .push_bind(v.body.clone())
+                            .push_bind(warnings.clone());
+                    });
+                    q.build().execute(&mut **tx).await?;
+                    for (v, seq, _, _) in chunk {
+                        stated.extend(v.observables.iter().map(|(kind, value)| (kind, value, *seq)));
                     }
-                    for (kind, value) in &v.observables {
-                        sqlx::query(
-                            "INSERT INTO intel_observables (kind, value, seq) VALUES ($1, $2, $3) \
-                             ON CONFLICT (kind, value, seq) DO NOTHING",
-                        )
-                        .bind(kind)
-                        .bind(value)
-                        .bind(seq)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                }
+                insert_observables(tx, &stated).await
+            }
+
+            /// Notes what versions state, many rows a statement.
+            async fn insert_observables(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                stated: &[(&String, &String, i64)],
+            ) -> Result<(), StoreError> {
+                for chunk in stated.chunks(INSERT_CHUNK * 4) {
+                    let mut q: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO intel_observables (kind, value, seq) ");
+                    q.push_values(chunk, |mut b, (kind, value, seq)| {
+                        b.push_bind((*kind).clone()).push_bind((*value).clone()).push_bind(*seq);
+                    });
+                    q.push(" ON CONFLICT (kind, value, seq) DO NOTHING");
+                    q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }

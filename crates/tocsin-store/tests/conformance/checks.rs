@@ -766,6 +766,10 @@ fn intel(id: &str, version: &str, kind: &str, observables: &[(&str, &str)]) -> I
     }
 }
 
+fn ipv4(value: &str) -> (String, String) {
+    ("ipv4".to_owned(), value.to_owned())
+}
+
 pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Arc<dyn Backend>) {
     agency(&*b, "FRA").await;
     let collection = |id: &str, alias: Option<&str>| IntelCollection {
@@ -834,6 +838,10 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     assert_eq!(seqs(b.intel_page(&ids(last.clone())).await.expect("last")), vec![2]);
     assert_eq!(seqs(b.intel_page(&ids(first_only)).await.expect("first")), vec![1]);
     assert_eq!(seqs(b.intel_page(&ids(exact)).await.expect("exact")), vec![2]);
+    let latest = b.intel_latest("c1", &["indicator--a".to_owned(), "malware--m".to_owned()]).await.expect("latest");
+    let mut latest: Vec<(String, String)> = latest.into_iter().map(|(_, id, v)| (id, v)).collect();
+    latest.sort();
+    assert_eq!(latest, vec![("indicator--a".to_owned(), v2.to_owned()), ("malware--m".to_owned(), v1.to_owned())]);
 
     // The observables of live versions, for the correlation index.
     let observed = b.intel_observables(0, 100).await.expect("observables");
@@ -847,6 +855,15 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
         ]
     );
     assert_eq!(b.intel_observables(2, 1).await.expect("after").len(), 1);
+    let mut stating = b
+        .intel_stating(&[ipv4("203.0.113.9"), ipv4("nothing"), ("domain".to_owned(), "203.0.113.9".to_owned())])
+        .await
+        .expect("stating");
+    stating.sort();
+    assert_eq!(
+        stating,
+        vec![(1, "ipv4".to_owned(), "203.0.113.9".to_owned()), (2, "ipv4".to_owned(), "203.0.113.9".to_owned())]
+    );
 
     // Deleting the last version: the first becomes the last; its
     // observables are no longer read; deleting again applies nothing.
@@ -862,6 +879,8 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     assert!(!b.commit(delete(vec![v2.to_owned()]), vec![], Effects::default()).await.expect("again").applied);
     assert_eq!(seqs(b.intel_page(&ids(last.clone())).await.expect("last")), vec![1]);
     assert!(b.intel_observables(0, 100).await.expect("observables").iter().all(|(s, _, _)| *s != 2));
+    let stating = b.intel_stating(&[ipv4("203.0.113.9")]).await.expect("stating");
+    assert_eq!(stating, vec![(1, "ipv4".to_owned(), "203.0.113.9".to_owned())], "a deleted version states nothing");
     assert_eq!(seqs(b.intel_by_seq(&[4, 2, 1]).await.expect("by seq")), vec![1, 4], "deleted left out, in order");
     assert!(b.commit(delete(vec![]), vec![], Effects::default()).await.expect("all").applied);
     assert!(b.intel_page(&ids(last)).await.expect("gone").is_empty());
