@@ -354,3 +354,35 @@ fn the_cli_imports_a_bundle_and_checks_values_on_a_server_and_in_process() {
     let listed = s.cli(&["intel", "collections", "--as", "ITA"]);
     assert!(listed.contains("(ransomware)") && listed.contains("read"), "{listed}");
 }
+
+#[test]
+fn custom_law_enforcement_data_travels_in_an_extension_and_a_wallet_is_checked() {
+    let (s, fra, deu, _, id) = hub();
+    let objects = format!("/taxii2/cyber/collections/{id}/objects/");
+    let t = "2026-03-01T10:00:00.000Z";
+    let ext = "extension-definition--a1b2c3d4-0000-4000-8000-0000000000e1";
+    let wallet = "indicator--a1b2c3d4-0000-4000-8000-0000000000e2";
+    let creator = tocsin_hub::identity_id(&tocsin_core::AgencyCode::parse("FRA").expect("code"));
+    let case_data = json!({"extension_type": "property-extension", "case_number": "FR-2026-0042",
+                           "handles": ["@lockpay"], "seized": false});
+    let body = json!({"objects": [
+        {"type": "extension-definition", "spec_version": "2.1", "id": ext, "created_by_ref": creator,
+         "created": t, "modified": t, "name": "Law-enforcement case data",
+         "schema": "https://tocsin.example/schemas/case-1.json", "version": "1.0.0",
+         "extension_types": ["property-extension"]},
+        {"type": "indicator", "spec_version": "2.1", "id": wallet, "created": t, "modified": t,
+         "name": "Ransom wallet", "pattern_type": "stix", "valid_from": t,
+         "pattern": "[cryptocurrency-wallet:value = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']",
+         "object_marking_refs": [TLP2_AMBER], "extensions": {ext: case_data}},
+    ]});
+    let (status, st, _) = read(post(&s, &fra, &objects, &body));
+    assert_eq!((status, st["failure_count"].as_u64()), (202, Some(0)), "{st}");
+    let (_, got, _) = read(get(&s, &deu, &format!("{objects}{wallet}/")));
+    assert_eq!(got["objects"][0]["extensions"][ext], case_data, "the case data as sent");
+    let (_, definition, _) = read(get(&s, &deu, &format!("{objects}{ext}/")));
+    assert_eq!(definition["objects"][0]["name"], "Law-enforcement case data");
+    let check = json!({"values": ["BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ"]});
+    let (status, answer) = json(s.post(&deu, "/v1/intel/check").json(&check).send().expect("check"));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["results"][0]["matches"][0]["id"], wallet, "{answer}");
+}
