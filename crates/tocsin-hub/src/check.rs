@@ -58,9 +58,9 @@ struct State {
 }
 
 impl Index {
-    pub(crate) fn new(cap: usize) -> Index {
-        // The cap is applied to what a checker may read, not here.
-        let _ = cap;
+    /// An empty index. It keeps every object per value: the cap is applied
+    /// to what a checker may read, not here.
+    pub(crate) fn new() -> Index {
         Index {
             state: RwLock::new(State { correlations: Correlations::new(usize::MAX), seqs: vec![], last: 0 }),
             catching_up: tokio::sync::Mutex::new(()),

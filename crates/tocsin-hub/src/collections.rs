@@ -7,7 +7,7 @@ use tocsin_audit::Outcome;
 use tocsin_core::access::may_see_parts;
 use tocsin_core::auth::Permission;
 use tocsin_core::record::{AccessRule, RecordState};
-use tocsin_store::{Actor, IntelChange, IntelCollection, StoreError};
+use tocsin_store::{Actor, IntelChange, IntelCollection, outcome_of};
 
 use crate::{Hub, HubError};
 
@@ -195,17 +195,37 @@ impl Hub {
         objects: Vec<String>,
         e: HubError,
     ) -> Result<T, HubError> {
+        Err(self.log_refusal(actor, action, objects, e).await)
+    }
+
+    /// A call's result, its refusal logged: the hub's own refusals are
+    /// logged here, the store's failures are the store's to log.
+    pub(crate) async fn logged_if_refused<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        objects: Vec<String>,
+        result: Result<T, HubError>,
+    ) -> Result<T, HubError> {
+        match result {
+            Err(e) if !matches!(e, HubError::Store(_)) => self.refused(actor, action, objects, e).await,
+            other => other,
+        }
+    }
+
+    /// Logs a refusal in the actor's name; returns it, or the audit's
+    /// failure.
+    pub(crate) async fn log_refusal(&self, actor: &Actor, action: &str, objects: Vec<String>, e: HubError) -> HubError {
         let outcome = match &e {
             HubError::Forbidden(_) => Outcome::Denied,
             HubError::NotFound(_) => Outcome::NotFound,
-            HubError::Store(StoreError::Forbidden(_)) => Outcome::Denied,
-            HubError::Store(StoreError::NotFound(_)) => Outcome::NotFound,
-            HubError::Store(StoreError::AlreadyExists(_)) => Outcome::Conflict,
-            HubError::Store(_) => Outcome::Error,
-            _ => Outcome::Invalid,
+            HubError::Store(e) => outcome_of(e),
+            HubError::Invalid { .. } | HubError::TooLarge(_) | HubError::Unprocessable(_) => Outcome::Invalid,
         };
-        self.store.intel().log(actor, action, objects, outcome, vec![]).await?;
-        Err(e)
+        match self.store.intel().log(actor, action, objects, outcome, vec![]).await {
+            Ok(()) => e,
+            Err(audit) => audit.into(),
+        }
     }
 }
 

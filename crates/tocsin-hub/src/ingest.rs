@@ -21,22 +21,6 @@ use crate::{Hub, HubError};
 /// Secretariat, so that one copy serves every member.
 const MARKINGS_OWNER: tocsin_core::AgencyCode = tocsin_core::AgencyCode::GS;
 
-/// The TLP level as stored.
-pub(crate) fn level_name(t: Tlp) -> &'static str {
-    match t {
-        Tlp::Clear => "clear",
-        Tlp::Green => "green",
-        Tlp::Amber => "amber",
-        Tlp::AmberStrict => "amber+strict",
-        Tlp::Red => "red",
-    }
-}
-
-/// The level a stored name stands for.
-pub(crate) fn level_of(name: &str) -> Option<Tlp> {
-    Tlp::ALL.into_iter().find(|t| level_name(*t) == name)
-}
-
 /// An object's TAXII version as stored: `modified`, else `created`, to the
 /// microsecond at fixed width; empty for an object with neither.
 pub(crate) fn version_key(o: &StixObject) -> String {
@@ -48,22 +32,14 @@ impl Hub {
     /// collection the actor may write, and returns the finished status
     /// (also kept, to be read again).
     pub async fn post(&self, actor: &Actor, root: &str, name: &str, body: &[u8]) -> Result<Status, HubError> {
-        let objects = vec![format!("collection:{name}")];
         let result = self.post_checked(actor, root, name, body).await;
-        match result {
-            Ok(status) => Ok(status),
-            Err(HubError::Store(e)) => Err(HubError::Store(e)),
-            Err(e) => self.refused(actor, "intel.add", objects, e).await,
-        }
+        self.logged_if_refused(actor, "intel.add", vec![format!("collection:{name}")], result).await
     }
 
     /// Logs a POST refused before it was read (over the size limit) and
     /// returns why (or the audit's failure).
     pub async fn refuse_post(&self, actor: &Actor, name: &str, e: HubError) -> HubError {
-        match self.refused::<()>(actor, "intel.add", vec![format!("collection:{name}")], e).await {
-            Err(e) => e,
-            Ok(()) => HubError::Unprocessable("refused".to_owned()),
-        }
+        self.log_refusal(actor, "intel.add", vec![format!("collection:{name}")], e).await
     }
 
     async fn post_checked(&self, actor: &Actor, root: &str, name: &str, body: &[u8]) -> Result<Status, HubError> {
@@ -205,7 +181,7 @@ impl Hub {
             version: version_key(&o),
             kind: o.kind.clone(),
             owner: actor.agency,
-            tlp: o.tlp.map(|t| level_name(t).to_owned()),
+            tlp: o.tlp.map(|t| t.as_str().to_owned()),
             added_us: 0,
             body: Value::Object(o.json).to_string(),
             warnings: o.warnings,

@@ -104,8 +104,7 @@ impl Hub {
     /// A hub over `store`; its correlation index is built on first use and
     /// kept up to date from the store's rows.
     pub fn new(store: Arc<Store>, options: Options) -> Hub {
-        let index = check::Index::new(options.correlation_cap);
-        Hub { store, options, index }
+        Hub { store, options, index: check::Index::new() }
     }
 
     /// The options it runs with.

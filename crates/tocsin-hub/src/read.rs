@@ -11,7 +11,6 @@ use tocsin_intel::Tlp;
 use tocsin_intel::taxii::{Cursor, Filter, Status};
 use tocsin_store::{Actor, IntelChange, IntelQuery, IntelVersion, VersionFilter};
 
-use crate::ingest::{level_name, level_of};
 use crate::{Hub, HubError};
 
 /// Which resource a page is of (the audit entry names it).
@@ -45,7 +44,7 @@ pub struct Page {
 /// Whether `actor` may read `v` by its TLP marking (the collection's read
 /// right is checked apart): the one access policy, on the level's rule.
 pub(crate) fn may_read(actor: &Actor, v: &IntelVersion) -> bool {
-    match v.tlp.as_deref().and_then(level_of) {
+    match v.tlp.as_deref().and_then(Tlp::parse) {
         None => true,
         Some(t) => may_see_parts(&actor.agency, &v.owner, RecordState::Active, &t.access_rule()),
     }
@@ -59,7 +58,7 @@ pub(crate) fn restriction(actor: &Actor) -> (AgencyCode, Vec<String>) {
     let other = if actor.agency == AgencyCode::GS { AgencyCode::parse("XXX") } else { Ok(AgencyCode::GS) };
     let hidden =
         |t: &Tlp| other.as_ref().is_ok_and(|o| !may_see_parts(&actor.agency, o, RecordState::Active, &t.access_rule()));
-    (actor.agency, Tlp::ALL.iter().filter(|t| hidden(t)).map(|t| level_name(*t).to_owned()).collect())
+    (actor.agency, Tlp::ALL.iter().filter(|t| hidden(t)).map(|t| t.as_str().to_owned()).collect())
 }
 
 impl Hub {
@@ -76,15 +75,11 @@ impl Hub {
     ) -> Result<Page, HubError> {
         let mut objects = vec![format!("collection:{name}")];
         objects.extend(object.map(str::to_owned));
-        match self.page_checked(actor, root, name, object, filter, kind).await {
-            Ok(page) => {
-                objects.push(format!("count:{}", page.items.len()));
-                self.store.intel().log(actor, kind.action(), objects, tocsin_audit::Outcome::Ok, vec![]).await?;
-                Ok(page)
-            }
-            Err(HubError::Store(e)) => Err(HubError::Store(e)),
-            Err(e) => self.refused(actor, kind.action(), objects, e).await,
-        }
+        let page = self.page_checked(actor, root, name, object, filter, kind).await;
+        let page = self.logged_if_refused(actor, kind.action(), objects.clone(), page).await?;
+        objects.push(format!("count:{}", page.items.len()));
+        self.store.intel().log(actor, kind.action(), objects, tocsin_audit::Outcome::Ok, vec![]).await?;
+        Ok(page)
     }
 
     async fn page_checked(
@@ -114,12 +109,7 @@ impl Hub {
         let only_21 = filter.spec_versions.is_empty() || filter.spec_versions.iter().any(|v| v == "2.1");
         let versions = match kind {
             PageKind::Versions => VersionFilter { all: true, ..VersionFilter::default() },
-            _ => VersionFilter {
-                first: filter.versions.first,
-                last: filter.versions.last,
-                all: filter.versions.all,
-                exact: filter.versions.exact.iter().map(|t| tocsin_intel::stix::render_micros(*t)).collect(),
-            },
+            _ => version_filter(&filter.versions),
         };
         let query = IntelQuery {
             collection: c.id.clone(),
@@ -170,11 +160,8 @@ impl Hub {
         filter: &Filter,
     ) -> Result<usize, HubError> {
         let objects = vec![format!("collection:{name}"), object.to_owned()];
-        match self.delete_checked(actor, root, name, object, filter).await {
-            Ok(n) => Ok(n),
-            Err(HubError::Store(e)) => Err(HubError::Store(e)),
-            Err(e) => self.refused(actor, "intel.delete", objects, e).await,
-        }
+        let deleted = self.delete_checked(actor, root, name, object, filter).await;
+        self.logged_if_refused(actor, "intel.delete", objects, deleted).await
     }
 
     async fn delete_checked(
@@ -194,12 +181,7 @@ impl Hub {
         let query = IntelQuery {
             collection: c.id.clone(),
             ids: vec![object.to_owned()],
-            versions: VersionFilter {
-                first: filter.versions.first,
-                last: filter.versions.last,
-                all: filter.versions.all,
-                exact: filter.versions.exact.iter().map(|t| tocsin_intel::stix::render_micros(*t)).collect(),
-            },
+            versions: version_filter(&filter.versions),
             restricted: Some(restriction(actor)),
             limit: 100_000,
             ..IntelQuery::default()
@@ -243,6 +225,16 @@ impl Hub {
             }
             _ => self.refused(actor, "intel.status", objects, HubError::NotFound(format!("status {id}"))).await,
         }
+    }
+}
+
+/// The versions `match[version]` asks for, as the store keys them.
+fn version_filter(v: &tocsin_intel::taxii::Versions) -> VersionFilter {
+    VersionFilter {
+        first: v.first,
+        last: v.last,
+        all: v.all,
+        exact: v.exact.iter().map(|t| tocsin_intel::stix::render_micros(*t)).collect(),
     }
 }
 

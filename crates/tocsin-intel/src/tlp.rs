@@ -38,6 +38,23 @@ impl Tlp {
         }
     }
 
+    /// The level's name as TLP writes it in lower case and serde reads it
+    /// (`amber+strict`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tlp::Clear => "clear",
+            Tlp::Green => "green",
+            Tlp::Amber => "amber",
+            Tlp::AmberStrict => "amber+strict",
+            Tlp::Red => "red",
+        }
+    }
+
+    /// The level [`Tlp::as_str`] names.
+    pub fn parse(name: &str) -> Option<Tlp> {
+        Tlp::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// The level's label (`TLP:AMBER+STRICT`).
     pub fn label(self) -> &'static str {
         match self {
@@ -127,6 +144,15 @@ mod tests {
             assert_eq!(t.marking_object()["name"], t.label());
         }
         assert_eq!(Tlp::of_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"), None);
+    }
+
+    #[test]
+    fn a_levels_name_is_its_serde_name_and_reads_back() {
+        for t in Tlp::ALL {
+            assert_eq!(serde_json::to_value(t).expect("json"), t.as_str());
+            assert_eq!(Tlp::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(Tlp::parse("white"), None);
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub use public::PublicPage;
 pub use retention::{Extension, MaintenanceReport};
 pub use screening::{ScreenContext, Screened};
 pub use sqlite::{DB_FILE, SqliteBackend};
-pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification};
+pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification, outcome_of};
 pub use token::{Token, hash_token};
 pub use tokens::{Issued, Lifetime, TokenInfo, TokenRequest, TokenStatus};
 pub use watches::WatchInput;

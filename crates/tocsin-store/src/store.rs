@@ -982,7 +982,8 @@ fn describe(p: Permission) -> &'static str {
     }
 }
 
-fn outcome_of(e: &StoreError) -> Outcome {
+/// The audit outcome of a failure.
+pub fn outcome_of(e: &StoreError) -> Outcome {
     match e {
         StoreError::NotFound(_) => Outcome::NotFound,
         StoreError::Forbidden(_) => Outcome::Denied,
