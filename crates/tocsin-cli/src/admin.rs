@@ -89,7 +89,7 @@ pub(crate) enum TokenCommand {
         /// The agency the token acts for.
         #[arg(long)]
         agency: String,
-        /// officer, admin, reviewer (GS only) or auditor.
+        /// officer, admin, reviewer (GS only), auditor, or edge (an edge node's, for `tocsin edge`).
         #[arg(long)]
         role: String,
         /// The user the token is issued to (written in the audit log).

@@ -16,8 +16,13 @@ pub(crate) enum AuditCommand {
     /// Checks the hash chain from the first entry to the last, then every
     /// signed checkpoint in the data directory against it (a log cut short
     /// or rewritten since a checkpoint fails here); names the first problem
-    /// and exits with status 1 if there is one.
-    Verify,
+    /// and exits with status 1 if there is one. With `--edge`, the chain an
+    /// edge node shipped here instead.
+    Verify {
+        /// An edge's chain, as shipped here: `AGENCY/NAME`.
+        #[arg(long, value_name = "AGENCY/NAME")]
+        edge: Option<String>,
+    },
     /// Signs the log's head now and prints the checkpoint as JSON (one
     /// line), which is also appended to the data directory's checkpoints.
     /// Keep a copy elsewhere: `tocsin audit check-checkpoint` checks it with
@@ -61,7 +66,8 @@ pub(crate) fn check_exported(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
 
 pub(crate) async fn run(store: Arc<Store>, dir: &Path, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify => verify(&store, dir).await,
+        AuditCommand::Verify { edge: Some(edge) } => verify_edge(&store, &edge).await,
+        AuditCommand::Verify { edge: None } => verify(&store, dir).await,
         AuditCommand::Checkpoint => {
             let (anchor, _) = Anchor::open_or_create(dir).context("opening the audit signing key")?;
             let c = anchor.sign(store.audit_head().await?)?;
@@ -69,6 +75,25 @@ pub(crate) async fn run(store: Arc<Store>, dir: &Path, cmd: AuditCommand) -> any
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::CheckCheckpoint { .. } => check_exported(&cmd),
+    }
+}
+
+/// `tocsin audit verify --edge AGENCY/NAME`: the chain an edge shipped.
+async fn verify_edge(store: &Store, edge: &str) -> anyhow::Result<ExitCode> {
+    let (agency, name) = edge.split_once('/').context("--edge: AGENCY/NAME, for example FRA/cdg-t2")?;
+    let agency = AgencyCode::parse(agency).map_err(|e| anyhow::anyhow!("--edge: {e}"))?;
+    match tocsin_edge::upstream::verify_chain(store, &agency, name).await? {
+        tocsin_audit::Verdict::Intact { entries, head } => {
+            println!(
+                "edge {agency}/{name}: audit chain OK, {entries} entries shipped, head {}",
+                tocsin_audit::to_hex(&head.hash)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        tocsin_audit::Verdict::Broken { seq, reason } => {
+            println!("edge {agency}/{name}: audit chain BROKEN at entry {seq}: {reason:?}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod config;
+mod edge;
 mod hits;
 mod import;
 mod inspect;
@@ -190,6 +191,10 @@ enum Command {
     /// observables checked, on a server (`--server`) or in process on the
     /// store (`--as`).
     Intel(OnStore<intel::IntelCommand>),
+    /// This machine as an edge node: a signed copy of what its agency may
+    /// see, pulled from `--upstream`, screened with the link cut; its
+    /// screenings and audit chain shipped upstream when the link is up.
+    Edge(edge::EdgeCommand),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Backs up the embedded store into a new directory, while it serves:
@@ -232,7 +237,9 @@ impl Command {
             Command::Maintenance(c) => (Some(&c.on), Some(&c.clock)),
             Command::Demo(c) => (None, Some(&c.clock)),
             Command::Mrz(c) => (None, Some(&c.clock)),
-            Command::Compare(_) | Command::Openapi | Command::Completions { .. } | Command::Man => (None, None),
+            Command::Compare(_) | Command::Edge(_) | Command::Openapi | Command::Completions { .. } | Command::Man => {
+                (None, None)
+            }
         }
     }
 }
@@ -252,7 +259,7 @@ fn main() -> ExitCode {
     };
     let cli = Cli::parse_from(args);
     let filter = match cli.command {
-        Command::Serve(_) => "info",
+        Command::Serve(_) | Command::Edge(_) => "info",
         _ => "warn",
     };
     tracing_subscriber::fmt()
@@ -350,6 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(remote) => intel::remote(remote, c.command).await,
             None => with_store(&t, |s| intel::local(s, c.command)).await,
         },
+        Command::Edge(c) => edge::run(c).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

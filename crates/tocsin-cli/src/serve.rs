@@ -211,8 +211,13 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         shutdown: shutdown.clone(),
         gate: gate.clone(),
         hub: Some(hub.clone()),
+        edge: false,
     };
-    let pages = tocsin_console::router(store.clone(), console).merge(tocsin_hub::http::router(hub, gate.clone()));
+    let sync_key = tocsin_edge::key::SyncKey::open_or_create(dir).context("opening the edge sync key")?;
+    let edges = Arc::new(tocsin_edge::upstream::Upstream::new(store.clone(), sync_key));
+    let pages = tocsin_console::router(store.clone(), console)
+        .merge(tocsin_hub::http::router(hub, gate.clone()))
+        .merge(tocsin_edge::http::upstream_router(edges, gate.clone()));
     let options = tocsin_server::Options {
         monitor_token_hash,
         audit_broken: audit_broken.is_some(),
@@ -221,6 +226,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         gate: gate.clone(),
         tls,
         shutdown,
+        edge_status: None,
+        wrap: None,
     };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
@@ -371,7 +378,7 @@ async fn reload_on_hangup(tls: tocsin_server::Tls) {
     drop(tls);
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -259,6 +259,14 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ("Sanctions regime", ["Régime de sanctions", "Régimen de sanciones", "نظام العقوبات"]),
     ("Listed on (YYYY-MM-DD)", ["Inscrit le (AAAA-MM-JJ)", "Incluido el (AAAA-MM-DD)", "تاريخ الإدراج (YYYY-MM-DD)"]),
     ("Hit", ["Concordance", "Coincidencia", "التطابق"]),
+    (
+        "Screened on this edge's copy: each hit waits for confirmation upstream, made when the link is up.",
+        [
+            "Contrôlé sur la copie de ce poste : chaque concordance attend sa confirmation par le serveur central, faite quand la liaison est rétablie.",
+            "Consultado en la copia de este puesto: cada coincidencia espera su confirmación en el servidor central, hecha cuando vuelve la conexión.",
+            "تم الفحص على نسخة هذا المركز: كل تطابق ينتظر تأكيده من الخادم المركزي عند عودة الاتصال.",
+        ],
+    ),
     ("Messages", ["Messages", "Mensajes", "الرسائل"]),
     ("No message yet.", ["Pas encore de message.", "Todavía no hay mensajes.", "لا توجد رسائل بعد."]),
     (

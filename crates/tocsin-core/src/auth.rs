@@ -19,6 +19,10 @@ pub enum Role {
     Reviewer,
     /// Reads and verifies the audit log.
     Auditor,
+    /// An edge node (`tocsin edge`): pulls the copy of what its agency may
+    /// see, ships its audit chain and the screenings made on it. It may do
+    /// nothing else: no permission on the API's other routes.
+    Edge,
     /// Someone at the machine with the data directory (the CLI). Never
     /// carried by an API token.
     Operator,
@@ -39,7 +43,7 @@ pub enum Permission {
 
 impl Role {
     /// Every role a token may carry.
-    pub const TOKEN_ROLES: [Role; 4] = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor];
+    pub const TOKEN_ROLES: [Role; 5] = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge];
 
     /// Whether the role grants `p`.
     pub fn may(self, p: Permission) -> bool {
@@ -50,6 +54,7 @@ impl Role {
             Role::Admin => matches!(p, ReadRecords | WriteRecords | ReadAudit),
             Role::Reviewer => matches!(p, ReadRecords),
             Role::Auditor => matches!(p, ReadAudit | VerifyAudit),
+            Role::Edge => false,
         }
     }
 
@@ -73,6 +78,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
+            Role::Edge => "edge",
             Role::Operator => "operator",
         }
     }
@@ -87,13 +93,13 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = FieldError;
     fn from_str(s: &str) -> Result<Role, FieldError> {
-        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Operator]
+        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge, Role::Operator]
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
                 FieldError::field(
                     "role",
-                    format!("`{}` is not a role (officer, admin, reviewer, auditor)", s.escape_debug()),
+                    format!("`{}` is not a role (officer, admin, reviewer, auditor, edge)", s.escape_debug()),
                 )
             })
     }
@@ -109,12 +115,15 @@ mod tests {
             assert_eq!(r.may(Permission::WriteRecords), r == Role::Admin, "{r}");
             assert_eq!(r.may(Permission::VerifyAudit), r == Role::Auditor, "{r}");
         }
+        for p in [Permission::ReadRecords, Permission::WriteRecords, Permission::ReadAudit, Permission::VerifyAudit] {
+            assert!(!Role::Edge.may(p), "an edge token reads nothing through the API's own routes");
+        }
     }
 
     #[test]
     fn a_role_is_read_back_from_its_stored_name_and_no_other() {
-        let names = ["officer", "admin", "reviewer", "auditor", "operator"];
-        let roles = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Operator];
+        let names = ["officer", "admin", "reviewer", "auditor", "edge", "operator"];
+        let roles = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge, Role::Operator];
         for (name, role) in names.into_iter().zip(roles) {
             assert_eq!((role.as_str(), role.to_string()), (name, name.to_owned()));
             assert_eq!(name.parse::<Role>(), Ok(role));

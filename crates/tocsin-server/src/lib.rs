@@ -65,7 +65,18 @@ pub struct Options {
     /// end by themselves (the API's event stream, the console's) end then,
     /// so that the server can finish.
     pub shutdown: CancellationToken,
+    /// On an edge node: its state, shown by `/v1/health`.
+    pub edge_status: Option<EdgeStatus>,
+    /// Wraps the whole router, routes and pages (an edge node marks its
+    /// hits as needing confirmation this way).
+    pub wrap: Option<Wrap>,
 }
+
+/// See [`Options::wrap`].
+pub type Wrap = Arc<dyn Fn(Router) -> Router + Send + Sync>;
+
+/// What an edge node says of itself in `/v1/health`.
+pub type EdgeStatus = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -80,6 +91,8 @@ pub struct AppState {
     shutdown: CancellationToken,
     /// The rate limits' buckets, the open streams, the refused tokens.
     gate: Gate,
+    /// See [`Options::edge_status`].
+    edge_status: Option<EdgeStatus>,
 }
 
 /// The whole API as a router.
@@ -93,7 +106,14 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
     // recorded earlier is lost.
     metrics::handle();
     let monitor = options.monitor_token_hash.map(Arc::from);
-    let state = AppState { store, monitor, audit_broken: options.audit_broken, shutdown, gate: options.gate };
+    let state = AppState {
+        store,
+        monitor,
+        audit_broken: options.audit_broken,
+        shutdown,
+        gate: options.gate,
+        edge_status: options.edge_status,
+    };
     let api = routes::router(state.clone())
         // A handler that panics is a bug: answered 500 (and logged), never
         // a dropped connection.
@@ -117,6 +137,10 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
     let router = match options.pages {
         Some(pages) => api.merge(pages),
         None => api,
+    };
+    let router = match options.wrap {
+        Some(wrap) => wrap(router),
+        None => router,
     };
     (router, state)
 }

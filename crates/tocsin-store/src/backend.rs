@@ -12,6 +12,7 @@ use tocsin_core::record::{Kind, Record, RecordId};
 use tocsin_core::watch::{Watch, WatchId};
 
 use crate::StoreError;
+use crate::edge_backend::{EdgeBackend, EdgeIssue, ReplicaApply};
 use crate::intel_backend::{IntelBackend, IntelCollection, IntelVersion};
 
 /// A member agency.
@@ -300,6 +301,31 @@ pub enum Change {
         /// When.
         at: OffsetDateTime,
     },
+    /// A sync version issued to an edge, with what it changed in the
+    /// edge's holdings.
+    EdgeIssued(EdgeIssue),
+    /// Audit entries an edge shipped, appended to its copy of its chain
+    /// (one already there left as it was).
+    EdgeAudit {
+        /// The edge's agency.
+        agency: AgencyCode,
+        /// The edge's name.
+        name: String,
+        /// The entries, in order.
+        entries: Vec<Entry>,
+    },
+    /// A shipped screening screened again here (not applied if it was
+    /// already).
+    EdgeHandled {
+        /// The edge's agency.
+        agency: AgencyCode,
+        /// The edge's name.
+        name: String,
+        /// The entry's number in the edge's chain.
+        seq: u64,
+    },
+    /// On an edge: a verified sync version applied to its copy.
+    Replica(ReplicaApply),
     /// A POST's status, kept to be read again (replaced by a later state).
     IntelStatus {
         /// The status id.
@@ -572,6 +598,7 @@ pub trait Backend:
     + AuditBackend
     + ActivityBackend
     + IntelBackend
+    + EdgeBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

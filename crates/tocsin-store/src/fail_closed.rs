@@ -183,6 +183,71 @@ impl ActivityBackend for FailingAudit {
 }
 
 #[async_trait]
+impl crate::EdgeBackend for FailingAudit {
+    async fn edge(&self, agency: &AgencyCode, name: &str) -> Result<Option<crate::EdgeRow>, StoreError> {
+        self.inner.edge(agency, name).await
+    }
+    async fn edges(&self, agency: Option<&AgencyCode>) -> Result<Vec<crate::EdgeRow>, StoreError> {
+        self.inner.edges(agency).await
+    }
+    async fn edge_version(
+        &self,
+        agency: &AgencyCode,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<crate::EdgeVersion>, StoreError> {
+        self.inner.edge_version(agency, name, version).await
+    }
+    async fn edge_held(
+        &self,
+        agency: &AgencyCode,
+        name: &str,
+        version: u64,
+        ids: &[RecordId],
+    ) -> Result<Vec<(RecordId, u64)>, StoreError> {
+        self.inner.edge_held(agency, name, version, ids).await
+    }
+    async fn records_changed(
+        &self,
+        from: u64,
+        after: Option<(u64, RecordId)>,
+        limit: u32,
+    ) -> Result<Vec<(u64, Record)>, StoreError> {
+        self.inner.records_changed(from, after, limit).await
+    }
+    async fn count_changed(&self, from: u64) -> Result<u64, StoreError> {
+        self.inner.count_changed(from).await
+    }
+    async fn change_marks(&self) -> Result<(u64, u64), StoreError> {
+        self.inner.change_marks().await
+    }
+    async fn notice_records_changed(&self, from: u64) -> Result<Vec<RecordId>, StoreError> {
+        self.inner.notice_records_changed(from).await
+    }
+    async fn edge_audit(
+        &self,
+        agency: &AgencyCode,
+        name: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(Entry, bool)>, StoreError> {
+        self.inner.edge_audit(agency, name, after, limit).await
+    }
+    async fn edge_audit_head(&self, agency: &AgencyCode, name: &str) -> Result<Option<(u64, String)>, StoreError> {
+        self.inner.edge_audit_head(agency, name).await
+    }
+    async fn replica_state(&self) -> Result<Option<String>, StoreError> {
+        self.inner.replica_state().await
+    }
+    async fn replica_notices(&self) -> Result<Vec<(RecordId, String)>, StoreError> {
+        self.inner.replica_notices().await
+    }
+    async fn erase_freed(&self) -> Result<(), StoreError> {
+        self.inner.erase_freed().await
+    }
+}
+
+#[async_trait]
 impl crate::IntelBackend for FailingAudit {
     async fn intel_collections(&self) -> Result<Vec<crate::IntelCollection>, StoreError> {
         self.inner.intel_collections().await

@@ -16,6 +16,8 @@ mod audit_log;
 mod backend;
 mod clock;
 mod cluster;
+mod edge;
+mod edge_backend;
 mod error;
 mod events;
 #[cfg(test)]
@@ -49,6 +51,8 @@ pub use backend::{
 };
 pub use clock::Clock;
 pub use cluster::ClusterStatus;
+pub use edge::{EdgeChange, EdgeRows, Replica};
+pub use edge_backend::{EdgeBackend, EdgeIssue, EdgeRow, EdgeVersion, ReplicaApply};
 pub use error::StoreError;
 pub use events::{QUEUE as EVENT_QUEUE, Subscription};
 pub use hits::{EventStream, HitQuery};

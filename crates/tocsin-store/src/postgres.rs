@@ -109,4 +109,10 @@ async fn maintenance_lease(pool: &PgPool) -> Result<Option<crate::backend::Lease
     Ok(got.then(|| crate::backend::Lease::holding(conn)))
 }
 
+/// Nothing to do here: edges run on the embedded store; PostgreSQL's dead
+/// rows are reclaimed by its vacuum.
+async fn erase_freed(_: &PgPool) -> Result<(), StoreError> {
+    Ok(())
+}
+
 crate::sql::sql_backend!(PgBackend, sqlx::Postgres, sqlx::postgres::PgRow);

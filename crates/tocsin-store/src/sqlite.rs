@@ -73,7 +73,11 @@ impl SqliteBackend {
             .foreign_keys(true)
             // 64 MiB of page cache per connection (negative = KiB), so a
             // 10,000-record transaction does not spill pages mid-way.
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            // What is deleted is overwritten with zeros, not left in free
+            // pages: an edge's copy must not keep what it was told to
+            // delete (see `erase_freed` for the write-ahead log).
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         let migrator = sqlx::migrate!("./migrations/sqlite");
         // No table yet: a new store.
@@ -122,6 +126,17 @@ async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite
 /// maintenance run` beside it may at worst send a reminder twice.
 async fn maintenance_lease(_: &SqlitePool) -> Result<Option<crate::backend::Lease>, StoreError> {
     Ok(Some(crate::backend::Lease::free()))
+}
+
+/// Copies the write-ahead log into the database and empties it: the log's
+/// pages still hold rows as they were before a deletion, which the database
+/// file itself no longer does (`secure_delete`).
+async fn erase_freed(pool: &SqlitePool) -> Result<(), StoreError> {
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+    match busy {
+        0 => Ok(()),
+        _ => Err(StoreError::Unavailable("the write-ahead log could not be emptied: a reader held it".into())),
+    }
 }
 
 /// SQLite's `VACUUM INTO`: one read transaction copies every page into a

@@ -270,7 +270,7 @@ pub struct Store {
     /// The lifetime of a token issued without one.
     pub(crate) token_lifetime: RwLock<crate::tokens::Lifetime>,
     /// Agency settings read so far.
-    settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
+    pub(crate) settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
     /// Live event delivery.
     pub(crate) hub: Arc<Hub>,
     /// Committed events on their way to the hub, in order.

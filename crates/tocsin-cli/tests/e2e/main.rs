@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod console;
 mod crash;
+mod edge;
 mod events;
 mod helpers;
 mod hits;

@@ -163,7 +163,14 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, Form(f): For
     match tocsin_server::screening::screen(c.store(), &who.actor(), request).await {
         Ok(answer) => {
             let answer = serde_json::to_value(answer).unwrap_or_default();
-            let result = html! { (mrz(who.lang, &f.mrz)) (super::answer(who.lang, &answer)) };
+            let hits = answer["matches"].as_array().is_some_and(|m| m.iter().any(|m| m["hit_id"].is_string()));
+            let edge = c.edge() && hits;
+            let result = html! {
+                @if edge {
+                    p.note role="status" { (who.lang.t("Screened on this edge's copy: each hit waits for confirmation upstream, made when the link is up.")) }
+                }
+                (mrz(who.lang, &f.mrz)) (super::answer(who.lang, &answer))
+            };
             page(&who, &f, None, Some(result)).into_response()
         }
         Err(e) => {

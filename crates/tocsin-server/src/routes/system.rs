@@ -29,6 +29,11 @@ pub(crate) struct Health {
     /// The rate limits this server applies (429 with `Retry-After` over
     /// them).
     limits: crate::Limits,
+    /// On an edge node (`tocsin edge`): its upstream, the version and age
+    /// of its copy, whether the link is up, what it has not yet sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    edge: Option<serde_json::Value>,
 }
 
 /// Whether the server is up. Needs no token; the cluster part (how far this
@@ -38,7 +43,8 @@ pub(crate) struct Health {
 pub(crate) async fn health(State(s): State<AppState>, monitor: Option<Monitor>) -> Json<Health> {
     let cluster = monitor.and_then(|Monitor| s.store.cluster_status());
     let audit = if s.audit_broken { "broken" } else { "intact" };
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), audit, cluster, limits: s.gate.limits() })
+    let edge = s.edge_status.as_ref().map(|status| status());
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), audit, cluster, limits: s.gate.limits(), edge })
 }
 
 /// Prometheus metrics (text format), for the monitoring token only

@@ -106,6 +106,14 @@ macro_rules! commit {
                     Change::IntelDelete { collection, owner, id, versions, at } => {
                         return Ok((super::intel::delete(tx, &collection, &owner, &id, &versions, &at).await?, None));
                     }
+                    Change::EdgeIssued(issue) => super::edge::issue(tx, &issue).await?,
+                    Change::EdgeAudit { agency, name, entries } => {
+                        super::edge::ship(tx, &agency, &name, &entries).await?
+                    }
+                    Change::EdgeHandled { agency, name, seq } => {
+                        return Ok((super::edge::handled(tx, &agency, &name, seq).await?, None));
+                    }
+                    Change::Replica(apply) => super::edge::replica(tx, &apply).await?,
                     Change::IntelStatus { id, agency, at, body } => {
                         super::intel::put_status(tx, &id, &agency, &at, &body).await?
                     }

@@ -164,6 +164,7 @@ pub(crate) mod activity;
 pub(crate) mod agencies;
 pub(crate) mod audit;
 pub(crate) mod commit;
+pub(crate) mod edge;
 pub(crate) mod events;
 pub(crate) mod hits;
 pub(crate) mod intel;
@@ -190,7 +191,8 @@ pub(crate) fn check_schema(applied: Option<i64>, migrator: &sqlx::migrate::Migra
 /// paths from `sqlx`); that module provides `write_tx` (a transaction that
 /// holds the write lock, so numbers follow commit order), `INSERT_CHUNK`,
 /// `audit_pool` (where the audit writer's group commits go: the backend's
-/// `pool`, or a connection of its own) and `maintenance_lease`.
+/// `pool`, or a connection of its own), `maintenance_lease` and
+/// `erase_freed`.
 macro_rules! sql_backend {
     ($backend:ident, $db:ty, $row:ty) => {
         crate::sql::agencies::agencies!($backend, $db, $row);
@@ -203,6 +205,7 @@ macro_rules! sql_backend {
         crate::sql::commit::commit!($backend, $db, $row);
         crate::sql::activity::activity!($backend, $db, $row);
         crate::sql::intel::intel!($backend, $db, $row);
+        crate::sql::edge::edge!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;

@@ -84,8 +84,8 @@ macro_rules! notices {
                 E: sqlx::Executor<'e, Database = $db>,
             {
                 let done = sqlx::query(
-                    "UPDATE notices SET status = $1, version = $2, updated_at = $3, review_by = $4, body = $5 \
-                     WHERE id = $6 AND version = $7",
+                    "UPDATE notices SET status = $1, version = $2, updated_at = $3, review_by = $4, body = $5, \
+                     changed = (SELECT COALESCE(MAX(changed), 0) + 1 FROM notices) WHERE id = $6 AND version = $7",
                 )
                 .bind(n.status.as_str())
                 .bind(i64_of(n.version))
@@ -111,8 +111,8 @@ macro_rules! notices {
             ) -> Result<(), StoreError> {
                 for n in new {
                     sqlx::query(
-                        "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, review_by, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        "INSERT INTO notices (id, owner, notice_type, status, version, updated_at, review_by, body, changed) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT COALESCE(MAX(changed), 0) + 1 FROM notices))",
                     )
                     .bind(n.id.to_string())
                     .bind(n.owner.as_str())

@@ -112,8 +112,9 @@ macro_rules! records {
                     .iter()
                     .map(|r| Ok((ts(&r.created_at)?, ts(&r.updated_at)?, body_json(r)?)))
                     .collect::<Result<Vec<_>, StoreError>>()?;
+                let changed = next_change(tx).await?;
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body, source_list, source_id) ",
+                    "INSERT INTO records (id, kind, owner, version, state, created_at, updated_at, review_by, body, source_list, source_id, changed) ",
                 );
                 q.push_values(chunk.iter().zip(bodies), |mut b, (r, (created_at, updated_at, body))| {
                     let source = r.data.source.as_ref();
@@ -127,7 +128,8 @@ macro_rules! records {
                         .push_bind(review_date(r))
                         .push_bind(body)
                         .push_bind(source.map(|s| s.list.clone()))
-                        .push_bind(source.map(|s| s.id.clone()));
+                        .push_bind(source.map(|s| s.id.clone()))
+                        .push_bind(changed);
                 });
                 match q.build().execute(&mut **tx).await {
                     Err(e) if is_unique_violation(&e) => {
@@ -137,6 +139,12 @@ macro_rules! records {
                 }
             }
 
+            /// The next change number of records: every write holds the
+            /// write lock, so numbers follow commit order.
+            pub(super) async fn next_change(tx: &mut sqlx::Transaction<'_, $db>) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(MAX(changed), 0) + 1 FROM records").fetch_one(&mut **tx).await?)
+            }
+
             /// Replaces a record if its stored version is `expected`; false if not.
             pub(super) async fn replace<'e, E>(db: E, r: &Record, expected: u64) -> Result<bool, StoreError>
             where
@@ -144,8 +152,8 @@ macro_rules! records {
             {
                 let source = r.data.source.as_ref();
                 let done = sqlx::query(
-                    "UPDATE records SET version = $1, state = $2, updated_at = $3, review_by = $4, body = $5, source_list = $6, source_id = $7 \
-                     WHERE id = $8 AND version = $9",
+                    "UPDATE records SET version = $1, state = $2, updated_at = $3, review_by = $4, body = $5, source_list = $6, source_id = $7, \
+                     changed = (SELECT COALESCE(MAX(changed), 0) + 1 FROM records) WHERE id = $8 AND version = $9",
                 )
                 .bind(i64_of(r.version))
                 .bind(r.state.as_str())

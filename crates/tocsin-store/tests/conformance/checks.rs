@@ -925,3 +925,111 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     assert!(b.commit(delete_theirs, vec![], Effects::default()).await.expect("delete theirs").applied);
     assert_eq!(owners(b.intel_page(&sco).await.expect("ours left")), vec![code("FRA")]);
 }
+
+fn issue(base: u64, version: u64, full: bool, put: &[(RecordId, u64)], gone: &[RecordId]) -> tocsin_store::EdgeIssue {
+    tocsin_store::EdgeIssue {
+        agency: code("FRA"),
+        name: "cdg".to_owned(),
+        base,
+        version: tocsin_store::EdgeVersion {
+            version,
+            hash: format!("h{version}"),
+            generated_at: OffsetDateTime::now_utc().replace_nanosecond(0).expect("time"),
+            records_mark: version * 10,
+            notices_mark: version,
+        },
+        full,
+        put: put.to_vec(),
+        gone: gone.to_vec(),
+        at: OffsetDateTime::now_utc(),
+    }
+}
+
+pub(crate) async fn edge_holdings_follow_the_versions_an_edge_confirms(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    // Records are numbered by change, in commit order.
+    let r1 = record("DEU", person("Anna Edge", r#"{"mode": "all"}"#));
+    let r2 = record("DEU", person("Bruno Edge", r#"{"mode": "all"}"#));
+    b.insert_records(&[r1.clone(), r2.clone()]).await.expect("insert");
+    let (first_mark, _) = b.change_marks().await.expect("marks");
+    let mut r2b = r2.clone();
+    r2b.version = 2;
+    b.update_record(&r2b, 1).await.expect("update");
+    let (mark, _) = b.change_marks().await.expect("marks");
+    assert!(mark > first_mark, "an update takes a later change number");
+    let changed = b.records_changed(first_mark + 1, None, 10).await.expect("changed");
+    assert_eq!(changed.iter().map(|(_, r)| (r.id, r.version)).collect::<Vec<_>>(), vec![(r2.id, 2)]);
+    assert_eq!(b.count_changed(0).await.expect("count"), 2);
+    let paged = b.records_changed(0, Some((changed[0].0 - 1, r2.id)), 10).await.expect("paged");
+    assert!(paged.iter().any(|(_, r)| r.id == r2.id));
+
+    // Version 1: a full snapshot of both.
+    let ids = [r1.id, r2.id];
+    let commit = |c: Change| async { b.commit(c, vec![], Effects::default()).await.expect("commit") };
+    commit(Change::EdgeIssued(issue(0, 1, true, &[(r1.id, 1), (r2.id, 2)], &[]))).await;
+    let edge = b.edge(&code("FRA"), "cdg").await.expect("edge").expect("there");
+    assert_eq!((edge.issued, edge.confirmed), (1, 0));
+    let mut held = b.edge_held(&code("FRA"), "cdg", 1, &ids).await.expect("held");
+    held.sort();
+    let mut want = vec![(r1.id, 1), (r2.id, 2)];
+    want.sort();
+    assert_eq!(held, want);
+    assert!(b.edge_held(&code("FRA"), "cdg", 0, &ids).await.expect("held").is_empty(), "nothing before version 1");
+
+    // Version 2 deletes r1; version 3, issued on version 1 (2 never
+    // arrived), forgets version 2's deletion and deletes r2 instead.
+    commit(Change::EdgeIssued(issue(1, 2, false, &[], &[r1.id]))).await;
+    assert_eq!(b.edge_held(&code("FRA"), "cdg", 2, &ids).await.expect("held"), vec![(r2.id, 2)]);
+    commit(Change::EdgeIssued(issue(1, 3, false, &[], &[r2.id]))).await;
+    assert_eq!(b.edge_held(&code("FRA"), "cdg", 3, &ids).await.expect("held"), vec![(r1.id, 1)]);
+    let v = b.edge_version(&code("FRA"), "cdg", 3).await.expect("version").expect("kept");
+    assert_eq!((v.hash.as_str(), v.records_mark), ("h3", 30));
+    assert!(
+        b.edge_version(&code("FRA"), "cdg", 2).await.expect("version").is_none(),
+        "a version never confirmed is dropped"
+    );
+    let edge = b.edge(&code("FRA"), "cdg").await.expect("edge").expect("there");
+    assert_eq!((edge.issued, edge.confirmed), (3, 1));
+    assert_eq!(b.edges(Some(&code("DEU"))).await.expect("edges"), vec![]);
+
+    // The shipped audit chain: appended once, handled once.
+    let entries: Vec<tocsin_audit::Entry> = {
+        let mut head = tocsin_audit::Head::EMPTY;
+        (0..3).map(|_| head.append(draft("FRA", &["query:{}"]))).collect()
+    };
+    let ship =
+        |entries: Vec<tocsin_audit::Entry>| Change::EdgeAudit { agency: code("FRA"), name: "cdg".into(), entries };
+    commit(ship(entries[..2].to_vec())).await;
+    commit(ship(entries.clone())).await;
+    let stored = b.edge_audit(&code("FRA"), "cdg", 0, 10).await.expect("audit");
+    assert_eq!(stored.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>(), entries);
+    assert_eq!(b.edge_audit_head(&code("FRA"), "cdg").await.expect("head").map(|(s, _)| s), Some(3));
+    let handled = Change::EdgeHandled { agency: code("FRA"), name: "cdg".into(), seq: 2 };
+    assert!(b.commit(handled.clone(), vec![], Effects::default()).await.expect("handled").applied);
+    assert!(!b.commit(handled, vec![], Effects::default()).await.expect("again").applied, "handled once");
+    let flags: Vec<bool> =
+        b.edge_audit(&code("FRA"), "cdg", 0, 10).await.expect("audit").iter().map(|(_, h)| *h).collect();
+    assert_eq!(flags, vec![false, true, false]);
+
+    // On an edge: a copy applied replaces records whatever their version,
+    // deletes others, and keeps its state and notices.
+    let mut r1b = r1.clone();
+    r1b.version = 7;
+    let apply = tocsin_store::ReplicaApply {
+        put: vec![r1b.clone()],
+        delete: vec![r2.id],
+        notices: vec![(r1.id, "[]".to_owned()), (r2.id, r#"[{"x":1}]"#.to_owned())],
+        state: r#"{"v":1}"#.to_owned(),
+        ..Default::default()
+    };
+    commit(Change::Replica(apply)).await;
+    assert_eq!(b.record(&r1.id).await.expect("r1").map(|r| r.version), Some(7));
+    assert!(b.record(&r2.id).await.expect("r2").is_none(), "deleted, not archived");
+    assert_eq!(b.replica_state().await.expect("state").as_deref(), Some(r#"{"v":1}"#));
+    assert_eq!(b.replica_notices().await.expect("notices"), vec![(r2.id, r#"[{"x":1}]"#.to_owned())]);
+    let full = tocsin_store::ReplicaApply { full: true, state: "{}".to_owned(), ..Default::default() };
+    commit(Change::Replica(full)).await;
+    assert_eq!(b.record_count().await.expect("count"), 0, "a full snapshot replaces everything");
+    b.erase_freed().await.expect("erase");
+}

@@ -111,6 +111,7 @@ every_backend!(
     old_events_are_pruned_oldest_first_keeping_the_last,
     activity_counts_screenings_and_visible_hits_per_hour,
     intel_versions_are_numbered_paged_filtered_and_deleted,
+    edge_holdings_follow_the_versions_an_edge_confirms,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a

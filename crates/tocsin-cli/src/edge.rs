@@ -1,0 +1,189 @@
+//! `tocsin edge`: this machine as an edge node of an upstream, and `tocsin
+//! edge sync`: a round now on the edge running here.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Subcommand;
+use serde::{Deserialize, Serialize};
+use tocsin_core::AgencyCode;
+use tocsin_edge::node::{Config, Node};
+use tocsin_store::{Actor, Location, Store};
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct EdgeCommand {
+    #[command(subcommand)]
+    command: Option<EdgeSub>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum EdgeSub {
+    /// Syncs and ships now, on the edge running from this data directory,
+    /// and prints its state; exits 1 if the round failed.
+    Sync {
+        /// The edge's data directory.
+        #[arg(long, default_value = "./tocsin-edge")]
+        data: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The upstream Tocsin server (`https://tocsin.example.org`).
+    #[arg(long, required = true)]
+    upstream: Option<String>,
+    /// The edge's token on the upstream (role `edge`).
+    #[arg(long, env = "TOCSIN_EDGE_TOKEN", hide_env_values = true, required = true)]
+    token: Option<String>,
+    /// The edge's data directory: its copy, its audit log, its queue.
+    #[arg(long, default_value = "./tocsin-edge")]
+    data: PathBuf,
+    /// Address the edge serves the screening API on.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    listen: SocketAddr,
+    /// The edge's name within its agency (letters, digits, `-`, `_`, `.`).
+    #[arg(long, default_value = "edge")]
+    name: String,
+    /// The upstream's public key (its `edge-sync.pub`, hex); without it the
+    /// key of the first version is pinned.
+    #[arg(long)]
+    upstream_key: Option<String>,
+    /// Seconds between syncs while the link is up.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    every: u64,
+    /// Seconds the upstream's clock may differ from this machine's.
+    #[arg(long, default_value_t = 300)]
+    max_clock_skew: u64,
+    /// Requests a second one token may make on the edge (as `serve`).
+    #[arg(long, env = "TOCSIN_RATE_TOKEN", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_token: u32,
+    /// Requests a second from one client address without an accepted token
+    /// (as `serve`).
+    #[arg(long, env = "TOCSIN_RATE_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_address: u32,
+}
+
+/// What `tocsin edge sync` reads to find the running edge.
+#[derive(Serialize, Deserialize)]
+struct Running {
+    listen: SocketAddr,
+    upstream: String,
+    name: String,
+}
+
+const RUNNING: &str = "edge.json";
+const TOKEN: &str = "edge.token";
+
+pub(crate) async fn run(cmd: EdgeCommand) -> anyhow::Result<ExitCode> {
+    match cmd.command {
+        Some(EdgeSub::Sync { data }) => sync_now(&data).await,
+        None => serve(cmd.run).await,
+    }
+}
+
+async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (Some(upstream), Some(token)) = (args.upstream, args.token) else {
+        anyhow::bail!("--upstream and --token are needed");
+    };
+    anyhow::ensure!(
+        upstream.starts_with("https://") || upstream.starts_with("http://"),
+        "--upstream: a URL (https://host[:port])"
+    );
+    let dir = args.data.as_path();
+    tocsin_store::private::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let location = Location::Embedded(dir.to_owned());
+    let store = match dir.join(tocsin_store::DB_FILE).exists() {
+        true => Store::open_at(&location).await.context("opening the edge's store")?,
+        false => {
+            let (store, _) = Store::init_at(&location).await.context("creating the edge's store")?;
+            // The store's first token (the General Secretariat's) has no use
+            // here: only the agency's officers act at an edge.
+            let op = Actor::operator(AgencyCode::GS);
+            for t in store.list_tokens(&op, None).await? {
+                store.revoke_token(&op, &t.id).await?;
+            }
+            store
+        }
+    };
+    let store = Arc::new(store);
+    store.enable_screening().await.context("building the screening index")?;
+    let config = Config {
+        upstream: upstream.clone(),
+        token: token.clone(),
+        name: args.name.clone(),
+        data: dir.to_owned(),
+        every: Duration::from_secs(args.every),
+        upstream_key: args.upstream_key,
+        max_skew: time::Duration::seconds(i64::try_from(args.max_clock_skew).unwrap_or(i64::MAX)),
+    };
+    let node = Arc::new(Node::new(store.clone(), config).await?);
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    write_private(&dir.join(TOKEN), &format!("{token}\n"))?;
+    let running = Running { listen: addr, upstream, name: args.name };
+    write_private(&dir.join(RUNNING), &serde_json::to_string_pretty(&running)?)?;
+    match node.round().await {
+        Ok(r) => tracing::info!(version = ?r.applied, "edge synced"),
+        Err(e) => tracing::warn!(error = %e, "first sync failed; screening on the copy held, if any"),
+    }
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let rounds = tokio::spawn(node.clone().run(shutdown.clone()));
+    let gate = tocsin_server::Gate::new(tocsin_server::Limits {
+        per_token: args.rate_token,
+        per_address: args.rate_address,
+        ..tocsin_server::Limits::default()
+    });
+    let console =
+        tocsin_console::Options { tls: false, shutdown: shutdown.clone(), gate: gate.clone(), hub: None, edge: true };
+    let pages = tocsin_console::router(store.clone(), console).merge(tocsin_edge::http::edge_router(node.clone()));
+    let status = node.clone();
+    let options = tocsin_server::Options {
+        pages: Some(pages),
+        gate,
+        shutdown: shutdown.clone(),
+        edge_status: Some(Arc::new(move || status.status())),
+        wrap: Some(tocsin_edge::http::marking_unconfirmed()),
+        ..tocsin_server::Options::default()
+    };
+    println!("edge {} of {} listening on http://{addr}", running.name, running.upstream);
+    let served = tocsin_server::serve(listener, store.clone(), options, crate::serve::shutdown_signal()).await;
+    shutdown.cancel();
+    rounds.abort();
+    served?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(path);
+    tocsin_store::private::write_new(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+}
+
+async fn sync_now(dir: &Path) -> anyhow::Result<ExitCode> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} (is an edge running from {}?)", path.display(), dir.display()))
+    };
+    let running: Running = serde_json::from_str(&read(RUNNING)?).context("the running edge's file")?;
+    let token = read(TOKEN)?;
+    let url = format!("http://{}/v1/edge/sync", running.listen);
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .with_context(|| format!("no edge answers at {url}; start it with `tocsin edge`"))?;
+    let ok = response.status().is_success();
+    let body: serde_json::Value = response.json().await.context("the edge's answer")?;
+    println!("{}", serde_json::to_string_pretty(&body)?);
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,494 @@
+//! Edge nodes with the link really cut: `tocsin edge` talks to the upstream
+//! through a TCP relay the test opens and closes (or through a proxy that
+//! alters what the upstream sends). Screening works offline; offline hits
+//! reach the owner after reconnect, once; deletions and restrictions leave
+//! the edge's files; hidden records never reach them; altered versions are
+//! refused and the old copy keeps screening; a kill -9 loses no queued hit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::helpers::{BIN, TestServer, eventually, json, person};
+use crate::sse::SseClient;
+
+/// A TCP relay to the upstream that the test cuts (every connection closed,
+/// new ones dropped) and opens again.
+struct Relay {
+    addr: String,
+    open: Arc<AtomicBool>,
+    live: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn to(target: &str) -> Relay {
+        let target = target.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("relay");
+        let addr = format!("http://{}", listener.local_addr().expect("addr"));
+        let open = Arc::new(AtomicBool::new(true));
+        let live: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (o, l) = (open.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !o.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                if let Ok(mut live) = l.lock() {
+                    live.extend([client.try_clone(), server.try_clone()].into_iter().flatten());
+                }
+                pipe(client.try_clone(), server.try_clone());
+                pipe(server.try_clone(), client.try_clone());
+            }
+        });
+        Relay { addr, open, live }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for s in self.live.lock().expect("relay").drain(..) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn reopen(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+fn pipe(from: std::io::Result<TcpStream>, to: std::io::Result<TcpStream>) {
+    let (Ok(mut from), Ok(mut to)) = (from, to) else { return };
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from, &mut to);
+        let _ = to.shutdown(Shutdown::Write);
+    });
+}
+
+/// `tocsin edge` on its own data directory.
+struct Edge {
+    base: String,
+    data: PathBuf,
+    child: Child,
+    args: Vec<String>,
+    client: Client,
+}
+
+impl Edge {
+    fn start(data: &Path, upstream: &str, token: &str, extra: &[&str]) -> Edge {
+        let mut args: Vec<String> = ["edge", "--upstream", upstream, "--data"].iter().map(|s| s.to_string()).collect();
+        args.push(data.display().to_string());
+        args.extend(["--listen", "127.0.0.1:0", "--name", "cdg-t2"].iter().map(|s| s.to_string()));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (child, base) = spawn_edge(&args, token, data);
+        Edge { base, data: data.to_owned(), child, args, client: Client::new() }
+    }
+
+    fn kill_and_restart(&mut self, token: &str) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
+        let (child, base) = spawn_edge(&self.args, token, &self.data);
+        (self.child, self.base) = (child, base);
+    }
+
+    fn health(&self) -> Value {
+        let r = self.client.get(format!("{}/v1/health", self.base)).send().expect("GET /v1/health");
+        json(r).1["edge"].clone()
+    }
+
+    fn version(&self) -> u64 {
+        self.health()["version"].as_u64().unwrap_or(0)
+    }
+
+    fn screen(&self, token: &str, body: &Value) -> Value {
+        let r = self.client.post(format!("{}/v1/screen", self.base)).bearer_auth(token).json(body).send();
+        let (status, body) = json(r.expect("POST /v1/screen on the edge"));
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// `tocsin edge sync --data DIR`: its exit status and output.
+    fn sync_now(&self) -> (bool, Value) {
+        let out =
+            Command::new(BIN).args(["edge", "sync", "--data"]).arg(&self.data).output().expect("tocsin edge sync");
+        let body = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "edge sync printed: {} {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.success(), body)
+    }
+
+    /// Every byte of the edge's data directory, its database and its
+    /// write-ahead log included.
+    fn bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(&self.data).expect("data dir").flatten() {
+            if entry.path().is_file() {
+                all.extend(std::fs::read(entry.path()).unwrap_or_default());
+            }
+        }
+        all
+    }
+
+    fn holds(&self, text: &str) -> bool {
+        let bytes = self.bytes();
+        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_edge(args: &[String], token: &str, data: &Path) -> (Child, String) {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(data.with_extension("log")).expect("edge log");
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("TOCSIN_EDGE_TOKEN", token)
+        // The tests poll the edge as fast as they can from one address.
+        .env("TOCSIN_RATE_TOKEN", "1000000")
+        .env("TOCSIN_RATE_ADDRESS", "1000000")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("spawn tocsin edge");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut base = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("edge output");
+        if let Some((_, addr)) = line.split_once(" listening on ") {
+            base = addr.to_owned();
+            break;
+        }
+    }
+    assert!(!base.is_empty(), "the edge never said where it listens");
+    (child, base)
+}
+
+/// The hits `token`'s agency sees on `record` made at edge `cdg-t2`.
+fn edge_hits(s: &TestServer, token: &str, record: &str) -> Vec<Value> {
+    let (status, body) = json(s.get(token, "/v1/hits?limit=1000").send().expect("GET /v1/hits"));
+    assert_eq!(status, 200, "{body}");
+    body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| {
+            h["record_id"].as_str() == Some(record) && h["user"].as_str().is_some_and(|u| u.ends_with("@edge:cdg-t2"))
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn an_edge_screens_offline_and_its_hits_reach_the_owner_once_after_reconnect() {
+    let s = TestServer::start();
+    let deu = s.token("DEU", "admin");
+    let fra = s.token("FRA", "officer");
+    let edge_token = s.token("FRA", "edge");
+    let shared = s.create(&deu, &person("Konstantin Weissbeck", json!({"mode": "all"})));
+    let hidden = s.create(&deu, &person("Ottilie Brandauer", json!({"mode": "only", "countries": ["ITA"]})));
+    let dir = tempfile::tempdir().expect("dir");
+    let relay = Relay::to(&s.base);
+    let mut edge = Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1"]);
+    eventually("the edge's first copy", || edge.version() >= 1);
+    assert!(edge.holds("Konstantin Weissbeck"), "the shared record is in the copy");
+    assert!(!edge.holds("Ottilie Brandauer"), "a hidden record never reaches the edge's files");
+
+    relay.cut();
+    eventually("the edge to see the link down", || edge.health()["link"] == "down");
+    let offline =
+        edge.screen(&fra, &json!({"name": "Konstantin Weissbeck", "birth_date": "1970", "location": "CDG T2"}));
+    let m = &offline["matches"][0];
+    assert_eq!(m["record"]["id"], shared["id"], "screening works with the link cut: {offline}");
+    assert!(m["hit_id"].is_string(), "{m}");
+    assert_eq!(m["needs_confirmation"], true, "an edge's hit waits for confirmation upstream");
+    let quiet = edge.screen(&fra, &json!({"name": "Ottilie Brandauer", "location": "CDG T2"}));
+    assert_eq!(quiet["matches"], json!([]), "the edge holds nothing hidden to match");
+    eventually("the queue counted", || edge.health()["unsent"]["hits"].as_u64() >= Some(1));
+
+    // Killed with the hits queued, the edge loses none.
+    edge.kill_and_restart(&edge_token);
+    let health = edge.health();
+    assert_eq!(health["link"], "down", "{health}");
+    assert!(health["unsent"]["hits"].as_u64() >= Some(1), "{health}");
+    assert!(health["unsent"]["screenings"].as_u64() >= Some(2), "{health}");
+    // A second offline screening of the same subject: a second hit.
+    assert_eq!(edge.screen(&fra, &json!({"name": "Konstantin Weissbeck"}))["matches"][0]["record"]["id"], shared["id"]);
+
+    let owner = SseClient::connect(&s.base, &deu, None);
+    relay.reopen();
+    // Within one sync interval of the link coming back (1 s here; the wait
+    // allows for a loaded machine), the owner hears of both: the hit on the
+    // shared record, and the silent hit on the one the edge never held.
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let e = owner.next_within(Duration::from_secs(30)).expect("the edge's hits reach the owner");
+        if e.event == "hit" && e.data["data"]["user"].as_str().is_some_and(|u| u.ends_with("@edge:cdg-t2")) {
+            seen.push(e.data["data"].clone());
+        }
+    }
+    let on = |id: &Value| seen.iter().filter(|h| h["record_id"] == *id).count();
+    assert_eq!((on(&shared["id"]), on(&hidden["id"])), (2, 1), "one hit upstream per offline screening: {seen:?}");
+    assert!(seen.iter().any(|h| h["record_id"] == hidden["id"] && h["silent"] == true), "{seen:?}");
+    // Exactly once: more rounds ship nothing again.
+    let v = edge.version();
+    eventually("three more rounds", || edge.version() >= v + 3);
+    assert_eq!(edge_hits(&s, &deu, shared["id"].as_str().expect("id")).len(), 2);
+    assert_eq!(edge_hits(&s, &deu, hidden["id"].as_str().expect("id")).len(), 1);
+    let health = edge.health();
+    assert_eq!((health["link"].as_str(), health["unsent"]["hits"].as_u64()), (Some("up"), Some(0)), "{health}");
+
+    // The edge's audit chain is kept upstream and verifies.
+    let out = s.cli(&["audit", "verify", "--edge", "FRA/cdg-t2"]);
+    assert!(out.contains("audit chain OK"), "{out}");
+    // The upstream lists the edge with the version it holds.
+    let admin = s.token("FRA", "admin");
+    let (status, edges) = json(s.get(&admin, "/v1/edges").send().expect("GET /v1/edges"));
+    assert_eq!(status, 200, "{edges}");
+    assert_eq!(edges["items"][0]["name"], "cdg-t2", "{edges}");
+    assert!(edges["items"][0]["version"].as_u64() >= Some(v), "{edges}");
+    let (status, _) = json(s.get(&s.token("DEU", "admin"), "/v1/edges").send().expect("GET"));
+    assert_eq!(status, 200);
+    let (_, theirs) = json(s.get(&deu, "/v1/edges").send().expect("GET"));
+    assert_eq!(theirs["items"], json!([]), "another agency's edges are not listed");
+
+    // The edge serves the console too; its screening page says a hit waits
+    // for confirmation.
+    let console = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let r = console.post(format!("{}/login", edge.base)).form(&[("token", fra.as_str())]).send().expect("login");
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_owned();
+    let form = console
+        .get(format!("{}/screen", edge.base))
+        .header("cookie", &cookie)
+        .send()
+        .expect("page")
+        .text()
+        .expect("html");
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).and_then(|t| t.split('"').next()).expect("csrf").to_owned();
+    let r = console
+        .post(format!("{}/screen", edge.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("name", "Konstantin Weissbeck")])
+        .send()
+        .expect("screen");
+    let html = r.text().expect("html");
+    assert!(html.contains("waits for confirmation upstream"), "{html:.2000}");
+}
+
+#[test]
+fn deletions_and_restrictions_leave_the_copy_and_its_files() {
+    let s = TestServer::start();
+    let deu = s.token("DEU", "admin");
+    let fra = s.token("FRA", "officer");
+    let edge_token = s.token("FRA", "edge");
+    let archived = s.create(&deu, &person("Wendelin Quarzfeld", json!({"mode": "all"})));
+    let restricted = s.create(&deu, &person("Philippa Marmorstein", json!({"mode": "all"})));
+    let dir = tempfile::tempdir().expect("dir");
+    let relay = Relay::to(&s.base);
+    let edge = Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1"]);
+    eventually("the edge's first copy", || edge.version() >= 1);
+    assert!(edge.holds("Wendelin Quarzfeld") && edge.holds("Philippa Marmorstein"));
+
+    relay.cut();
+    eventually("the link down", || edge.health()["link"] == "down");
+    let id = archived["id"].as_str().expect("id");
+    let r = s.delete(&deu, &format!("/v1/records/{id}?version=1")).send().expect("archive");
+    assert_eq!(r.status(), 200);
+    let mut input = restricted.clone();
+    for k in ["id", "owner", "state", "created_at", "updated_at"] {
+        input.as_object_mut().expect("object").remove(k);
+    }
+    input["access"] = json!({"mode": "only", "countries": ["ITA"]});
+    let rid = restricted["id"].as_str().expect("id");
+    let (status, body) = json(s.put(&deu, &format!("/v1/records/{rid}")).json(&input).send().expect("PUT"));
+    assert_eq!(status, 200, "{body}");
+
+    let v = edge.version();
+    relay.reopen();
+    eventually("the next version applied", || edge.version() > v);
+    assert!(!edge.holds("Wendelin Quarzfeld"), "an archived record is gone from the edge's files");
+    assert!(!edge.holds("Philippa Marmorstein"), "a record now hidden from the agency is gone from the edge's files");
+    for name in ["Wendelin Quarzfeld", "Philippa Marmorstein"] {
+        assert_eq!(edge.screen(&fra, &json!({"name": name}))["matches"], json!([]), "{name}");
+    }
+}
+
+/// A proxy to the upstream that passes, replays, cuts short or alters the
+/// versions it relays.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Pass,
+    Replay,
+    Truncate,
+    Alter,
+}
+
+struct Proxy {
+    addr: String,
+    mode: Arc<Mutex<Mode>>,
+}
+
+impl Proxy {
+    fn to(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy");
+        let addr = format!("http://{}", listener.local_addr().expect("addr"));
+        let mode = Arc::new(Mutex::new(Mode::Pass));
+        let (m, upstream) = (mode.clone(), upstream.to_owned());
+        std::thread::spawn(move || {
+            let client = Client::new();
+            let mut recorded: Option<Vec<u8>> = None;
+            for stream in listener.incoming().flatten() {
+                let mode = *m.lock().expect("mode");
+                let _ = serve_one(stream, &client, &upstream, mode, &mut recorded);
+            }
+        });
+        Proxy { addr, mode }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().expect("mode") = mode;
+    }
+}
+
+fn serve_one(
+    stream: TcpStream,
+    client: &Client,
+    upstream: &str,
+    mode: Mode,
+    recorded: &mut Option<Vec<u8>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let (mut length, mut auth) = (0usize, String::new());
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            match k.to_ascii_lowercase().as_str() {
+                "content-length" => length = v.trim().parse().unwrap_or(0),
+                "authorization" => auth = v.trim().to_owned(),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let mut parts = request_line.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or("GET"), parts.next().unwrap_or("/"));
+    let url = format!("{upstream}{path}");
+    let request = match method {
+        "POST" => client.post(&url).header("content-type", "application/json").body(body),
+        _ => client.get(&url),
+    };
+    let response = request.header("authorization", auth).send().map_err(std::io::Error::other)?;
+    let status = response.status().as_u16();
+    let mut bytes = response.bytes().map_err(std::io::Error::other)?.to_vec();
+    if path.starts_with("/v1/edge/sync") && status == 200 {
+        match mode {
+            Mode::Pass => *recorded = Some(bytes.clone()),
+            Mode::Replay => bytes = recorded.clone().unwrap_or_default(),
+            Mode::Truncate => bytes.truncate(bytes.len() * 2 / 3),
+            Mode::Alter => {
+                // The agencies come with every version.
+                let text = String::from_utf8_lossy(&bytes).replace("DEU bureau", "DEU Bureau");
+                bytes = text.into_bytes();
+            }
+        }
+    }
+    let mut out = stream;
+    write!(
+        out,
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bytes.len()
+    )?;
+    out.write_all(&bytes)?;
+    out.flush()
+}
+
+#[test]
+fn forged_replayed_and_cut_short_versions_are_refused_and_the_old_copy_keeps_screening() {
+    let s = TestServer::start();
+    let deu = s.token("DEU", "admin");
+    let fra = s.token("FRA", "officer");
+    let edge_token = s.token("FRA", "edge");
+    let kept = s.create(&deu, &person("Leopoldine Sauerwald", json!({"mode": "all"})));
+    let dir = tempfile::tempdir().expect("dir");
+    let proxy = Proxy::to(&s.base);
+    let edge = Edge::start(&dir.path().join("edge"), &proxy.addr, &edge_token, &["--every", "3600"]);
+    assert_eq!(edge.version(), 1, "the first copy, at start");
+    let (ok, _) = edge.sync_now();
+    assert!(ok);
+    assert_eq!(edge.version(), 2);
+
+    let refusals = [(Mode::Replay, "replayed"), (Mode::Truncate, "cut short"), (Mode::Alter, "altered")];
+    for (mode, word) in refusals {
+        proxy.set(mode);
+        let (ok, body) = edge.sync_now();
+        assert!(!ok, "{word}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.contains("refused") && message.contains(word), "{word}: {message}");
+        assert_eq!(edge.version(), 2, "{word}: the copy stays as it was");
+        let m = edge.screen(&fra, &json!({"name": "Leopoldine Sauerwald"}));
+        assert_eq!(m["matches"][0]["record"]["id"], kept["id"], "{word}: the old copy keeps screening");
+    }
+    proxy.set(Mode::Pass);
+    let (ok, body) = edge.sync_now();
+    assert!(ok, "{body}");
+    assert!(edge.version() > 2, "a good version is taken again after refusals");
+}
+
+#[test]
+fn an_edge_refuses_a_wrong_token_role_and_a_wrong_upstream_key() {
+    let s = TestServer::start();
+    let officer = s.token("FRA", "officer");
+    let edge_token = s.token("FRA", "edge");
+    let dir = tempfile::tempdir().expect("dir");
+    // An officer's token is not an edge's.
+    let edge = Edge::start(&dir.path().join("a"), &s.base, &officer, &["--every", "3600"]);
+    let (ok, body) = edge.sync_now();
+    assert!(!ok);
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("role `edge`")), "{body}");
+    assert_eq!(edge.version(), 0);
+    // A key that is not the upstream's.
+    let wrong = "11".repeat(32);
+    let edge = Edge::start(&dir.path().join("b"), &s.base, &edge_token, &["--every", "3600", "--upstream-key", &wrong]);
+    let (ok, body) = edge.sync_now();
+    assert!(!ok);
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("pinned")), "{body}");
+    assert_eq!(edge.version(), 0);
+    // The right key, from the upstream's data directory.
+    let key = std::fs::read_to_string(s.data.join("edge-sync.pub")).expect("edge-sync.pub");
+    let edge =
+        Edge::start(&dir.path().join("c"), &s.base, &edge_token, &["--every", "3600", "--upstream-key", key.trim()]);
+    assert!(edge.version() >= 1, "{}", edge.health());
+    // An edge token reads nothing through the API's own routes.
+    let r = s.get(&edge_token, "/v1/records?limit=1").send().expect("GET /v1/records");
+    assert_eq!(r.status(), 403);
+}

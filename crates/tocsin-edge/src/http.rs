@@ -1,0 +1,289 @@
+//! The routes. Upstream: `GET /v1/edge/sync` (the next version, streamed),
+//! `POST /v1/edge/audit` (a shipment), `GET /v1/edges` (the list). On an
+//! edge: `POST /v1/edge/sync` (a round now, for `tocsin edge sync`) and the
+//! mark on every hit it answers with (`needs_confirmation`).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use tocsin_server::{ApiError, Gate, PeerAgency, client_address};
+use tocsin_store::{Actor, StoreError};
+use tokio::sync::mpsc;
+
+use crate::EdgeError;
+use crate::node::Node;
+use crate::upstream::{Shipment, SyncAsk, Upstream};
+
+/// Largest shipment accepted.
+const SHIP_BODY_LIMIT: usize = tocsin_server::BULK_BODY_LIMIT;
+
+#[derive(Clone)]
+struct UpstreamState {
+    upstream: Arc<Upstream>,
+    gate: Gate,
+}
+
+/// The upstream's edge routes.
+pub fn upstream_router(upstream: Arc<Upstream>, gate: Gate) -> Router {
+    Router::new()
+        .route("/v1/edge/sync", get(sync))
+        .route("/v1/edge/audit", post(ship))
+        .route("/v1/edges", get(list))
+        .with_state(UpstreamState { upstream, gate })
+}
+
+/// The caller, as the API admits one: rate limit, bearer token, the client
+/// certificate's agency where mutual TLS is on; a refusal logged.
+async fn caller(s: &UpstreamState, request: &Parts) -> Result<Actor, Response> {
+    let secret = request
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
+        .filter(|t| !t.is_empty() && t.len() <= 256);
+    let address = client_address(&request.extensions);
+    let store = s.upstream.store();
+    s.gate.admit_request(store, secret.as_deref(), address).map_err(tocsin_server::too_many)?;
+    let refused = |why: String| async move {
+        let action = format!("auth.reject {} {}", request.method, request.uri.path());
+        if let Err(e) = s.gate.log_refused(store, address, &action).await {
+            return ApiError::from(e).into_response();
+        }
+        ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", why).into_response()
+    };
+    let Some(secret) = secret else {
+        return Err(refused("a bearer token is needed".into()).await);
+    };
+    let principal = match store.authenticate(&secret).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(refused("unknown, revoked or expired token".into()).await),
+        Err(e) => return Err(ApiError::from(e).into_response()),
+    };
+    if let Err(why) = PeerAgency::admits(&request.extensions, principal.agency) {
+        return Err(refused(why).await);
+    }
+    Ok(principal.actor(None))
+}
+
+fn error(e: EdgeError) -> Response {
+    match e {
+        EdgeError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why).into_response(),
+        EdgeError::NotFound(what) => {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")).into_response()
+        }
+        EdgeError::Invalid { field, reason } => {
+            ApiError::field("invalid_field", field.clone(), format!("{field}: {reason}")).into_response()
+        }
+        EdgeError::Conflict { head, reason } => {
+            let body = serde_json::json!({ "error": { "code": "conflict", "message": reason }, "head": head });
+            (StatusCode::CONFLICT, axum::Json(body)).into_response()
+        }
+        EdgeError::Store(e) => ApiError::from(e).into_response(),
+        other => ApiError::from(StoreError::Internal(other.to_string())).into_response(),
+    }
+}
+
+/// Logs a refusal the service made before anything was read or written.
+async fn refused(s: &UpstreamState, actor: &Actor, action: &str, e: EdgeError) -> Response {
+    let outcome = match &e {
+        EdgeError::Forbidden(_) => tocsin_audit::Outcome::Denied,
+        EdgeError::NotFound(_) => tocsin_audit::Outcome::NotFound,
+        EdgeError::Invalid { .. } => tocsin_audit::Outcome::Invalid,
+        EdgeError::Conflict { .. } => tocsin_audit::Outcome::Conflict,
+        _ => tocsin_audit::Outcome::Error,
+    };
+    if let Err(e) = s.upstream.store().log(actor, action, vec![], outcome).await {
+        return ApiError::from(e).into_response();
+    }
+    error(e)
+}
+
+async fn sync(State(s): State<UpstreamState>, parts: Parts) -> Response {
+    let actor = match caller(&s, &parts).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let ask = match Query::<SyncAsk>::try_from_uri(&parts.uri) {
+        Ok(Query(ask)) => ask,
+        Err(e) => {
+            return refused(
+                &s,
+                &actor,
+                "edge.sync",
+                EdgeError::Invalid { field: "query".into(), reason: e.body_text() },
+            )
+            .await;
+        }
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let upstream = s.upstream.clone();
+    let who = actor.clone();
+    let task = tokio::spawn(async move { upstream.sync(&who, ask, tx).await });
+    // A refusal comes before the first line: answer it as an error.
+    match rx.recv().await {
+        Some(first) => {
+            let rest = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|line| (line, rx)) });
+            let lines = futures::StreamExt::chain(futures::stream::iter([first]), rest);
+            tokio::spawn(async move {
+                match task.await {
+                    Ok(Err(EdgeError::Gone)) | Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "a sync version stopped before its end"),
+                    Err(e) => tracing::error!(error = %e, "a sync version's task failed"),
+                }
+            });
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/x-ndjson")
+                .body(Body::from_stream(lines))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        None => match task.await {
+            Ok(Err(e)) => refused(&s, &actor, "edge.sync", e).await,
+            Ok(Ok(_)) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Err(e) => ApiError::from(StoreError::Internal(format!("the sync task: {e}"))).into_response(),
+        },
+    }
+}
+
+async fn ship(State(s): State<UpstreamState>, parts: Parts, body: Body) -> Response {
+    let actor = match caller(&s, &parts).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let bytes = match axum::body::to_bytes(body, SHIP_BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = EdgeError::Invalid { field: "body".into(), reason: format!("over {SHIP_BODY_LIMIT} bytes") };
+            return refused(&s, &actor, "edge.audit", e).await;
+        }
+    };
+    let shipment: Shipment = match serde_json::from_slice(&bytes) {
+        Ok(x) => x,
+        Err(e) => {
+            let e = EdgeError::Invalid { field: "body".into(), reason: format!("not a shipment: {e}") };
+            return refused(&s, &actor, "edge.audit", e).await;
+        }
+    };
+    match s.upstream.ship(&actor, shipment).await {
+        Ok(shipped) => axum::Json(shipped).into_response(),
+        Err(
+            e @ (EdgeError::Forbidden(_)
+            | EdgeError::Invalid { .. }
+            | EdgeError::NotFound(_)
+            | EdgeError::Conflict { .. }),
+        ) => refused(&s, &actor, "edge.audit", e).await,
+        Err(e) => error(e),
+    }
+}
+
+#[derive(Serialize)]
+struct EdgeList {
+    items: Vec<crate::upstream::EdgeView>,
+}
+
+async fn list(State(s): State<UpstreamState>, parts: Parts) -> Response {
+    let actor = match caller(&s, &parts).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match s.upstream.edges(&actor).await {
+        Ok(items) => axum::Json(EdgeList { items }).into_response(),
+        Err(e @ EdgeError::Forbidden(_)) => refused(&s, &actor, "edge.list", e).await,
+        Err(e) => error(e),
+    }
+}
+
+/// The edge's own route: a round now, for whoever holds the edge's token
+/// (`tocsin edge sync`).
+pub fn edge_router(node: Arc<Node>) -> Router {
+    Router::new().route("/v1/edge/sync", post(round)).with_state(node)
+}
+
+async fn round(State(node): State<Arc<Node>>, headers: axum::http::HeaderMap) -> Response {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.split_once(' '))
+        .map(|(_, t)| tocsin_store::hash_token(t.trim()));
+    if given != Some(tocsin_store::hash_token(&node.config().token)) {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the edge's own token is needed")
+            .into_response();
+    }
+    let result = node.round().await;
+    let status = node.status();
+    match result {
+        Ok(round) => axum::Json(serde_json::json!({ "round": round, "edge": status })).into_response(),
+        Err(e) => {
+            let body =
+                serde_json::json!({ "error": { "code": "sync_failed", "message": e.to_string() }, "edge": status });
+            (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response()
+        }
+    }
+}
+
+/// The wrap of an edge's router that marks its hits ([`mark_unconfirmed`]).
+pub fn marking_unconfirmed() -> tocsin_server::Wrap {
+    Arc::new(|router: Router| router.layer(axum::middleware::from_fn(mark_unconfirmed)))
+}
+
+/// Marks every hit in a screening answer of the edge `needs_confirmation`:
+/// made on a copy, it is confirmed upstream once shipped.
+pub async fn mark_unconfirmed(request: Request, next: Next) -> Response {
+    let screening = request.uri().path().starts_with("/v1/screen");
+    let response = next.run(request).await;
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !screening || !json || !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    mark(&mut value);
+    let bytes = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn mark(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.get("hit_id").is_some_and(serde_json::Value::is_string) {
+                map.insert("needs_confirmation".into(), serde_json::Value::Bool(true));
+            }
+            map.values_mut().for_each(mark);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mark),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_are_marked_and_nothing_else() {
+        let mut v = serde_json::json!({"matches": [{"hit_id": "h1", "score": 0.9}, {"score": 0.5}], "items": [{"matches": [{"hit_id": "h2"}]}]});
+        mark(&mut v);
+        assert_eq!(v["matches"][0]["needs_confirmation"], true);
+        assert!(v["matches"][1].get("needs_confirmation").is_none());
+        assert_eq!(v["items"][0]["matches"][0]["needs_confirmation"], true);
+    }
+}

@@ -1,0 +1,38 @@
+//! Fuzzes the edge sync reader with arbitrary bytes as a version from the
+//! upstream: `verify` must refuse or accept without panicking, and what it
+//! accepts must follow the version held (newer, on its chain) and carry as
+//! many items as `items` reads. The clock allows any skew (checked by unit
+//! tests), so a
+//! real version kept in `fuzz/seeds/edge_sync` (an edge `cdg` of FRA)
+//! passes the header's checks and the fuzzer works from the whole path.
+//!
+//! Run: `cargo install cargo-fuzz; cd fuzz; RUSTC_BOOTSTRAP=1 cargo fuzz run edge_sync`
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use time::macros::datetime;
+use tocsin_core::AgencyCode;
+use tocsin_sync::{Expect, GENESIS, Held, items, verify};
+
+fuzz_target!(|data: &[u8]| {
+    let now = datetime!(2026-12-06 12:00 UTC);
+    let held = Held { version: 3, hash: GENESIS.to_owned(), generated_at: datetime!(2020-01-01 0:00 UTC) };
+    for held in [None, Some(&held)] {
+        let expect = Expect {
+            agency: AgencyCode::parse("FRA").ok(),
+            edge: "cdg",
+            held,
+            key: None,
+            now,
+            max_skew: time::Duration::days(36_500),
+        };
+        if let Ok(v) = verify(data, &expect) {
+            assert!(held.is_none_or(|h| v.header.version > h.version), "a replay was accepted");
+            assert_eq!(items(data).count() as u64, v.items);
+        }
+    }
+    for item in items(data) {
+        let _ = item;
+    }
+});
