@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     for held in [None, Some(&held)] {
         let expect = Expect {
             agency: AgencyCode::parse("FRA").ok(),
-            edge: "cdg",
+            edge: Some("cdg"),
             held,
             key: None,
             now,

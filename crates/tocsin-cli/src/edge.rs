@@ -48,9 +48,11 @@ struct RunArgs {
     /// Address the edge serves the screening API on.
     #[arg(long, default_value = "127.0.0.1:7878")]
     listen: SocketAddr,
-    /// The edge's name within its agency (letters, digits, `-`, `_`, `.`).
-    #[arg(long, default_value = "edge")]
-    name: String,
+    /// The edge's name within its agency: the user its token was issued
+    /// to (`tocsin token create --role edge --user NAME`), which it is by
+    /// default.
+    #[arg(long)]
+    name: Option<String>,
     /// The upstream's public key (its `edge-sync.pub`, hex); without it the
     /// key of the first version is pinned.
     #[arg(long)]
@@ -75,7 +77,6 @@ struct RunArgs {
 struct Running {
     listen: SocketAddr,
     upstream: String,
-    name: String,
 }
 
 const RUNNING: &str = "edge.json";
@@ -124,11 +125,17 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         max_skew: time::Duration::seconds(i64::try_from(args.max_clock_skew).unwrap_or(i64::MAX)),
     };
     let node = Arc::new(Node::new(store.clone(), config).await?);
+    // Over plain HTTP the key of the first version could be anyone's.
+    anyhow::ensure!(
+        node.copy().is_some() || node.config().upstream_key.is_some() || upstream.starts_with("https://"),
+        "--upstream-key is needed with an http:// upstream (the upstream's edge-sync.pub): over plain HTTP the \
+         first version's own key cannot be trusted"
+    );
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     write_private(&dir.join(TOKEN), &format!("{token}\n"))?;
-    let running = Running { listen: addr, upstream, name: args.name };
+    let running = Running { listen: addr, upstream };
     write_private(&dir.join(RUNNING), &serde_json::to_string_pretty(&running)?)?;
     match node.round().await {
         Ok(r) => tracing::info!(version = ?r.applied, "edge synced"),
@@ -153,7 +160,8 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         wrap: Some(tocsin_edge::http::marking_unconfirmed()),
         ..tocsin_server::Options::default()
     };
-    println!("edge {} of {} listening on http://{addr}", running.name, running.upstream);
+    let name = node.name().unwrap_or_else(|| "(named at its first sync)".to_owned());
+    println!("edge {name} of {} listening on http://{addr}", running.upstream);
     let served = tocsin_server::serve(listener, store.clone(), options, crate::serve::shutdown_signal()).await;
     shutdown.cancel();
     rounds.abort();

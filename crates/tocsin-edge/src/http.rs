@@ -173,7 +173,14 @@ async fn ship(State(s): State<UpstreamState>, parts: Parts, body: Body) -> Respo
             return refused(&s, &actor, "edge.audit", e).await;
         }
     };
-    match s.upstream.ship(&actor, shipment).await {
+    // On a task of its own: an edge that goes away mid-answer does not
+    // stop a re-screening between its hits and its mark.
+    let (upstream, who) = (s.upstream.clone(), actor.clone());
+    let shipped = match tokio::spawn(async move { upstream.ship(&who, shipment).await }).await {
+        Ok(result) => result,
+        Err(e) => Err(EdgeError::Store(StoreError::Internal(format!("the shipment's task: {e}")))),
+    };
+    match shipped {
         Ok(shipped) => axum::Json(shipped).into_response(),
         Err(
             e @ (EdgeError::Forbidden(_)

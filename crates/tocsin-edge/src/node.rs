@@ -33,8 +33,9 @@ pub struct Config {
     pub upstream: String,
     /// The edge's token (role `edge`) on the upstream.
     pub token: String,
-    /// The edge's name within its agency.
-    pub name: String,
+    /// The edge's name within its agency: its token's user on the
+    /// upstream (`None`: learnt from the first version).
+    pub name: Option<String>,
     /// Its data directory.
     pub data: PathBuf,
     /// How often it syncs and ships while the link is up.
@@ -102,7 +103,9 @@ impl Node {
     /// The edge over its store (opened, its index built): reads the copy's
     /// state and checks it against the configuration.
     pub async fn new(store: Arc<Store>, config: Config) -> Result<Node, EdgeError> {
-        check_name(&config.name)?;
+        if let Some(name) = &config.name {
+            check_name(name)?;
+        }
         let upstream_key = config.upstream_key.as_deref().map(key::parse_public).transpose()?;
         let copy: Option<CopyState> = match store.replica().state().await? {
             Some(json) => {
@@ -122,7 +125,7 @@ impl Node {
                     ),
                 });
             }
-            if c.name != config.name {
+            if config.name.as_ref().is_some_and(|n| *n != c.name) {
                 return Err(EdgeError::Invalid {
                     field: "name".into(),
                     reason: format!("this copy belongs to the edge `{}`", c.name),
@@ -158,6 +161,11 @@ impl Node {
     /// The copy's state, if there is a copy.
     pub fn copy(&self) -> Option<CopyState> {
         lock(&self.copy).clone()
+    }
+
+    /// The edge's name: its copy's, else the one it was given.
+    pub fn name(&self) -> Option<String> {
+        self.copy().map(|c| c.name).or_else(|| self.config.name.clone())
     }
 
     /// Syncs and ships every `every` until `stop` is cancelled.
@@ -231,7 +239,9 @@ impl Node {
         let copy = self.copy();
         let query = {
             let mut query = form_urlencoded::Serializer::new(String::new());
-            query.append_pair("name", &self.config.name);
+            if let Some(name) = self.name() {
+                query.append_pair("name", &name);
+            }
             if let Some(c) = &copy {
                 query.append_pair("have", &c.held.version.to_string());
                 query.append_pair("hash", &c.held.hash);
@@ -250,11 +260,18 @@ impl Node {
         }
         let path = self.config.data.join(INCOMING);
         let started = std::time::Instant::now();
-        let bytes = self.receive(response, &path).await?;
+        let bytes = match self.receive(response, &path).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // Nothing of a version cut short is kept.
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+        };
         let received = started.elapsed().as_secs_f64();
         let expect_key = copy.as_ref().map(|c| c.key.clone()).or_else(|| self.config.upstream_key.clone());
         let (agency, held) = (copy.as_ref().map(|c| c.agency), copy.as_ref().map(|c| c.held.clone()));
-        let (name, skew, file) = (self.config.name.clone(), self.config.max_skew, path.clone());
+        let (name, skew, file) = (self.name(), self.config.max_skew, path.clone());
         let read = tokio::task::spawn_blocking(move || -> Result<(bundle::Verified, ReplicaApply), EdgeError> {
             let open = || {
                 std::fs::File::open(&file)
@@ -263,7 +280,7 @@ impl Node {
             };
             let expect = Expect {
                 agency,
-                edge: &name,
+                edge: name.as_deref(),
                 held: held.as_ref(),
                 key: expect_key.as_deref(),
                 now: OffsetDateTime::now_utc(),
@@ -287,7 +304,7 @@ impl Node {
         let state = CopyState {
             upstream: self.config.upstream.clone(),
             agency: h.agency,
-            name: self.config.name.clone(),
+            name: h.edge.clone(),
             key: h.key.clone(),
             held: Held { version: h.version, hash: verified.hash.clone(), generated_at: h.generated_at },
             applied_at: OffsetDateTime::now_utc(),
@@ -295,7 +312,7 @@ impl Node {
         apply.state = serde_json::to_string(&state).map_err(|e| EdgeError::Io(e.to_string()))?;
         let actor = Actor {
             agency: h.agency,
-            user: format!("edge:{}", self.config.name),
+            user: format!("edge:{}", h.edge),
             role: Role::Edge,
             purpose: Some("sync".into()),
         };
@@ -353,7 +370,7 @@ impl Node {
         let known = lock(&self.status).shipped;
         let mut head = match known {
             Some(h) => h,
-            None => self.post(Shipment { name: self.config.name.clone(), ..Shipment::default() }).await?.head,
+            None => self.post(Shipment { name: self.name(), ..Shipment::default() }).await?.head,
         };
         let mut answer: Option<Shipped> = None;
         loop {
@@ -370,11 +387,8 @@ impl Node {
                 }
             }
             let full = entries.len() == SHIP_MAX;
-            let shipment = Shipment {
-                name: self.config.name.clone(),
-                entries: entries.iter().map(ShippedEntry::of).collect(),
-                hits,
-            };
+            let shipment =
+                Shipment { name: self.name(), entries: entries.iter().map(ShippedEntry::of).collect(), hits };
             let shipped = match self.post(shipment).await {
                 Ok(s) => s,
                 Err(EdgeError::Conflict { head: h, reason }) => {
@@ -456,7 +470,7 @@ impl Node {
         let stamp = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).ok();
         serde_json::json!({
             "upstream": self.config.upstream,
-            "name": self.config.name,
+            "name": self.name(),
             "agency": copy.as_ref().map(|c| c.agency.to_string()),
             "version": copy.as_ref().map_or(0, |c| c.held.version),
             "data_as_of": copy.as_ref().and_then(|c| stamp(c.held.generated_at)),

@@ -56,6 +56,8 @@ pub const SHIP_MAX: usize = 1_000;
 pub struct Upstream {
     store: Arc<Store>,
     key: SyncKey,
+    /// Held while shipped screenings are screened again.
+    shipping: tokio::sync::Mutex<()>,
     /// More changed records than this since the edge's version: a full
     /// snapshot instead of a delta.
     full_after: u64,
@@ -65,8 +67,9 @@ pub struct Upstream {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncAsk {
-    /// The edge's name.
-    pub name: String,
+    /// The edge's name: the token's user (given, it must be that).
+    #[serde(default)]
+    pub name: Option<String>,
     /// The version it holds (0: none).
     #[serde(default)]
     pub have: u64,
@@ -165,7 +168,9 @@ pub struct EdgeHit {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shipment {
-    pub name: String,
+    /// The edge's name: the token's user (given, it must be that).
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub entries: Vec<ShippedEntry>,
     #[serde(default)]
@@ -226,6 +231,25 @@ fn edge_only(actor: &Actor) -> Result<(), EdgeError> {
     }
 }
 
+/// The edge an edge token acts for: the user it was issued to. A token
+/// acts for its own edge only, so one lost machine's token cannot replace
+/// another edge's versions or ship into its chain.
+fn edge_name(actor: &Actor, asked: Option<&str>) -> Result<String, EdgeError> {
+    if let Some(asked) = asked
+        && asked != actor.user
+    {
+        return Err(EdgeError::Forbidden(format!(
+            "this token acts for the edge `{}`, not `{asked}` (an edge's token is issued with --user NAME)",
+            actor.user
+        )));
+    }
+    check_name(&actor.user).map_err(|_| EdgeError::Invalid {
+        field: "token".into(),
+        reason: format!("the token's user `{}` is not an edge name: issue it with --user NAME", actor.user),
+    })?;
+    Ok(actor.user.clone())
+}
+
 fn visible(viewer: &AgencyCode, r: &Record, today: time::Date) -> bool {
     r.state == RecordState::Active && may_see(viewer, r) && r.data.review_by >= today
 }
@@ -233,7 +257,7 @@ fn visible(viewer: &AgencyCode, r: &Record, today: time::Date) -> bool {
 impl Upstream {
     /// The service over `store`, signing with `key`.
     pub fn new(store: Arc<Store>, key: SyncKey) -> Upstream {
-        Upstream { store, key, full_after: 250_000 }
+        Upstream { store, key, shipping: tokio::sync::Mutex::new(()), full_after: 250_000 }
     }
 
     /// With another threshold for full snapshots.
@@ -259,15 +283,15 @@ impl Upstream {
     /// Refusals come before the first line.
     pub async fn sync(&self, actor: &Actor, ask: SyncAsk, out: mpsc::Sender<Line>) -> Result<Sent, EdgeError> {
         edge_only(actor)?;
-        check_name(&ask.name)?;
+        let name = edge_name(actor, ask.name.as_deref())?;
         let rows = self.store.edges();
         let agency = actor.agency;
-        let row = rows.rows().edge(&agency, &ask.name).await?;
+        let row = rows.rows().edge(&agency, &name).await?;
         let marks = rows.rows().change_marks().await?;
         // The version the edge holds, if the upstream issued it with that hash.
         let base: Option<EdgeVersion> = match (ask.have, &ask.hash) {
             (0, _) | (_, None) => None,
-            (have, Some(hash)) => rows.rows().edge_version(&agency, &ask.name, have).await?.filter(|v| &v.hash == hash),
+            (have, Some(hash)) => rows.rows().edge_version(&agency, &name, have).await?.filter(|v| &v.hash == hash),
         };
         let full = match &base {
             None => true,
@@ -279,8 +303,11 @@ impl Upstream {
         let header = Header {
             format: bundle::FORMAT.into(),
             agency,
-            edge: ask.name.clone(),
-            version: issued.max(ask.have) + 1,
+            edge: name.clone(),
+            version: issued.max(ask.have).checked_add(1).ok_or_else(|| EdgeError::Invalid {
+                field: "have".into(),
+                reason: "not a version this upstream issued".into(),
+            })?,
             base: if full { 0 } else { ask.have },
             full,
             prev_hash: match ask.hash.as_deref() {
@@ -337,7 +364,7 @@ impl Upstream {
                 true => HashMap::new(),
                 false => {
                     let ids: Vec<RecordId> = page.iter().map(|r| r.id).collect();
-                    rows.rows().edge_held(&agency, &ask.name, base_version, &ids).await?.into_iter().collect()
+                    rows.rows().edge_held(&agency, &name, base_version, &ids).await?.into_iter().collect()
                 }
             };
             for r in page {
@@ -377,7 +404,7 @@ impl Upstream {
                 .collect();
             let held: Vec<RecordId> = rows
                 .rows()
-                .edge_held(&agency, &ask.name, base_version, &ids)
+                .edge_held(&agency, &name, base_version, &ids)
                 .await?
                 .into_iter()
                 .map(|(id, _)| id)
@@ -393,7 +420,7 @@ impl Upstream {
         let (end, hash) = writer.end(|m| self.key.sign(m)).map_err(json)?;
         let issue = EdgeIssue {
             agency,
-            name: ask.name.clone(),
+            name: name.clone(),
             base: if base.is_some() { ask.have } else { 0 },
             version: EdgeVersion {
                 version: header.version,
@@ -408,7 +435,7 @@ impl Upstream {
             at: now,
         };
         let objects = vec![
-            format!("edge:{}", ask.name),
+            format!("edge:{name}"),
             format!("version:{}", sent.version),
             format!("{}:{} put, {} deleted", if full { "snapshot" } else { "delta" }, sent.put, sent.deleted),
         ];
@@ -417,7 +444,7 @@ impl Upstream {
         out.line(end).await?;
         out.flush().await?;
         tracing::info!(
-            agency = %agency, edge = %ask.name, version = sent.version, full, put = sent.put, deleted = sent.deleted,
+            agency = %agency, edge = %name, version = sent.version, full, put = sent.put, deleted = sent.deleted,
             built, seconds = started.elapsed().as_secs_f64(), "sync version sent"
         );
         Ok(sent)
@@ -431,7 +458,7 @@ impl Upstream {
     /// the current data no longer makes is dropped, with an entry saying so.
     pub async fn ship(&self, actor: &Actor, shipment: Shipment) -> Result<Shipped, EdgeError> {
         edge_only(actor)?;
-        check_name(&shipment.name)?;
+        let name = edge_name(actor, shipment.name.as_deref())?;
         if shipment.entries.len() > SHIP_MAX {
             return Err(EdgeError::Invalid {
                 field: "entries".into(),
@@ -439,7 +466,7 @@ impl Upstream {
             });
         }
         let rows = self.store.edges();
-        let (agency, name) = (actor.agency, shipment.name.clone());
+        let agency = actor.agency;
         if rows.rows().edge(&agency, &name).await?.is_none() {
             return Err(EdgeError::NotFound(format!("edge {agency}/{name} (sync once before shipping)")));
         }
@@ -447,6 +474,21 @@ impl Upstream {
             Some((seq, hash)) => (seq, hash),
             None => (0, tocsin_audit::to_hex(&tocsin_audit::GENESIS)),
         };
+        // Entries already held must be the ones held: the chain links, so
+        // the last of them standing for all. Another chain under the same
+        // name (a data directory made anew) is a conflict, never skipped.
+        if let Some(held) = shipment.entries.iter().rfind(|e| e.seq <= head) {
+            let stored = rows.rows().edge_audit(&agency, &name, held.seq.saturating_sub(1), 1).await?;
+            if stored.first().is_none_or(|(e, _)| e.seq != held.seq || tocsin_audit::to_hex(&e.hash) != held.hash) {
+                return Err(EdgeError::Conflict {
+                    head,
+                    reason: format!(
+                        "entry {} is not the one held here: another chain under the name `{name}` (give a new edge a new name)",
+                        held.seq
+                    ),
+                });
+            }
+        }
         let mut new = Vec::new();
         for shipped in &shipment.entries {
             if shipped.seq <= head {
@@ -480,17 +522,20 @@ impl Upstream {
             rows.commit(actor, "edge.audit", objects, change, vec![]).await?;
         }
         let mut answer = Shipped { head, ..Shipped::default() };
+        if shipment.entries.is_empty() {
+            // An edge learning where its chain stands: nothing to screen.
+            return Ok(answer);
+        }
         // Every screening not yet handled, this shipment's and any an
-        // interrupted one left.
-        let mut after = 0;
+        // interrupted one left, one shipment at a time, so that two never
+        // screen the same entry.
+        let _one = self.shipping.lock().await;
         loop {
-            let page = rows.rows().edge_audit(&agency, &name, after, 500).await?;
-            let Some(last) = page.last().map(|(e, _)| e.seq) else { break };
-            after = last;
-            for (entry, handled) in page {
-                if handled || entry.draft.action != "screen" || entry.draft.outcome != Outcome::Ok {
-                    continue;
-                }
+            let pending = rows.rows().edge_unhandled(&agency, &name, 500).await?;
+            if pending.is_empty() {
+                break;
+            }
+            for entry in pending {
                 let hits: Vec<&EdgeHit> = shipment.hits.iter().filter(|h| h.seq == entry.seq).collect();
                 self.rescreen(actor, &name, &entry, &hits, &mut answer).await?;
             }

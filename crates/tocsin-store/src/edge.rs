@@ -159,7 +159,9 @@ impl Replica<'_> {
 
     /// Applies a verified sync version: the store (one transaction with its
     /// audit entry, `edge.apply` by `actor`), then the screening index and
-    /// the notices; deleted rows are then erased from the database's files.
+    /// the notices; then the write-ahead log, which still holds the rows as
+    /// they were, is copied in and emptied (deleted rows are zeroed in the
+    /// database file as they are deleted).
     /// On failure (a full disk) nothing was applied and the copy is as it
     /// was.
     pub async fn apply(&self, actor: &Actor, objects: Vec<String>, apply: ReplicaApply) -> Result<(), StoreError> {
@@ -170,7 +172,6 @@ impl Replica<'_> {
         let notices = if full { Vec::new() } else { apply.notices.clone() };
         let tokens = !apply.tokens.is_empty();
         let settings = apply.settings;
-        let erase = full || !deleted.is_empty() || !apply.put.is_empty();
         // A full snapshot's index is built from the records in hand, not
         // read back from the store; it replaces the old one once they are
         // committed.
@@ -210,8 +211,10 @@ impl Replica<'_> {
         if let Some((agency, settings)) = settings {
             crate::locks::write(&self.store.settings).insert(agency, settings);
         }
-        if erase {
-            self.erase().await?;
+        // The version is applied whatever happens here; a write-ahead log
+        // a reader held is emptied after the next version.
+        if let Err(e) = self.erase().await {
+            tracing::warn!(error = %e, "the write-ahead log could not be emptied after a sync version");
         }
         Ok(())
     }

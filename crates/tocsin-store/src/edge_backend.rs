@@ -142,6 +142,9 @@ pub trait EdgeBackend: Commit {
         after: u64,
         limit: u32,
     ) -> Result<Vec<(Entry, bool)>, StoreError>;
+    /// The screenings (`screen` entries that succeeded) an edge shipped
+    /// that are not handled yet, in chain order.
+    async fn edge_unhandled(&self, agency: &AgencyCode, name: &str, limit: u32) -> Result<Vec<Entry>, StoreError>;
     /// The last entry an edge shipped (its number and hash), if any.
     async fn edge_audit_head(&self, agency: &AgencyCode, name: &str) -> Result<Option<(u64, String)>, StoreError>;
     /// On an edge: its copy's state (JSON), if it has a copy.

@@ -233,6 +233,9 @@ impl crate::EdgeBackend for FailingAudit {
     ) -> Result<Vec<(Entry, bool)>, StoreError> {
         self.inner.edge_audit(agency, name, after, limit).await
     }
+    async fn edge_unhandled(&self, agency: &AgencyCode, name: &str, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        self.inner.edge_unhandled(agency, name, limit).await
+    }
     async fn edge_audit_head(&self, agency: &AgencyCode, name: &str) -> Result<Option<(u64, String)>, StoreError> {
         self.inner.edge_audit_head(agency, name).await
     }

@@ -211,8 +211,8 @@ pub struct Held {
 pub struct Expect<'a> {
     /// Its agency (`None` before its first version: the upstream says it).
     pub agency: Option<AgencyCode>,
-    /// Its name.
-    pub edge: &'a str,
+    /// Its name (`None` before its first version: the upstream says it).
+    pub edge: Option<&'a str>,
     /// The version it holds, if any.
     pub held: Option<&'a Held>,
     /// The upstream key it pinned, if any (else the version's own key is
@@ -350,8 +350,9 @@ fn check_header(h: &Header, expect: &Expect<'_>) -> Result<(), Refused> {
     if h.format != FORMAT {
         return Err(unreadable(1, format!("format `{}`, this edge reads {FORMAT}", h.format.escape_debug())));
     }
-    if expect.agency.is_some_and(|a| a != h.agency) || h.edge != expect.edge {
-        let want = expect.agency.map_or_else(|| expect.edge.to_owned(), |a| format!("{a}/{}", expect.edge));
+    if expect.agency.is_some_and(|a| a != h.agency) || expect.edge.is_some_and(|e| e != h.edge) {
+        let edge = expect.edge.unwrap_or("?");
+        let want = expect.agency.map_or_else(|| edge.to_owned(), |a| format!("{a}/{edge}"));
         return Err(Refused::WrongEdge { want, got: format!("{}/{}", h.agency, h.edge) });
     }
     if let Some(pinned) = expect.key
@@ -465,7 +466,7 @@ mod tests {
     }
 
     fn expect<'a>(held: Option<&'a Held>, now: OffsetDateTime) -> Expect<'a> {
-        Expect { agency: Some(fra()), edge: "cdg", held, key: None, now, max_skew: time::Duration::minutes(5) }
+        Expect { agency: Some(fra()), edge: Some("cdg"), held, key: None, now, max_skew: time::Duration::minutes(5) }
     }
 
     #[test]

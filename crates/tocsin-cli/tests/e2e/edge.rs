@@ -86,7 +86,7 @@ impl Edge {
     fn start(data: &Path, upstream: &str, token: &str, extra: &[&str]) -> Edge {
         let mut args: Vec<String> = ["edge", "--upstream", upstream, "--data"].iter().map(|s| s.to_string()).collect();
         args.push(data.display().to_string());
-        args.extend(["--listen", "127.0.0.1:0", "--name", "cdg-t2"].iter().map(|s| s.to_string()));
+        args.extend(["--listen", "127.0.0.1:0"].iter().map(|s| s.to_string()));
         args.extend(extra.iter().map(|s| s.to_string()));
         let (child, base) = spawn_edge(&args, token, data);
         Edge { base, data: data.to_owned(), child, args, client: Client::new() }
@@ -179,6 +179,16 @@ fn spawn_edge(args: &[String], token: &str, data: &Path) -> (Child, String) {
     (child, base)
 }
 
+/// A token for FRA's edge `cdg-t2` (an edge is named by its token's user).
+fn edge_token(s: &TestServer) -> String {
+    s.cli(&["token", "create", "--agency", "FRA", "--role", "edge", "--user", "cdg-t2"]).trim().to_owned()
+}
+
+/// The upstream's sync key, as an edge is given it.
+fn sync_key(s: &TestServer) -> String {
+    std::fs::read_to_string(s.data.join("edge-sync.pub")).expect("edge-sync.pub").trim().to_owned()
+}
+
 /// The hits `token`'s agency sees on `record` made at edge `cdg-t2`.
 fn edge_hits(s: &TestServer, token: &str, record: &str) -> Vec<Value> {
     let (status, body) = json(s.get(token, "/v1/hits?limit=1000").send().expect("GET /v1/hits"));
@@ -199,12 +209,14 @@ fn an_edge_screens_offline_and_its_hits_reach_the_owner_once_after_reconnect() {
     let s = TestServer::start();
     let deu = s.token("DEU", "admin");
     let fra = s.token("FRA", "officer");
-    let edge_token = s.token("FRA", "edge");
+    let edge_token = edge_token(&s);
+    let key = sync_key(&s);
     let shared = s.create(&deu, &person("Konstantin Weissbeck", json!({"mode": "all"})));
     let hidden = s.create(&deu, &person("Ottilie Brandauer", json!({"mode": "only", "countries": ["ITA"]})));
     let dir = tempfile::tempdir().expect("dir");
     let relay = Relay::to(&s.base);
-    let mut edge = Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1"]);
+    let mut edge =
+        Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1", "--upstream-key", &key]);
     eventually("the edge's first copy", || edge.version() >= 1);
     assert!(edge.holds("Konstantin Weissbeck"), "the shared record is in the copy");
     assert!(!edge.holds("Ottilie Brandauer"), "a hidden record never reaches the edge's files");
@@ -302,12 +314,14 @@ fn deletions_and_restrictions_leave_the_copy_and_its_files() {
     let s = TestServer::start();
     let deu = s.token("DEU", "admin");
     let fra = s.token("FRA", "officer");
-    let edge_token = s.token("FRA", "edge");
+    let edge_token = edge_token(&s);
+    let key = sync_key(&s);
     let archived = s.create(&deu, &person("Wendelin Quarzfeld", json!({"mode": "all"})));
     let restricted = s.create(&deu, &person("Philippa Marmorstein", json!({"mode": "all"})));
     let dir = tempfile::tempdir().expect("dir");
     let relay = Relay::to(&s.base);
-    let edge = Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1"]);
+    let edge =
+        Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1", "--upstream-key", &key]);
     eventually("the edge's first copy", || edge.version() >= 1);
     assert!(edge.holds("Wendelin Quarzfeld") && edge.holds("Philippa Marmorstein"));
 
@@ -437,11 +451,13 @@ fn forged_replayed_and_cut_short_versions_are_refused_and_the_old_copy_keeps_scr
     let s = TestServer::start();
     let deu = s.token("DEU", "admin");
     let fra = s.token("FRA", "officer");
-    let edge_token = s.token("FRA", "edge");
+    let edge_token = edge_token(&s);
+    let key = sync_key(&s);
     let kept = s.create(&deu, &person("Leopoldine Sauerwald", json!({"mode": "all"})));
     let dir = tempfile::tempdir().expect("dir");
     let proxy = Proxy::to(&s.base);
-    let edge = Edge::start(&dir.path().join("edge"), &proxy.addr, &edge_token, &["--every", "3600"]);
+    let edge =
+        Edge::start(&dir.path().join("edge"), &proxy.addr, &edge_token, &["--every", "3600", "--upstream-key", &key]);
     assert_eq!(edge.version(), 1, "the first copy, at start");
     let (ok, _) = edge.sync_now();
     assert!(ok);
@@ -468,10 +484,11 @@ fn forged_replayed_and_cut_short_versions_are_refused_and_the_old_copy_keeps_scr
 fn an_edge_refuses_a_wrong_token_role_and_a_wrong_upstream_key() {
     let s = TestServer::start();
     let officer = s.token("FRA", "officer");
-    let edge_token = s.token("FRA", "edge");
+    let edge_token = edge_token(&s);
+    let key = sync_key(&s);
     let dir = tempfile::tempdir().expect("dir");
     // An officer's token is not an edge's.
-    let edge = Edge::start(&dir.path().join("a"), &s.base, &officer, &["--every", "3600"]);
+    let edge = Edge::start(&dir.path().join("a"), &s.base, &officer, &["--every", "3600", "--upstream-key", &key]);
     let (ok, body) = edge.sync_now();
     assert!(!ok);
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("role `edge`")), "{body}");
@@ -484,11 +501,36 @@ fn an_edge_refuses_a_wrong_token_role_and_a_wrong_upstream_key() {
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("pinned")), "{body}");
     assert_eq!(edge.version(), 0);
     // The right key, from the upstream's data directory.
-    let key = std::fs::read_to_string(s.data.join("edge-sync.pub")).expect("edge-sync.pub");
-    let edge =
-        Edge::start(&dir.path().join("c"), &s.base, &edge_token, &["--every", "3600", "--upstream-key", key.trim()]);
+    let edge = Edge::start(&dir.path().join("c"), &s.base, &edge_token, &["--every", "3600", "--upstream-key", &key]);
     assert!(edge.version() >= 1, "{}", edge.health());
     // An edge token reads nothing through the API's own routes.
     let r = s.get(&edge_token, "/v1/records?limit=1").send().expect("GET /v1/records");
     assert_eq!(r.status(), 403);
+    // Another edge's token of the same agency cannot act for this edge:
+    // not pull its versions, not ship into its chain.
+    let other = s.cli(&["token", "create", "--agency", "FRA", "--role", "edge", "--user", "lyon"]).trim().to_owned();
+    let (status, body) = json(s.get(&other, "/v1/edge/sync?name=cdg-t2").send().expect("GET /v1/edge/sync"));
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("acts for the edge `lyon`")), "{body}");
+    let shipment = json!({"name": "cdg-t2", "entries": [], "hits": []});
+    let (status, _) = json(s.post(&other, "/v1/edge/audit").json(&shipment).send().expect("POST /v1/edge/audit"));
+    assert_eq!(status, 403);
+    // A chain other than the one held (a data directory made anew under the
+    // same name) is a conflict, never skipped as already held.
+    let zero = "00".repeat(32);
+    let forged = json!({"seq": 1, "time": "2026-01-01T00:00:00Z", "agency": "FRA", "user": "x", "role": "officer",
+        "action": "screen", "objects": ["query:{}"], "outcome": "ok", "prev_hash": zero, "hash": zero});
+    let shipment = json!({"entries": [forged], "hits": []});
+    let (status, body) = json(s.post(&edge_token, "/v1/edge/audit").json(&shipment).send().expect("POST"));
+    assert_eq!(status, 409, "{body}");
+    assert!(body["head"].as_u64() >= Some(1), "{body}");
+    // Over plain HTTP, an edge does not start without the upstream's key.
+    let out = Command::new(BIN)
+        .args(["edge", "--upstream", &s.base, "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("d"))
+        .env("TOCSIN_EDGE_TOKEN", &edge_token)
+        .output()
+        .expect("tocsin edge");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--upstream-key is needed"), "{out:?}");
 }

@@ -67,6 +67,7 @@ CREATE TABLE edge_audit (
     handled     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (edge_agency, edge_name, seq)
 );
+CREATE INDEX edge_audit_unhandled ON edge_audit(edge_agency, edge_name, seq) WHERE handled = 0;
 
 -- On an edge: the state of its copy (one row), and the published notices
 -- on the records it holds.

@@ -189,6 +189,24 @@ macro_rules! edge {
                     rows.iter().map(|r| Ok((entry_from_row(r)?, r.int("handled")? != 0))).collect()
                 }
 
+                async fn edge_unhandled(
+                    &self,
+                    agency: &AgencyCode,
+                    name: &str,
+                    limit: u32,
+                ) -> Result<Vec<Entry>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM edge_audit WHERE edge_agency = $1 AND edge_name = $2 AND handled = 0 \
+                         AND action = 'screen' AND outcome = 'ok' ORDER BY seq LIMIT $3",
+                    )
+                    .bind(agency.as_str())
+                    .bind(name)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(entry_from_row).collect()
+                }
+
                 async fn edge_audit_head(
                     &self,
                     agency: &AgencyCode,
@@ -280,17 +298,22 @@ macro_rules! edge {
                         .execute(&mut **tx)
                         .await?;
                 } else {
-                    let closing = i.gone.iter().chain(i.put.iter().map(|(id, _)| id));
-                    for id in closing {
-                        sqlx::query(
-                            "UPDATE edge_holdings SET until = $4 WHERE agency = $1 AND name = $2 AND record_id = $3 AND until IS NULL",
-                        )
-                        .bind(a)
-                        .bind(n)
-                        .bind(id.to_string())
-                        .bind(version)
-                        .execute(&mut **tx)
-                        .await?;
+                    let closing: Vec<String> =
+                        i.gone.iter().chain(i.put.iter().map(|(id, _)| id)).map(ToString::to_string).collect();
+                    for chunk in closing.chunks(INSERT_CHUNK * 4) {
+                        let mut q: QueryBuilder<$db> = QueryBuilder::new("UPDATE edge_holdings SET until = ");
+                        q.push_bind(version);
+                        q.push(" WHERE agency = ");
+                        q.push_bind(a.to_owned());
+                        q.push(" AND name = ");
+                        q.push_bind(n.to_owned());
+                        q.push(" AND until IS NULL AND record_id IN (");
+                        let mut list = q.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id.clone());
+                        }
+                        q.push(")");
+                        q.build().execute(&mut **tx).await?;
                     }
                 }
                 for chunk in i.put.chunks(INSERT_CHUNK * 2) {

@@ -1011,6 +1011,17 @@ pub(crate) async fn edge_holdings_follow_the_versions_an_edge_confirms(b: Arc<dy
     let flags: Vec<bool> =
         b.edge_audit(&code("FRA"), "cdg", 0, 10).await.expect("audit").iter().map(|(_, h)| *h).collect();
     assert_eq!(flags, vec![false, true, false]);
+    // Only screenings that succeeded wait to be handled.
+    assert!(b.edge_unhandled(&code("FRA"), "cdg", 10).await.expect("unhandled").is_empty(), "no screening shipped");
+    let mut head = tocsin_audit::Head { seq: 3, hash: entries[2].hash };
+    let screen = |outcome| Draft { action: "screen".to_owned(), outcome, ..draft("FRA", &["query:{}"]) };
+    let more =
+        vec![head.append(screen(Outcome::Ok)), head.append(screen(Outcome::Invalid)), head.append(screen(Outcome::Ok))];
+    commit(ship(more)).await;
+    let pending = b.edge_unhandled(&code("FRA"), "cdg", 10).await.expect("unhandled");
+    assert_eq!(pending.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![4, 6]);
+    commit(Change::EdgeHandled { agency: code("FRA"), name: "cdg".into(), seq: 4 }).await;
+    assert_eq!(b.edge_unhandled(&code("FRA"), "cdg", 10).await.expect("unhandled").len(), 1);
 
     // On an edge: a copy applied replaces records whatever their version,
     // deletes others, and keeps its state and notices.
