@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use serde::{Deserialize, Serialize};
 use tocsin_core::AgencyCode;
 use tocsin_edge::node::{Config, Node};
 use tocsin_store::{Actor, Location, Store};
@@ -70,17 +69,14 @@ struct RunArgs {
     /// (as `serve`).
     #[arg(long, env = "TOCSIN_RATE_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     rate_address: u32,
+    /// Serve over TLS with this certificate chain (PEM, leaf first), as
+    /// `serve` does; the officers' tokens are their upstream ones.
+    #[arg(long, env = "TOCSIN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "TOCSIN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
-
-/// What `tocsin edge sync` reads to find the running edge.
-#[derive(Serialize, Deserialize)]
-struct Running {
-    listen: SocketAddr,
-    upstream: String,
-}
-
-const RUNNING: &str = "edge.json";
-const TOKEN: &str = "edge.token";
 
 pub(crate) async fn run(cmd: EdgeCommand) -> anyhow::Result<ExitCode> {
     match cmd.command {
@@ -97,6 +93,10 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         upstream.starts_with("https://") || upstream.starts_with("http://"),
         "--upstream: a URL (https://host[:port])"
     );
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tocsin_server::Tls::load(cert, key, None)?),
+        _ => None,
+    };
     let dir = args.data.as_path();
     tocsin_store::private::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let location = Location::Embedded(dir.to_owned());
@@ -134,9 +134,6 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
-    write_private(&dir.join(TOKEN), &format!("{token}\n"))?;
-    let running = Running { listen: addr, upstream };
-    write_private(&dir.join(RUNNING), &serde_json::to_string_pretty(&running)?)?;
     match node.round().await {
         Ok(r) => tracing::info!(version = ?r.applied, "edge synced"),
         Err(e) => tracing::warn!(error = %e, "first sync failed; screening on the copy held, if any"),
@@ -148,20 +145,27 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         per_address: args.rate_address,
         ..tocsin_server::Limits::default()
     });
-    let console =
-        tocsin_console::Options { tls: false, shutdown: shutdown.clone(), gate: gate.clone(), hub: None, edge: true };
-    let pages = tocsin_console::router(store.clone(), console).merge(tocsin_edge::http::edge_router(node.clone()));
+    let console = tocsin_console::Options {
+        tls: tls.is_some(),
+        shutdown: shutdown.clone(),
+        gate: gate.clone(),
+        hub: None,
+        edge: true,
+    };
+    let pages = tocsin_console::router(store.clone(), console);
     let status = node.clone();
     let options = tocsin_server::Options {
         pages: Some(pages),
         gate,
         shutdown: shutdown.clone(),
         edge_status: Some(Arc::new(move || status.status())),
+        tls: tls.clone(),
         wrap: Some(tocsin_edge::http::marking_unconfirmed()),
         ..tocsin_server::Options::default()
     };
     let name = node.name().unwrap_or_else(|| "(named at its first sync)".to_owned());
-    println!("edge {name} of {} listening on http://{addr}", running.upstream);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("edge {name} of {upstream} listening on {scheme}://{addr}");
     let served = tocsin_server::serve(listener, store.clone(), options, crate::serve::shutdown_signal()).await;
     shutdown.cancel();
     rounds.abort();
@@ -170,28 +174,32 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let _ = std::fs::remove_file(path);
-    tocsin_store::private::write_new(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
-}
-
+/// `tocsin edge sync`: asks the edge running from `dir` for a round now,
+/// through the data directory (whoever may write there runs the edge), and
+/// prints its report.
 async fn sync_now(dir: &Path) -> anyhow::Result<ExitCode> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {} (is an edge running from {}?)", path.display(), dir.display()))
-    };
-    let running: Running = serde_json::from_str(&read(RUNNING)?).context("the running edge's file")?;
-    let token = read(TOKEN)?;
-    let url = format!("http://{}/v1/edge/sync", running.listen);
-    let response = reqwest::Client::new()
-        .post(&url)
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .with_context(|| format!("no edge answers at {url}; start it with `tocsin edge`"))?;
-    let ok = response.status().is_success();
-    let body: serde_json::Value = response.json().await.context("the edge's answer")?;
-    println!("{}", serde_json::to_string_pretty(&body)?);
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    use tocsin_edge::node::{REPORT, REQUEST};
+    anyhow::ensure!(
+        dir.join(tocsin_store::DB_FILE).exists(),
+        "{} holds no edge (start one with `tocsin edge`)",
+        dir.display()
+    );
+    let (request, report) = (dir.join(REQUEST), dir.join(REPORT));
+    let _ = std::fs::remove_file(&report);
+    std::fs::write(&request, b"").with_context(|| format!("writing {}", request.display()))?;
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&report) {
+            let _ = std::fs::remove_file(&report);
+            let body: serde_json::Value = serde_json::from_str(&text).context("the edge's report")?;
+            println!("{}", serde_json::to_string_pretty(&body)?);
+            return Ok(if body.get("error").is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        // An edge running takes the request within a second.
+        if request.exists() && started.elapsed() > Duration::from_secs(5) {
+            let _ = std::fs::remove_file(&request);
+            anyhow::bail!("no edge is running from {} (it takes a request within a second)", dir.display());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -1,7 +1,6 @@
 //! The routes. Upstream: `GET /v1/edge/sync` (the next version, streamed),
 //! `POST /v1/edge/audit` (a shipment), `GET /v1/edges` (the list). On an
-//! edge: `POST /v1/edge/sync` (a round now, for `tocsin edge sync`) and the
-//! mark on every hit it answers with (`needs_confirmation`).
+//! edge: the mark on every hit it answers with (`needs_confirmation`).
 
 use std::sync::Arc;
 
@@ -19,7 +18,6 @@ use tocsin_store::{Actor, StoreError};
 use tokio::sync::mpsc;
 
 use crate::EdgeError;
-use crate::node::Node;
 use crate::upstream::{Shipment, SyncAsk, Upstream};
 
 /// Largest shipment accepted.
@@ -206,34 +204,6 @@ async fn list(State(s): State<UpstreamState>, parts: Parts) -> Response {
         Ok(items) => axum::Json(EdgeList { items }).into_response(),
         Err(e @ EdgeError::Forbidden(_)) => refused(&s, &actor, "edge.list", e).await,
         Err(e) => error(e),
-    }
-}
-
-/// The edge's own route: a round now, for whoever holds the edge's token
-/// (`tocsin edge sync`).
-pub fn edge_router(node: Arc<Node>) -> Router {
-    Router::new().route("/v1/edge/sync", post(round)).with_state(node)
-}
-
-async fn round(State(node): State<Arc<Node>>, headers: axum::http::HeaderMap) -> Response {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.split_once(' '))
-        .map(|(_, t)| tocsin_store::hash_token(t.trim()));
-    if given != Some(tocsin_store::hash_token(&node.config().token)) {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the edge's own token is needed")
-            .into_response();
-    }
-    let result = node.round().await;
-    let status = node.status();
-    match result {
-        Ok(round) => axum::Json(serde_json::json!({ "round": round, "edge": status })).into_response(),
-        Err(e) => {
-            let body =
-                serde_json::json!({ "error": { "code": "sync_failed", "message": e.to_string() }, "edge": status });
-            (StatusCode::BAD_GATEWAY, axum::Json(body)).into_response()
-        }
     }
 }
 

@@ -25,6 +25,11 @@ use crate::{EdgeError, check_name, key};
 
 /// The file a version is received into before it is verified.
 pub const INCOMING: &str = "incoming.sync";
+/// The file in the data directory that asks the running edge for a round
+/// now (`tocsin edge sync`): whoever may write there runs the edge.
+pub const REQUEST: &str = "sync.request";
+/// Where the running edge writes that round's report.
+pub const REPORT: &str = "sync.report";
 
 /// How an edge is set up.
 #[derive(Debug, Clone)]
@@ -169,20 +174,50 @@ impl Node {
     }
 
     /// Syncs and ships every `every` until `stop` is cancelled.
+    /// Also makes a round when [`REQUEST`] appears in the data directory
+    /// (`tocsin edge sync`), and writes its report to [`REPORT`].
     pub async fn run(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
         let mut tick = tokio::time::interval(self.config.every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first tick is now: the caller has just made a round.
         tick.tick().await;
+        let mut asked = tokio::time::interval(Duration::from_millis(250));
+        let request = self.config.data.join(REQUEST);
         loop {
             tokio::select! {
-                _ = tick.tick() => {}
+                _ = tick.tick() => {
+                    if let Err(e) = self.round().await {
+                        tracing::warn!(error = %e, "edge sync round");
+                    }
+                }
+                _ = asked.tick() => {
+                    if std::fs::remove_file(&request).is_ok() {
+                        let report = self.report(self.round().await);
+                        if let Err(e) = self.write_report(&report) {
+                            tracing::warn!(error = %e, "the report of a round asked for");
+                        }
+                    }
+                }
                 () = stop.cancelled() => return,
             }
-            if let Err(e) = self.round().await {
-                tracing::warn!(error = %e, "edge sync round");
+        }
+    }
+
+    /// What a round did, or why it failed, with the edge's state after it.
+    pub fn report(&self, round: Result<Round, EdgeError>) -> serde_json::Value {
+        let status = self.status();
+        match round {
+            Ok(round) => serde_json::json!({ "round": round, "edge": status }),
+            Err(e) => {
+                serde_json::json!({ "error": { "code": "sync_failed", "message": e.to_string() }, "edge": status })
             }
         }
+    }
+
+    fn write_report(&self, report: &serde_json::Value) -> std::io::Result<()> {
+        let next = self.config.data.join(format!("{REPORT}.next"));
+        std::fs::write(&next, serde_json::to_vec_pretty(report)?)?;
+        std::fs::rename(next, self.config.data.join(REPORT))
     }
 
     /// One round: sync, then ship; the link's state and the queue's counts

@@ -534,3 +534,43 @@ fn an_edge_refuses_a_wrong_token_role_and_a_wrong_upstream_key() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--upstream-key is needed"), "{out:?}");
 }
+
+#[test]
+fn an_edge_serves_https_and_takes_a_round_asked_through_its_data_directory() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "officer");
+    let deu = s.token("DEU", "admin");
+    let listed = s.create(&deu, &person("Hieronymus Kettwig", json!({"mode": "all"})));
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = crate::tls::authority("edge test CA");
+    let now = time::OffsetDateTime::now_utc();
+    let (cert, key) = crate::tls::server_cert(&ca, now - time::Duration::days(1), now + time::Duration::days(30));
+    let cert = crate::tls::write(dir.path(), "edge.pem", &cert);
+    let key = crate::tls::write(dir.path(), "edge.key", &key);
+    let args = [
+        "--every",
+        "3600",
+        "--upstream-key",
+        &sync_key(&s),
+        "--tls-cert",
+        cert.to_str().expect("path"),
+        "--tls-key",
+        key.to_str().expect("path"),
+    ];
+    let edge = Edge::start(&dir.path().join("edge"), &s.base, &edge_token(&s), &args);
+    assert!(edge.base.starts_with("https://"), "{}", edge.base);
+    let client = crate::tls::client(&ca);
+    let (status, health) = json(client.get(format!("{}/v1/health", edge.base)).send().expect("health over TLS"));
+    assert_eq!((status, health["edge"]["version"].as_u64()), (200, Some(1)), "{health}");
+    let r =
+        client.post(format!("{}/v1/screen", edge.base)).bearer_auth(&fra).json(&json!({"name": "Hieronymus Kettwig"}));
+    let (status, body) = json(r.send().expect("screen over TLS"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["matches"][0]["record"]["id"], listed["id"]);
+    assert_eq!(body["matches"][0]["needs_confirmation"], true);
+    // `tocsin edge sync` asks through the data directory, TLS or not.
+    let (ok, report) = edge.sync_now();
+    assert!(ok, "{report}");
+    assert!(report["round"]["applied"].as_u64() > Some(1), "{report}");
+    assert_eq!(report["edge"]["link"], "up");
+}

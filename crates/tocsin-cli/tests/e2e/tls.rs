@@ -11,12 +11,12 @@ use time::OffsetDateTime;
 use crate::helpers::{BIN, Place, TestServer};
 
 /// A certificate authority of the test's own.
-struct Authority {
+pub(crate) struct Authority {
     pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
-fn authority(name: &str) -> Authority {
+pub(crate) fn authority(name: &str) -> Authority {
     let key = KeyPair::generate().expect("key");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -26,20 +26,20 @@ fn authority(name: &str) -> Authority {
 }
 
 /// A server certificate for 127.0.0.1 valid from `from` to `until`, and its key (PEM).
-fn server_cert(ca: &Authority, from: OffsetDateTime, until: OffsetDateTime) -> (String, String) {
+pub(crate) fn server_cert(ca: &Authority, from: OffsetDateTime, until: OffsetDateTime) -> (String, String) {
     let key = KeyPair::generate().expect("key");
     let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("params");
     (params.not_before, params.not_after) = (from, until);
     (params.signed_by(&key, &ca.issuer).expect("signed").pem(), key.serialize_pem())
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write");
     path
 }
 
-fn client(ca: &Authority) -> reqwest::blocking::Client {
+pub(crate) fn client(ca: &Authority) -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(ca.pem.as_bytes()).expect("CA")])
         .build()
