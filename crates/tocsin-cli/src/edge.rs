@@ -145,13 +145,8 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         per_address: args.rate_address,
         ..tocsin_server::Limits::default()
     });
-    let console = tocsin_console::Options {
-        tls: tls.is_some(),
-        shutdown: shutdown.clone(),
-        gate: gate.clone(),
-        hub: None,
-        edge: true,
-    };
+    let console =
+        tocsin_console::Options { tls: tls.is_some(), shutdown: shutdown.clone(), gate: gate.clone(), hub: None };
     let pages = tocsin_console::router(store.clone(), console);
     let status = node.clone();
     let options = tocsin_server::Options {
@@ -160,7 +155,6 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         shutdown: shutdown.clone(),
         edge_status: Some(Arc::new(move || status.status())),
         tls: tls.clone(),
-        wrap: Some(tocsin_edge::http::marking_unconfirmed()),
         ..tocsin_server::Options::default()
     };
     let name = node.name().unwrap_or_else(|| "(named at its first sync)".to_owned());

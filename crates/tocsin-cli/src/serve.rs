@@ -211,7 +211,6 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         shutdown: shutdown.clone(),
         gate: gate.clone(),
         hub: Some(hub.clone()),
-        edge: false,
     };
     let sync_key = tocsin_edge::key::SyncKey::open_or_create(dir).context("opening the edge sync key")?;
     let edges = Arc::new(tocsin_edge::upstream::Upstream::new(store.clone(), sync_key));
@@ -227,7 +226,6 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         tls,
         shutdown,
         edge_status: None,
-        wrap: None,
     };
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();

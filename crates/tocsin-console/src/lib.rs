@@ -39,9 +39,6 @@ pub struct Options {
     /// The threat-intelligence hub, for its page (`/intel`); without it the
     /// page says the hub is not served.
     pub hub: Option<Arc<tocsin_hub::Hub>>,
-    /// Served by an edge node (`tocsin edge`): screening results say that
-    /// their hits are confirmed upstream.
-    pub edge: bool,
 }
 
 /// What every page shares.
@@ -203,10 +200,5 @@ impl FromRequestParts<Console> for SignedIn {
 impl Console {
     pub(crate) fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// Whether this console is an edge node's.
-    pub(crate) fn edge(&self) -> bool {
-        self.options.edge
     }
 }

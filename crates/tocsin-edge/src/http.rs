@@ -1,15 +1,13 @@
 //! The routes. Upstream: `GET /v1/edge/sync` (the next version, streamed),
-//! `POST /v1/edge/audit` (a shipment), `GET /v1/edges` (the list). On an
-//! edge: the mark on every hit it answers with (`needs_confirmation`).
+//! `POST /v1/edge/audit` (a shipment), `GET /v1/edges` (the list).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
@@ -204,63 +202,5 @@ async fn list(State(s): State<UpstreamState>, parts: Parts) -> Response {
         Ok(items) => axum::Json(EdgeList { items }).into_response(),
         Err(e @ EdgeError::Forbidden(_)) => refused(&s, &actor, "edge.list", e).await,
         Err(e) => error(e),
-    }
-}
-
-/// The wrap of an edge's router that marks its hits ([`mark_unconfirmed`]).
-pub fn marking_unconfirmed() -> tocsin_server::Wrap {
-    Arc::new(|router: Router| router.layer(axum::middleware::from_fn(mark_unconfirmed)))
-}
-
-/// Marks every hit in a screening answer of the edge `needs_confirmation`:
-/// made on a copy, it is confirmed upstream once shipped.
-pub async fn mark_unconfirmed(request: Request, next: Next) -> Response {
-    let screening = request.uri().path().starts_with("/v1/screen");
-    let response = next.run(request).await;
-    let json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !screening || !json || !response.status().is_success() {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    mark(&mut value);
-    let bytes = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(bytes))
-}
-
-fn mark(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            if map.get("hit_id").is_some_and(serde_json::Value::is_string) {
-                map.insert("needs_confirmation".into(), serde_json::Value::Bool(true));
-            }
-            map.values_mut().for_each(mark);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mark),
-        _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hits_are_marked_and_nothing_else() {
-        let mut v = serde_json::json!({"matches": [{"hit_id": "h1", "score": 0.9}, {"score": 0.5}], "items": [{"matches": [{"hit_id": "h2"}]}]});
-        mark(&mut v);
-        assert_eq!(v["matches"][0]["needs_confirmation"], true);
-        assert!(v["matches"][1].get("needs_confirmation").is_none());
-        assert_eq!(v["items"][0]["matches"][0]["needs_confirmation"], true);
     }
 }

@@ -67,13 +67,7 @@ pub struct Options {
     pub shutdown: CancellationToken,
     /// On an edge node: its state, shown by `/v1/health`.
     pub edge_status: Option<EdgeStatus>,
-    /// Wraps the whole router, routes and pages (an edge node marks its
-    /// hits as needing confirmation this way).
-    pub wrap: Option<Wrap>,
 }
-
-/// See [`Options::wrap`].
-pub type Wrap = Arc<dyn Fn(Router) -> Router + Send + Sync>;
 
 /// What an edge node says of itself in `/v1/health`.
 pub type EdgeStatus = Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
@@ -137,10 +131,6 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
     let router = match options.pages {
         Some(pages) => api.merge(pages),
         None => api,
-    };
-    let router = match options.wrap {
-        Some(wrap) => wrap(router),
-        None => router,
     };
     (router, state)
 }

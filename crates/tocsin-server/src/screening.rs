@@ -42,6 +42,10 @@ pub struct ScreenMatch {
     /// record's owner sees it in its hit list.
     #[serde(skip_serializing_if = "Option::is_none")]
     hit_id: Option<String>,
+    /// On an edge node (`tocsin edge`): the hit was made on its copy and
+    /// waits for confirmation upstream, made when the link is up.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    needs_confirmation: bool,
     /// Set when this subject and record were reviewed as a false positive
     /// on an earlier hit: no new hit is made until `until`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +92,7 @@ pub async fn screen(store: &Store, actor: &Actor, req: Request) -> Result<Screen
     let context = ScreenContext { request, location: v.location.clone(), purpose: v.purpose.clone() };
     let actor = Actor { purpose, ..actor.clone() };
     let found = store.screen(&actor, v.query, context).await?;
+    let copy = store.is_copy();
     let matches = found
         .into_iter()
         .map(|s| ScreenMatch {
@@ -96,6 +101,7 @@ pub async fn screen(store: &Store, actor: &Actor, req: Request) -> Result<Screen
             score: (s.matched.score * 1000.0).round() / 1000.0,
             explanation: s.matched.explanation,
             notices: s.notices,
+            needs_confirmation: copy && s.hit_id.is_some(),
             hit_id: s.hit_id.map(|h| h.to_string()),
             dismissed_before: s.dismissed.map(|d| DismissedBefore { hit_id: d.hit_id.to_string(), until: d.until }),
         })

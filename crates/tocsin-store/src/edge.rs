@@ -144,16 +144,15 @@ impl Replica<'_> {
         }
     }
 
-    /// Puts the published notices of the copy into the screening results'
-    /// map (at start, after the index is built).
+    /// Marks this store as an edge's copy (its hits wait for confirmation
+    /// upstream) and puts the published notices of the copy into the
+    /// screening results' map (at start, after the index is built).
     pub async fn load(&self) -> Result<usize, StoreError> {
+        self.store.copy.store(true, std::sync::atomic::Ordering::Relaxed);
         let rows = self.store.backend.replica_notices().await?;
         let mut map = crate::locks::write(&self.store.published);
         map.clear();
-        for (id, briefs) in &rows {
-            let briefs: Vec<NoticeBrief> = crate::sql::from_json("notices of a copy", briefs)?;
-            map.insert(*id, briefs);
-        }
+        put_notices(&mut map, &rows)?;
         Ok(rows.len())
     }
 
@@ -197,13 +196,7 @@ impl Replica<'_> {
             for id in &deleted {
                 map.remove(id);
             }
-            for (id, briefs) in &notices {
-                let briefs: Vec<NoticeBrief> = crate::sql::from_json("notices of a copy", briefs)?;
-                match briefs.is_empty() {
-                    true => map.remove(id),
-                    false => map.insert(*id, briefs),
-                };
-            }
+            put_notices(&mut map, &notices)?;
         }
         if tokens {
             self.store.forget_tokens();
@@ -232,4 +225,20 @@ impl Replica<'_> {
             }
         }
     }
+}
+
+/// Sets each record's published notices (JSON) in the screening results'
+/// map; none removes the record's entry.
+fn put_notices(
+    map: &mut std::collections::HashMap<RecordId, Vec<NoticeBrief>>,
+    rows: &[(RecordId, String)],
+) -> Result<(), StoreError> {
+    for (id, briefs) in rows {
+        let briefs: Vec<NoticeBrief> = crate::sql::from_json("notices of a copy", briefs)?;
+        match briefs.is_empty() {
+            true => map.remove(id),
+            false => map.insert(*id, briefs),
+        };
+    }
+    Ok(())
 }

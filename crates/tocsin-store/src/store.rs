@@ -271,6 +271,9 @@ pub struct Store {
     pub(crate) token_lifetime: RwLock<crate::tokens::Lifetime>,
     /// Agency settings read so far.
     pub(crate) settings: RwLock<HashMap<AgencyCode, AgencySettings>>,
+    /// This store is an edge node's copy (`Store::replica().load()`): its
+    /// hits wait for confirmation upstream.
+    pub(crate) copy: std::sync::atomic::AtomicBool,
     /// Live event delivery.
     pub(crate) hub: Arc<Hub>,
     /// Committed events on their way to the hub, in order.
@@ -315,6 +318,7 @@ impl Store {
             tokens: RwLock::new(HashMap::new()),
             token_lifetime: RwLock::new(crate::tokens::Lifetime::default()),
             settings: RwLock::new(HashMap::new()),
+            copy: std::sync::atomic::AtomicBool::new(false),
             hub,
             fanout,
             cluster,
@@ -365,6 +369,12 @@ impl Store {
         store.add_agency(&op, AgencyCode::GS, "General Secretariat").await?;
         let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer").await?;
         Ok((store, token))
+    }
+
+    /// Whether this store is an edge node's copy, whose hits wait for
+    /// confirmation upstream.
+    pub fn is_copy(&self) -> bool {
+        self.copy.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Today's date (UTC) by the store's clock, for defaults, checks on

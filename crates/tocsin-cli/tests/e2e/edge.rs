@@ -278,6 +278,14 @@ fn an_edge_screens_offline_and_its_hits_reach_the_owner_once_after_reconnect() {
     assert_eq!(status, 200);
     let (_, theirs) = json(s.get(&deu, "/v1/edges").send().expect("GET"));
     assert_eq!(theirs["items"], json!([]), "another agency's edges are not listed");
+    // Hits are marked and nothing else: a match below the threshold is not,
+    // and the upstream's own answers never are.
+    let weak = edge.screen(&fra, &json!({"name": "Konstantin", "limit": 5}));
+    for m in weak["matches"].as_array().into_iter().flatten() {
+        assert_eq!(m.get("needs_confirmation").is_some(), m["hit_id"].is_string(), "{m}");
+    }
+    let upstream = s.screen(&fra, &json!({"name": "Konstantin Weissbeck"}));
+    assert!(upstream["matches"][0]["hit_id"].is_string() && upstream["matches"][0].get("needs_confirmation").is_none());
 
     // The edge serves the console too; its screening page says a hit waits
     // for confirmation.

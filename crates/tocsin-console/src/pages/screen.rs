@@ -163,8 +163,7 @@ pub(crate) async fn submit(State(c): State<Console>, who: SignedIn, Form(f): For
     match tocsin_server::screening::screen(c.store(), &who.actor(), request).await {
         Ok(answer) => {
             let answer = serde_json::to_value(answer).unwrap_or_default();
-            let hits = answer["matches"].as_array().is_some_and(|m| m.iter().any(|m| m["hit_id"].is_string()));
-            let edge = c.edge() && hits;
+            let edge = answer["matches"].as_array().is_some_and(|m| m.iter().any(|m| m["needs_confirmation"] == true));
             let result = html! {
                 @if edge {
                     p.note role="status" { (who.lang.t("Screened on this edge's copy: each hit waits for confirmation upstream, made when the link is up.")) }
