@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{TestServer, json};
+use crate::helpers::{TestServer, eventually, json};
 use crate::sse::SseClient;
 
 #[test]
@@ -30,8 +30,14 @@ fn an_admin_issues_lists_and_revokes_its_agencys_tokens_and_a_revoked_one_is_ref
     assert_eq!((at(expires) - at(created)).whole_hours(), 12);
     assert_eq!(s.get(&secret, "/v1/hits").send().expect("use").status(), 200, "the new token works");
 
-    // Listed to its agency's admin, with its last use, never its secret.
-    let listed = s.get(&admin, "/v1/tokens").send().expect("list").text().expect("body");
+    // Listed to its agency's admin, with its last use (written in the
+    // background, so asked until it shows), never its secret.
+    let list = || s.get(&admin, "/v1/tokens").send().expect("list").text().expect("body");
+    eventually("the token's last use is listed", || {
+        let listed: serde_json::Value = serde_json::from_str(&list()).expect("json");
+        listed.as_array().expect("list").iter().any(|t| t["id"] == id.as_str() && t["last_used_at"].is_string())
+    });
+    let listed = list();
     assert!(!listed.contains(&secret) && !listed.contains(&tocsin_store::hash_token(&secret)), "no secret, no digest");
     let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
     let mine = listed.as_array().expect("list").iter().find(|t| t["id"] == id.as_str()).expect("listed").clone();
