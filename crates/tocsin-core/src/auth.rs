@@ -19,6 +19,9 @@ pub enum Role {
     Reviewer,
     /// Reads and verifies the audit log.
     Auditor,
+    /// Biometric examiner: searches faces and fingerprints, and confirms or
+    /// rejects the candidates of searches by or about the agency.
+    Examiner,
     /// An edge node (`tocsin edge`): pulls the copy of what its agency may
     /// see, ships its audit chain and the screenings made on it. It may do
     /// nothing else: no permission on the API's other routes.
@@ -39,11 +42,14 @@ pub enum Permission {
     ReadAudit,
     /// Verify the audit chain.
     VerifyAudit,
+    /// Confirm or reject a biometric search's candidates.
+    ExamineBiometrics,
 }
 
 impl Role {
     /// Every role a token may carry.
-    pub const TOKEN_ROLES: [Role; 5] = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge];
+    pub const TOKEN_ROLES: [Role; 6] =
+        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Examiner, Role::Edge];
 
     /// Whether the role grants `p`.
     pub fn may(self, p: Permission) -> bool {
@@ -54,6 +60,7 @@ impl Role {
             Role::Admin => matches!(p, ReadRecords | WriteRecords | ReadAudit),
             Role::Reviewer => matches!(p, ReadRecords),
             Role::Auditor => matches!(p, ReadAudit | VerifyAudit),
+            Role::Examiner => matches!(p, ReadRecords | ExamineBiometrics),
             Role::Edge => false,
         }
     }
@@ -78,6 +85,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
+            Role::Examiner => "examiner",
             Role::Edge => "edge",
             Role::Operator => "operator",
         }
@@ -93,13 +101,13 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = FieldError;
     fn from_str(s: &str) -> Result<Role, FieldError> {
-        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge, Role::Operator]
+        [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Examiner, Role::Edge, Role::Operator]
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
                 FieldError::field(
                     "role",
-                    format!("`{}` is not a role (officer, admin, reviewer, auditor, edge)", s.escape_debug()),
+                    format!("`{}` is not a role (officer, admin, reviewer, auditor, examiner, edge)", s.escape_debug()),
                 )
             })
     }
@@ -114,16 +122,24 @@ mod tests {
         for r in Role::TOKEN_ROLES {
             assert_eq!(r.may(Permission::WriteRecords), r == Role::Admin, "{r}");
             assert_eq!(r.may(Permission::VerifyAudit), r == Role::Auditor, "{r}");
+            assert_eq!(r.may(Permission::ExamineBiometrics), r == Role::Examiner, "{r}");
         }
-        for p in [Permission::ReadRecords, Permission::WriteRecords, Permission::ReadAudit, Permission::VerifyAudit] {
+        for p in [
+            Permission::ReadRecords,
+            Permission::WriteRecords,
+            Permission::ReadAudit,
+            Permission::VerifyAudit,
+            Permission::ExamineBiometrics,
+        ] {
             assert!(!Role::Edge.may(p), "an edge token reads nothing through the API's own routes");
         }
     }
 
     #[test]
     fn a_role_is_read_back_from_its_stored_name_and_no_other() {
-        let names = ["officer", "admin", "reviewer", "auditor", "edge", "operator"];
-        let roles = [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Edge, Role::Operator];
+        let names = ["officer", "admin", "reviewer", "auditor", "examiner", "edge", "operator"];
+        let roles =
+            [Role::Officer, Role::Admin, Role::Reviewer, Role::Auditor, Role::Examiner, Role::Edge, Role::Operator];
         for (name, role) in names.into_iter().zip(roles) {
             assert_eq!((role.as_str(), role.to_string()), (name, name.to_owned()));
             assert_eq!(name.parse::<Role>(), Ok(role));

@@ -56,6 +56,12 @@ pub enum EventKind {
     /// and `silent` when the checker may not see the object).
     #[serde(rename = "intel.sighting")]
     IntelSighting,
+    /// Another agency's biometric search found a candidate on one of the
+    /// recipient's biometric records that the searcher may not see: only
+    /// the recipient's examiners can confirm it (`data`: the search, the
+    /// record, the score, the modality, who searched, why).
+    #[serde(rename = "biometric.candidate")]
+    BiometricCandidate,
 }
 
 impl EventKind {
@@ -71,11 +77,12 @@ impl EventKind {
             EventKind::ReviewExpired => "review.expired",
             EventKind::ListRefresh => "list.refresh",
             EventKind::IntelSighting => "intel.sighting",
+            EventKind::BiometricCandidate => "biometric.candidate",
         }
     }
 
     /// Every kind.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Hit,
         EventKind::HitStatus,
         EventKind::HitMessage,
@@ -85,6 +92,7 @@ impl EventKind {
         EventKind::ReviewExpired,
         EventKind::ListRefresh,
         EventKind::IntelSighting,
+        EventKind::BiometricCandidate,
     ];
 
     /// The kind named `s`, as stored.

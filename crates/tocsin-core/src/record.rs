@@ -5,6 +5,7 @@
 //! "Record and screening shapes"). Input is parsed by [`RecordInput`], which
 //! is stricter: unknown fields are refused and every value is validated.
 
+mod biometric;
 mod input;
 mod name;
 
@@ -13,6 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+pub use self::biometric::{Attachment, Biometric, FaceTemplate, FingerTemplate, Minutia, MinutiaKind};
 pub use self::input::{NameInput, RecordInput, default_review_date};
 pub use self::name::{Name, NameType, Script};
 use crate::schema::uuid_id;
@@ -125,6 +127,7 @@ impl RecordData {
             RecordBody::Person(_) => Kind::Person,
             RecordBody::Organization(_) => Kind::Organization,
             RecordBody::TravelDocument(_) => Kind::TravelDocument,
+            RecordBody::Biometric(_) => Kind::Biometric,
         }
     }
 }
@@ -139,6 +142,8 @@ pub enum Kind {
     Organization,
     /// A stolen, lost, revoked or invalid travel document.
     TravelDocument,
+    /// A person's face template and finger minutiae.
+    Biometric,
 }
 
 impl Kind {
@@ -148,6 +153,7 @@ impl Kind {
             Kind::Person => "person",
             Kind::Organization => "organization",
             Kind::TravelDocument => "travel_document",
+            Kind::Biometric => "biometric",
         }
     }
 }
@@ -159,8 +165,9 @@ impl FromStr for Kind {
             "person" => Ok(Kind::Person),
             "organization" => Ok(Kind::Organization),
             "travel_document" => Ok(Kind::TravelDocument),
+            "biometric" => Ok(Kind::Biometric),
             _ => Err(FieldError::new(format!(
-                "`{}` is not a kind (person, organization, travel_document)",
+                "`{}` is not a kind (person, organization, travel_document, biometric)",
                 s.escape_debug()
             ))),
         }
@@ -177,16 +184,18 @@ pub enum RecordBody {
     Organization(Organization),
     /// A travel document reported stolen, lost, revoked or invalid.
     TravelDocument(TravelDocument),
+    /// A person's biometric data, enrolled through `/v1/biometrics`.
+    Biometric(Biometric),
 }
 
 impl RecordBody {
     /// The name forms of a person or organization (none for a travel
-    /// document).
+    /// document or biometric data).
     pub fn names(&self) -> &[Name] {
         match self {
             RecordBody::Person(p) => &p.names,
             RecordBody::Organization(o) => &o.names,
-            RecordBody::TravelDocument(_) => &[],
+            RecordBody::TravelDocument(_) | RecordBody::Biometric(_) => &[],
         }
     }
 }

@@ -475,6 +475,11 @@ impl Index {
         if record.state != RecordState::Active {
             return;
         }
+        // Biometric data has no name or number to screen: `tocsin-abis`
+        // keeps its own galleries.
+        if let RecordBody::Biometric(_) = record.data.body {
+            return;
+        }
         let class = self.class(record.owner, &record.data.access);
         let slot = match &record.data.body {
             RecordBody::TravelDocument(t) => self.add_travel(record, class, t.number.as_str(), t.country),
@@ -1254,6 +1259,7 @@ fn entry(r: &Record, class: u32) -> Entry {
             RecordBody::TravelDocument(t) => {
                 (Names::default(), &[], &[], None, vec![(t.number.as_str().into(), Some(t.country))])
             }
+            RecordBody::Biometric(_) => (Names::default(), &[], &[], None, vec![]),
         };
     Entry {
         id: r.id,

@@ -326,6 +326,13 @@ pub enum Change {
     },
     /// On an edge: a verified sync version applied to its copy.
     Replica(ReplicaApply),
+    /// Images enrolled with a biometric record.
+    BioAttachments(Vec<crate::bio_backend::BioAttachment>),
+    /// A biometric search's candidates.
+    BioCandidates(Vec<crate::bio_backend::BioCandidateRow>),
+    /// An examiner's decision on a candidate (not applied unless it was
+    /// still pending).
+    BioDecision(crate::bio_backend::BioDecision),
     /// A POST's status, kept to be read again (replaced by a later state).
     IntelStatus {
         /// The status id.
@@ -599,6 +606,7 @@ pub trait Backend:
     + ActivityBackend
     + IntelBackend
     + EdgeBackend
+    + crate::bio_backend::BioBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

@@ -290,6 +290,24 @@ impl crate::IntelBackend for FailingAudit {
 }
 
 #[async_trait]
+impl crate::BioBackend for FailingAudit {
+    async fn bio_attachment(&self, record: &RecordId, n: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.bio_attachment(record, n).await
+    }
+    async fn bio_candidates(&self, search: &str) -> Result<Vec<crate::BioCandidateRow>, StoreError> {
+        self.inner.bio_candidates(search).await
+    }
+    async fn bio_candidates_for(
+        &self,
+        agency: &AgencyCode,
+        pending_only: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::BioCandidateRow>, StoreError> {
+        self.inner.bio_candidates_for(agency, pending_only, limit).await
+    }
+}
+
+#[async_trait]
 impl Backend for FailingAudit {
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
         self.inner.maintenance_lease().await

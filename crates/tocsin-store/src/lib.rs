@@ -14,6 +14,8 @@
 mod activity;
 mod audit_log;
 mod backend;
+mod bio;
+mod bio_backend;
 mod clock;
 mod cluster;
 mod edge;
@@ -49,6 +51,8 @@ pub use backend::{
     Backend, Change, Commit, Committed, Effects, EventBackend, HitBackend, HitCount, HitFilter, Lease, NoticeBackend,
     NoticeFilter, RecordBackend, RecordPageQuery, TokenRow, WatchBackend,
 };
+pub use bio::{Biometrics, Enrolment};
+pub use bio_backend::{BioAttachment, BioBackend, BioCandidateRow, BioDecision};
 pub use clock::Clock;
 pub use cluster::ClusterStatus;
 pub use edge::{EdgeChange, EdgeRows, Replica};

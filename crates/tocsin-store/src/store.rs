@@ -300,6 +300,9 @@ pub struct Store {
     pub(crate) peer_checkpoints: OnceLock<Box<dyn Fn(tocsin_audit::checkpoint::Checkpoint) + Send + Sync>>,
     /// This node's screening latencies, per agency and hour.
     pub(crate) latencies: tocsin_activity::Latencies,
+    /// Told of every record this node indexes, local or announced
+    /// ([`crate::Biometrics::follow`]).
+    pub(crate) followers: RwLock<Vec<crate::bio::Follower>>,
 }
 
 /// Records read per step while building the screening index.
@@ -332,6 +335,7 @@ impl Store {
             index: Arc::new(RwLock::new(None)),
             peer_checkpoints: OnceLock::new(),
             latencies: tocsin_activity::Latencies::new(OffsetDateTime::now_utc()),
+            followers: RwLock::new(vec![]),
         }
     }
 
@@ -647,10 +651,14 @@ impl Store {
     }
 
     pub(crate) fn reindex<'a>(&self, records: impl IntoIterator<Item = &'a Record>) {
+        let followers = crate::locks::read(&self.followers).clone();
         if let Ok(mut slot) = self.index.write()
             && let Some(index) = slot.as_mut()
         {
-            records.into_iter().for_each(|r| index.upsert(r));
+            records.into_iter().for_each(|r| {
+                index.upsert(r);
+                followers.iter().for_each(|f| f(r));
+            });
         }
     }
 
@@ -989,6 +997,7 @@ fn describe(p: Permission) -> &'static str {
         Permission::WriteRecords => "create or change records",
         Permission::ReadAudit => "read the audit log",
         Permission::VerifyAudit => "verify the audit log",
+        Permission::ExamineBiometrics => "confirm or reject biometric candidates",
     }
 }
 

@@ -129,6 +129,9 @@ impl RecordInput {
     /// allowed one.
     pub fn validate(self, today: Date) -> Result<RecordData, FieldError> {
         let body = match self.kind {
+            Kind::Biometric => {
+                return Err(FieldError::field("kind", "biometric records are enrolled with POST /v1/biometrics"));
+            }
             Kind::Person => {
                 self.refuse(&[
                     ("countries", self.countries.is_some()),

@@ -117,6 +117,9 @@ macro_rules! commit {
                     Change::IntelStatus { id, agency, at, body } => {
                         super::intel::put_status(tx, &id, &agency, &at, &body).await?
                     }
+                    Change::BioAttachments(a) => super::bio::attach(tx, &a).await?,
+                    Change::BioCandidates(rows) => super::bio::candidates(tx, &rows).await?,
+                    Change::BioDecision(d) => return Ok((super::bio::decide(tx, &d).await?, None)),
                     Change::All(changes) => {
                         let mut message = None;
                         for change in changes {

@@ -163,6 +163,7 @@ pub(crate) fn agency_from_row(row: &impl Columns) -> Result<Agency, StoreError> 
 pub(crate) mod activity;
 pub(crate) mod agencies;
 pub(crate) mod audit;
+pub(crate) mod bio;
 pub(crate) mod commit;
 pub(crate) mod edge;
 pub(crate) mod events;
@@ -206,6 +207,7 @@ macro_rules! sql_backend {
         crate::sql::activity::activity!($backend, $db, $row);
         crate::sql::intel::intel!($backend, $db, $row);
         crate::sql::edge::edge!($backend, $db, $row);
+        crate::sql::bio::bio!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;

@@ -1044,3 +1044,49 @@ pub(crate) async fn edge_holdings_follow_the_versions_an_edge_confirms(b: Arc<dy
     assert_eq!(b.record_count().await.expect("count"), 0, "a full snapshot replaces everything");
     b.erase_freed().await.expect("erase");
 }
+
+pub(crate) async fn biometric_attachments_and_candidates_round_trip_and_a_decision_applies_once(b: Arc<dyn Backend>) {
+    use tocsin_store::{BioAttachment, BioCandidateRow, BioDecision};
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let r = record("DEU", person("Anna Bio", r#"{"mode": "all"}"#));
+    b.insert_records(std::slice::from_ref(&r)).await.expect("insert");
+    // Binary image bytes come back exactly, zeros and separators included.
+    let image: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let attach = Change::BioAttachments(vec![BioAttachment { record: r.id, n: 0, data: image.clone() }]);
+    b.commit(attach, vec![], Effects::default()).await.expect("attach");
+    assert_eq!(b.bio_attachment(&r.id, 0).await.expect("read"), Some(image));
+    assert_eq!(b.bio_attachment(&r.id, 1).await.expect("read"), None);
+
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    let row = |search: &str, searcher: &str, minutes: i64| BioCandidateRow {
+        search: search.to_owned(),
+        record: r.id,
+        owner: code("DEU"),
+        searcher: code(searcher),
+        status: "pending".to_owned(),
+        created_at: at + time::Duration::minutes(minutes),
+        body: format!(r#"{{"search": "{search}"}}"#),
+    };
+    let rows = vec![row("s1", "FRA", 0), row("s2", "FRA", 1)];
+    b.commit(Change::BioCandidates(rows.clone()), vec![], Effects::default()).await.expect("candidates");
+    assert_eq!(b.bio_candidates("s1").await.expect("s1"), vec![rows[0].clone()]);
+    let queue = b.bio_candidates_for(&code("DEU"), true, 10).await.expect("queue");
+    assert_eq!(queue.iter().map(|r| r.search.as_str()).collect::<Vec<_>>(), ["s2", "s1"], "newest first");
+    assert_eq!(b.bio_candidates_for(&code("FRA"), true, 1).await.expect("searcher").len(), 1, "the limit holds");
+    assert!(b.bio_candidates_for(&code("GBR"), false, 10).await.expect("none").is_empty());
+
+    let decide = |status: &str| BioDecision {
+        search: "s1".to_owned(),
+        record: r.id,
+        status: status.to_owned(),
+        body: format!(r#"{{"status": "{status}"}}"#),
+    };
+    let first = b.commit(Change::BioDecision(decide("confirmed")), vec![], Effects::default()).await.expect("decide");
+    assert!(first.applied);
+    let second = b.commit(Change::BioDecision(decide("rejected")), vec![], Effects::default()).await.expect("again");
+    assert!(!second.applied, "a decided candidate is not decided again");
+    let s1 = b.bio_candidates("s1").await.expect("s1");
+    assert_eq!((s1[0].status.as_str(), s1[0].body.as_str()), ("confirmed", r#"{"status": "confirmed"}"#));
+    assert_eq!(b.bio_candidates_for(&code("DEU"), true, 10).await.expect("pending").len(), 1);
+}
