@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod bio;
 mod config;
 mod edge;
 mod hits;
@@ -195,6 +196,10 @@ enum Command {
     /// see, pulled from `--upstream`, screened with the link cut; its
     /// screenings and audit chain shipped upstream when the link is up.
     Edge(edge::EdgeCommand),
+    /// Biometrics: files inspected here; enrolment, 1:N face and
+    /// fingerprint search, candidates and exports on a server.
+    #[command(subcommand)]
+    Bio(bio::BioCommand),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Backs up the embedded store into a new directory, while it serves:
@@ -237,7 +242,7 @@ impl Command {
             Command::Maintenance(c) => (Some(&c.on), Some(&c.clock)),
             Command::Demo(c) => (None, Some(&c.clock)),
             Command::Mrz(c) => (None, Some(&c.clock)),
-            Command::Compare(_) | Command::Edge(_) | Command::Openapi | Command::Completions { .. } | Command::Man => {
+            Command::Compare(_) | Command::Edge(_) | Command::Bio(_) | Command::Openapi | Command::Completions { .. } | Command::Man => {
                 (None, None)
             }
         }
@@ -358,6 +363,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             None => with_store(&t, |s| intel::local(s, c.command)).await,
         },
         Command::Edge(c) => edge::run(c).await,
+        Command::Bio(c) => bio::run(c).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

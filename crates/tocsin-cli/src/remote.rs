@@ -90,6 +90,25 @@ impl Remote {
         self.send(request).await
     }
 
+    /// `GET path`, the answer's bytes (a file the server writes).
+    pub(crate) async fn get_bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("reaching the server at {}", self.base))?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("reading the server's answer")?;
+        if !status.is_success() {
+            let value: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let message = value["error"]["message"].as_str().unwrap_or("no message");
+            anyhow::bail!("the server answered {status}: {message}");
+        }
+        Ok(bytes.to_vec())
+    }
+
     /// Sends a request and reads the JSON answer; an error answer becomes
     /// an error with the server's message.
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {

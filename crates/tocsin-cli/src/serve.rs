@@ -92,6 +92,32 @@ pub(crate) struct Args {
     /// noise in checks (one per line: `exact|hostname|cidr VALUE REASON`).
     #[arg(long, env = "TOCSIN_WARNINGLIST", value_name = "FILE")]
     warninglist: Option<std::path::PathBuf>,
+    /// A face model whose templates the server takes, with the length of
+    /// its embeddings and its candidate and inconclusive thresholds
+    /// (cosine): `ID@VERSION:DIMENSION:CANDIDATE:INCONCLUSIVE`, e.g.
+    /// `arcface-r100@1:512:0.45:0.35`. Repeat for several models; templates
+    /// of different models are never compared. `--demo` adds
+    /// `demo-face@1:128:0.60:0.45` when none is given.
+    #[arg(long, env = "TOCSIN_FACE_MODELS", value_delimiter = ';', value_name = "MODEL")]
+    face_model: Vec<tocsin_abis::FaceModel>,
+    /// The fingerprint matcher's candidate and inconclusive thresholds
+    /// (its score, 0 to 1): `CANDIDATE:INCONCLUSIVE`.
+    #[arg(long, env = "TOCSIN_FINGER_THRESHOLDS", default_value = "0.30:0.15", value_parser = tocsin_abis::finger_thresholds)]
+    finger_thresholds: tocsin_bio::Thresholds,
+    /// The face index: `exact` scans every template the searcher may see
+    /// (the reference); `hnsw` searches a graph, for galleries of millions,
+    /// and re-ranks its shortlist exactly.
+    #[arg(long, env = "TOCSIN_FACE_INDEX", default_value = "exact")]
+    face_index: tocsin_abis::IndexKind,
+}
+
+/// The biometric service's options.
+fn abis_options(args: &Args) -> tocsin_abis::Options {
+    let mut face_models = args.face_model.clone();
+    if args.demo && face_models.is_empty() {
+        face_models.extend("demo-face@1:128:0.60:0.45".parse::<tocsin_abis::FaceModel>());
+    }
+    tocsin_abis::Options { face_models, finger: args.finger_thresholds, index: args.face_index }
 }
 
 /// The threat-intelligence hub's options.
@@ -165,6 +191,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         None => store.enable_screening().await.context("building the screening index")?,
     };
     tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
+    let abis = tocsin_abis::Abis::start(store.clone(), abis_options(&args)).await.context("building the biometric galleries")?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
@@ -216,7 +243,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let edges = Arc::new(tocsin_edge::upstream::Upstream::new(store.clone(), sync_key));
     let pages = tocsin_console::router(store.clone(), console)
         .merge(tocsin_hub::http::router(hub, gate.clone()))
-        .merge(tocsin_edge::http::upstream_router(edges, gate.clone()));
+        .merge(tocsin_edge::http::upstream_router(edges, gate.clone()))
+        .merge(tocsin_abis::http::router(abis, gate.clone()));
     let options = tocsin_server::Options {
         monitor_token_hash,
         audit_broken: audit_broken.is_some(),

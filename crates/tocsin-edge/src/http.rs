@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use tocsin_server::{ApiError, Gate, PeerAgency, client_address};
+use tocsin_server::{ApiError, Gate};
 use tocsin_store::{Actor, StoreError};
 use tokio::sync::mpsc;
 
@@ -36,39 +36,9 @@ pub fn upstream_router(upstream: Arc<Upstream>, gate: Gate) -> Router {
         .with_state(UpstreamState { upstream, gate })
 }
 
-/// The caller, as the API admits one: rate limit, bearer token, the client
-/// certificate's agency where mutual TLS is on; a refusal logged.
+/// The caller, as the API admits one ([`tocsin_server::admit`]).
 async fn caller(s: &UpstreamState, request: &Parts) -> Result<Actor, Response> {
-    let secret = request
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned())
-        .filter(|t| !t.is_empty() && t.len() <= 256);
-    let address = client_address(&request.extensions);
-    let store = s.upstream.store();
-    s.gate.admit_request(store, secret.as_deref(), address).map_err(tocsin_server::too_many)?;
-    let refused = |why: String| async move {
-        let action = format!("auth.reject {} {}", request.method, request.uri.path());
-        if let Err(e) = s.gate.log_refused(store, address, &action).await {
-            return ApiError::from(e).into_response();
-        }
-        ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", why).into_response()
-    };
-    let Some(secret) = secret else {
-        return Err(refused("a bearer token is needed".into()).await);
-    };
-    let principal = match store.authenticate(&secret).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(refused("unknown, revoked or expired token".into()).await),
-        Err(e) => return Err(ApiError::from(e).into_response()),
-    };
-    if let Err(why) = PeerAgency::admits(&request.extensions, principal.agency) {
-        return Err(refused(why).await);
-    }
-    Ok(principal.actor(None))
+    tocsin_server::admit(s.upstream.store(), &s.gate, request).await
 }
 
 fn error(e: EdgeError) -> Response {

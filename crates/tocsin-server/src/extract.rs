@@ -11,9 +11,9 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tocsin_core::{FieldError, limits};
-use tocsin_store::{Actor, Principal};
+use tocsin_store::{Actor, Principal, Store};
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Gate};
 
 /// Header in which a caller may declare the purpose of a request; it is
 /// written to the audit entry.
@@ -26,26 +26,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let principal = authenticate(parts, state).await?;
-        let purpose = match parts.headers.get(PURPOSE_HEADER) {
-            None => None,
-            Some(v) => {
-                let p = v
-                    .to_str()
-                    .ok()
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty() && p.chars().count() <= limits::LABEL_CHARS);
-                let p = p.ok_or_else(|| {
-                    ApiError::field(
-                        "invalid_header",
-                        PURPOSE_HEADER,
-                        format!("{PURPOSE_HEADER}: must be 1 to {} visible ASCII characters", limits::LABEL_CHARS),
-                    )
-                })?;
-                Some(p.to_owned())
-            }
-        };
-        let actor = principal.actor(purpose);
+        let principal = authenticate(parts, &state.store, &state.gate).await?;
+        let actor = principal.actor(purpose_in(parts)?);
         if let Some(slot) = parts.extensions.get::<crate::rejections::CallerSlot>() {
             slot.set(&actor);
         }
@@ -53,25 +35,53 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+/// The purpose a request declares in its `tocsin-purpose` header, if any.
+fn purpose_in(parts: &Parts) -> Result<Option<String>, ApiError> {
+    let Some(v) = parts.headers.get(PURPOSE_HEADER) else { return Ok(None) };
+    let p = v.to_str().ok().map(str::trim).filter(|p| !p.is_empty() && p.chars().count() <= limits::LABEL_CHARS);
+    let p = p.ok_or_else(|| {
+        ApiError::field(
+            "invalid_header",
+            PURPOSE_HEADER,
+            format!("{PURPOSE_HEADER}: must be 1 to {} visible ASCII characters", limits::LABEL_CHARS),
+        )
+    })?;
+    Ok(Some(p.to_owned()))
+}
+
+/// The caller of a route that another crate serves beside the API's own
+/// (biometrics, the edge's upstream routes), admitted exactly as the API
+/// admits one: the rate limit, the bearer token, the client certificate's
+/// agency where mutual TLS is on (a refusal logged as `auth.reject`), and
+/// the purpose it declared.
+pub async fn admit(store: &Store, gate: &Gate, parts: &Parts) -> Result<Actor, axum::response::Response> {
+    use axum::response::IntoResponse;
+    let address = crate::limits::client_address(&parts.extensions);
+    let secret = bearer_in(&parts.headers).ok();
+    gate.admit_request(store, secret, address).map_err(crate::too_many)?;
+    let principal = authenticate(parts, store, gate).await.map_err(IntoResponse::into_response)?;
+    Ok(principal.actor(purpose_in(parts).map_err(IntoResponse::into_response)?))
+}
+
+async fn authenticate(parts: &Parts, store: &Store, gate: &Gate) -> Result<Principal, ApiError> {
     let secret = match bearer_in(&parts.headers) {
         Ok(secret) => secret,
         Err(e) => {
             // No token, or not a bearer one: logged like an unknown token.
-            log_rejected(parts, state).await?;
+            log_rejected(parts, store, gate).await?;
             return Err(e);
         }
     };
-    match state.store.authenticate(secret).await? {
+    match store.authenticate(secret).await? {
         Some(p) => match crate::PeerAgency::admits(&parts.extensions, p.agency) {
             Ok(()) => Ok(p),
             Err(why) => {
-                log_rejected(parts, state).await?;
+                log_rejected(parts, store, gate).await?;
                 Err(unauthorized("certificate_mismatch", &why))
             }
         },
         None => {
-            log_rejected(parts, state).await?;
+            log_rejected(parts, store, gate).await?;
             Err(unauthorized("invalid_token", "unknown, revoked or expired token"))
         }
     }
@@ -80,10 +90,10 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
 /// Logs a refused token (`auth.reject`, with the client's address): the
 /// first from an address each minute, with the count of the ones before
 /// that were only counted ([`crate::limits`]).
-async fn log_rejected(parts: &Parts, state: &AppState) -> Result<(), ApiError> {
+async fn log_rejected(parts: &Parts, store: &Store, gate: &Gate) -> Result<(), ApiError> {
     let address = crate::limits::client_address(&parts.extensions);
     let action = format!("auth.reject {} {}", parts.method, parts.uri.path());
-    Ok(state.gate.log_refused(&state.store, address, &action).await?)
+    Ok(gate.log_refused(store, address, &action).await?)
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {

@@ -28,6 +28,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorBody};
+pub use extract::admit;
 pub use limits::{Gate, Limits, StreamGuard, client_address, too_many};
 pub use tls::{PeerAgency, Tls, TlsError};
 

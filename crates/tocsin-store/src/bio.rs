@@ -247,14 +247,14 @@ impl Biometrics<'_> {
     pub async fn record_search(
         &self,
         actor: &Actor,
+        search: &str,
         modality: &str,
         candidates: Vec<Candidate>,
     ) -> Result<(), StoreError> {
+        require(actor, Permission::ReadRecords)?;
         let rows = candidates.iter().map(Candidate::row).collect::<Result<Vec<_>, _>>()?;
         let shown: Vec<String> = candidates.iter().filter(|c| c.shown).map(|c| c.record.to_string()).collect();
-        let search = candidates.first().map(|c| c.search.clone());
-        let mut objects = vec![format!("biometric:{modality}")];
-        objects.extend(search.clone().map(|s| format!("search:{s}")));
+        let mut objects = vec![format!("biometric:{modality}"), format!("search:{search}")];
         objects.extend(shown);
         self.store.commit_logged(actor, "biometric.search", objects, Change::BioCandidates(rows), Effects::default()).await?;
         let mut owners: Vec<AgencyCode> = candidates.iter().filter(|c| !c.shown).map(|c| c.owner).collect();
@@ -267,7 +267,7 @@ impl Biometrics<'_> {
                 .iter()
                 .map(|c| to_json("a candidate", c).map(|data| Event::new(owner, EventKind::BiometricCandidate, data, now)))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut objects: Vec<String> = search.iter().map(|s| format!("search:{s}")).collect();
+            let mut objects = vec![format!("search:{search}")];
             objects.extend(mine.iter().map(|c| c.record.to_string()));
             let who = Actor {
                 agency: owner,

@@ -51,7 +51,7 @@ pub use backend::{
     Backend, Change, Commit, Committed, Effects, EventBackend, HitBackend, HitCount, HitFilter, Lease, NoticeBackend,
     NoticeFilter, RecordBackend, RecordPageQuery, TokenRow, WatchBackend,
 };
-pub use bio::{Biometrics, Enrolment};
+pub use bio::{Biometrics, Candidate, Enrolment};
 pub use bio_backend::{BioAttachment, BioBackend, BioCandidateRow, BioDecision};
 pub use clock::Clock;
 pub use cluster::ClusterStatus;

@@ -24,7 +24,7 @@ const MISSING: &str = "00000000-0000-7000-8000-000000000000";
 
 const KINDS: [&str; 3] = ["person", "organization", "travel_document"];
 const VIEWERS: [&str; 3] = ["ITA", "DEU", "GS"];
-const ROLES: [&str; 5] = ["officer", "admin", "reviewer", "auditor", "edge"];
+const ROLES: [&str; 6] = ["officer", "admin", "reviewer", "auditor", "examiner", "edge"];
 
 /// The roles an agency may hold: reviewers are the General Secretariat's.
 fn roles(agency: &str) -> impl Iterator<Item = &'static str> {

@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod backup;
 mod bad_input;
+mod biometrics;
 mod cli;
 mod cluster;
 mod console;
