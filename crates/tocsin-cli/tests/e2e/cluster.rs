@@ -458,3 +458,33 @@ fn a_token_revoked_on_one_node_is_refused_by_the_other_within_a_second() {
     });
     assert!(refused.is_some(), "node B still accepts the revoked token a second later");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL and NATS (see NEEDS_POSTGRES; nats-server)"]
+fn a_template_enrolled_on_one_node_is_searched_on_another_and_an_archived_one_is_gone_there() {
+    let (mut place, _schema, _nats) = fresh_cluster();
+    place.serve = vec!["--face-model".into(), "test-face@1:4:0.80:0.60".into()];
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let deu = a.token("DEU", "admin");
+    let fra = a.token("FRA", "officer");
+    let p = a.create(&deu, &person("Greta Node", json!({"mode": "all"})));
+    let face = json!({"model": "test-face", "version": "1", "vector": [0.0, 1.0, 0.0, 0.1]});
+    let (status, bio) = json(
+        a.post(&deu, "/v1/biometrics").json(&json!({"subject": p["id"], "face": face})).send().expect("enrol"),
+    );
+    assert_eq!(status, 201, "{bio}");
+    let probe = json!({"face": face, "purpose": "cluster check"});
+    let first = |node: &TestServer| -> Option<Value> {
+        let (_, found) = json(node.post(&fra, "/v1/biometrics/search").json(&probe).send().ok()?);
+        Some(found["candidates"][0]["record"].clone())
+    };
+    let found_on_b = within(WITHIN, || first(&b).filter(|r| *r == bio["id"]));
+    assert!(found_on_b.is_some(), "B's gallery follows the bus");
+    let (status, archived) = json(
+        a.delete(&deu, &format!("/v1/records/{}?version=1", bio["id"].as_str().expect("id"))).send().expect("archive"),
+    );
+    assert_eq!(status, 200, "{archived}");
+    let gone = within(WITHIN, || first(&b).filter(|r| r.is_null()));
+    assert!(gone.is_some(), "the archived template leaves B's gallery");
+}
