@@ -43,7 +43,10 @@ before(async () => {
   tokens.ita = tocsin("token", "create", "--agency", "ITA", "--role", "officer");
   tokens.auditor = tocsin("token", "create", "--agency", "GS", "--role", "auditor");
   tokens.reviewer = tocsin("token", "create", "--agency", "GS", "--role", "reviewer");
-  server = spawn(bin, ["--data", data, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "ignore"] });
+  tokens.deuAdmin = tocsin("token", "create", "--agency", "DEU", "--role", "admin");
+  tokens.fraExaminer = tocsin("token", "create", "--agency", "FRA", "--role", "examiner");
+  const serve = ["--data", data, "serve", "--listen", "127.0.0.1:0", "--face-model", "console-face@1:4:0.80:0.60"];
+  server = spawn(bin, serve, { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
     let out = "";
     server.stdout.on("data", (chunk) => {
@@ -498,12 +501,42 @@ test("the intelligence page lists collections, checks defanged values within the
   assert.equal(await owner.locator("#intel-sightings .badge.silent").count(), 1);
 });
 
+test("an examiner searches a face, reads the candidate list and confirms the candidate into a hit", async () => {
+  const face = (vector) => ({ model: "console-face", version: "1", vector });
+  const person = await api(tokens.deuAdmin, "/v1/records", {
+    kind: "person", names: [{ full: "Hanna Gesicht", type: "primary" }],
+    handling: { code: "inform" }, access: { mode: "all" },
+  });
+  assert.equal(person.status, 201, JSON.stringify(person.body));
+  const enrolled = await api(tokens.deuAdmin, "/v1/biometrics", { subject: person.body.id, face: face([0.1, 1, 0, 0]) });
+  assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
+
+  const examiner = await signIn(tokens.fraExaminer);
+  await examiner.goto(base + "/biometrics");
+  await examiner.getByLabel(/Template \(JSON/).fill(JSON.stringify({ face: face([0.12, 0.97, 0.05, 0]) }));
+  await examiner.getByLabel("Purpose (e.g. border_check)").fill("border check");
+  await examiner.getByRole("button", { name: "Search", exact: true }).click();
+  await examiner.locator("#bio-decision").waitFor();
+  assert.match(await examiner.locator("#bio-decision").textContent(), /Decision: candidate/);
+  const row = await examiner.locator("#bio-results tbody tr").first().textContent();
+  assert.ok(row.includes(enrolled.body.id) && row.includes("DEU") && row.includes(person.body.id), row);
+  await noSeriousViolations(examiner, "biometrics-search-en");
+  await examiner.locator("#bio-results").getByRole("button", { name: "Confirm" }).first().click();
+  await examiner.locator("#decided").waitFor();
+  assert.match(await examiner.locator("#decided").textContent(), /confirmed · the hit/);
+  const hit = await examiner.locator("#decided a").getAttribute("href");
+  const hits = await api(tokens.fraOfficer, "/v1/hits");
+  assert.ok(hits.body.items.some((h) => `/hits/${h.id}` === hit && h.record_id === enrolled.body.id), JSON.stringify(hits.body));
+  assert.match(await examiner.locator("#bio-candidates").textContent(), /confirmed/);
+});
+
 test("every page, in English, French, Spanish and Arabic, passes the accessibility check (screenshots kept)", async () => {
   const pages = {
     fraAdmin: ["/screen", "/manifest", "/hits", "/notices", "/notices/new?type=red", "/dashboard", "/intel", "/records", "/records/new",
       `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs"],
     reviewer: ["/notices"],
     auditor: ["/audit"],
+    fraExaminer: ["/biometrics"],
   };
   for (const [who, paths] of Object.entries(pages)) {
     const page = await signIn(tokens[who]);

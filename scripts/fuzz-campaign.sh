@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fuzzing campaign behind docs/reliability.md: every cargo-fuzz target
 # for SECONDS (default 600), JOBS at a time (default 2), each starting from
-# its committed seeds (fuzz/seeds/<target>, when there are some) and its
+# its committed seeds (fuzz/seeds/<target>, when there are some; for
+# biometric_files, NIST's files in ../shared/data/biometrics) and its
 # local corpus (fuzz/corpus/<target>, not committed). Prints a line per
 # target: executions, executions a second, coverage, crashes. With KEEP=1,
 # each corpus is then minimized (`cargo fuzz cmin`) and, when it is small
@@ -25,6 +26,10 @@ run() {
   mkdir -p "fuzz/corpus/$t"
   local seeds=()
   if [ -d "fuzz/seeds/$t" ]; then seeds=("seeds/$t"); fi
+  # The biometric readers start from NIST's public files (never copied in).
+  if [ "$t" = biometric_files ] && [ -d ../shared/data/biometrics ]; then
+    seeds+=(../../shared/data/biometrics/libbiomeval ../../shared/data/biometrics/nbis)
+  fi
   (cd fuzz && cargo fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- \
       -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048) >"$OUT/$t.log" 2>&1 || true
   local execs per cov crashes

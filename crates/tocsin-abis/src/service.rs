@@ -31,6 +31,12 @@ pub struct Abis {
     galleries: Arc<RwLock<Galleries>>,
 }
 
+impl std::fmt::Debug for Abis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Abis").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
 /// A template given as JSON for enrolment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -146,7 +146,13 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..tocsin_server::Limits::default()
     });
     let console =
-        tocsin_console::Options { tls: tls.is_some(), shutdown: shutdown.clone(), gate: gate.clone(), hub: None };
+        tocsin_console::Options {
+            tls: tls.is_some(),
+            shutdown: shutdown.clone(),
+            gate: gate.clone(),
+            hub: None,
+            abis: None,
+        };
     let pages = tocsin_console::router(store.clone(), console);
     let status = node.clone();
     let options = tocsin_server::Options {

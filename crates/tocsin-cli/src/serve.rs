@@ -238,6 +238,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         shutdown: shutdown.clone(),
         gate: gate.clone(),
         hub: Some(hub.clone()),
+        abis: Some(abis.clone()),
     };
     let sync_key = tocsin_edge::key::SyncKey::open_or_create(dir).context("opening the edge sync key")?;
     let edges = Arc::new(tocsin_edge::upstream::Upstream::new(store.clone(), sync_key));

@@ -39,6 +39,9 @@ pub struct Options {
     /// The threat-intelligence hub, for its page (`/intel`); without it the
     /// page says the hub is not served.
     pub hub: Option<Arc<tocsin_hub::Hub>>,
+    /// The biometric service, for its page (`/biometrics`); without it the
+    /// page says biometric search is not served.
+    pub abis: Option<Arc<tocsin_abis::Abis>>,
 }
 
 /// What every page shares.
@@ -84,6 +87,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/notices/{id}/public", get(pages::notices::public_preview))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/intel", get(pages::intel::show).post(pages::intel::check))
+        .route("/biometrics", get(pages::biometrics::show).post(pages::biometrics::search))
+        .route("/biometrics/decide", post(pages::biometrics::decide))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))

@@ -2,6 +2,7 @@
 //! (a screening's matches, from its JSON) shared by the pages that show it.
 
 pub(crate) mod audit;
+pub(crate) mod biometrics;
 pub(crate) mod dashboard;
 pub(crate) mod docs;
 pub(crate) mod hits;
@@ -108,6 +109,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/notices" { (l.t("Notices")) }
                             a href="/dashboard" { (l.t("Dashboard")) }
                             a href="/intel" { (l.t("Intelligence")) }
+                            a href="/biometrics" { (l.t("Biometrics")) }
                             @if w.principal.role == Role::Admin {
                                 a href="/records" { (l.t("Records")) }
                                 a href="/reviews" { (l.t("Reviews due")) }
