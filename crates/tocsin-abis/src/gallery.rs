@@ -105,7 +105,8 @@ impl Galleries {
             (f.vector.len() == dim).then(|| index.insert(slot, &f.vector)).map(|()| key)
         });
         let fingers = b.fingers.iter().map(|f| (f.position, Print::new(&f.minutiae))).collect();
-        let entry = Entry { id: r.id, version: r.version, owner: r.owner, access: r.data.access.clone(), face, fingers };
+        let entry =
+            Entry { id: r.id, version: r.version, owner: r.owner, access: r.data.access.clone(), face, fingers };
         if slot as usize == self.entries.len() {
             self.entries.push(Some(entry));
         } else {
@@ -125,9 +126,10 @@ impl Galleries {
     }
 
     fn admits(&self, slot: Slot, viewer: &AgencyCode, side: Side) -> bool {
-        self.entries.get(slot as usize).and_then(Option::as_ref).is_some_and(|e| {
-            may_see_parts(viewer, &e.owner, RecordState::Active, &e.access) == (side == Side::Visible)
-        })
+        self.entries
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|e| may_see_parts(viewer, &e.owner, RecordState::Active, &e.access) == (side == Side::Visible))
     }
 
     /// Up to `k` records of `side` whose face template of `model` is

@@ -105,7 +105,7 @@ async fn enrol(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Respons
             let input: EnrolInput = json(&body)?;
             s.abis.enrol(&actor, input).await
         } else {
-            let q = query(&parts)?;
+            let q: FileQuery = parse_query(&parts)?;
             let subject = q.subject.ok_or_else(|| AbisError::invalid("subject", "required with a file"))?;
             s.abis.enrol_file(&actor, record_id("subject", &subject)?, &body).await
         }
@@ -115,10 +115,6 @@ async fn enrol(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Respons
         Ok(record) => (StatusCode::CREATED, axum::Json(record)).into_response(),
         Err(e) => failed(&s, &actor, "biometric.create", e).await,
     }
-}
-
-fn query(parts: &Parts) -> Result<FileQuery, AbisError> {
-    parse_query(parts)
 }
 
 fn parse_query<T: serde::de::DeserializeOwned>(parts: &Parts) -> Result<T, AbisError> {
@@ -152,7 +148,7 @@ async fn search(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Respon
             let input: SearchInput = json(&body)?;
             Ok((Probe { face: input.face, fingers: input.fingers }, purpose(input.purpose)?, input.limit))
         } else {
-            let q = query(&parts)?;
+            let q: FileQuery = parse_query(&parts)?;
             Ok((Abis::probe_from_file(&body)?, purpose(q.purpose)?, q.limit))
         }
     };

@@ -77,9 +77,11 @@ impl FromStr for FaceModel {
         if !ok(id) || !ok(version) {
             return Err(format!("`{name}`: the model and version are letters, digits, `-`, `_` or `.`"));
         }
-        let dimension: usize = dim.parse().ok().filter(|d| (1..=4096).contains(d)).ok_or_else(|| {
-            format!("`{dim}` is not a dimension (1 to 4096)")
-        })?;
+        let dimension: usize = dim
+            .parse()
+            .ok()
+            .filter(|d| (1..=4096).contains(d))
+            .ok_or_else(|| format!("`{dim}` is not a dimension (1 to 4096)"))?;
         let threshold = |t: &str| t.parse::<f32>().ok().filter(|v| (-1.0..=1.0).contains(v));
         let (Some(candidate), Some(inconclusive)) = (threshold(candidate), threshold(inconclusive)) else {
             return Err(format!("`{candidate}:{inconclusive}`: thresholds are cosines between -1 and 1"));

@@ -156,9 +156,8 @@ impl Abis {
                 format!("has {} values; {} makes {}", f.vector.len(), model.key(), model.dimension),
             ));
         }
-        let vector = face::normalized(&f.vector).ok_or_else(|| {
-            AbisError::invalid(format!("{field}.vector"), "must be finite and not all zero")
-        })?;
+        let vector = face::normalized(&f.vector)
+            .ok_or_else(|| AbisError::invalid(format!("{field}.vector"), "must be finite and not all zero"))?;
         Ok(FaceTemplate { vector, ..f })
     }
 

@@ -19,6 +19,7 @@
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
 
+mod bio;
 mod cluster;
 mod engine;
 mod eval;
@@ -93,6 +94,10 @@ enum Command {
     /// A steady open-loop screening load with writes for a long time; the
     /// server's resident memory and latency percentiles per window (CSV).
     Soak(soak::SoakArgs),
+    /// The biometric search layer in process: the exact face scan (and an
+    /// HNSW graph) over synthetic structured templates, and the minutiae
+    /// matcher's comparisons per second.
+    Bio(bio::BioArgs),
 }
 
 /// A load run against a server on loopback.
@@ -132,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Names(args) => return eval::names(&args),
             Command::HeldOut(args) => return heldout::run(&args),
             Command::Engine(args) => return engine::run(&args),
+            Command::Bio(args) => return bio::run(&args),
             Command::Manifest(args) => return manifest::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
             Command::IntelCheck(args) => return intel::run(&args).await,

@@ -247,8 +247,7 @@ fn tagged_at(bytes: &[u8], at: usize, rtype: u32) -> Result<(Record, usize), Err
         let tag_text = std::str::from_utf8(&body[pos..pos + colon]).unwrap_or("?").to_owned();
         // A field tagged with another record type (seen in published test
         // files) is kept as written.
-        let (_, number) =
-            split_tag(&tag_text).ok_or_else(|| Error::format(&tag_text, "is not a tag (`T.NNN`)"))?;
+        let (_, number) = split_tag(&tag_text).ok_or_else(|| Error::format(&tag_text, "is not a tag (`T.NNN`)"))?;
         let start = pos + colon + 1;
         // Image data runs to the record's end; any other value to the next GS.
         let stop = if number == 999 {

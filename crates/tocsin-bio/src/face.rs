@@ -59,9 +59,20 @@ struct TopK {
     heap: BinaryHeap<std::cmp::Reverse<(Ordered, Slot)>>,
 }
 
-#[derive(PartialEq, PartialOrd, Clone, Copy)]
+/// A score ordered by `total_cmp`, for the heap.
+#[derive(Clone, Copy)]
 struct Ordered(f32);
+impl PartialEq for Ordered {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
 impl Eq for Ordered {}
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for Ordered {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
@@ -295,8 +306,10 @@ mod tests {
         let lift = |seed: u64| {
             let w = unit(seed, 8);
             let noise = unit(seed + 1_000_000, dim);
-            normalized(&(0..dim).map(|d| (0..8).map(|b| w[b] * basis[b][d]).sum::<f32>() + 0.2 * noise[d]).collect::<Vec<_>>())
-                .expect("non-zero")
+            normalized(
+                &(0..dim).map(|d| (0..8).map(|b| w[b] * basis[b][d]).sum::<f32>() + 0.2 * noise[d]).collect::<Vec<_>>(),
+            )
+            .expect("non-zero")
         };
         let mut exact = ExactScan::new(dim);
         let mut graph = Hnsw::new(dim, 3000, HnswSettings::default());

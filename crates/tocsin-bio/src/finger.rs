@@ -132,7 +132,10 @@ fn local_agreement(a: &[Edge], b: &[Edge]) -> usize {
     for e in a {
         let tol = EDGE_DISTANCE.max(EDGE_SHARE * e.d);
         let found = b.iter().enumerate().position(|(k, f)| {
-            !used[k] && (e.d - f.d).abs() <= tol && angle_diff(e.alpha, f.alpha) <= ANGLE && angle_diff(e.beta, f.beta) <= ANGLE
+            !used[k]
+                && (e.d - f.d).abs() <= tol
+                && angle_diff(e.alpha, f.alpha) <= ANGLE
+                && angle_diff(e.beta, f.beta) <= ANGLE
         });
         if let Some(k) = found {
             used[k] = true;
@@ -259,7 +262,8 @@ pub fn compare(probe: &Print, gallery: &Print) -> Comparison {
         for _ in 0..2 {
             let moved: Vec<Point> = probe.points.iter().map(|p| t.apply(p)).collect();
             pairs = pair(&moved, &gallery.points);
-            let matched: Vec<(Point, Point)> = pairs.iter().map(|&(a, b)| (probe.points[a], gallery.points[b])).collect();
+            let matched: Vec<(Point, Point)> =
+                pairs.iter().map(|&(a, b)| (probe.points[a], gallery.points[b])).collect();
             match Transform::fit(&matched) {
                 Some(refit) => t = refit,
                 None => break,
@@ -310,7 +314,14 @@ mod tests {
 
     /// `m` turned by `deg` about its centre, moved, with some minutiae
     /// dropped, some added and every one shifted a little.
-    fn impression(m: &[Minutia], deg: f32, shift: (i32, i32), drop_every: usize, spurious: usize, seed: u64) -> Vec<Minutia> {
+    fn impression(
+        m: &[Minutia],
+        deg: f32,
+        shift: (i32, i32),
+        drop_every: usize,
+        spurious: usize,
+        seed: u64,
+    ) -> Vec<Minutia> {
         let r = deg.to_radians();
         let (sin, cos) = r.sin_cos();
         let (cx, cy) = (950.0, 1200.0);

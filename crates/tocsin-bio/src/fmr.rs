@@ -295,7 +295,10 @@ impl FmrRecord {
         let mut out = vec![
             format!("finger minutiae record, {:?}", self.standard),
             format!("  capture equipment: {:#06x}", self.equipment),
-            format!("  image: {} x {} px at {} x {} px/cm", self.width, self.height, self.x_resolution, self.y_resolution),
+            format!(
+                "  image: {} x {} px at {} x {} px/cm",
+                self.width, self.height, self.x_resolution, self.y_resolution
+            ),
         ];
         if self.standard == Standard::Ansi2004 {
             out.push(format!("  CBEFF product: {:#010x}", self.product));

@@ -165,7 +165,9 @@ fn header(b: &[u8], f: Format) -> Result<Vec<String>, Error> {
         return Err(Error::format("record length", format!("does not match the {} bytes given", b.len())));
     }
     let what = match f {
-        Format::Fmr2011 => "finger minutiae record, 2009/2011 edition (header only: minutiae are read from the 2004/2005 editions)",
+        Format::Fmr2011 => {
+            "finger minutiae record, 2009/2011 edition (header only: minutiae are read from the 2004/2005 editions)"
+        }
         Format::Face => "face image record (ISO/IEC 19794-5; header only)",
         _ => "iris image record (ISO/IEC 19794-6; header only)",
     };

@@ -69,7 +69,8 @@ fn the_same_minutia_reads_the_same_from_the_iso_and_the_ansi_record() {
 #[ignore = "needs ../shared/data"]
 fn transactions_give_their_minutiae_and_images() {
     let files = data();
-    let get = |n: &str| an2k::Transaction::parse(&files.iter().find(|(name, _)| name.ends_with(n)).expect(n).1).expect(n);
+    let get =
+        |n: &str| an2k::Transaction::parse(&files.iter().find(|(name, _)| name.ends_with(n)).expect(n).1).expect(n);
     let legacy = get("libbiomeval/type9.an2k").fingers().expect("minutiae");
     assert_eq!(legacy.len(), 1);
     assert_eq!(legacy[0].minutiae.len(), 28, "9.010 says 28");

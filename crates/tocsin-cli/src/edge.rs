@@ -145,14 +145,13 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         per_address: args.rate_address,
         ..tocsin_server::Limits::default()
     });
-    let console =
-        tocsin_console::Options {
-            tls: tls.is_some(),
-            shutdown: shutdown.clone(),
-            gate: gate.clone(),
-            hub: None,
-            abis: None,
-        };
+    let console = tocsin_console::Options {
+        tls: tls.is_some(),
+        shutdown: shutdown.clone(),
+        gate: gate.clone(),
+        hub: None,
+        abis: None,
+    };
     let pages = tocsin_console::router(store.clone(), console);
     let status = node.clone();
     let options = tocsin_server::Options {

@@ -242,9 +242,12 @@ impl Command {
             Command::Maintenance(c) => (Some(&c.on), Some(&c.clock)),
             Command::Demo(c) => (None, Some(&c.clock)),
             Command::Mrz(c) => (None, Some(&c.clock)),
-            Command::Compare(_) | Command::Edge(_) | Command::Bio(_) | Command::Openapi | Command::Completions { .. } | Command::Man => {
-                (None, None)
-            }
+            Command::Compare(_)
+            | Command::Edge(_)
+            | Command::Bio(_)
+            | Command::Openapi
+            | Command::Completions { .. }
+            | Command::Man => (None, None),
         }
     }
 }

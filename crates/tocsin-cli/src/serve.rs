@@ -191,7 +191,9 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         None => store.enable_screening().await.context("building the screening index")?,
     };
     tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
-    let abis = tocsin_abis::Abis::start(store.clone(), abis_options(&args)).await.context("building the biometric galleries")?;
+    let abis = tocsin_abis::Abis::start(store.clone(), abis_options(&args))
+        .await
+        .context("building the biometric galleries")?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;

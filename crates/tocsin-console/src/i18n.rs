@@ -622,12 +622,32 @@ const WORDS: &[(&str, [&str; 3])] = &[
         ],
     ),
     ("Biometrics", ["Biométrie", "Biometría", "القياسات الحيوية"]),
-    ("Biometric search is not served here.", ["La recherche biométrique n'est pas servie ici.", "La búsqueda biométrica no se ofrece aquí.", "البحث البيومتري غير متاح هنا."]),
-    ("Search faces and fingerprints", ["Rechercher visages et empreintes", "Buscar rostros y huellas", "البحث عن الوجوه والبصمات"]),
-    ("Template (JSON: a face with model, version and vector, or fingers with their minutiae)", ["Gabarit (JSON : un visage avec modèle, version et vecteur, ou des doigts avec leurs minuties)", "Plantilla (JSON: un rostro con modelo, versión y vector, o dedos con sus minucias)", "القالب (JSON: وجه مع النموذج والإصدار والمتجه، أو أصابع مع نقاطها الدقيقة)"]),
+    (
+        "Biometric search is not served here.",
+        [
+            "La recherche biométrique n'est pas servie ici.",
+            "La búsqueda biométrica no se ofrece aquí.",
+            "البحث البيومتري غير متاح هنا.",
+        ],
+    ),
+    (
+        "Search faces and fingerprints",
+        ["Rechercher visages et empreintes", "Buscar rostros y huellas", "البحث عن الوجوه والبصمات"],
+    ),
+    (
+        "Template (JSON: a face with model, version and vector, or fingers with their minutiae)",
+        [
+            "Gabarit (JSON : un visage avec modèle, version et vecteur, ou des doigts avec leurs minuties)",
+            "Plantilla (JSON: un rostro con modelo, versión y vector, o dedos con sus minucias)",
+            "القالب (JSON: وجه مع النموذج والإصدار والمتجه، أو أصابع مع نقاطها الدقيقة)",
+        ],
+    ),
     ("Search", ["Rechercher", "Buscar", "بحث"]),
     ("the hit", ["la concordance", "la coincidencia", "التطابق"]),
-    ("Candidates by or about this agency", ["Candidats de ou sur cette agence", "Candidatos de o sobre esta agencia", "المرشحون من هذه الوكالة أو عنها"]),
+    (
+        "Candidates by or about this agency",
+        ["Candidats de ou sur cette agence", "Candidatos de o sobre esta agencia", "المرشحون من هذه الوكالة أو عنها"],
+    ),
     ("No candidate.", ["Aucun candidat.", "Ningún candidato.", "لا يوجد مرشح."]),
     ("Modality", ["Modalité", "Modalidad", "النمط"]),
     ("Confirm", ["Confirmer", "Confirmar", "تأكيد"]),
@@ -635,7 +655,14 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ("Decision", ["Décision", "Decisión", "القرار"]),
     ("Rank", ["Rang", "Puesto", "الترتيب"]),
     ("Person", ["Personne", "Persona", "الشخص"]),
-    ("A candidate is for an examiner to confirm: a search makes no hit.", ["Un candidat doit être confirmé par un examinateur : une recherche ne crée aucune concordance.", "Un candidato debe confirmarlo un examinador: una búsqueda no crea ninguna coincidencia.", "يؤكد الفاحص المرشح: البحث وحده لا ينشئ تطابقًا."]),
+    (
+        "A candidate is for an examiner to confirm: a search makes no hit.",
+        [
+            "Un candidat doit être confirmé par un examinateur : une recherche ne crée aucune concordance.",
+            "Un candidato debe confirmarlo un examinador: una búsqueda no crea ninguna coincidencia.",
+            "يؤكد الفاحص المرشح: البحث وحده لا ينشئ تطابقًا.",
+        ],
+    ),
     ("pending", ["en attente", "pendiente", "قيد الانتظار"]),
     ("rejected", ["rejeté", "rechazado", "مرفوض"]),
     ("face", ["visage", "rostro", "الوجه"]),

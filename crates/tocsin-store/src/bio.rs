@@ -215,7 +215,8 @@ impl Biometrics<'_> {
             ]);
             let intent = self.store.intend(|| records_changes([&record])).await?;
             let objects = vec![record.id.to_string(), subject.to_string()];
-            let written = self.store.commit_logged(actor, "biometric.create", objects, change, Effects::default()).await;
+            let written =
+                self.store.commit_logged(actor, "biometric.create", objects, change, Effects::default()).await;
             self.store.settle(&intent, written.map(drop)).await?;
             self.store.reindex([&record]);
             self.store.announce(intent).await;
@@ -232,7 +233,11 @@ impl Biometrics<'_> {
             if !matches!(record.data.body, RecordBody::Biometric(_)) {
                 return Err(StoreError::NotFound(format!("biometric record {id}")));
             }
-            self.store.backend.bio_attachment(&id, n).await?.ok_or_else(|| StoreError::NotFound(format!("attachment {n}")))
+            self.store
+                .backend
+                .bio_attachment(&id, n)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("attachment {n}")))
         }
         .await;
         self.store.audited(actor, "biometric.attachment", vec![id.to_string(), n.to_string()], result).await
@@ -256,7 +261,9 @@ impl Biometrics<'_> {
         let shown: Vec<String> = candidates.iter().filter(|c| c.shown).map(|c| c.record.to_string()).collect();
         let mut objects = vec![format!("biometric:{modality}"), format!("search:{search}")];
         objects.extend(shown);
-        self.store.commit_logged(actor, "biometric.search", objects, Change::BioCandidates(rows), Effects::default()).await?;
+        self.store
+            .commit_logged(actor, "biometric.search", objects, Change::BioCandidates(rows), Effects::default())
+            .await?;
         let mut owners: Vec<AgencyCode> = candidates.iter().filter(|c| !c.shown).map(|c| c.owner).collect();
         owners.sort();
         owners.dedup();
@@ -265,7 +272,9 @@ impl Biometrics<'_> {
             let now = OffsetDateTime::now_utc();
             let events = mine
                 .iter()
-                .map(|c| to_json("a candidate", c).map(|data| Event::new(owner, EventKind::BiometricCandidate, data, now)))
+                .map(|c| {
+                    to_json("a candidate", c).map(|data| Event::new(owner, EventKind::BiometricCandidate, data, now))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let mut objects = vec![format!("search:{search}")];
             objects.extend(mine.iter().map(|c| c.record.to_string()));

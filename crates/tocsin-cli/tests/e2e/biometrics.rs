@@ -64,7 +64,8 @@ fn a_face_search_lists_what_the_searcher_may_see_and_an_examiner_makes_the_hit()
     assert_eq!(shared_bio["kind"], "biometric");
     assert_eq!(shared_bio["access"], json!({"mode": "all"}), "the subject's rule by default");
     assert_eq!(hidden_bio["access"]["mode"], "only");
-    let norm: f64 = shared_bio["face"]["vector"].as_array().expect("v").iter().map(|x| x.as_f64().unwrap_or(0.0).powi(2)).sum();
+    let norm: f64 =
+        shared_bio["face"]["vector"].as_array().expect("v").iter().map(|x| x.as_f64().unwrap_or(0.0).powi(2)).sum();
     assert!((norm - 1.0).abs() < 1e-5, "stored normalized: {norm}");
 
     // Near the shared template: a candidate, ranked, with its exact score.
@@ -81,17 +82,22 @@ fn a_face_search_lists_what_the_searcher_may_see_and_an_examiner_makes_the_hit()
 
     // Near the hidden one: nothing for the searcher, not even a decision
     // that differs from a probe near nothing; its owner learns of it.
-    let near_hidden = json!({"face": face(&[0.0, 0.0, 0.0, 0.0, 0.95, 0.2718, 0.05, 0.0]), "purpose": "border check 7732"});
+    let near_hidden =
+        json!({"face": face(&[0.0, 0.0, 0.0, 0.0, 0.95, 0.2718, 0.05, 0.0]), "purpose": "border check 7732"});
     let (_, blind) = search(&s, &fra, near_hidden);
-    let (_, nothing) =
-        search(&s, &fra, json!({"face": face(&[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.3]), "purpose": "border check 7733"}));
+    let (_, nothing) = search(
+        &s,
+        &fra,
+        json!({"face": face(&[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.3]), "purpose": "border check 7733"}),
+    );
     assert_eq!((blind["decision"].clone(), blind["candidates"].clone()), (json!("no_candidate"), json!([])));
     assert_eq!((nothing["decision"].clone(), nothing["candidates"].clone()), (json!("no_candidate"), json!([])));
     let hidden_id = hidden_bio["id"].as_str().expect("id");
     let fra_queue = s.get(&fra_examiner, "/v1/biometrics/candidates").send().expect("queue").text().expect("body");
     assert!(!fra_queue.contains(hidden_id), "the searcher's queue has no trace of the hidden record");
     let (_, deu_queue) = answer(s.get(&deu_examiner, "/v1/biometrics/candidates?pending=true").send().expect("queue"));
-    let silent = deu_queue.as_array().expect("queue").iter().find(|c| c["record"] == hidden_id).expect("silent").clone();
+    let silent =
+        deu_queue.as_array().expect("queue").iter().find(|c| c["record"] == hidden_id).expect("silent").clone();
     assert_eq!((silent["shown"].clone(), silent["searcher"].clone()), (json!(false), json!("FRA")));
     assert_eq!(silent["purpose"], "border check 7732");
     let blind_search = blind["search"].as_str().expect("search id");
@@ -102,26 +108,36 @@ fn a_face_search_lists_what_the_searcher_may_see_and_an_examiner_makes_the_hit()
     );
 
     // Only examiners decide; a decision makes a hit through the workflow.
-    let path = |search: &str, record: &str, d: &str| format!("/v1/biometrics/searches/{search}/candidates/{record}/{d}");
+    let path =
+        |search: &str, record: &str, d: &str| format!("/v1/biometrics/searches/{search}/candidates/{record}/{d}");
     let first = found["search"].as_str().expect("id");
     let shared_id = shared_bio["id"].as_str().expect("id");
     assert_eq!(s.post(&fra, &path(first, shared_id, "confirm")).send().expect("officer").status(), 403);
-    let (status, confirmed) = answer(s.post(&fra_examiner, &path(first, shared_id, "confirm")).send().expect("confirm"));
+    let (status, confirmed) =
+        answer(s.post(&fra_examiner, &path(first, shared_id, "confirm")).send().expect("confirm"));
     assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
     let hit = confirmed["hit"].as_str().expect("a hit").to_owned();
     let (_, hits) = answer(s.get(&fra, "/v1/hits").send().expect("hits"));
-    let mine = hits["items"].as_array().expect("hits").iter().find(|h| h["id"] == hit.as_str()).expect("the hit").clone();
+    let mine =
+        hits["items"].as_array().expect("hits").iter().find(|h| h["id"] == hit.as_str()).expect("the hit").clone();
     assert_eq!((mine["record_id"].clone(), mine["silent"].clone()), (shared_bio["id"].clone(), json!(false)));
     assert_eq!(mine["purpose"], "border check 7731");
     assert_eq!(s.post(&fra_examiner, &path(first, shared_id, "reject")).send().expect("again").status(), 409);
 
     // The owner's examiner confirms the silent candidate: a silent hit the
     // searcher never sees.
-    let (status, silent_hit) = answer(s.post(&deu_examiner, &path(blind_search, hidden_id, "confirm")).send().expect("c"));
+    let (status, silent_hit) =
+        answer(s.post(&deu_examiner, &path(blind_search, hidden_id, "confirm")).send().expect("c"));
     assert_eq!(status, 200, "{silent_hit}");
     let silent_id = silent_hit["hit"].as_str().expect("hit").to_owned();
     let (_, deu_hits) = answer(s.get(&deu, "/v1/hits").send().expect("hits"));
-    let theirs = deu_hits["items"].as_array().expect("hits").iter().find(|h| h["id"] == silent_id.as_str()).expect("hit").clone();
+    let theirs = deu_hits["items"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .find(|h| h["id"] == silent_id.as_str())
+        .expect("hit")
+        .clone();
     assert_eq!((theirs["silent"].clone(), theirs["searcher"].clone()), (json!(true), json!("FRA")));
     let fra_hits = s.get(&fra, "/v1/hits").send().expect("hits").text().expect("body");
     assert!(!fra_hits.contains(&silent_id) && !fra_hits.contains(hidden_id));
@@ -133,7 +149,11 @@ fn a_face_search_lists_what_the_searcher_may_see_and_an_examiner_makes_the_hit()
     let searches: Vec<&Value> =
         entries.as_array().expect("entries").iter().filter(|e| e["action"] == "biometric.search").collect();
     assert_eq!(searches.len(), 3, "{log}");
-    assert!(searches.iter().all(|e| e["objects"][0] == "biometric:face" && e["purpose"].as_str().is_some_and(|p| p.starts_with("border check 773"))), "{log}");
+    assert!(
+        searches.iter().all(|e| e["objects"][0] == "biometric:face"
+            && e["purpose"].as_str().is_some_and(|p| p.starts_with("border check 773"))),
+        "{log}"
+    );
     assert!(!log.contains("0.3141") && !log.contains("0.2718") && !log.contains("vector"), "no template in the log");
     // Only the refused confirmation names it: the id the searcher sent.
     let naming: Vec<&Value> =
@@ -163,7 +183,10 @@ fn bad_templates_are_refused_naming_the_field_and_only_the_subjects_owner_enrols
     assert_eq!(refused(&deu, json!({"subject": id, "face": face(&[0.0; 8])})), (400, Some("face.vector".into())));
     assert_eq!(refused(&deu, json!({"subject": id})), (400, Some("face".into())));
     let bad_angle = json!([{"position": 2, "minutiae": [{"x": 1, "y": 1, "angle": 400, "kind": "ending"}]}]);
-    assert_eq!(refused(&deu, json!({"subject": id, "fingers": bad_angle})), (400, Some("fingers[0].minutiae[0]".into())));
+    assert_eq!(
+        refused(&deu, json!({"subject": id, "fingers": bad_angle})),
+        (400, Some("fingers[0].minutiae[0]".into()))
+    );
     assert_eq!(refused(&deu, json!({"subject": id, "face": face(&[1.0; 8]), "extra": 1})).0, 400);
     assert_eq!(refused(&fra_admin, json!({"subject": id, "face": face(&[1.0; 8])})).0, 403, "not the owner");
     assert_eq!(refused(&fra, json!({"subject": id, "face": face(&[1.0; 8])})).0, 403, "an officer does not enrol");
@@ -245,7 +268,7 @@ fn nist_transactions_are_enrolled_with_their_images_searched_and_written_back() 
     let (status, record) = answer(
         s.post(&deu, &format!("/v1/biometrics?subject={subject}"))
             .header("content-type", "application/octet-stream")
-            .body(file.clone())
+            .body(file)
             .send()
             .expect("enrol"),
     );
@@ -277,14 +300,29 @@ fn nist_transactions_are_enrolled_with_their_images_searched_and_written_back() 
             .expect("search"),
     );
     assert_eq!(status, 200, "{found}");
-    assert_eq!((found["decision"].as_str(), found["candidates"][0]["record"].clone()), (Some("candidate"), r["id"].clone()));
+    assert_eq!(
+        (found["decision"].as_str(), found["candidates"][0]["record"].clone()),
+        (Some("candidate"), r["id"].clone())
+    );
 
     // Written back: a transaction and a minutiae record the inspector reads.
     let dir = tempfile::tempdir().expect("dir");
     for (format, name) in [("an2k", "out.an2"), ("iso", "out.iso"), ("ansi", "out.ansi")] {
         let out = dir.path().join(name);
         let target = if format == "an2k" { id } else { r["id"].as_str().expect("id") };
-        s.cli(&["bio", "export", "--server", &s.base, "--token", &fra, target, "--format", format, "--out", out.to_str().expect("p")]);
+        s.cli(&[
+            "bio",
+            "export",
+            "--server",
+            &s.base,
+            "--token",
+            &fra,
+            target,
+            "--format",
+            format,
+            "--out",
+            out.to_str().expect("p"),
+        ]);
         let printed = s.cli(&["bio", "inspect", out.to_str().expect("p")]);
         assert!(printed.lines().count() > 3, "{printed}");
     }

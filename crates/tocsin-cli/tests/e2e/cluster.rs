@@ -470,9 +470,8 @@ fn a_template_enrolled_on_one_node_is_searched_on_another_and_an_archived_one_is
     let fra = a.token("FRA", "officer");
     let p = a.create(&deu, &person("Greta Node", json!({"mode": "all"})));
     let face = json!({"model": "test-face", "version": "1", "vector": [0.0, 1.0, 0.0, 0.1]});
-    let (status, bio) = json(
-        a.post(&deu, "/v1/biometrics").json(&json!({"subject": p["id"], "face": face})).send().expect("enrol"),
-    );
+    let (status, bio) =
+        json(a.post(&deu, "/v1/biometrics").json(&json!({"subject": p["id"], "face": face})).send().expect("enrol"));
     assert_eq!(status, 201, "{bio}");
     let probe = json!({"face": face, "purpose": "cluster check"});
     let first = |node: &TestServer| -> Option<Value> {
