@@ -102,23 +102,18 @@ fn sha256(b: &[u8]) -> String {
 }
 
 impl Abis {
-    /// Builds the galleries from the store and follows it from then on.
-    pub async fn start(store: Arc<Store>, options: Options) -> Result<Arc<Abis>, StoreError> {
+    /// The service, its galleries following the store: create it before
+    /// the store builds its screening index (`Store::enable_screening`, or
+    /// `join_cluster`), which hands it every record in the same pass.
+    pub fn new(store: Arc<Store>, options: Options) -> Arc<Abis> {
         let galleries = Arc::new(RwLock::new(Galleries::new(options.clone())));
         let follower = galleries.clone();
-        // Followed first, then loaded: a record written in between is
-        // upserted twice, and the older version is ignored.
         store.biometrics().follow(move |r| {
             if let Ok(mut g) = follower.write() {
                 g.upsert(r);
             }
         });
-        let all = store.biometrics().all().await?;
-        if let Ok(mut g) = galleries.write() {
-            all.iter().for_each(|r| g.upsert(r));
-        }
-        tracing::info!(records = all.len(), "biometric galleries built");
-        Ok(Arc::new(Abis { store, options, galleries }))
+        Arc::new(Abis { store, options, galleries })
     }
 
     /// The store.

@@ -180,6 +180,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let (anchor, audit_broken) = check_audit(&store, dir, args.allow_broken_audit).await?;
     let started = std::time::Instant::now();
     let store = Arc::new(store);
+    // Built in the same pass over the records as the screening index.
+    let abis = tocsin_abis::Abis::new(store.clone(), abis_options(&args));
     let indexed = match bus {
         Some(bus) => {
             let node = bus.node().to_owned();
@@ -191,9 +193,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         None => store.enable_screening().await.context("building the screening index")?,
     };
     tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
-    let abis = tocsin_abis::Abis::start(store.clone(), abis_options(&args))
-        .await
-        .context("building the biometric galleries")?;
+    let (records, faces) = abis.size();
+    tracing::info!(records, faces = ?faces, "biometric galleries built");
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;

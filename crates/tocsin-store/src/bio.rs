@@ -25,7 +25,7 @@ use tocsin_core::record::{
 };
 use tocsin_core::{AgencyCode, FieldError};
 
-use crate::backend::{Change, Effects, RecordPageQuery};
+use crate::backend::{Change, Effects};
 use crate::bio_backend::{BioAttachment, BioCandidateRow, BioDecision};
 use crate::cluster::records_changes;
 use crate::hits::hit_events;
@@ -34,9 +34,6 @@ use crate::{Actor, Store, StoreError};
 
 /// A callback told of every record the node indexes.
 pub(crate) type Follower = Arc<dyn Fn(&Record) + Send + Sync>;
-
-/// Records read per step while a gallery is built.
-const STEP: u32 = 10_000;
 
 /// The handle for biometric search ([`Store::biometrics`]).
 pub struct Biometrics<'a> {
@@ -135,28 +132,14 @@ impl Store {
 }
 
 impl Biometrics<'_> {
-    /// Calls `f` with every record this node indexes from now on, written
-    /// here or announced by another node, so a gallery stays in step.
+    /// Calls `f` with every record this node indexes from now on: each one
+    /// read when the screening index is built ([`Store::enable_screening`],
+    /// also on joining a cluster and on rebuilding after the stream lost
+    /// changes), then each written here or announced by another node. A
+    /// gallery registered before the index is built is built in the same
+    /// pass over the records, and stays in step.
     pub fn follow(&self, f: impl Fn(&Record) + Send + Sync + 'static) {
         crate::locks::write(&self.store.followers).push(Arc::new(f));
-    }
-
-    /// Every biometric record, for building a gallery (read raw: no one is
-    /// reading them; each search re-checks what it finds).
-    pub async fn all(&self) -> Result<Vec<Record>, StoreError> {
-        let mut out = vec![];
-        let mut page = RecordPageQuery { limit: STEP, ..RecordPageQuery::default() };
-        loop {
-            let records = self.store.backend.record_page(&page).await?;
-            let Some(last) = records.last() else { break };
-            page.after = Some(last.id);
-            let done = records.len() < STEP as usize;
-            out.extend(records.into_iter().filter(|r| matches!(r.data.body, RecordBody::Biometric(_))));
-            if done {
-                break;
-            }
-        }
-        Ok(out)
     }
 
     /// The records of `ids` as stored, for the exact re-rank of a

@@ -631,11 +631,16 @@ impl Store {
     pub async fn enable_screening(&self) -> Result<usize, StoreError> {
         let mut index = Index::new();
         let mut page = RecordPageQuery { limit: INDEX_STEP, ..RecordPageQuery::default() };
+        // The followers (biometric galleries) are built in the same pass.
+        let followers = crate::locks::read(&self.followers).clone();
         loop {
             let records = self.backend.record_page(&page).await?;
             let Some(last) = records.last() else { break };
             page.after = Some(last.id);
-            records.iter().for_each(|r| index.upsert(r));
+            records.iter().for_each(|r| {
+                index.upsert(r);
+                followers.iter().for_each(|f| f(r));
+            });
             if records.len() < INDEX_STEP as usize {
                 break;
             }

@@ -206,7 +206,7 @@ fn bad_templates_are_refused_naming_the_field_and_only_the_subjects_owner_enrols
 
 #[test]
 fn a_turned_partial_fingerprint_finds_its_finger_among_others_and_the_cli_prints_the_list() {
-    let s = server();
+    let mut s = server();
     let deu = s.token("DEU", "admin");
     let fra = s.token("FRA", "officer");
     let mut wanted = String::new();
@@ -234,20 +234,18 @@ fn a_turned_partial_fingerprint_finds_its_finger_among_others_and_the_cli_prints
     let body = json!({"fingers": [{"position": 2, "minutiae": probe}]});
     let file = tempfile::NamedTempFile::new().expect("file");
     std::fs::write(file.path(), body.to_string()).expect("write");
-    let out = s.cli(&[
-        "bio",
-        "search",
-        "--server",
-        &s.base,
-        "--token",
-        &fra,
-        "--purpose",
-        "latent from case 12",
-        file.path().to_str().expect("path"),
-    ]);
+    let search = |s: &TestServer| {
+        let probe = file.path().to_str().expect("path");
+        s.cli(&["bio", "search", "--server", &s.base, "--token", &fra, "--purpose", "latent from case 12", probe])
+    };
+    let out = search(&s);
     assert!(out.contains("finger (minutiae)  decision: candidate"), "{out}");
     let first = out.lines().nth(2).expect("a first candidate");
     assert!(first.starts_with("1 ") && first.contains(&wanted), "{out}");
+    // Restarted, the server builds its galleries from the store again.
+    s.restart_with(&[], None);
+    let again = search(&s);
+    assert!(again.lines().nth(2).is_some_and(|l| l.starts_with("1 ") && l.contains(&wanted)), "{again}");
 }
 
 fn shared(rel: &str) -> PathBuf {
