@@ -27,9 +27,11 @@ pub enum Side {
     Hidden,
 }
 
+/// The owner and access rule a group of records shares.
+type Class = (AgencyCode, AccessRule);
+
 struct Entry {
     id: RecordId,
-    version: u64,
     owner: AgencyCode,
     access: AccessRule,
     face: Option<String>,
@@ -53,13 +55,28 @@ pub struct Galleries {
     slots: HashMap<RecordId, Slot>,
     entries: Vec<Option<Entry>>,
     free: Vec<Slot>,
-    faces: HashMap<String, Box<dyn FaceIndex>>,
+    /// Per model, an index per class (the owner and access rule its
+    /// records share): a search opens only the classes on its side of the
+    /// rule, so a template on the other side is never read, and an
+    /// approximate graph is never walked through one.
+    faces: HashMap<String, HashMap<Class, Box<dyn FaceIndex>>>,
+    /// The latest version seen of every biometric record, held or not (an
+    /// archived one's too), so that an older copy delivered late changes
+    /// nothing.
+    seen: HashMap<RecordId, u64>,
 }
 
 impl Galleries {
     /// Empty galleries for the configured models.
     pub fn new(options: Options) -> Galleries {
-        Galleries { options, slots: HashMap::new(), entries: vec![], free: vec![], faces: HashMap::new() }
+        Galleries {
+            options,
+            slots: HashMap::new(),
+            entries: vec![],
+            free: vec![],
+            faces: HashMap::new(),
+            seen: HashMap::new(),
+        }
     }
 
     /// How many records it holds.
@@ -74,22 +91,24 @@ impl Galleries {
 
     /// Face templates held per model.
     pub fn faces(&self) -> Vec<(String, usize)> {
-        let mut v: Vec<_> = self.faces.iter().map(|(k, i)| (k.clone(), i.len())).collect();
+        let mut v: Vec<_> =
+            self.faces.iter().map(|(k, classes)| (k.clone(), classes.values().map(|i| i.len()).sum())).collect();
         v.sort();
         v
     }
 
-    /// Adds, replaces or removes a record (an archived one, or one that is
-    /// not biometric, is removed); an older version than the one held is
-    /// ignored.
+    /// Adds, replaces or removes a biometric record (an archived one is
+    /// removed); a version no newer than the latest seen is ignored, so a
+    /// record delivered twice, or late, changes nothing.
     pub fn upsert(&mut self, r: &Record) {
+        let RecordBody::Biometric(b) = &r.data.body else { return };
+        if self.seen.get(&r.id).is_some_and(|v| *v >= r.version) {
+            return;
+        }
+        self.seen.insert(r.id, r.version);
         if let Some(&slot) = self.slots.get(&r.id) {
-            if self.entries[slot as usize].as_ref().is_some_and(|e| e.version > r.version) {
-                return;
-            }
             self.remove(slot);
         }
-        let RecordBody::Biometric(b) = &r.data.body else { return };
         if r.state != RecordState::Active {
             return;
         }
@@ -98,15 +117,15 @@ impl Galleries {
             let key = format!("{}@{}", f.model, f.version);
             let model = self.options.face_models.iter().find(|m| m.key() == key)?;
             let (dim, kind) = (model.dimension, self.options.index);
-            let index = self.faces.entry(key.clone()).or_insert_with(|| match kind {
+            let class = (r.owner, r.data.access.clone());
+            let index = self.faces.entry(key.clone()).or_default().entry(class).or_insert_with(|| match kind {
                 IndexKind::Exact => Box::new(ExactScan::new(dim)),
-                IndexKind::Hnsw => Box::new(Hnsw::new(dim, 100_000, HnswSettings::default())),
+                IndexKind::Hnsw => Box::new(Hnsw::new(dim, 10_000, HnswSettings::default())),
             });
             (f.vector.len() == dim).then(|| index.insert(slot, &f.vector)).map(|()| key)
         });
         let fingers = b.fingers.iter().map(|f| (f.position, Print::new(&f.minutiae))).collect();
-        let entry =
-            Entry { id: r.id, version: r.version, owner: r.owner, access: r.data.access.clone(), face, fingers };
+        let entry = Entry { id: r.id, owner: r.owner, access: r.data.access.clone(), face, fingers };
         if slot as usize == self.entries.len() {
             self.entries.push(Some(entry));
         } else {
@@ -117,7 +136,8 @@ impl Galleries {
 
     fn remove(&mut self, slot: Slot) {
         if let Some(e) = self.entries[slot as usize].take() {
-            if let Some(index) = e.face.and_then(|k| self.faces.get_mut(&k)) {
+            let class = (e.owner, e.access);
+            if let Some(index) = e.face.and_then(|k| self.faces.get_mut(&k)).and_then(|c| c.get_mut(&class)) {
                 index.remove(slot);
             }
             self.slots.remove(&e.id);
@@ -142,12 +162,17 @@ impl Galleries {
         viewer: &AgencyCode,
         side: Side,
     ) -> Vec<(RecordId, f32)> {
-        let Some(index) = self.faces.get(model) else { return vec![] };
-        index
-            .shortlist(probe, k, &|slot| self.admits(slot, viewer, side))
-            .into_iter()
-            .filter_map(|(slot, score)| Some((self.entries[slot as usize].as_ref()?.id, score)))
-            .collect()
+        let Some(classes) = self.faces.get(model) else { return vec![] };
+        let mut found: Vec<(Slot, f32)> = classes
+            .iter()
+            .filter(|((owner, rule), _)| {
+                may_see_parts(viewer, owner, RecordState::Active, rule) == (side == Side::Visible)
+            })
+            .flat_map(|(_, index)| index.shortlist(probe, k, &|_| true))
+            .collect();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        found.truncate(k);
+        found.into_iter().filter_map(|(slot, score)| Some((self.entries[slot as usize].as_ref()?.id, score))).collect()
     }
 
     /// The `k` best records of `side` for the probe's finger views, each

@@ -1,7 +1,7 @@
 //! Enrolment, search, export: the service over the galleries and the
 //! store's biometric handle.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -29,6 +29,18 @@ pub struct Abis {
     store: Arc<Store>,
     options: Options,
     galleries: Arc<RwLock<Galleries>>,
+    /// Biometric records written, waiting for the galleries' write lock:
+    /// a writer never waits for a search to end.
+    pending: Arc<Mutex<Vec<Record>>>,
+}
+
+/// Applies the records waiting, if the galleries are free (a search in
+/// progress leaves them for the next writer or search).
+fn drain(galleries: &RwLock<Galleries>, pending: &Mutex<Vec<Record>>) {
+    if let Ok(mut g) = galleries.try_write() {
+        let waiting = std::mem::take(&mut *pending.lock().unwrap_or_else(PoisonError::into_inner));
+        waiting.iter().for_each(|r| g.upsert(r));
+    }
 }
 
 impl std::fmt::Debug for Abis {
@@ -107,13 +119,15 @@ impl Abis {
     /// `join_cluster`), which hands it every record in the same pass.
     pub fn new(store: Arc<Store>, options: Options) -> Arc<Abis> {
         let galleries = Arc::new(RwLock::new(Galleries::new(options.clone())));
-        let follower = galleries.clone();
+        let pending = Arc::new(Mutex::new(Vec::new()));
+        let (g, p) = (galleries.clone(), pending.clone());
         store.biometrics().follow(move |r| {
-            if let Ok(mut g) = follower.write() {
-                g.upsert(r);
+            if matches!(r.data.body, RecordBody::Biometric(_)) {
+                p.lock().unwrap_or_else(PoisonError::into_inner).push(r.clone());
+                drain(&g, &p);
             }
         });
-        Arc::new(Abis { store, options, galleries })
+        Arc::new(Abis { store, options, galleries, pending })
     }
 
     /// The store.
@@ -128,7 +142,9 @@ impl Abis {
 
     /// Records held, and face templates per model.
     pub fn size(&self) -> (usize, Vec<(String, usize)>) {
-        self.galleries.read().map(|g| (g.len(), g.faces())).unwrap_or_default()
+        drain(&self.galleries, &self.pending);
+        let g = self.galleries.read().unwrap_or_else(PoisonError::into_inner);
+        (g.len(), g.faces())
     }
 
     fn model(&self, field: &str, f: &FaceTemplate) -> Result<&FaceModel, AbisError> {
@@ -324,13 +340,14 @@ impl Abis {
         probe: Vec<f32>,
         limit: usize,
     ) -> Result<(Scored, Scored), AbisError> {
+        drain(&self.galleries, &self.pending);
         let galleries = self.galleries.clone();
         let (viewer, model) = (actor.agency, key.to_owned());
         // The shortlist is wider than the list: f16 and graph scores are
         // within a thousandth of the exact ones, re-ranked below.
         let k = limit * 2 + 8;
         let (probe, visible, hidden) = tokio::task::spawn_blocking(move || {
-            let g = galleries.read().map_err(|_| StoreError::Internal("the galleries' lock is poisoned".into()))?;
+            let g = galleries.read().unwrap_or_else(PoisonError::into_inner);
             let visible = g.face_shortlist(&model, &probe, k, &viewer, Side::Visible);
             let hidden = g.face_shortlist(&model, &probe, k, &viewer, Side::Hidden);
             Ok::<_, StoreError>((probe, visible, hidden))
@@ -360,13 +377,16 @@ impl Abis {
         views: Vec<FingerTemplate>,
         limit: usize,
     ) -> Result<(Scored, Scored), AbisError> {
+        drain(&self.galleries, &self.pending);
         let galleries = self.galleries.clone();
         let viewer = actor.agency;
+        // Wider than the list: records the store no longer lists are dropped below.
+        let k = limit * 2 + 8;
         let (visible, hidden) = tokio::task::spawn_blocking(move || {
             let prints: Vec<(u8, Print)> = views.iter().map(|v| (v.position, Print::new(&v.minutiae))).collect();
-            let g = galleries.read().map_err(|_| StoreError::Internal("the galleries' lock is poisoned".into()))?;
-            let visible = g.finger_search(&prints, limit, &viewer, Side::Visible);
-            let hidden = g.finger_search(&prints, limit, &viewer, Side::Hidden);
+            let g = galleries.read().unwrap_or_else(PoisonError::into_inner);
+            let visible = g.finger_search(&prints, k, &viewer, Side::Visible);
+            let hidden = g.finger_search(&prints, k, &viewer, Side::Hidden);
             Ok::<_, StoreError>((visible, hidden))
         })
         .await

@@ -17,6 +17,12 @@ const GS: u8 = 0x1D;
 const RS: u8 = 0x1E;
 const US: u8 = 0x1F;
 
+/// Most subfields [`Field::items`] reads of one field (a Type-1 CNT lists
+/// far fewer records; Type-9 far fewer minutiae).
+pub const MAX_SUBFIELDS: usize = 10_000;
+/// Most items it reads of one subfield.
+pub const MAX_ITEMS: usize = 64;
+
 /// Record types whose layout is binary.
 fn is_binary(rtype: u32) -> bool {
     (3..=8).contains(&rtype)
@@ -70,11 +76,14 @@ impl Field {
         String::from_utf8_lossy(&self.value).into_owned()
     }
 
-    /// The value split into subfields, each split into items.
+    /// The value split into subfields, each split into items: at most
+    /// [`MAX_SUBFIELDS`] subfields of at most [`MAX_ITEMS`] items, so a
+    /// field of separators costs no more memory than its bytes.
     pub fn items(&self) -> Vec<Vec<String>> {
         self.value
             .split(|b| *b == RS)
-            .map(|s| s.split(|b| *b == US).map(|i| String::from_utf8_lossy(i).into_owned()).collect())
+            .take(MAX_SUBFIELDS)
+            .map(|s| s.split(|b| *b == US).take(MAX_ITEMS).map(|i| String::from_utf8_lossy(i).into_owned()).collect())
             .collect()
     }
 }
@@ -285,10 +294,12 @@ fn type9(r: &Record, i: usize) -> Result<FingerTemplate, Error> {
                     (Some(x), Some(y), Some(t)) => (x, y, t),
                     _ => return Err(at("9.137", format!("`{}` is not a minutia", s.join(",")))),
                 };
+                // In u64: the values are the file's, any size.
+                let units = |v: u32| u32::try_from(u64::from(v) * 1000 / u64::from(ppcm)).unwrap_or(u32::MAX);
                 Ok(Minutia {
-                    x: x * 1000 / ppcm,
-                    y: y * 1000 / ppcm,
-                    angle: ((theta * 2) % 360) as u16,
+                    x: units(x),
+                    y: units(y),
+                    angle: ((u64::from(theta) * 2) % 360) as u16,
                     kind: match num(5) {
                         Some(1) => MinutiaKind::Ending,
                         Some(2) => MinutiaKind::Bifurcation,
@@ -400,7 +411,7 @@ pub fn write(header: Vec<(u32, String)>, fingers: &[FingerTemplate], images: &[I
                     MinutiaKind::Other => 0,
                 };
                 // Pixels at 197 px/cm (500 ppi), angle in 2° units.
-                let px = |v: u32| v * 197 / 1000;
+                let px = |v: u32| u64::from(v) * 197 / 1000;
                 format!("{}{us}{}{us}{}{us}{}{us}{}{us}{kind}", i + 1, px(m.x), px(m.y), m.angle / 2, m.quality)
             })
             .collect();

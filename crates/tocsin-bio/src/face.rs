@@ -186,12 +186,24 @@ impl Default for HnswSettings {
     }
 }
 
+/// `1 - cosine` of unit vectors, clamped at 0 (a vector's product with
+/// itself can round to just above 1, which `anndists`' own `DistDot`
+/// asserts against), with `simsimd`'s kernel.
+#[derive(Clone, Copy, Default)]
+pub struct CosineDistance;
+
+impl hnsw_rs::anndists::dist::Distance<f32> for CosineDistance {
+    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
+        (1.0 - cosine(a, b)).max(0.0)
+    }
+}
+
 /// An HNSW graph (`hnsw_rs`). The graph cannot delete: a removed or
 /// replaced template stays in it, refused by the search filter.
 pub struct Hnsw {
     dim: usize,
     settings: HnswSettings,
-    graph: hnsw_rs::hnsw::Hnsw<'static, f32, hnsw_rs::anndists::dist::DistDot>,
+    graph: hnsw_rs::hnsw::Hnsw<'static, f32, CosineDistance>,
     /// The slot of each graph point, by point id.
     point_slot: Vec<Slot>,
     /// Each live slot's current point.
@@ -207,7 +219,7 @@ impl Hnsw {
             expected.max(1024),
             layers,
             settings.ef_construction,
-            hnsw_rs::anndists::dist::DistDot,
+            CosineDistance,
         );
         Hnsw { dim, settings, graph, point_slot: vec![], live: HashMap::new() }
     }
@@ -329,6 +341,14 @@ mod tests {
         assert!(same >= 97, "same top-1 on {same} of 100");
         graph.remove(5);
         assert!(graph.shortlist(&lift(5), 3, &|_| true).iter().all(|(s, _)| *s != 5));
+        // A template searched with itself, and one inserted again: a
+        // product that rounds above 1 is a distance of 0, not a panic.
+        let v = lift(6);
+        graph.insert(6, &v);
+        graph.insert(6, &v);
+        let top = graph.shortlist(&v, 1, &|_| true);
+        assert_eq!(top.first().map(|(s, _)| *s), Some(6));
+        assert!(top[0].1 > 0.999, "{top:?}");
     }
 
     proptest! {

@@ -270,15 +270,17 @@ pub fn compare(probe: &Print, gallery: &Print) -> Comparison {
             }
         }
         let n = pairs.len();
-        if n < 3 || n <= best.paired {
+        if n < 3 {
             continue;
         }
         let moved: Vec<Point> = probe.points.iter().map(|p| t.apply(p)).collect();
         let (g_area, p_area) = (area(&gallery.points), area(&moved));
         let probe_in: usize = moved.iter().map(|p| inside(p, g_area)).sum();
         let gallery_in: usize = gallery.points.iter().map(|g| inside(g, p_area)).sum();
-        let score = (n * n) as f32 / (probe_in.max(MIN_OVERLAP) * gallery_in.max(MIN_OVERLAP)) as f32;
-        best = Comparison { score: score.min(1.0), paired: n };
+        let score = ((n * n) as f32 / (probe_in.max(MIN_OVERLAP) * gallery_in.max(MIN_OVERLAP)) as f32).min(1.0);
+        if score > best.score {
+            best = Comparison { score, paired: n };
+        }
     }
     best
 }

@@ -246,7 +246,7 @@ impl FmrRecord {
             Standard::Iso2005 => 360.0 / 256.0,
             Standard::Ansi2004 => 2.0,
         };
-        let px = |v: u32| ((v * res / 1000).min(0x3FFF)) as u16;
+        let px = |v: u32| (u64::from(v) * u64::from(res) / 1000).min(0x3FFF) as u16;
         let views: Vec<View> = fingers
             .iter()
             .map(|f| View {

@@ -109,17 +109,18 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
         gate: options.gate,
         edge_status: options.edge_status,
     };
+    // A handler that panics is a bug: answered 500 (and logged), never a
+    // dropped connection; the pages and services merged beside the API too.
+    let panicked = |_: Box<dyn std::any::Any + Send>| {
+        tracing::error!("a request handler panicked");
+        axum::response::IntoResponse::into_response(ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the operator's log has the details",
+        ))
+    };
     let api = routes::router(state.clone())
-        // A handler that panics is a bug: answered 500 (and logged), never
-        // a dropped connection.
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            tracing::error!("a request handler panicked");
-            axum::response::IntoResponse::into_response(ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error; the operator's log has the details",
-            ))
-        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(cors(options.cors_origins))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -130,7 +131,7 @@ fn router_with(store: Arc<Store>, options: Options, shutdown: CancellationToken)
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ));
     let router = match options.pages {
-        Some(pages) => api.merge(pages),
+        Some(pages) => api.merge(pages.layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))),
         None => api,
     };
     (router, state)

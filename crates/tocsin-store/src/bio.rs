@@ -21,7 +21,7 @@ use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::hit::{Hit, HitId, HitStatus};
 use tocsin_core::record::{
-    AccessRule, Biometric, Handling, HandlingCode, Kind, Record, RecordBody, RecordData, RecordId, RecordState,
+    AccessRule, Biometric, Handling, Kind, Record, RecordBody, RecordData, RecordId, RecordState,
 };
 use tocsin_core::{AgencyCode, FieldError};
 
@@ -107,6 +107,7 @@ impl Candidate {
             record: self.record,
             owner: self.owner,
             searcher: self.searcher,
+            shown: self.shown,
             status: self.status.clone(),
             created_at: self.time,
             body: serde_json::to_string(self).map_err(|e| StoreError::Internal(format!("a candidate: {e}")))?,
@@ -117,10 +118,11 @@ impl Candidate {
         serde_json::from_str(&r.body).map_err(|e| StoreError::Corrupt(format!("candidate {}: {e}", r.search)))
     }
 
-    /// Whether `agency` may see this candidate: its owner always, the
-    /// searcher only when it was shown the record.
-    pub fn visible_to(&self, agency: &AgencyCode) -> bool {
-        *agency == self.owner || (*agency == self.searcher && self.shown)
+    /// Whether `agency` may see this candidate, `record` being the record
+    /// as stored now: its owner always, the searcher only when it was shown
+    /// the record and may still see it.
+    pub fn visible_to(&self, agency: &AgencyCode, record: Option<&Record>) -> bool {
+        *agency == self.owner || (*agency == self.searcher && self.shown && record.is_some_and(|r| may_see(agency, r)))
     }
 }
 
@@ -268,7 +270,12 @@ impl Biometrics<'_> {
                 purpose: Some(format!("biometric candidate from a search by {} ({})", actor.agency, actor.user)),
             };
             let effects = Effects { events, ..Effects::default() };
-            self.store.log_with(&who, "biometric.candidate.silent", objects, Outcome::Ok, effects).await?;
+            // The searcher's answer is the same whether this is written or
+            // not: a failure is the operator's to see, not the searcher's.
+            if let Err(e) = self.store.log_with(&who, "biometric.candidate.silent", objects, Outcome::Ok, effects).await
+            {
+                tracing::error!(error = %e, "a silent biometric candidate's entry was not written");
+            }
         }
         Ok(())
     }
@@ -285,7 +292,7 @@ impl Biometrics<'_> {
                 .iter()
                 .map(Candidate::from_row)
                 .collect::<Result<_, _>>()?;
-            all.retain(|c| c.visible_to(&actor.agency));
+            self.visible(&actor.agency, &mut all).await?;
             all.sort_by(|a, b| b.score.total_cmp(&a.score));
             if all.is_empty() {
                 return Err(StoreError::NotFound(format!("search {search}")));
@@ -303,11 +310,21 @@ impl Biometrics<'_> {
             require(actor, Permission::ReadRecords)?;
             let rows = self.store.backend.bio_candidates_for(&actor.agency, pending_only, limit).await?;
             let mut all: Vec<Candidate> = rows.iter().map(Candidate::from_row).collect::<Result<_, _>>()?;
-            all.retain(|c| c.visible_to(&actor.agency));
+            self.visible(&actor.agency, &mut all).await?;
             Ok(all)
         }
         .await;
         self.store.audited(actor, "biometric.candidates", vec![], result).await
+    }
+
+    /// Keeps the candidates `agency` may see, their records read as they
+    /// are now (a record hidden since the search leaves the searcher's view).
+    async fn visible(&self, agency: &AgencyCode, all: &mut Vec<Candidate>) -> Result<(), StoreError> {
+        let ids: Vec<RecordId> = all.iter().filter(|c| c.owner != *agency).map(|c| c.record).collect();
+        let records: std::collections::HashMap<RecordId, Record> =
+            self.store.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        all.retain(|c| c.visible_to(agency, records.get(&c.record)));
+        Ok(())
     }
 
     /// An examiner's decision on a candidate: `confirm` makes a hit of the
@@ -330,9 +347,13 @@ impl Biometrics<'_> {
             self.store.writable()?;
             let rows = self.store.backend.bio_candidates(search).await?;
             let found = rows.iter().find(|r| r.record == record).map(Candidate::from_row).transpose()?;
+            let stored = self.store.backend.record(&record).await?;
             let mut c = found
-                .filter(|c| c.visible_to(&actor.agency))
+                .filter(|c| c.visible_to(&actor.agency, stored.as_ref()))
                 .ok_or_else(|| StoreError::NotFound(format!("candidate {record} of search {search}")))?;
+            let stored = stored
+                .filter(|r| r.state == RecordState::Active)
+                .ok_or_else(|| StoreError::Conflict("the candidate's record is archived: no hit can be made".into()))?;
             if c.status != "pending" {
                 return Err(StoreError::Conflict(format!("the candidate was already {}", c.status)));
             }
@@ -342,9 +363,8 @@ impl Biometrics<'_> {
             c.decided_at = Some(now);
             let mut effects = Effects::default();
             if confirm {
-                let stored = self.store.backend.record(&record).await?;
-                let handling = stored.as_ref().map_or(HandlingCode::Inform, |r| r.data.handling.code);
-                let version = stored.as_ref().map_or(1, |r| r.version);
+                // Silent when the searcher may not see the record now.
+                let silent = !may_see(&c.searcher, &stored);
                 let hit = Hit {
                     id: HitId::generate(),
                     time: c.time,
@@ -354,7 +374,7 @@ impl Biometrics<'_> {
                     purpose: c.purpose.clone(),
                     query: serde_json::json!({ "biometric": c.modality, "search": c.search }),
                     record_id: record,
-                    record_version: version,
+                    record_version: stored.version,
                     owner: c.owner,
                     score: c.score,
                     explanation: serde_json::json!({
@@ -362,8 +382,8 @@ impl Biometrics<'_> {
                         "subject": c.subject,
                         "confirmed_by": c.decided_by,
                     }),
-                    handling,
-                    silent: !c.shown,
+                    handling: stored.data.handling.code,
+                    silent,
                     status: HitStatus::New,
                     updated_at: now,
                 };

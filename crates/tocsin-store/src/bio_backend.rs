@@ -34,6 +34,8 @@ pub struct BioCandidateRow {
     pub owner: AgencyCode,
     /// The searching agency.
     pub searcher: AgencyCode,
+    /// Whether the searcher was shown it (false: a silent candidate).
+    pub shown: bool,
     /// `pending`, `confirmed` or `rejected`.
     pub status: String,
     /// When the search was made.
@@ -64,8 +66,8 @@ pub trait BioBackend: Commit {
     async fn bio_attachment(&self, record: &RecordId, n: u32) -> Result<Option<Vec<u8>>, StoreError>;
     /// One search's candidates, best first.
     async fn bio_candidates(&self, search: &str) -> Result<Vec<BioCandidateRow>, StoreError>;
-    /// Candidates on `agency`'s records or from its searches, newest first,
-    /// only `pending` ones when asked; at most `limit`.
+    /// Candidates on `agency`'s records, and those its searches were shown,
+    /// newest first, only `pending` ones when asked; at most `limit`.
     async fn bio_candidates_for(
         &self,
         agency: &AgencyCode,

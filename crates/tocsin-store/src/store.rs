@@ -741,6 +741,13 @@ impl Store {
             let sent =
                 input.version.ok_or_else(|| FieldError::field("version", "required: the version you last read"))?;
             let current = self.owned_record(actor, id, sent).await?;
+            if current.data.kind() == Kind::Biometric {
+                return Err(FieldError::field(
+                    "kind",
+                    "a biometric record is not edited: archive it and enrol again (POST /v1/biometrics)",
+                )
+                .into());
+            }
             self.writable()?;
             let review_by_sent = input.review_by.is_some();
             let mut data = input.validate(self.today())?;

@@ -143,6 +143,19 @@ fn a_face_search_lists_what_the_searcher_may_see_and_an_examiner_makes_the_hit()
     assert!(!fra_hits.contains(&silent_id) && !fra_hits.contains(hidden_id));
     assert_eq!(s.post(&fra_examiner, &path(blind_search, hidden_id, "confirm")).send().expect("c").status(), 404);
 
+    // Archived by its owner, the record leaves the searcher's view of its
+    // past searches; a biometric record is archived, never edited.
+    let mut edit = person("Anna Shared", json!({"mode": "all"}));
+    edit["version"] = json!(1);
+    let (status, e) = answer(s.put(&deu, &format!("/v1/records/{shared_id}")).json(&edit).send().expect("put"));
+    assert_eq!((status, e["error"]["field"].as_str()), (400, Some("kind")), "{e}");
+    let (status, _) = answer(s.delete(&deu, &format!("/v1/records/{shared_id}?version=1")).send().expect("archive"));
+    assert_eq!(status, 200);
+    let fra_queue = s.get(&fra_examiner, "/v1/biometrics/candidates").send().expect("queue").text().expect("body");
+    assert!(!fra_queue.contains(shared_id), "{fra_queue}");
+    let first_view = s.get(&fra_examiner, &format!("/v1/biometrics/searches/{first}")).send().expect("view");
+    assert_eq!(first_view.status(), 404);
+
     // The audit log: the data type and purpose, never the template.
     let (_, entries) = answer(s.get(&s.token("FRA", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
     let log = entries.to_string();

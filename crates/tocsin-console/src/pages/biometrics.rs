@@ -46,10 +46,15 @@ pub(crate) async fn search(State(c): State<Console>, who: SignedIn, Form(f): For
     let Some(abis) = &c.options.abis else { return page(&c, &who, &f.probe, &f.purpose, None, None).await };
     let mut actor = who.actor();
     let purpose = f.purpose.trim();
-    actor.purpose = (!purpose.is_empty()).then(|| purpose.to_owned());
-    let answer = match serde_json::from_str::<tocsin_abis::Probe>(&f.probe) {
-        Ok(probe) => abis.search(&actor, probe, 20).await.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("probe: {e}")),
+    let answer = match tocsin_core::text::clean("purpose", purpose.to_owned(), tocsin_core::limits::LABEL_CHARS) {
+        Err(e) => Err(e.to_string()),
+        Ok(purpose) => {
+            actor.purpose = (!purpose.is_empty()).then_some(purpose);
+            match serde_json::from_str::<tocsin_abis::Probe>(&f.probe) {
+                Ok(probe) => abis.search(&actor, probe, 20).await.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("probe: {e}")),
+            }
+        }
     };
     let answer = answer.and_then(|a| serde_json::to_value(a).map_err(|e| e.to_string()));
     page(&c, &who, &f.probe, &f.purpose, Some(answer), None).await

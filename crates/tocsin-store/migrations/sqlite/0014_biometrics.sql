@@ -12,11 +12,14 @@ CREATE TABLE bio_attachments (
 
 -- Each search's candidates (never the probe template), with the examiners'
 -- decisions: `pending` until one confirms (a hit is made) or rejects.
+-- `shown`: whether the searcher was shown it (0: a silent candidate, which
+-- only its owner's queries may return).
 CREATE TABLE bio_candidates (
     search_id  TEXT NOT NULL,
     record_id  TEXT NOT NULL,
     owner      TEXT NOT NULL,
     searcher   TEXT NOT NULL,
+    shown      INTEGER NOT NULL,
     status     TEXT NOT NULL,
     created_at TEXT NOT NULL,
     body       TEXT NOT NULL,

@@ -20,6 +20,7 @@ macro_rules! bio {
                     record: record.parse().map_err(|_| StoreError::Corrupt(format!("record id `{record}`")))?,
                     owner: AgencyCode::parse(&r.text("owner")?).map_err(corrupt("candidate owner"))?,
                     searcher: AgencyCode::parse(&r.text("searcher")?).map_err(corrupt("candidate searcher"))?,
+                    shown: r.int("shown")? != 0,
                     status: r.text("status")?,
                     created_at: parse_ts(&r.text("created_at")?)?,
                     body: r.text("body")?,
@@ -51,11 +52,14 @@ macro_rules! bio {
                     pending_only: bool,
                     limit: u32,
                 ) -> Result<Vec<BioCandidateRow>, StoreError> {
+                    // A silent candidate is never a row of the searcher's
+                    // query: filtered here, before the limit, so that the
+                    // number of rows says nothing of it.
                     let sql = if pending_only {
-                        "SELECT * FROM bio_candidates WHERE (owner = $1 OR searcher = $1) AND status = 'pending' \
-                         ORDER BY created_at DESC, search_id, record_id LIMIT $2"
+                        "SELECT * FROM bio_candidates WHERE (owner = $1 OR (searcher = $1 AND shown = 1)) \
+                         AND status = 'pending' ORDER BY created_at DESC, search_id, record_id LIMIT $2"
                     } else {
-                        "SELECT * FROM bio_candidates WHERE (owner = $1 OR searcher = $1) \
+                        "SELECT * FROM bio_candidates WHERE (owner = $1 OR (searcher = $1 AND shown = 1)) \
                          ORDER BY created_at DESC, search_id, record_id LIMIT $2"
                     };
                     let rows =
@@ -85,13 +89,15 @@ macro_rules! bio {
             ) -> Result<(), StoreError> {
                 for c in rows {
                     sqlx::query(
-                        "INSERT INTO bio_candidates (search_id, record_id, owner, searcher, status, created_at, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO bio_candidates \
+                         (search_id, record_id, owner, searcher, shown, status, created_at, body) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(&c.search)
                     .bind(c.record.to_string())
                     .bind(c.owner.as_str())
                     .bind(c.searcher.as_str())
+                    .bind(i64::from(c.shown))
                     .bind(&c.status)
                     .bind(ts(&c.created_at)?)
                     .bind(&c.body)

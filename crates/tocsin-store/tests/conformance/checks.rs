@@ -1064,15 +1064,20 @@ pub(crate) async fn biometric_attachments_and_candidates_round_trip_and_a_decisi
         record: r.id,
         owner: code("DEU"),
         searcher: code(searcher),
+        shown: search != "silent",
         status: "pending".to_owned(),
         created_at: at + time::Duration::minutes(minutes),
         body: format!(r#"{{"search": "{search}"}}"#),
     };
-    let rows = vec![row("s1", "FRA", 0), row("s2", "FRA", 1)];
+    let rows = vec![row("s1", "FRA", 0), row("s2", "FRA", 1), row("silent", "FRA", 2)];
     b.commit(Change::BioCandidates(rows.clone()), vec![], Effects::default()).await.expect("candidates");
     assert_eq!(b.bio_candidates("s1").await.expect("s1"), vec![rows[0].clone()]);
     let queue = b.bio_candidates_for(&code("DEU"), true, 10).await.expect("queue");
-    assert_eq!(queue.iter().map(|r| r.search.as_str()).collect::<Vec<_>>(), ["s2", "s1"], "newest first");
+    assert_eq!(queue.iter().map(|r| r.search.as_str()).collect::<Vec<_>>(), ["silent", "s2", "s1"], "newest first");
+    // The searcher's rows hold no silent candidate, and the limit counts
+    // only what it may have: two rows whatever the silent one.
+    let searcher = b.bio_candidates_for(&code("FRA"), true, 2).await.expect("searcher");
+    assert_eq!(searcher.iter().map(|r| r.search.as_str()).collect::<Vec<_>>(), ["s2", "s1"]);
     assert_eq!(b.bio_candidates_for(&code("FRA"), true, 1).await.expect("searcher").len(), 1, "the limit holds");
     assert!(b.bio_candidates_for(&code("GBR"), false, 10).await.expect("none").is_empty());
 
@@ -1088,5 +1093,5 @@ pub(crate) async fn biometric_attachments_and_candidates_round_trip_and_a_decisi
     assert!(!second.applied, "a decided candidate is not decided again");
     let s1 = b.bio_candidates("s1").await.expect("s1");
     assert_eq!((s1[0].status.as_str(), s1[0].body.as_str()), ("confirmed", r#"{"status": "confirmed"}"#));
-    assert_eq!(b.bio_candidates_for(&code("DEU"), true, 10).await.expect("pending").len(), 1);
+    assert_eq!(b.bio_candidates_for(&code("DEU"), true, 10).await.expect("pending").len(), 2);
 }
