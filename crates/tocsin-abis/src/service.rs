@@ -350,10 +350,10 @@ impl Abis {
             let g = galleries.read().unwrap_or_else(PoisonError::into_inner);
             let visible = g.face_shortlist(&model, &probe, k, &viewer, Side::Visible);
             let hidden = g.face_shortlist(&model, &probe, k, &viewer, Side::Hidden);
-            Ok::<_, StoreError>((probe, visible, hidden))
+            (probe, visible, hidden)
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("the face search stopped: {e}")))??;
+        .map_err(|e| StoreError::Internal(format!("the face search stopped: {e}")))?;
         let exact = |records: Vec<Record>| -> Scored {
             let mut v: Scored = records
                 .into_iter()
@@ -387,10 +387,10 @@ impl Abis {
             let g = galleries.read().unwrap_or_else(PoisonError::into_inner);
             let visible = g.finger_search(&prints, k, &viewer, Side::Visible);
             let hidden = g.finger_search(&prints, k, &viewer, Side::Hidden);
-            Ok::<_, StoreError>((visible, hidden))
+            (visible, hidden)
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("the fingerprint search stopped: {e}")))??;
+        .map_err(|e| StoreError::Internal(format!("the fingerprint search stopped: {e}")))?;
         let ids = |v: &[(RecordId, f32, Vec<crate::gallery::FingerScore>)]| -> Vec<(RecordId, f32)> {
             v.iter().map(|(id, s, _)| (*id, *s)).collect()
         };
