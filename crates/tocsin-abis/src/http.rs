@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -50,6 +50,17 @@ pub fn router(abis: Arc<Abis>, gate: Gate) -> Router {
         .route("/v1/biometrics/{id}/attachments/{n}", get(attachment))
         .layer(DefaultBodyLimit::max(tocsin_server::BULK_BODY_LIMIT))
         .with_state(AbisState { abis, gate })
+}
+
+/// The caller, admitted as the API admits one ([`tocsin_server::admit`]).
+struct Caller(Actor);
+
+impl FromRequestParts<AbisState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AbisState) -> Result<Caller, Response> {
+        tocsin_server::admit(s.abis.store(), &s.gate, parts).await.map(Caller)
+    }
 }
 
 /// The answer to a failure; bad input (found before the store was asked)
@@ -95,11 +106,7 @@ struct FileQuery {
     limit: Option<usize>,
 }
 
-async fn enrol(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn enrol(State(s): State<AbisState>, Caller(actor): Caller, parts: Parts, body: Bytes) -> Response {
     let result = async {
         if is_json(&parts) {
             let input: EnrolInput = json(&body)?;
@@ -138,11 +145,7 @@ fn purpose(given: Option<String>) -> Result<Option<String>, AbisError> {
         .map_err(|e| AbisError::invalid(e.field.clone(), e.message))
 }
 
-async fn search(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Response {
-    let mut actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn search(State(s): State<AbisState>, Caller(mut actor): Caller, parts: Parts, body: Bytes) -> Response {
     let read = || -> Result<(Probe, Option<String>, Option<usize>), AbisError> {
         if is_json(&parts) {
             let input: SearchInput = json(&body)?;
@@ -167,11 +170,7 @@ async fn search(State(s): State<AbisState>, parts: Parts, body: Bytes) -> Respon
     }
 }
 
-async fn candidates(State(s): State<AbisState>, parts: Parts, Path(id): Path<String>) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn candidates(State(s): State<AbisState>, Caller(actor): Caller, Path(id): Path<String>) -> Response {
     match s.abis.store().biometrics().search(&actor, &id).await {
         Ok(list) => axum::Json(list).into_response(),
         Err(e) => ApiError::from(e).into_response(),
@@ -185,11 +184,7 @@ struct QueueQuery {
     limit: Option<u32>,
 }
 
-async fn queue(State(s): State<AbisState>, parts: Parts) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn queue(State(s): State<AbisState>, Caller(actor): Caller, parts: Parts) -> Response {
     let q: QueueQuery = match parse_query(&parts) {
         Ok(q) => q,
         Err(e) => return failed(&s, &actor, "biometric.candidates", e).await,
@@ -203,13 +198,9 @@ async fn queue(State(s): State<AbisState>, parts: Parts) -> Response {
 
 async fn decide(
     State(s): State<AbisState>,
-    parts: Parts,
+    Caller(actor): Caller,
     Path((id, record, decision)): Path<(String, String, String)>,
 ) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let confirm = match decision.as_str() {
         "confirm" => true,
         "reject" => false,
@@ -231,11 +222,7 @@ fn file(bytes: Vec<u8>, media: &'static str) -> Response {
     r
 }
 
-async fn an2k(State(s): State<AbisState>, parts: Parts, Path(id): Path<String>) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn an2k(State(s): State<AbisState>, Caller(actor): Caller, Path(id): Path<String>) -> Response {
     let result = async { s.abis.export_an2k(&actor, record_id("id", &id)?).await }.await;
     match result {
         Ok(bytes) => file(bytes, "application/octet-stream"),
@@ -249,11 +236,7 @@ struct FmrQuery {
     standard: Option<String>,
 }
 
-async fn fmr(State(s): State<AbisState>, parts: Parts, Path(id): Path<String>) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn fmr(State(s): State<AbisState>, Caller(actor): Caller, parts: Parts, Path(id): Path<String>) -> Response {
     let result = async {
         let q: FmrQuery = parse_query(&parts)?;
         let standard = match q.standard.as_deref() {
@@ -270,11 +253,7 @@ async fn fmr(State(s): State<AbisState>, parts: Parts, Path(id): Path<String>) -
     }
 }
 
-async fn attachment(State(s): State<AbisState>, parts: Parts, Path((id, n)): Path<(String, u32)>) -> Response {
-    let actor = match tocsin_server::admit(s.abis.store(), &s.gate, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn attachment(State(s): State<AbisState>, Caller(actor): Caller, Path((id, n)): Path<(String, u32)>) -> Response {
     let id = match record_id("id", &id) {
         Ok(id) => id,
         Err(e) => return failed(&s, &actor, "biometric.attachment", e).await,

@@ -83,12 +83,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn rss_mib() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages = statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
-    (pages * 4096) as f64 / (1024.0 * 1024.0)
-}
-
 pub(crate) fn run(args: &BioArgs) -> anyhow::Result<()> {
     let faces = Faces::new(args.dim);
     let started = Instant::now();
@@ -101,7 +95,7 @@ pub(crate) fn run(args: &BioArgs) -> anyhow::Result<()> {
         args.faces,
         args.dim,
         started.elapsed().as_secs_f64(),
-        rss_mib()
+        crate::rss_mib()
     );
     // Searched by an agency that may see the even slots only.
     let admit = |slot: u32| slot.is_multiple_of(2);

@@ -44,12 +44,6 @@ fn absent(n: usize) -> String {
     format!("100.{}.{}.{}", 64 + (n >> 16 & 63), n >> 8 & 255, n & 255)
 }
 
-fn rss_mib() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages = statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
-    (pages * 4096) as f64 / (1024.0 * 1024.0)
-}
-
 pub(crate) async fn run(args: &IntelArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (store, _) = Store::init(dir.path()).await?;
@@ -120,7 +114,7 @@ pub(crate) async fn run(args: &IntelArgs) -> anyhow::Result<()> {
             "values_per_check": args.values, "hits_per_check": hits, "runs": args.runs,
             "check_ms_p50": (pct(0.5) * 10.0).round() / 10.0, "check_ms_p95": (pct(0.95) * 10.0).round() / 10.0,
             "check_ms_max": (times[times.len() - 1] * 10.0).round() / 10.0,
-            "rss_mib": rss_mib().round(),
+            "rss_mib": crate::rss_mib().round(),
         })
     );
     store.close().await;

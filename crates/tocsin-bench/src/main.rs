@@ -344,6 +344,13 @@ pub(crate) async fn fetch_records(
     Ok(ids)
 }
 
+/// This process's resident memory, MiB (Linux).
+pub(crate) fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages = statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
+    (pages * 4096) as f64 / (1024.0 * 1024.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Run, quantile};

@@ -112,6 +112,12 @@ impl Record {
         self.text(number).and_then(|t| t.trim().parse().ok())
     }
 
+    /// The field's first value (before any subfield or item separator) as a
+    /// number: a finger position.
+    fn first_number(&self, number: u32) -> Option<u8> {
+        self.text(number).and_then(|t| t.split(['\u{1e}', '\u{1f}']).next()?.trim().parse().ok())
+    }
+
     /// The record's bytes as written in a transaction.
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
@@ -313,7 +319,7 @@ fn type9(r: &Record, i: usize) -> Result<FingerTemplate, Error> {
     }
     // Extended Feature Set: 9.331 items x, y (10 µm), theta (degrees), type.
     if let Some(efs) = r.field(331) {
-        let position = r.text(302).and_then(|t| t.split('\u{1f}').next()?.trim().parse().ok()).unwrap_or(0);
+        let position = r.first_number(302).unwrap_or(0);
         let minutiae = efs
             .items()
             .iter()
@@ -340,7 +346,7 @@ fn type9(r: &Record, i: usize) -> Result<FingerTemplate, Error> {
     }
     // Legacy NIST fields: 9.012 items index, XXXXYYYYTTT (10 µm, degrees),
     // quality, type (A ending, B bifurcation, C compound, D undetermined).
-    let position = r.text(6).and_then(|t| t.split('\u{1e}').next()?.trim().parse().ok()).unwrap_or(0);
+    let position = r.first_number(6).unwrap_or(0);
     let minutiae = match r.field(12) {
         None => vec![],
         Some(mrc) => mrc
@@ -385,7 +391,7 @@ fn image(r: &Record) -> Option<Image> {
             let data = r.field(999)?.value.clone();
             let (kind, position) = match rtype {
                 10 => (ImageKind::Face, None),
-                _ => (ImageKind::Finger, r.text(13).and_then(|t| t.split('\u{1e}').next()?.trim().parse().ok())),
+                _ => (ImageKind::Finger, r.first_number(13)),
             };
             let format = r.text(11).unwrap_or_default().trim().to_owned();
             Some(Image { kind, position, format, data })

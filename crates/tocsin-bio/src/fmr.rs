@@ -21,6 +21,16 @@ pub enum Standard {
     Ansi2004,
 }
 
+impl Standard {
+    /// Degrees per unit of a stored angle: 360/256 in ISO, 2 in ANSI.
+    fn degrees_per_unit(self) -> f64 {
+        match self {
+            Standard::Iso2005 => 360.0 / 256.0,
+            Standard::Ansi2004 => 2.0,
+        }
+    }
+}
+
 /// A parsed finger minutiae record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FmrRecord {
@@ -208,10 +218,7 @@ impl FmrRecord {
 
     /// Degrees per unit of the stored angle.
     fn degrees_per_unit(&self) -> f64 {
-        match self.standard {
-            Standard::Iso2005 => 360.0 / 256.0,
-            Standard::Ansi2004 => 2.0,
-        }
+        self.standard.degrees_per_unit()
     }
 
     /// The views as templates, positions in 10 µm units.
@@ -242,10 +249,7 @@ impl FmrRecord {
     /// A record of `standard` holding `fingers`, at 500 ppi (197 px/cm).
     pub fn from_fingers(standard: Standard, fingers: &[FingerTemplate]) -> FmrRecord {
         let res = 197u32;
-        let unit = match standard {
-            Standard::Iso2005 => 360.0 / 256.0,
-            Standard::Ansi2004 => 2.0,
-        };
+        let unit = standard.degrees_per_unit();
         let px = |v: u32| (u64::from(v) * u64::from(res) / 1000).min(0x3FFF) as u16;
         let views: Vec<View> = fingers
             .iter()
