@@ -2,7 +2,9 @@
 # The fuzzing campaign behind docs/reliability.md: every cargo-fuzz target
 # for SECONDS (default 600), JOBS at a time (default 2), each starting from
 # its committed seeds (fuzz/seeds/<target>, when there are some; for
-# biometric_files, NIST's files in ../shared/data/biometrics) and its
+# biometric_files, NIST's files in ../shared/data/biometrics; for
+# infra_grid, slices of K. Zuev's grids in ../shared/data/infrastructure,
+# cut into $FUZZ_LOGS/seeds at each run) and its
 # local corpus (fuzz/corpus/<target>, not committed). Prints a line per
 # target: executions, executions a second, coverage, crashes. With KEEP=1,
 # each corpus is then minimized (`cargo fuzz cmin`) and, when it is small
@@ -15,6 +17,7 @@ SECONDS_EACH=${1:-600}
 JOBS=${2:-2}
 OUT=${FUZZ_LOGS:-/tmp/tocsin-fuzz}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 export RUSTC_BOOTSTRAP=1
 targets=${*:3}
 [ -n "$targets" ] || targets=$(cd fuzz && cargo fuzz list)
@@ -29,6 +32,22 @@ run() {
   # The biometric readers start from NIST's public files (never copied in).
   if [ "$t" = biometric_files ] && [ -d ../shared/data/biometrics ]; then
     seeds+=(../../shared/data/biometrics/libbiomeval ../../shared/data/biometrics/nbis)
+  fi
+  # The grid readers start from slices of the public grids (cut here,
+  # never copied in): the edges among the first N vertices, alone (the US
+  # Western States) or with the vertex list after a NUL byte (GridKit's
+  # European and North American grids), as the target splits its input.
+  local grids=../shared/data/infrastructure
+  if [ "$t" = infra_grid ] && [ -d "$grids" ]; then
+    local d="$OUT/seeds/infra_grid" n r
+    rm -rf "$d" && mkdir -p "$d"
+    for n in 50 300 1500; do
+      awk -F, -v n="$n" '$1 <= n && $2 <= n' "$grids/powergridUSWS.csv" >"$d/usws-$n"
+      for r in EU NA; do
+        { awk -F, -v n="$n" '$1 <= n && $2 <= n' "$grids/powergrid${r}_E.csv"; printf '\0'; head -n "$n" "$grids/powergrid${r}_V.csv"; } >"$d/$r-$n"
+      done
+    done
+    seeds+=("$d")
   fi
   (cd fuzz && cargo fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- \
       -max_total_time="$SECONDS_EACH" -print_final_stats=1 -rss_limit_mb=2048) >"$OUT/$t.log" 2>&1 || true

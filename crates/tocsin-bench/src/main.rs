@@ -15,6 +15,9 @@
 //! `tocsin-bench soak` holds a fixed request rate for an hour and writes
 //! the server's resident memory and latency percentiles per minute.
 //!
+//! `tocsin-bench infra` times the critical-infrastructure analyses in
+//! process on a synthetic asset graph, against networkx.
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
@@ -25,6 +28,7 @@ mod engine;
 mod eval;
 mod heldout;
 mod hits;
+mod infra;
 mod intel;
 mod lists;
 mod manifest;
@@ -98,6 +102,10 @@ enum Command {
     /// HNSW graph) over synthetic structured templates, and the minutiae
     /// matcher's comparisons per second.
     Bio(bio::BioArgs),
+    /// Critical-infrastructure analysis in process on a synthetic asset
+    /// graph: the single-point-of-failure report, a what-if cascade and the
+    /// N-1 sweep, with networkx on the same graph as the yardstick.
+    Infra(infra::InfraArgs),
 }
 
 /// A load run against a server on loopback.
@@ -138,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
             Command::HeldOut(args) => return heldout::run(&args),
             Command::Engine(args) => return engine::run(&args),
             Command::Bio(args) => return bio::run(&args),
+            Command::Infra(args) => return infra::run(&args),
             Command::Manifest(args) => return manifest::run(&args),
             Command::Lists(args) => return lists::run(&args).await,
             Command::IntelCheck(args) => return intel::run(&args).await,

@@ -57,7 +57,7 @@ fn un_original_script(xml: &Path, errors: bool) -> anyhow::Result<()> {
         let names = match &mut r.data.body {
             RecordBody::Person(p) => &mut p.names,
             RecordBody::Organization(o) => &mut o.names,
-            RecordBody::TravelDocument(_) | RecordBody::Biometric(_) => continue,
+            RecordBody::TravelDocument(_) | RecordBody::Biometric(_) | RecordBody::Asset(_) => continue,
         };
         for n in names.iter().filter(|n| n.name_type == NameType::OriginalScript) {
             queries.push((n.full.to_string(), r.id));

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::remote::Remote;
+use crate::remote::Server;
 
 #[derive(clap::Subcommand)]
 pub(crate) enum BioCommand {
@@ -95,28 +95,6 @@ pub(crate) enum BioCommand {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-/// A running server (biometric search runs where the galleries are).
-#[derive(clap::Args, Debug, Clone)]
-pub(crate) struct Server {
-    /// The Tocsin server (`https://tocsin.example:8080`).
-    #[arg(long, env = "TOCSIN_SERVER", value_name = "URL")]
-    server: String,
-    /// The API token to present.
-    #[arg(long, env = "TOCSIN_TOKEN", hide_env_values = true)]
-    token: String,
-}
-
-impl Server {
-    fn remote(&self) -> anyhow::Result<Remote> {
-        let connection = crate::remote::Connection {
-            server: Some(self.server.clone()),
-            token: Some(self.token.clone()),
-            agency: None,
-        };
-        Remote::from(&connection)?.context("--server is required")
-    }
 }
 
 fn read(file: &Path) -> anyhow::Result<Vec<u8>> {

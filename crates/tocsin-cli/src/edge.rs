@@ -86,6 +86,7 @@ pub(crate) async fn run(cmd: EdgeCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
+    tocsin_server::install_metrics();
     let (Some(upstream), Some(token)) = (args.upstream, args.token) else {
         anyhow::bail!("--upstream and --token are needed");
     };

@@ -8,6 +8,7 @@ mod config;
 mod edge;
 mod hits;
 mod import;
+mod infra;
 mod inspect;
 mod intel;
 mod refresh;
@@ -200,6 +201,11 @@ enum Command {
     /// fingerprint search, candidates and exports on a server.
     #[command(subcommand)]
     Bio(bio::BioCommand),
+    /// Critical infrastructure: assets and dependencies imported and
+    /// exported, single points of failure, what-if cascades, N-1 sweeps
+    /// and watches, on a server; public power grids turned into imports.
+    #[command(subcommand)]
+    Infra(infra::InfraCommand),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Backs up the embedded store into a new directory, while it serves:
@@ -245,6 +251,7 @@ impl Command {
             Command::Compare(_)
             | Command::Edge(_)
             | Command::Bio(_)
+            | Command::Infra(_)
             | Command::Openapi
             | Command::Completions { .. }
             | Command::Man => (None, None),
@@ -367,6 +374,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Edge(c) => edge::run(c).await,
         Command::Bio(c) => bio::run(c).await,
+        Command::Infra(c) => infra::run(c).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

@@ -22,6 +22,28 @@ pub(crate) struct Connection {
     pub(crate) agency: Option<String>,
 }
 
+/// A running server, for commands that only run on one (biometric search
+/// runs where the galleries are, infrastructure analysis where the graph
+/// is).
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Server {
+    /// The Tocsin server (`https://tocsin.example:8080`).
+    #[arg(long, env = "TOCSIN_SERVER", value_name = "URL")]
+    server: String,
+    /// The API token to present.
+    #[arg(long, env = "TOCSIN_TOKEN", hide_env_values = true)]
+    token: String,
+}
+
+impl Server {
+    /// The server to ask.
+    pub(crate) fn remote(&self) -> anyhow::Result<Remote> {
+        let connection =
+            Connection { server: Some(self.server.clone()), token: Some(self.token.clone()), agency: None };
+        Remote::from(&connection)?.context("--server is required")
+    }
+}
+
 /// A server and the token to present to it.
 pub(crate) struct Remote {
     base: String,

@@ -142,6 +142,8 @@ const NEUTRALITY_FILE: &str = "neutrality-terms.txt";
 /// Serves the store at `data`; `dir` is the data directory, which holds
 /// the neutrality terms file whatever the store.
 pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode> {
+    // Before the retention clock's first `maintenance.run` entry, or any other.
+    tocsin_server::install_metrics();
     let (data, now, dir) = (&target.location, target.now, target.dir.as_path());
     // Both servers are checked before anything is built: an unreachable
     // one is a clear error and a non-zero exit.
@@ -182,6 +184,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let store = Arc::new(store);
     // Built in the same pass over the records as the screening index.
     let abis = tocsin_abis::Abis::new(store.clone(), abis_options(&args));
+    let infra = tocsin_infra_service::Infra::new(store.clone());
     let indexed = match bus {
         Some(bus) => {
             let node = bus.node().to_owned();
@@ -195,6 +198,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     tracing::info!(records = indexed, seconds = started.elapsed().as_secs_f64(), "screening index built");
     let (records, faces) = abis.size();
     tracing::info!(records, faces = ?faces, "biometric galleries built");
+    tracing::info!(assets = infra.size(), "infrastructure assets cached");
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
@@ -248,7 +252,9 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let pages = tocsin_console::router(store.clone(), console)
         .merge(tocsin_hub::http::router(hub, gate.clone()))
         .merge(tocsin_edge::http::upstream_router(edges, gate.clone()))
-        .merge(tocsin_abis::http::router(abis, gate.clone()));
+        .merge(tocsin_abis::http::router(abis, gate.clone()))
+        .merge(tocsin_infra_service::http::router(infra.clone(), gate.clone()));
+    let infra_watches = tocsin_infra_service::watches::spawn(infra, shutdown.clone());
     let options = tocsin_server::Options {
         monitor_token_hash,
         audit_broken: audit_broken.is_some(),
@@ -262,6 +268,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
     let served = tocsin_server::serve(listener, store.clone(), options, shutdown_signal()).await;
     maintenance.abort();
     checkpoints.abort();
+    infra_watches.abort();
     refreshes.iter().for_each(tokio::task::JoinHandle::abort);
     served?;
     if let Err(e) = anchor.checkpoint_if_moved(&store, 0).await {

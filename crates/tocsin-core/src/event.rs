@@ -62,6 +62,11 @@ pub enum EventKind {
     /// record, the score, the modality, who searched, why).
     #[serde(rename = "biometric.candidate")]
     BiometricCandidate,
+    /// An edit made a watched asset a single point of failure, or put it
+    /// in a cascade of the watched size, in the recipient's view of the
+    /// asset graph (`data`: the watch, the asset, what it cuts off).
+    #[serde(rename = "infra.warning")]
+    InfraWarning,
 }
 
 impl EventKind {
@@ -78,11 +83,12 @@ impl EventKind {
             EventKind::ListRefresh => "list.refresh",
             EventKind::IntelSighting => "intel.sighting",
             EventKind::BiometricCandidate => "biometric.candidate",
+            EventKind::InfraWarning => "infra.warning",
         }
     }
 
     /// Every kind.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Hit,
         EventKind::HitStatus,
         EventKind::HitMessage,
@@ -93,6 +99,7 @@ impl EventKind {
         EventKind::ListRefresh,
         EventKind::IntelSighting,
         EventKind::BiometricCandidate,
+        EventKind::InfraWarning,
     ];
 
     /// The kind named `s`, as stored.

@@ -8,6 +8,7 @@
 //! [`access::may_see`]; every read path in the other crates calls it.
 
 pub mod access;
+pub mod asset;
 pub mod auth;
 mod country;
 mod date;

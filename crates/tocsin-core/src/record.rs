@@ -128,6 +128,7 @@ impl RecordData {
             RecordBody::Organization(_) => Kind::Organization,
             RecordBody::TravelDocument(_) => Kind::TravelDocument,
             RecordBody::Biometric(_) => Kind::Biometric,
+            RecordBody::Asset(_) => Kind::Asset,
         }
     }
 }
@@ -144,6 +145,8 @@ pub enum Kind {
     TravelDocument,
     /// A person's face template and finger minutiae.
     Biometric,
+    /// A critical-infrastructure asset.
+    Asset,
 }
 
 impl Kind {
@@ -154,6 +157,7 @@ impl Kind {
             Kind::Organization => "organization",
             Kind::TravelDocument => "travel_document",
             Kind::Biometric => "biometric",
+            Kind::Asset => "asset",
         }
     }
 }
@@ -166,8 +170,9 @@ impl FromStr for Kind {
             "organization" => Ok(Kind::Organization),
             "travel_document" => Ok(Kind::TravelDocument),
             "biometric" => Ok(Kind::Biometric),
+            "asset" => Ok(Kind::Asset),
             _ => Err(FieldError::new(format!(
-                "`{}` is not a kind (person, organization, travel_document, biometric)",
+                "`{}` is not a kind (person, organization, travel_document, biometric, asset)",
                 s.escape_debug()
             ))),
         }
@@ -186,6 +191,8 @@ pub enum RecordBody {
     TravelDocument(TravelDocument),
     /// A person's biometric data, enrolled through `/v1/biometrics`.
     Biometric(Biometric),
+    /// A critical-infrastructure asset, registered through `/v1/infra`.
+    Asset(crate::asset::Asset),
 }
 
 impl RecordBody {
@@ -195,7 +202,7 @@ impl RecordBody {
         match self {
             RecordBody::Person(p) => &p.names,
             RecordBody::Organization(o) => &o.names,
-            RecordBody::TravelDocument(_) | RecordBody::Biometric(_) => &[],
+            RecordBody::TravelDocument(_) | RecordBody::Biometric(_) | RecordBody::Asset(_) => &[],
         }
     }
 }

@@ -475,9 +475,9 @@ impl Index {
         if record.state != RecordState::Active {
             return;
         }
-        // Biometric data has no name or number to screen: `tocsin-abis`
-        // keeps its own galleries.
-        if let RecordBody::Biometric(_) = record.data.body {
+        // Biometric data has no name or number to screen (`tocsin-abis`
+        // keeps its own galleries), and an asset is no subject of screening.
+        if let RecordBody::Biometric(_) | RecordBody::Asset(_) = record.data.body {
             return;
         }
         let class = self.class(record.owner, &record.data.access);
@@ -1259,7 +1259,7 @@ fn entry(r: &Record, class: u32) -> Entry {
             RecordBody::TravelDocument(t) => {
                 (Names::default(), &[], &[], None, vec![(t.number.as_str().into(), Some(t.country))])
             }
-            RecordBody::Biometric(_) => (Names::default(), &[], &[], None, vec![]),
+            RecordBody::Biometric(_) | RecordBody::Asset(_) => (Names::default(), &[], &[], None, vec![]),
         };
     Entry {
         id: r.id,

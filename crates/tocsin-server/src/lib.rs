@@ -90,6 +90,13 @@ pub struct AppState {
     edge_status: Option<EdgeStatus>,
 }
 
+/// Installs the process's metrics recorder. Call it before the store does
+/// any work: what is recorded earlier is lost, and an entry whose counter
+/// and timings straddle the install would disagree for good.
+pub fn install_metrics() {
+    metrics::handle();
+}
+
 /// The whole API as a router.
 pub fn router(store: Arc<Store>, options: Options) -> Router {
     let shutdown = options.shutdown.clone();

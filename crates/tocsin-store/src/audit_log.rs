@@ -71,16 +71,14 @@ impl AuditLog {
     /// Appends an entry and stores `effects` in the same transaction (so a
     /// screening's hits ride the group commit instead of a commit each).
     ///
-    /// What the caller waits, from the hand-over until it runs again, is the
-    /// histogram `tocsin_audit_append_duration_seconds`: the wait for the
-    /// commit in flight, its own commit, and the wait for a runtime thread.
+    /// The writer times each committed entry from hand-over to durable
+    /// (`tocsin_audit_append_duration_seconds`) where it counts it, so a
+    /// caller dropped while waiting leaves no entry counted and untimed.
     pub(crate) async fn append_with(&self, draft: Draft, effects: Effects) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         let handed = Instant::now();
         self.jobs.send(Job::Append(draft, effects, done, handed)).await.map_err(|_| StoreError::AuditClosed)?;
-        let answer = wait.await;
-        metrics::histogram!("tocsin_audit_append_duration_seconds").record(handed.elapsed().as_secs_f64());
-        match answer {
+        match wait.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(AppendFailed { unavailable: true, message })) => {
                 Err(StoreError::Unavailable(format!("audit append failed: {message}")))
@@ -146,18 +144,22 @@ async fn run(backend: Arc<dyn Backend>, fanout: Fanout, mut rx: mpsc::Receiver<J
         let (drafts, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let n = drafts.len() as u64;
         let started = Instant::now();
-        // How long each entry waited for the writer: the commit before its
-        // own, when the writer cannot keep up.
-        for at in handed {
-            metrics::histogram!("tocsin_audit_queue_duration_seconds")
-                .record(started.saturating_duration_since(at).as_secs_f64());
-        }
         let appended = backend.append_batch(drafts, effects).await;
-        metrics::histogram!("tocsin_audit_commit_duration_seconds").record(started.elapsed().as_secs_f64());
+        let committed = Instant::now();
+        metrics::histogram!("tocsin_audit_commit_duration_seconds").record((committed - started).as_secs_f64());
         metrics::histogram!("tocsin_audit_batch_entries").record(n as f64);
         match appended {
             Ok((_, events)) => {
                 fanout.local(events);
+                // Each entry counted is timed in both stages here, with the
+                // count: its wait in the queue (the commit before its own,
+                // when the writer cannot keep up) and hand-over to durable.
+                let queue = metrics::histogram!("tocsin_audit_queue_duration_seconds");
+                let append = metrics::histogram!("tocsin_audit_append_duration_seconds");
+                for at in &handed {
+                    queue.record(started.saturating_duration_since(*at).as_secs_f64());
+                    append.record(committed.saturating_duration_since(*at).as_secs_f64());
+                }
                 counters.commits.fetch_add(1, Ordering::Relaxed);
                 counters.entries.fetch_add(n, Ordering::Relaxed);
                 metrics::counter!("tocsin_audit_commits_total", "path" => "group_commit").increment(1);

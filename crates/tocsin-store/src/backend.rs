@@ -333,6 +333,24 @@ pub enum Change {
     /// An examiner's decision on a candidate (not applied unless it was
     /// still pending).
     BioDecision(crate::bio_backend::BioDecision),
+    /// Dependencies declared and withdrawn (the generation grows by one).
+    InfraDependencies {
+        /// Declared.
+        new: Vec<tocsin_core::asset::Dependency>,
+        /// Withdrawn.
+        removed: Vec<tocsin_core::asset::DependencyId>,
+    },
+    /// A new early-warning watch.
+    InfraWatch(crate::infra_backend::InfraWatchRow),
+    /// A watch withdrawn by its agency (not applied if there was none).
+    InfraUnwatch {
+        /// The watch.
+        id: String,
+        /// Its agency.
+        agency: tocsin_core::AgencyCode,
+    },
+    /// A watch's new state (not applied if it changed meanwhile).
+    InfraWatchState(crate::infra_backend::InfraWatchState),
     /// A POST's status, kept to be read again (replaced by a later state).
     IntelStatus {
         /// The status id.
@@ -607,6 +625,7 @@ pub trait Backend:
     + IntelBackend
     + EdgeBackend
     + crate::bio_backend::BioBackend
+    + crate::infra_backend::InfraBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

@@ -308,6 +308,25 @@ impl crate::BioBackend for FailingAudit {
 }
 
 #[async_trait]
+impl crate::InfraBackend for FailingAudit {
+    async fn infra_dependencies(&self) -> Result<(u64, Vec<tocsin_core::asset::Dependency>), StoreError> {
+        self.inner.infra_dependencies().await
+    }
+    async fn infra_generation(&self) -> Result<u64, StoreError> {
+        self.inner.infra_generation().await
+    }
+    async fn infra_dependency(
+        &self,
+        id: &tocsin_core::asset::DependencyId,
+    ) -> Result<Option<tocsin_core::asset::Dependency>, StoreError> {
+        self.inner.infra_dependency(id).await
+    }
+    async fn infra_watches(&self, agency: Option<&AgencyCode>) -> Result<Vec<crate::InfraWatchRow>, StoreError> {
+        self.inner.infra_watches(agency).await
+    }
+}
+
+#[async_trait]
 impl Backend for FailingAudit {
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
         self.inner.maintenance_lease().await

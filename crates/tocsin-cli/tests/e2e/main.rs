@@ -15,6 +15,7 @@ mod events;
 mod helpers;
 mod hits;
 mod imports;
+mod infra;
 mod input_rules;
 mod intel;
 mod leaks;

@@ -50,9 +50,9 @@ fn a_screening_is_counted_and_its_stages_timed() {
     assert!(entries >= 2.0, "{text}");
     let with_change = sample(&text, "tocsin_audit_entries_total", &["path=\"with_change\""]);
     assert_eq!(with_change, Some(1.0), "the record's creation, with the record: {text}");
-    // An entry is counted when it is handed over and timed once its commit
-    // returns: one in flight (the checkpoint `serve` signs at start) may be
-    // counted and not timed yet, so the scrape is repeated until they agree.
+    // The writer counts and times each entry together once its commit
+    // returns; a scrape may fall between the two for one in flight (the
+    // retention clock's `maintenance.run` at start), so it is repeated.
     crate::helpers::eventually("every appended entry is timed in both stages", || {
         let text = scrape(&s);
         let entries = sample(&text, "tocsin_audit_entries_total", &["path=\"group_commit\""]);

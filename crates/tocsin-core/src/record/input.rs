@@ -132,6 +132,9 @@ impl RecordInput {
             Kind::Biometric => {
                 return Err(FieldError::field("kind", "biometric records are enrolled with POST /v1/biometrics"));
             }
+            Kind::Asset => {
+                return Err(FieldError::field("kind", "assets are registered with POST /v1/infra/assets"));
+            }
             Kind::Person => {
                 self.refuse(&[
                     ("countries", self.countries.is_some()),

@@ -120,6 +120,14 @@ macro_rules! commit {
                     Change::BioAttachments(a) => super::bio::attach(tx, &a).await?,
                     Change::BioCandidates(rows) => super::bio::candidates(tx, &rows).await?,
                     Change::BioDecision(d) => return Ok((super::bio::decide(tx, &d).await?, None)),
+                    Change::InfraDependencies { new, removed } => {
+                        super::infra::dependencies(tx, &new, &removed).await?
+                    }
+                    Change::InfraWatch(w) => super::infra::add_watch(tx, &w).await?,
+                    Change::InfraUnwatch { id, agency } => {
+                        return Ok((super::infra::remove_watch(tx, &id, &agency).await?, None));
+                    }
+                    Change::InfraWatchState(s) => return Ok((super::infra::watch_state(tx, &s).await?, None)),
                     Change::All(changes) => {
                         let mut message = None;
                         for change in changes {

@@ -168,6 +168,7 @@ pub(crate) mod commit;
 pub(crate) mod edge;
 pub(crate) mod events;
 pub(crate) mod hits;
+pub(crate) mod infra;
 pub(crate) mod intel;
 pub(crate) mod notices;
 pub(crate) mod records;
@@ -208,6 +209,7 @@ macro_rules! sql_backend {
         crate::sql::intel::intel!($backend, $db, $row);
         crate::sql::edge::edge!($backend, $db, $row);
         crate::sql::bio::bio!($backend, $db, $row);
+        crate::sql::infra::infra!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;

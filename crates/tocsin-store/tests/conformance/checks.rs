@@ -1095,3 +1095,103 @@ pub(crate) async fn biometric_attachments_and_candidates_round_trip_and_a_decisi
     assert_eq!((s1[0].status.as_str(), s1[0].body.as_str()), ("confirmed", r#"{"status": "confirmed"}"#));
     assert_eq!(b.bio_candidates_for(&code("DEU"), true, 10).await.expect("pending").len(), 2);
 }
+
+pub(crate) async fn infra_rows(b: Arc<dyn Backend>) {
+    use tocsin_core::asset::{Commodity, Dependency, DependencyId, DependencyType};
+    use tocsin_store::{InfraWatchRow, InfraWatchState};
+    agency(&*b, "FRA").await;
+    agency(&*b, "DEU").await;
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    let commit = |change: Change| {
+        let b = b.clone();
+        async move { b.commit(change, vec![], Effects::default()).await.expect("commit").applied }
+    };
+    let (plant, hospital, pump) = (RecordId::generate(), RecordId::generate(), RecordId::generate());
+    let dependency =
+        |owner: &str, provider: RecordId, dependent: RecordId, commodity: Commodity, minutes: i64| Dependency {
+            id: DependencyId::generate(),
+            owner: code(owner),
+            provider,
+            dependent,
+            commodity,
+            dep_type: DependencyType::Physical,
+            share: 0.5,
+            group: Some("grid".to_owned()),
+            k: Some(1),
+            buffer_hours: 72.0,
+            time_to_impact_hours: 1.5,
+            recovery_hours: Some(24.0),
+            created_at: at + time::Duration::minutes(minutes),
+        };
+    let sorted = |mut v: Vec<Dependency>| {
+        v.sort_by_key(|d| d.id.to_string());
+        v
+    };
+
+    // Dependencies come back as committed, each commit growing the generation by one.
+    let start = b.infra_generation().await.expect("generation");
+    let d1 = dependency("DEU", plant, hospital, Commodity::Electricity, 0);
+    let d2 = Dependency {
+        dep_type: DependencyType::Cyber,
+        group: None,
+        k: None,
+        recovery_hours: None,
+        share: 1.0,
+        ..dependency("DEU", pump, hospital, Commodity::Water, 1)
+    };
+    assert!(commit(Change::InfraDependencies { new: vec![d1.clone(), d2.clone()], removed: vec![] }).await);
+    let (generation, all) = b.infra_dependencies().await.expect("dependencies");
+    assert_eq!(generation, start + 1);
+    assert_eq!(sorted(all), sorted(vec![d1.clone(), d2.clone()]));
+    let d3 = dependency("FRA", plant, pump, Commodity::Electricity, 2);
+    assert!(commit(Change::InfraDependencies { new: vec![d3.clone()], removed: vec![] }).await);
+    let (generation, all) = b.infra_dependencies().await.expect("dependencies");
+    assert_eq!(generation, start + 2);
+    assert_eq!(sorted(all), sorted(vec![d1.clone(), d2.clone(), d3.clone()]));
+    assert_eq!(b.infra_generation().await.expect("generation"), start + 2);
+    assert_eq!(b.infra_dependency(&d2.id).await.expect("one"), Some(d2.clone()));
+    assert_eq!(b.infra_dependency(&DependencyId::generate()).await.expect("none"), None);
+
+    // Withdrawn: gone, and the generation grows.
+    assert!(commit(Change::InfraDependencies { new: vec![], removed: vec![d2.id] }).await);
+    assert_eq!(b.infra_dependency(&d2.id).await.expect("gone"), None);
+    let (generation, all) = b.infra_dependencies().await.expect("dependencies");
+    assert_eq!(generation, start + 3);
+    assert_eq!(sorted(all), sorted(vec![d1.clone(), d3.clone()]));
+
+    // Watches: listed by agency and for all, oldest first.
+    let watch = |id: &str, agency: &str, asset: RecordId, minutes: i64| InfraWatchRow {
+        id: id.to_owned(),
+        agency: code(agency),
+        asset,
+        created_at: at + time::Duration::minutes(minutes),
+        body: format!(r#"{{"asset": "{asset}"}}"#),
+        state: r#"{"live": true}"#.to_owned(),
+        version: 0,
+    };
+    let (w1, w2) = (watch("w1", "FRA", hospital, 0), watch("w2", "DEU", plant, 1));
+    assert!(commit(Change::InfraWatch(w1.clone())).await);
+    assert!(commit(Change::InfraWatch(w2.clone())).await);
+    assert_eq!(b.infra_watches(Some(&code("FRA"))).await.expect("FRA"), vec![w1.clone()]);
+    assert_eq!(b.infra_watches(Some(&code("GBR"))).await.expect("GBR"), vec![]);
+    assert_eq!(b.infra_watches(None).await.expect("all"), vec![w1.clone(), w2.clone()]);
+
+    // A new state applies at the version read, and only there.
+    let state = |version: u64, state: &str| {
+        Change::InfraWatchState(InfraWatchState { id: "w1".to_owned(), version, state: state.to_owned() })
+    };
+    assert!(commit(state(w1.version, r#"{"live": false}"#)).await, "at the version read");
+    let changed = InfraWatchRow { state: r#"{"live": false}"#.to_owned(), version: w1.version + 1, ..w1.clone() };
+    assert_eq!(b.infra_watches(Some(&code("FRA"))).await.expect("FRA"), vec![changed.clone()]);
+    assert!(!commit(state(w1.version, r#"{"live": true}"#)).await, "a stale version is refused");
+    assert_eq!(b.infra_watches(Some(&code("FRA"))).await.expect("FRA"), vec![changed.clone()], "nothing changed");
+
+    // Withdrawn by its own agency only.
+    let unwatch = |agency: &str| Change::InfraUnwatch { id: "w1".to_owned(), agency: code(agency) };
+    assert!(!commit(unwatch("DEU")).await, "another agency's watch");
+    assert_eq!(b.infra_watches(None).await.expect("all"), vec![changed, w2.clone()]);
+    assert!(commit(unwatch("FRA")).await);
+    assert_eq!(b.infra_watches(None).await.expect("all"), vec![w2]);
+    assert!(!commit(unwatch("FRA")).await, "once");
+    assert_eq!(b.infra_generation().await.expect("generation"), start + 3, "watches leave the generation alone");
+}

@@ -113,6 +113,7 @@ every_backend!(
     intel_versions_are_numbered_paged_filtered_and_deleted,
     edge_holdings_follow_the_versions_an_edge_confirms,
     biometric_attachments_and_candidates_round_trip_and_a_decision_applies_once,
+    infra_rows,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a
