@@ -530,10 +530,41 @@ test("an examiner searches a face, reads the candidate list and confirms the can
   assert.match(await examiner.locator("#bio-candidates").textContent(), /confirmed/);
 });
 
+test("an analyst reads the single points of failure and simulates a loss across a border", async () => {
+  const register = async (token, body) => {
+    const r = await api(token, "/v1/infra/assets", { access: { mode: "all" }, ...body });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id;
+  };
+  const plant = await register(tokens.fraAdmin, { name: "Centrale Est", sector: "energy", country: "FRA", supplies: ["electricity"] });
+  const sub = await register(tokens.fraAdmin, { name: "Poste Frontière", sector: "energy", country: "FRA" });
+  const hospital = await register(tokens.deuAdmin, { name: "Klinik Grenz", sector: "health", country: "DEU", serves: 40000 });
+  for (const [token, provider, dependent, extra] of [
+    [tokens.fraAdmin, plant, sub, {}],
+    [tokens.deuAdmin, sub, hospital, { buffer_hours: 24 }],
+  ]) {
+    const r = await api(token, "/v1/infra/dependencies", { provider, dependent, commodity: "electricity", ...extra });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+
+  const analyst = await signIn(tokens.deuAdmin);
+  await analyst.goto(base + "/infrastructure");
+  const first = await analyst.locator("#spofs tbody tr").first().textContent();
+  assert.ok(first.includes("Centrale Est") && first.includes("40000"), first);
+  await noSeriousViolations(analyst, "infrastructure-en");
+  await analyst.getByLabel("Assets lost (ids, one per line)").fill(plant);
+  await analyst.getByRole("button", { name: "Simulate" }).click();
+  await analyst.locator("#cascade-timeline").waitFor();
+  const timeline = await analyst.locator("#cascade-timeline tbody").textContent();
+  assert.match(timeline, /Centrale Est.*removed.*Poste Frontière.*dependency.*Klinik Grenz.*dependency/s);
+  assert.match(await analyst.locator("#cascade-border").textContent(), /Klinik Grenz.*\(24 h\)/s);
+  assert.match(await analyst.locator("#cascade-summary").textContent(), /1 removed · 2 failed after them · 40000 people/);
+});
+
 test("every page, in English, French, Spanish and Arabic, passes the accessibility check (screenshots kept)", async () => {
   const pages = {
     fraAdmin: ["/screen", "/manifest", "/hits", "/notices", "/notices/new?type=red", "/dashboard", "/intel", "/records", "/records/new",
-      `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs"],
+      `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs", "/infrastructure"],
     reviewer: ["/notices"],
     auditor: ["/audit"],
     fraExaminer: ["/biometrics"],

@@ -93,7 +93,7 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     fn chance(&mut self, p: f64) -> bool {
@@ -464,7 +464,7 @@ fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 }
 
 fn ms(s: f64) -> String {
-    if s >= 10.0 { format!("{s:.1} s") } else { format!("{:.1} ms", s * 1000.0) }
+    if s >= 1.0 { format!("{s:.2} s") } else { format!("{:.1} ms", s * 1000.0) }
 }
 
 /// networkx's answers and times.

@@ -152,6 +152,7 @@ async fn serve(args: RunArgs) -> anyhow::Result<ExitCode> {
         gate: gate.clone(),
         hub: None,
         abis: None,
+        infra: None,
     };
     let pages = tocsin_console::router(store.clone(), console);
     let status = node.clone();

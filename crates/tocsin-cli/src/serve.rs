@@ -246,6 +246,7 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         gate: gate.clone(),
         hub: Some(hub.clone()),
         abis: Some(abis.clone()),
+        infra: Some(infra.clone()),
     };
     let sync_key = tocsin_edge::key::SyncKey::open_or_create(dir).context("opening the edge sync key")?;
     let edges = Arc::new(tocsin_edge::upstream::Upstream::new(store.clone(), sync_key));

@@ -42,6 +42,9 @@ pub struct Options {
     /// The biometric service, for its page (`/biometrics`); without it the
     /// page says biometric search is not served.
     pub abis: Option<Arc<tocsin_abis::Abis>>,
+    /// The infrastructure service, for its page (`/infrastructure`);
+    /// without it the page says the analysis is not served.
+    pub infra: Option<Arc<tocsin_infra_service::Infra>>,
 }
 
 /// What every page shares.
@@ -89,6 +92,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/intel", get(pages::intel::show).post(pages::intel::check))
         .route("/biometrics", get(pages::biometrics::show).post(pages::biometrics::search))
         .route("/biometrics/decide", post(pages::biometrics::decide))
+        .route("/infrastructure", get(pages::infrastructure::show))
+        .route("/infrastructure/cascade", post(pages::infrastructure::cascade))
         .route("/audit", get(pages::audit::log))
         .route("/audit/verify", post(pages::audit::verify))
         .route("/lang", get(pages::choose_language))

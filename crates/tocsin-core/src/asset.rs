@@ -626,7 +626,7 @@ mod tests {
     #[test]
     fn bad_dependencies_name_their_field() {
         let base = serde_json::json!({"provider": "a", "dependent": "b", "commodity": "water"});
-        assert!(dep(base.clone()).is_ok());
+        assert!(dep(base).is_ok());
         let cases = [
             (serde_json::json!({"provider": "a", "dependent": "a", "commodity": "water"}), "provider"),
             (serde_json::json!({"provider": "a", "dependent": "b", "commodity": "steam"}), "commodity"),

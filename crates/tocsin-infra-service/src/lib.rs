@@ -21,7 +21,7 @@ pub mod http;
 mod service;
 pub mod watches;
 
-pub use service::{AssetRef, CascadeInput, Infra, Radius, Removal, SweepInput, View};
+pub use service::{AssetRef, CascadeInput, Infra, NewAssetInput, Radius, Removal, SpofQuery, SweepInput, View};
 use tocsin_store::StoreError;
 
 /// Why an infrastructure operation failed.

@@ -200,6 +200,12 @@ pub struct Infra {
     pub(crate) changed: Arc<tokio::sync::Notify>,
 }
 
+impl std::fmt::Debug for Infra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Infra").field("assets", &self.size()).finish_non_exhaustive()
+    }
+}
+
 impl Infra {
     /// The service on `store`, following its records from now on: create
     /// it before the store builds its screening index, so the cache is

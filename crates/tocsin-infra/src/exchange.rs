@@ -10,7 +10,8 @@
 //!
 //! An asset's `key` is the file's own name for it, which dependencies in
 //! the same file use; a dependency's ends may also be ids of assets
-//! already stored. An asset without `access` is seen by its owner only.
+//! already stored, and its own type (physical, cyber …) is
+//! `dependency_type`, since `type` says what the line is. An asset without `access` is seen by its owner only.
 //! CSV is two files with the same fields as columns (`supplies` separated
 //! by `;`, `lat` and `lon` for the location). Export writes the stored id
 //! as the key, so an export reads back as an import.
@@ -105,6 +106,9 @@ pub fn read_jsonl(text: &str) -> Result<Exchange, FieldError> {
     Ok(out)
 }
 
+/// A file's object with where it comes from (`assets line 2.`).
+type Located = (String, Map<String, Value>);
+
 /// The columns of an assets CSV file.
 pub const ASSET_COLUMNS: [&str; 14] = [
     "key",
@@ -128,7 +132,7 @@ pub const DEPENDENCY_COLUMNS: [&str; 10] = [
     "provider",
     "dependent",
     "commodity",
-    "type",
+    "dependency_type",
     "share",
     "group",
     "k",
@@ -139,12 +143,7 @@ pub const DEPENDENCY_COLUMNS: [&str; 10] = [
 
 /// Reads one CSV file into JSON objects keyed by column, empty cells
 /// left out; numbers where `numeric` names the column.
-fn csv_rows(
-    file: &str,
-    text: &str,
-    known: &[&str],
-    numeric: &[&str],
-) -> Result<Vec<(String, Map<String, Value>)>, FieldError> {
+fn csv_rows(file: &str, text: &str, known: &[&str], numeric: &[&str]) -> Result<Vec<Located>, FieldError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| FieldError::field(file, format!("unreadable header: {e}")))?.clone();
     if let Some(h) = headers.iter().find(|h| !known.contains(h)) {
@@ -166,7 +165,7 @@ fn csv_rows(
                 let x: f64 = cell.parse().map_err(|_| {
                     FieldError::field(format!("{at}{h}"), format!("`{}` is not a number", cell.escape_debug()))
                 })?;
-                if x.fract() == 0.0 && x >= 0.0 && x < 1e15 { json!(x as u64) } else { json!(x) }
+                if x.fract() == 0.0 && (0.0..1e15).contains(&x) { json!(x as u64) } else { json!(x) }
             } else {
                 json!(cell)
             };
@@ -180,7 +179,7 @@ fn csv_rows(
 /// The rows of an assets CSV file and, optionally, a dependencies one, as
 /// the JSON objects of [`read_jsonl`]'s lines (with `type`), each with
 /// where it comes from (`assets line 2.`).
-fn csv_objects(assets: &str, dependencies: Option<&str>) -> Result<Vec<(String, Map<String, Value>)>, FieldError> {
+fn csv_objects(assets: &str, dependencies: Option<&str>) -> Result<Vec<Located>, FieldError> {
     let mut out = Vec::new();
     let numeric = ["lat", "lon", "capacity", "serves", "criticality"];
     for (at, mut map) in csv_rows("assets", assets, &ASSET_COLUMNS, &numeric)? {
@@ -225,6 +224,11 @@ fn read_object(out: &mut Exchange, at: &str, mut map: Map<String, Value>) -> Res
             out.push_asset(at, AssetEntry { key, asset, access, tags })
         }
         Some("dependency") => {
+            // In a file, `type` says what the line is; the dependency's
+            // own type is `dependency_type`.
+            if let Some(t) = map.remove("dependency_type") {
+                map.insert("type".into(), t);
+            }
             let input: DependencyInput = typed(at, Value::Object(map))?;
             out.push_dependency(at, input.validate(at)?)
         }
@@ -281,6 +285,9 @@ fn dependency_object(d: &Dependency) -> Map<String, Value> {
     };
     for k in ["id", "owner", "created_at"] {
         map.remove(k);
+    }
+    if let Some(t) = map.remove("type") {
+        map.insert("dependency_type".into(), t);
     }
     map
 }
@@ -470,7 +477,7 @@ mod tests {
             provider: ids[0].parse().expect("id"),
             dependent: ids[1].parse().expect("id"),
             commodity: Commodity::Electricity,
-            dep_type: Default::default(),
+            dep_type: tocsin_core::asset::DependencyType::Cyber,
             share: 1.0,
             group: None,
             k: None,
@@ -485,6 +492,7 @@ mod tests {
             x.assets.iter().map(|a| &a.asset).collect::<Vec<_>>()
         );
         assert_eq!(back.dependencies[0].provider, ids[0]);
+        assert_eq!(back.dependencies[0].dep_type, tocsin_core::asset::DependencyType::Cyber, "its own type kept");
         let csv_back = read_csv(
             &write_assets_csv(&stored).expect("csv"),
             Some(&write_dependencies_csv(std::slice::from_ref(&dep)).expect("csv")),

@@ -487,3 +487,42 @@ fn a_template_enrolled_on_one_node_is_searched_on_another_and_an_archived_one_is
     let gone = within(WITHIN, || first(&b).filter(|r| r.is_null()));
     assert!(gone.is_some(), "the archived template leaves B's gallery");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL and NATS (see NEEDS_POSTGRES; nats-server)"]
+fn an_asset_registered_on_one_node_is_analysed_on_another_and_an_archived_one_is_gone_there() {
+    let (place, _schema, _nats) = fresh_cluster();
+    let a = TestServer::start_at(place);
+    let b = a.another_node();
+    let fra = a.token("FRA", "admin");
+    let deu = a.token("DEU", "officer");
+    let register = |body: Value| -> Value {
+        let (status, r) = json(a.post(&fra, "/v1/infra/assets").json(&body).send().expect("register"));
+        assert_eq!(status, 201, "{r}");
+        r
+    };
+    let plant = register(json!({"name": "Plant", "sector": "energy", "country": "FRA",
+                                "supplies": ["electricity"], "access": {"mode": "all"}}));
+    let sub = register(json!({"name": "Sub", "sector": "energy", "country": "FRA", "access": {"mode": "all"}}));
+    let (status, d) = json(
+        a.post(&fra, "/v1/infra/dependencies")
+            .json(&json!({"provider": plant["id"], "dependent": sub["id"], "commodity": "electricity"}))
+            .send()
+            .expect("declare"),
+    );
+    assert_eq!(status, 201, "{d}");
+    let spofs = |node: &TestServer| -> Option<Value> {
+        let (_, r) = json(node.get(&deu, "/v1/infra/spof").send().ok()?);
+        Some(r)
+    };
+    let seen = within(WITHIN, || spofs(&b).filter(|r| r["total"] == 1 && r["spofs"][0]["asset"]["id"] == plant["id"]));
+    assert!(seen.is_some(), "B's view follows the bus and the shared dependencies");
+    let (status, archived) = json(
+        a.delete(&fra, &format!("/v1/records/{}?version=1", plant["id"].as_str().expect("id")))
+            .send()
+            .expect("archive"),
+    );
+    assert_eq!(status, 200, "{archived}");
+    let gone = within(WITHIN, || spofs(&b).filter(|r| r["assets"] == 1 && r["total"] == 0));
+    assert!(gone.is_some(), "the archived asset leaves B's view");
+}

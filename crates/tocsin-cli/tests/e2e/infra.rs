@@ -66,7 +66,7 @@ fn an_agency_analyses_only_what_it_may_see_and_a_hidden_asset_leaves_no_trace() 
     plant["location"] = json!({"lat": 48.6, "lon": 7.7});
     let plant = register(&s, &fra, &plant);
     let sub = register(&s, &fra, &asset("Poste Rhin", "energy", "FRA", all.clone()));
-    let mut hospital = asset("Klinikum Kehl", "health", "DEU", all.clone());
+    let mut hospital = asset("Klinikum Kehl", "health", "DEU", all);
     hospital["serves"] = json!(50_000);
     let hospital = register(&s, &deu, &hospital);
     let feed =

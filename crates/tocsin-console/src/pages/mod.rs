@@ -7,6 +7,7 @@ pub(crate) mod dashboard;
 pub(crate) mod docs;
 pub(crate) mod hits;
 pub(crate) mod imports;
+pub(crate) mod infrastructure;
 pub(crate) mod intel;
 pub(crate) mod live;
 pub(crate) mod login;
@@ -110,6 +111,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/dashboard" { (l.t("Dashboard")) }
                             a href="/intel" { (l.t("Intelligence")) }
                             a href="/biometrics" { (l.t("Biometrics")) }
+                            a href="/infrastructure" { (l.t("Infrastructure")) }
                             @if w.principal.role == Role::Admin {
                                 a href="/records" { (l.t("Records")) }
                                 a href="/reviews" { (l.t("Reviews due")) }
