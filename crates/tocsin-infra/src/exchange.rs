@@ -51,7 +51,7 @@ impl Exchange {
     fn push_asset(&mut self, at: &str, e: AssetEntry) -> Result<(), FieldError> {
         if self.assets.len() == MAX_IMPORT_ASSETS {
             return Err(FieldError::field(
-                at,
+                at.trim_end_matches('.'),
                 format!("more than {MAX_IMPORT_ASSETS} assets in one import: split the file"),
             ));
         }
@@ -62,7 +62,7 @@ impl Exchange {
     fn push_dependency(&mut self, at: &str, d: DependencyFields) -> Result<(), FieldError> {
         if self.dependencies.len() == MAX_IMPORT_DEPENDENCIES {
             return Err(FieldError::field(
-                at,
+                at.trim_end_matches('.'),
                 format!("more than {MAX_IMPORT_DEPENDENCIES} dependencies in one import: split the file"),
             ));
         }
@@ -509,6 +509,15 @@ mod tests {
             "the hospital has no location, so no line either"
         );
         assert_eq!(geo["features"][0]["geometry"]["coordinates"], json!([7.7, 48.1]));
+    }
+
+    #[test]
+    fn an_import_past_the_limit_is_refused_at_the_line_that_passes_it() {
+        let line = "{\"type\":\"asset\",\"key\":\"k\",\"name\":\"A\",\"sector\":\"energy\",\"country\":\"FRA\"}\n";
+        let text = line.repeat(MAX_IMPORT_ASSETS + 1);
+        let e = read_jsonl(&text).expect_err("too many");
+        assert_eq!(e.field, format!("line {}", MAX_IMPORT_ASSETS + 1));
+        assert!(e.message.contains("split the file"), "{e}");
     }
 
     proptest! {
