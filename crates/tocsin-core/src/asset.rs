@@ -17,6 +17,10 @@ use crate::schema::uuid_id;
 use crate::text::clean as text;
 use crate::{AgencyCode, CountryCode, FieldError, limits};
 
+/// The most people one asset serves (more than live on Earth), so sums over
+/// any number of assets stay far from overflowing.
+pub const MAX_SERVES: u64 = 10_000_000_000;
+
 /// The most assets one import registers (an import is one transaction).
 pub const MAX_IMPORT_ASSETS: usize = 250_000;
 /// The most dependencies one import declares.
@@ -394,6 +398,10 @@ impl AssetInput {
             Some(c) => Some(Capacity { value: c.value, unit: text(&f("capacity.unit"), c.unit, 32)? }),
             None => None,
         };
+        let serves = self.serves.unwrap_or(0);
+        if serves > MAX_SERVES {
+            return Err(FieldError::field(f("serves"), format!("at most {MAX_SERVES} people")));
+        }
         let criticality = self.criticality.unwrap_or(3);
         if !(1..=5).contains(&criticality) {
             return Err(FieldError::field(f("criticality"), "from 1 (low) to 5 (vital)"));
@@ -413,7 +421,7 @@ impl AssetInput {
             country,
             location,
             capacity,
-            serves: self.serves.unwrap_or(0),
+            serves,
             criticality,
             status: self.status.unwrap_or_default(),
             supplies,

@@ -84,12 +84,12 @@ async fn failed(s: &InfraState, actor: &Actor, action: &str, e: InfraError) -> R
     }
 }
 
+/// A JSON body, by the API's one strict parser.
 fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, InfraError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        InfraError::invalid(field, e.into_inner().to_string())
+    tocsin_core::json::from_slice(bytes).map_err(|e| {
+        let reason = e.message.strip_prefix(&format!("{}: ", e.field)).unwrap_or(&e.message).to_owned();
+        let field = if e.field.is_empty() { "body".to_owned() } else { e.field };
+        InfraError::Invalid { field, reason }
     })
 }
 
@@ -165,7 +165,7 @@ fn dependency_id(s: &str) -> Result<DependencyId, InfraError> {
 }
 
 async fn dependency(State(s): State<InfraState>, Caller(actor): Caller, Path(id): Path<String>) -> Response {
-    let result = async { Ok(s.infra.store().infra().dependency(&actor, dependency_id(&id)?).await?) }.await;
+    let result = async { s.infra.dependency(&actor, dependency_id(&id)?).await }.await;
     answer(&s, &actor, "infra.dependency.read", StatusCode::OK, result).await
 }
 

@@ -27,7 +27,7 @@ use tocsin_store::StoreError;
 /// Why an infrastructure operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum InfraError {
-    /// Bad input, naming the field.
+    /// Bad input, naming the field (the reason may name it again).
     #[error("{field}: {reason}")]
     Invalid {
         /// The field.

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tocsin_core::access::may_see_parts;
 use tocsin_core::asset::{Asset, AssetInput, Dependency, DependencyId, DependencyInput, Location, Sector};
+use tocsin_core::auth::Permission;
 use tocsin_core::record::{AccessRule, Record, RecordBody, RecordId, RecordState};
 use tocsin_core::{AgencyCode, CountryCode};
 use tocsin_infra::cascade::{Cause, Params, Prepared};
@@ -21,6 +22,10 @@ use crate::InfraError;
 /// An asset as the cache keeps it.
 #[derive(Debug, Clone)]
 struct Cached {
+    version: u64,
+    /// False for an archived asset, kept so an older version delivered
+    /// late cannot bring it back.
+    active: bool,
     owner: AgencyCode,
     access: AccessRule,
     asset: Arc<Asset>,
@@ -152,18 +157,82 @@ pub struct SpofQuery {
     pub limit: Option<usize>,
 }
 
-/// An asset to register, as a client sends it.
+/// An asset to register or replace, as a client sends it: the asset's
+/// fields ([`AssetInput`]) beside its rule, labels and, to replace it, the
+/// version last read. Unknown fields are refused.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAssetInput {
-    /// The asset's fields.
-    #[serde(flatten)]
-    pub asset: AssetInput,
-    /// Who may see it (required).
+    /// Its name (required).
+    pub name: Option<String>,
+    /// Its sector (required).
+    pub sector: Option<String>,
+    /// Free-text subsector.
+    pub subsector: Option<String>,
+    /// Who runs it.
+    pub operator: Option<String>,
+    /// ISO 3166-1 alpha-3 (required).
+    pub country: Option<String>,
+    /// Its coordinates.
+    pub location: Option<Location>,
+    /// Its capacity.
+    pub capacity: Option<tocsin_core::asset::Capacity>,
+    /// People it serves.
+    pub serves: Option<u64>,
+    /// 1 to 5.
+    pub criticality: Option<u8>,
+    /// Whether it works.
+    pub status: Option<tocsin_core::asset::AssetStatus>,
+    /// Commodities it originates.
+    pub supplies: Option<Vec<String>>,
+    /// Who may see it (required to register).
     pub access: Option<AccessRule>,
     /// Free labels.
     pub tags: Option<Vec<String>>,
-    /// The version last read (updates only).
+    /// The version last read (to replace).
     pub version: Option<u64>,
+    /// Ignored (read-only), so a client can send back what it read.
+    #[schema(ignore)]
+    pub id: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub kind: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub owner: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub state: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub created_at: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub updated_at: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub handling: Option<serde::de::IgnoredAny>,
+    /// Ignored (read-only).
+    #[schema(ignore)]
+    pub review_by: Option<serde::de::IgnoredAny>,
+}
+
+impl NewAssetInput {
+    fn asset(&self) -> AssetInput {
+        AssetInput {
+            name: self.name.clone(),
+            sector: self.sector.clone(),
+            subsector: self.subsector.clone(),
+            operator: self.operator.clone(),
+            country: self.country.clone(),
+            location: self.location,
+            capacity: self.capacity.clone(),
+            serves: self.serves,
+            criticality: self.criticality,
+            status: self.status,
+            supplies: self.supplies.clone(),
+        }
+    }
 }
 
 fn params(horizon: Option<f64>, threshold: Option<f64>) -> Result<Params, InfraError> {
@@ -186,6 +255,19 @@ fn sector(field: &str, s: &str) -> Result<Sector, InfraError> {
 fn country(field: &str, s: &str) -> Result<CountryCode, InfraError> {
     CountryCode::parse(s).map_err(|e| InfraError::invalid(field, e.message))
 }
+
+/// Refuses a caller whose role reads no records, before anything is
+/// looked at (so what it is refused says nothing of the graph).
+fn reads(actor: &Actor) -> Result<(), InfraError> {
+    if actor.role.may(Permission::ReadRecords) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!("the {} role does not read records", actor.role.as_str())).into())
+    }
+}
+
+/// The most dependencies one request declares (an import takes more).
+pub(crate) const MAX_DECLARED: usize = 10_000;
 
 /// CPU-bound work off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, InfraError> {
@@ -219,16 +301,22 @@ impl Infra {
                 Ok(c) => c,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            match &r.data.body {
-                RecordBody::Asset(a) if r.state == RecordState::Active => {
-                    let entry = Cached { owner: r.owner, access: r.data.access.clone(), asset: Arc::new(a.clone()) };
-                    cache.insert(r.id, entry);
-                }
-                _ => {
-                    if cache.remove(&r.id).is_none() {
-                        return;
-                    }
-                }
+            if !matches!(r.data.body, RecordBody::Asset(_)) {
+                return;
+            }
+            // A late delivery of an older version changes nothing.
+            if cache.get(&r.id).is_some_and(|c| c.version > r.version) {
+                return;
+            }
+            if let RecordBody::Asset(a) = &r.data.body {
+                let entry = Cached {
+                    version: r.version,
+                    active: r.state == RecordState::Active,
+                    owner: r.owner,
+                    access: r.data.access.clone(),
+                    asset: Arc::new(a.clone()),
+                };
+                cache.insert(r.id, entry);
             }
             told.notify_one();
         });
@@ -242,7 +330,7 @@ impl Infra {
 
     /// How many assets the cache holds.
     pub fn size(&self) -> usize {
-        self.assets.lock().map(|c| c.len()).unwrap_or(0)
+        self.assets.lock().map(|c| c.values().filter(|a| a.active).count()).unwrap_or(0)
     }
 
     async fn all_dependencies(&self) -> Result<Arc<Vec<Dependency>>, StoreError> {
@@ -267,12 +355,11 @@ impl Infra {
             let cache = self.assets.lock().map_err(|_| StoreError::Internal("the asset cache".into()))?;
             cache
                 .iter()
-                .filter(|(_, c)| may_see_parts(agency, &c.owner, RecordState::Active, &c.access))
+                .filter(|(_, c)| c.active && may_see_parts(agency, &c.owner, RecordState::Active, &c.access))
                 .map(|(id, c)| (*id, c.clone()))
                 .collect()
         };
         visible.sort_unstable_by_key(|(id, _)| *id);
-        let agency = *agency;
         blocking(move || {
             let mut b = Builder::new();
             let mut view = View::default();
@@ -308,7 +395,13 @@ impl Infra {
                 }
             }
             view.net = b.build();
-            let _ = agency;
+            // A group's k as the view has it (clamped to the members in
+            // view), so no listing says how many members are hidden.
+            for (d, link) in view.dependencies.iter_mut().zip(view.net.links()) {
+                if let (Some(g), Some(_)) = (link.group, d.k) {
+                    d.k = Some(view.net.groups()[g as usize].k);
+                }
+            }
             view
         })
         .await
@@ -316,8 +409,8 @@ impl Infra {
 
     /// Registers one asset of the actor's agency.
     pub async fn register(&self, actor: &Actor, input: NewAssetInput) -> Result<Record, InfraError> {
+        let asset = input.asset().validate("")?;
         let access = input.access.ok_or_else(|| InfraError::invalid("access", "required"))?;
-        let asset = input.asset.validate("")?;
         let new = NewAsset { asset, access, tags: input.tags.unwrap_or_default() };
         let (mut records, _) = self.store.infra().import(actor, vec![(String::new(), new)], vec![]).await?;
         self.changed.notify_one();
@@ -328,14 +421,23 @@ impl Infra {
     pub async fn update(&self, actor: &Actor, id: RecordId, input: NewAssetInput) -> Result<Record, InfraError> {
         let version =
             input.version.ok_or_else(|| InfraError::invalid("version", "required: the version you last read"))?;
-        let asset = input.asset.validate("")?;
-        let record = self.store.infra().update(actor, id, version, asset, input.access).await?;
+        let asset = input.asset().validate("")?;
+        let record = self.store.infra().update(actor, id, version, asset, input.access, input.tags).await?;
         self.changed.notify_one();
         Ok(record)
     }
 
     /// Declares dependencies, all or none.
     pub async fn declare(&self, actor: &Actor, inputs: Vec<DependencyInput>) -> Result<Vec<Dependency>, InfraError> {
+        if inputs.len() > MAX_DECLARED {
+            return Err(InfraError::invalid(
+                "body",
+                format!(
+                    "{} dependencies in one request; at most {MAX_DECLARED}: import more with POST /v1/infra/import",
+                    inputs.len()
+                ),
+            ));
+        }
         let fields = inputs
             .into_iter()
             .enumerate()
@@ -356,6 +458,7 @@ impl Infra {
     /// The dependencies the actor's agency may see, those of one asset
     /// when given (as provider or dependent).
     pub async fn dependencies(&self, actor: &Actor, asset: Option<&str>) -> Result<Vec<Dependency>, InfraError> {
+        reads(actor)?;
         let view = self.view(&actor.agency).await?;
         let node = asset.map(|a| view.resolve("asset", a)).transpose()?;
         let deps = view
@@ -367,6 +470,15 @@ impl Infra {
         let objects = asset.map(|a| vec![a.to_owned()]).unwrap_or_default();
         self.store.infra().analysed(actor, "dependency.list", objects).await?;
         Ok(deps)
+    }
+
+    /// One dependency the actor's agency may see (both its ends).
+    pub async fn dependency(&self, actor: &Actor, id: DependencyId) -> Result<Dependency, InfraError> {
+        reads(actor)?;
+        let view = self.view(&actor.agency).await?;
+        let found = view.dependencies.iter().find(|d| d.id == id).cloned();
+        self.store.infra().analysed(actor, "dependency.read", vec![id.to_string()]).await?;
+        found.ok_or_else(|| StoreError::NotFound(format!("dependency {id}")).into())
     }
 
     /// Imports a file's assets and dependencies, all or none.
@@ -390,6 +502,7 @@ impl Infra {
     /// The actor's agency's view as a file: `jsonl`, `geojson`, or CSV of
     /// `assets` or `dependencies`.
     pub async fn export(&self, actor: &Actor, format: &str) -> Result<(&'static str, String), InfraError> {
+        reads(actor)?;
         let view = self.view(&actor.agency).await?;
         let ids: Vec<String> = view.ids.iter().map(RecordId::to_string).collect();
         let stored: Vec<Stored<'_>> = view
@@ -418,6 +531,7 @@ impl Infra {
 
     /// The single-point-of-failure report.
     pub async fn spof(&self, actor: &Actor, q: SpofQuery) -> Result<Value, InfraError> {
+        reads(actor)?;
         let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
         let sector = q.sector.as_deref().map(|s| sector("sector", s)).transpose()?;
         let country = q.country.as_deref().map(|c| country("country", c)).transpose()?;
@@ -461,6 +575,7 @@ impl Infra {
 
     /// Redundancy groups with fewer live members than they need.
     pub async fn redundancy(&self, actor: &Actor) -> Result<Value, InfraError> {
+        reads(actor)?;
         let view = self.view(&actor.agency).await?;
         let short = report::short_groups(&view.net);
         self.store.infra().analysed(actor, "redundancy", vec![]).await?;
@@ -477,6 +592,7 @@ impl Infra {
     /// The cross-border matrix and each country's foreign single points of
     /// failure.
     pub async fn cross_border(&self, actor: &Actor, limit: Option<usize>) -> Result<Value, InfraError> {
+        reads(actor)?;
         let limit = limit.unwrap_or(50).clamp(1, 10_000);
         let view = Arc::new(self.view(&actor.agency).await?);
         let v = view.clone();
@@ -534,6 +650,7 @@ impl Infra {
 
     /// A what-if cascade.
     pub async fn cascade(&self, actor: &Actor, input: CascadeInput) -> Result<Value, InfraError> {
+        reads(actor)?;
         let params = params(input.horizon_hours, input.loss_threshold)?;
         let limit = input.limit.unwrap_or(1000).clamp(1, 100_000);
         let view = Arc::new(self.view(&actor.agency).await?);
@@ -545,12 +662,18 @@ impl Infra {
         objects.extend(input.horizon_hours.map(|h| format!("horizon_hours:{h}")));
         let v = view.clone();
         let rem = removed.clone();
-        let (failures, impact) = blocking(move || {
+        let (failures, impact, chains) = blocking(move || {
             let failures = Prepared::new(&v.net, params).run(&rem);
             let impact = report::impact(&v.net, &failures);
-            (failures, impact)
+            let mut shown: Vec<usize> = (0..failures.len().min(limit)).collect();
+            shown.extend(impact.first_cross_border);
+            let chains: HashMap<usize, Vec<Ix>> =
+                shown.iter().copied().zip(report::cause_chains(&v.net, &failures, &shown)).collect();
+            (failures, impact, chains)
         })
         .await?;
+        // What was removed: the selected assets that were live.
+        let removed: Vec<Ix> = failures.iter().filter(|f| f.cause == Cause::Removed).map(|f| f.node).collect();
         self.store.infra().analysed(actor, "cascade", objects).await?;
         let step = |i: usize| {
             let f = &failures[i];
@@ -559,8 +682,7 @@ impl Infra {
                 Cause::Link(l) => ("dependency", Some(view.net.link(l).commodity)),
                 Cause::Isolated { commodity, .. } => ("isolated", Some(commodity)),
             };
-            let chain: Vec<RecordId> =
-                report::cause_chain(&view.net, &failures, i).iter().map(|&c| view.ids[c as usize]).collect();
+            let chain: Vec<RecordId> = chains.get(&i).into_iter().flatten().map(|&c| view.ids[c as usize]).collect();
             json!({
                 "hours": f.at_hours,
                 "asset": view.asset_ref(f.node),
@@ -571,6 +693,7 @@ impl Infra {
             })
         };
         let timeline: Vec<Value> = (0..failures.len().min(limit)).map(step).collect();
+        let first_cross_border = impact.first_cross_border.map(step);
         let cells: Vec<Value> = impact
             .by_sector_country
             .iter()
@@ -578,17 +701,18 @@ impl Infra {
             .collect();
         Ok(json!({
             "removed": view.refs(&removed),
-            "failed": failures.len() - removed.len(),
+            "failed": failures.len().saturating_sub(removed.len()),
             "people": impact.people,
             "timeline": timeline,
             "truncated": failures.len() > limit,
             "impact": cells,
-            "first_cross_border": impact.first_cross_border.map(step),
+            "first_cross_border": first_cross_border,
         }))
     }
 
     /// The N-1 sweep over the most connected assets.
     pub async fn sweep(&self, actor: &Actor, input: SweepInput) -> Result<Value, InfraError> {
+        reads(actor)?;
         let params = params(input.horizon_hours, input.loss_threshold)?;
         let n = input.candidates.unwrap_or(1000);
         if !(1..=100_000).contains(&n) {

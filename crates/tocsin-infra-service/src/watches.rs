@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use tocsin_core::AgencyCode;
 use tocsin_core::record::RecordId;
-use tocsin_infra::cascade::{Params, Prepared};
+use tocsin_infra::cascade::{Cause, Params, Prepared};
 use tocsin_infra::report;
 use tocsin_store::{Actor, Watch, WatchState};
 use tokio_util::sync::CancellationToken;
@@ -49,7 +49,20 @@ pub async fn evaluate(infra: &Infra, agency: Option<AgencyCode>) -> Result<usize
     }
     let mut warned = 0;
     for watches in by_agency.into_values() {
-        let Some(agency) = watches.first().map(|(w, _)| w.agency) else { continue };
+        match evaluate_agency(infra, &watches).await {
+            Ok(n) => warned += n,
+            // One agency's failure leaves the others' watches evaluated.
+            Err(e) => tracing::error!(error = %e, "an agency's infrastructure watches were not evaluated"),
+        }
+    }
+    Ok(warned)
+}
+
+/// Evaluates one agency's watches; how many warned.
+async fn evaluate_agency(infra: &Infra, watches: &[(Watch, u64)]) -> Result<usize, InfraError> {
+    let mut warned = 0;
+    {
+        let Some(agency) = watches.first().map(|(w, _)| w.agency) else { return Ok(0) };
         let view = Arc::new(infra.view(&agency).await?);
         let v = view.clone();
         let assets: Vec<RecordId> = watches.iter().map(|(w, _)| w.asset).collect();
@@ -60,13 +73,16 @@ pub async fn evaluate(infra: &Infra, agency: Option<AgencyCode>) -> Result<usize
                 .iter()
                 .map(|a| match v.node(a) {
                     Some(n) => {
-                        let run = prepared.run(&[n]);
-                        let dependents: Vec<RecordId> =
-                            run.iter().skip(1).take(20).map(|f| v.ids[f.node as usize]).collect();
-                        (
-                            WatchState { spof: flags[n as usize], cascade: (run.len() - 1) as u32, evaluated: true },
-                            dependents,
-                        )
+                        // An asset already down is removed by nothing.
+                        let fails: Vec<RecordId> = prepared
+                            .run(&[n])
+                            .iter()
+                            .filter(|f| f.cause != Cause::Removed)
+                            .map(|f| v.ids[f.node as usize])
+                            .collect();
+                        let state =
+                            WatchState { spof: flags[n as usize], cascade: fails.len() as u32, evaluated: true };
+                        (state, fails.into_iter().take(20).collect())
                     }
                     None => (WatchState { evaluated: true, ..WatchState::default() }, vec![]),
                 })
@@ -106,7 +122,11 @@ pub async fn watch(infra: &Infra, actor: &Actor, asset: &str, min_cascade: Optio
     let id: RecordId =
         asset.parse().map_err(|_| tocsin_store::StoreError::NotFound(format!("asset {}", asset.escape_debug())))?;
     let w = infra.store().infra().watch(actor, id, min_cascade).await?;
-    evaluate(infra, Some(actor.agency)).await?;
+    // The watch is kept: its first evaluation records its state, or the
+    // next change does.
+    if let Err(e) = evaluate(infra, Some(actor.agency)).await {
+        tracing::error!(error = %e, "a new infrastructure watch was not evaluated");
+    }
     let mine = infra.store().infra().watches(actor).await?;
     Ok(mine.into_iter().find(|x| x.id == w.id).unwrap_or(w))
 }

@@ -117,6 +117,9 @@ pub struct Prepared<'a> {
 #[derive(Debug, Clone)]
 struct Supply {
     commodity: Commodity,
+    /// Its roots before any removal (a root's being one depends only on
+    /// the assets' status, which a cascade does not change).
+    sources: Vec<Ix>,
     /// Nodes that take the commodity and are reached now.
     watched: Vec<bool>,
     /// Per node, the longest delay of its links of this commodity.
@@ -133,15 +136,25 @@ impl<'a> Prepared<'a> {
         for g in net.groups() {
             need.push(Some(Need::Count(f64::from(g.members - g.k + 1))));
         }
-        let mut pair = std::collections::HashMap::new();
-        for (i, l) in net.links().iter().enumerate() {
-            req_of[i] = match l.group {
-                Some(g) => g,
-                None => *pair.entry((l.dependent, l.commodity)).or_insert_with(|| {
-                    need.push(Some(Need::Share(threshold)));
-                    (need.len() - 1) as u32
-                }),
-            };
+        // Each node's ungrouped links of one commodity share a requirement:
+        // found through its incoming links, a small table per node.
+        let mut of_commodity = [u32::MAX; Commodity::ALL.len()];
+        for v in 0..net.len() as Ix {
+            of_commodity.fill(u32::MAX);
+            for &i in net.incoming(v) {
+                let l = net.link(i);
+                req_of[i as usize] = match l.group {
+                    Some(g) => g,
+                    None => {
+                        let slot = &mut of_commodity[l.commodity as usize];
+                        if *slot == u32::MAX {
+                            need.push(Some(Need::Share(threshold)));
+                            *slot = (need.len() - 1) as u32;
+                        }
+                        *slot
+                    }
+                };
+            }
         }
         let mut lost0 = vec![0.0; need.len()];
         for (i, l) in net.links().iter().enumerate() {
@@ -154,12 +167,27 @@ impl<'a> Prepared<'a> {
                 *n = None;
             }
         }
+        // Each commodity's roots, in one pass over the links (as
+        // `Network::is_source` says, without asking it per node).
+        let (mut gives, mut takes_live) = (vec![0u16; net.len()], vec![0u16; net.len()]);
+        for l in net.links() {
+            gives[l.provider as usize] |= 1 << l.commodity as u16;
+            if net.node(l.provider).live {
+                takes_live[l.dependent as usize] |= 1 << l.commodity as u16;
+            }
+        }
+        let root = |v: usize, c: Commodity| {
+            let node = &net.nodes()[v];
+            let bit = 1 << c as u16;
+            node.live && (node.supplies.contains(&c) || (gives[v] & bit != 0 && takes_live[v] & bit == 0))
+        };
         let supply = net
             .commodities()
             .into_iter()
             .map(|c| {
                 let dead = vec![false; net.len()];
-                let reached = reach(net, c, &dead);
+                let sources: Vec<Ix> = (0..net.len()).filter(|&v| root(v, c)).map(|v| v as Ix).collect();
+                let reached = reach(net, c, &sources, &dead);
                 let mut watched = vec![false; net.len()];
                 let mut reserve = vec![0.0f64; net.len()];
                 for l in net.links().iter().filter(|l| l.commodity == c) {
@@ -167,7 +195,7 @@ impl<'a> Prepared<'a> {
                     watched[v] = reached[v] && net.node(l.dependent).live;
                     reserve[v] = reserve[v].max(l.delay_hours);
                 }
-                Supply { commodity: c, watched, reserve }
+                Supply { commodity: c, sources, watched, reserve }
             })
             .collect();
         Prepared { net, params, req_of, need, lost0, supply }
@@ -267,7 +295,7 @@ impl<'a> Prepared<'a> {
                 continue;
             };
             let dead: Vec<bool> = failed_at.iter().map(|&t| t <= now).collect();
-            let reached = reach(net, c, &dead);
+            let reached = reach(net, c, &supply.sources, &dead);
             for v in 0..net.len() {
                 if supply.watched[v] && !reached[v] && !dead[v] && !cut[s][v] {
                     cut[s][v] = true;
@@ -297,11 +325,11 @@ fn broken(need: Need, lost: f64) -> bool {
     }
 }
 
-/// The nodes reached from the live sources of `c` through nodes not
-/// `dead` along links of `c`.
-fn reach(net: &Network, c: Commodity, dead: &[bool]) -> Vec<bool> {
+/// The nodes reached from `sources` (those of `c`) not `dead`, through
+/// nodes not `dead` along links of `c`.
+fn reach(net: &Network, c: Commodity, sources: &[Ix], dead: &[bool]) -> Vec<bool> {
     let mut seen = vec![false; net.len()];
-    let mut stack: Vec<Ix> = (0..net.len() as Ix).filter(|&v| !dead[v as usize] && net.is_source(v, c)).collect();
+    let mut stack: Vec<Ix> = sources.iter().copied().filter(|&v| !dead[v as usize]).collect();
     for &v in &stack {
         seen[v as usize] = true;
     }
@@ -429,7 +457,7 @@ mod tests {
                         if dead[v as usize] {
                             break;
                         }
-                        if !reach(net, s.commodity, &dead)[v as usize] {
+                        if !reach(net, s.commodity, &s.sources, &dead)[v as usize] {
                             best = best.min(cap(t + s.reserve[v as usize]));
                             break;
                         }

@@ -81,9 +81,10 @@ fn key(at: &str, v: Option<Value>) -> Result<String, FieldError> {
 
 fn typed<T: serde::de::DeserializeOwned>(at: &str, v: Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { at.trim_end_matches('.').to_owned() } else { format!("{at}{path}") };
-        FieldError::field(field, e.into_inner().to_string())
+        let message = e.inner().to_string();
+        let field = tocsin_core::json::field_of(&e.path().to_string(), &message);
+        let field = if field.is_empty() { at.trim_end_matches('.').to_owned() } else { format!("{at}{field}") };
+        FieldError::field(field, message)
     })
 }
 
@@ -162,7 +163,7 @@ fn csv_rows(file: &str, text: &str, known: &[&str], numeric: &[&str]) -> Result<
                 continue;
             }
             let value = if numeric.contains(&h) {
-                let x: f64 = cell.parse().map_err(|_| {
+                let x: f64 = cell.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
                     FieldError::field(format!("{at}{h}"), format!("`{}` is not a number", cell.escape_debug()))
                 })?;
                 if x.fract() == 0.0 && (0.0..1e15).contains(&x) { json!(x as u64) } else { json!(x) }
@@ -437,7 +438,7 @@ mod tests {
             ),
             (
                 "{\"type\":\"dependency\",\"provider\":\"a\",\"dependent\":\"b\",\"commodity\":\"water\",\"colour\":1}",
-                "line 1.",
+                "line 1.colour",
             ),
             ("{\"type\":\"pipe\"}", "line 1.type"),
             ("[1]", "line 1"),

@@ -330,23 +330,33 @@ pub fn impact(net: &Network, failures: &[Failure]) -> Impact {
     }
 }
 
-/// The chain of causes of `failures[i]`: the asset whose loss caused it,
-/// that asset's cause, and so on back to a removed one (nearest first).
-pub fn cause_chain(net: &Network, failures: &[Failure], i: usize) -> Vec<Ix> {
+/// The most links of a cause chain reported.
+pub const MAX_CHAIN: usize = 64;
+
+/// The chains of causes of the failures at `indices`: for each, the asset
+/// whose loss caused it, that asset's cause, and so on back to a removed
+/// one (nearest first, at most [`MAX_CHAIN`]). A failure's origin always
+/// failed before it, so a chain only walks back and ends.
+pub fn cause_chains(net: &Network, failures: &[Failure], indices: &[usize]) -> Vec<Vec<Ix>> {
     let at: HashMap<Ix, usize> = failures.iter().enumerate().map(|(i, f)| (f.node, i)).collect();
-    let mut chain = Vec::new();
-    let mut f = &failures[i];
-    while let Some(o) = f.origin(net) {
-        if chain.contains(&o) || chain.len() > failures.len() {
-            break;
-        }
-        chain.push(o);
-        match at.get(&o) {
-            Some(&j) => f = &failures[j],
-            None => break,
-        }
-    }
-    chain
+    indices
+        .iter()
+        .map(|&i| {
+            let mut chain = Vec::new();
+            let mut k = i;
+            while let Some(o) = failures.get(k).and_then(|f| f.origin(net)) {
+                if chain.len() == MAX_CHAIN {
+                    break;
+                }
+                chain.push(o);
+                match at.get(&o) {
+                    Some(&j) if j < k => k = j,
+                    _ => break,
+                }
+            }
+            chain
+        })
+        .collect()
 }
 
 /// One row of an N-1 sweep.
@@ -446,7 +456,7 @@ mod tests {
         assert_eq!(i.people, 105_000);
         let first = i.first_cross_border.expect("the hospital is abroad");
         assert_eq!(run[first].node, h);
-        assert_eq!(cause_chain(&net, &run, first), vec![s, p]);
+        assert_eq!(cause_chains(&net, &run, &[first]), vec![vec![s, p]]);
         let rows = sweep(&net, &[p, s, w, h], Params::default());
         assert_eq!(rows.iter().map(|r| (r.node, r.failed)).collect::<Vec<_>>(), vec![(p, 3), (s, 2), (w, 1), (h, 0)]);
     }

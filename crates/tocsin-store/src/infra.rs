@@ -30,6 +30,9 @@ use crate::{Actor, Store, StoreError};
 
 use tocsin_core::asset::{MAX_IMPORT_ASSETS, MAX_IMPORT_DEPENDENCIES};
 
+/// The most watches an agency keeps (each is evaluated after every change).
+pub(crate) const MAX_WATCHES: usize = 1_000;
+
 /// The handle for infrastructure analysis ([`Store::infra`]).
 pub struct Infra<'a> {
     store: &'a Store,
@@ -265,6 +268,13 @@ impl Infra<'_> {
                 )));
             }
             let provider = asset(format!("dependencies[{i}].provider"), &f.provider)?;
+            if provider.id == dependent.id {
+                return Err(FieldError::field(
+                    format!("dependencies[{i}].provider"),
+                    "an asset does not depend on itself",
+                )
+                .into());
+            }
             if !seen.insert((provider.id, dependent.id, f.commodity)) {
                 return Err(StoreError::Conflict(format!(
                     "dependencies[{i}]: {} already depends on {} for {}",
@@ -290,7 +300,12 @@ impl Infra<'_> {
             });
         }
         // Groups span what is stored and what is declared now.
-        let mine: Vec<&Dependency> = existing.iter().filter(|d| d.owner == actor.agency).collect();
+        let touched: std::collections::HashSet<(RecordId, &str)> =
+            out.iter().filter_map(|d| d.group.as_deref().map(|g| (d.dependent, g))).collect();
+        let mine: Vec<&Dependency> = existing
+            .iter()
+            .filter(|d| d.group.as_deref().is_some_and(|g| touched.contains(&(d.dependent, g))))
+            .collect();
         let all = out
             .iter()
             .enumerate()
@@ -343,8 +358,10 @@ impl Infra<'_> {
         let result = async {
             require(actor, Permission::WriteRecords)?;
             self.store.writable()?;
+            // Its owner withdraws it even when an end has since been hidden
+            // from it; others learn nothing of it.
             let d = match self.store.backend.infra_dependency(&id).await? {
-                Some(d) if self.sees_both(&actor.agency, &d).await? => d,
+                Some(d) if d.owner == actor.agency || self.sees_both(&actor.agency, &d).await? => d,
                 _ => return Err(StoreError::NotFound(format!("dependency {id}"))),
             };
             if d.owner != actor.agency {
@@ -363,7 +380,7 @@ impl Infra<'_> {
     }
 
     /// Replaces an asset of the actor's agency, at the version it last
-    /// read (`record.update`).
+    /// read (`record.update`); its rule and labels when given.
     pub async fn update(
         &self,
         actor: &Actor,
@@ -371,6 +388,7 @@ impl Infra<'_> {
         version: u64,
         asset: Asset,
         access: Option<AccessRule>,
+        tags: Option<Vec<String>>,
     ) -> Result<Record, StoreError> {
         let result = async {
             let current = self.store.owned_record(actor, id, version).await?;
@@ -385,6 +403,9 @@ impl Infra<'_> {
             data.body = RecordBody::Asset(asset);
             if let Some(access) = access {
                 data.access = access;
+            }
+            if let Some(tags) = tags {
+                data.tags = tags;
             }
             let next = Record { version: current.version + 1, updated_at: OffsetDateTime::now_utc(), data, ..current };
             self.store.replace_record(actor, "record.update", &next, version).await?;
@@ -412,6 +433,11 @@ impl Infra<'_> {
             }
             if min_cascade == Some(0) {
                 return Err(FieldError::field("min_cascade", "at least 1").into());
+            }
+            if self.store.backend.infra_watches(Some(&actor.agency)).await?.len() >= MAX_WATCHES {
+                return Err(StoreError::Conflict(format!(
+                    "the agency has {MAX_WATCHES} infrastructure watches: withdraw one first"
+                )));
             }
             let now = OffsetDateTime::now_utc();
             let body = WatchBody { min_cascade, created_by: actor.user.clone() };

@@ -135,6 +135,23 @@ fn an_agency_analyses_only_what_it_may_see_and_a_hidden_asset_leaves_no_trace() 
     let (status, body) = depend(&s, &deu, json!({"provider": plant, "dependent": sub, "commodity": "telecom"}));
     assert_eq!(status, 403, "{body}");
 
+    // A redundancy group's k, as DEU reads it, counts only the members DEU
+    // may see: k = 3 of three feeders, two of them hidden, reads as 1 of 1.
+    let hub = register(&s, &fra, &asset("Noeud", "energy", "FRA", json!({"mode": "all"})));
+    let mut backup2 = asset("Centrale Tertiaire", "energy", "FRA", json!({"mode": "only", "countries": []}));
+    backup2["supplies"] = json!(["electricity"]);
+    let backup2 = register(&s, &fra, &backup2);
+    let three: Vec<Value> = [&plant, &backup, &backup2]
+        .iter()
+        .map(|p| json!({"provider": p, "dependent": hub, "commodity": "electricity", "group": "g", "k": 3}))
+        .collect();
+    assert_eq!(depend(&s, &fra, json!(three)).0, 201);
+    let listed = get(&s, &deu, &format!("/v1/infra/dependencies?asset={hub}"));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed["items"][0]["k"], 1, "the hidden members are not counted: {listed}");
+    let one = listed["items"][0]["id"].as_str().expect("id");
+    assert_eq!(get(&s, &deu, &format!("/v1/infra/dependencies/{one}"))["k"], 1);
+
     // Every analysis is audited with what was asked.
     let (_, entries) = answer(s.get(&s.token("DEU", "auditor"), "/v1/audit?limit=1000").send().expect("audit"));
     let actions: Vec<&str> = entries.as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
