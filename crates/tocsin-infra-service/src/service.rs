@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tocsin_audit::Outcome;
 use tocsin_core::access::may_see_parts;
 use tocsin_core::asset::{Asset, AssetInput, Dependency, DependencyId, DependencyInput, Location, Sector};
 use tocsin_core::auth::Permission;
@@ -323,6 +324,24 @@ impl Infra {
         Arc::new(Infra { store, assets, dependencies: tokio::sync::Mutex::new(None), changed })
     }
 
+    /// Audits a question about ids the caller's view does not have
+    /// (`infra.<what>`, not found, with the ids asked), as the store
+    /// audits a record it may not see: a probe for a hidden asset leaves
+    /// its trace.
+    async fn not_found<'a, T>(
+        &self,
+        actor: &Actor,
+        what: &str,
+        asked: impl Iterator<Item = &'a str>,
+        result: Result<T, InfraError>,
+    ) -> Result<T, InfraError> {
+        if let Err(InfraError::Store(StoreError::NotFound(_))) = &result {
+            let objects = asked.map(str::to_owned).collect();
+            self.store.log(actor, &format!("infra.{what}"), objects, Outcome::NotFound).await?;
+        }
+        result
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
@@ -460,7 +479,8 @@ impl Infra {
     pub async fn dependencies(&self, actor: &Actor, asset: Option<&str>) -> Result<Vec<Dependency>, InfraError> {
         reads(actor)?;
         let view = self.view(&actor.agency).await?;
-        let node = asset.map(|a| view.resolve("asset", a)).transpose()?;
+        let node = asset.map(|a| view.resolve("asset", a)).transpose();
+        let node = self.not_found(actor, "dependency.list", asset.into_iter(), node).await?;
         let deps = view
             .dependencies
             .iter()
@@ -477,8 +497,11 @@ impl Infra {
         reads(actor)?;
         let view = self.view(&actor.agency).await?;
         let found = view.dependencies.iter().find(|d| d.id == id).cloned();
-        self.store.infra().analysed(actor, "dependency.read", vec![id.to_string()]).await?;
-        found.ok_or_else(|| StoreError::NotFound(format!("dependency {id}")).into())
+        let found = found.ok_or_else(|| StoreError::NotFound(format!("dependency {id}")).into());
+        let id = id.to_string();
+        let found = self.not_found(actor, "dependency.read", std::iter::once(id.as_str()), found).await?;
+        self.store.infra().analysed(actor, "dependency.read", vec![id]).await?;
+        Ok(found)
     }
 
     /// Imports a file's assets and dependencies, all or none.
@@ -536,7 +559,8 @@ impl Infra {
         let sector = q.sector.as_deref().map(|s| sector("sector", s)).transpose()?;
         let country = q.country.as_deref().map(|c| country("country", c)).transpose()?;
         let view = Arc::new(self.view(&actor.agency).await?);
-        let consumer = q.consumer.as_deref().map(|c| view.resolve("consumer", c)).transpose()?;
+        let consumer = q.consumer.as_deref().map(|c| view.resolve("consumer", c)).transpose();
+        let consumer = self.not_found(actor, "spof", q.consumer.as_deref().into_iter(), consumer).await?;
         let scope = Scope { consumer, sector, country };
         let v = view.clone();
         let r = blocking(move || report::spofs(&v.net, &scope, limit)).await?;
@@ -654,7 +678,8 @@ impl Infra {
         let params = params(input.horizon_hours, input.loss_threshold)?;
         let limit = input.limit.unwrap_or(1000).clamp(1, 100_000);
         let view = Arc::new(self.view(&actor.agency).await?);
-        let removed = Self::select(&view, &input.remove)?;
+        let asked = input.remove.assets.iter().flatten().map(String::as_str);
+        let removed = self.not_found(actor, "cascade", asked, Self::select(&view, &input.remove)).await?;
         if removed.is_empty() {
             return Err(InfraError::invalid("remove", "selects no asset you may see"));
         }

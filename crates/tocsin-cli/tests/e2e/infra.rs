@@ -158,6 +158,12 @@ fn an_agency_analyses_only_what_it_may_see_and_a_hidden_asset_leaves_no_trace() 
     for action in ["infra.spof", "infra.cascade", "infra.sweep", "infra.cross_border", "infra.export"] {
         assert!(actions.contains(&action), "{action} not audited: {actions:?}");
     }
+    // The probe for the hidden asset is in the log, as not found.
+    let probe =
+        entries.as_array().expect("entries").iter().find(|e| {
+            e["action"] == "infra.cascade" && e["outcome"] == "not_found" && e["objects"][0] == json!(backup)
+        });
+    assert!(probe.is_some(), "the refused cascade is audited: {entries}");
 }
 
 const NETWORK: &str = r#"{"type":"asset","key":"plant","name":"Plant","sector":"energy","country":"FRA","supplies":["electricity"],"access":{"mode":"all"}}

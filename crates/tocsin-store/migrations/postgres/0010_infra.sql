@@ -8,8 +8,11 @@ CREATE TABLE infra_dependencies (
     owner        TEXT NOT NULL,
     provider     TEXT NOT NULL,
     dependent    TEXT NOT NULL,
+    commodity    TEXT NOT NULL,
     created_at   TEXT NOT NULL,
-    body         TEXT NOT NULL
+    body         TEXT NOT NULL,
+    -- One need of a commodity per pair, also when two declarations race.
+    UNIQUE (provider, dependent, commodity)
 );
 CREATE INDEX infra_dependencies_provider ON infra_dependencies(provider);
 CREATE INDEX infra_dependencies_dependent ON infra_dependencies(dependent);

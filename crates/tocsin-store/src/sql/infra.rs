@@ -12,7 +12,7 @@ macro_rules! infra {
 
             use crate::StoreError;
             use crate::infra_backend::{InfraBackend, InfraWatchRow, InfraWatchState};
-            use crate::sql::{Columns, corrupt, parse_ts, ts};
+            use crate::sql::{Columns, corrupt, is_unique_violation, parse_ts, ts};
 
             fn dependency(r: &$row) -> Result<Dependency, StoreError> {
                 let body = r.text("body")?;
@@ -91,17 +91,27 @@ macro_rules! infra {
                     let body =
                         serde_json::to_string(d).map_err(|e| StoreError::Internal(format!("a dependency: {e}")))?;
                     sqlx::query(
-                        "INSERT INTO infra_dependencies (id, owner, provider, dependent, created_at, body) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO infra_dependencies (id, owner, provider, dependent, commodity, created_at, body) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(d.id.to_string())
                     .bind(d.owner.as_str())
                     .bind(d.provider.to_string())
                     .bind(d.dependent.to_string())
+                    .bind(d.commodity.as_str())
                     .bind(ts(&d.created_at)?)
                     .bind(body)
                     .execute(&mut **tx)
-                    .await?;
+                    .await
+                    .map_err(|e| match is_unique_violation(&e) {
+                        true => StoreError::Conflict(format!(
+                            "{} already depends on {} for {}",
+                            d.dependent,
+                            d.provider,
+                            d.commodity.as_str()
+                        )),
+                        false => e.into(),
+                    })?;
                 }
                 for id in removed {
                     sqlx::query("DELETE FROM infra_dependencies WHERE id = $1")

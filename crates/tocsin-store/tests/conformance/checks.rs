@@ -1152,6 +1152,21 @@ pub(crate) async fn infra_rows(b: Arc<dyn Backend>) {
     assert_eq!(b.infra_dependency(&d2.id).await.expect("one"), Some(d2.clone()));
     assert_eq!(b.infra_dependency(&DependencyId::generate()).await.expect("none"), None);
 
+    // The same need declared twice (two declarations racing past the
+    // service's check) is a conflict, and nothing of that commit is kept.
+    let twice = Dependency { id: DependencyId::generate(), ..d3.clone() };
+    let other = dependency("FRA", hospital, plant, Commodity::Telecom, 3);
+    let refused = b
+        .commit(
+            Change::InfraDependencies { new: vec![other.clone(), twice], removed: vec![] },
+            vec![],
+            Effects::default(),
+        )
+        .await;
+    assert!(matches!(refused, Err(tocsin_store::StoreError::Conflict(_))), "{refused:?}");
+    assert_eq!(b.infra_dependency(&other.id).await.expect("none"), None);
+    assert_eq!(b.infra_generation().await.expect("generation"), start + 2);
+
     // Withdrawn: gone, and the generation grows.
     assert!(commit(Change::InfraDependencies { new: vec![], removed: vec![d2.id] }).await);
     assert_eq!(b.infra_dependency(&d2.id).await.expect("gone"), None);
