@@ -141,7 +141,7 @@ impl Biometrics<'_> {
     /// gallery registered before the index is built is built in the same
     /// pass over the records, and stays in step.
     pub fn follow(&self, f: impl Fn(&Record) + Send + Sync + 'static) {
-        crate::locks::write(&self.store.followers).push(Arc::new(f));
+        self.store.follow(Arc::new(f));
     }
 
     /// The records of `ids` as stored, for the exact re-rank of a

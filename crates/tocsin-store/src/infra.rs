@@ -139,7 +139,7 @@ impl Infra<'_> {
     /// [`crate::Biometrics::follow`]): a graph cache stays in step with the
     /// assets through it.
     pub fn follow(&self, f: impl Fn(&Record) + Send + Sync + 'static) {
-        crate::locks::write(&self.store.followers).push(std::sync::Arc::new(f));
+        self.store.follow(std::sync::Arc::new(f));
     }
 
     /// Every dependency as stored, with their generation: for a node's

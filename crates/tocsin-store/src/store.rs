@@ -631,7 +631,7 @@ impl Store {
     pub async fn enable_screening(&self) -> Result<usize, StoreError> {
         let mut index = Index::new();
         let mut page = RecordPageQuery { limit: INDEX_STEP, ..RecordPageQuery::default() };
-        // The followers (biometric galleries) are built in the same pass.
+        // The followers (biometric galleries, the asset cache) are built in the same pass.
         let followers = crate::locks::read(&self.followers).clone();
         loop {
             let records = self.backend.record_page(&page).await?;
@@ -653,6 +653,13 @@ impl Store {
         self.load_dismissals().await?;
         self.load_published().await?;
         Ok(n)
+    }
+
+    /// Registers a follower of every record this node indexes (what the
+    /// services' `follow` handles share: biometric galleries, the asset
+    /// cache).
+    pub(crate) fn follow(&self, f: crate::bio::Follower) {
+        crate::locks::write(&self.followers).push(f);
     }
 
     pub(crate) fn reindex<'a>(&self, records: impl IntoIterator<Item = &'a Record>) {
