@@ -11,6 +11,7 @@ mod import;
 mod infra;
 mod inspect;
 mod intel;
+mod message;
 mod refresh;
 mod remote;
 mod screen;
@@ -206,6 +207,20 @@ enum Command {
     /// and watches, on a server; public power grids turned into imports.
     #[command(subcommand)]
     Infra(infra::InfraCommand),
+    /// An agency's message keys: a key file made, its public key
+    /// published and rotated, every agency's keys listed with
+    /// fingerprints.
+    #[command(subcommand)]
+    Key(message::KeyCommand),
+    /// Messages between agencies, sealed here to each recipient's key and
+    /// signed with yours, opened here with your key file: send, list,
+    /// read, acknowledge.
+    #[command(subcommand)]
+    Message(message::MessageCommand),
+    /// Diffusions: wanted, missing, information and warning messages to
+    /// chosen agencies, reviewed by the General Secretariat after sending.
+    #[command(subcommand)]
+    Diffusion(message::DiffusionCommand),
     /// Periodic work: the retention clock (`tocsin serve` also runs it every hour).
     Maintenance(OnStoreAt<admin::MaintenanceCommand>),
     /// Backs up the embedded store into a new directory, while it serves:
@@ -252,6 +267,9 @@ impl Command {
             | Command::Edge(_)
             | Command::Bio(_)
             | Command::Infra(_)
+            | Command::Key(_)
+            | Command::Message(_)
+            | Command::Diffusion(_)
             | Command::Openapi
             | Command::Completions { .. }
             | Command::Man => (None, None),
@@ -375,6 +393,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Edge(c) => edge::run(c).await,
         Command::Bio(c) => bio::run(c).await,
         Command::Infra(c) => infra::run(c).await,
+        Command::Key(c) => message::run_key(c).await,
+        Command::Message(c) => message::run_message(c).await,
+        Command::Diffusion(c) => message::run_diffusion(c).await,
         Command::Openapi => {
             println!("{}", tocsin_server::openapi::document());
             Ok(ExitCode::SUCCESS)

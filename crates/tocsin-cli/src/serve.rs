@@ -254,7 +254,8 @@ pub(crate) async fn run(target: &Target, args: Args) -> anyhow::Result<ExitCode>
         .merge(tocsin_hub::http::router(hub, gate.clone()))
         .merge(tocsin_edge::http::upstream_router(edges, gate.clone()))
         .merge(tocsin_abis::http::router(abis, gate.clone()))
-        .merge(tocsin_infra_service::http::router(infra.clone(), gate.clone()));
+        .merge(tocsin_infra_service::http::router(infra.clone(), gate.clone()))
+        .merge(tocsin_messaging::http::router(Arc::new(tocsin_messaging::Messaging::new(store.clone())), gate.clone()));
     let infra_watches = tocsin_infra_service::watches::spawn(infra, shutdown.clone());
     let options = tocsin_server::Options {
         monitor_token_hash,

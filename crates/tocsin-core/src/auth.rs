@@ -44,6 +44,14 @@ pub enum Permission {
     VerifyAudit,
     /// Confirm or reject a biometric search's candidates.
     ExamineBiometrics,
+    /// Read the messages and diffusions the agency sent or received.
+    ReadMessages,
+    /// Send messages and diffusions in the agency's name.
+    SendMessages,
+    /// Publish and rotate the agency's message keys.
+    PublishKeys,
+    /// Review any diffusion for compliance (the General Secretariat).
+    ReviewDiffusions,
 }
 
 impl Role {
@@ -56,9 +64,11 @@ impl Role {
         use Permission::*;
         match self {
             Role::Operator => true,
-            Role::Officer => matches!(p, ReadRecords),
-            Role::Admin => matches!(p, ReadRecords | WriteRecords | ReadAudit),
-            Role::Reviewer => matches!(p, ReadRecords),
+            Role::Officer => matches!(p, ReadRecords | ReadMessages | SendMessages),
+            Role::Admin => {
+                matches!(p, ReadRecords | WriteRecords | ReadAudit | ReadMessages | SendMessages | PublishKeys)
+            }
+            Role::Reviewer => matches!(p, ReadRecords | ReadMessages | SendMessages | ReviewDiffusions),
             Role::Auditor => matches!(p, ReadAudit | VerifyAudit),
             Role::Examiner => matches!(p, ReadRecords | ExamineBiometrics),
             Role::Edge => false,
@@ -123,6 +133,11 @@ mod tests {
             assert_eq!(r.may(Permission::WriteRecords), r == Role::Admin, "{r}");
             assert_eq!(r.may(Permission::VerifyAudit), r == Role::Auditor, "{r}");
             assert_eq!(r.may(Permission::ExamineBiometrics), r == Role::Examiner, "{r}");
+            assert_eq!(r.may(Permission::PublishKeys), r == Role::Admin, "{r}");
+            assert_eq!(r.may(Permission::ReviewDiffusions), r == Role::Reviewer, "{r}");
+            let messages = matches!(r, Role::Officer | Role::Admin | Role::Reviewer);
+            assert_eq!(r.may(Permission::ReadMessages), messages, "{r}");
+            assert_eq!(r.may(Permission::SendMessages), messages, "{r}");
         }
         for p in [
             Permission::ReadRecords,
@@ -130,6 +145,10 @@ mod tests {
             Permission::ReadAudit,
             Permission::VerifyAudit,
             Permission::ExamineBiometrics,
+            Permission::ReadMessages,
+            Permission::SendMessages,
+            Permission::PublishKeys,
+            Permission::ReviewDiffusions,
         ] {
             assert!(!Role::Edge.may(p), "an edge token reads nothing through the API's own routes");
         }

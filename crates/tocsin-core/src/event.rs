@@ -67,6 +67,20 @@ pub enum EventKind {
     /// asset graph (`data`: the watch, the asset, what it cuts off).
     #[serde(rename = "infra.warning")]
     InfraWarning,
+    /// A message or diffusion was sent to the recipient (`data`: its
+    /// routing data only: id, sender, kind, level, thread, references; the
+    /// content is fetched sealed and opened with the agency's key).
+    #[serde(rename = "message.received")]
+    MessageReceived,
+    /// A recipient of one of the recipient's messages fetched, read or
+    /// acknowledged it (`data`: message id, the agency, the receipt, when).
+    #[serde(rename = "message.receipt")]
+    MessageReceipt,
+    /// The General Secretariat reviewed a diffusion the recipient sent or
+    /// received (`data`: the diffusion's id, the verdict, the reason);
+    /// `non_compliant` means: stop relying on it.
+    #[serde(rename = "diffusion.review")]
+    DiffusionReview,
 }
 
 impl EventKind {
@@ -84,11 +98,14 @@ impl EventKind {
             EventKind::IntelSighting => "intel.sighting",
             EventKind::BiometricCandidate => "biometric.candidate",
             EventKind::InfraWarning => "infra.warning",
+            EventKind::MessageReceived => "message.received",
+            EventKind::MessageReceipt => "message.receipt",
+            EventKind::DiffusionReview => "diffusion.review",
         }
     }
 
     /// Every kind.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Hit,
         EventKind::HitStatus,
         EventKind::HitMessage,
@@ -100,6 +117,9 @@ impl EventKind {
         EventKind::IntelSighting,
         EventKind::BiometricCandidate,
         EventKind::InfraWarning,
+        EventKind::MessageReceived,
+        EventKind::MessageReceipt,
+        EventKind::DiffusionReview,
     ];
 
     /// The kind named `s`, as stored.

@@ -20,6 +20,7 @@ pub mod fixtures;
 pub mod hit;
 pub mod json;
 pub mod limits;
+pub mod message;
 pub mod notice;
 pub mod public;
 pub mod record;

@@ -36,6 +36,10 @@ pub struct ScreenMatch {
     explanation: Explanation,
     /// Published notices on the record: type and requested action.
     notices: Vec<tocsin_core::notice::NoticeBrief>,
+    /// Wanted-person diffusions the agency received on the record (a
+    /// `non_compliant` one must no longer be relied on).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diffusions: Vec<tocsin_store::DiffusionBrief>,
     /// What the officer must do.
     handling: Handling,
     /// The hit made, when the score reaches the hit threshold (0.80); the
@@ -101,6 +105,7 @@ pub async fn screen(store: &Store, actor: &Actor, req: Request) -> Result<Screen
             score: (s.matched.score * 1000.0).round() / 1000.0,
             explanation: s.matched.explanation,
             notices: s.notices,
+            diffusions: s.diffusions,
             needs_confirmation: copy && s.hit_id.is_some(),
             hit_id: s.hit_id.map(|h| h.to_string()),
             dismissed_before: s.dismissed.map(|d| DismissedBefore { hit_id: d.hit_id.to_string(), until: d.until }),

@@ -351,6 +351,36 @@ pub enum Change {
     },
     /// A watch's new state (not applied if it changed meanwhile).
     InfraWatchState(crate::infra_backend::InfraWatchState),
+    /// A public key published, the agency's current one retired at its
+    /// time ([`StoreError::Conflict`] if the fingerprint is published).
+    AgencyKey(crate::messages_backend::AgencyKeyRow),
+    /// A message sent to its recipients ([`StoreError::Conflict`] if its id
+    /// is taken: a replay).
+    Message {
+        /// The routing data and the envelope.
+        row: crate::messages_backend::MessageRow,
+        /// Its recipients.
+        recipients: Vec<AgencyCode>,
+    },
+    /// A recipient's receipt, with delivery implied by the others (not
+    /// applied if it was given already, or the agency is no recipient).
+    Receipt {
+        /// The message.
+        message: String,
+        /// The recipient.
+        agency: AgencyCode,
+        /// Which receipt.
+        kind: crate::messages_backend::ReceiptKind,
+        /// When.
+        at: OffsetDateTime,
+    },
+    /// A diffusion's review, as JSON, replacing any earlier one.
+    Review {
+        /// The diffusion.
+        message: String,
+        /// The review.
+        review: String,
+    },
     /// A POST's status, kept to be read again (replaced by a later state).
     IntelStatus {
         /// The status id.
@@ -626,6 +656,7 @@ pub trait Backend:
     + EdgeBackend
     + crate::bio_backend::BioBackend
     + crate::infra_backend::InfraBackend
+    + crate::messages_backend::MessageBackend
 {
     /// The maintenance lease, or `None` while another process holds it.
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError>;

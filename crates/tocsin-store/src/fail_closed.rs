@@ -327,6 +327,30 @@ impl crate::InfraBackend for FailingAudit {
 }
 
 #[async_trait]
+impl crate::MessageBackend for FailingAudit {
+    async fn agency_keys(&self, agency: Option<&AgencyCode>) -> Result<Vec<crate::AgencyKeyRow>, StoreError> {
+        self.inner.agency_keys(agency).await
+    }
+    async fn message(&self, id: &str) -> Result<Option<(crate::MessageRow, Vec<crate::DeliveryRow>)>, StoreError> {
+        self.inner.message(id).await
+    }
+    async fn messages(
+        &self,
+        filter: &crate::MessageFilter,
+    ) -> Result<Vec<(crate::MessageRow, Vec<crate::DeliveryRow>)>, StoreError> {
+        self.inner.messages(filter).await
+    }
+    async fn diffusions_on(
+        &self,
+        agency: &AgencyCode,
+        kind: tocsin_core::message::DiffusionKind,
+        records: &[String],
+    ) -> Result<Vec<(String, crate::MessageRow)>, StoreError> {
+        self.inner.diffusions_on(agency, kind, records).await
+    }
+}
+
+#[async_trait]
 impl Backend for FailingAudit {
     async fn maintenance_lease(&self) -> Result<Option<Lease>, StoreError> {
         self.inner.maintenance_lease().await

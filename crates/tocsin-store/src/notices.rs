@@ -223,7 +223,7 @@ impl Store {
     }
 
     /// Whether `actor` may read `n`.
-    async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
+    pub(crate) async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
         if let Some(may) = notice_access(actor, n) {
             return Ok(may);
         }

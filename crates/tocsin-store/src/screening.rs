@@ -46,6 +46,8 @@ pub struct Screened {
     pub dismissed: Option<Dismissal>,
     /// The published notices on the record.
     pub notices: Vec<NoticeBrief>,
+    /// The wanted-person diffusions the searcher's agency received on it.
+    pub diffusions: Vec<crate::DiffusionBrief>,
 }
 
 /// The index's answer: what the searcher may see, what it may not (kept
@@ -102,10 +104,21 @@ impl Store {
             self.outcomes(actor, &query, &context, found, now)
         }
         .await;
-        let Outcomes { screened, shown_hits, silent, fired } = match outcomes {
+        let Outcomes { mut screened, shown_hits, silent, fired } = match outcomes {
             Ok(outcomes) => outcomes,
             Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
         };
+        if !screened.is_empty() {
+            let ids: Vec<RecordId> = screened.iter().map(|s| s.record.id).collect();
+            match self.messages().wanted_on(&actor.agency, &ids).await {
+                Ok(mut on) => {
+                    for s in &mut screened {
+                        s.diffusions = on.remove(&s.record.id).unwrap_or_default();
+                    }
+                }
+                Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
+            }
+        }
         let silent_hits: usize = silent.iter().map(|(_, _, _, effects)| effects.hits.len()).sum();
         let hits = (shown_hits.hits.len() + silent_hits) as u64;
         // Silent hits are stored with an audit entry in their owner's name,
@@ -206,7 +219,7 @@ impl Store {
                 }
             }
             let notices = self.published_on(&record.id);
-            screened.push(Screened { record, matched: m, hit_id, dismissed, notices });
+            screened.push(Screened { record, matched: m, hit_id, dismissed, notices, diffusions: vec![] });
         }
         let silent_hits: Vec<Hit> = unseen
             .iter()

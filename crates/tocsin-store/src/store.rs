@@ -1017,6 +1017,10 @@ fn describe(p: Permission) -> &'static str {
         Permission::ReadAudit => "read the audit log",
         Permission::VerifyAudit => "verify the audit log",
         Permission::ExamineBiometrics => "confirm or reject biometric candidates",
+        Permission::ReadMessages => "read messages",
+        Permission::SendMessages => "send messages",
+        Permission::PublishKeys => "publish the agency's message keys",
+        Permission::ReviewDiffusions => "review diffusions",
     }
 }
 

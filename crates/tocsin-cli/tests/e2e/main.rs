@@ -20,6 +20,7 @@ mod input_rules;
 mod intel;
 mod leaks;
 mod manifests;
+mod messages;
 mod metrics;
 mod notices;
 mod numbering;

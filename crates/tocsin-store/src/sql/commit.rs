@@ -128,6 +128,14 @@ macro_rules! commit {
                         return Ok((super::infra::remove_watch(tx, &id, &agency).await?, None));
                     }
                     Change::InfraWatchState(s) => return Ok((super::infra::watch_state(tx, &s).await?, None)),
+                    Change::AgencyKey(k) => super::messages::add_key(tx, &k).await?,
+                    Change::Message { row, recipients } => super::messages::add_message(tx, &row, &recipients).await?,
+                    Change::Receipt { message, agency, kind, at } => {
+                        return Ok((super::messages::receipt(tx, &message, &agency, kind, &at).await?, None));
+                    }
+                    Change::Review { message, review } => {
+                        return Ok((super::messages::review(tx, &message, &review).await?, None));
+                    }
                     Change::All(changes) => {
                         let mut message = None;
                         for change in changes {

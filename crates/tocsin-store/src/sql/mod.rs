@@ -170,6 +170,7 @@ pub(crate) mod events;
 pub(crate) mod hits;
 pub(crate) mod infra;
 pub(crate) mod intel;
+pub(crate) mod messages;
 pub(crate) mod notices;
 pub(crate) mod records;
 pub(crate) mod watches;
@@ -210,6 +211,7 @@ macro_rules! sql_backend {
         crate::sql::edge::edge!($backend, $db, $row);
         crate::sql::bio::bio!($backend, $db, $row);
         crate::sql::infra::infra!($backend, $db, $row);
+        crate::sql::messages::messages!($backend, $db, $row);
     };
 }
 pub(crate) use sql_backend;
