@@ -561,11 +561,104 @@ test("an analyst reads the single points of failure and simulates a loss across 
   assert.match(await analyst.locator("#cascade-summary").textContent(), /1 removed · 2 failed after them · 40000 people/);
 });
 
+test("an agency reads its messages and diffusions in the console, acknowledges one, and sees the General Secretariat's non-compliance flag", async () => {
+  // Keys made and published with the CLI; FRA seals a restricted message
+  // and an information diffusion to DEU (the General Secretariat gets the
+  // diffusion too).
+  const keys = mkdtempSync(join(tmpdir(), "tocsin-keys-"));
+  const gsAdmin = tocsin("token", "create", "--agency", "GS", "--role", "admin");
+  const cli = (token, ...args) =>
+    execFileSync(bin, args, { encoding: "utf8", env: { ...process.env, TOCSIN_SERVER: base, TOCSIN_TOKEN: token } }).trim();
+  for (const [code, admin] of [["FRA", tokens.fraAdmin], ["DEU", tokens.deuAdmin], ["GS", gsAdmin]]) {
+    const key = join(keys, `${code}.key`);
+    cli("", "key", "generate", "--agency", code, "--out", key);
+    cli(admin, "key", "publish", "--key", key);
+  }
+  const fraKey = join(keys, "FRA.key");
+  const message = JSON.parse(cli(tokens.fraOfficer, "message", "send", "--key", fraKey, "--to", "DEU",
+    "--subject", "Night ferry to Bari", "--body", "Subject K. boards tonight.", "--level", "restricted", "--json"));
+  const diffusion = JSON.parse(cli(tokens.fraOfficer, "diffusion", "send", "--kind", "information", "--purpose", "locate associates",
+    "--key", fraKey, "--to", "DEU", "--subject", "Associates of K.", "--body", "Known associates, last seen in Lyon.", "--json"));
+
+  // DEU sees both, newest first, each with its level.
+  const deu = await signIn(tokens.deu);
+  await deu.getByRole("link", { name: "Messages" }).click();
+  await deu.waitForURL(base + "/messages");
+  const row = (page, id) => page.locator(`tr[data-message="${id}"]`);
+  assert.match(await row(deu, message.id).textContent(), /FRA.*fra-officer.*DEU.*message.*restricted/s);
+  assert.match(await row(deu, diffusion.id).textContent(), /diffusion · information/);
+  assert.equal((await row(deu, message.id).locator(".badge.level").textContent()).trim(), "restricted");
+  assert.equal((await row(deu, diffusion.id).locator(".badge.level").textContent()).trim(), "official use only");
+  assert.match(await row(deu, message.id).textContent(), /not delivered yet/);
+  assert.equal(await deu.locator("#messages .badge.noncompliant").count(), 0);
+  assert.equal(await deu.locator("#messages tbody tr").first().getAttribute("data-message"), diffusion.id, "newest first");
+  await noSeriousViolations(deu, "messages-en");
+
+  // The message: its routing data and how to open it, never the ciphertext.
+  await row(deu, message.id).getByRole("link").click();
+  await deu.waitForURL(base + `/messages/${message.id}`);
+  assert.equal((await deu.locator("#read-command").textContent()).trim(), `tocsin message read ${message.id} --key YOUR.key`);
+  assert.match(await deu.locator("#sealed").textContent(), /end-to-end encrypted/);
+  assert.equal((await deu.locator("#routing .badge.level").textContent()).trim(), "restricted");
+  const envelope = (await api(tokens.fraOfficer, `/v1/messages/${message.id}`)).body.envelope;
+  const html = await deu.content();
+  assert.ok(!html.includes(envelope.ciphertext.slice(0, 32)) && !html.includes(envelope.signature.slice(0, 32)), "no ciphertext shown");
+  assert.ok(html.includes(envelope.header.sender_key), "the signing key's fingerprint is");
+  assert.match(await deu.locator('#receipts tr[data-agency="DEU"]').textContent(), /UTC/, "opening it was the delivery receipt");
+  await noSeriousViolations(deu, "message-en");
+  await deu.getByRole("button", { name: "Acknowledge" }).click();
+  await deu.waitForURL(base + `/messages/${message.id}`);
+  assert.match(await deu.locator("#acknowledged").textContent(), /Your agency acknowledged it/);
+  assert.equal(await deu.getByRole("button", { name: "Acknowledge" }).count(), 0);
+
+  // The sender sees it delivered and acknowledged.
+  const fra = await signIn(tokens.fraOfficer);
+  await fra.goto(base + "/messages?box=out");
+  assert.match(await row(fra, message.id).textContent(), /delivered to 1 of 1 · read by 0 of 1 · acknowledged by 1 of 1/);
+  assert.match(await row(fra, diffusion.id).textContent(), /acknowledged by 0 of 2/);
+
+  // The reviewer: a review without a reason is refused and changes nothing;
+  // with one, the diffusion is non-compliant.
+  const gs = await signIn(tokens.reviewer);
+  await gs.goto(base + "/messages");
+  await gs.locator("#box").selectOption("review");
+  await gs.getByRole("button", { name: "Show" }).click();
+  await gs.waitForURL(base + "/messages?box=review");
+  await row(gs, diffusion.id).getByRole("link").click();
+  await gs.waitForURL(base + `/messages/${diffusion.id}`);
+  assert.match(await gs.locator("#review").textContent(), /Not reviewed yet\./);
+  await gs.getByLabel("non-compliant", { exact: true }).check();
+  await gs.getByLabel("Reason (recipients read it)").fill("   ");
+  await gs.getByRole("button", { name: "Record the review" }).click();
+  assert.match(await gs.locator("p.error").textContent(), /reason/);
+  assert.equal((await api(tokens.fraOfficer, `/v1/messages/${diffusion.id}`)).body.review, undefined, "nothing changed");
+  await gs.getByRole("link", { name: "Back", exact: true }).click();
+  await gs.waitForURL(base + `/messages/${diffusion.id}`);
+  await gs.getByLabel("non-compliant", { exact: true }).check();
+  await gs.getByLabel("Reason (recipients read it)").fill("Predominantly political offence (Article 3)");
+  await gs.getByRole("button", { name: "Record the review" }).click();
+  await gs.waitForURL(base + `/messages/${diffusion.id}`);
+  assert.equal((await gs.locator("#verdict").textContent()).trim(), "non-compliant");
+  assert.match(await gs.locator("#noncompliant").textContent(), /do not rely on it.*Article 3/s);
+  await noSeriousViolations(gs, "diffusion-reviewed-en");
+
+  // DEU's list now flags it; the message is not flagged.
+  await deu.goto(base + "/messages");
+  assert.match(await row(deu, diffusion.id).locator(".badge.noncompliant").textContent(), /non-compliant — do not rely on it/);
+  assert.equal(await row(deu, message.id).locator(".badge.noncompliant").count(), 0);
+
+  // Roles that do not read messages get the refusal.
+  const auditor = await signIn(tokens.auditor);
+  assert.equal(await auditor.getByRole("link", { name: "Messages" }).count(), 0);
+  assert.equal((await auditor.goto(base + "/messages")).status(), 403);
+  assert.equal((await auditor.goto(base + `/messages/${message.id}`)).status(), 403);
+});
+
 test("every page, in English, French, Spanish and Arabic, passes the accessibility check (screenshots kept)", async () => {
   const pages = {
     fraAdmin: ["/screen", "/manifest", "/hits", "/notices", "/notices/new?type=red", "/dashboard", "/intel", "/records", "/records/new",
-      `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs", "/infrastructure"],
-    reviewer: ["/notices"],
+      `/records/${recordId}`, "/reviews", "/imports", "/tokens", "/audit", "/docs", "/infrastructure", "/messages"],
+    reviewer: ["/notices", "/messages?box=review"],
     auditor: ["/audit"],
     fraExaminer: ["/biometrics"],
   };

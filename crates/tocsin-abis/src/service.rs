@@ -243,7 +243,7 @@ impl Abis {
     /// candidate threshold become silent candidates for their owners. The
     /// search is audited with its data type and purpose, never the probe.
     pub async fn search(&self, actor: &Actor, probe: Probe, limit: usize) -> Result<Answer, AbisError> {
-        if !actor.role.may(Permission::ReadRecords) {
+        if !actor.may(Permission::ReadRecords) {
             return Err(StoreError::Forbidden(format!("role {} may not search", actor.role)).into());
         }
         if actor.purpose.is_none() {

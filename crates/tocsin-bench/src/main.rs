@@ -18,6 +18,10 @@
 //! `tocsin-bench infra` times the critical-infrastructure analyses in
 //! process on a synthetic asset graph, against networkx.
 //!
+//! `tocsin-bench messages` sets up its own server with agencies and keys,
+//! then times end-to-end encrypted messages and diffusions to their
+//! recipients' event streams.
+//!
 //! `tocsin-bench reads` fetches record ids the token can see, then has
 //! `--connections` workers read them by id for `--seconds`, and prints the
 //! throughput and latency percentiles.
@@ -32,6 +36,7 @@ mod infra;
 mod intel;
 mod lists;
 mod manifest;
+mod messages;
 mod screening;
 mod scripts;
 mod soak;
@@ -106,6 +111,10 @@ enum Command {
     /// graph: the single-point-of-failure report, a what-if cascade and the
     /// N-1 sweep, with networkx on the same graph as the yardstick.
     Infra(infra::InfraArgs),
+    /// Sets up a server with agencies and published keys, then times
+    /// sealed messages to a few recipients (throughput, delay to each
+    /// recipient's event) and diffusions to every agency.
+    Messages(messages::MessagesArgs),
 }
 
 /// A load run against a server on loopback.
@@ -158,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
             Command::Screens(args) => (args, true),
             Command::Propagation(args) => return cluster::propagation(&args).await,
             Command::Soak(args) => return soak::run(&args).await,
+            Command::Messages(args) => return messages::run(&args).await,
         };
     urls.iter().try_for_each(|u| loopback(u))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;

@@ -82,6 +82,126 @@ pub(crate) async fn agency(store: Arc<Store>, cmd: AgencyCommand) -> anyhow::Res
 }
 
 #[derive(Subcommand)]
+pub(crate) enum UnitCommand {
+    /// Creates a national unit of an agency (a border post, a specialised
+    /// unit) with a subset of the agency's rights; its tokens are issued
+    /// with `tocsin token create --unit`.
+    Add {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// The unit's code within the agency (`PAF-CDG`).
+        code: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Record kinds it screens and reads, separated by commas (person,
+        /// organization, travel_document, biometric, asset).
+        #[arg(long, value_delimiter = ',')]
+        screen: Vec<String>,
+        /// It sees records' handling instructions.
+        #[arg(long)]
+        handling_instructions: bool,
+        /// It creates and changes the agency's records.
+        #[arg(long)]
+        write_records: bool,
+        /// It reads the agency's messages and diffusions.
+        #[arg(long)]
+        read_messages: bool,
+        /// It sends messages and diffusions in the agency's name.
+        #[arg(long)]
+        send_messages: bool,
+    },
+    /// Lists an agency's units.
+    List {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+    },
+    /// Suspends a unit: its tokens are refused at once.
+    Suspend {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// The unit's code.
+        code: String,
+    },
+    /// Resumes a suspended unit.
+    Resume {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// The unit's code.
+        code: String,
+    },
+}
+
+pub(crate) async fn unit(store: Arc<Store>, cmd: UnitCommand) -> anyhow::Result<ExitCode> {
+    let print = |u: &tocsin_store::UnitInfo| {
+        let kinds: Vec<&str> = u.rights.screen.iter().map(|k| k.as_str()).collect();
+        let r = &u.rights;
+        let mut grants =
+            vec![format!("screens {}", if kinds.is_empty() { "nothing".to_owned() } else { kinds.join(",") })];
+        for (yes, what) in [
+            (r.handling_instructions, "handling instructions"),
+            (r.write_records, "writes records"),
+            (r.read_messages, "reads messages"),
+            (r.send_messages, "sends messages"),
+        ] {
+            if yes {
+                grants.push(what.to_owned());
+            }
+        }
+        let state = if u.suspended_at.is_some() { "suspended" } else { "active" };
+        println!("{}\t{}\t{state}\t{}", u.id, u.name, grants.join("; "));
+    };
+    match cmd {
+        UnitCommand::Add {
+            agency,
+            code,
+            name,
+            screen,
+            handling_instructions,
+            write_records,
+            read_messages,
+            send_messages,
+        } => {
+            let agency = AgencyCode::parse(&agency).context("--agency")?;
+            let code = code.parse().context("CODE")?;
+            let screen = screen
+                .iter()
+                .map(|k| k.trim().parse::<tocsin_core::record::Kind>())
+                .collect::<Result<Vec<_>, _>>()
+                .context("--screen")?;
+            let rights = tocsin_core::unit::UnitRights {
+                screen,
+                handling_instructions,
+                write_records,
+                read_messages,
+                send_messages,
+            };
+            let u = store.add_unit(&Actor::operator(agency), code, &name, rights).await?;
+            print(&u);
+        }
+        UnitCommand::List { agency } => {
+            let agency = AgencyCode::parse(&agency).context("--agency")?;
+            for u in store.units(&Actor::operator(agency)).await? {
+                print(&u);
+            }
+        }
+        UnitCommand::Suspend { agency, code } => {
+            let agency = AgencyCode::parse(&agency).context("--agency")?;
+            print(&store.suspend_unit(&Actor::operator(agency), &code, true).await?);
+        }
+        UnitCommand::Resume { agency, code } => {
+            let agency = AgencyCode::parse(&agency).context("--agency")?;
+            print(&store.suspend_unit(&Actor::operator(agency), &code, false).await?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
 pub(crate) enum TokenCommand {
     /// Issues an API token and prints it (only the token, on one line). It is
     /// stored as a hash and cannot be shown again.
@@ -99,6 +219,10 @@ pub(crate) enum TokenCommand {
         /// account's, until revoked).
         #[arg(long, env = "TOCSIN_TOKEN_LIFETIME", default_value = "90d")]
         lifetime: String,
+        /// The agency's national unit the token acts in (`tocsin unit add`):
+        /// its rights bound the role's.
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Lists tokens (every agency's, or one's): id, agency, role, user,
     /// status, creation, expiry, last use. Never a secret.
@@ -120,12 +244,14 @@ pub(crate) enum TokenCommand {
 
 pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        TokenCommand::Create { agency, role, user, lifetime } => {
+        TokenCommand::Create { agency, role, user, lifetime, unit } => {
             let agency = AgencyCode::parse(&agency).context("--agency")?;
             let role: Role = role.parse().context("--role")?;
             let user = user.unwrap_or_else(|| format!("{}-{role}", agency.as_str().to_lowercase()));
             lifetime.parse::<tocsin_store::Lifetime>().map_err(anyhow::Error::msg).context("--lifetime")?;
-            let request = tocsin_store::TokenRequest { agency: Some(agency), role, user, lifetime: Some(lifetime) };
+            let unit = unit.map(|u| u.parse()).transpose().context("--unit")?;
+            let request =
+                tocsin_store::TokenRequest { agency: Some(agency), role, user, lifetime: Some(lifetime), unit };
             let issued = store.issue_token(&Actor::operator(agency), request).await?;
             println!("{}", issued.secret);
             Ok(ExitCode::SUCCESS)

@@ -170,6 +170,9 @@ enum Command {
     Agency(OnStore<admin::AgencyCommand>),
     /// Manages API tokens.
     Token(OnStore<admin::TokenCommand>),
+    /// National units of an agency (a border post, a specialised unit):
+    /// created with a subset of the agency's rights, listed, suspended.
+    Unit(OnStore<admin::UnitCommand>),
     /// Imports records.
     Import(OnStoreAt<import::ImportCommand>),
     /// Writes a synthetic data set as JSON lines (importable with `tocsin import jsonl`).
@@ -254,6 +257,7 @@ impl Command {
             Command::Screen(c) => (Some(&c.on), Some(&c.clock)),
             Command::Agency(c) => (Some(&c.on), None),
             Command::Token(c) => (Some(&c.on), None),
+            Command::Unit(c) => (Some(&c.on), None),
             Command::Backup(c) => (Some(&c.on), None),
             Command::Restore(c) => (Some(&c.on), None),
             Command::Audit(c) => (Some(&c.on), None),
@@ -363,6 +367,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(c) => serve::run(&t, c.args).await,
         Command::Agency(c) => with_store(&t, |s| admin::agency(s, c.command)).await,
         Command::Token(c) => with_store(&t, |s| admin::token(s, c.command)).await,
+        Command::Unit(c) => with_store(&t, |s| admin::unit(s, c.command)).await,
         Command::Import(c) => with_store(&t, |s| import::run(s, c.command)).await,
         Command::Audit(c) if !audit::needs_store(&c.command) => audit::check_exported(&c.command),
         Command::Audit(c) => with_store(&t, |s| audit::run(s, &t.dir, c.command)).await,

@@ -331,6 +331,7 @@ async fn check_audit(
         tocsin_anchor::Standing::Broken(why) if allow_broken => {
             tracing::error!(%why, "the audit log does not hold; starting anyway (--allow-broken-audit)");
             let operator = Actor {
+                unit: None,
                 agency: AgencyCode::GS,
                 user: "operator".into(),
                 role: Role::Operator,
@@ -370,6 +371,7 @@ async fn checkpoint_every(store: Arc<Store>, anchor: Arc<tocsin_anchor::Anchor>,
 /// Runs the retention clock at start and then every `every`.
 async fn maintain(store: Arc<Store>, every: std::time::Duration) {
     let actor = Actor {
+        unit: None,
         agency: AgencyCode::GS,
         user: "system".into(),
         role: Role::Operator,

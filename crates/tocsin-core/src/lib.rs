@@ -27,6 +27,7 @@ pub mod record;
 pub mod retention;
 mod schema;
 pub mod text;
+pub mod unit;
 pub mod watch;
 
 pub use country::{AgencyCode, CountryCode};

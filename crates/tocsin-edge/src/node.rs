@@ -346,6 +346,7 @@ impl Node {
         };
         apply.state = serde_json::to_string(&state).map_err(|e| EdgeError::Io(e.to_string()))?;
         let actor = Actor {
+            unit: None,
             agency: h.agency,
             user: format!("edge:{}", h.edge),
             role: Role::Edge,
@@ -551,6 +552,7 @@ fn apply_of(
                     expires_at,
                     revoked_at,
                     last_used_at: None,
+                    unit: None,
                 });
             }
             Item::Put { record } => apply.put.push(*record),

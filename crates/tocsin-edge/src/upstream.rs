@@ -334,8 +334,9 @@ impl Upstream {
         )
         .await?;
         // Officers' tokens act at the edge (their digests; revocations and
-        // expiries follow with every version).
-        for t in rows.tokens(&agency).await?.into_iter().filter(|t| t.role == Role::Officer) {
+        // expiries follow with every version). A national unit's do not:
+        // its rights and suspension are checked upstream only.
+        for t in rows.tokens(&agency).await?.into_iter().filter(|t| t.role == Role::Officer && t.unit.is_none()) {
             let item = Item::Token {
                 id: t.id,
                 hash: t.hash,
@@ -553,6 +554,7 @@ impl Upstream {
     ) -> Result<(), EdgeError> {
         let rows = self.store.edges();
         let officer = Actor {
+            unit: None,
             agency: edge.agency,
             user: format!("{}@edge:{name}", entry.draft.user),
             role: Role::Officer,

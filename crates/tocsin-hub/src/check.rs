@@ -186,7 +186,7 @@ impl Hub {
     /// Checks `values` (at most [`MAX_CHECK`]).
     pub async fn check(&self, actor: &Actor, values: &[String]) -> Result<CheckAnswer, HubError> {
         let objects = vec![format!("values:{}", values.len())];
-        if !actor.role.may(Permission::ReadRecords) {
+        if !actor.may(Permission::ReadRecords) {
             let e = HubError::Forbidden(format!("role {} may not check observables", actor.role));
             return self.refused(actor, "intel.check", objects, e).await;
         }
@@ -331,7 +331,7 @@ impl Hub {
     /// The latest sightings of the actor's agency's objects (at most
     /// `limit`, newest first), audited as a read.
     pub async fn sightings(&self, actor: &Actor, limit: u32) -> Result<Vec<Event>, HubError> {
-        if !actor.role.may(Permission::ReadRecords) {
+        if !actor.may(Permission::ReadRecords) {
             let e = HubError::Forbidden(format!("role {} may not read sightings", actor.role));
             return self.refused(actor, "intel.sightings", vec![], e).await;
         }

@@ -74,8 +74,8 @@ impl Rights {
     pub fn of(actor: &Actor, c: &IntelCollection) -> Rights {
         let member = |rule: &AccessRule| may_see_parts(&actor.agency, &c.owner, RecordState::Active, rule);
         Rights {
-            read: actor.role.may(Permission::ReadRecords) && member(&c.readers),
-            write: actor.role.may(Permission::WriteRecords) && member(&c.writers),
+            read: actor.may(Permission::ReadRecords) && member(&c.readers),
+            write: actor.may(Permission::WriteRecords) && member(&c.writers),
         }
     }
 
@@ -94,7 +94,7 @@ impl Hub {
     /// Creates a collection owned by the actor's agency (its
     /// administrators, or the operator).
     pub async fn create_collection(&self, actor: &Actor, input: CollectionInput) -> Result<CollectionView, HubError> {
-        if !actor.role.may(Permission::WriteRecords) {
+        if !actor.may(Permission::WriteRecords) {
             let e = HubError::Forbidden(format!("role {} may not create collections", actor.role));
             return self.refused(actor, "intel.collection.add", vec![], e).await;
         }

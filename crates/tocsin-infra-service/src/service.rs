@@ -260,7 +260,7 @@ fn country(field: &str, s: &str) -> Result<CountryCode, InfraError> {
 /// Refuses a caller whose role reads no records, before anything is
 /// looked at (so what it is refused says nothing of the graph).
 fn reads(actor: &Actor) -> Result<(), InfraError> {
-    if actor.role.may(Permission::ReadRecords) {
+    if actor.may(Permission::ReadRecords) {
         Ok(())
     } else {
         Err(StoreError::Forbidden(format!("the {} role does not read records", actor.role.as_str())).into())

@@ -154,7 +154,7 @@ async fn diffusions(State(s): State<MessagingState>, Caller(actor): Caller, part
     let result = async {
         let mut q: MessageQuery = query(&parts)?;
         q.diffusions = Some(true);
-        if q.mailbox.is_none() && actor.role.may(tocsin_core::auth::Permission::ReviewDiffusions) {
+        if q.mailbox.is_none() && actor.may(tocsin_core::auth::Permission::ReviewDiffusions) {
             q.mailbox = Some("review".to_owned());
         }
         s.messaging.list(&actor, &q).await.map(|items| serde_json::json!({ "items": items }))

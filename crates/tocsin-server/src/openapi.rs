@@ -20,6 +20,7 @@ use crate::routes;
         routes::create_notice, routes::notices, routes::notice, routes::update_notice, routes::move_notice,
         routes::set_public, routes::extend_notice, routes::public_notices, routes::reviews, routes::extend_record,
         routes::activity, routes::list_tokens, routes::issue_token, routes::revoke_token,
+        routes::list_units, routes::add_unit, routes::suspend_unit,
     ),
     // Query-parameter enums are not collected from the handlers.
     components(schemas(tocsin_core::hit::Side, tocsin_core::event::EventKind, tocsin_activity::Step)),

@@ -15,7 +15,7 @@ impl Store {
     /// agency; audited `activity.read`).
     pub async fn activity(&self, actor: &Actor, window: Window) -> Result<Activity, StoreError> {
         let result = async {
-            if !(actor.role.may(Permission::ReadRecords) || actor.role.may(Permission::ReadAudit)) {
+            if !(actor.may(Permission::ReadRecords) || actor.may(Permission::ReadAudit)) {
                 return Err(StoreError::Forbidden(format!("role {} may not read activity", actor.role)));
             }
             let (start, end) = window.hour_bounds();

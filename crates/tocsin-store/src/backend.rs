@@ -49,6 +49,8 @@ pub struct TokenRow {
     pub revoked_at: Option<OffsetDateTime>,
     /// When it was last used, to the minute.
     pub last_used_at: Option<OffsetDateTime>,
+    /// The national unit of the agency it acts for, if any.
+    pub unit: Option<String>,
 }
 
 impl TokenRow {
@@ -224,6 +226,19 @@ pub enum Change {
         id: String,
         /// When.
         at: OffsetDateTime,
+    },
+    /// A new national unit ([`StoreError::AlreadyExists`] if its code is
+    /// taken in its agency).
+    Unit(UnitRow),
+    /// A unit suspended (`at` set) or resumed (`None`); not applied if it
+    /// is not there or already so.
+    UnitSuspension {
+        /// Its agency.
+        agency: AgencyCode,
+        /// Its code.
+        code: String,
+        /// When it was suspended, or `None` to resume it.
+        at: Option<OffsetDateTime>,
     },
     /// A token's last use, noted (at most once a minute per token).
     TokenUsed {
@@ -450,6 +465,27 @@ pub trait AgencyBackend: Commit {
     async fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError>;
     /// Every token (of one agency), oldest first.
     async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError>;
+    /// One national unit of an agency.
+    async fn unit(&self, agency: &AgencyCode, code: &str) -> Result<Option<UnitRow>, StoreError>;
+    /// An agency's national units, by code.
+    async fn units(&self, agency: &AgencyCode) -> Result<Vec<UnitRow>, StoreError>;
+}
+
+/// A national unit as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    /// Its agency.
+    pub agency: AgencyCode,
+    /// Its code within the agency.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its rights, as JSON ([`tocsin_core::unit::UnitRights`]).
+    pub rights: String,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it was suspended (its tokens are refused), if it is.
+    pub suspended_at: Option<OffsetDateTime>,
 }
 
 /// Records, in any state.

@@ -264,6 +264,7 @@ impl Biometrics<'_> {
             let mut objects = vec![format!("search:{search}")];
             objects.extend(mine.iter().map(|c| c.record.to_string()));
             let who = Actor {
+                unit: None,
                 agency: owner,
                 user: "system".to_owned(),
                 role: Role::Operator,

@@ -451,6 +451,7 @@ mod tests {
 
     async fn found(store: &Store, name: &str) -> usize {
         let officer = Actor {
+            unit: None,
             agency: AgencyCode::parse("DEU").expect("code"),
             user: "o".into(),
             role: Role::Officer,

@@ -65,6 +65,12 @@ impl AgencyBackend for FailingAudit {
     async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError> {
         self.inner.tokens(agency).await
     }
+    async fn unit(&self, agency: &AgencyCode, code: &str) -> Result<Option<crate::backend::UnitRow>, StoreError> {
+        self.inner.unit(agency, code).await
+    }
+    async fn units(&self, agency: &AgencyCode) -> Result<Vec<crate::backend::UnitRow>, StoreError> {
+        self.inner.units(agency).await
+    }
 }
 
 #[async_trait]
@@ -375,7 +381,8 @@ async fn a_call_whose_audit_entry_cannot_be_written_fails_and_stores_nothing() {
     let store = Store::new(backend.clone());
     let fra = AgencyCode::parse("FRA").expect("FRA");
     store.add_agency(&Actor::operator(fra), fra, "France").await.expect("agency");
-    let admin = Actor { agency: fra, user: "alice".into(), role: tocsin_core::auth::Role::Admin, purpose: None };
+    let admin =
+        Actor { unit: None, agency: fra, user: "alice".into(), role: tocsin_core::auth::Role::Admin, purpose: None };
     let kept = store.create_record(&admin, person("Ivan Petrov")).await.expect("a record while the log works");
     let (records, head) = (backend.record_count().await.expect("count"), backend.audit_head().await.expect("head"));
 

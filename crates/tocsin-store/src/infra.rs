@@ -523,6 +523,7 @@ impl Infra<'_> {
             effects.events.push(Event::new(watch.agency, EventKind::InfraWarning, data, now));
         }
         let who = Actor {
+            unit: None,
             agency: watch.agency,
             user: "system".to_owned(),
             role: Role::Operator,

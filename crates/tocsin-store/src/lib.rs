@@ -47,13 +47,14 @@ mod store;
 mod testing;
 mod token;
 mod tokens;
+mod units;
 mod watches;
 
 pub use audit_log::AuditStats;
 pub use backend::{
     ActivityBackend, Agency, AgencyBackend, AgencySettings, AuditBackend, AuditFilter, AuditScope, AuditViewQuery,
     Backend, Change, Commit, Committed, Effects, EventBackend, HitBackend, HitCount, HitFilter, Lease, NoticeBackend,
-    NoticeFilter, RecordBackend, RecordPageQuery, TokenRow, WatchBackend,
+    NoticeFilter, RecordBackend, RecordPageQuery, TokenRow, UnitRow, WatchBackend,
 };
 pub use bio::{Biometrics, Candidate, Enrolment};
 pub use bio_backend::{BioAttachment, BioBackend, BioCandidateRow, BioDecision};
@@ -80,4 +81,5 @@ pub use sqlite::{DB_FILE, SqliteBackend};
 pub use store::{Actor, AuditView, ListQuery, Location, MAX_PAGE, Page, Principal, Store, Verification, outcome_of};
 pub use token::{Token, hash_token};
 pub use tokens::{Issued, Lifetime, TokenInfo, TokenRequest, TokenStatus};
+pub use units::UnitInfo;
 pub use watches::WatchInput;

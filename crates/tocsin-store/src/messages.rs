@@ -321,7 +321,7 @@ impl Messages<'_> {
     /// first; the one not retired is current (`key.list`).
     pub async fn keys(&self, actor: &Actor, agency: Option<AgencyCode>) -> Result<Vec<AgencyKeyRow>, StoreError> {
         let result = async {
-            if !actor.role.may(Permission::PublishKeys) {
+            if !actor.may(Permission::PublishKeys) {
                 require(actor, Permission::ReadMessages)?;
             }
             self.store.backend.agency_keys(agency.as_ref()).await
@@ -478,6 +478,7 @@ impl Messages<'_> {
     ) -> Result<(), StoreError> {
         let mut audience = vec![actor.clone()];
         audience.extend(recipients.iter().map(|a| Actor {
+            unit: None,
             agency: *a,
             user: String::new(),
             role: Role::Officer,
@@ -558,7 +559,7 @@ impl Messages<'_> {
                 None | Some("all") => filter.party = Some(actor.agency),
                 Some("in") => filter.recipient = Some(actor.agency),
                 Some("out") => filter.sender = Some(actor.agency),
-                Some("review") if actor.role.may(Permission::ReviewDiffusions) => filter.diffusions = true,
+                Some("review") if actor.may(Permission::ReviewDiffusions) => filter.diffusions = true,
                 Some("review") => {
                     return Err(StoreError::Forbidden(format!("role {} may not review diffusions", actor.role)));
                 }

@@ -414,7 +414,7 @@ impl Store {
             };
             let mover = if actor.role == Role::Reviewer {
                 Mover::Reviewer
-            } else if actor.agency == current.owner && actor.role.may(Permission::WriteRecords) {
+            } else if actor.agency == current.owner && actor.may(Permission::WriteRecords) {
                 Mover::Owner
             } else {
                 return Err(StoreError::Forbidden(format!(

@@ -65,7 +65,13 @@ pub struct Extension {
 
 /// The retention clock's actor: the owner's agency, as the system.
 fn clock_actor(owner: AgencyCode) -> Actor {
-    Actor { agency: owner, user: "system".to_owned(), role: Role::Operator, purpose: Some("retention clock".into()) }
+    Actor {
+        unit: None,
+        agency: owner,
+        user: "system".to_owned(),
+        role: Role::Operator,
+        purpose: Some("retention clock".into()),
+    }
 }
 
 fn record_item(r: &Record, today: Date) -> ReviewItem {

@@ -174,7 +174,10 @@ impl Store {
         let today = self.today();
         let mut current = |m: Match, visible: bool| {
             let record = records.remove(&m.id).filter(|r| {
-                r.state == RecordState::Active && r.data.review_by >= today && may_see(&viewer, r) == visible
+                r.state == RecordState::Active
+                    && r.data.review_by >= today
+                    && actor.screens(r.data.kind())
+                    && may_see(&viewer, r) == visible
             });
             record.map(|r| (r, m))
         };
@@ -219,6 +222,7 @@ impl Store {
                 }
             }
             let notices = self.published_on(&record.id);
+            let record = actor.shown(record);
             screened.push(Screened { record, matched: m, hit_id, dismissed, notices, diffusions: vec![] });
         }
         let silent_hits: Vec<Hit> = unseen
@@ -282,6 +286,7 @@ fn silent_entries(actor: &Actor, hits: Vec<Hit>, now: OffsetDateTime) -> Result<
         .into_iter()
         .map(|(agency, objects, effects)| {
             let owner = Actor {
+                unit: None,
                 agency,
                 user: "system".to_owned(),
                 role: Role::Operator,

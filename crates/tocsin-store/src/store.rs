@@ -12,6 +12,7 @@ use tocsin_core::auth::{Permission, Role};
 use tocsin_core::hit::Dismissal;
 use tocsin_core::notice::{Notice, NoticeBrief, NoticeId};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
+use tocsin_core::unit::Unit;
 use tocsin_core::{AgencyCode, FieldError, limits};
 use tocsin_match::name::THRESHOLD;
 use tocsin_match::screen::{Index, MIN_SCORE};
@@ -110,12 +111,48 @@ pub struct Actor {
     pub role: Role,
     /// The purpose the caller declared, if any.
     pub purpose: Option<String>,
+    /// The national unit it acts in, whose rights bound its role's.
+    pub unit: Option<std::sync::Arc<Unit>>,
 }
 
 impl Actor {
+    /// An actor of an agency, in no unit.
+    pub fn new(agency: AgencyCode, user: impl Into<String>, role: Role, purpose: Option<String>) -> Actor {
+        Actor { agency, user: user.into(), role, purpose, unit: None }
+    }
+
     /// The local operator (the CLI), acting for `agency`.
     pub fn operator(agency: AgencyCode) -> Actor {
-        Actor { agency, user: "operator".to_owned(), role: Role::Operator, purpose: None }
+        Actor::new(agency, "operator", Role::Operator, None)
+    }
+
+    /// The user as the audit log names it: `UNIT/user` in a unit.
+    pub fn audit_user(&self) -> String {
+        match &self.unit {
+            Some(u) => format!("{}/{}", u.code, self.user),
+            None => self.user.clone(),
+        }
+    }
+
+    /// Whether the actor may do `p`: its role allows it, and its unit's
+    /// rights when it acts in one.
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.may(p) && self.unit.as_ref().is_none_or(|u| u.rights.allows(p))
+    }
+
+    /// Whether the actor screens and reads records of `kind` (a unit only
+    /// those it was granted).
+    pub fn screens(&self, kind: Kind) -> bool {
+        self.unit.as_ref().is_none_or(|u| u.rights.screens(kind))
+    }
+
+    /// `record` as the actor is shown it: without its handling
+    /// instructions for a unit not granted them.
+    pub fn shown(&self, mut record: Record) -> Record {
+        if self.unit.as_ref().is_some_and(|u| !u.rights.handling_instructions) {
+            record.data.handling.instructions = None;
+        }
+        record
     }
 
     /// An audit entry of this actor's, made now.
@@ -123,7 +160,7 @@ impl Actor {
         Draft {
             time: OffsetDateTime::now_utc(),
             agency: self.agency.to_string(),
-            user: self.user.clone(),
+            user: self.audit_user(),
             role: self.role.to_string(),
             action: action.to_owned(),
             objects,
@@ -142,12 +179,14 @@ pub struct Principal {
     pub role: Role,
     /// The user it was issued to.
     pub user: String,
+    /// The national unit it acts in, if any.
+    pub unit: Option<std::sync::Arc<Unit>>,
 }
 
 impl Principal {
     /// The actor this principal is, with a declared purpose.
     pub fn actor(&self, purpose: Option<String>) -> Actor {
-        Actor { agency: self.agency, user: self.user.clone(), role: self.role, purpose }
+        Actor { agency: self.agency, user: self.user.clone(), role: self.role, purpose, unit: self.unit.clone() }
     }
 }
 
@@ -717,7 +756,7 @@ impl Store {
     pub(crate) async fn visible_record(&self, actor: &Actor, id: RecordId) -> Result<Record, StoreError> {
         require(actor, Permission::ReadRecords)?;
         match self.backend.record(&id).await? {
-            Some(r) if may_see(&actor.agency, &r) => Ok(r),
+            Some(r) if may_see(&actor.agency, &r) && actor.screens(r.data.kind()) => Ok(actor.shown(r)),
             _ => Err(StoreError::NotFound(format!("record {id}"))),
         }
     }
@@ -874,9 +913,11 @@ impl Store {
             let exhausted = rows.len() < scan.limit as usize;
             for r in rows {
                 scan.after = Some(r.id);
-                let shown = may_see(&actor.agency, &r) && (query.include_archived || r.state == RecordState::Active);
+                let shown = may_see(&actor.agency, &r)
+                    && actor.screens(r.data.kind())
+                    && (query.include_archived || r.state == RecordState::Active);
                 if shown {
-                    items.push(r);
+                    items.push(actor.shown(r));
                     if items.len() == limit as usize {
                         let next = items.last().map(|r| r.id.to_string());
                         return Ok(Page { items, next });
@@ -917,12 +958,12 @@ impl Store {
                 None => None,
             };
             let sees_all = match &record {
-                Some(r) => r.owner == actor.agency && actor.role.may(Permission::ReadAudit),
+                Some(r) => r.owner == actor.agency && actor.may(Permission::ReadAudit),
                 None => actor.agency == AgencyCode::GS || actor.role == Role::Operator,
             };
             if record.is_none() {
                 require(actor, Permission::ReadAudit)?;
-            } else if !actor.role.may(Permission::ReadAudit) {
+            } else if !actor.may(Permission::ReadAudit) {
                 require(actor, Permission::ReadRecords)?;
             }
             let limit = limit.clamp(1, MAX_PAGE);
@@ -1004,9 +1045,14 @@ impl Store {
 }
 
 pub(crate) fn require(actor: &Actor, p: Permission) -> Result<(), StoreError> {
-    match actor.role.may(p) {
-        true => Ok(()),
-        false => Err(StoreError::Forbidden(format!("role {} may not {}", actor.role, describe(p)))),
+    if !actor.role.may(p) {
+        return Err(StoreError::Forbidden(format!("role {} may not {}", actor.role, describe(p))));
+    }
+    match &actor.unit {
+        Some(u) if !u.rights.allows(p) => {
+            Err(StoreError::Forbidden(format!("unit {}/{} may not {}", actor.agency, u.code, describe(p))))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -94,6 +94,11 @@ pub struct TokenRequest {
     /// lifetime, 90 days unless the operator set another).
     #[serde(default)]
     pub lifetime: Option<String>,
+    /// The agency's national unit it acts in (`PAF-CDG`): its rights bound
+    /// the role's, and its suspension refuses the token.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub unit: Option<tocsin_core::unit::UnitCode>,
 }
 
 /// Where a token stands.
@@ -121,6 +126,9 @@ pub struct TokenInfo {
     pub role: Role,
     /// Who it was issued to.
     pub user: String,
+    /// The national unit it acts in, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     /// Where it stands now.
     pub status: TokenStatus,
     /// When it was issued.
@@ -155,6 +163,7 @@ impl TokenInfo {
             agency: row.agency,
             role: row.role,
             user: row.user.clone(),
+            unit: row.unit.clone(),
             status,
             created_at: row.created_at,
             expires_at: row.expires_at,
@@ -177,6 +186,9 @@ pub struct Issued {
 /// Whether `actor` may manage the tokens of `agency`: the operator any; an
 /// administrator its agency's, the General Secretariat's any.
 fn manages(actor: &Actor, agency: &AgencyCode) -> bool {
+    if actor.unit.is_some() {
+        return false;
+    }
     match actor.role {
         Role::Operator => true,
         Role::Admin => actor.agency == *agency || actor.agency == AgencyCode::GS,
@@ -199,7 +211,7 @@ impl Store {
         role: Role,
         user: &str,
     ) -> Result<Token, StoreError> {
-        let request = TokenRequest { agency: Some(agency), role, user: user.to_owned(), lifetime: None };
+        let request = TokenRequest { agency: Some(agency), role, user: user.to_owned(), lifetime: None, unit: None };
         let issued = self.issue_token(actor, request).await?;
         let hash = hash_token(&issued.secret);
         Ok(Token { secret: issued.secret, hash })
@@ -226,6 +238,25 @@ impl Store {
             if self.backend.agency(&agency).await?.is_none() {
                 return Err(StoreError::NotFound(format!("agency {agency} (add it with `tocsin agency add`)")));
             }
+            let unit = match &request.unit {
+                Some(code) => {
+                    if matches!(request.role, Role::Reviewer | Role::Edge) {
+                        return Err(tocsin_core::FieldError::field(
+                            "role",
+                            format!("a unit's token may not be a {} token", request.role),
+                        )
+                        .into());
+                    }
+                    match self.backend.unit(&agency, code.as_str()).await? {
+                        Some(u) if u.suspended_at.is_none() => Some(u),
+                        Some(_) => {
+                            return Err(StoreError::Conflict(format!("unit {agency}/{code} is suspended")));
+                        }
+                        None => return Err(StoreError::NotFound(format!("unit {agency}/{code}"))),
+                    }
+                }
+                None => None,
+            };
             let token = Token::generate().map_err(|e| StoreError::Corrupt(format!("no random source: {e}")))?;
             id = uuid::Uuid::now_v7().to_string();
             let now = OffsetDateTime::now_utc();
@@ -242,6 +273,7 @@ impl Store {
                 },
                 revoked_at: None,
                 last_used_at: None,
+                unit: unit.map(|u| u.code),
             };
             let objects = vec![format!("token:{id}")];
             self.commit_logged(actor, "token.create", objects, Change::Token(row.clone()), Effects::default()).await?;
@@ -360,7 +392,18 @@ impl Store {
             crate::locks::write(&self.tokens).remove(&hash);
             return Ok(None);
         };
-        let principal = Principal { agency: row.agency, role: row.role, user: row.user.clone() };
+        let unit = match &row.unit {
+            Some(code) => match self.backend.unit(&row.agency, code).await? {
+                Some(u) if u.suspended_at.is_none() => Some(std::sync::Arc::new(crate::units::unit_of(&u)?)),
+                // A suspended (or vanished) unit's tokens are refused.
+                _ => {
+                    crate::locks::write(&self.tokens).remove(&hash);
+                    return Ok(None);
+                }
+            },
+            None => None,
+        };
+        let principal = Principal { agency: row.agency, role: row.role, user: row.user.clone(), unit };
         let noted_recently = row.last_used_at.is_some_and(|t| now - t < USE_NOTED);
         let k = Known {
             principal: principal.clone(),
@@ -407,6 +450,7 @@ mod tests {
             role: Role::Officer,
             user: "o".into(),
             lifetime: Some(lifetime.into()),
+            unit: None,
         };
         let short = f.store.issue_token(&admin, request("1m")).await.expect("issue");
         assert!(f.store.authenticate(&short.secret).await.expect("auth").is_some());
@@ -429,7 +473,7 @@ mod tests {
             .store
             .issue_token(
                 &actor("FRA", Role::Admin),
-                TokenRequest { agency: None, role: Role::Officer, user: "o".into(), lifetime: None },
+                TokenRequest { agency: None, role: Role::Officer, user: "o".into(), lifetime: None, unit: None },
             )
             .await
             .expect("issue");

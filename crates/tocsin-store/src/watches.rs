@@ -303,6 +303,7 @@ impl Store {
                     o.insert("location".into(), serde_json::json!(l));
                 }
                 let watcher = Actor {
+                    unit: None,
                     agency: w.agency,
                     user: "system".to_owned(),
                     role: tocsin_core::auth::Role::Operator,

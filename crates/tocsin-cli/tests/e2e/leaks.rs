@@ -211,6 +211,10 @@ fn collection(w: &World, token: &str, route: &str) -> reqwest::blocking::Respons
         "GET /v1/tokens" => send(s.get(token, "/v1/tokens")),
         "POST /v1/tokens" => send(s.post(token, "/v1/tokens").json(&json!({"role": "officer", "user": "leak-check"}))),
         "POST /v1/tokens/{id}/revoke" => send(s.post(token, &format!("/v1/tokens/{MISSING}/revoke"))),
+        "GET /v1/units" => send(s.get(token, "/v1/units")),
+        "POST /v1/units" => send(s.post(token, "/v1/units").json(&json!({"code": "LEAK-1", "name": "Leak check",
+            "rights": {"screen": ["person"]}}))),
+        "POST /v1/units/{code}/{action}" => send(s.post(token, "/v1/units/LEAK-1/suspend")),
         "POST /v1/imports" => {
             send(s.post(token, "/v1/imports?format=ftm").body(
                 json!({"id": "lk-1", "schema": "Person", "properties": {"name": ["Imported Person"]}}).to_string(),
@@ -271,6 +275,9 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
         "GET /v1/tokens",
         "POST /v1/tokens",
         "POST /v1/tokens/{id}/revoke",
+        "GET /v1/units",
+        "POST /v1/units",
+        "POST /v1/units/{code}/{action}",
         "POST /v1/imports",
     ];
     // Checked on their own below.

@@ -33,4 +33,5 @@ mod screening;
 mod sse;
 mod tls;
 mod tokens;
+mod units;
 mod upgrades;

@@ -12,6 +12,7 @@ pub(crate) mod intel;
 pub(crate) mod live;
 pub(crate) mod login;
 pub(crate) mod manifest;
+pub(crate) mod messages;
 pub(crate) mod notice_form;
 pub(crate) mod notices;
 pub(crate) mod records;
@@ -23,7 +24,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde_json::Value;
 
-use tocsin_core::auth::Role;
+use tocsin_core::auth::{Permission, Role};
 
 use crate::SignedIn;
 use crate::i18n::Lang;
@@ -108,6 +109,7 @@ pub(crate) fn layout(l: Lang, path: &str, title: &'static str, who: Option<&Sign
                             a href="/manifest" { (l.t("Manifest")) }
                             a href="/hits" { (l.t("Hits")) " " span #hit-badge .badge.hit hidden aria-live="polite" {} }
                             a href="/notices" { (l.t("Notices")) }
+                            @if w.principal.role.may(Permission::ReadMessages) { a href="/messages" { (l.t("Messages")) } }
                             a href="/dashboard" { (l.t("Dashboard")) }
                             a href="/intel" { (l.t("Intelligence")) }
                             a href="/biometrics" { (l.t("Biometrics")) }

@@ -108,7 +108,11 @@ pub(crate) async fn issue(State(c): State<Console>, who: SignedIn, Form(f): Form
         Err(e) => return page(&c, &who, None, Some(&format!("role: {e}"))).await,
     };
     let lifetime = Some(f.lifetime.trim().to_owned()).filter(|l| !l.is_empty());
-    match c.store().issue_token(&who.actor(), TokenRequest { agency: None, role, user: f.user, lifetime }).await {
+    match c
+        .store()
+        .issue_token(&who.actor(), TokenRequest { agency: None, role, user: f.user, lifetime, unit: None })
+        .await
+    {
         Ok(issued) => page(&c, &who, Some(&issued), None).await,
         Err(e) => page(&c, &who, None, Some(&tocsin_server::ApiError::from(e).message())).await,
     }

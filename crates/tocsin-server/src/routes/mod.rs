@@ -13,6 +13,7 @@ mod retention;
 mod screen;
 mod system;
 mod tokens;
+mod units;
 mod watches;
 
 use axum::Router;
@@ -34,6 +35,7 @@ pub(crate) use self::retention::*;
 pub(crate) use self::screen::*;
 pub(crate) use self::system::*;
 pub(crate) use self::tokens::*;
+pub(crate) use self::units::*;
 pub(crate) use self::watches::*;
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -73,6 +75,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/activity", get(activity::activity))
         .route("/v1/tokens", get(tokens::list_tokens).post(tokens::issue_token))
         .route("/v1/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route("/v1/units", get(units::list_units).post(units::add_unit))
+        .route("/v1/units/{code}/{action}", post(units::suspend_unit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(bulk)
         .merge(imports)

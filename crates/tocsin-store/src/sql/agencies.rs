@@ -56,6 +56,27 @@ macro_rules! agencies {
                     row.map(|r| token_from_row(&r)).transpose()
                 }
 
+                async fn unit(
+                    &self,
+                    agency: &AgencyCode,
+                    code: &str,
+                ) -> Result<Option<crate::backend::UnitRow>, StoreError> {
+                    let row = sqlx::query("SELECT * FROM units WHERE agency = $1 AND code = $2")
+                        .bind(agency.as_str())
+                        .bind(code)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.as_ref().map(unit_from_row).transpose()
+                }
+
+                async fn units(&self, agency: &AgencyCode) -> Result<Vec<crate::backend::UnitRow>, StoreError> {
+                    let rows = sqlx::query("SELECT * FROM units WHERE agency = $1 ORDER BY code")
+                        .bind(agency.as_str())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(unit_from_row).collect()
+                }
+
                 async fn tokens(&self, agency: Option<&AgencyCode>) -> Result<Vec<TokenRow>, StoreError> {
                     let rows = match agency {
                         Some(a) => {
@@ -72,8 +93,62 @@ macro_rules! agencies {
                 }
             }
 
+            fn unit_from_row(row: &$row) -> Result<crate::backend::UnitRow, StoreError> {
+                Ok(crate::backend::UnitRow {
+                    agency: AgencyCode::parse(&row.try_get::<String, _>("agency")?).map_err(corrupt("unit agency"))?,
+                    code: row.try_get("code")?,
+                    name: row.try_get("name")?,
+                    rights: row.try_get("rights")?,
+                    created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
+                    suspended_at: row.try_get::<Option<String>, _>("suspended_at")?.map(|t| parse_ts(&t)).transpose()?,
+                })
+            }
+
+            /// Inserts a unit; [`StoreError::AlreadyExists`] if its code is taken.
+            pub(super) async fn insert_unit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                u: &crate::backend::UnitRow,
+            ) -> Result<(), StoreError> {
+                let r = sqlx::query(
+                    "INSERT INTO units (agency, code, name, rights, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(u.agency.as_str())
+                .bind(&u.code)
+                .bind(&u.name)
+                .bind(&u.rights)
+                .bind(ts(&u.created_at)?)
+                .execute(&mut **tx)
+                .await;
+                match r {
+                    Err(e) if crate::sql::is_unique_violation(&e) => {
+                        Err(StoreError::AlreadyExists(format!("unit {}/{}", u.agency, u.code)))
+                    }
+                    other => Ok(other.map(drop)?),
+                }
+            }
+
+            /// Suspends or resumes a unit: whether it changed.
+            pub(super) async fn suspend_unit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                agency: &AgencyCode,
+                code: &str,
+                at: Option<&time::OffsetDateTime>,
+            ) -> Result<bool, StoreError> {
+                let r = match at {
+                    Some(at) => sqlx::query(
+                        "UPDATE units SET suspended_at = $1 WHERE agency = $2 AND code = $3 AND suspended_at IS NULL",
+                    )
+                    .bind(ts(at)?),
+                    None => sqlx::query(
+                        "UPDATE units SET suspended_at = NULL WHERE agency = $1 AND code = $2 AND suspended_at IS NOT NULL",
+                    ),
+                };
+                let r = r.bind(agency.as_str()).bind(code).execute(&mut **tx).await?;
+                Ok(r.rows_affected() == 1)
+            }
+
             const TOKEN_COLUMNS: &str =
-                "id, hash, agency, role, user_name, created_at, expires_at, revoked_at, last_used_at";
+                "id, hash, agency, role, user_name, created_at, expires_at, revoked_at, last_used_at, unit";
 
             fn token_from_row(row: &$row) -> Result<TokenRow, StoreError> {
                 let time = |column: &str| -> Result<Option<time::OffsetDateTime>, StoreError> {
@@ -89,6 +164,7 @@ macro_rules! agencies {
                     expires_at: time("expires_at")?,
                     revoked_at: time("revoked_at")?,
                     last_used_at: time("last_used_at")?,
+                    unit: row.try_get("unit")?,
                 })
             }
 
@@ -133,8 +209,8 @@ macro_rules! agencies {
                 t: &TokenRow,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at, unit) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&t.id)
                 .bind(&t.hash)
@@ -143,6 +219,7 @@ macro_rules! agencies {
                 .bind(&t.user)
                 .bind(ts(&t.created_at)?)
                 .bind(t.expires_at.as_ref().map(ts).transpose()?)
+                .bind(t.unit.clone())
                 .execute(&mut **tx)
                 .await?;
                 Ok(())

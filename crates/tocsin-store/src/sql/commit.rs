@@ -87,6 +87,10 @@ macro_rules! commit {
                     Change::Agency(a) => super::agencies::insert(tx, &a).await?,
                     Change::Settings(code, s) => super::agencies::put_settings(tx, &code, &s).await?,
                     Change::Token(t) => super::agencies::insert_token(tx, &t).await?,
+                    Change::Unit(u) => super::agencies::insert_unit(tx, &u).await?,
+                    Change::UnitSuspension { agency, code, at } => {
+                        return Ok((super::agencies::suspend_unit(tx, &agency, &code, at.as_ref()).await?, None));
+                    }
                     Change::RevokeToken { id, at } => {
                         return Ok((super::agencies::revoke_token(tx, &id, &at).await?, None))
                     }

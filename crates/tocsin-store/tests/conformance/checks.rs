@@ -63,10 +63,14 @@ pub(crate) async fn tokens_are_found_by_hash_only(b: Arc<dyn Backend>) {
         expires_at: None,
         revoked_at: None,
         last_used_at: None,
+        unit: Some("PAF-CDG".into()),
     };
     b.insert_token(&row).await.expect("insert token");
     let found = b.token_by_hash(&"ab".repeat(32)).await.expect("lookup");
-    assert_eq!(found.map(|t| (t.agency, t.role, t.user)), Some((code("FRA"), Role::Admin, "alice".to_owned())));
+    assert_eq!(
+        found.map(|t| (t.agency, t.role, t.user, t.unit)),
+        Some((code("FRA"), Role::Admin, "alice".to_owned(), Some("PAF-CDG".to_owned())))
+    );
     assert_eq!(b.token_by_hash(&"cd".repeat(32)).await.expect("lookup"), None);
 }
 
@@ -84,6 +88,7 @@ pub(crate) async fn tokens_are_listed_revoked_once_and_keep_their_last_use(b: Ar
         expires_at,
         revoked_at: None,
         last_used_at: None,
+        unit: None,
     };
     let later = now + time::Duration::days(1);
     for t in [token("t1", "FRA", Some(later)), token("t2", "DEU", None), token("t3", "FRA", None)] {
@@ -1209,4 +1214,114 @@ pub(crate) async fn infra_rows(b: Arc<dyn Backend>) {
     assert_eq!(b.infra_watches(None).await.expect("all"), vec![w2]);
     assert!(!commit(unwatch("FRA")).await, "once");
     assert_eq!(b.infra_generation().await.expect("generation"), start + 3, "watches leave the generation alone");
+}
+
+pub(crate) async fn units_are_kept_and_suspended_once(b: Arc<dyn Backend>) {
+    agency(&*b, "FRA").await;
+    let now = OffsetDateTime::now_utc();
+    let unit = tocsin_store::UnitRow {
+        agency: code("FRA"),
+        code: "PAF-CDG".into(),
+        name: "Roissy".into(),
+        rights: r#"{"screen":["travel_document"]}"#.into(),
+        created_at: now,
+        suspended_at: None,
+    };
+    let put = |u: &tocsin_store::UnitRow| Change::Unit(u.clone());
+    assert!(b.commit(put(&unit), vec![], Effects::default()).await.expect("unit").applied);
+    let again = b.commit(put(&unit), vec![], Effects::default()).await;
+    assert!(matches!(again, Err(StoreError::AlreadyExists(_))), "{again:?}");
+    assert_eq!(b.unit(&code("FRA"), "PAF-CDG").await.expect("read"), Some(unit.clone()));
+    assert_eq!(b.unit(&code("DEU"), "PAF-CDG").await.expect("read"), None);
+    let suspend =
+        |at: Option<OffsetDateTime>| Change::UnitSuspension { agency: code("FRA"), code: "PAF-CDG".into(), at };
+    assert!(b.commit(suspend(Some(now)), vec![], Effects::default()).await.expect("suspend").applied);
+    assert!(!b.commit(suspend(Some(now)), vec![], Effects::default()).await.expect("twice").applied);
+    let units = b.units(&code("FRA")).await.expect("list");
+    assert_eq!(units.len(), 1);
+    assert!(units[0].suspended_at.is_some());
+    assert!(b.commit(suspend(None), vec![], Effects::default()).await.expect("resume").applied);
+    assert_eq!(b.unit(&code("FRA"), "PAF-CDG").await.expect("read").and_then(|u| u.suspended_at), None);
+}
+
+pub(crate) async fn messages_are_routed_with_their_receipts(b: Arc<dyn Backend>) {
+    use tocsin_core::message::{DiffusionKind, Level, Reference, ReferenceKind};
+    use tocsin_store::{AgencyKeyRow, MessageFilter, MessageRow, ReceiptKind};
+    for a in ["FRA", "DEU", "ITA"] {
+        agency(&*b, a).await;
+    }
+    let now = OffsetDateTime::now_utc();
+    let key = |fp: &str, at: OffsetDateTime| AgencyKeyRow {
+        fingerprint: fp.into(),
+        agency: code("DEU"),
+        encryption: "age1x".into(),
+        verification: "00".into(),
+        created_at: at,
+        retired_at: None,
+    };
+    b.commit(Change::AgencyKey(key("k1", now)), vec![], Effects::default()).await.expect("key");
+    let later = now + time::Duration::seconds(1);
+    b.commit(Change::AgencyKey(key("k2", later)), vec![], Effects::default()).await.expect("rotated");
+    let dup = b.commit(Change::AgencyKey(key("k2", later)), vec![], Effects::default()).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let keys = b.agency_keys(Some(&code("DEU"))).await.expect("keys");
+    let state: Vec<(&str, bool)> = keys.iter().map(|k| (k.fingerprint.as_str(), k.retired_at.is_some())).collect();
+    assert_eq!(state, [("k1", true), ("k2", false)], "a new key retires the current one");
+
+    let record = RecordId::generate();
+    let row = |id: &str, diffusion: Option<DiffusionKind>| MessageRow {
+        id: id.into(),
+        sender: code("FRA"),
+        thread: id.into(),
+        reply_to: None,
+        diffusion,
+        level: Level::Restricted,
+        references: vec![Reference { kind: ReferenceKind::Record, id: record.to_string() }],
+        sent_at: now,
+        received_at: now,
+        meta: "{}".into(),
+        envelope: "{}".into(),
+        review: None,
+    };
+    let send = |m: MessageRow| Change::Message { row: m, recipients: vec![code("DEU"), code("ITA")] };
+    b.commit(send(row("m1", None)), vec![], Effects::default()).await.expect("m1");
+    b.commit(send(row("m2", Some(DiffusionKind::Wanted))), vec![], Effects::default()).await.expect("m2");
+    let replay = b.commit(send(row("m1", None)), vec![], Effects::default()).await;
+    assert!(matches!(replay, Err(StoreError::Conflict(_))), "{replay:?}");
+    let (m, to) = b.message("m2").await.expect("read").expect("there");
+    assert_eq!((m.level, m.diffusion, m.references.len()), (Level::Restricted, Some(DiffusionKind::Wanted), 1));
+    assert_eq!(to.iter().map(|d| d.agency).collect::<Vec<_>>(), [code("DEU"), code("ITA")]);
+
+    let receipt = |kind| Change::Receipt { message: "m1".into(), agency: code("DEU"), kind, at: now };
+    assert!(b.commit(receipt(ReceiptKind::Read), vec![], Effects::default()).await.expect("read").applied);
+    assert!(!b.commit(receipt(ReceiptKind::Read), vec![], Effects::default()).await.expect("again").applied);
+    let outsider = Change::Receipt { message: "m1".into(), agency: code("FRA"), kind: ReceiptKind::Read, at: now };
+    assert!(!b.commit(outsider, vec![], Effects::default()).await.expect("not a recipient").applied);
+    let (_, to) = b.message("m1").await.expect("read").expect("there");
+    let deu = to.iter().find(|d| d.agency == code("DEU")).expect("DEU");
+    assert!(deu.read_at.is_some() && deu.delivered_at.is_some(), "reading implies delivery");
+
+    let filter = |recipient: Option<&str>, diffusions: bool| MessageFilter {
+        sender: None,
+        recipient: recipient.map(code),
+        party: None,
+        diffusions,
+        thread: None,
+        before: None,
+        limit: 10,
+    };
+    let ids = |rows: Vec<(MessageRow, Vec<tocsin_store::DeliveryRow>)>| {
+        rows.into_iter().map(|(m, _)| m.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(b.messages(&filter(Some("ITA"), false)).await.expect("in")), ["m2", "m1"]);
+    assert_eq!(ids(b.messages(&filter(Some("FRA"), false)).await.expect("in")), Vec::<String>::new());
+    assert_eq!(ids(b.messages(&filter(None, true)).await.expect("diffusions")), ["m2"]);
+    let on = b.diffusions_on(&code("ITA"), DiffusionKind::Wanted, &[record.to_string()]).await.expect("on");
+    assert_eq!(
+        on.iter().map(|(r, m)| (r.clone(), m.id.clone())).collect::<Vec<_>>(),
+        [(record.to_string(), "m2".to_owned())]
+    );
+    assert!(b.diffusions_on(&code("FRA"), DiffusionKind::Wanted, &[record.to_string()]).await.expect("on").is_empty());
+    let review = Change::Review { message: "m1".into(), review: "{}".into() };
+    assert!(!b.commit(review, vec![], Effects::default()).await.expect("not a diffusion").applied);
 }

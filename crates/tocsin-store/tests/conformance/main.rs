@@ -114,6 +114,8 @@ every_backend!(
     edge_holdings_follow_the_versions_an_edge_confirms,
     biometric_attachments_and_candidates_round_trip_and_a_decision_applies_once,
     infra_rows,
+    units_are_kept_and_suspended_once,
+    messages_are_routed_with_their_receipts,
 );
 
 /// On PostgreSQL, every node runs the retention clock: one session at a

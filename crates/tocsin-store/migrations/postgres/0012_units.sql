@@ -1,0 +1,13 @@
+-- National units: entities an agency lets use the system within rights it
+-- grants them (a subset of its own). A unit's tokens name it; a suspended
+-- unit's tokens are refused.
+CREATE TABLE units (
+    agency       TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    rights       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    suspended_at TEXT,
+    PRIMARY KEY (agency, code)
+);
+ALTER TABLE tokens ADD COLUMN unit TEXT;
