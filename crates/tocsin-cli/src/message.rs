@@ -47,6 +47,17 @@ pub(crate) enum KeyCommand {
         #[arg(long)]
         key: PathBuf,
     },
+    /// Trusts another agency's key after its fingerprint was compared out
+    /// of band (a key that changed is refused until then).
+    Trust {
+        /// Your key file (its trusted keys are kept beside it, `FILE.pins`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The agency.
+        agency: String,
+        /// The fingerprint, as `tocsin key list` shows it.
+        fingerprint: String,
+    },
     /// Lists published keys with their fingerprints, to compare out of
     /// band.
     List {
@@ -212,14 +223,69 @@ fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
     KeyFile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Replaces the key file by writing a new one beside it and renaming it,
-/// so a crash leaves the old file or the new one, never half of one.
-fn write_key_file(path: &Path, keys: &KeyFile) -> anyhow::Result<()> {
-    let tmp = path.with_extension("new");
-    let _ = std::fs::remove_file(&tmp);
-    tocsin_store::private::write_new(&tmp, keys.to_text().as_bytes())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+/// The keys this key file's holder trusts, by agency (`FILE.pins`, beside
+/// the key file): the server hands out public keys, so a key that changed
+/// is refused until someone compares its fingerprint out of band and runs
+/// `tocsin key trust`; an agency's first key is trusted on first use, and
+/// said so.
+struct Pins {
+    path: PathBuf,
+    by_agency: BTreeMap<String, Vec<String>>,
+}
+
+impl Pins {
+    fn of(key_file: &Path) -> anyhow::Result<Pins> {
+        let mut name = key_file.as_os_str().to_owned();
+        name.push(".pins");
+        let path = PathBuf::from(name);
+        let by_agency = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| format!("{}: not a pins file", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Ok(Pins { path, by_agency })
+    }
+
+    /// Refuses `key` unless it is pinned for its agency, or the agency has
+    /// none pinned yet (then pins it).
+    fn check(&mut self, key: &PublicKey) -> anyhow::Result<()> {
+        let fp = key.fingerprint();
+        let agency = key.agency.to_string();
+        match self.by_agency.get_mut(&agency) {
+            Some(known) if known.contains(&fp) => Ok(()),
+            Some(known) => anyhow::bail!(
+                "{agency}'s key on the server is {}, which you have not trusted (trusted: {}). Compare it with {agency} \
+                 out of band, then run `tocsin key trust --key FILE {agency} {fp}`; nothing was sent or opened",
+                tocsin_envelope::grouped(&fp),
+                known.iter().map(|k| tocsin_envelope::grouped(k)).collect::<Vec<_>>().join("; ")
+            ),
+            None => {
+                eprintln!(
+                    "trusting {agency}'s key {} on first use (compare it out of band)",
+                    tocsin_envelope::grouped(&fp)
+                );
+                self.by_agency.insert(agency, vec![fp]);
+                Ok(())
+            }
+        }
+    }
+
+    fn trust(&mut self, agency: AgencyCode, fingerprint: &str) -> anyhow::Result<()> {
+        let fp: String = fingerprint.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+        if fp.len() != 64 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!("FINGERPRINT: `{fingerprint}` is not 64 hex digits");
+        }
+        let known = self.by_agency.entry(agency.to_string()).or_default();
+        if !known.contains(&fp) {
+            known.push(fp);
+        }
+        Ok(())
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(&self.by_agency)?;
+        std::fs::write(&self.path, format!("{text}\n")).with_context(|| format!("writing {}", self.path.display()))
+    }
 }
 
 async fn publish(remote: &Remote, keys: &KeyFile) -> anyhow::Result<Value> {
@@ -249,16 +315,35 @@ pub(crate) async fn run_key(command: KeyCommand) -> anyhow::Result<ExitCode> {
             let mut keys = read_key_file(&key)?;
             keys.rotate(OffsetDateTime::now_utc())?;
             let remote = server.remote()?;
-            // Published first: a file whose newest key the server refused
-            // would seal nothing anyone can check.
+            // The new file is written beside the old one before the key is
+            // published, and replaces it after: a published key whose
+            // secret was lost would make every message sealed to it
+            // unreadable; a file whose newest key the server refused keeps
+            // the old file in place.
+            let next = key.with_extension("new");
+            let _ = std::fs::remove_file(&next);
+            tocsin_store::private::write_new(&next, keys.to_text().as_bytes())
+                .with_context(|| format!("writing {}", next.display()))?;
             let v = publish(&remote, &keys).await?;
-            write_key_file(&key, &keys)?;
+            std::fs::rename(&next, &key)
+                .with_context(|| format!("replacing {} with {}", key.display(), next.display()))?;
             println!(
                 "{} now signs and opens with key {} ({} keys in {})",
                 keys.agency(),
                 v["fingerprint_grouped"].as_str().unwrap_or_default(),
                 keys.keys().len(),
                 key.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Trust { key, agency, fingerprint } => {
+            let agency = AgencyCode::parse(&agency).map_err(|e| anyhow::anyhow!("AGENCY: {e}"))?;
+            let mut pins = Pins::of(&key)?;
+            pins.trust(agency, &fingerprint)?;
+            pins.save()?;
+            println!(
+                "trusted {agency}'s key {}",
+                tocsin_envelope::grouped(&fingerprint.replace(' ', "").to_lowercase())
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -325,13 +410,18 @@ async fn send(c: Compose, diffusion: Option<DiffusionContent>) -> anyhow::Result
     }
     to.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     to.dedup();
+    let mut pins = Pins::of(&c.key)?;
     let mut recipients = Vec::with_capacity(to.len());
     for a in &to {
         match current(a) {
-            Some(k) => recipients.push(k),
+            Some(k) => {
+                pins.check(&k)?;
+                recipients.push(k);
+            }
             None => anyhow::bail!("--to: {a} has published no key (or is not a member agency): nothing was sent"),
         }
     }
+    pins.save()?;
     let body = match (&c.body, &c.body_file) {
         (Some(b), _) => b.clone(),
         (None, Some(f)) => std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?,
@@ -418,6 +508,9 @@ pub(crate) async fn run_message(command: MessageCommand) -> anyhow::Result<ExitC
             let v = remote.get(&format!("/v1/messages/{}", urlencode(&id))).await?;
             let envelope: Envelope = Envelope::parse(&serde_json::to_vec(&v["envelope"])?)
                 .map_err(|e| anyhow::anyhow!("message {id}: {e}"))?;
+            if envelope.header.id != id {
+                anyhow::bail!("message {id}: the server answered with another message ({})", envelope.header.id);
+            }
             let sender = envelope.header.sender;
             let known = published(&remote).await?;
             let Some(public) = known
@@ -432,6 +525,11 @@ pub(crate) async fn run_message(command: MessageCommand) -> anyhow::Result<ExitC
                     envelope.header.sender_key
                 );
             };
+            let mut pins = Pins::of(&key)?;
+            if sender != keys.agency() {
+                pins.check(public)?;
+                pins.save()?;
+            }
             let payload = envelope.open(public, &keys).map_err(|e| anyhow::anyhow!("message {id}: {e}"))?;
             remote.post_json(&format!("/v1/messages/{}/receipts", urlencode(&id)), &json!({ "kind": "read" })).await?;
             if let Some(dir) = &save_attachments {
@@ -450,7 +548,10 @@ pub(crate) async fn run_message(command: MessageCommand) -> anyhow::Result<ExitC
             println!("From:      {} (signed with {})", h.sender, tocsin_envelope::grouped(&h.sender_key));
             let to: Vec<&str> = h.recipients.iter().map(|r| r.agency.as_str()).collect();
             println!("To:        {}", to.join(", "));
-            println!("Sent:      {}", v["sent_at"].as_str().unwrap_or_default());
+            println!(
+                "Sent:      {}",
+                h.sent_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+            );
             println!("Level:     {}", h.level);
             if let Some(k) = h.diffusion {
                 println!(

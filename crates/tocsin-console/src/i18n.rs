@@ -374,6 +374,14 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ),
     ("API token", ["Jeton d'API", "Token de API", "رمز واجهة البرمجة"]),
     (
+        "A national unit's token does not sign in to the console; use the command line or the API.",
+        [
+            "Le jeton d'une unité nationale n'ouvre pas de session dans la console ; utilisez la ligne de commande ou l'API.",
+            "El token de una unidad nacional no inicia sesión en la consola; use la línea de comandos o la API.",
+            "رمز الوحدة الوطنية لا يفتح جلسة في وحدة التحكم؛ استخدم سطر الأوامر أو واجهة البرمجة.",
+        ],
+    ),
+    (
         "Unknown or revoked token.",
         ["Jeton inconnu ou révoqué.", "Token desconocido o revocado.", "رمز غير معروف أو ملغى."],
     ),

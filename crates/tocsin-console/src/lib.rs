@@ -200,7 +200,10 @@ impl FromRequestParts<Console> for SignedIn {
         // Under mutual TLS, and only over a connection whose client
         // certificate names the token's agency.
         match state.store.authenticate(&session.token).await {
-            Ok(Some(principal)) if tocsin_server::PeerAgency::admits(&parts.extensions, principal.agency).is_ok() => {
+            Ok(Some(principal))
+                if principal.unit.is_none()
+                    && tocsin_server::PeerAgency::admits(&parts.extensions, principal.agency).is_ok() =>
+            {
                 Ok(SignedIn { key, session, principal, lang: i18n::Lang::of(&parts.headers) })
             }
             _ => {

@@ -104,6 +104,24 @@ async fn caller(s: &HubState, request: &Parts) -> Result<Actor, Refusal> {
     if let Err(why) = PeerAgency::admits(&request.extensions, principal.agency) {
         return refused(&why).await;
     }
+    if let Some(unit) = &principal.unit {
+        // The hub is the agency's, not its units' (their rights name no
+        // intelligence): refused as the API refuses a unit's other calls.
+        let forbidden = StoreError::Forbidden(format!(
+            "unit {}/{} may not use the threat-intelligence hub",
+            principal.agency, unit.code
+        ));
+        store
+            .log(
+                &principal.actor(None),
+                "unit.refused",
+                vec![request.uri.path().to_owned()],
+                tocsin_audit::Outcome::Denied,
+            )
+            .await
+            .map_err(Refusal::Store)?;
+        return Err(Refusal::Store(forbidden));
+    }
     let purpose = request
         .headers
         .get("tocsin-purpose")
@@ -163,6 +181,7 @@ fn taxii_store_error(e: StoreError) -> Response {
     match e {
         StoreError::Unavailable(why) => error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", why),
         StoreError::AuditClosed => error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the server is stopping"),
+        StoreError::Forbidden(why) => error(StatusCode::FORBIDDEN, "Forbidden", why),
         other => {
             tracing::error!(error = %other, "a TAXII request failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the operator's log has the details")

@@ -185,7 +185,7 @@ async fn receipt(
         s.messaging.receipt(&actor, &id, r.kind).await
     }
     .await;
-    answer(&s, &actor, "message.read", StatusCode::OK, result).await
+    answer(&s, &actor, "message.receipt", StatusCode::OK, result).await
 }
 
 #[derive(Deserialize)]

@@ -103,6 +103,23 @@ impl From<AgencyKeyRow> for KeyView {
     }
 }
 
+/// The store's view of a checked envelope.
+fn new_message(envelope: Envelope, text: String) -> NewMessage {
+    let h = envelope.header;
+    NewMessage {
+        id: h.id,
+        sender: h.sender,
+        sender_key: h.sender_key,
+        recipients: h.recipients.into_iter().map(|r| (r.agency, r.key)).collect(),
+        level: h.level,
+        diffusion: h.diffusion,
+        references: h.references,
+        reply_to: h.reply_to,
+        sent_at: h.sent_at,
+        envelope: text,
+    }
+}
+
 /// Messages between agencies over one store.
 pub struct Messaging {
     store: Arc<Store>,
@@ -149,6 +166,11 @@ impl Messaging {
     /// Checks a sealed envelope's form and signature, then sends it.
     pub async fn send(&self, actor: &Actor, body: &[u8]) -> Result<MessageView, MessagingError> {
         let envelope = Envelope::parse(body)?;
+        if !actor.may(tocsin_core::auth::Permission::SendMessages) || envelope.header.sender != actor.agency {
+            // Refused (and audited) by the store before any key is looked
+            // up: a caller may not probe which keys exist.
+            return Ok(self.store.messages().send(actor, new_message(envelope, String::new())).await?);
+        }
         let h = &envelope.header;
         let Some(key) = self.store.messages().key(&h.sender, &h.sender_key).await? else {
             return Err(MessagingError::Invalid {
@@ -161,20 +183,7 @@ impl Messaging {
         envelope.verify(&public)?;
         let text = serde_json::to_string(&envelope)
             .map_err(|e| StoreError::Internal(format!("an envelope does not serialize: {e}")))?;
-        let h = envelope.header;
-        let m = NewMessage {
-            id: h.id,
-            sender: h.sender,
-            sender_key: h.sender_key,
-            recipients: h.recipients.into_iter().map(|r| (r.agency, r.key)).collect(),
-            level: h.level,
-            diffusion: h.diffusion,
-            references: h.references,
-            reply_to: h.reply_to,
-            sent_at: h.sent_at,
-            envelope: text,
-        };
-        Ok(self.store.messages().send(actor, m).await?)
+        Ok(self.store.messages().send(actor, new_message(envelope, text)).await?)
     }
 
     /// The caller's messages.

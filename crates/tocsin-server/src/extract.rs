@@ -74,7 +74,14 @@ async fn authenticate(parts: &Parts, store: &Store, gate: &Gate) -> Result<Princ
     };
     match store.authenticate(secret).await? {
         Some(p) => match crate::PeerAgency::admits(&parts.extensions, p.agency) {
-            Ok(()) => Ok(p),
+            Ok(()) => match unit_route(&p, parts) {
+                Ok(()) => Ok(p),
+                Err(e) => {
+                    let route = format!("{} {}", parts.method, parts.uri.path());
+                    store.log(&p.actor(None), "unit.refused", vec![route], tocsin_audit::Outcome::Denied).await?;
+                    Err(e)
+                }
+            },
             Err(why) => {
                 log_rejected(parts, store, gate).await?;
                 Err(unauthorized("certificate_mismatch", &why))
@@ -84,6 +91,42 @@ async fn authenticate(parts: &Parts, store: &Store, gate: &Gate) -> Result<Princ
             log_rejected(parts, store, gate).await?;
             Err(unauthorized("invalid_token", "unknown, revoked or expired token"))
         }
+    }
+}
+
+/// The routes a national unit's token may call, whatever its role: the
+/// frontline's (screening, the records of the kinds it screens), and, as
+/// its agency granted, writing records and messaging. Anything else (hits,
+/// notices, watches, events, audit, imports, tokens, the other services)
+/// is its agency's: 403, so no path that is not bounded by the unit's
+/// rights is reachable with its token.
+fn unit_route(p: &Principal, parts: &Parts) -> Result<(), ApiError> {
+    use axum::http::Method;
+    let Some(unit) = &p.unit else { return Ok(()) };
+    let r = &unit.rights;
+    let path = parts.uri.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let read = parts.method == Method::GET;
+    let allowed = match segments.as_slice() {
+        ["v1", "health"] | ["v1", "openapi.json"] => true,
+        ["v1", "screen"] | ["v1", "screen", "batch"] => parts.method == Method::POST && !r.screen.is_empty(),
+        ["v1", "records"] => (read && !r.screen.is_empty()) || (parts.method == Method::POST && r.write_records),
+        ["v1", "records", id] if *id != "export" && *id != "bulk" => {
+            (read && !r.screen.is_empty())
+                || ((parts.method == Method::PUT || parts.method == Method::DELETE) && r.write_records)
+        }
+        ["v1", "keys"] => read && (r.read_messages || r.send_messages),
+        ["v1", "messages"] => (read && r.read_messages) || (parts.method == Method::POST && r.send_messages),
+        ["v1", "messages", _] | ["v1", "messages", _, "receipts"] | ["v1", "diffusions"] => r.read_messages,
+        _ => false,
+    };
+    match allowed {
+        true => Ok(()),
+        false => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("unit {}/{} may not {} {path}", p.agency, unit.code, parts.method),
+        )),
     }
 }
 

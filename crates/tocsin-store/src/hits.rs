@@ -52,6 +52,14 @@ pub struct EventStream {
     backlog: VecDeque<Event>,
     caught_up: bool,
     live: Subscription,
+    /// Whether the subscriber reads messages: without that right the
+    /// agency's `message.*` and `diffusion.review` events are skipped.
+    messages: bool,
+}
+
+/// Whether an event is about messages between agencies.
+fn about_messages(e: &Event) -> bool {
+    matches!(e.kind, EventKind::MessageReceived | EventKind::MessageReceipt | EventKind::DiffusionReview)
 }
 
 impl EventStream {
@@ -62,6 +70,9 @@ impl EventStream {
         loop {
             if let Some(e) = self.backlog.pop_front() {
                 self.last = e.number;
+                if !self.messages && about_messages(&e) {
+                    continue;
+                }
                 return Some(Ok(Arc::new(e)));
             }
             if !self.caught_up {
@@ -77,6 +88,9 @@ impl EventStream {
             let e = self.live.next().await?;
             if e.number > self.last {
                 self.last = e.number;
+                if !self.messages && about_messages(&e) {
+                    continue;
+                }
                 return Some(Ok(e));
             }
         }
@@ -108,6 +122,7 @@ impl Store {
                 backlog: VecDeque::new(),
                 caught_up,
                 live,
+                messages: actor.may(Permission::ReadMessages),
             })
         }
         .await;

@@ -31,6 +31,11 @@ use crate::{Actor, Store, StoreError};
 /// The most messages one listing returns.
 pub(crate) const MAX_PAGE: u32 = 500;
 
+/// How far a message's signed time of sealing may be from the server's: the
+/// inbox is ordered by it (through its time-ordered id), so a sender's
+/// skewed clock may not pin a message to the top or bury it.
+const MAX_CLOCK_SKEW: time::Duration = time::Duration::minutes(10);
+
 /// The handle for messages between agencies ([`Store::messages`]).
 pub struct Messages<'a> {
     store: &'a Store,
@@ -246,7 +251,7 @@ fn view(
     recipients: Vec<DeliveryRow>,
     envelope: bool,
 ) -> Result<MessageView, StoreError> {
-    let all = row.sender == actor.agency || actor.role == Role::Reviewer;
+    let all = row.sender == actor.agency || (actor.role == Role::Reviewer && row.diffusion.is_some());
     let recipients = recipients
         .into_iter()
         .map(|d| match all || d.agency == actor.agency {
@@ -355,6 +360,18 @@ impl Messages<'_> {
                     actor.agency, m.sender
                 )));
             }
+            let now = OffsetDateTime::now_utc();
+            if (m.sent_at - now).abs() > MAX_CLOCK_SKEW {
+                return Err(FieldError::field(
+                    "header.sent_at",
+                    format!(
+                        "sealed at {}, more than {} minutes from the server's time: check the sender's clock and seal again",
+                        m.sent_at,
+                        MAX_CLOCK_SKEW.whole_minutes()
+                    ),
+                )
+                .into());
+            }
             self.check_keys(&m).await?;
             let recipients: Vec<AgencyCode> = m.recipients.iter().map(|(a, _)| *a).collect();
             if m.diffusion.is_some() && m.sender != AgencyCode::GS && !recipients.contains(&AgencyCode::GS) {
@@ -381,8 +398,7 @@ impl Messages<'_> {
                 }
                 None => m.id.clone(),
             };
-            let now = OffsetDateTime::now_utc();
-            let meta = serde_json::to_string(&Meta { user: actor.user.clone() })
+            let meta = serde_json::to_string(&Meta { user: actor.audit_user() })
                 .map_err(|e| StoreError::Internal(format!("message meta: {e}")))?;
             let row = MessageRow {
                 id: m.id.clone(),
@@ -498,7 +514,8 @@ impl Messages<'_> {
                     match self.store.backend.records(&[id]).await?.pop() {
                         Some(rec) => {
                             person |= matches!(rec.data.body, RecordBody::Person(_));
-                            audience.iter().all(|a| may_see(&a.agency, &rec))
+                            actor.screens(rec.data.kind())
+                                && audience.iter().all(|a| may_see(&a.agency, &rec))
                                 && rec.state == tocsin_core::record::RecordState::Active
                         }
                         None => false,

@@ -108,7 +108,7 @@ impl Store {
             Ok(outcomes) => outcomes,
             Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
         };
-        if !screened.is_empty() {
+        if !screened.is_empty() && actor.may(Permission::ReadMessages) {
             let ids: Vec<RecordId> = screened.iter().map(|s| s.record.id).collect();
             match self.messages().wanted_on(&actor.agency, &ids).await {
                 Ok(mut on) => {

@@ -766,7 +766,7 @@ impl Store {
     pub(crate) async fn owned_record(&self, actor: &Actor, id: RecordId, sent: u64) -> Result<Record, StoreError> {
         require(actor, Permission::WriteRecords)?;
         let current = match self.backend.record(&id).await? {
-            Some(r) if may_see(&actor.agency, &r) => r,
+            Some(r) if may_see(&actor.agency, &r) && actor.screens(r.data.kind()) => r,
             _ => return Err(StoreError::NotFound(format!("record {id}"))),
         };
         if current.owner != actor.agency {

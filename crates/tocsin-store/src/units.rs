@@ -80,6 +80,16 @@ impl Store {
             manages_units(actor)?;
             self.writable()?;
             let name = label("name", name)?;
+            if rights.write_records && !rights.handling_instructions {
+                return Err(tocsin_core::FieldError::field(
+                    "rights.handling_instructions",
+                    "a unit that writes records sees them whole: grant handling_instructions too",
+                )
+                .into());
+            }
+            if self.backend.agency(&actor.agency).await?.is_none() {
+                return Err(StoreError::NotFound(format!("agency {} (add it with `tocsin agency add`)", actor.agency)));
+            }
             let text = serde_json::to_string(&rights).map_err(|e| StoreError::Internal(format!("unit rights: {e}")))?;
             let row = UnitRow {
                 agency: actor.agency,

@@ -452,6 +452,15 @@ fn a_rotated_key_still_opens_old_messages_and_new_ones_go_to_the_new_key() {
     assert_eq!(listed.lines().filter(|l| l.ends_with("current")).count(), 1, "{listed}");
 
     assert_eq!(read(&s, deu, &old_id)["opened"]["body"], "sealed to the first key");
+    // FRA trusted DEU's first key: the new one is refused until FRA has
+    // compared its fingerprint out of band (a server handing out another
+    // key gets nothing sealed to it).
+    let args = ["message", "send", "--key", path(&fra.key), "--to", "DEU", "--subject", "after", "--body", "x"];
+    let refused = fails(&s, &fra.token, &args);
+    assert!(refused.contains("which you have not trusted"), "{refused}");
+    let (_, keys) = answer(s.get(&fra.token, "/v1/keys?agency=DEU").send().expect("GET"));
+    let current = keys["items"].as_array().expect("items").iter().find(|k| k["current"] == true).expect("current");
+    ok(&s, "", &["key", "trust", "--key", path(&fra.key), "DEU", current["fingerprint_grouped"].as_str().expect("fp")]);
     let new = send(&s, fra, &["--to", "DEU", "--subject", "after", "--body", "sealed to the second key"]);
     assert_eq!(read(&s, deu, new["id"].as_str().expect("id"))["opened"]["body"], "sealed to the second key");
 

@@ -74,6 +74,15 @@ fn a_unit_granted_screening_only_screens_its_kinds_and_can_do_nothing_else_until
         (unit_admin, "POST", "/v1/tokens", Some(json!({"role": "officer", "user": "x"}))),
         (unit_admin, "GET", "/v1/units", None),
         (unit_admin, "GET", "/v1/audit", None),
+        // The agency's own desks: hits, notices, the event stream, the
+        // other services.
+        (officer, "GET", "/v1/hits", None),
+        (officer, "GET", "/v1/notices", None),
+        (officer, "GET", "/v1/events", None),
+        (officer, "GET", "/v1/records/export", None),
+        (officer, "GET", "/v1/infra/spof", None),
+        (officer, "GET", "/v1/biometrics/candidates", None),
+        (officer, "GET", "/taxii2/", None),
     ] {
         let r = match (method, body) {
             ("POST", Some(b)) => s.post(token, path).json(&b).send(),

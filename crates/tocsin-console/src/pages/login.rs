@@ -63,6 +63,12 @@ pub(crate) async fn submit(
         other => other,
     };
     match principal {
+        // A national unit's token works on the API's frontline routes and
+        // the command line; the console's pages are its agency's.
+        Ok(Some(p)) if p.unit.is_some() => {
+            let message = "A national unit's token does not sign in to the console; use the command line or the API.";
+            (StatusCode::FORBIDDEN, page(l, Some(message))).into_response()
+        }
         Ok(Some(_)) => {
             let id = c.sessions.open(token);
             let cookie = session::set_cookie(&id, c.options.tls);

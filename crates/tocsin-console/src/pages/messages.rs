@@ -91,7 +91,7 @@ fn references(m: &MessageView) -> Markup {
 /// Whether the caller sees every recipient's receipts: the sender and the
 /// General Secretariat's reviewers do, a recipient only its own.
 fn sees_all(who: &SignedIn, m: &MessageView) -> bool {
-    m.sender == who.principal.agency || who.principal.role.may(Permission::ReviewDiffusions)
+    m.sender == who.principal.agency || (who.principal.role.may(Permission::ReviewDiffusions) && m.diffusion.is_some())
 }
 
 fn counted(l: Lang, words: &'static str, n: usize, total: usize) -> String {

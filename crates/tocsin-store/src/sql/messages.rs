@@ -74,6 +74,10 @@ macro_rules! messages {
             /// kept one per row in `message_references` to be looked up).
             const SELECT: &str = "SELECT m.id, m.sender, m.thread, m.reply_to, m.diffusion, m.level, m.sent_at, \
                                   m.received_at, m.meta, m.envelope, m.review, m.refs FROM messages m";
+            /// The same without the envelope, for listings (which never
+            /// show it: it can be megabytes).
+            const ROUTING: &str = "SELECT m.id, m.sender, m.thread, m.reply_to, m.diffusion, m.level, m.sent_at, \
+                                   m.received_at, m.meta, '' AS envelope, m.review, m.refs FROM messages m";
 
             impl super::$backend {
                 async fn with_receipts(
@@ -170,7 +174,7 @@ macro_rules! messages {
                         conds.push(format!("m.id < {}", mark(b.clone(), &mut binds)));
                     }
                     let wh = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-                    let sql = format!("{SELECT}{wh} ORDER BY m.id DESC LIMIT {}", filter.limit.max(1));
+                    let sql = format!("{ROUTING}{wh} ORDER BY m.id DESC LIMIT {}", filter.limit.max(1));
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for b in binds {
                         q = q.bind(b);
@@ -192,7 +196,7 @@ macro_rules! messages {
                     let marks: Vec<String> = (3..records.len() + 3).map(|i| format!("${i}")).collect();
                     let sql = format!(
                         "SELECT x.ref_id AS ref_id, m.id, m.sender, m.thread, m.reply_to, m.diffusion, m.level, \
-                         m.sent_at, m.received_at, m.meta, m.envelope, m.review, m.refs \
+                         m.sent_at, m.received_at, m.meta, '' AS envelope, m.review, m.refs \
                          FROM message_references x JOIN messages m ON m.id = x.message \
                          JOIN message_recipients r ON r.message = m.id \
                          WHERE r.agency = $1 AND m.diffusion = $2 AND x.kind = 'record' AND x.ref_id IN ({}) \
