@@ -397,7 +397,8 @@ impl Tracker {
     /// The arrivals of message `message`, one per recipient.
     fn of(&self, message: usize) -> Vec<Option<Instant>> {
         let start = message * self.recipients;
-        self.arrivals.lock().map(|a| a[start..start + self.recipients].to_vec()).unwrap_or_default()
+        let arrivals = self.arrivals.lock();
+        arrivals.ok().and_then(|a| a.get(start..start + self.recipients).map(<[_]>::to_vec)).unwrap_or_default()
     }
 
     /// Waits until `done` holds, or nothing new arrived for [`PATIENCE`].
@@ -485,11 +486,16 @@ impl Followers {
             .enumerate()
             .map(|(i, a)| tokio::spawn(follow(client.clone(), base.to_owned(), a.officer.clone(), i, tracker.clone())))
             .collect();
-        let followers = Followers(tasks);
+        let mut followers = Followers(tasks);
         let deadline = Instant::now() + PATIENCE;
         while tracker.open.load(Ordering::Relaxed) < agencies.len() {
-            if followers.0.iter().any(|t| t.is_finished()) {
-                bail!("an event stream failed to open (is the token accepted?)");
+            if let Some(i) = followers.0.iter().position(|t| t.is_finished()) {
+                let why = match followers.0.swap_remove(i).await {
+                    Ok(Err(e)) => format!("{e:#}"),
+                    Ok(Ok(())) => "it ended".to_owned(),
+                    Err(e) => e.to_string(),
+                };
+                bail!("an event stream did not open: {why}");
             }
             if Instant::now() > deadline {
                 bail!("event streams not open within {PATIENCE:?}");
@@ -617,7 +623,7 @@ async fn throughput(
     let mut after_answer = vec![];
     let mut last_event = first;
     for s in &sent {
-        for a in arrivals[s.at * r..(s.at + 1) * r].iter().flatten() {
+        for a in arrivals.get(s.at * r..(s.at + 1) * r).unwrap_or_default().iter().flatten() {
             delays.push(a.saturating_duration_since(s.posted));
             after_answer.push(a.saturating_duration_since(s.answered));
             last_event = last_event.max(*a);
@@ -825,5 +831,28 @@ fn print(r: &Report) {
     );
     if let Some(rss) = r.server_peak_rss_mib {
         println!("server peak RSS (VmHWM): {rss:.0} MiB");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tocsin_core::AgencyCode;
+
+    #[test]
+    fn codes_are_distinct_countries_that_parse() {
+        let codes = super::codes(196).expect("196 codes");
+        assert_eq!(codes.len(), 196);
+        assert!(!codes.contains(&AgencyCode::GS));
+        let mut sorted = codes;
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 196, "distinct");
+        assert!(super::codes(400).is_err(), "there are not 400 country codes");
+    }
+
+    #[test]
+    fn a_body_has_the_bytes_asked_for() {
+        assert_eq!(super::body(2048).len(), 2048);
+        assert_eq!(super::body(0), "");
     }
 }
