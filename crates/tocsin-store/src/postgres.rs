@@ -81,7 +81,7 @@ fn audit_pool(b: &PgBackend) -> &PgPool {
 }
 
 /// A transaction holding the write lock.
-async fn write_tx(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+async fn write_tx(_: &PgBackend, pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
     Ok(tx)

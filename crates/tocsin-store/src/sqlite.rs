@@ -40,6 +40,12 @@ pub struct SqliteBackend {
     /// previous one (made on another connection) had changed. On its own
     /// connection the writer's cache stays valid from commit to commit.
     audit_pool: SqlitePool,
+    /// This process's turn to write, taken before `BEGIN IMMEDIATE`:
+    /// writers of one process queue here, first come first served, instead
+    /// of each retrying SQLite's lock on a sleeping back-off (which let a
+    /// write wait seconds behind later ones under concurrent sends). Other
+    /// processes (the CLI beside a server) still meet at SQLite's lock.
+    writer: Arc<tokio::sync::Mutex<()>>,
     /// Held by every clone; the checkpoint task stops once all are gone.
     _alive: Arc<()>,
 }
@@ -88,7 +94,7 @@ impl SqliteBackend {
         let audit_pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
         let alive = Arc::new(());
         tokio::spawn(checkpoints(pool.clone(), Arc::downgrade(&alive)));
-        Ok(SqliteBackend { pool, audit_pool, _alive: alive })
+        Ok(SqliteBackend { pool, audit_pool, writer: Arc::default(), _alive: alive })
     }
 }
 
@@ -116,9 +122,36 @@ fn audit_pool(b: &SqliteBackend) -> &SqlitePool {
     &b.audit_pool
 }
 
-/// A transaction holding the write lock (SQLite's, taken at once).
-async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+/// A transaction holding the write lock (this process's turn, then
+/// SQLite's, taken at once), until it is committed or dropped.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, Sqlite>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// Commits, then gives the turn to the next writer.
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+async fn write_tx(b: &SqliteBackend, pool: &SqlitePool) -> Result<WriteTx, StoreError> {
+    let turn = b.writer.clone().lock_owned().await;
+    Ok(WriteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _turn: turn })
 }
 
 /// The embedded store's maintenance lease: free. The retention clock is

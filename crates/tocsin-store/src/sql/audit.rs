@@ -17,7 +17,7 @@ macro_rules! audit {
             #[async_trait]
             impl AuditBackend for super::$backend {
                 async fn append_batch(&self, drafts: Vec<Draft>, effects: Effects) -> Result<(Vec<Entry>, Vec<Event>), StoreError> {
-                    let mut tx = write_tx(audit_pool(self)).await?;
+                    let mut tx = write_tx(self, audit_pool(self)).await?;
                     let written = append_in(&mut tx, drafts, effects).await?;
                     tx.commit().await?;
                     Ok(written)

@@ -23,7 +23,7 @@ macro_rules! commit {
                     drafts: Vec<Draft>,
                     effects: Effects,
                 ) -> Result<Committed, StoreError> {
-                    let mut tx = write_tx(&self.pool).await?;
+                    let mut tx = write_tx(self, &self.pool).await?;
                     let (applied, message) = apply(&mut tx, change).await?;
                     if !applied {
                         // Nothing written: the entries go with the caller's
