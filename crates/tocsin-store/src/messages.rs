@@ -424,7 +424,7 @@ impl Messages<'_> {
                     "thread": row.thread,
                     "reply_to": row.reply_to,
                     "references": row.references,
-                    "sent_at": row.sent_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "sent_at": crate::sql::ts(&row.sent_at)?,
                 }),
             )?;
             let events =
@@ -708,7 +708,7 @@ impl Messages<'_> {
                     "sender": m.sender,
                     "verdict": verdict,
                     "reason": review.reason,
-                    "at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    "at": crate::sql::ts(&now)?,
                 }),
             )?;
             let mut told: Vec<AgencyCode> = r.iter().map(|d| d.agency).collect();
@@ -768,7 +768,7 @@ fn receipt_effects(
             "id": m.id,
             "agency": agency,
             "receipt": kind,
-            "at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "at": crate::sql::ts(&now)?,
         }),
     )?;
     Ok(Effects { events: vec![Event::new(m.sender, EventKind::MessageReceipt, data, now)], ..Effects::default() })
