@@ -37,14 +37,16 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   tocsin("init");
   for (const a of ["FRA", "DEU", "ITA"]) tocsin("agency", "add", a, "--name", `${a} bureau`);
-  tokens.fraAdmin = tocsin("token", "create", "--agency", "FRA", "--role", "admin");
-  tokens.fraOfficer = tocsin("token", "create", "--agency", "FRA", "--role", "officer");
-  tokens.deu = tocsin("token", "create", "--agency", "DEU", "--role", "officer");
-  tokens.ita = tocsin("token", "create", "--agency", "ITA", "--role", "officer");
-  tokens.auditor = tocsin("token", "create", "--agency", "GS", "--role", "auditor");
-  tokens.reviewer = tocsin("token", "create", "--agency", "GS", "--role", "reviewer");
-  tokens.deuAdmin = tocsin("token", "create", "--agency", "DEU", "--role", "admin");
-  tokens.fraExaminer = tocsin("token", "create", "--agency", "FRA", "--role", "examiner");
+  // Cleared for every level: these pages are about other things.
+  const cleared = (...args) => tocsin("token", "create", ...args, "--clearance", "confidential");
+  tokens.fraAdmin = cleared("--agency", "FRA", "--role", "admin");
+  tokens.fraOfficer = cleared("--agency", "FRA", "--role", "officer");
+  tokens.deu = cleared("--agency", "DEU", "--role", "officer");
+  tokens.ita = cleared("--agency", "ITA", "--role", "officer");
+  tokens.auditor = cleared("--agency", "GS", "--role", "auditor");
+  tokens.reviewer = cleared("--agency", "GS", "--role", "reviewer");
+  tokens.deuAdmin = cleared("--agency", "DEU", "--role", "admin");
+  tokens.fraExaminer = cleared("--agency", "FRA", "--role", "examiner");
   const serve = ["--data", data, "serve", "--listen", "127.0.0.1:0", "--face-model", "console-face@1:4:0.80:0.60"];
   server = spawn(bin, serve, { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
@@ -566,7 +568,7 @@ test("an agency reads its messages and diffusions in the console, acknowledges o
   // and an information diffusion to DEU (the General Secretariat gets the
   // diffusion too).
   const keys = mkdtempSync(join(tmpdir(), "tocsin-keys-"));
-  const gsAdmin = tocsin("token", "create", "--agency", "GS", "--role", "admin");
+  const gsAdmin = tocsin("token", "create", "--agency", "GS", "--role", "admin", "--clearance", "confidential");
   const cli = (token, ...args) =>
     execFileSync(bin, args, { encoding: "utf8", env: { ...process.env, TOCSIN_SERVER: base, TOCSIN_TOKEN: token } }).trim();
   for (const [code, admin] of [["FRA", tokens.fraAdmin], ["DEU", tokens.deuAdmin], ["GS", gsAdmin]]) {
@@ -593,6 +595,14 @@ test("an agency reads its messages and diffusions in the console, acknowledges o
   assert.equal(await deu.locator("#messages .badge.noncompliant").count(), 0);
   assert.equal(await deu.locator("#messages tbody tr").first().getAttribute("data-message"), diffusion.id, "newest first");
   await noSeriousViolations(deu, "messages-en");
+  // A DEU officer cleared for official use only is not shown the
+  // restricted message at all: only the diffusion.
+  const deuLow = await signIn(tocsin("token", "create", "--agency", "DEU", "--role", "officer"));
+  await deuLow.goto(base + "/messages");
+  assert.equal(await row(deuLow, message.id).count(), 0);
+  assert.equal(await row(deuLow, diffusion.id).count(), 1);
+  const hidden = await deuLow.goto(base + `/messages/${message.id}`);
+  assert.equal(hidden.status(), 404);
 
   // The message: its routing data and how to open it, never the ciphertext.
   await row(deu, message.id).getByRole("link").click();

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use tocsin_bio::face::{ExactScan, FaceIndex, Hnsw, HnswSettings, Slot};
 use tocsin_bio::finger::{Print, compare};
 use tocsin_core::AgencyCode;
-use tocsin_core::access::may_see_parts;
+use tocsin_core::access::{Viewer, may_see_parts};
+use tocsin_core::level::Level;
 use tocsin_core::record::{AccessRule, Record, RecordBody, RecordId, RecordState};
 
 use crate::{IndexKind, Options};
@@ -27,13 +28,14 @@ pub enum Side {
     Hidden,
 }
 
-/// The owner and access rule a group of records shares.
-type Class = (AgencyCode, AccessRule);
+/// The owner, access rule and level a group of records shares.
+type Class = (AgencyCode, AccessRule, Level);
 
 struct Entry {
     id: RecordId,
     owner: AgencyCode,
     access: AccessRule,
+    level: Level,
     face: Option<String>,
     fingers: Vec<(u8, Print)>,
 }
@@ -117,7 +119,7 @@ impl Galleries {
             let key = format!("{}@{}", f.model, f.version);
             let model = self.options.face_models.iter().find(|m| m.key() == key)?;
             let (dim, kind) = (model.dimension, self.options.index);
-            let class = (r.owner, r.data.access.clone());
+            let class = (r.owner, r.data.access.clone(), r.data.level);
             let index = self.faces.entry(key.clone()).or_default().entry(class).or_insert_with(|| match kind {
                 IndexKind::Exact => Box::new(ExactScan::new(dim)),
                 IndexKind::Hnsw => Box::new(Hnsw::new(dim, 10_000, HnswSettings::default())),
@@ -125,7 +127,8 @@ impl Galleries {
             (f.vector.len() == dim).then(|| index.insert(slot, &f.vector)).map(|()| key)
         });
         let fingers = b.fingers.iter().map(|f| (f.position, Print::new(&f.minutiae))).collect();
-        let entry = Entry { id: r.id, owner: r.owner, access: r.data.access.clone(), face, fingers };
+        let entry =
+            Entry { id: r.id, owner: r.owner, access: r.data.access.clone(), level: r.data.level, face, fingers };
         if slot as usize == self.entries.len() {
             self.entries.push(Some(entry));
         } else {
@@ -136,7 +139,7 @@ impl Galleries {
 
     fn remove(&mut self, slot: Slot) {
         if let Some(e) = self.entries[slot as usize].take() {
-            let class = (e.owner, e.access);
+            let class = (e.owner, e.access, e.level);
             if let Some(index) = e.face.and_then(|k| self.faces.get_mut(&k)).and_then(|c| c.get_mut(&class)) {
                 index.remove(slot);
             }
@@ -145,11 +148,10 @@ impl Galleries {
         }
     }
 
-    fn admits(&self, slot: Slot, viewer: &AgencyCode, side: Side) -> bool {
-        self.entries
-            .get(slot as usize)
-            .and_then(Option::as_ref)
-            .is_some_and(|e| may_see_parts(viewer, &e.owner, RecordState::Active, &e.access) == (side == Side::Visible))
+    fn admits(&self, slot: Slot, viewer: &Viewer, side: Side) -> bool {
+        self.entries.get(slot as usize).and_then(Option::as_ref).is_some_and(|e| {
+            may_see_parts(viewer, &e.owner, RecordState::Active, &e.access, e.level) == (side == Side::Visible)
+        })
     }
 
     /// Up to `k` records of `side` whose face template of `model` is
@@ -159,14 +161,14 @@ impl Galleries {
         model: &str,
         probe: &[f32],
         k: usize,
-        viewer: &AgencyCode,
+        viewer: &Viewer,
         side: Side,
     ) -> Vec<(RecordId, f32)> {
         let Some(classes) = self.faces.get(model) else { return vec![] };
         let mut found: Vec<(Slot, f32)> = classes
             .iter()
-            .filter(|((owner, rule), _)| {
-                may_see_parts(viewer, owner, RecordState::Active, rule) == (side == Side::Visible)
+            .filter(|((owner, rule, level), _)| {
+                may_see_parts(viewer, owner, RecordState::Active, rule, *level) == (side == Side::Visible)
             })
             .flat_map(|(_, index)| index.shortlist(probe, k, &|_| true))
             .collect();
@@ -182,7 +184,7 @@ impl Galleries {
         &self,
         probe: &[(u8, Print)],
         k: usize,
-        viewer: &AgencyCode,
+        viewer: &Viewer,
         side: Side,
     ) -> Vec<(RecordId, f32, Vec<FingerScore>)> {
         let mut found: Vec<(RecordId, f32, Vec<FingerScore>)> = vec![];

@@ -278,6 +278,7 @@ impl Abis {
                 record: r.id,
                 subject: b.subject,
                 owner: r.owner,
+                level: r.data.level,
                 searcher: actor.agency,
                 user: actor.user.clone(),
                 purpose: actor.purpose.clone(),
@@ -342,7 +343,7 @@ impl Abis {
     ) -> Result<(Scored, Scored), AbisError> {
         drain(&self.galleries, &self.pending);
         let galleries = self.galleries.clone();
-        let (viewer, model) = (actor.agency, key.to_owned());
+        let (viewer, model) = (actor.viewer(), key.to_owned());
         // The shortlist is wider than the list: f16 and graph scores are
         // within a thousandth of the exact ones, re-ranked below.
         let k = limit * 2 + 8;
@@ -379,7 +380,7 @@ impl Abis {
     ) -> Result<(Scored, Scored), AbisError> {
         drain(&self.galleries, &self.pending);
         let galleries = self.galleries.clone();
-        let viewer = actor.agency;
+        let viewer = actor.viewer();
         // Wider than the list: records the store no longer lists are dropped below.
         let k = limit * 2 + 8;
         let (visible, hidden) = tokio::task::spawn_blocking(move || {
@@ -421,7 +422,7 @@ impl Abis {
         let records = self.store.biometrics().current(&ids).await?;
         let (mut shown, mut unseen) = (vec![], vec![]);
         for r in records {
-            let sees = may_see(&actor.agency, &r);
+            let sees = may_see(&actor.viewer(), &r);
             if sees && visible.iter().any(|(id, _)| *id == r.id) {
                 shown.push(r);
             } else if !sees && hidden.iter().any(|(id, _)| *id == r.id) {

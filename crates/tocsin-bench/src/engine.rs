@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::record::{Record, RecordBody, RecordData};
 use tocsin_match::name::{NameKind, analyze, compare};
 use tocsin_match::screen::{Index, Query};
@@ -76,7 +77,7 @@ fn time_queries<'a>(
     let mut found = 0;
     for (q, source) in queries {
         let t = Instant::now();
-        let m = index.search(&source.owner, &q);
+        let m = index.search(&Viewer::agency(source.owner), &q);
         lat.push(t.elapsed().as_nanos());
         let its_score = || match (&source.data.body, &q.name) {
             (RecordBody::Person(p), Some(name)) => {
@@ -186,7 +187,7 @@ pub(crate) fn run(args: &EngineArgs) -> anyhow::Result<()> {
                     ..Query::default()
                 };
                 let start = Instant::now();
-                std::hint::black_box(index.search_with_hidden(&viewer, &q));
+                std::hint::black_box(index.search_with_hidden(&Viewer::agency(viewer), &q));
                 start.elapsed().as_nanos()
             })
             .collect();

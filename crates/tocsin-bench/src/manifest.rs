@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::record::{Record, RecordBody};
 use tocsin_manifest::batch::{self, Format};
 use tocsin_match::screen::Index;
@@ -82,7 +83,7 @@ fn screen(index: &Index, viewer: &AgencyCode, bytes: &[u8]) -> anyhow::Result<us
     for item in read.items {
         for request in item.requests.map_err(|e| anyhow::anyhow!("{}", e.message))? {
             let v = request.validate(2026)?;
-            let (found, _hidden) = index.search_with_hidden(viewer, &v.query);
+            let (found, _hidden) = index.search_with_hidden(&Viewer::agency(*viewer), &v.query);
             hits += found.iter().filter(|m| m.score >= tocsin_match::name::THRESHOLD).count();
         }
     }

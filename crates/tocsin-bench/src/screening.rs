@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use time::OffsetDateTime;
+use tocsin_core::access::Viewer;
 use tocsin_core::record::{Record, RecordId, RecordInput};
 use tocsin_core::{AgencyCode, CountryCode, PartialDate};
 use tocsin_match::name::THRESHOLD;
@@ -147,7 +148,7 @@ pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
     for (i, (q, target)) in treated.iter().zip(&targets).enumerate() {
         let Some(target) = target else { continue };
         n += 1;
-        let found = index.search(&viewer, &query(q, 5));
+        let found = index.search(&Viewer::agency(viewer), &query(q, 5));
         match found.iter().position(|m| m.id == *target) {
             Some(0) => {
                 at1 += 1;
@@ -169,7 +170,7 @@ pub(crate) fn run(args: &ScreeningArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut hits = 0;
     for q in &negatives {
-        let found = index.search(&viewer, &query(q, 1));
+        let found = index.search(&Viewer::agency(viewer), &query(q, 1));
         if let Some(m) = found.first().filter(|m| m.score >= THRESHOLD) {
             hits += 1;
             if args.errors {

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::record::{NameType, Record, RecordBody};
 use tocsin_match::name::{NameKind, THRESHOLD, analyze, compare};
 use tocsin_match::screen::{Index, Query};
@@ -74,7 +75,7 @@ fn un_original_script(xml: &Path, errors: bool) -> anyhow::Result<()> {
     for (name, target) in &queries {
         // Any kind, as a screening request without `kinds` asks.
         let query = Query { name: Some(name.clone()), limit: 5, ..Query::default() };
-        let found = index.search(&viewer, &query);
+        let found = index.search(&Viewer::agency(viewer), &query);
         let rank = found.iter().position(|m| m.id == *target);
         let ar = is_arabic(name);
         n += 1;

@@ -111,6 +111,11 @@ pub(crate) enum UnitCommand {
         /// It sends messages and diffusions in the agency's name.
         #[arg(long)]
         send_messages: bool,
+        /// The highest level its tokens read: official_use_only,
+        /// restricted or confidential (each token's own clearance bounds
+        /// it further).
+        #[arg(long, default_value = "official_use_only")]
+        clearance: String,
     },
     /// Lists an agency's units.
     List {
@@ -152,6 +157,7 @@ pub(crate) async fn unit(store: Arc<Store>, cmd: UnitCommand) -> anyhow::Result<
                 grants.push(what.to_owned());
             }
         }
+        grants.push(format!("cleared for {}", r.clearance));
         let state = if u.suspended_at.is_some() { "suspended" } else { "active" };
         println!("{}\t{}\t{state}\t{}", u.id, u.name, grants.join("; "));
     };
@@ -165,6 +171,7 @@ pub(crate) async fn unit(store: Arc<Store>, cmd: UnitCommand) -> anyhow::Result<
             write_records,
             read_messages,
             send_messages,
+            clearance,
         } => {
             let agency = AgencyCode::parse(&agency).context("--agency")?;
             let code = code.parse().context("CODE")?;
@@ -179,6 +186,7 @@ pub(crate) async fn unit(store: Arc<Store>, cmd: UnitCommand) -> anyhow::Result<
                 write_records,
                 read_messages,
                 send_messages,
+                clearance: clearance.parse().context("--clearance")?,
             };
             let u = store.add_unit(&Actor::operator(agency), code, &name, rights).await?;
             print(&u);
@@ -223,6 +231,11 @@ pub(crate) enum TokenCommand {
         /// its rights bound the role's.
         #[arg(long)]
         unit: Option<String>,
+        /// The highest level it reads: official_use_only, restricted or
+        /// confidential. What is above it is hidden from the token exactly
+        /// as a record an access rule hides.
+        #[arg(long, default_value = "official_use_only")]
+        clearance: String,
     },
     /// Lists tokens (every agency's, or one's): id, agency, role, user,
     /// status, creation, expiry, last use. Never a secret.
@@ -244,14 +257,21 @@ pub(crate) enum TokenCommand {
 
 pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        TokenCommand::Create { agency, role, user, lifetime, unit } => {
+        TokenCommand::Create { agency, role, user, lifetime, unit, clearance } => {
             let agency = AgencyCode::parse(&agency).context("--agency")?;
             let role: Role = role.parse().context("--role")?;
             let user = user.unwrap_or_else(|| format!("{}-{role}", agency.as_str().to_lowercase()));
             lifetime.parse::<tocsin_store::Lifetime>().map_err(anyhow::Error::msg).context("--lifetime")?;
             let unit = unit.map(|u| u.parse()).transpose().context("--unit")?;
-            let request =
-                tocsin_store::TokenRequest { agency: Some(agency), role, user, lifetime: Some(lifetime), unit };
+            let clearance = Some(clearance.parse().context("--clearance")?);
+            let request = tocsin_store::TokenRequest {
+                agency: Some(agency),
+                role,
+                user,
+                lifetime: Some(lifetime),
+                unit,
+                clearance,
+            };
             let issued = store.issue_token(&Actor::operator(agency), request).await?;
             println!("{}", issued.secret);
             Ok(ExitCode::SUCCESS)
@@ -269,18 +289,19 @@ pub(crate) async fn token(store: Arc<Store>, cmd: TokenCommand) -> anyhow::Resul
                 let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), tocsin_core::to_minute);
                 writeln!(
                     out,
-                    "{:<36}  {:<6}  {:<8}  {:<20}  {:<7}  {:<16}  {:<16}  LAST USED",
-                    "ID", "AGENCY", "ROLE", "USER", "STATUS", "CREATED", "EXPIRES"
+                    "{:<36}  {:<6}  {:<8}  {:<20}  {:<17}  {:<7}  {:<16}  {:<16}  LAST USED",
+                    "ID", "AGENCY", "ROLE", "USER", "CLEARANCE", "STATUS", "CREATED", "EXPIRES"
                 )?;
                 for t in &tokens {
                     let status = serde_json::to_value(t.status)?.as_str().unwrap_or_default().to_owned();
                     writeln!(
                         out,
-                        "{:<36}  {:<6}  {:<8}  {:<20}  {:<7}  {:<16}  {:<16}  {}",
+                        "{:<36}  {:<6}  {:<8}  {:<20}  {:<17}  {:<7}  {:<16}  {:<16}  {}",
                         t.id,
                         t.agency.as_str(),
                         t.role.as_str(),
                         t.user,
+                        t.clearance.as_str(),
                         status,
                         tocsin_core::to_minute(t.created_at),
                         when(t.expires_at),

@@ -94,9 +94,10 @@ pub(crate) struct Compose {
     #[arg(long = "attach")]
     attachments: Vec<PathBuf>,
     /// The confidentiality level: official_use_only, restricted or
-    /// confidential.
-    #[arg(long, default_value = "official_use_only")]
-    level: String,
+    /// confidential (default: official_use_only, or for a reply the level
+    /// of the message it answers).
+    #[arg(long)]
+    level: Option<String>,
     /// A caveat on its use (repeat for more).
     #[arg(long = "caveat")]
     caveats: Vec<String>,
@@ -442,7 +443,15 @@ async fn send(c: Compose, diffusion: Option<DiffusionContent>) -> anyhow::Result
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| format!("file{i}"));
         attachments.push(Attachment { name, media_type: "application/octet-stream".to_owned(), data });
     }
-    let level: Level = c.level.parse().map_err(|e| anyhow::anyhow!("--level: {e}"))?;
+    let level: Level = match (&c.level, &c.reply_to) {
+        (Some(l), _) => l.parse().map_err(|e| anyhow::anyhow!("--level: {e}"))?,
+        // A reply is at least the level of what it answers.
+        (None, Some(parent)) => {
+            let v = remote.get(&format!("/v1/messages/{}", urlencode(parent))).await?;
+            v["level"].as_str().unwrap_or_default().parse().map_err(|e| anyhow::anyhow!("--reply-to: {e}"))?
+        }
+        (None, None) => Level::default(),
+    };
     let references = c
         .references
         .iter()

@@ -330,13 +330,7 @@ async fn check_audit(
         }
         tocsin_anchor::Standing::Broken(why) if allow_broken => {
             tracing::error!(%why, "the audit log does not hold; starting anyway (--allow-broken-audit)");
-            let operator = Actor {
-                unit: None,
-                agency: AgencyCode::GS,
-                user: "operator".into(),
-                role: Role::Operator,
-                purpose: Some("--allow-broken-audit".into()),
-            };
+            let operator = Actor::new(AgencyCode::GS, "operator", Role::Operator, Some("--allow-broken-audit".into()));
             store.log(&operator, "audit.broken_accepted", vec![why.clone()], tocsin_audit::Outcome::Ok).await?;
             Some(why)
         }
@@ -370,13 +364,7 @@ async fn checkpoint_every(store: Arc<Store>, anchor: Arc<tocsin_anchor::Anchor>,
 
 /// Runs the retention clock at start and then every `every`.
 async fn maintain(store: Arc<Store>, every: std::time::Duration) {
-    let actor = Actor {
-        unit: None,
-        agency: AgencyCode::GS,
-        user: "system".into(),
-        role: Role::Operator,
-        purpose: Some("periodic maintenance".into()),
-    };
+    let actor = Actor::new(AgencyCode::GS, "system", Role::Operator, Some("periodic maintenance".into()));
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -473,10 +461,13 @@ async fn demo(store: &Store, addr: SocketAddr) -> anyhow::Result<()> {
         );
         sample = store.list_records(&fra_view, &first, "record.list").await?;
     }
-    let fra_token = store.create_token(&Actor::operator(fra), fra, Role::Officer, "fra-demo-officer").await?;
-    let deu_token = store.create_token(&Actor::operator(deu), deu, Role::Officer, "deu-demo-officer").await?;
-    println!("Officer token for FRA: {}", fra_token.secret);
-    println!("Officer token for DEU: {}", deu_token.secret);
+    let restricted = tocsin_core::level::Level::Restricted;
+    let fra_token =
+        store.create_token(&Actor::operator(fra), fra, Role::Officer, "fra-demo-officer", restricted).await?;
+    let deu_token =
+        store.create_token(&Actor::operator(deu), deu, Role::Officer, "deu-demo-officer", Default::default()).await?;
+    println!("Officer token for FRA (cleared for restricted): {}", fra_token.secret);
+    println!("Officer token for DEU (cleared for official use only): {}", deu_token.secret);
     println!("The console: open http://{addr}/ and sign in with one of these tokens.");
     println!("Or try the API:");
     println!("  curl -s -H 'Authorization: Bearer {}' 'http://{addr}/v1/records?limit=3'", fra_token.secret);

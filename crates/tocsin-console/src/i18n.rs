@@ -324,6 +324,8 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ("Document status", ["Statut du document", "Estado del documento", "حالة الوثيقة"]),
     ("Instructions to the officer", ["Instructions à l'agent", "Instrucciones al agente", "تعليمات للموظف"]),
     ("Who may see it", ["Qui peut la voir", "Quién puede verlo", "من يمكنه الاطلاع عليه"]),
+    ("Confidentiality level", ["Niveau de confidentialité", "Nivel de confidencialidad", "مستوى السرية"]),
+    ("Clearance", ["Habilitation", "Habilitación", "التصريح الأمني"]),
     (
         "Those agencies (codes, comma separated)",
         [

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::AgencyCode;
+use crate::level::Level;
 
 /// What an event reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -134,10 +135,16 @@ pub struct Event {
     /// Position in the log of every agency's events (0 until stored), in
     /// commit order; internal, never shown to an agency.
     pub seq: u64,
-    /// The recipient agency's own number for it (0 until stored): 1, 2, 3 …
-    /// without gaps; the SSE `id:`.
+    /// The recipient agency's own numbers for it, one count per clearance
+    /// (by [`Level::index`]): 1, 2, 3 … without gaps in each, the SSE `id:`.
+    /// 0 until stored, and in the counts of clearances below its level,
+    /// which never hold it (so nobody can count what they may not see).
     #[serde(default)]
-    pub number: u64,
+    pub numbers: [u64; 3],
+    /// The level of what it reports (the record hit, the message received):
+    /// only those cleared for it are shown it.
+    #[serde(default)]
+    pub level: Level,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -156,8 +163,11 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventView<'a> {
     /// The recipient's own number for it (1, 2, 3 … without gaps): the SSE
-    /// `id:`, and what `Last-Event-ID` resumes after.
+    /// `id:`, and what `Last-Event-ID` resumes after. Each clearance
+    /// counts apart.
     pub seq: u64,
+    /// The level of what it reports.
+    pub level: Level,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -173,14 +183,33 @@ pub struct EventView<'a> {
 }
 
 impl Event {
-    /// The event as its recipient is shown it.
-    pub fn view(&self) -> EventView<'_> {
-        EventView { seq: self.number, time: self.time, agency: &self.agency, kind: self.kind, data: &self.data }
+    /// The event as a recipient cleared for `clearance` is shown it (who
+    /// must be cleared for its level).
+    pub fn view(&self, clearance: Level) -> EventView<'_> {
+        EventView {
+            seq: self.number(clearance),
+            level: self.level,
+            time: self.time,
+            agency: &self.agency,
+            kind: self.kind,
+            data: &self.data,
+        }
     }
 
-    /// An event not yet stored.
+    /// Its number in the count of the recipient's staff cleared for
+    /// `clearance` (0: not in that count, being above it).
+    pub fn number(&self, clearance: Level) -> u64 {
+        self.numbers[clearance.index()]
+    }
+
+    /// An event not yet stored, about something official for use only.
     pub fn new(agency: AgencyCode, kind: EventKind, data: serde_json::Value, time: OffsetDateTime) -> Event {
-        Event { seq: 0, number: 0, time, agency, kind, data }
+        Event { seq: 0, numbers: [0; 3], level: Level::default(), time, agency, kind, data }
+    }
+
+    /// The event, about something of `level`.
+    pub fn at(self, level: Level) -> Event {
+        Event { level, ..self }
     }
 }
 

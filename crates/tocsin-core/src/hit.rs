@@ -10,6 +10,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::access::Viewer;
+use crate::level::Level;
 use crate::record::{HandlingCode, RecordId};
 use crate::schema::uuid_id;
 use crate::{AgencyCode, FieldError};
@@ -110,6 +112,10 @@ pub struct Hit {
     pub explanation: serde_json::Value,
     /// The record's handling code when matched.
     pub handling: HandlingCode,
+    /// The record's level when matched: only those cleared for it see the
+    /// hit (hits made before levels existed are `official_use_only`).
+    #[serde(default)]
+    pub level: Level,
     /// Made on a record the searcher may not see: only the owner sees it.
     pub silent: bool,
     /// Where it stands.
@@ -172,17 +178,23 @@ const WORKFLOW: &[(HitStatus, HitStatus, &[Side])] = &[
 ];
 
 impl Hit {
-    /// Whether `agency` may see this hit: its owner always; the searcher
-    /// unless it is silent.
-    pub fn visible_to(&self, agency: &AgencyCode) -> bool {
+    /// Whether the hit is `agency`'s to know of: its owner's always; the
+    /// searcher's unless it is silent.
+    pub fn concerns(&self, agency: &AgencyCode) -> bool {
         *agency == self.owner || (*agency == self.searcher && !self.silent)
     }
 
-    /// The agencies that may see this hit ([`Hit::visible_to`]), each once:
-    /// the ones told of it and of every change to it.
+    /// Whether `viewer` may see this hit: it concerns its agency
+    /// ([`Hit::concerns`]) and it is cleared for the hit's level.
+    pub fn visible_to(&self, viewer: &Viewer) -> bool {
+        viewer.cleared_for(self.level) && self.concerns(&viewer.agency)
+    }
+
+    /// The agencies the hit concerns ([`Hit::concerns`]), each once: the
+    /// ones told of it and of every change to it, at its level.
     pub fn audience(&self) -> Vec<AgencyCode> {
         let mut to = vec![self.owner];
-        if self.visible_to(&self.searcher) && self.searcher != self.owner {
+        if self.concerns(&self.searcher) && self.searcher != self.owner {
             to.push(self.searcher);
         }
         to
@@ -258,6 +270,7 @@ mod tests {
             score: 0.9,
             explanation: serde_json::json!({}),
             handling: HandlingCode::Inform,
+            level: Level::Restricted,
             silent,
             status,
             updated_at: now,
@@ -282,6 +295,19 @@ mod tests {
         assert_eq!(hit(Acknowledged, true).next_statuses(&deu), vec![]);
         assert_eq!(hit(New, false).audience(), vec![fra, deu]);
         assert_eq!(hit(New, true).audience(), vec![fra], "a silent hit: the owner only");
+    }
+
+    #[test]
+    fn a_hit_is_shown_to_its_agencies_staff_cleared_for_its_level() {
+        let [fra, deu, ita] = ["FRA", "DEU", "ITA"].map(|c| AgencyCode::parse(c).expect("code"));
+        let h = hit(HitStatus::New, false);
+        for (agency, concerned) in [(fra, true), (deu, true), (ita, false)] {
+            for clearance in Level::ALL {
+                let shown = h.visible_to(&Viewer::new(agency, clearance));
+                assert_eq!(shown, concerned && clearance >= Level::Restricted, "{agency} at {clearance}");
+            }
+        }
+        assert!(!hit(HitStatus::New, true).visible_to(&Viewer::agency(deu)), "silent: not the searcher's");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod event;
 pub mod fixtures;
 pub mod hit;
 pub mod json;
+pub mod level;
 pub mod limits;
 pub mod message;
 pub mod notice;

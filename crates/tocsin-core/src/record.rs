@@ -107,6 +107,11 @@ pub struct RecordData {
     /// re-import of that list finds the record again by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// How confidential it is: hidden from everyone not cleared for it, its
+    /// owner's staff included. Records stored before levels existed are
+    /// `official_use_only`.
+    #[serde(default)]
+    pub level: crate::level::Level,
 }
 
 /// Where an imported record comes from: a list and the list's own reference

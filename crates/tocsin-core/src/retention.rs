@@ -87,6 +87,10 @@ pub struct ReviewItem {
     /// What it is, for a person reading the list: the record's first name,
     /// or the notice's type.
     pub label: String,
+    /// Its level (a notice's: the highest of its records'); only those
+    /// cleared for it are shown it.
+    #[serde(default)]
+    pub level: crate::level::Level,
 }
 
 /// A written justification for extending an item's retention: required,

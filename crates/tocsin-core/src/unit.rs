@@ -79,6 +79,10 @@ pub struct UnitRights {
     /// Whether it sends messages and diffusions in the agency's name.
     #[serde(default)]
     pub send_messages: bool,
+    /// The highest level its tokens read (each token's own clearance
+    /// bounds it further); official use only unless granted more.
+    #[serde(default)]
+    pub clearance: crate::level::Level,
 }
 
 impl UnitRights {
@@ -136,6 +140,7 @@ mod tests {
             write_records: false,
             read_messages: false,
             send_messages: false,
+            clearance: crate::level::Level::OfficialUseOnly,
         };
         assert!(screening_only.allows(Permission::ReadRecords));
         for p in [

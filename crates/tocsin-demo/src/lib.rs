@@ -266,6 +266,7 @@ impl Generator {
             tags,
             review_by: default_review_date(self.today),
             source: None,
+            level: tocsin_core::level::Level::default(),
         }
     }
 

@@ -345,13 +345,7 @@ impl Node {
             applied_at: OffsetDateTime::now_utc(),
         };
         apply.state = serde_json::to_string(&state).map_err(|e| EdgeError::Io(e.to_string()))?;
-        let actor = Actor {
-            unit: None,
-            agency: h.agency,
-            user: format!("edge:{}", h.edge),
-            role: Role::Edge,
-            purpose: Some("sync".into()),
-        };
+        let actor = Actor::new(h.agency, format!("edge:{}", h.edge), Role::Edge, Some("sync".into()));
         let objects = vec![
             format!("version:{}", h.version),
             format!(
@@ -553,6 +547,8 @@ fn apply_of(
                     revoked_at,
                     last_used_at: None,
                     unit: None,
+                    // It reads what the edge carries, and no more.
+                    clearance: crate::upstream::EDGE_LEVEL,
                 });
             }
             Item::Put { record } => apply.put.push(*record),

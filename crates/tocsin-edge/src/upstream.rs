@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_audit::{Entry, Outcome};
 use tocsin_core::AgencyCode;
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
+use tocsin_core::level::Level;
+
+/// The one level an edge carries (see [`visible`]).
+pub(crate) const EDGE_LEVEL: Level = Level::OfficialUseOnly;
 use tocsin_core::auth::Role;
 use tocsin_core::record::{Record, RecordId, RecordState};
 use tocsin_store::{Actor, EdgeChange, EdgeIssue, EdgeVersion, Store, StoreError};
@@ -250,8 +254,12 @@ fn edge_name(actor: &Actor, asked: Option<&str>) -> Result<String, EdgeError> {
     Ok(actor.user.clone())
 }
 
-fn visible(viewer: &AgencyCode, r: &Record, today: time::Date) -> bool {
-    r.state == RecordState::Active && may_see(viewer, r) && r.data.review_by >= today
+/// Whether `agency`'s edges carry `r`: active, in review, visible to the
+/// agency, and for official use only. A record marked above that never
+/// leaves the central system: an edge is a machine in the field that may be
+/// lost, and its officers read official-use-only records alone.
+fn visible(agency: &AgencyCode, r: &Record, today: time::Date) -> bool {
+    r.state == RecordState::Active && may_see(&Viewer::new(*agency, EDGE_LEVEL), r) && r.data.review_by >= today
 }
 
 impl Upstream {
@@ -553,13 +561,10 @@ impl Upstream {
         answer: &mut Shipped,
     ) -> Result<(), EdgeError> {
         let rows = self.store.edges();
-        let officer = Actor {
-            unit: None,
-            agency: edge.agency,
-            user: format!("{}@edge:{name}", entry.draft.user),
-            role: Role::Officer,
-            purpose: entry.draft.purpose.clone(),
-        };
+        // It acts as the edge's officers did: at the one level the edge
+        // carries, so what is above it is a silent hit for its owner.
+        let user = format!("{}@edge:{name}", entry.draft.user);
+        let officer = Actor::new(edge.agency, user, Role::Officer, entry.draft.purpose.clone()).cleared(EDGE_LEVEL);
         let request = entry
             .draft
             .objects

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_audit::Outcome;
 use tocsin_core::access::may_see_parts;
+
+use crate::INTEL_LEVEL;
 use tocsin_core::auth::Permission;
 use tocsin_core::record::{AccessRule, RecordState};
 use tocsin_store::{Actor, IntelChange, IntelCollection, outcome_of};
@@ -72,7 +74,8 @@ impl Rights {
     /// The caller's rights: its role's, within the collection's rules
     /// (decided by the access policy, the owner always included).
     pub fn of(actor: &Actor, c: &IntelCollection) -> Rights {
-        let member = |rule: &AccessRule| may_see_parts(&actor.agency, &c.owner, RecordState::Active, rule);
+        let member =
+            |rule: &AccessRule| may_see_parts(&actor.viewer(), &c.owner, RecordState::Active, rule, INTEL_LEVEL);
         Rights {
             read: actor.may(Permission::ReadRecords) && member(&c.readers),
             write: actor.may(Permission::WriteRecords) && member(&c.writers),

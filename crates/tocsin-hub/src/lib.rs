@@ -14,7 +14,9 @@
 //! Who sees what: a collection's readers and writers are access rules, an
 //! object's TLP marking is an access rule ([`tocsin_intel::Tlp::access_rule`]),
 //! and both are decided by [`tocsin_core::access::may_see_parts`], the
-//! function that decides records.
+//! function that decides records. Shared intelligence is for official use
+//! only ([`INTEL_LEVEL`]): within an agency every cleared user reads it; the
+//! TLP marking is what restricts it between agencies.
 
 mod check;
 mod collections;
@@ -32,6 +34,10 @@ pub use check::{CheckAnswer, CheckMatch, CheckResult, MAX_CHECK};
 pub use collections::{CollectionInput, CollectionView, Rights};
 pub use identity::{agency_identity, identity_id};
 pub use read::{Page, PageKind};
+
+/// The confidentiality level of every collection and object: TLP, not a
+/// level, says who shares intelligence, so it is read at any clearance.
+pub const INTEL_LEVEL: tocsin_core::level::Level = tocsin_core::level::Level::OfficialUseOnly;
 
 /// How the hub is set up.
 #[derive(Debug, Clone)]

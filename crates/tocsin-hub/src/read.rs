@@ -6,6 +6,8 @@
 
 use tocsin_core::AgencyCode;
 use tocsin_core::access::may_see_parts;
+
+use crate::INTEL_LEVEL;
 use tocsin_core::record::RecordState;
 use tocsin_intel::Tlp;
 use tocsin_intel::taxii::{Cursor, Filter, Status};
@@ -46,7 +48,7 @@ pub struct Page {
 pub(crate) fn may_read(actor: &Actor, v: &IntelVersion) -> bool {
     match v.tlp.as_deref().and_then(Tlp::parse) {
         None => true,
-        Some(t) => may_see_parts(&actor.agency, &v.owner, RecordState::Active, &t.access_rule()),
+        Some(t) => may_see_parts(&actor.viewer(), &v.owner, RecordState::Active, &t.access_rule(), INTEL_LEVEL),
     }
 }
 
@@ -56,8 +58,11 @@ pub(crate) fn restriction(actor: &Actor) -> (AgencyCode, Vec<String>) {
     // Some other agency, as owner: the rule of a level decides whether a
     // viewer that is not the owner sees it.
     let other = if actor.agency == AgencyCode::GS { AgencyCode::parse("XXX") } else { Ok(AgencyCode::GS) };
-    let hidden =
-        |t: &Tlp| other.as_ref().is_ok_and(|o| !may_see_parts(&actor.agency, o, RecordState::Active, &t.access_rule()));
+    let hidden = |t: &Tlp| {
+        other
+            .as_ref()
+            .is_ok_and(|o| !may_see_parts(&actor.viewer(), o, RecordState::Active, &t.access_rule(), INTEL_LEVEL))
+    };
     (actor.agency, Tlp::ALL.iter().filter(|t| hidden(t)).map(|t| t.as_str().to_owned()).collect())
 }
 

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tocsin_audit::Outcome;
-use tocsin_core::access::may_see_parts;
+use tocsin_core::access::{Viewer, may_see_parts};
 use tocsin_core::asset::{Asset, AssetInput, Dependency, DependencyId, DependencyInput, Location, Sector};
 use tocsin_core::auth::Permission;
+use tocsin_core::level::Level;
 use tocsin_core::record::{AccessRule, Record, RecordBody, RecordId, RecordState};
 use tocsin_core::{AgencyCode, CountryCode};
 use tocsin_infra::cascade::{Cause, Params, Prepared};
@@ -29,6 +30,7 @@ struct Cached {
     active: bool,
     owner: AgencyCode,
     access: AccessRule,
+    level: Level,
     asset: Arc<Asset>,
 }
 
@@ -315,6 +317,7 @@ impl Infra {
                     active: r.state == RecordState::Active,
                     owner: r.owner,
                     access: r.data.access.clone(),
+                    level: r.data.level,
                     asset: Arc::new(a.clone()),
                 };
                 cache.insert(r.id, entry);
@@ -366,15 +369,15 @@ impl Infra {
         }
     }
 
-    /// `agency`'s view: the assets it may see and the dependencies
+    /// `viewer`'s view: the assets it may see and the dependencies
     /// between them.
-    pub async fn view(&self, agency: &AgencyCode) -> Result<View, InfraError> {
+    pub async fn view(&self, viewer: &Viewer) -> Result<View, InfraError> {
         let deps = self.all_dependencies().await?;
         let mut visible: Vec<(RecordId, Cached)> = {
             let cache = self.assets.lock().map_err(|_| StoreError::Internal("the asset cache".into()))?;
             cache
                 .iter()
-                .filter(|(_, c)| c.active && may_see_parts(agency, &c.owner, RecordState::Active, &c.access))
+                .filter(|(_, c)| c.active && may_see_parts(viewer, &c.owner, RecordState::Active, &c.access, c.level))
                 .map(|(id, c)| (*id, c.clone()))
                 .collect()
         };
@@ -478,7 +481,7 @@ impl Infra {
     /// when given (as provider or dependent).
     pub async fn dependencies(&self, actor: &Actor, asset: Option<&str>) -> Result<Vec<Dependency>, InfraError> {
         reads(actor)?;
-        let view = self.view(&actor.agency).await?;
+        let view = self.view(&actor.viewer()).await?;
         let node = asset.map(|a| view.resolve("asset", a)).transpose();
         let node = self.not_found(actor, "dependency.list", asset.into_iter(), node).await?;
         let deps = view
@@ -495,7 +498,7 @@ impl Infra {
     /// One dependency the actor's agency may see (both its ends).
     pub async fn dependency(&self, actor: &Actor, id: DependencyId) -> Result<Dependency, InfraError> {
         reads(actor)?;
-        let view = self.view(&actor.agency).await?;
+        let view = self.view(&actor.viewer()).await?;
         let found = view.dependencies.iter().find(|d| d.id == id).cloned();
         let found = found.ok_or_else(|| StoreError::NotFound(format!("dependency {id}")).into());
         let id = id.to_string();
@@ -526,7 +529,7 @@ impl Infra {
     /// `assets` or `dependencies`.
     pub async fn export(&self, actor: &Actor, format: &str) -> Result<(&'static str, String), InfraError> {
         reads(actor)?;
-        let view = self.view(&actor.agency).await?;
+        let view = self.view(&actor.viewer()).await?;
         let ids: Vec<String> = view.ids.iter().map(RecordId::to_string).collect();
         let stored: Vec<Stored<'_>> = view
             .assets
@@ -558,7 +561,7 @@ impl Infra {
         let limit = q.limit.unwrap_or(50).clamp(1, 10_000);
         let sector = q.sector.as_deref().map(|s| sector("sector", s)).transpose()?;
         let country = q.country.as_deref().map(|c| country("country", c)).transpose()?;
-        let view = Arc::new(self.view(&actor.agency).await?);
+        let view = Arc::new(self.view(&actor.viewer()).await?);
         let consumer = q.consumer.as_deref().map(|c| view.resolve("consumer", c)).transpose();
         let consumer = self.not_found(actor, "spof", q.consumer.as_deref().into_iter(), consumer).await?;
         let scope = Scope { consumer, sector, country };
@@ -600,7 +603,7 @@ impl Infra {
     /// Redundancy groups with fewer live members than they need.
     pub async fn redundancy(&self, actor: &Actor) -> Result<Value, InfraError> {
         reads(actor)?;
-        let view = self.view(&actor.agency).await?;
+        let view = self.view(&actor.viewer()).await?;
         let short = report::short_groups(&view.net);
         self.store.infra().analysed(actor, "redundancy", vec![]).await?;
         let groups: Vec<Value> = short
@@ -618,7 +621,7 @@ impl Infra {
     pub async fn cross_border(&self, actor: &Actor, limit: Option<usize>) -> Result<Value, InfraError> {
         reads(actor)?;
         let limit = limit.unwrap_or(50).clamp(1, 10_000);
-        let view = Arc::new(self.view(&actor.agency).await?);
+        let view = Arc::new(self.view(&actor.viewer()).await?);
         let v = view.clone();
         let (matrix, foreign) = blocking(move || report::cross_border(&v.net)).await?;
         self.store.infra().analysed(actor, "cross_border", vec![]).await?;
@@ -677,7 +680,7 @@ impl Infra {
         reads(actor)?;
         let params = params(input.horizon_hours, input.loss_threshold)?;
         let limit = input.limit.unwrap_or(1000).clamp(1, 100_000);
-        let view = Arc::new(self.view(&actor.agency).await?);
+        let view = Arc::new(self.view(&actor.viewer()).await?);
         let asked = input.remove.assets.iter().flatten().map(String::as_str);
         let removed = self.not_found(actor, "cascade", asked, Self::select(&view, &input.remove)).await?;
         if removed.is_empty() {
@@ -744,7 +747,7 @@ impl Infra {
             return Err(InfraError::invalid("candidates", "from 1 to 100000"));
         }
         let limit = input.limit.unwrap_or(50).clamp(1, 100_000);
-        let view = Arc::new(self.view(&actor.agency).await?);
+        let view = Arc::new(self.view(&actor.viewer()).await?);
         let v = view.clone();
         let rows = blocking(move || {
             let candidates = v.net.most_connected(n);

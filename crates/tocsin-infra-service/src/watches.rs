@@ -63,7 +63,10 @@ async fn evaluate_agency(infra: &Infra, watches: &[(Watch, u64)]) -> Result<usiz
     let mut warned = 0;
     {
         let Some(agency) = watches.first().map(|(w, _)| w.agency) else { return Ok(0) };
-        let view = Arc::new(infra.view(&agency).await?);
+        // A warning is an official-use-only event: it is worked out on
+        // what the agency's least-cleared staff may see.
+        let viewer = tocsin_core::access::Viewer::new(agency, tocsin_core::level::Level::OfficialUseOnly);
+        let view = Arc::new(infra.view(&viewer).await?);
         let v = view.clone();
         let assets: Vec<RecordId> = watches.iter().map(|(w, _)| w.asset).collect();
         let states = tokio::task::spawn_blocking(move || {

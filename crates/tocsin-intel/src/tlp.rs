@@ -130,7 +130,8 @@ impl Tlp {
 #[cfg(test)]
 mod tests {
     use tocsin_core::AgencyCode;
-    use tocsin_core::access::may_see_parts;
+    use tocsin_core::access::{Viewer, may_see_parts};
+    use tocsin_core::level::Level;
     use tocsin_core::record::RecordState;
 
     use super::*;
@@ -167,8 +168,12 @@ mod tests {
         let (owner, other) = (AgencyCode::parse("FRA").expect("FRA"), AgencyCode::parse("DEU").expect("DEU"));
         for t in Tlp::ALL {
             let rule = t.access_rule();
-            assert!(may_see_parts(&owner, &owner, RecordState::Active, &rule), "{t:?}: the owner");
-            let shared = may_see_parts(&other, &owner, RecordState::Active, &rule);
+            assert!(
+                may_see_parts(&Viewer::agency(owner), &owner, RecordState::Active, &rule, Level::OfficialUseOnly),
+                "{t:?}: the owner"
+            );
+            let shared =
+                may_see_parts(&Viewer::agency(other), &owner, RecordState::Active, &rule, Level::OfficialUseOnly);
             assert_eq!(shared, !matches!(t, Tlp::Red | Tlp::AmberStrict), "{t:?}: another agency");
         }
     }

@@ -24,7 +24,7 @@ impl Store {
                 .into_iter()
                 .map(|(hour, n)| Ok((hour_start(&hour)?, n)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            let hits = self.backend.hits_per_hour(&actor.agency, &start, &end).await?;
+            let hits = self.backend.hits_per_hour(&actor.viewer(), &start, &end).await?;
             let hits = hits
                 .into_iter()
                 .map(|h| {

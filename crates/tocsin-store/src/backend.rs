@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::auth::Role;
 use tocsin_core::event::Event;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
@@ -51,6 +52,8 @@ pub struct TokenRow {
     pub last_used_at: Option<OffsetDateTime>,
     /// The national unit of the agency it acts for, if any.
     pub unit: Option<String>,
+    /// The highest level it reads.
+    pub clearance: tocsin_core::level::Level,
 }
 
 impl TokenRow {
@@ -152,9 +155,10 @@ impl Effects {
 /// Which hits to read, newest first.
 #[derive(Debug, Clone)]
 pub struct HitFilter {
-    /// Hits this agency may see: as owner, or as searcher of a hit that is
-    /// not silent.
-    pub agency: AgencyCode,
+    /// Hits this viewer may see ([`Hit::visible_to`]): its agency's as
+    /// owner, or as searcher of a hit that is not silent, at or below its
+    /// clearance.
+    pub viewer: Viewer,
     /// Only one side.
     pub role: Option<Side>,
     /// Only this status.
@@ -597,13 +601,15 @@ pub trait NoticeBackend: Commit {
 /// Events, numbered per recipient, and cluster mode's outbox.
 #[async_trait]
 pub trait EventBackend: Commit {
-    /// Events in order: `agency`'s after its own number `after`, or every
-    /// agency's after the log position `after` (a cluster node catching up
-    /// its live subscribers).
-    async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
+    /// Events in order: those `viewer` is shown (its agency's, at or below
+    /// its clearance) after its count's number `after`, or every agency's
+    /// after the log position `after` (a cluster node catching up its live
+    /// subscribers).
+    async fn events(&self, viewer: Option<&Viewer>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError>;
 
-    /// The last number given to `agency`'s events (0: none yet).
-    async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError>;
+    /// The last number in `viewer`'s count of its agency's events (0: none
+    /// yet).
+    async fn last_event_number(&self, viewer: &Viewer) -> Result<u64, StoreError>;
     /// The last event's sequence number (0 when there is none).
     async fn last_event(&self) -> Result<u64, StoreError>;
     /// Deletes up to `limit` of the oldest events from before `before`, in
@@ -669,9 +675,10 @@ pub trait ActivityBackend: Send + Sync + 'static {
         start: &str,
         end: &str,
     ) -> Result<Vec<(String, u64)>, StoreError>;
-    /// The hits `agency` may see (on its records; from its screenings
-    /// unless silent), per hour, searcher, owner and record.
-    async fn hits_per_hour(&self, agency: &AgencyCode, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError>;
+    /// The hits `viewer` may see (its agency's records'; from its
+    /// screenings unless silent; at or below its clearance), per hour,
+    /// searcher, owner and record.
+    async fn hits_per_hour(&self, viewer: &Viewer, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError>;
 }
 
 /// A database the store runs on: every capability's rows, written through

@@ -16,10 +16,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_audit::Outcome;
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::hit::{Hit, HitId, HitStatus};
+use tocsin_core::level::Level;
 use tocsin_core::record::{
     AccessRule, Biometric, Handling, Kind, Record, RecordBody, RecordData, RecordId, RecordState,
 };
@@ -63,6 +64,10 @@ pub struct Candidate {
     pub subject: RecordId,
     /// The record's owner.
     pub owner: AgencyCode,
+    /// The candidate record's level: only those cleared for it see the
+    /// candidate.
+    #[serde(default)]
+    pub level: Level,
     /// The searching agency.
     pub searcher: AgencyCode,
     /// The searching user.
@@ -118,11 +123,14 @@ impl Candidate {
         serde_json::from_str(&r.body).map_err(|e| StoreError::Corrupt(format!("candidate {}: {e}", r.search)))
     }
 
-    /// Whether `agency` may see this candidate, `record` being the record
-    /// as stored now: its owner always, the searcher only when it was shown
-    /// the record and may still see it.
-    pub fn visible_to(&self, agency: &AgencyCode, record: Option<&Record>) -> bool {
-        *agency == self.owner || (*agency == self.searcher && self.shown && record.is_some_and(|r| may_see(agency, r)))
+    /// Whether `viewer` may see this candidate, `record` being the record
+    /// as stored now: its owner's staff cleared for its level, the
+    /// searcher's only when it was shown the record and may still see it.
+    pub fn visible_to(&self, viewer: &Viewer, record: Option<&Record>) -> bool {
+        let level = record.map_or(self.level, |r| r.data.level);
+        viewer.cleared_for(level)
+            && (viewer.agency == self.owner
+                || (viewer.agency == self.searcher && self.shown && record.is_some_and(|r| may_see(viewer, r))))
     }
 }
 
@@ -170,8 +178,10 @@ impl Biometrics<'_> {
             require(actor, Permission::WriteRecords)?;
             self.store.writable()?;
             let person = match self.store.backend.record(&subject).await? {
-                Some(r) if r.owner == actor.agency && r.data.kind() == Kind::Person => r,
-                Some(r) if may_see(&actor.agency, &r) && r.owner != actor.agency => {
+                Some(r) if r.owner == actor.agency && r.data.kind() == Kind::Person && may_see(&actor.viewer(), &r) => {
+                    r
+                }
+                Some(r) if may_see(&actor.viewer(), &r) && r.owner != actor.agency => {
                     return Err(StoreError::Forbidden("biometric data is enrolled by the subject's owner".into()));
                 }
                 _ => return Err(StoreError::NotFound(format!("person record {subject}"))),
@@ -186,6 +196,7 @@ impl Biometrics<'_> {
                 tags: vec![],
                 review_by: person.data.review_by,
                 source: None,
+                level: person.data.level,
             };
             let record = Record::new(actor.agency, data, OffsetDateTime::now_utc());
             let attachments = e
@@ -258,18 +269,14 @@ impl Biometrics<'_> {
             let events = mine
                 .iter()
                 .map(|c| {
-                    to_json("a candidate", c).map(|data| Event::new(owner, EventKind::BiometricCandidate, data, now))
+                    to_json("a candidate", c)
+                        .map(|data| Event::new(owner, EventKind::BiometricCandidate, data, now).at(c.level))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let mut objects = vec![format!("search:{search}")];
             objects.extend(mine.iter().map(|c| c.record.to_string()));
-            let who = Actor {
-                unit: None,
-                agency: owner,
-                user: "system".to_owned(),
-                role: Role::Operator,
-                purpose: Some(format!("biometric candidate from a search by {} ({})", actor.agency, actor.user)),
-            };
+            let purpose = format!("biometric candidate from a search by {} ({})", actor.agency, actor.user);
+            let who = Actor::new(owner, "system", Role::Operator, Some(purpose));
             let effects = Effects { events, ..Effects::default() };
             // The searcher's answer is the same whether this is written or
             // not: a failure is the operator's to see, not the searcher's.
@@ -293,7 +300,7 @@ impl Biometrics<'_> {
                 .iter()
                 .map(Candidate::from_row)
                 .collect::<Result<_, _>>()?;
-            self.visible(&actor.agency, &mut all).await?;
+            self.visible(&actor.viewer(), &mut all).await?;
             all.sort_by(|a, b| b.score.total_cmp(&a.score));
             if all.is_empty() {
                 return Err(StoreError::NotFound(format!("search {search}")));
@@ -311,20 +318,20 @@ impl Biometrics<'_> {
             require(actor, Permission::ReadRecords)?;
             let rows = self.store.backend.bio_candidates_for(&actor.agency, pending_only, limit).await?;
             let mut all: Vec<Candidate> = rows.iter().map(Candidate::from_row).collect::<Result<_, _>>()?;
-            self.visible(&actor.agency, &mut all).await?;
+            self.visible(&actor.viewer(), &mut all).await?;
             Ok(all)
         }
         .await;
         self.store.audited(actor, "biometric.candidates", vec![], result).await
     }
 
-    /// Keeps the candidates `agency` may see, their records read as they
+    /// Keeps the candidates `viewer` may see, their records read as they
     /// are now (a record hidden since the search leaves the searcher's view).
-    async fn visible(&self, agency: &AgencyCode, all: &mut Vec<Candidate>) -> Result<(), StoreError> {
-        let ids: Vec<RecordId> = all.iter().filter(|c| c.owner != *agency).map(|c| c.record).collect();
+    async fn visible(&self, viewer: &Viewer, all: &mut Vec<Candidate>) -> Result<(), StoreError> {
+        let ids: Vec<RecordId> = all.iter().map(|c| c.record).collect();
         let records: std::collections::HashMap<RecordId, Record> =
             self.store.backend.records(&ids).await?.into_iter().map(|r| (r.id, r)).collect();
-        all.retain(|c| c.visible_to(agency, records.get(&c.record)));
+        all.retain(|c| c.visible_to(viewer, records.get(&c.record)));
         Ok(())
     }
 
@@ -350,7 +357,7 @@ impl Biometrics<'_> {
             let found = rows.iter().find(|r| r.record == record).map(Candidate::from_row).transpose()?;
             let stored = self.store.backend.record(&record).await?;
             let mut c = found
-                .filter(|c| c.visible_to(&actor.agency, stored.as_ref()))
+                .filter(|c| c.visible_to(&actor.viewer(), stored.as_ref()))
                 .ok_or_else(|| StoreError::NotFound(format!("candidate {record} of search {search}")))?;
             let stored = stored
                 .filter(|r| r.state == RecordState::Active)
@@ -365,7 +372,7 @@ impl Biometrics<'_> {
             let mut effects = Effects::default();
             if confirm {
                 // Silent when the searcher may not see the record now.
-                let silent = !may_see(&c.searcher, &stored);
+                let silent = !may_see(&Viewer::agency(c.searcher), &stored);
                 let hit = Hit {
                     id: HitId::generate(),
                     time: c.time,
@@ -384,6 +391,7 @@ impl Biometrics<'_> {
                         "confirmed_by": c.decided_by,
                     }),
                     handling: stored.data.handling.code,
+                    level: stored.data.level,
                     silent,
                     status: HitStatus::New,
                     updated_at: now,

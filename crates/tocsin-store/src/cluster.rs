@@ -450,13 +450,7 @@ mod tests {
     }
 
     async fn found(store: &Store, name: &str) -> usize {
-        let officer = Actor {
-            unit: None,
-            agency: AgencyCode::parse("DEU").expect("code"),
-            user: "o".into(),
-            role: Role::Officer,
-            purpose: None,
-        };
+        let officer = Actor::new(AgencyCode::parse("DEU").expect("code"), "o", Role::Officer, None);
         let request: Request = serde_json::from_value(serde_json::json!({"name": name})).expect("request");
         let query = request.validate(2026).expect("valid").query;
         store.screen(&officer, query, ScreenContext::default()).await.expect("screen").len()
@@ -503,7 +497,8 @@ mod tests {
         let b = Arc::new(Store::open(dir.path()).await.expect("open"));
         b.use_bus(bus("b", &log, false)).expect("bus");
         b.join_cluster().await.expect("join");
-        let token = a.create_token(&Actor::operator(fra), fra, Role::Officer, "o").await.expect("token");
+        let token =
+            a.create_token(&Actor::operator(fra), fra, Role::Officer, "o", Default::default()).await.expect("token");
         // Both nodes accept it, and keep it in memory.
         assert!(a.authenticate(&token.secret).await.expect("auth").is_some());
         assert!(b.authenticate(&token.secret).await.expect("auth").is_some());

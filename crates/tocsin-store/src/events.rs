@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::event::Event;
+use tocsin_core::level::Level;
 use tokio::sync::mpsc;
 
 /// Events queued for one subscriber, at most.
@@ -21,6 +23,8 @@ pub const QUEUE: usize = 256;
 struct Subscriber {
     id: u64,
     user: String,
+    /// It is handed only the events at or below this level.
+    clearance: Level,
     events: mpsc::Sender<Arc<Event>>,
 }
 
@@ -45,11 +49,12 @@ impl Subscription {
 }
 
 impl Hub {
-    pub(crate) fn subscribe(&self, agency: AgencyCode, user: &str) -> Subscription {
+    pub(crate) fn subscribe(&self, viewer: Viewer, user: &str) -> Subscription {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut subs) = self.subscribers.lock() {
-            subs.entry(agency).or_default().push(Subscriber { id, user: user.to_owned(), events: tx });
+            let s = Subscriber { id, user: user.to_owned(), clearance: viewer.clearance, events: tx };
+            subs.entry(viewer.agency).or_default().push(s);
         }
         metrics::gauge!("tocsin_event_subscribers").increment(1.0);
         Subscription { events: rx }
@@ -64,24 +69,27 @@ impl Hub {
         for event in events {
             let Some(list) = subs.get_mut(&event.agency) else { continue };
             let event = Arc::new(event.clone());
-            list.retain(|s| match s.events.try_send(event.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(
-                        agency = %event.agency,
-                        user = %s.user,
-                        subscriber = s.id,
-                        queued = QUEUE,
-                        "event subscriber is not reading; dropped (it can reconnect with Last-Event-ID)"
-                    );
-                    metrics::counter!("tocsin_event_subscribers_dropped_total").increment(1);
-                    metrics::gauge!("tocsin_event_subscribers").decrement(1.0);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    metrics::gauge!("tocsin_event_subscribers").decrement(1.0);
-                    false
-                }
+            list.retain(|s| match event.level <= s.clearance {
+                false => true,
+                true => match s.events.try_send(event.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        tracing::warn!(
+                            agency = %event.agency,
+                            user = %s.user,
+                            subscriber = s.id,
+                            queued = QUEUE,
+                            "event subscriber is not reading; dropped (it can reconnect with Last-Event-ID)"
+                        );
+                        metrics::counter!("tocsin_event_subscribers_dropped_total").increment(1);
+                        metrics::gauge!("tocsin_event_subscribers").decrement(1.0);
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        metrics::gauge!("tocsin_event_subscribers").decrement(1.0);
+                        false
+                    }
+                },
             });
             metrics::counter!("tocsin_events_total").increment(1);
         }
@@ -110,8 +118,8 @@ mod tests {
     async fn each_agency_gets_its_own_events_in_order() {
         let hub = Hub::default();
         let (fra, deu) = (AgencyCode::parse("FRA").expect("code"), AgencyCode::parse("DEU").expect("code"));
-        let mut a = hub.subscribe(fra, "a");
-        let mut b = hub.subscribe(deu, "b");
+        let mut a = hub.subscribe(Viewer::agency(fra), "a");
+        let mut b = hub.subscribe(Viewer::agency(deu), "b");
         hub.publish(&[event(1, fra), event(2, deu), event(3, fra)]);
         assert_eq!(a.next().await.map(|e| e.seq), Some(1));
         assert_eq!(a.next().await.map(|e| e.seq), Some(3));
@@ -122,7 +130,7 @@ mod tests {
     async fn a_subscriber_that_does_not_read_is_dropped_with_what_it_holds_bounded() {
         let hub = Hub::default();
         let fra = AgencyCode::parse("FRA").expect("code");
-        let mut slow = hub.subscribe(fra, "slow");
+        let mut slow = hub.subscribe(Viewer::agency(fra), "slow");
         let events: Vec<Event> = (1..=QUEUE as u64 + 10).map(|s| event(s, fra)).collect();
         hub.publish(&events);
         assert_eq!(hub.count(), 0, "dropped once its queue was full");
@@ -135,10 +143,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_subscriber_is_handed_only_the_events_at_or_below_its_clearance() {
+        let hub = Hub::default();
+        let fra = AgencyCode::parse("FRA").expect("code");
+        let mut low = hub.subscribe(Viewer::new(fra, Level::OfficialUseOnly), "low");
+        let mut high = hub.subscribe(Viewer::new(fra, Level::Restricted), "high");
+        let leveled = |seq, level| event(seq, fra).at(level);
+        hub.publish(&[
+            leveled(1, Level::Restricted),
+            leveled(2, Level::OfficialUseOnly),
+            leveled(3, Level::Confidential),
+        ]);
+        assert_eq!(low.next().await.map(|e| e.seq), Some(2), "the restricted one is not its to see");
+        assert_eq!(high.next().await.map(|e| e.seq), Some(1));
+        assert_eq!(high.next().await.map(|e| e.seq), Some(2));
+        drop(hub);
+        assert_eq!(high.next().await.map(|e| e.seq), None, "nor the confidential one");
+    }
+
+    #[tokio::test]
     async fn a_closed_subscriber_is_forgotten() {
         let hub = Hub::default();
         let fra = AgencyCode::parse("FRA").expect("code");
-        drop(hub.subscribe(fra, "gone"));
+        drop(hub.subscribe(Viewer::agency(fra), "gone"));
         hub.publish(&[event(1, fra)]);
         assert_eq!(hub.count(), 0);
     }

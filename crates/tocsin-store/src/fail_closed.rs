@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Entry, Head};
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::event::Event;
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage};
 use tocsin_core::notice::{Notice, NoticeId};
@@ -133,11 +134,11 @@ impl NoticeBackend for FailingAudit {
 
 #[async_trait]
 impl EventBackend for FailingAudit {
-    async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
-        self.inner.events(agency, after, limit).await
+    async fn events(&self, viewer: Option<&Viewer>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(viewer, after, limit).await
     }
-    async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError> {
-        self.inner.last_event_number(agency).await
+    async fn last_event_number(&self, viewer: &Viewer) -> Result<u64, StoreError> {
+        self.inner.last_event_number(viewer).await
     }
     async fn last_event(&self) -> Result<u64, StoreError> {
         self.inner.last_event().await
@@ -183,8 +184,8 @@ impl ActivityBackend for FailingAudit {
     ) -> Result<Vec<(String, u64)>, StoreError> {
         self.inner.searches_per_hour(agency, start, end).await
     }
-    async fn hits_per_hour(&self, agency: &AgencyCode, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError> {
-        self.inner.hits_per_hour(agency, start, end).await
+    async fn hits_per_hour(&self, viewer: &Viewer, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError> {
+        self.inner.hits_per_hour(viewer, start, end).await
     }
 }
 
@@ -381,8 +382,7 @@ async fn a_call_whose_audit_entry_cannot_be_written_fails_and_stores_nothing() {
     let store = Store::new(backend.clone());
     let fra = AgencyCode::parse("FRA").expect("FRA");
     store.add_agency(&Actor::operator(fra), fra, "France").await.expect("agency");
-    let admin =
-        Actor { unit: None, agency: fra, user: "alice".into(), role: tocsin_core::auth::Role::Admin, purpose: None };
+    let admin = Actor::new(fra, "alice", tocsin_core::auth::Role::Admin, None);
     let kept = store.create_record(&admin, person("Ivan Petrov")).await.expect("a record while the log works");
     let (records, head) = (backend.record_count().await.expect("count"), backend.audit_head().await.expect("head"));
 

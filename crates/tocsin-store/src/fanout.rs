@@ -199,7 +199,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let backend: Arc<dyn Backend> = Arc::new(SqliteBackend::open(dir.path(), true).await.expect("open"));
         let hub = Arc::new(Hub::default());
-        let mut sub = hub.subscribe(fra(), "u");
+        let mut sub = hub.subscribe(tocsin_core::access::Viewer::agency(fra()), "u");
         let fanout = Fanout::start(backend.clone(), hub, Arc::new(OnceLock::new()));
         fanout.begin(backend.last_event().await.expect("last"));
         let first = commit(&*backend, 1).await;

@@ -8,8 +8,9 @@ use tocsin_bus::What;
 
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
+use tocsin_core::access::Viewer;
 use tocsin_core::auth::Permission;
-use tocsin_core::event::{Event, EventKind};
+use tocsin_core::event::{Event, EventKind, EventView};
 use tocsin_core::hit::{DISMISS_DAYS, Dismissal, Hit, HitId, HitMessage, HitStatus, MESSAGE_CHARS, Side};
 use tocsin_core::record::RecordId;
 use tocsin_match::request::Request;
@@ -39,15 +40,18 @@ const CATCH_UP_STEP: u32 = 500;
 
 /// An event for each agency that may see `hit` ([`Hit::audience`]).
 pub(crate) fn hit_events(hit: &Hit, kind: EventKind, data: &serde_json::Value, time: OffsetDateTime) -> Effects {
-    let events = hit.audience().into_iter().map(|agency| Event::new(agency, kind, data.clone(), time)).collect();
+    let events =
+        hit.audience().into_iter().map(|agency| Event::new(agency, kind, data.clone(), time).at(hit.level)).collect();
     Effects { events, ..Effects::default() }
 }
 
-/// An agency's events: first those after the client's last one, read from
-/// the store, then live ones as they are committed. See [`Store::subscribe`].
+/// An agency's events at or below the subscriber's clearance, numbered in
+/// that clearance's count: first those after the client's last one, read
+/// from the store, then live ones as they are committed. See
+/// [`Store::subscribe`].
 pub struct EventStream {
     backend: Arc<dyn Backend>,
-    agency: AgencyCode,
+    viewer: Viewer,
     last: u64,
     backlog: VecDeque<Event>,
     caught_up: bool,
@@ -69,14 +73,14 @@ impl EventStream {
     pub async fn next(&mut self) -> Option<Result<Arc<Event>, StoreError>> {
         loop {
             if let Some(e) = self.backlog.pop_front() {
-                self.last = e.number;
+                self.last = e.number(self.viewer.clearance);
                 if !self.messages && about_messages(&e) {
                     continue;
                 }
                 return Some(Ok(Arc::new(e)));
             }
             if !self.caught_up {
-                match self.backend.events(Some(&self.agency), self.last, CATCH_UP_STEP).await {
+                match self.backend.events(Some(&self.viewer), self.last, CATCH_UP_STEP).await {
                     Ok(page) => {
                         self.caught_up = page.len() < CATCH_UP_STEP as usize;
                         self.backlog.extend(page);
@@ -86,8 +90,9 @@ impl EventStream {
                 }
             }
             let e = self.live.next().await?;
-            if e.number > self.last {
-                self.last = e.number;
+            let number = e.number(self.viewer.clearance);
+            if self.viewer.cleared_for(e.level) && number > self.last {
+                self.last = number;
                 if !self.messages && about_messages(&e) {
                     continue;
                 }
@@ -100,6 +105,11 @@ impl EventStream {
     pub fn last(&self) -> u64 {
         self.last
     }
+
+    /// An event it handed out as its subscriber is shown it.
+    pub fn view<'a>(&self, e: &'a Event) -> EventView<'a> {
+        e.view(self.viewer.clearance)
+    }
 }
 
 impl Store {
@@ -110,14 +120,15 @@ impl Store {
         let result = async {
             require(actor, Permission::ReadRecords)?;
             // Subscribe before reading the store, so nothing falls between.
-            let live = self.hub.subscribe(actor.agency, &actor.user);
+            let viewer = actor.viewer();
+            let live = self.hub.subscribe(viewer, &actor.user);
             let (last, caught_up) = match after {
                 Some(n) => (n, false),
-                None => (self.backend.last_event_number(&actor.agency).await?, true),
+                None => (self.backend.last_event_number(&viewer).await?, true),
             };
             Ok(EventStream {
                 backend: self.backend.clone(),
-                agency: actor.agency,
+                viewer,
                 last,
                 backlog: VecDeque::new(),
                 caught_up,
@@ -139,7 +150,7 @@ impl Store {
             let items = self
                 .backend
                 .hits(&HitFilter {
-                    agency: actor.agency,
+                    viewer: actor.viewer(),
                     role: filter.role,
                     status: filter.status,
                     since: filter.since,
@@ -168,7 +179,7 @@ impl Store {
     pub(crate) async fn visible_hit(&self, actor: &Actor, id: HitId) -> Result<Hit, StoreError> {
         require(actor, Permission::ReadRecords)?;
         match self.backend.hit(&id).await? {
-            Some(h) if h.visible_to(&actor.agency) => Ok(h),
+            Some(h) if h.visible_to(&actor.viewer()) => Ok(h),
             _ => Err(StoreError::NotFound(format!("hit {id}"))),
         }
     }

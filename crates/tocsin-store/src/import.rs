@@ -341,12 +341,17 @@ fn plan(
                 p.new.push(r);
             }
             Some(r) if r.state == RecordState::Active && same_content(&r.data, &data) => p.report.unchanged += 1,
+            // A record its owner marked above the importer's clearance is
+            // left as it is, as one the list did not change.
+            Some(r) if !actor.viewer().cleared_for(r.data.level) => p.report.unchanged += 1,
             Some(r) => {
                 match r.state {
                     RecordState::Active => p.report.updated += 1,
                     RecordState::Archived => p.report.relisted += 1,
                 }
                 let expected = r.version;
+                // A re-import keeps the level the owner gave the record.
+                let data = RecordData { level: r.data.level, ..data };
                 let next = Record { version: r.version + 1, state: RecordState::Active, updated_at: now, data, ..r };
                 p.updated.push(next.id.to_string());
                 p.changed.push((next, expected));
@@ -354,7 +359,9 @@ fn plan(
         }
     }
     // What is left was not in this import: de-list what is still active.
-    let mut gone: Vec<Record> = stored.into_values().filter(|r| r.state == RecordState::Active).collect();
+    let viewer = actor.viewer();
+    let mut gone: Vec<Record> =
+        stored.into_values().filter(|r| r.state == RecordState::Active && viewer.cleared_for(r.data.level)).collect();
     gone.sort_by_key(|r| r.id);
     for r in gone {
         let expected = r.version;

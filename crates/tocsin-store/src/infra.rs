@@ -13,10 +13,11 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
 use tocsin_core::asset::{Asset, Dependency, DependencyFields, DependencyId, oversized_group};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
+use tocsin_core::level::Level;
 use tocsin_core::record::{
     AccessRule, Handling, HandlingCode, Record, RecordBody, RecordData, RecordId, RecordState, default_review_date,
 };
@@ -124,6 +125,7 @@ fn asset_data(a: NewAsset, review_by: time::Date) -> RecordData {
         tags: a.tags,
         review_by,
         source: None,
+        level: Level::default(),
     }
 }
 
@@ -246,7 +248,7 @@ impl Infra<'_> {
             };
             match found {
                 Some(r)
-                    if may_see(&actor.agency, r)
+                    if may_see(&actor.viewer(), r)
                         && r.state == RecordState::Active
                         && matches!(r.data.body, RecordBody::Asset(_)) =>
                 {
@@ -340,7 +342,7 @@ impl Infra<'_> {
             require(actor, Permission::ReadRecords)?;
             let d = self.store.backend.infra_dependency(&id).await?;
             match d {
-                Some(d) if self.sees_both(&actor.agency, &d).await? => Ok(d),
+                Some(d) if self.sees_both(&actor.viewer(), &d).await? => Ok(d),
                 _ => Err(StoreError::NotFound(format!("dependency {id}"))),
             }
         }
@@ -348,9 +350,9 @@ impl Infra<'_> {
         self.store.audited(actor, "infra.dependency.read", vec![id.to_string()], result).await
     }
 
-    async fn sees_both(&self, agency: &AgencyCode, d: &Dependency) -> Result<bool, StoreError> {
+    async fn sees_both(&self, viewer: &Viewer, d: &Dependency) -> Result<bool, StoreError> {
         let ends = self.store.backend.records(&[d.provider, d.dependent]).await?;
-        Ok(ends.len() == 2 && ends.iter().all(|r| may_see(agency, r)))
+        Ok(ends.len() == 2 && ends.iter().all(|r| may_see(viewer, r)))
     }
 
     /// Withdraws a dependency of the actor's agency (`infra.dependency.delete`).
@@ -361,7 +363,7 @@ impl Infra<'_> {
             // Its owner withdraws it even when an end has since been hidden
             // from it; others learn nothing of it.
             let d = match self.store.backend.infra_dependency(&id).await? {
-                Some(d) if d.owner == actor.agency || self.sees_both(&actor.agency, &d).await? => d,
+                Some(d) if d.owner == actor.agency || self.sees_both(&actor.viewer(), &d).await? => d,
                 _ => return Err(StoreError::NotFound(format!("dependency {id}"))),
             };
             if d.owner != actor.agency {
@@ -522,13 +524,8 @@ impl Infra<'_> {
         if let Some(data) = warning {
             effects.events.push(Event::new(watch.agency, EventKind::InfraWarning, data, now));
         }
-        let who = Actor {
-            unit: None,
-            agency: watch.agency,
-            user: "system".to_owned(),
-            role: Role::Operator,
-            purpose: Some(format!("infrastructure watch {}", watch.id)),
-        };
+        let who =
+            Actor::new(watch.agency, "system", Role::Operator, Some(format!("infrastructure watch {}", watch.id)));
         let objects = vec![watch.id.clone(), watch.asset.to_string()];
         let done = self.store.commit_logged(&who, "infra.watch.evaluate", objects, change, effects).await?;
         Ok(done.applied)

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::message::{DiffusionKind, Level, Reference, ReferenceKind};
@@ -238,11 +238,14 @@ fn review_of(row: &MessageRow) -> Result<Option<Review>, StoreError> {
         .transpose()
 }
 
-/// Whether `actor` may see the message at all.
+/// Whether `actor` may see the message at all: it is cleared for its
+/// level (else the message is hidden as a record above its clearance is),
+/// and its agency sent or received it, or it reviews diffusions.
 fn party(actor: &Actor, row: &MessageRow, recipients: &[DeliveryRow]) -> bool {
-    row.sender == actor.agency
-        || recipients.iter().any(|d| d.agency == actor.agency)
-        || (actor.role == Role::Reviewer && row.diffusion.is_some())
+    actor.viewer().cleared_for(row.level)
+        && (row.sender == actor.agency
+            || recipients.iter().any(|d| d.agency == actor.agency)
+            || (actor.role == Role::Reviewer && row.diffusion.is_some()))
 }
 
 fn view(
@@ -360,6 +363,13 @@ impl Messages<'_> {
                     actor.agency, m.sender
                 )));
             }
+            if !actor.viewer().cleared_for(m.level) {
+                return Err(FieldError::field(
+                    "header.level",
+                    format!("{} is above the sender's clearance ({})", m.level, actor.viewer().clearance),
+                )
+                .into());
+            }
             let now = OffsetDateTime::now_utc();
             if (m.sent_at - now).abs() > MAX_CLOCK_SKEW {
                 return Err(FieldError::field(
@@ -386,6 +396,16 @@ impl Messages<'_> {
                 Some(parent) => {
                     let found = self.store.backend.message(parent).await?;
                     match found {
+                        // A reply is at least its parent's level: its thread
+                        // and parent ids would otherwise tell readers cleared
+                        // for less that the parent exists.
+                        Some((p, r)) if party(actor, &p, &r) && p.level > m.level => {
+                            return Err(FieldError::field(
+                                "header.level",
+                                format!("a reply is at least its parent's level ({})", p.level),
+                            )
+                            .into());
+                        }
                         Some((p, r)) if party(actor, &p, &r) => p.thread,
                         _ => {
                             return Err(FieldError::field(
@@ -428,7 +448,7 @@ impl Messages<'_> {
                 }),
             )?;
             let events =
-                recipients.iter().map(|a| Event::new(*a, EventKind::MessageReceived, data.clone(), now)).collect();
+                recipients.iter().map(|a| Event::new(*a, EventKind::MessageReceived, data.clone(), now).at(m.level)).collect();
             let change = Change::Message { row: row.clone(), recipients: recipients.clone() };
             let effects = Effects { events, ..Effects::default() };
             self.store.commit_logged(actor, "message.send", objects.clone(), change, effects).await?;
@@ -483,23 +503,19 @@ impl Messages<'_> {
         Ok(())
     }
 
-    /// Everything referenced is visible to the sender and every recipient;
-    /// a wanted or missing diffusion is about a person record. One answer
-    /// for "no such thing" and "not visible to all", so nothing is learnt.
+    /// Everything referenced is visible to the sender and every recipient,
+    /// each cleared for the message's level and no more (so a reader of
+    /// the message may read what it points at); a wanted or missing
+    /// diffusion is about a person record. One answer for "no such thing"
+    /// and "not visible to all", so nothing is learnt.
     async fn check_references(
         &self,
         actor: &Actor,
         m: &NewMessage,
         recipients: &[AgencyCode],
     ) -> Result<(), StoreError> {
-        let mut audience = vec![actor.clone()];
-        audience.extend(recipients.iter().map(|a| Actor {
-            unit: None,
-            agency: *a,
-            user: String::new(),
-            role: Role::Officer,
-            purpose: None,
-        }));
+        let mut audience = vec![actor.clone().cleared(actor.clearance.min(m.level))];
+        audience.extend(recipients.iter().map(|a| Actor::new(*a, String::new(), Role::Officer, None).cleared(m.level)));
         let mut person = false;
         for (i, r) in m.references.iter().enumerate() {
             let refused = || {
@@ -515,7 +531,7 @@ impl Messages<'_> {
                         Some(rec) => {
                             person |= matches!(rec.data.body, RecordBody::Person(_));
                             actor.screens(rec.data.kind())
-                                && audience.iter().all(|a| may_see(&a.agency, &rec))
+                                && audience.iter().all(|a| may_see(&a.viewer(), &rec))
                                 && rec.state == tocsin_core::record::RecordState::Active
                         }
                         None => false,
@@ -537,7 +553,7 @@ impl Messages<'_> {
                 ReferenceKind::Hit => {
                     let Ok(id) = r.id.parse() else { return Err(refused()) };
                     match self.store.backend.hit(&id).await? {
-                        Some(h) => audience.iter().all(|a| h.visible_to(&a.agency)),
+                        Some(h) => audience.iter().all(|a| h.visible_to(&a.viewer())),
                         None => false,
                     }
                 }
@@ -568,6 +584,7 @@ impl Messages<'_> {
                 recipient: None,
                 party: None,
                 diffusions: q.diffusions.unwrap_or(false),
+                clearance: actor.viewer().clearance,
                 thread: q.thread.clone(),
                 before: q.before.clone(),
                 limit: q.limit.unwrap_or(100).clamp(1, MAX_PAGE),
@@ -690,7 +707,7 @@ impl Messages<'_> {
             require(actor, Permission::ReviewDiffusions)?;
             self.store.writable()?;
             let (m, r) = match self.store.backend.message(id).await? {
-                Some((m, r)) if m.diffusion.is_some() => (m, r),
+                Some((m, r)) if m.diffusion.is_some() && actor.viewer().cleared_for(m.level) => (m, r),
                 _ => return Err(StoreError::NotFound(format!("diffusion {}", id.escape_debug()))),
             };
             let reason = tocsin_core::text::clean("reason", reason.to_owned(), tocsin_core::limits::TEXT_CHARS)?;
@@ -715,8 +732,10 @@ impl Messages<'_> {
             told.push(m.sender);
             told.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
             told.dedup();
-            let events =
-                told.into_iter().map(|a| Event::new(a, EventKind::DiffusionReview, data.clone(), now)).collect();
+            let events = told
+                .into_iter()
+                .map(|a| Event::new(a, EventKind::DiffusionReview, data.clone(), now).at(m.level))
+                .collect();
             let change = Change::Review { message: m.id.clone(), review: text.clone() };
             let effects = Effects { events, ..Effects::default() };
             let done = self.store.commit_logged(actor, "diffusion.review", objects.clone(), change, effects).await?;
@@ -729,11 +748,11 @@ impl Messages<'_> {
         self.store.audited_failure(actor, "diffusion.review", objects, result).await
     }
 
-    /// The wanted-person diffusions `agency` received on each of `records`,
-    /// for its screening results.
+    /// The wanted-person diffusions `viewer`'s agency received on each of
+    /// `records` at or below its clearance, for its screening results.
     pub async fn wanted_on(
         &self,
-        agency: &AgencyCode,
+        viewer: &Viewer,
         records: &[RecordId],
     ) -> Result<HashMap<RecordId, Vec<DiffusionBrief>>, StoreError> {
         let mut out: HashMap<RecordId, Vec<DiffusionBrief>> = HashMap::new();
@@ -741,8 +760,11 @@ impl Messages<'_> {
             return Ok(out);
         }
         let ids: Vec<String> = records.iter().map(|r| r.to_string()).collect();
-        for (rec, m) in self.store.backend.diffusions_on(agency, DiffusionKind::Wanted, &ids).await? {
+        for (rec, m) in self.store.backend.diffusions_on(&viewer.agency, DiffusionKind::Wanted, &ids).await? {
             let Ok(rec) = rec.parse::<RecordId>() else { continue };
+            if !viewer.cleared_for(m.level) {
+                continue;
+            }
             let review = review_of(&m)?;
             out.entry(rec).or_default().push(DiffusionBrief {
                 id: m.id,
@@ -771,5 +793,6 @@ fn receipt_effects(
             "at": crate::sql::ts(&now)?,
         }),
     )?;
-    Ok(Effects { events: vec![Event::new(m.sender, EventKind::MessageReceipt, data, now)], ..Effects::default() })
+    let event = Event::new(m.sender, EventKind::MessageReceipt, data, now).at(m.level);
+    Ok(Effects { events: vec![event], ..Effects::default() })
 }

@@ -105,6 +105,8 @@ pub struct MessageFilter {
     pub party: Option<AgencyCode>,
     /// Only diffusions.
     pub diffusions: bool,
+    /// Only those at or below this level (a reader's clearance).
+    pub clearance: Level,
     /// Only this thread.
     pub thread: Option<String>,
     /// Older than this message id (the previous page's last).

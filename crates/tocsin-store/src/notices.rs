@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use tocsin_core::access::may_see;
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
+use tocsin_core::level::Level;
 use tocsin_core::notice::{
     self, Mover, Notice, NoticeBrief, NoticeContent, NoticeError, NoticeId, NoticeStatus, NoticeType, moves_from,
     transition,
@@ -222,13 +223,30 @@ impl Store {
         crate::locks::read(&self.published).get(record).cloned().unwrap_or_default()
     }
 
-    /// Whether `actor` may read `n`.
+    /// A notice's level: the highest of its records' (those above a
+    /// reader's clearance hide the notice from it, and its events too).
+    async fn notice_level(&self, n: &Notice) -> Result<Level, StoreError> {
+        let records = match n.content.record_ids.is_empty() {
+            true => vec![],
+            false => self.backend.records(&n.content.record_ids).await?,
+        };
+        Ok(records.iter().map(|r| r.data.level).max().unwrap_or_default())
+    }
+
+    /// Whether `actor` may read `n`: never when one of its records is
+    /// above the actor's clearance (its owner's staff and the reviewers
+    /// included), else as [`notice_access`] says, or when the actor may see
+    /// one of its records.
     pub(crate) async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
-        if let Some(may) = notice_access(actor, n) {
-            return Ok(may);
+        let records = match n.content.record_ids.is_empty() {
+            true => vec![],
+            false => self.backend.records(&n.content.record_ids).await?,
+        };
+        let viewer = actor.viewer();
+        if !records.iter().all(|r| viewer.cleared_for(r.data.level)) {
+            return Ok(false);
         }
-        let records = self.backend.records(&n.content.record_ids).await?;
-        Ok(records.iter().any(|r| may_see(&actor.agency, r)))
+        Ok(notice_access(actor, n).unwrap_or_else(|| records.iter().any(|r| may_see(&viewer, r))))
     }
 
     pub(crate) fn view(&self, actor: &Actor, notice: Notice) -> NoticeView {
@@ -264,10 +282,16 @@ impl Store {
             return Err(FieldError::field("public", "only red and yellow notices have a public extract").into());
         }
         let records = self.backend.records(&content.record_ids).await?;
+        if input.public && records.iter().any(|r| r.data.level > Level::OfficialUseOnly && may_see(&actor.viewer(), r))
+        {
+            return Err(
+                FieldError::field("public", "a notice on a record above official use only is never public").into()
+            );
+        }
         for (i, id) in content.record_ids.iter().enumerate() {
             match records.iter().find(|r| r.id == *id) {
-                Some(r) if r.owner == actor.agency => {}
-                Some(r) if may_see(&actor.agency, r) => {
+                Some(r) if r.owner == actor.agency && may_see(&actor.viewer(), r) => {}
+                Some(r) if may_see(&actor.viewer(), r) => {
                     return Err(StoreError::Forbidden(format!(
                         "content.record_ids[{i}]: record {id} belongs to {}; a notice concerns its owner's records",
                         r.owner
@@ -373,6 +397,13 @@ impl Store {
             if public && !current.notice_type.may_be_public() {
                 return Err(FieldError::field("public", "only red and yellow notices have a public extract").into());
             }
+            if public && self.notice_level(&current).await? > Level::OfficialUseOnly {
+                return Err(FieldError::field(
+                    "public",
+                    "a notice on a record above official use only is never public",
+                )
+                .into());
+            }
             if !current.status.is_open() {
                 return Err(StoreError::Conflict(format!("notice {id} is {}", current.status.as_str())));
             }
@@ -387,8 +418,9 @@ impl Store {
 
     pub(crate) async fn owned_notice(&self, actor: &Actor, id: NoticeId) -> Result<Notice, StoreError> {
         match self.backend.notice(&id).await? {
+            Some(n) if !self.may_read_notice(actor, &n).await? => Err(StoreError::NotFound(format!("notice {id}"))),
             Some(n) if n.owner == actor.agency => Ok(n),
-            Some(n) if self.may_read_notice(actor, &n).await? => {
+            Some(n) => {
                 Err(StoreError::Forbidden(format!("notice {id} belongs to {}; only its owner changes it", n.owner)))
             }
             _ => Err(StoreError::NotFound(format!("notice {id}"))),
@@ -452,7 +484,8 @@ impl Store {
                 reason,
                 time: now,
             });
-            self.write_notice(&purpose, "notice.status", &next, current.version, status_events(&next)).await?;
+            let level = self.notice_level(&next).await?;
+            self.write_notice(&purpose, "notice.status", &next, current.version, status_events(&next, level)).await?;
             Ok(self.view(actor, next))
         }
         .await;
@@ -488,27 +521,25 @@ impl Store {
             loop {
                 let rows = self.backend.notices(&scan).await?;
                 let exhausted = rows.len() < scan.limit as usize;
-                // The records that decide access, read in one query per page.
-                let deciding: Vec<RecordId> = rows
-                    .iter()
-                    .filter(|n| notice_access(actor, n).is_none())
-                    .flat_map(|n| n.content.record_ids.iter().copied())
-                    .collect();
-                let visible: HashSet<RecordId> = match deciding.is_empty() {
-                    true => HashSet::new(),
-                    false => self
-                        .backend
-                        .records(&deciding)
-                        .await?
-                        .iter()
-                        .filter(|r| may_see(&actor.agency, r))
-                        .map(|r| r.id)
-                        .collect(),
-                };
+                // The records that decide access, read in one query per page
+                // (as in `may_read_notice`).
+                let deciding: Vec<RecordId> = rows.iter().flat_map(|n| n.content.record_ids.iter().copied()).collect();
+                let viewer = actor.viewer();
+                let (mut visible, mut above) = (HashSet::new(), HashSet::new());
+                if !deciding.is_empty() {
+                    for r in self.backend.records(&deciding).await? {
+                        if !viewer.cleared_for(r.data.level) {
+                            above.insert(r.id);
+                        } else if may_see(&viewer, &r) {
+                            visible.insert(r.id);
+                        }
+                    }
+                }
                 for n in rows {
                     scan.after = Some(n.id);
-                    let may = notice_access(actor, &n)
-                        .unwrap_or_else(|| n.content.record_ids.iter().any(|id| visible.contains(id)));
+                    let ids = &n.content.record_ids;
+                    let may = !ids.iter().any(|id| above.contains(id))
+                        && notice_access(actor, &n).unwrap_or_else(|| ids.iter().any(|id| visible.contains(id)));
                     if may {
                         items.push(self.view(actor, n));
                         if items.len() == limit as usize {
@@ -533,7 +564,7 @@ impl Store {
 
 /// The events a notice's move sends: to its owner, and to the General
 /// Secretariat's reviewers when it is submitted.
-fn status_events(n: &Notice) -> Effects {
+fn status_events(n: &Notice, level: Level) -> Effects {
     let data = serde_json::json!({
         "notice_id": n.id,
         "type": n.notice_type,
@@ -543,6 +574,7 @@ fn status_events(n: &Notice) -> Effects {
     if n.status == NoticeStatus::Submitted && n.owner != tocsin_core::AgencyCode::GS {
         to.push(tocsin_core::AgencyCode::GS);
     }
-    let events = to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at)).collect();
+    let events =
+        to.into_iter().map(|a| Event::new(a, EventKind::NoticeStatus, data.clone(), n.updated_at).at(level)).collect();
     Effects { events, ..Effects::default() }
 }

@@ -40,6 +40,12 @@ impl Store {
         let year = self.today().year();
         let mut found: Vec<(String, PublicNotice)> = notices
             .iter()
+            // Only what is for official use only is ever public: a notice
+            // on a record marked above (or raised since) is not served.
+            .filter(|n| {
+                let level = |id: &RecordId| records.get(id).map(|r| r.data.level).unwrap_or_default();
+                n.content.record_ids.iter().all(|id| level(id) == tocsin_core::level::Level::OfficialUseOnly)
+            })
             .filter_map(|n| {
                 let first = n.content.record_ids.iter().find_map(|id| records.get(id));
                 first.and_then(|r| extract(n, r)).map(|p| (n.id.to_string(), p))

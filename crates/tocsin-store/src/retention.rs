@@ -8,13 +8,14 @@
 //! its audit entry and events), and an archived record or expired notice is
 //! no longer due.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use tocsin_audit::{Draft, Outcome};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::event::{Event, EventKind};
+use tocsin_core::level::Level;
 use tocsin_core::notice::{self, Notice, NoticeId, NoticeStatus};
 use tocsin_core::record::{Record, RecordBody, RecordId, RecordState, format_date};
 use tocsin_core::retention::{self, ItemKind, Phase, ReviewItem};
@@ -65,13 +66,7 @@ pub struct Extension {
 
 /// The retention clock's actor: the owner's agency, as the system.
 fn clock_actor(owner: AgencyCode) -> Actor {
-    Actor {
-        unit: None,
-        agency: owner,
-        user: "system".to_owned(),
-        role: Role::Operator,
-        purpose: Some("retention clock".into()),
-    }
+    Actor::new(owner, "system", Role::Operator, Some("retention clock".into()))
 }
 
 fn record_item(r: &Record, today: Date) -> ReviewItem {
@@ -87,10 +82,12 @@ fn record_item(r: &Record, today: Date) -> ReviewItem {
         review_by: r.data.review_by,
         phase: retention::phase(r.data.review_by, today),
         label,
+        level: r.data.level,
     }
 }
 
-fn notice_item(n: &Notice, today: Date) -> ReviewItem {
+/// A notice's item, at `level` (the highest of its records').
+fn notice_item(n: &Notice, today: Date, level: Level) -> ReviewItem {
     ReviewItem {
         item: ItemKind::Notice,
         id: n.id.to_string(),
@@ -98,6 +95,7 @@ fn notice_item(n: &Notice, today: Date) -> ReviewItem {
         review_by: n.review_by,
         phase: retention::phase(n.review_by, today),
         label: format!("{} notice", n.notice_type.as_str()),
+        level,
     }
 }
 
@@ -199,7 +197,7 @@ impl Store {
             let rows = self.next_due_notices(&mut notices).await?;
             let (expired, due): (Vec<Notice>, Vec<Notice>) =
                 rows.into_iter().partition(|n| retention::phase(n.review_by, today) == Phase::Expired);
-            let due = due.iter().map(|n| notice_item(n, today)).filter(|i| i.phase == Phase::Due).collect();
+            let due = self.notice_items(&due, today).await?.into_iter().filter(|i| i.phase == Phase::Due).collect();
             report.reminded += self.remind(due, now).await?;
             report.notices_expired += self.expire_notices(expired, today, now).await?;
         }
@@ -296,8 +294,11 @@ impl Store {
             })
             .collect();
         let intent = self.intend(|| notices_changes(changed.iter().map(|(n, _)| n))).await?;
+        let notices: Vec<Notice> = changed.iter().map(|(n, _)| n.clone()).collect();
+        let items = self.notice_items(&notices, today).await?;
         let audit = |changed: &[(Notice, u64)]| {
-            expired_audit("notice.expire", changed.iter().map(|(n, _)| notice_item(n, today)).collect(), now)
+            let items = changed.iter().filter_map(|(n, _)| items.iter().find(|i| i.id == n.id.to_string()).cloned());
+            expired_audit("notice.expire", items.collect(), now)
         };
         let (drafts, effects) = audit(&changed)?;
         let all = Change::Notices { new: vec![], changed: changed.clone() };
@@ -329,6 +330,18 @@ impl Store {
         Ok(done.len() as u64)
     }
 
+    /// The review items of `notices`, each at its notice's level, their
+    /// records read in one query.
+    async fn notice_items(&self, notices: &[Notice], today: Date) -> Result<Vec<ReviewItem>, StoreError> {
+        let ids: Vec<RecordId> = notices.iter().flat_map(|n| n.content.record_ids.iter().copied()).collect();
+        let levels: HashMap<RecordId, Level> = match ids.is_empty() {
+            true => HashMap::new(),
+            false => self.backend.records(&ids).await?.into_iter().map(|r| (r.id, r.data.level)).collect(),
+        };
+        let level = |n: &Notice| n.content.record_ids.iter().filter_map(|id| levels.get(id)).max().copied();
+        Ok(notices.iter().map(|n| notice_item(n, today, level(n).unwrap_or_default())).collect())
+    }
+
     /// The actor's agency's records and notices within six months of their
     /// review date (or past it and not yet archived), soonest first. `after`
     /// is the previous page's `next`.
@@ -346,12 +359,16 @@ impl Store {
             let today = self.today();
             let horizon = retention::add_months(today, retention::REMIND_MONTHS);
             let (mut records, mut notices) = Store::due_cursors(Some(actor.agency), horizon);
+            let viewer = actor.viewer();
             let mut items: Vec<ReviewItem> = vec![];
             while records.is_some() {
-                items.extend(self.next_due_records(&mut records).await?.iter().map(|r| record_item(r, today)));
+                let rows = self.next_due_records(&mut records).await?;
+                items.extend(rows.iter().filter(|r| viewer.cleared_for(r.data.level)).map(|r| record_item(r, today)));
             }
             while notices.is_some() {
-                items.extend(self.next_due_notices(&mut notices).await?.iter().map(|n| notice_item(n, today)));
+                let rows = self.next_due_notices(&mut notices).await?;
+                items
+                    .extend(self.notice_items(&rows, today).await?.into_iter().filter(|i| viewer.cleared_for(i.level)));
             }
             items.retain(|i| i.phase != Phase::Current);
             let key = |i: &ReviewItem| format!("{}/{}", format_date(&i.review_by), i.id);
@@ -439,7 +456,7 @@ fn by_owner(items: Vec<ReviewItem>) -> BTreeMap<AgencyCode, Vec<ReviewItem>> {
 
 fn item_event(owner: AgencyCode, kind: EventKind, item: &ReviewItem, now: OffsetDateTime) -> Result<Event, StoreError> {
     let data = serde_json::to_value(item).map_err(|e| StoreError::Internal(format!("review item {}: {e}", item.id)))?;
-    Ok(Event::new(owner, kind, data, now))
+    Ok(Event::new(owner, kind, data, now).at(item.level))
 }
 
 /// Checks a review page cursor, `YYYY-MM-DD/<id>` as the previous page's

@@ -110,7 +110,7 @@ impl Store {
         };
         if !screened.is_empty() && actor.may(Permission::ReadMessages) {
             let ids: Vec<RecordId> = screened.iter().map(|s| s.record.id).collect();
-            match self.messages().wanted_on(&actor.agency, &ids).await {
+            match self.messages().wanted_on(&actor.viewer(), &ids).await {
                 Ok(mut on) => {
                     for s in &mut screened {
                         s.diffusions = on.remove(&s.record.id).unwrap_or_default();
@@ -153,7 +153,7 @@ impl Store {
 
     /// The index's matches, each re-checked against its stored record.
     async fn find(&self, actor: &Actor, query: &Query) -> Result<Found, StoreError> {
-        let viewer = actor.agency;
+        let viewer = actor.viewer();
         let searching = Instant::now();
         let found = self.index.read().ok().and_then(|slot| slot.as_ref().map(|i| i.search_with_hidden(&viewer, query)));
         metrics::histogram!("tocsin_screen_search_duration_seconds").record(searching.elapsed().as_secs_f64());
@@ -203,7 +203,7 @@ impl Store {
         {
             let w = crate::locks::read(&self.watches);
             for (r, m) in shown.iter().chain(&unseen) {
-                fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, context, Some(r.id), now)?);
+                fired.extend(Self::watch_effects(w.on_record(r, m.score), actor, context, Some(r), now)?);
             }
         }
         fired.extend(Self::watch_effects(criteria, actor, context, None, now)?);
@@ -258,6 +258,7 @@ fn new_hit(
         score: m.score,
         explanation: to_json("a match's explanation", &m.explanation)?,
         handling: r.data.handling.code,
+        level: r.data.level,
         silent,
         status: HitStatus::New,
         updated_at: now,
@@ -285,13 +286,8 @@ fn silent_entries(actor: &Actor, hits: Vec<Hit>, now: OffsetDateTime) -> Result<
     Ok(by_owner
         .into_iter()
         .map(|(agency, objects, effects)| {
-            let owner = Actor {
-                unit: None,
-                agency,
-                user: "system".to_owned(),
-                role: Role::Operator,
-                purpose: Some(format!("silent hit by {} ({})", actor.agency, actor.user)),
-            };
+            let purpose = format!("silent hit by {} ({})", actor.agency, actor.user);
+            let owner = Actor::new(agency, "system", Role::Operator, Some(purpose));
             (owner, "hit.silent", objects, effects)
         })
         .collect())

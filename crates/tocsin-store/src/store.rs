@@ -7,9 +7,10 @@ use std::sync::{Arc, OnceLock, RwLock};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use tocsin_audit::{Break, Draft, Entry, Hash, Head, Outcome, Verdict, Verifier};
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
 use tocsin_core::auth::{Permission, Role};
 use tocsin_core::hit::Dismissal;
+use tocsin_core::level::Level;
 use tocsin_core::notice::{Notice, NoticeBrief, NoticeId};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState};
 use tocsin_core::unit::Unit;
@@ -113,17 +114,32 @@ pub struct Actor {
     pub purpose: Option<String>,
     /// The national unit it acts in, whose rights bound its role's.
     pub unit: Option<std::sync::Arc<Unit>>,
+    /// The highest level it reads (its unit's clearance bounds it further:
+    /// [`Actor::viewer`]).
+    pub clearance: Level,
 }
 
 impl Actor {
-    /// An actor of an agency, in no unit.
+    /// An actor of an agency, in no unit, cleared for every level.
     pub fn new(agency: AgencyCode, user: impl Into<String>, role: Role, purpose: Option<String>) -> Actor {
-        Actor { agency, user: user.into(), role, purpose, unit: None }
+        Actor { agency, user: user.into(), role, purpose, unit: None, clearance: Level::TOP }
     }
 
     /// The local operator (the CLI), acting for `agency`.
     pub fn operator(agency: AgencyCode) -> Actor {
         Actor::new(agency, "operator", Role::Operator, None)
+    }
+
+    /// The actor, cleared for `clearance` only.
+    pub fn cleared(self, clearance: Level) -> Actor {
+        Actor { clearance, ..self }
+    }
+
+    /// Who is looking, for the access policy: its agency, at the lower of
+    /// its own clearance and its unit's.
+    pub fn viewer(&self) -> Viewer {
+        let unit = self.unit.as_ref().map_or(Level::TOP, |u| u.rights.clearance);
+        Viewer::new(self.agency, self.clearance.min(unit))
     }
 
     /// The user as the audit log names it: `UNIT/user` in a unit.
@@ -170,6 +186,16 @@ impl Actor {
     }
 }
 
+/// Refuses a record marked above what the writer reads: nobody makes a
+/// record they could not see.
+fn within_clearance(actor: &Actor, level: Level) -> Result<(), StoreError> {
+    let clearance = actor.viewer().clearance;
+    match level <= clearance {
+        true => Ok(()),
+        false => Err(FieldError::field("level", format!("{level} is above your clearance ({clearance})")).into()),
+    }
+}
+
 /// The holder of a valid token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -181,12 +207,21 @@ pub struct Principal {
     pub user: String,
     /// The national unit it acts in, if any.
     pub unit: Option<std::sync::Arc<Unit>>,
+    /// The token's clearance.
+    pub clearance: Level,
 }
 
 impl Principal {
     /// The actor this principal is, with a declared purpose.
     pub fn actor(&self, purpose: Option<String>) -> Actor {
-        Actor { agency: self.agency, user: self.user.clone(), role: self.role, purpose, unit: self.unit.clone() }
+        Actor {
+            agency: self.agency,
+            user: self.user.clone(),
+            role: self.role,
+            purpose,
+            unit: self.unit.clone(),
+            clearance: self.clearance,
+        }
     }
 }
 
@@ -410,7 +445,7 @@ impl Store {
         let store = Store::begin(location.backend(true).await?).await?;
         let op = Actor::operator(AgencyCode::GS);
         store.add_agency(&op, AgencyCode::GS, "General Secretariat").await?;
-        let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer").await?;
+        let token = store.create_token(&op, AgencyCode::GS, Role::Reviewer, "gs-reviewer", Level::TOP).await?;
         Ok((store, token))
     }
 
@@ -734,6 +769,7 @@ impl Store {
         let result = async {
             require(actor, Permission::WriteRecords)?;
             self.writable()?;
+            records.iter().try_for_each(|r| within_clearance(actor, r.data.level))?;
             let intent = self.intend(|| records_changes(&records)).await?;
             let change = Change::Records { new: records.clone(), changed: vec![] };
             let written = self.commit_logged(actor, "record.create", ids.clone(), change, Effects::default()).await;
@@ -756,7 +792,7 @@ impl Store {
     pub(crate) async fn visible_record(&self, actor: &Actor, id: RecordId) -> Result<Record, StoreError> {
         require(actor, Permission::ReadRecords)?;
         match self.backend.record(&id).await? {
-            Some(r) if may_see(&actor.agency, &r) && actor.screens(r.data.kind()) => Ok(actor.shown(r)),
+            Some(r) if may_see(&actor.viewer(), &r) && actor.screens(r.data.kind()) => Ok(actor.shown(r)),
             _ => Err(StoreError::NotFound(format!("record {id}"))),
         }
     }
@@ -766,7 +802,7 @@ impl Store {
     pub(crate) async fn owned_record(&self, actor: &Actor, id: RecordId, sent: u64) -> Result<Record, StoreError> {
         require(actor, Permission::WriteRecords)?;
         let current = match self.backend.record(&id).await? {
-            Some(r) if may_see(&actor.agency, &r) && actor.screens(r.data.kind()) => r,
+            Some(r) if may_see(&actor.viewer(), &r) && actor.screens(r.data.kind()) => r,
             _ => return Err(StoreError::NotFound(format!("record {id}"))),
         };
         if current.owner != actor.agency {
@@ -796,7 +832,13 @@ impl Store {
             }
             self.writable()?;
             let review_by_sent = input.review_by.is_some();
+            let level_sent = input.level.is_some();
             let mut data = input.validate(self.today())?;
+            // Without `level` the record keeps its own.
+            if !level_sent {
+                data.level = current.data.level;
+            }
+            within_clearance(actor, data.level)?;
             // An update never extends retention: that is `extend`'s job,
             // with a justification and its own audit entry. Without
             // `review_by` the record keeps its date; with one, it may only
@@ -913,7 +955,7 @@ impl Store {
             let exhausted = rows.len() < scan.limit as usize;
             for r in rows {
                 scan.after = Some(r.id);
-                let shown = may_see(&actor.agency, &r)
+                let shown = may_see(&actor.viewer(), &r)
                     && actor.screens(r.data.kind())
                     && (query.include_archived || r.state == RecordState::Active);
                 if shown {
@@ -952,7 +994,7 @@ impl Store {
         let result = async {
             let record = match record {
                 Some(id) => {
-                    let r = self.backend.record(&id).await?.filter(|r| may_see(&actor.agency, r));
+                    let r = self.backend.record(&id).await?.filter(|r| may_see(&actor.viewer(), r));
                     Some(r.ok_or_else(|| StoreError::NotFound(format!("record {id}")))?)
                 }
                 None => None,
@@ -963,6 +1005,14 @@ impl Store {
             };
             if record.is_none() {
                 require(actor, Permission::ReadAudit)?;
+                // The log names every record its agency touched, at any
+                // level: only those cleared for every level read it whole.
+                if actor.viewer().clearance < Level::TOP {
+                    return Err(StoreError::Forbidden(format!(
+                        "the audit log names records of every level: reading it needs the {} clearance",
+                        Level::TOP
+                    )));
+                }
             } else if !actor.may(Permission::ReadAudit) {
                 require(actor, Permission::ReadRecords)?;
             }
@@ -978,9 +1028,23 @@ impl Store {
                 (None, Some(agency)) => AuditScope::Agency(agency),
                 (Some(r), agency) => AuditScope::Object { object: r.id.to_string(), agency },
             };
+            let about = match &scope {
+                AuditScope::Object { object, .. } => Some(object.clone()),
+                AuditScope::Agency(_) => None,
+            };
             let query = AuditViewQuery { after, limit, scope };
             let entries = self.backend.audit_view(&query).await?;
-            Ok(entries.into_iter().map(|(n, e)| AuditView::numbered(n, e)).collect::<Vec<_>>())
+            let mut views: Vec<AuditView> = entries.into_iter().map(|(n, e)| AuditView::numbered(n, e)).collect();
+            // About one record, an entry shows that record and no other
+            // object with an id (a screening's entry lists every record it
+            // matched, some the reader may not see): what it did, not what
+            // else it touched.
+            if let Some(about) = about {
+                for v in &mut views {
+                    v.objects.retain(|o| *o == about || uuid::Uuid::parse_str(o).is_err());
+                }
+            }
+            Ok(views)
         }
         .await;
         let objects = record.map(|r| vec![r.to_string()]).unwrap_or_default();

@@ -17,7 +17,7 @@ pub(crate) fn agency(code: &str) -> AgencyCode {
 }
 
 pub(crate) fn actor(code: &str, role: Role) -> Actor {
-    Actor { unit: None, agency: agency(code), user: format!("{code} user"), role, purpose: None }
+    Actor::new(agency(code), format!("{code} user"), role, None)
 }
 
 pub(crate) fn person(name: &str, access: serde_json::Value) -> RecordInput {

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use tocsin_bus::What;
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
+use tocsin_core::level::Level;
 
 use crate::backend::{Change, Effects, TokenRow};
 use crate::store::label;
@@ -99,6 +100,10 @@ pub struct TokenRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub unit: Option<tocsin_core::unit::UnitCode>,
+    /// The highest level it reads: `official_use_only` (the default),
+    /// `restricted` or `confidential`; at most the issuer's own.
+    #[serde(default)]
+    pub clearance: Option<Level>,
 }
 
 /// Where a token stands.
@@ -129,6 +134,8 @@ pub struct TokenInfo {
     /// The national unit it acts in, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The highest level it reads.
+    pub clearance: Level,
     /// Where it stands now.
     pub status: TokenStatus,
     /// When it was issued.
@@ -164,6 +171,7 @@ impl TokenInfo {
             role: row.role,
             user: row.user.clone(),
             unit: row.unit.clone(),
+            clearance: row.clearance,
             status,
             created_at: row.created_at,
             expires_at: row.expires_at,
@@ -210,8 +218,16 @@ impl Store {
         agency: AgencyCode,
         role: Role,
         user: &str,
+        clearance: Level,
     ) -> Result<Token, StoreError> {
-        let request = TokenRequest { agency: Some(agency), role, user: user.to_owned(), lifetime: None, unit: None };
+        let request = TokenRequest {
+            agency: Some(agency),
+            role,
+            user: user.to_owned(),
+            lifetime: None,
+            unit: None,
+            clearance: Some(clearance),
+        };
         let issued = self.issue_token(actor, request).await?;
         let hash = hash_token(&issued.secret);
         Ok(Token { secret: issued.secret, hash })
@@ -237,6 +253,13 @@ impl Store {
             };
             if self.backend.agency(&agency).await?.is_none() {
                 return Err(StoreError::NotFound(format!("agency {agency} (add it with `tocsin agency add`)")));
+            }
+            let clearance = request.clearance.unwrap_or_default();
+            if clearance > actor.viewer().clearance {
+                return Err(StoreError::Forbidden(format!(
+                    "clearance {clearance} is above the issuer's own ({}): a token is cleared for at most what its issuer reads",
+                    actor.viewer().clearance
+                )));
             }
             let unit = match &request.unit {
                 Some(code) => {
@@ -274,6 +297,7 @@ impl Store {
                 revoked_at: None,
                 last_used_at: None,
                 unit: unit.map(|u| u.code),
+                clearance,
             };
             let objects = vec![format!("token:{id}")];
             self.commit_logged(actor, "token.create", objects, Change::Token(row.clone()), Effects::default()).await?;
@@ -403,7 +427,8 @@ impl Store {
             },
             None => None,
         };
-        let principal = Principal { agency: row.agency, role: row.role, user: row.user.clone(), unit };
+        let principal =
+            Principal { agency: row.agency, role: row.role, user: row.user.clone(), unit, clearance: row.clearance };
         let noted_recently = row.last_used_at.is_some_and(|t| now - t < USE_NOTED);
         let k = Known {
             principal: principal.clone(),
@@ -451,6 +476,7 @@ mod tests {
             user: "o".into(),
             lifetime: Some(lifetime.into()),
             unit: None,
+            clearance: None,
         };
         let short = f.store.issue_token(&admin, request("1m")).await.expect("issue");
         assert!(f.store.authenticate(&short.secret).await.expect("auth").is_some());
@@ -473,7 +499,14 @@ mod tests {
             .store
             .issue_token(
                 &actor("FRA", Role::Admin),
-                TokenRequest { agency: None, role: Role::Officer, user: "o".into(), lifetime: None, unit: None },
+                TokenRequest {
+                    agency: None,
+                    role: Role::Officer,
+                    user: "o".into(),
+                    lifetime: None,
+                    unit: None,
+                    clearance: None,
+                },
             )
             .await
             .expect("issue");

@@ -87,6 +87,13 @@ impl Store {
                 )
                 .into());
             }
+            if rights.clearance > actor.viewer().clearance {
+                return Err(StoreError::Forbidden(format!(
+                    "rights.clearance: {} is above your own ({}): a unit is cleared for at most what its creator reads",
+                    rights.clearance,
+                    actor.viewer().clearance
+                )));
+            }
             if self.backend.agency(&actor.agency).await?.is_none() {
                 return Err(StoreError::NotFound(format!("agency {} (add it with `tocsin agency add`)", actor.agency)));
             }

@@ -6,11 +6,11 @@
 //! [`Index`], so a screening finds the criteria it matches the same way it
 //! finds records, with the same scoring.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tocsin_bus::What;
 
 use time::OffsetDateTime;
-use tocsin_core::access::may_see;
+use tocsin_core::access::{Viewer, may_see};
 use tocsin_core::auth::Permission;
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::record::{
@@ -92,7 +92,11 @@ impl Watches {
             return vec![];
         }
         let list = self.by_record.get(&record.id).map(Vec::as_slice).unwrap_or_default();
-        list.iter().filter(|w| may_see(&w.agency, record)).map(|w| Fired { watch: w.clone(), score }).collect()
+        // The agency as a whole: its event is at the record's level.
+        list.iter()
+            .filter(|w| may_see(&Viewer::agency(w.agency), record))
+            .map(|w| Fired { watch: w.clone(), score })
+            .collect()
     }
 
     /// The criteria watches `query` matches.
@@ -101,7 +105,7 @@ impl Watches {
             return vec![];
         }
         let query = Query { kinds: vec![], limit: MAX_LIMIT, ..query.clone() };
-        let found: Vec<Match> = self.criteria.search(&AgencyCode::GS, &query);
+        let found: Vec<Match> = self.criteria.search(&Viewer::agency(AgencyCode::GS), &query);
         found
             .into_iter()
             .filter(|m| m.score >= THRESHOLD)
@@ -235,14 +239,39 @@ impl Store {
         self.audited_failure(actor, "watch.create", objects, result).await
     }
 
-    /// The actor's agency's watches, oldest first.
+    /// The actor's agency's watches, oldest first: those on a record only
+    /// while the actor may see the record (one above its clearance hides
+    /// its watches too).
     pub async fn watches(&self, actor: &Actor) -> Result<Vec<Watch>, StoreError> {
         let result = async {
             require(actor, Permission::ReadRecords)?;
-            Ok(self.backend.watches().await?.into_iter().filter(|w| w.agency == actor.agency).collect::<Vec<_>>())
+            self.visible_watches(actor).await
         }
         .await;
         self.audited(actor, "watch.list", vec![], result).await
+    }
+
+    async fn visible_watches(&self, actor: &Actor) -> Result<Vec<Watch>, StoreError> {
+        let mine: Vec<Watch> = self.backend.watches().await?.into_iter().filter(|w| w.agency == actor.agency).collect();
+        let ids: Vec<RecordId> = mine
+            .iter()
+            .filter_map(|w| match w.target {
+                WatchTarget::Record(id) => Some(id),
+                WatchTarget::Criteria(_) => None,
+            })
+            .collect();
+        let viewer = actor.viewer();
+        let seen: HashSet<RecordId> = match ids.is_empty() {
+            true => HashSet::new(),
+            false => self.backend.records(&ids).await?.iter().filter(|r| may_see(&viewer, r)).map(|r| r.id).collect(),
+        };
+        Ok(mine
+            .into_iter()
+            .filter(|w| match w.target {
+                WatchTarget::Record(id) => seen.contains(&id),
+                WatchTarget::Criteria(_) => true,
+            })
+            .collect())
     }
 
     /// Removes one of the actor's agency's watches (404 for any other).
@@ -250,7 +279,7 @@ impl Store {
         let result = async {
             require(actor, Permission::ReadRecords)?;
             self.writable()?;
-            let mine = self.backend.watches().await?.into_iter().any(|w| w.id == id && w.agency == actor.agency);
+            let mine = self.visible_watches(actor).await?.into_iter().any(|w| w.id == id);
             if !mine {
                 return Err(StoreError::NotFound(format!("watch {id}")));
             }
@@ -277,9 +306,13 @@ impl Store {
         fired: Vec<Fired>,
         searcher: &Actor,
         context: &crate::ScreenContext,
-        record: Option<RecordId>,
+        record: Option<&Record>,
         now: OffsetDateTime,
     ) -> Result<Vec<(Actor, Vec<String>, Effects)>, StoreError> {
+        // A record watch's event is at the record's level; a criteria
+        // watch's says nothing of any record.
+        let level = record.map(|r| r.data.level).unwrap_or_default();
+        let record = record.map(|r| r.id);
         // Called for every screened record: most fire nothing.
         if fired.is_empty() {
             return Ok(vec![]);
@@ -302,16 +335,11 @@ impl Store {
                 if let (Some(o), Some(l)) = (data.as_object_mut(), &context.location) {
                     o.insert("location".into(), serde_json::json!(l));
                 }
-                let watcher = Actor {
-                    unit: None,
-                    agency: w.agency,
-                    user: "system".to_owned(),
-                    role: tocsin_core::auth::Role::Operator,
-                    purpose: Some(format!("watch matched a screening by {}", searcher.agency)),
-                };
+                let purpose = format!("watch matched a screening by {}", searcher.agency);
+                let watcher = Actor::new(w.agency, "system", tocsin_core::auth::Role::Operator, Some(purpose));
                 let mut objects = vec![w.id.to_string()];
                 objects.extend(record.map(|r| r.to_string()));
-                let events = vec![Event::new(w.agency, EventKind::WatchMatch, data, now)];
+                let events = vec![Event::new(w.agency, EventKind::WatchMatch, data, now).at(level)];
                 (watcher, objects, Effects { events, ..Effects::default() })
             })
             .collect())

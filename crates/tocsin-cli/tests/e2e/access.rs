@@ -123,8 +123,9 @@ fn an_agency_reads_only_its_own_users_audit_entries() {
 #[test]
 fn the_one_policy_decides_intel_by_collection_rule_and_tlp_on_every_endpoint() {
     use tocsin_core::AgencyCode;
-    use tocsin_core::access::may_see_parts;
+    use tocsin_core::access::{Viewer, may_see_parts};
     use tocsin_core::record::{AccessRule, RecordState};
+    use tocsin_hub::INTEL_LEVEL;
     use tocsin_intel::Tlp;
 
     use crate::intel::{get, indicator, post, read};
@@ -153,10 +154,10 @@ fn the_one_policy_decides_intel_by_collection_rule_and_tlp_on_every_endpoint() {
                 indicator(&id, &format!("[ipv4-addr:value = '{value}']"), tlp.marking_id(), "2026-03-01T10:00:00.000Z");
             assert_eq!(read(post(&s, &owner, &objects, &json!({"objects": [o]}))).0, 202);
             for (viewer, token) in &viewers {
-                let code = AgencyCode::parse(viewer).expect("code");
+                let code = Viewer::agency(AgencyCode::parse(viewer).expect("code"));
                 let fra = AgencyCode::parse("FRA").expect("code");
-                let expect = may_see_parts(&code, &fra, RecordState::Active, readers)
-                    && may_see_parts(&code, &fra, RecordState::Active, &tlp.access_rule());
+                let expect = may_see_parts(&code, &fra, RecordState::Active, readers, INTEL_LEVEL)
+                    && may_see_parts(&code, &fra, RecordState::Active, &tlp.access_rule(), INTEL_LEVEL);
                 let listed = |path: &str| {
                     let (status, body, _) = read(get(&s, token, path));
                     status == 200 && body.to_string().contains(&id)

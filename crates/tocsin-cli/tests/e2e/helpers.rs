@@ -167,9 +167,14 @@ impl TestServer {
         (self.child, self.base) = (child, base);
     }
 
-    /// A new token.
+    /// A new token, cleared for every level.
     pub(crate) fn token(&self, agency: &str, role: &str) -> String {
-        self.cli(&["token", "create", "--agency", agency, "--role", role]).trim().to_owned()
+        self.cleared_token(agency, role, "confidential")
+    }
+
+    /// A new token cleared for `clearance` only.
+    pub(crate) fn cleared_token(&self, agency: &str, role: &str, clearance: &str) -> String {
+        self.cli(&["token", "create", "--agency", agency, "--role", role, "--clearance", clearance]).trim().to_owned()
     }
 
     pub(crate) fn get(&self, token: &str, path: &str) -> RequestBuilder {

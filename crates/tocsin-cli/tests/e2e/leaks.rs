@@ -1,12 +1,14 @@
 //! The leak test: every endpoint of the OpenAPI document, as every role of
-//! every agency that is not the owner, against records of every kind under
-//! every access rule. A record (and its silent hits, notices and watches)
-//! hidden from the caller must leave no trace:
+//! every agency that is not the owner and of the owner's and another
+//! agency's staff cleared below a record's level, against records of every
+//! kind under every access rule and at the top level. A record (and its
+//! hits, notices and watches) hidden from the caller must leave no trace:
 //!
 //! - an endpoint that takes an id answers exactly as for an id that never
 //!   existed (status and body, the id itself set aside);
 //! - any other answer (lists, exports, screening, the audit views, events,
 //!   health) holds none of the hidden objects' ids;
+//! - the events it is sent are numbered 1, 2, 3 … without a gap;
 //! - `/metrics` is refused to every agency's token.
 //!
 //! The route list is read from the server's OpenAPI document: a route with
@@ -23,7 +25,17 @@ use crate::sse::SseClient;
 const MISSING: &str = "00000000-0000-7000-8000-000000000000";
 
 const KINDS: [&str; 3] = ["person", "organization", "travel_document"];
-const VIEWERS: [&str; 3] = ["ITA", "DEU", "GS"];
+/// Who probes: agencies the access rules hide records from, cleared for
+/// every level; the owner's and another agency's staff cleared for
+/// `restricted`, from whom the confidential records are hidden.
+const VIEWERS: [(&str, &str); 5] = [
+    ("ITA", "confidential"),
+    ("DEU", "confidential"),
+    ("GS", "confidential"),
+    ("FRA", "restricted"),
+    ("DEU", "restricted"),
+];
+const LEVELS: [&str; 3] = ["official_use_only", "restricted", "confidential"];
 const ROLES: [&str; 6] = ["officer", "admin", "reviewer", "auditor", "examiner", "edge"];
 
 /// The roles an agency may hold: reviewers are the General Secretariat's.
@@ -31,27 +43,38 @@ fn roles(agency: &str) -> impl Iterator<Item = &'static str> {
     ROLES.into_iter().filter(move |r| *r != "reviewer" || agency == "GS")
 }
 
-/// The access rules, with who may see a record under each (besides FRA,
-/// the owner).
-fn rules() -> [(&'static str, Value); 3] {
+/// The access rules and levels of the records, with who may see a record
+/// under each rule (besides FRA, the owner).
+fn rules() -> [(&'static str, Value, &'static str); 4] {
     [
-        ("all", json!({"mode": "all"})),
-        ("only-deu", json!({"mode": "only", "countries": ["DEU"]})),
-        ("except-ita", json!({"mode": "except", "countries": ["ITA"]})),
+        ("all", json!({"mode": "all"}), "official_use_only"),
+        ("only-deu", json!({"mode": "only", "countries": ["DEU"]}), "official_use_only"),
+        ("except-ita", json!({"mode": "except", "countries": ["ITA"]}), "official_use_only"),
+        ("all", json!({"mode": "all"}), "confidential"),
     ]
 }
 
-fn may_see(rule: &str, agency: &str) -> bool {
-    match rule {
-        "all" => true,
-        "only-deu" => agency == "DEU",
-        _ => agency != "ITA",
-    }
+/// Whether `viewer` may see `t`, as the access policy says it should.
+fn may_see(t: &Target, (agency, clearance): (&str, &str)) -> bool {
+    let admitted = agency == "FRA"
+        || match t.rule {
+            "all" => true,
+            "only-deu" => agency == "DEU",
+            _ => agency != "ITA",
+        };
+    let rank = |level: &str| LEVELS.iter().position(|l| *l == level);
+    admitted && rank(t.level) <= rank(clearance)
+}
+
+/// The user a viewer's officer screens as, to tell its hits apart.
+fn officer_user((agency, clearance): (&str, &str)) -> String {
+    format!("leak-{}-{clearance}", agency.to_lowercase())
 }
 
 struct Target {
     id: String,
     rule: &'static str,
+    level: &'static str,
     /// What screens for it.
     query: Value,
     /// The owner's draft notice on it.
@@ -62,13 +85,13 @@ fn record_body(kind: &str, n: usize, access: &Value) -> (Value, Value) {
     let handling = json!({"code": "inform"});
     match kind {
         "person" => {
-            let name = format!("Leakcheck Personne {}", ["Alpha", "Bravo", "Charlie"][n]);
+            let name = format!("Leakcheck Personne {}", ["Alpha", "Bravo", "Charlie", "Golf"][n]);
             let body = json!({"kind": kind, "names": [{"full": name}], "birth_dates": ["1970-05-01"],
                 "handling": handling, "access": access});
             (body, json!({"name": name, "birth_date": "1970-05-01"}))
         }
         "organization" => {
-            let name = format!("Leakcheck {} Trading Company", ["Delta", "Echo", "Foxtrot"][n]);
+            let name = format!("Leakcheck {} Trading Company", ["Delta", "Echo", "Foxtrot", "Hotel"][n]);
             (
                 json!({"kind": kind, "names": [{"full": name}], "handling": handling, "access": access}),
                 json!({"name": name}),
@@ -94,8 +117,9 @@ fn answer(r: reqwest::blocking::Response, id: &str) -> (u16, String) {
 struct World {
     s: TestServer,
     targets: Vec<Target>,
-    /// Silent hits made by each viewer agency's screenings.
-    silent: Vec<(String, String)>,
+    /// Every hit on the targets: its id, its record, whether it is silent,
+    /// and the user whose screening made it.
+    hits: Vec<Seen>,
     /// A watch of FRA's, which no viewer may touch.
     fra_watch: String,
 }
@@ -104,16 +128,17 @@ fn world() -> World {
     let s = TestServer::start();
     let fra = s.token("FRA", "admin");
     let mut targets = vec![];
-    for (n, (rule, access)) in rules().into_iter().enumerate() {
+    for (n, (rule, access, level)) in rules().into_iter().enumerate() {
         for kind in KINDS {
-            let (body, query) = record_body(kind, n, &access);
+            let (mut body, query) = record_body(kind, n, &access);
+            body["level"] = json!(level);
             let id = s.create(&fra, &body)["id"].as_str().expect("id").to_owned();
             let notice = json!({"type": "blue", "content": {"record_ids": [id], "summary": "Whereabouts sought.",
                 "information_sought": "Current address."}});
             let (status, created) = status_json(s.post(&fra, "/v1/notices").json(&notice).send().expect("notice"));
             assert_eq!(status, 201, "{created}");
             let notice = created["id"].as_str().expect("notice id").to_owned();
-            targets.push(Target { id, rule, query, notice });
+            targets.push(Target { id, rule, level, query, notice });
         }
     }
     let (status, watch) =
@@ -121,22 +146,41 @@ fn world() -> World {
     assert_eq!(status, 201, "{watch}");
     // Every viewer screens for every record: a silent hit on each hidden one.
     for viewer in VIEWERS {
-        let officer = s.token(viewer, "officer");
+        let officer = officer_token(&s, viewer);
         for t in &targets {
             s.screen(&officer, &t.query);
         }
     }
     let (_, hits) = status_json(s.get(&fra, "/v1/hits?limit=1000").send().expect("hits"));
-    let silent = hits["items"]
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let hits = hits["items"]
         .as_array()
         .expect("hits")
         .iter()
-        .filter(|h| h["silent"] == true)
-        .map(|h| {
-            (h["searcher"].as_str().unwrap_or_default().to_owned(), h["id"].as_str().unwrap_or_default().to_owned())
+        .map(|h| Seen {
+            id: text(&h["id"]),
+            record: text(&h["record_id"]),
+            silent: h["silent"] == true,
+            user: text(&h["user"]),
         })
         .collect();
-    World { s, targets, silent, fra_watch: watch["id"].as_str().expect("watch id").to_owned() }
+    World { s, targets, hits, fra_watch: watch["id"].as_str().expect("watch id").to_owned() }
+}
+
+/// A hit as FRA, the owner, lists it.
+struct Seen {
+    id: String,
+    record: String,
+    silent: bool,
+    user: String,
+}
+
+/// `viewer`'s officer token, screening as [`officer_user`].
+fn officer_token(s: &TestServer, viewer: (&str, &str)) -> String {
+    let (agency, clearance) = viewer;
+    let user = officer_user(viewer);
+    let args = ["token", "create", "--agency", agency, "--role", "officer", "--clearance", clearance, "--user", &user];
+    s.cli(&args).trim().to_owned()
 }
 
 /// The requests that name one object by id, with the routes they exercise.
@@ -297,18 +341,35 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
     let mut leaks: Vec<String> = vec![];
     let mut checks = 0usize;
     for viewer in VIEWERS {
-        let hidden: Vec<&Target> = w.targets.iter().filter(|t| !may_see(t.rule, viewer)).collect();
-        let silent: Vec<&String> = w.silent.iter().filter(|(by, _)| by == viewer).map(|(_, id)| id).collect();
-        assert_eq!(silent.len(), hidden.len(), "{viewer}: a silent hit per hidden record");
+        let (agency, clearance) = viewer;
+        let owner = agency == "FRA";
+        let hidden: Vec<&Target> = w.targets.iter().filter(|t| !may_see(t, viewer)).collect();
+        let silent = w.hits.iter().filter(|h| h.silent && h.user == officer_user(viewer)).count();
+        assert_eq!(silent, hidden.len(), "{viewer:?}: a silent hit per hidden record");
+        // Every hit on a hidden record, whoever made it: the viewer's own
+        // silent ones, and those of staff cleared for what it is not.
+        let hidden_hits: Vec<&str> =
+            w.hits.iter().filter(|h| hidden.iter().any(|t| t.id == h.record)).map(|h| h.id.as_str()).collect();
+        // The owner's drafts are its own alone: every notice is hidden from
+        // another agency, and from the owner's staff those on records above
+        // their clearance.
+        let hidden_notices: Vec<&str> = w
+            .targets
+            .iter()
+            .filter(|t| !owner || hidden.iter().any(|h| h.id == t.id))
+            .map(|t| t.notice.as_str())
+            .collect();
         // Every id the viewer must not learn of: hidden records, their
-        // notices, silent hits, FRA's watch (drafts are the owner's alone,
-        // so every notice is hidden).
+        // notices and hits, FRA's watch (when the viewer is not FRA).
         let mut secrets: Vec<&str> = hidden.iter().map(|t| t.id.as_str()).collect();
-        secrets.extend(w.targets.iter().map(|t| t.notice.as_str()));
-        secrets.extend(silent.iter().map(|id| id.as_str()));
-        secrets.push(&w.fra_watch);
-        let tokens: Vec<(String, String)> =
-            roles(viewer).map(|role| (format!("{viewer} {role}"), s.token(viewer, role))).collect();
+        secrets.extend(&hidden_notices);
+        secrets.extend(&hidden_hits);
+        if !owner {
+            secrets.push(&w.fra_watch);
+        }
+        let tokens: Vec<(String, String)> = roles(agency)
+            .map(|role| (format!("{agency} {role} ({clearance})"), s.cleared_token(agency, role, clearance)))
+            .collect();
         // What the agency reads, before it probes anything by id: its own
         // audit entries echo the ids it sends, which are not leaks.
         for (who, token) in &tokens {
@@ -324,7 +385,7 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
                 // The General Secretariat reads the whole log, entries about
                 // records hidden from it included (ids, never content): the
                 // documented exception (ARCHITECTURE.md, invariants).
-                if viewer == "GS" && route == "GET /v1/audit" {
+                if agency == "GS" && route == "GET /v1/audit" {
                     continue;
                 }
                 let text = collection(&w, token, route).text().expect("body");
@@ -373,35 +434,44 @@ fn no_hidden_record_leaves_a_trace_on_any_endpoint_for_any_role() {
                     same(route, &t.id);
                 }
             }
-            for t in &w.targets {
+            for notice in &hidden_notices {
                 for route in notice_routes {
-                    same(route, &t.notice);
+                    same(route, notice);
                 }
             }
-            for id in &silent {
+            for id in &hidden_hits {
                 for route in hit_routes {
                     same(route, id);
                 }
             }
-            for route in watch_routes {
-                same(route, &w.fra_watch);
+            if !owner {
+                for route in watch_routes {
+                    same(route, &w.fra_watch);
+                }
             }
         }
         // Events: everything the agency was sent, up to a sentinel hit made
         // last, holds no hidden id (no waiting on a clock: the sentinel
         // arrives after anything sent before it).
-        let officer = s.token(viewer, "officer");
+        let officer = officer_token(s, viewer);
         let events = SseClient::connect(&s.base, &officer, Some(0));
         let fra = s.token("FRA", "admin");
-        let sentinel = s.create(&fra, &crate::helpers::person(&format!("Sentinel {viewer}"), json!({"mode": "all"})));
+        let sentinel_name = format!("Sentinel {agency} {clearance}");
+        let sentinel = s.create(&fra, &crate::helpers::person(&sentinel_name, json!({"mode": "all"})));
         let sentinel_id = sentinel["id"].as_str().expect("id");
-        s.screen(&officer, &json!({"name": format!("Sentinel {viewer}"), "birth_date": "1970-05-01"}));
+        s.screen(&officer, &json!({"name": sentinel_name, "birth_date": "1970-05-01"}));
+        let mut number = 0;
         loop {
             let e = events.next();
             let text = e.data.to_string();
-            checks += 1;
+            checks += 2;
             if let Some(secret) = secrets.iter().find(|x| text.contains(**x)) {
-                leaks.push(format!("{viewer}: GET /v1/events sent {secret}: {text}"));
+                leaks.push(format!("{viewer:?}: GET /v1/events sent {secret}: {text}"));
+            }
+            number += 1;
+            if e.id != number {
+                leaks.push(format!("{viewer:?}: GET /v1/events numbered {} after {}: a gap", e.id, number - 1));
+                number = e.id;
             }
             if text.contains(sentinel_id) {
                 break;

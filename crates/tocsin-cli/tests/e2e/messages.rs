@@ -476,3 +476,170 @@ fn a_rotated_key_still_opens_old_messages_and_new_ones_go_to_the_new_key() {
     assert_eq!(r.0, 409, "{}", r.1);
     assert!(r.1["error"]["message"].as_str().unwrap_or_default().contains("header.recipients[0].key"), "{}", r.1);
 }
+
+/// Ids of the messages `token` lists.
+fn listed(s: &TestServer, token: &str) -> Vec<String> {
+    let (status, page) = answer(s.get(token, "/v1/messages?box=all").send().expect("GET /v1/messages"));
+    assert_eq!(status, 200, "{page}");
+    let items = page.as_array().or_else(|| page["items"].as_array()).cloned().unwrap_or_default();
+    items.iter().filter_map(|m| m["id"].as_str().map(str::to_owned)).collect()
+}
+
+/// The answer to `GET path` with `id` set aside, to compare a hidden
+/// object's answer with a missing one's.
+fn probe(s: &TestServer, token: &str, path: &str, id: &str) -> (u16, String) {
+    let r = s.get(token, path).send().expect("GET");
+    (r.status().as_u16(), r.text().expect("body").replace(id, "<id>"))
+}
+
+#[test]
+fn what_is_above_a_clearance_is_hidden_as_if_it_did_not_exist_and_nobody_marks_above_their_own() {
+    let s = TestServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = bureaus(&s, dir.path(), &["FRA", "DEU", "GS"]);
+    let (fra, deu) = (&b[0], &b[1]);
+    // DEU's staff cleared for restricted, its unit cleared for restricted
+    // under a token cleared for more (the lower bounds it), and staff
+    // cleared for everything.
+    let deu_restricted = s.cleared_token("DEU", "officer", "restricted");
+    let (status, unit) = answer(
+        s.post(&deu.token, "/v1/units")
+            .json(&json!({"code": "BKA-CYBER", "name": "Cyber unit",
+                "rights": {"screen": ["person"], "read_messages": true, "clearance": "restricted"}}))
+            .send()
+            .expect("POST /v1/units"),
+    );
+    assert_eq!(status, 201, "{unit}");
+    assert_eq!(unit["rights"]["clearance"], "restricted");
+    let deu_unit = s.cli(&[
+        "token",
+        "create",
+        "--agency",
+        "DEU",
+        "--role",
+        "officer",
+        "--unit",
+        "BKA-CYBER",
+        "--clearance",
+        "confidential",
+    ]);
+    let deu_unit = deu_unit.trim();
+    let live = SseClient::connect(&s.base, &deu_restricted, Some(0));
+
+    let confidential = send(&s, fra, &["--to", "DEU", "--subject", "c", "--body", "c", "--level", "confidential"]);
+    let confidential = confidential["id"].as_str().expect("id").to_owned();
+    let restricted = send(&s, fra, &["--to", "DEU", "--subject", "r", "--body", "r", "--level", "restricted"]);
+    let restricted = restricted["id"].as_str().expect("id").to_owned();
+
+    // Cleared for everything: both, each with its level.
+    assert_eq!(listed(&s, &deu.token), vec![restricted.clone(), confidential.clone()]);
+    assert_eq!(read(&s, deu, &confidential)["message"]["level"], "confidential");
+    // Below the confidential one's level, staff and unit alike: not listed,
+    // and asked for, the same answer as for a message that never existed.
+    let missing = "01900000-0000-7000-8000-000000000000";
+    for token in [deu_restricted.as_str(), deu_unit] {
+        assert_eq!(listed(&s, token), vec![restricted.clone()]);
+        assert_eq!(
+            probe(&s, token, &format!("/v1/messages/{confidential}"), &confidential),
+            probe(&s, token, &format!("/v1/messages/{missing}"), missing),
+        );
+        let (status, _) = answer(s.get(token, &format!("/v1/messages/{restricted}")).send().expect("GET"));
+        assert_eq!(status, 200);
+    }
+    // Its events: the restricted message's alone, numbered from 1 (nothing
+    // is missing from its count where the confidential one went).
+    let first = live.next_within(Duration::from_secs(30)).expect("an event");
+    assert_eq!((first.id, first.event.as_str()), (1, "message.received"));
+    assert_eq!(first.data["data"]["id"], restricted.as_str());
+    assert_eq!(first.data["level"], "restricted");
+
+    // A reviewer of the General Secretariat cleared for restricted neither
+    // lists nor reviews a confidential diffusion: it answers as a missing
+    // one.
+    let diffusion = ok(
+        &s,
+        &fra.token,
+        &[
+            "diffusion",
+            "send",
+            "--kind",
+            "information",
+            "--purpose",
+            "locate associates",
+            "--key",
+            path(&fra.key),
+            "--to",
+            "DEU",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+            "--level",
+            "confidential",
+            "--json",
+        ],
+    );
+    let diffusion: Value = serde_json::from_str(&diffusion).expect("JSON");
+    let diffusion = diffusion["id"].as_str().expect("id").to_owned();
+    let reviewer = s.cleared_token("GS", "reviewer", "restricted");
+    let (status, queue) = answer(s.get(&reviewer, "/v1/diffusions").send().expect("GET /v1/diffusions"));
+    assert_eq!(status, 200, "{queue}");
+    assert!(!queue.to_string().contains(&diffusion), "{queue}");
+    let review = |id: &str| {
+        let body = json!({"verdict": "non_compliant", "reason": "x"});
+        let r = s.post(&reviewer, &format!("/v1/diffusions/{id}/review")).json(&body).send().expect("review");
+        (r.status().as_u16(), r.text().expect("body").replace(id, "<id>"))
+    };
+    assert_eq!(review(&diffusion), review(missing));
+    assert_eq!(review(&diffusion).0, 404);
+
+    // Nobody marks above what they read: a message, a record, a token, a
+    // unit.
+    let fra_restricted = s.cleared_token("FRA", "admin", "restricted");
+    let refused = fails(
+        &s,
+        &fra_restricted,
+        &[
+            "message",
+            "send",
+            "--key",
+            path(&fra.key),
+            "--to",
+            "DEU",
+            "--subject",
+            "x",
+            "--body",
+            "x",
+            "--level",
+            "confidential",
+        ],
+    );
+    assert!(refused.contains("header.level") && refused.contains("clearance"), "{refused}");
+    let mut record = person("Ilse Varga", json!({"mode": "all"}));
+    record["level"] = json!("confidential");
+    let (status, body) = answer(s.post(&fra_restricted, "/v1/records").json(&record).send().expect("POST"));
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("level")), "{body}");
+    let (status, body) = answer(
+        s.post(&fra_restricted, "/v1/tokens")
+            .json(&json!({"role": "officer", "user": "x", "clearance": "confidential"}))
+            .send()
+            .expect("POST /v1/tokens"),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = answer(
+        s.post(&fra_restricted, "/v1/units")
+            .json(&json!({"code": "X", "name": "x", "rights": {"screen": ["person"], "clearance": "confidential"}}))
+            .send()
+            .expect("POST /v1/units"),
+    );
+    assert_eq!(status, 403, "{body}");
+    // Within its clearance, it marks: the level is on the record.
+    record["level"] = json!("restricted");
+    assert_eq!(s.create(&fra_restricted, &record)["level"], "restricted");
+    // The audit log names records of every level: read whole only by
+    // those cleared for every level.
+    let (status, body) = answer(s.get(&fra_restricted, "/v1/audit").send().expect("GET /v1/audit"));
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = answer(s.get(&fra.token, "/v1/audit").send().expect("GET /v1/audit"));
+    assert_eq!(status, 200);
+}

@@ -75,7 +75,7 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
                     thead {
                         tr {
                             th scope="col" { (l.t("When")) } th scope="col" { (l.t("Status")) } th scope="col" { (l.t("Score")) }
-                            th scope="col" { (l.t("Searched by")) } th scope="col" { (l.t("Record of")) } th scope="col" { (l.t("Handling")) }
+                            th scope="col" { (l.t("Searched by")) } th scope="col" { (l.t("Record of")) } th scope="col" { (l.t("Level")) } th scope="col" { (l.t("Handling")) }
                             th scope="col" { (l.t("Where, why")) } th scope="col" { (l.t("Move to")) }
                         }
                     }
@@ -87,6 +87,7 @@ pub(crate) async fn inbox(State(c): State<Console>, who: SignedIn, Query(f): Que
                                 td.num { (format!("{:.3}", h.score)) }
                                 td { (h.searcher) }
                                 td { (h.owner) " " code { (h.record_id) } }
+                                td { (super::level_label(l, h.level)) }
                                 td { (serde_json::to_value(h.handling).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) }
                                 td { (h.location.as_deref().unwrap_or("")) @if let Some(p) = &h.purpose { br; small { (p) } } }
                                 td.moves {

@@ -29,8 +29,9 @@ pub(crate) async fn events(State(c): State<Console>, who: SignedIn) -> Response 
     let events = futures::stream::unfold((stream, open), |(mut stream, open): (EventStream, _)| async move {
         let event = stream.next().await?.ok()?;
         // An event without data is never dispatched by a browser.
-        let data = serde_json::to_string(&event.view()).ok()?;
-        let sse = Event::default().id(event.number.to_string()).event(event.kind.as_str()).data(data);
+        let view = stream.view(&event);
+        let data = serde_json::to_string(&view).ok()?;
+        let sse = Event::default().id(view.seq.to_string()).event(event.kind.as_str()).data(data);
         Some((Ok::<_, Infallible>(sse), (stream, open)))
     })
     .take_until(c.options.shutdown.clone().cancelled_owned());

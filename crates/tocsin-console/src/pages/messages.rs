@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use time::{OffsetDateTime, UtcOffset};
 use tocsin_core::auth::Permission;
-use tocsin_core::message::{DiffusionKind, Level, ReferenceKind};
+use tocsin_core::message::{DiffusionKind, ReferenceKind};
 use tocsin_store::{MessageQuery, MessageView, Receipt, ReceiptKind, Verdict};
 
 use crate::i18n::Lang;
@@ -32,19 +32,6 @@ fn stamp(t: OffsetDateTime) -> Markup {
     let t = t.to_offset(UtcOffset::UTC);
     let iso = t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     html! { time datetime=(iso) { (t.date()) " " (format!("{:02}:{:02}", t.hour(), t.minute())) " UTC" } }
-}
-
-fn level_word(level: Level) -> &'static str {
-    match level {
-        Level::OfficialUseOnly => "official use only",
-        Level::Restricted => "restricted",
-        Level::Confidential => "confidential",
-    }
-}
-
-/// The level, as a label on every row and in the detail.
-fn level_label(l: Lang, level: Level) -> Markup {
-    html! { span.badge.level data-level=(level.as_str()) { (l.t(level_word(level))) } }
 }
 
 fn kind_word(kind: DiffusionKind) -> &'static str {
@@ -182,7 +169,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(f): Quer
                                 td { (m.sender) @if !m.sent_by.is_empty() { br; small { (m.sent_by) } } }
                                 td { (m.recipients.iter().map(|r| r.agency.to_string()).collect::<Vec<_>>().join(", ")) }
                                 td { (kind(l, m)) @if m.non_compliant { br; (flag(l, m)) } }
-                                td { (level_label(l, m.level)) }
+                                td { (super::level_label(l, m.level)) }
                                 td { (references(m)) }
                                 td { (receipts_summary(l, &who, m)) }
                             }
@@ -243,7 +230,7 @@ pub(crate) async fn message(State(c): State<Console>, who: SignedIn, Path(id): P
             dl #routing {
                 dt { (l.t("Id")) } dd { code { (m.id) } }
                 dt { (l.t("Kind")) } dd { (kind(l, &m)) }
-                dt { (l.t("Level")) } dd { (level_label(l, m.level)) }
+                dt { (l.t("Level")) } dd { (super::level_label(l, m.level)) }
                 dt { (l.t("From")) } dd { (m.sender) @if !m.sent_by.is_empty() { " (" (m.sent_by) ")" } }
                 dt { (l.t("Sent")) } dd { (stamp(m.sent_at)) }
                 dt { (l.t("Received by the server")) } dd { (stamp(m.received_at)) }

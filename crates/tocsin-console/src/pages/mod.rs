@@ -25,6 +25,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde_json::Value;
 
 use tocsin_core::auth::{Permission, Role};
+use tocsin_core::level::Level;
 
 use crate::SignedIn;
 use crate::i18n::Lang;
@@ -158,6 +159,19 @@ pub(crate) fn list(v: &Value) -> String {
     v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()
 }
 
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::OfficialUseOnly => "official use only",
+        Level::Restricted => "restricted",
+        Level::Confidential => "confidential",
+    }
+}
+
+/// A confidentiality level, as a label on everything that carries one.
+pub(crate) fn level_label(l: Lang, level: Level) -> Markup {
+    html! { span.badge.level data-level=(level.as_str()) { (l.t(level_word(level))) } }
+}
+
 /// A record in a few words, names as stored, in their own script and
 /// direction.
 pub(crate) fn record_title(l: Lang, r: &Value) -> Markup {
@@ -205,6 +219,9 @@ pub(crate) fn answer(l: Lang, a: &Value) -> Markup {
                 }
                 dl {
                     dt { (l.t("Owner")) } dd { (text(&r["owner"])) }
+                    @if let Ok(level) = text(&r["level"]).parse::<Level>() {
+                        dt { (l.t("Level")) } dd { (level_label(l, level)) }
+                    }
                     @if let Some(list) = r["source"]["list"].as_str() {
                         dt { (l.t("List")) } dd { (list) " " (text(&r["source"]["id"])) }
                     }

@@ -55,7 +55,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(s): Quer
             @if shown.is_empty() { p.none { (l.t("No record.")) } }
             @else {
                 table #records {
-                    thead { tr { th scope="col" { (l.t("Record")) } th scope="col" { (l.t("Handling")) } th scope="col" { (l.t("Access")) } th scope="col" { (l.t("Review by")) } } }
+                    thead { tr { th scope="col" { (l.t("Record")) } th scope="col" { (l.t("Handling")) } th scope="col" { (l.t("Access")) } th scope="col" { (l.t("Level")) } th scope="col" { (l.t("Review by")) } } }
                     tbody {
                         @for r in shown {
                             @let v = serde_json::to_value(r).unwrap_or_default();
@@ -63,6 +63,7 @@ pub(crate) async fn list(State(c): State<Console>, who: SignedIn, Query(s): Quer
                                 td { a href=(format!("/records/{}", r.id)) { (super::record_title(l, &v)) } }
                                 td { (v["handling"]["code"].as_str().unwrap_or_default()) }
                                 td { (v["access"]["mode"].as_str().unwrap_or_default()) " " (super::list(&v["access"]["countries"])) }
+                                td { (super::level_label(l, r.data.level)) }
                                 td { (r.data.review_by) }
                             }
                         }
@@ -109,6 +110,8 @@ pub(crate) struct RecordForm {
     countries: String,
     #[serde(default)]
     tags: String,
+    #[serde(default)]
+    level: String,
 }
 
 fn items(s: &str) -> Vec<String> {
@@ -147,6 +150,7 @@ impl RecordForm {
                 .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default(),
             tags: join("tags"),
+            level: text(&v["level"]),
             ..RecordForm::default()
         }
     }
@@ -205,6 +209,9 @@ impl RecordForm {
         if !tags.is_empty() {
             o.insert("tags".to_owned(), json!(tags));
         }
+        if !self.level.is_empty() {
+            o.insert("level".to_owned(), json!(self.level));
+        }
         if let Ok(v) = self.version.parse::<u64>() {
             o.insert("version".to_owned(), json!(v));
         }
@@ -229,6 +236,7 @@ fn form_field(path: &str) -> &'static str {
         "handling" => "handling",
         "access" => "access",
         "tags" => "tags",
+        "level" => "level",
         _ => "",
     }
 }
@@ -307,6 +315,7 @@ fn form_page(
                         }
                     }
                     (text(l, "tags", "Tags (comma separated)", &f.tags, bad("tags"), false))
+                    (select(l, "level", "Confidentiality level", if f.level.is_empty() { "official_use_only" } else { &f.level }, &["official_use_only", "restricted", "confidential"], bad("level")))
                 }
                 button type="submit" { (l.t("Save")) }
             }

@@ -11,6 +11,7 @@ use maud::html;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tocsin_core::auth::Role;
+use tocsin_core::level::Level;
 use tocsin_store::{Issued, TokenRequest, TokenStatus};
 
 use crate::{Console, SignedIn};
@@ -54,6 +55,12 @@ async fn page(c: &Console, who: &SignedIn, issued: Option<&Issued>, error: Optio
                     label for="lifetime" { (l.t("Lifetime (90d, 12h, never; empty: the server's)")) }
                     input #lifetime type="text" name="lifetime" dir="ltr";
                 }
+                div.field {
+                    label for="clearance" { (l.t("Clearance")) }
+                    select #clearance name="clearance" {
+                        @for c in Level::ALL { option value=(c.as_str()) { (c.as_str()) } }
+                    }
+                }
             }
             button type="submit" { (l.t("Issue")) }
         }
@@ -61,7 +68,7 @@ async fn page(c: &Console, who: &SignedIn, issued: Option<&Issued>, error: Optio
             thead {
                 tr {
                     th scope="col" { (l.t("User")) } th scope="col" { (l.t("Agency")) } th scope="col" { (l.t("Role")) }
-                    th scope="col" { (l.t("Status")) } th scope="col" { (l.t("Issued")) } th scope="col" { (l.t("Expiry")) }
+                    th scope="col" { (l.t("Clearance")) } th scope="col" { (l.t("Status")) } th scope="col" { (l.t("Issued")) } th scope="col" { (l.t("Expiry")) }
                     th scope="col" { (l.t("Last used")) } th scope="col" { span.sr-only { (l.t("Revoke")) } }
                 }
             }
@@ -69,7 +76,7 @@ async fn page(c: &Console, who: &SignedIn, issued: Option<&Issued>, error: Optio
                 @for t in tokens.iter().rev() {
                     @let status = match t.status { TokenStatus::Active => "active", TokenStatus::Expired => "expired", TokenStatus::Revoked => "revoked" };
                     tr data-token=(t.id) {
-                        td dir="auto" { (t.user) } td { (t.agency) } td { (t.role.as_str()) } td.status { (l.t(status)) }
+                        td dir="auto" { (t.user) } td { (t.agency) } td { (t.role.as_str()) } td { (super::level_label(l, t.clearance)) } td.status { (l.t(status)) }
                         td { (tocsin_core::to_minute(t.created_at)) } td { (when(t.expires_at)) } td { (when(t.last_used_at)) }
                         td {
                             @if t.status == TokenStatus::Active {
@@ -96,6 +103,8 @@ pub(crate) struct Issue {
     role: String,
     #[serde(default)]
     lifetime: String,
+    #[serde(default)]
+    clearance: String,
 }
 
 /// Issues a token for the agency and shows its secret once.
@@ -108,9 +117,16 @@ pub(crate) async fn issue(State(c): State<Console>, who: SignedIn, Form(f): Form
         Err(e) => return page(&c, &who, None, Some(&format!("role: {e}"))).await,
     };
     let lifetime = Some(f.lifetime.trim().to_owned()).filter(|l| !l.is_empty());
+    let clearance = match f.clearance.trim() {
+        "" => None,
+        text => match text.parse::<Level>() {
+            Ok(level) => Some(level),
+            Err(e) => return page(&c, &who, None, Some(&e.to_string())).await,
+        },
+    };
     match c
         .store()
-        .issue_token(&who.actor(), TokenRequest { agency: None, role, user: f.user, lifetime, unit: None })
+        .issue_token(&who.actor(), TokenRequest { agency: None, role, user: f.user, lifetime, unit: None, clearance })
         .await
     {
         Ok(issued) => page(&c, &who, Some(&issued), None).await,

@@ -10,6 +10,7 @@ use super::{
     AccessRule, DocumentStatus, DocumentType, Handling, IdentityDocument, Kind, Name, NameType, Organization, Person,
     RecordBody, RecordData, Script, Sex, Source, TravelDocument, iso_date,
 };
+use crate::level::Level;
 use crate::text::clean as text;
 use crate::{CountryCode, DocumentNumber, FieldError, PartialDate, limits};
 
@@ -59,6 +60,9 @@ pub struct RecordInput {
     pub review_by: Option<String>,
     /// The list the record was imported from, and its reference there.
     pub source: Option<Source>,
+    /// How confidential it is: `official_use_only` (the default),
+    /// `restricted` or `confidential`; at most the writer's clearance.
+    pub level: Option<Level>,
     /// The version the client last read (updates only).
     pub version: Option<u64>,
     /// Ignored (read-only).
@@ -115,6 +119,7 @@ impl RecordInput {
             tags: None,
             review_by: None,
             source: None,
+            level: None,
             version: None,
             id: None,
             owner: None,
@@ -205,6 +210,7 @@ impl RecordInput {
             tags: tags(self.tags)?,
             review_by: review_by(self.review_by.as_deref(), today)?,
             source: self.source.map(source).transpose()?,
+            level: self.level.unwrap_or_default(),
         })
     }
 

@@ -76,15 +76,16 @@ pub(crate) async fn events(
     let first = SseEvent::default().retry(RETRY).comment("tocsin events");
     let events = futures::stream::unfold((stream, open), |(mut stream, open): (EventStream, _)| async move {
         match stream.next().await? {
-            Ok(e) => match serde_json::to_string(&e.view()) {
+            Ok(e) => match serde_json::to_string(&stream.view(&e)) {
                 Ok(data) => {
-                    let sse = SseEvent::default().id(e.number.to_string()).event(e.kind.as_str()).data(data);
+                    let number = stream.view(&e).seq;
+                    let sse = SseEvent::default().id(number.to_string()).event(e.kind.as_str()).data(data);
                     Some((Ok(sse), (stream, open)))
                 }
                 // Never an empty event in its place: the client resumes
                 // after the last one it got when it reconnects.
                 Err(err) => {
-                    tracing::error!(error = %err, number = e.number, "an event does not serialize; closing the stream");
+                    tracing::error!(error = %err, number = stream.view(&e).seq, "an event does not serialize; closing the stream");
                     None
                 }
             },

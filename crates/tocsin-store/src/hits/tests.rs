@@ -3,9 +3,11 @@
 //! who may move it along the workflow, what each side is told, and the
 //! messages on it.
 
+use tocsin_core::access::Viewer;
 use tocsin_core::auth::Role;
 use tocsin_core::event::EventKind;
 use tocsin_core::hit::{Hit, HitId, HitStatus, MESSAGE_CHARS};
+use tocsin_core::level::Level;
 
 use std::time::Duration;
 
@@ -79,7 +81,7 @@ async fn each_side_makes_only_its_own_moves_and_both_are_told_of_each() {
     let events = |code: &'static str| {
         let backend = f.backend.clone();
         async move {
-            let all = backend.events(Some(&agency(code)), 0, 1000).await.expect("events");
+            let all = backend.events(Some(&Viewer::agency(agency(code))), 0, 1000).await.expect("events");
             all.into_iter().filter(|e| e.kind == EventKind::HitStatus).count()
         }
     };
@@ -137,7 +139,7 @@ async fn messages_on_a_hit_reach_the_other_side_in_order_and_are_checked() {
         read,
         [(1, agency("FRA"), "Subject held at CDG T2"), (2, agency("ITA"), "Please confirm the birth date")]
     );
-    let told = f.backend.events(Some(&agency("ITA")), 0, 1000).await.expect("events");
+    let told = f.backend.events(Some(&Viewer::agency(agency("ITA"))), 0, 1000).await.expect("events");
     assert_eq!(told.iter().filter(|e| e.kind == EventKind::HitMessage).count(), 2);
 
     let long = "x".repeat(MESSAGE_CHARS + 1);
@@ -179,7 +181,7 @@ async fn an_event_stream_catches_up_in_order_past_a_page_then_goes_live_without_
     for i in 0..super::CATCH_UP_STEP {
         f.store.post_hit_message(&fra, shown.id, format!("message {i}")).await.expect("message");
     }
-    let stored = f.backend.last_event_number(&agency("ITA")).await.expect("last");
+    let stored = f.backend.last_event_number(&Viewer::agency(agency("ITA"))).await.expect("last");
     assert!(stored > u64::from(super::CATCH_UP_STEP), "{stored}");
 
     let mut stream = f.store.subscribe(&ita, Some(0)).await.expect("subscribe");
@@ -187,16 +189,16 @@ async fn an_event_stream_catches_up_in_order_past_a_page_then_goes_live_without_
     // the store and also delivered live, yet handed out once.
     f.store.post_hit_message(&fra, shown.id, "during the catch-up".into()).await.expect("message");
     for n in 1..=stored + 1 {
-        assert_eq!(next(&mut stream).await.number, n);
+        assert_eq!(next(&mut stream).await.number(Level::TOP), n);
     }
     f.store.post_hit_message(&fra, shown.id, "live".into()).await.expect("message");
     let live = next(&mut stream).await;
-    assert_eq!((live.number, live.kind), (stored + 2, EventKind::HitMessage));
+    assert_eq!((live.number(Level::TOP), live.kind), (stored + 2, EventKind::HitMessage));
     assert_eq!(stream.last(), stored + 2);
 
     // Without a starting point, only what comes next.
     let mut fresh = f.store.subscribe(&ita, None).await.expect("subscribe");
     assert_eq!(fresh.last(), stored + 2);
     f.store.post_hit_message(&fra, shown.id, "after".into()).await.expect("message");
-    assert_eq!(next(&mut fresh).await.number, stored + 3);
+    assert_eq!(next(&mut fresh).await.number(Level::TOP), stored + 3);
 }

@@ -127,3 +127,51 @@ fn the_metrics_count_shown_and_silent_hits_alike_and_name_neither() {
         assert!(!text.contains("silent"), "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_raised_above_a_clearance_takes_its_hits_and_watches_out_of_that_clearances_sight() {
+    use tocsin_core::level::Level;
+
+    use crate::{StoreError, WatchInput};
+
+    let f = Fixture::new().await;
+    let (shared, _) = f.benali().await;
+    let store = &f.store;
+    let fra = actor("FRA", Role::Officer);
+    let first = store.screen(&fra, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
+    let hit = first[0].hit_id.expect("a hit");
+    let input = WatchInput { record_id: Some(shared), criteria: None, note: None };
+    let watch = store.create_watch(&fra, input).await.expect("watch");
+
+    // ITA, the owner, raises its record to restricted.
+    let ita = actor("ITA", Role::Admin);
+    let version = store.get_record(&ita, shared).await.expect("read").version;
+    let mut raised = crate::testing::person("Karim Benali", serde_json::json!({"mode": "all"}));
+    (raised.level, raised.version) = (Some(Level::Restricted), Some(version));
+    assert_eq!(store.update_record(&ita, shared, raised).await.expect("raised").data.level, Level::Restricted);
+
+    let low = fra.clone().cleared(Level::OfficialUseOnly);
+    let high = fra.clone().cleared(Level::Restricted);
+    // The record, and the hit made on it before: gone for the lower
+    // clearance, as if they had never been; there for the higher.
+    assert!(matches!(store.get_record(&low, shared).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.hit(&low, hit).await, Err(StoreError::NotFound(_))));
+    let listed = |a| async move {
+        let all = crate::HitQuery { limit: 100, ..crate::HitQuery::default() };
+        store.hits(a, all).await.expect("hits").items.iter().map(|h| h.id).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&low).await, vec![]);
+    assert_eq!(listed(&high).await, vec![hit]);
+    assert_eq!(store.hit(&high, hit).await.expect("hit").level, Level::Restricted);
+    // Its watch too: not listed, and not deleted by one who cannot see it.
+    assert!(store.watches(&low).await.expect("watches").is_empty());
+    assert!(matches!(store.delete_watch(&low, watch.id).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.watches(&high).await.expect("watches").len(), 1);
+    // Screened again: shown to the higher clearance, a silent hit for the
+    // owner from the lower.
+    let again = store.screen(&low, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
+    assert!(again.iter().all(|s| s.record.id != shared), "{again:?}");
+    let seen = store.screen(&high, query("Karim Benali"), ScreenContext::default()).await.expect("screen");
+    assert!(seen.iter().any(|s| s.record.id == shared));
+    assert!(f.hits_of("ITA").await.iter().any(|h| h.silent && h.searcher == agency("FRA") && h.record_id == shared));
+}

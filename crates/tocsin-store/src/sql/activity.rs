@@ -9,6 +9,7 @@ macro_rules! activity {
 
             use async_trait::async_trait;
             use tocsin_core::AgencyCode;
+            use tocsin_core::access::Viewer;
             use tocsin_core::record::RecordId;
 
             use crate::StoreError;
@@ -36,16 +37,17 @@ macro_rules! activity {
                     rows.iter().map(|r| Ok((r.text("hour")?, u64_of(r.int("n")?)?))).collect()
                 }
 
-                async fn hits_per_hour(&self, agency: &AgencyCode, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError> {
+                async fn hits_per_hour(&self, viewer: &Viewer, start: &str, end: &str) -> Result<Vec<HitCount>, StoreError> {
                     let rows = sqlx::query(
                         "SELECT substr(time, 1, 13) AS hour, searcher, owner, record_id, COUNT(*) AS n FROM hits \
-                         WHERE (owner = $1 OR (searcher = $2 AND NOT silent)) AND time >= $3 AND time < $4 \
+                         WHERE (owner = $1 OR (searcher = $2 AND NOT silent)) AND level <= $5 AND time >= $3 AND time < $4 \
                          GROUP BY substr(time, 1, 13), searcher, owner, record_id",
                     )
-                    .bind(agency.as_str())
-                    .bind(agency.as_str())
+                    .bind(viewer.agency.as_str())
+                    .bind(viewer.agency.as_str())
                     .bind(start)
                     .bind(end)
+                    .bind(viewer.clearance.index() as i64)
                     .fetch_all(&self.pool)
                     .await?;
                     rows.iter()

@@ -148,7 +148,7 @@ macro_rules! agencies {
             }
 
             const TOKEN_COLUMNS: &str =
-                "id, hash, agency, role, user_name, created_at, expires_at, revoked_at, last_used_at, unit";
+                "id, hash, agency, role, user_name, created_at, expires_at, revoked_at, last_used_at, unit, clearance";
 
             fn token_from_row(row: &$row) -> Result<TokenRow, StoreError> {
                 let time = |column: &str| -> Result<Option<time::OffsetDateTime>, StoreError> {
@@ -165,6 +165,7 @@ macro_rules! agencies {
                     revoked_at: time("revoked_at")?,
                     last_used_at: time("last_used_at")?,
                     unit: row.try_get("unit")?,
+                    clearance: row.try_get::<String, _>("clearance")?.parse().map_err(corrupt("token clearance"))?,
                 })
             }
 
@@ -209,8 +210,8 @@ macro_rules! agencies {
                 t: &TokenRow,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at, unit) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at, unit, clearance) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&t.id)
                 .bind(&t.hash)
@@ -220,6 +221,7 @@ macro_rules! agencies {
                 .bind(ts(&t.created_at)?)
                 .bind(t.expires_at.as_ref().map(ts).transpose()?)
                 .bind(t.unit.clone())
+                .bind(t.clearance.as_str())
                 .execute(&mut **tx)
                 .await?;
                 Ok(())

@@ -433,9 +433,10 @@ macro_rules! edge {
                 }
                 for t in &r.tokens {
                     sqlx::query(
-                        "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at, revoked_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at, revoked_at = excluded.revoked_at",
+                        "INSERT INTO tokens (id, hash, agency, role, user_name, created_at, expires_at, revoked_at, clearance) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at, revoked_at = excluded.revoked_at, \
+                         clearance = excluded.clearance",
                     )
                     .bind(&t.id)
                     .bind(&t.hash)
@@ -445,6 +446,7 @@ macro_rules! edge {
                     .bind(ts(&t.created_at)?)
                     .bind(t.expires_at.as_ref().map(ts).transpose()?)
                     .bind(t.revoked_at.as_ref().map(ts).transpose()?)
+                    .bind(t.clearance.as_str())
                     .execute(&mut **tx)
                     .await?;
                 }

@@ -8,24 +8,30 @@ macro_rules! events {
             use sqlx::{QueryBuilder, Row};
             use time::OffsetDateTime;
             use tocsin_core::AgencyCode;
+            use tocsin_core::access::Viewer;
             use tocsin_core::event::{Event, EventKind};
+            use tocsin_core::level::Level;
 
             use super::INSERT_CHUNK;
             use crate::StoreError;
             use crate::backend::EventBackend;
-            use crate::sql::{event_from_row, i64_of, parse_ts, ts, u64_of};
+            use crate::sql::{LAST_COLUMNS, NUMBER_COLUMNS, event_from_row, i64_of, parse_ts, ts, u64_of};
 
             #[async_trait]
             impl EventBackend for super::$backend {
-                async fn events(&self, agency: Option<&AgencyCode>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
+                async fn events(&self, viewer: Option<&Viewer>, after: u64, limit: u32) -> Result<Vec<Event>, StoreError> {
                     let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                        "SELECT e.seq, e.number, e.agency, e.time, e.kind, coalesce(e.body, h.body) AS body \
-                         FROM events e LEFT JOIN hits h ON h.id = e.hit_id WHERE ",
+                        "SELECT e.seq, e.number, e.number_restricted, e.number_confidential, e.level, e.agency, e.time, \
+                         e.kind, coalesce(e.body, h.body) AS body FROM events e LEFT JOIN hits h ON h.id = e.hit_id WHERE ",
                     );
-                    match agency {
-                        Some(agency) => {
-                            q.push("e.agency = ").push_bind(agency.as_str()).push(" AND e.number > ").push_bind(i64_of(after));
-                            q.push(" ORDER BY e.number");
+                    match viewer {
+                        Some(viewer) => {
+                            // The count holds only what the clearance reads
+                            // (0 elsewhere, which the index leaves out).
+                            let number = NUMBER_COLUMNS[viewer.clearance.index()];
+                            q.push("e.agency = ").push_bind(viewer.agency.as_str());
+                            q.push(format!(" AND e.{number} > 0 AND e.{number} > ")).push_bind(i64_of(after));
+                            q.push(format!(" ORDER BY e.{number}"));
                         }
                         None => {
                             q.push("e.seq > ").push_bind(i64_of(after)).push(" ORDER BY e.seq");
@@ -36,9 +42,14 @@ macro_rules! events {
                     rows.iter().map(event_from_row).collect()
                 }
 
-                async fn last_event_number(&self, agency: &AgencyCode) -> Result<u64, StoreError> {
-                    let last: Option<i64> = sqlx::query_scalar("SELECT last FROM event_numbers WHERE agency = $1")
-                        .bind(agency.as_str())
+                async fn last_event_number(&self, viewer: &Viewer) -> Result<u64, StoreError> {
+                    const LAST: [&str; 3] = [
+                        "SELECT last FROM event_numbers WHERE agency = $1",
+                        "SELECT last_restricted FROM event_numbers WHERE agency = $1",
+                        "SELECT last_confidential FROM event_numbers WHERE agency = $1",
+                    ];
+                    let last: Option<i64> = sqlx::query_scalar(LAST[viewer.clearance.index()])
+                        .bind(viewer.agency.as_str())
                         .fetch_optional(&self.pool)
                         .await?;
                     u64_of(last.unwrap_or(0))
@@ -117,30 +128,49 @@ macro_rules! events {
                     seq += 1;
                     e.seq = seq;
                 }
-                // Each recipient's own count, moved on once per agency per batch.
-                let mut counts: Vec<(AgencyCode, i64)> = Vec::new();
+                // Each recipient's counts, one per clearance, moved on once
+                // per agency per batch: an event counts in those of the
+                // clearances at or above its level.
+                let mut counts: Vec<(AgencyCode, [i64; 3])> = Vec::new();
                 for e in &events {
-                    match counts.iter_mut().find(|(a, _)| *a == e.agency) {
-                        Some((_, n)) => *n += 1,
-                        None => counts.push((e.agency, 1)),
+                    let i = match counts.iter().position(|(a, _)| *a == e.agency) {
+                        Some(i) => i,
+                        None => {
+                            counts.push((e.agency, [0; 3]));
+                            counts.len() - 1
+                        }
+                    };
+                    for c in &Level::ALL[e.level.index()..] {
+                        counts[i].1[c.index()] += 1;
                     }
                 }
-                let mut next: Vec<(AgencyCode, u64)> = Vec::with_capacity(counts.len());
+                let mut next: Vec<(AgencyCode, [u64; 3])> = Vec::with_capacity(counts.len());
                 for (agency, n) in counts {
-                    let last: i64 = sqlx::query_scalar(
-                        "INSERT INTO event_numbers (agency, last) VALUES ($1, $2) \
-                         ON CONFLICT (agency) DO UPDATE SET last = event_numbers.last + excluded.last RETURNING last",
+                    let row = sqlx::query(
+                        "INSERT INTO event_numbers (agency, last, last_restricted, last_confidential) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (agency) DO UPDATE SET last = event_numbers.last + excluded.last, \
+                         last_restricted = event_numbers.last_restricted + excluded.last_restricted, \
+                         last_confidential = event_numbers.last_confidential + excluded.last_confidential \
+                         RETURNING last, last_restricted, last_confidential",
                     )
                     .bind(agency.as_str())
-                    .bind(n)
+                    .bind(n[0])
+                    .bind(n[1])
+                    .bind(n[2])
                     .fetch_one(&mut **tx)
                     .await?;
-                    next.push((agency, u64_of(last - n)?));
+                    let mut first = [0; 3];
+                    for (i, column) in LAST_COLUMNS.iter().enumerate() {
+                        first[i] = u64_of(row.try_get::<i64, _>(*column)? - n[i])?;
+                    }
+                    next.push((agency, first));
                 }
                 for e in &mut events {
                     if let Some((_, n)) = next.iter_mut().find(|(a, _)| *a == e.agency) {
-                        *n += 1;
-                        e.number = *n;
+                        for c in &Level::ALL[e.level.index()..] {
+                            n[c.index()] += 1;
+                            e.numbers[c.index()] = n[c.index()];
+                        }
                     }
                 }
                 for chunk in events.chunks(INSERT_CHUNK) {
@@ -158,10 +188,13 @@ macro_rules! events {
                         })
                         .collect::<Result<Vec<_>, StoreError>>()?;
                     let mut q: QueryBuilder<$db> =
-                        QueryBuilder::new("INSERT INTO events (seq, number, agency, time, kind, hit_id, body) ");
+                        QueryBuilder::new("INSERT INTO events (seq, number, number_restricted, number_confidential, level, agency, time, kind, hit_id, body) ");
                     q.push_values(chunk.iter().zip(rows), |mut b, (e, (time, hit_id, body))| {
                         b.push_bind(i64_of(e.seq))
-                            .push_bind(i64_of(e.number))
+                            .push_bind(i64_of(e.numbers[0]))
+                            .push_bind(i64_of(e.numbers[1]))
+                            .push_bind(i64_of(e.numbers[2]))
+                            .push_bind(e.level.index() as i64)
                             .push_bind(e.agency.as_str().to_owned())
                             .push_bind(time)
                             .push_bind(e.kind.as_str())

@@ -22,13 +22,14 @@ macro_rules! hits {
             impl HitBackend for super::$backend {
                 async fn hit(&self, id: &HitId) -> Result<Option<Hit>, StoreError> {
                     let row =
-                        sqlx::query("SELECT body FROM hits WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
+                        sqlx::query("SELECT body, level FROM hits WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
                     row.map(|r| hit_from_row(&r)).transpose()
                 }
 
                 async fn hits(&self, f: &HitFilter) -> Result<Vec<Hit>, StoreError> {
-                    let agency = f.agency.as_str().to_owned();
-                    let mut q: QueryBuilder<$db> = QueryBuilder::new("SELECT body FROM hits WHERE ");
+                    let agency = f.viewer.agency.as_str().to_owned();
+                    let mut q: QueryBuilder<$db> = QueryBuilder::new("SELECT body, level FROM hits WHERE level <= ");
+                    q.push_bind(f.viewer.clearance.index() as i64).push(" AND ");
                     match f.role {
                         Some(Side::Owner) => q.push("owner = ").push_bind(agency),
                         Some(Side::Searcher) => q.push("searcher = ").push_bind(agency).push(" AND NOT silent"),
@@ -88,8 +89,13 @@ macro_rules! hits {
                 }
             }
 
+            /// A hit, at the level of its column (its record's, raised with
+            /// the record since the hit was made).
             fn hit_from_row(row: &$row) -> Result<Hit, StoreError> {
-                from_json("hit", &row.text("body")?)
+                let hit: Hit = from_json("hit", &row.text("body")?)?;
+                let level = crate::sql::level_of(row.int("level")?)
+                    .ok_or_else(|| StoreError::Corrupt(format!("hit {}: level", hit.id)))?;
+                Ok(Hit { level, ..hit })
             }
 
             /// Replaces a hit if its stored status is `expected`; false if not.
@@ -162,7 +168,7 @@ macro_rules! hits {
                         })
                         .collect::<Result<Vec<_>, StoreError>>()?;
                     let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, body) ",
+                        "INSERT INTO hits (id, time, searcher, owner, silent, status, record_id, updated_at, level, body) ",
                     );
                     q.push_values(chunk.iter().zip(bodies), |mut b, (h, (time, updated_at, body))| {
                         b.push_bind(h.id.to_string())
@@ -173,6 +179,7 @@ macro_rules! hits {
                             .push_bind(h.status.as_str())
                             .push_bind(h.record_id.to_string())
                             .push_bind(updated_at)
+                            .push_bind(h.level.index() as i64)
                             .push_bind(body);
                     });
                     q.build().execute(&mut **tx).await?;

@@ -167,6 +167,11 @@ macro_rules! messages {
                     if filter.diffusions {
                         conds.push("m.diffusion IS NOT NULL".to_owned());
                     }
+                    let cleared: Vec<String> = tocsin_core::level::Level::ALL[..=filter.clearance.index()]
+                        .iter()
+                        .map(|l| mark(l.as_str().to_owned(), &mut binds))
+                        .collect();
+                    conds.push(format!("m.level IN ({})", cleared.join(", ")));
                     if let Some(t) = &filter.thread {
                         conds.push(format!("m.thread = {}", mark(t.clone(), &mut binds)));
                     }

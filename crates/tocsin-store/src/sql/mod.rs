@@ -130,12 +130,28 @@ pub(crate) fn entry_from_row(row: &impl Columns) -> Result<Entry, StoreError> {
     })
 }
 
+/// The columns of an event's number in each clearance's count, by
+/// [`Level::index`](tocsin_core::level::Level::index).
+pub(crate) const NUMBER_COLUMNS: [&str; 3] = ["number", "number_restricted", "number_confidential"];
+/// The columns of the last number given in each clearance's count.
+pub(crate) const LAST_COLUMNS: [&str; 3] = ["last", "last_restricted", "last_confidential"];
+
+/// A level as stored in a number column (its [`Level::index`](tocsin_core::level::Level::index)).
+pub(crate) fn level_of(stored: i64) -> Option<tocsin_core::level::Level> {
+    usize::try_from(stored).ok().and_then(|i| tocsin_core::level::Level::ALL.get(i).copied())
+}
+
 pub(crate) fn event_from_row(row: &impl Columns) -> Result<Event, StoreError> {
     let seq = u64_of(row.int("seq")?)?;
     let bad = |what: &str| StoreError::Corrupt(format!("event {seq}: {what}"));
     Ok(Event {
         seq,
-        number: u64_of(row.int("number")?)?,
+        numbers: [
+            u64_of(row.int(NUMBER_COLUMNS[0])?)?,
+            u64_of(row.int(NUMBER_COLUMNS[1])?)?,
+            u64_of(row.int(NUMBER_COLUMNS[2])?)?,
+        ],
+        level: level_of(row.int("level")?).ok_or_else(|| bad("level"))?,
         time: parse_ts(&row.text("time")?)?,
         agency: AgencyCode::parse(&row.text("agency")?).map_err(|_| bad("agency"))?,
         kind: EventKind::parse(&row.text("kind")?).ok_or_else(|| bad("kind"))?,

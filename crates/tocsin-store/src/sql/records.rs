@@ -102,6 +102,18 @@ macro_rules! records {
                         let version = "SELECT version FROM records WHERE id = $1";
                         return Err(super::commit::stale(tx, version, &format!("record {}", r.id), *expected).await);
                     }
+                    // A record raised above official use only takes its hits
+                    // with it: they are shown at the record's level from now
+                    // on (never lowered: a hit made on a confidential record
+                    // stays confidential).
+                    let level = r.data.level.index() as i64;
+                    if level > 0 {
+                        sqlx::query("UPDATE hits SET level = $1 WHERE record_id = $2 AND level < $1")
+                            .bind(level)
+                            .bind(r.id.to_string())
+                            .execute(&mut **tx)
+                            .await?;
+                    }
                 }
                 Ok(())
             }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 use tocsin_audit::{Draft, Outcome, Verifier};
+use tocsin_core::access::Viewer;
 use tocsin_core::auth::Role;
 use tocsin_core::event::{Event, EventKind};
 use tocsin_core::fixtures::{active as record, agency as code, data};
 use tocsin_core::hit::{Dismissal, Hit, HitId, HitMessage, HitStatus, Side};
+use tocsin_core::level::Level;
 use tocsin_core::notice::{Notice, NoticeContent, NoticeId, NoticeStatus, NoticeType};
 use tocsin_core::record::{Kind, Record, RecordData, RecordId, RecordInput, RecordState, Source};
 use tocsin_core::watch::{Watch, WatchId, WatchTarget};
@@ -64,12 +66,13 @@ pub(crate) async fn tokens_are_found_by_hash_only(b: Arc<dyn Backend>) {
         revoked_at: None,
         last_used_at: None,
         unit: Some("PAF-CDG".into()),
+        clearance: Level::Restricted,
     };
     b.insert_token(&row).await.expect("insert token");
     let found = b.token_by_hash(&"ab".repeat(32)).await.expect("lookup");
     assert_eq!(
-        found.map(|t| (t.agency, t.role, t.user, t.unit)),
-        Some((code("FRA"), Role::Admin, "alice".to_owned(), Some("PAF-CDG".to_owned())))
+        found.map(|t| (t.agency, t.role, t.user, t.unit, t.clearance)),
+        Some((code("FRA"), Role::Admin, "alice".to_owned(), Some("PAF-CDG".to_owned()), Level::Restricted))
     );
     assert_eq!(b.token_by_hash(&"cd".repeat(32)).await.expect("lookup"), None);
 }
@@ -89,6 +92,7 @@ pub(crate) async fn tokens_are_listed_revoked_once_and_keep_their_last_use(b: Ar
         revoked_at: None,
         last_used_at: None,
         unit: None,
+        clearance: Level::default(),
     };
     let later = now + time::Duration::days(1);
     for t in [token("t1", "FRA", Some(later)), token("t2", "DEU", None), token("t3", "FRA", None)] {
@@ -335,6 +339,7 @@ fn hit(owner: &str, searcher: &str, silent: bool, status: HitStatus) -> Hit {
         score: 0.9,
         explanation: serde_json::json!({}),
         handling: tocsin_core::record::HandlingCode::Inform,
+        level: Level::OfficialUseOnly,
         silent,
         status,
         updated_at: now,
@@ -348,7 +353,7 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     b.append_batch(vec![], hits(vec![shown.clone(), silent.clone(), other.clone()])).await.expect("insert");
     let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
     let list = |agency: &str, role: Option<Side>, status: Option<HitStatus>| {
-        let f = HitFilter { agency: code(agency), role, status, since: None, before: None, limit: 10 };
+        let f = HitFilter { viewer: Viewer::agency(code(agency)), role, status, since: None, before: None, limit: 10 };
         let b = b.clone();
         async move { b.hits(&f).await.expect("hits") }
     };
@@ -358,9 +363,23 @@ pub(crate) async fn hits_are_listed_to_owner_and_searcher(b: Arc<dyn Backend>) {
     assert_eq!(ids(list("FRA", None, None).await), vec![other.id, silent.id, shown.id]);
     assert_eq!(ids(list("FRA", Some(Side::Searcher), None).await), vec![other.id]);
     assert_eq!(ids(list("FRA", None, Some(HitStatus::Closed)).await), vec![other.id]);
-    let page =
-        HitFilter { agency: code("FRA"), role: None, status: None, since: None, before: Some(silent.id), limit: 10 };
+    let page = HitFilter {
+        viewer: Viewer::agency(code("FRA")),
+        role: None,
+        status: None,
+        since: None,
+        before: Some(silent.id),
+        limit: 10,
+    };
     assert_eq!(ids(b.hits(&page).await.expect("page")), vec![shown.id]);
+    // A hit above a viewer's clearance is not listed for it.
+    let restricted = Hit { level: Level::Restricted, ..hit("ESP", "PRT", false, HitStatus::New) };
+    b.append_batch(vec![], hits(vec![restricted.clone()])).await.expect("insert");
+    for (clearance, listed) in [(Level::OfficialUseOnly, vec![]), (Level::Restricted, vec![restricted.id])] {
+        let f = HitFilter { viewer: Viewer::new(code("ESP"), clearance), ..page.clone() };
+        let f = HitFilter { before: None, ..f };
+        assert_eq!(ids(b.hits(&f).await.expect("hits")), listed, "{clearance}");
+    }
     assert_eq!(b.hit(&silent.id).await.expect("read"), Some(silent));
     assert_eq!(b.hit(&HitId::generate()).await.expect("read"), None);
 }
@@ -427,24 +446,50 @@ pub(crate) async fn events_are_numbered_in_commit_order_and_read_per_agency(b: A
     assert_eq!(b.last_event().await.expect("last"), 5);
     assert_eq!(b.hit(&h.id).await.expect("read"), Some(h), "the hit rode the same transaction");
 
-    let fra = b.events(Some(&code("FRA")), 0, 10).await.expect("events");
+    let v = |agency: &str| Viewer::agency(code(agency));
+    let fra = b.events(Some(&v("FRA")), 0, 10).await.expect("events");
     assert_eq!(fra.iter().map(|e| e.data["n"].as_u64()).collect::<Vec<_>>(), vec![Some(1), Some(3), Some(4)]);
     assert_eq!(fra[0], first[0], "read back as written");
-    let resumed = b.events(Some(&code("FRA")), 1, 10).await.expect("events");
+    let resumed = b.events(Some(&v("FRA")), 1, 10).await.expect("events");
     assert_eq!(resumed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 5], "resumes after the given number");
-    assert_eq!(b.events(Some(&code("FRA")), 1, 1).await.expect("events").len(), 1, "limit");
-    assert!(b.events(Some(&code("ESP")), 0, 10).await.expect("events").is_empty());
+    assert_eq!(b.events(Some(&v("FRA")), 1, 1).await.expect("events").len(), 1, "limit");
+    assert!(b.events(Some(&v("ESP")), 0, 10).await.expect("events").is_empty());
     let all = b.events(None, 2, 10).await.expect("every agency's");
     assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5], "every agency's, in order");
     // A hit event reads back as its hit.
-    let ita = b.events(Some(&code("ITA")), 0, 10).await.expect("events");
-    assert_eq!(ita, vec![Event { seq: 4, number: 1, ..made }]);
+    let ita = b.events(Some(&v("ITA")), 0, 10).await.expect("events");
+    assert_eq!(ita, vec![Event { seq: 4, numbers: [1; 3], ..made }]);
 
     // Each agency counts its own: no gap where another agency's event went.
-    assert_eq!(fra.iter().map(|e| e.number).collect::<Vec<_>>(), vec![1, 2, 3]);
-    assert_eq!(first.iter().map(|e| e.number).collect::<Vec<_>>(), vec![1, 1, 2, 1], "FRA, DEU, FRA, ITA");
+    let top = |events: &[Event]| events.iter().map(|e| e.number(Level::TOP)).collect::<Vec<_>>();
+    assert_eq!(top(&fra), vec![1, 2, 3]);
+    assert_eq!(top(&first), vec![1, 1, 2, 1], "FRA, DEU, FRA, ITA");
     for (agency, last) in [("FRA", 3), ("DEU", 1), ("ITA", 1), ("ESP", 0)] {
-        assert_eq!(b.last_event_number(&code(agency)).await.expect("last"), last, "{agency}");
+        assert_eq!(b.last_event_number(&v(agency)).await.expect("last"), last, "{agency}");
+    }
+}
+
+pub(crate) async fn each_clearance_counts_the_events_it_reads_without_gaps(b: Arc<dyn Backend>) {
+    use Level::{Confidential, OfficialUseOnly, Restricted};
+    let levels = [OfficialUseOnly, Restricted, Confidential, OfficialUseOnly, Restricted];
+    let events = levels.iter().enumerate().map(|(n, l)| event("FRA", n as u64 + 1).at(*l)).collect();
+    b.append_batch(vec![], Effects { events, ..Effects::default() }).await.expect("append");
+    let late = Effects { events: vec![event("FRA", 6).at(Confidential)], ..Effects::default() };
+    b.append_batch(vec![], late).await.expect("append");
+    for (clearance, shown) in
+        [(OfficialUseOnly, vec![1, 4]), (Restricted, vec![1, 2, 4, 5]), (Confidential, vec![1, 2, 3, 4, 5, 6])]
+    {
+        let viewer = Viewer::new(code("FRA"), clearance);
+        let read = b.events(Some(&viewer), 0, 10).await.expect("events");
+        let n = |e: &Event| e.data["n"].as_u64().unwrap_or(0);
+        assert_eq!(read.iter().map(n).collect::<Vec<_>>(), shown, "{clearance}: what it reads");
+        let numbers: Vec<u64> = read.iter().map(|e| e.number(clearance)).collect();
+        assert_eq!(numbers, (1..=shown.len() as u64).collect::<Vec<_>>(), "{clearance}: numbered without a gap");
+        assert!(read.iter().all(|e| e.level <= clearance), "{clearance}: nothing above it");
+        let last = b.last_event_number(&viewer).await.expect("last");
+        assert_eq!(last, shown.len() as u64, "{clearance}: its last number");
+        let resumed = b.events(Some(&viewer), 1, 10).await.expect("events");
+        assert_eq!(resumed.len(), shown.len() - 1, "{clearance}: resumes after its own number");
     }
 }
 
@@ -736,7 +781,8 @@ pub(crate) async fn activity_counts_screenings_and_visible_hits_per_hour(b: Arc<
         let b = b.clone();
         let agency = code(agency);
         async move {
-            let mut counts = b.hits_per_hour(&agency, "2026-12-06T00", "2026-12-06T13").await.expect("hits");
+            let mut counts =
+                b.hits_per_hour(&Viewer::agency(agency), "2026-12-06T00", "2026-12-06T13").await.expect("hits");
             counts.sort_by_key(|c| c.record_id);
             counts
                 .into_iter()
@@ -1306,6 +1352,7 @@ pub(crate) async fn messages_are_routed_with_their_receipts(b: Arc<dyn Backend>)
         recipient: recipient.map(code),
         party: None,
         diffusions,
+        clearance: Level::TOP,
         thread: None,
         before: None,
         limit: 10,
@@ -1316,6 +1363,8 @@ pub(crate) async fn messages_are_routed_with_their_receipts(b: Arc<dyn Backend>)
     assert_eq!(ids(b.messages(&filter(Some("ITA"), false)).await.expect("in")), ["m2", "m1"]);
     assert_eq!(ids(b.messages(&filter(Some("FRA"), false)).await.expect("in")), Vec::<String>::new());
     assert_eq!(ids(b.messages(&filter(None, true)).await.expect("diffusions")), ["m2"]);
+    let below = MessageFilter { clearance: Level::OfficialUseOnly, ..filter(Some("ITA"), false) };
+    assert!(ids(b.messages(&below).await.expect("in")).is_empty(), "restricted messages, below their level");
     let on = b.diffusions_on(&code("ITA"), DiffusionKind::Wanted, &[record.to_string()]).await.expect("on");
     assert_eq!(
         on.iter().map(|(r, m)| (r.clone(), m.id.clone())).collect::<Vec<_>>(),

@@ -102,6 +102,7 @@ every_backend!(
     hits_are_listed_to_owner_and_searcher,
     hit_status_changes_are_compare_and_swap_and_messages_numbered,
     events_are_numbered_in_commit_order_and_read_per_agency,
+    each_clearance_counts_the_events_it_reads_without_gaps,
     agency_settings_round_trip,
     dismissals_expire_and_replace,
     watches_are_stored_and_deleted,
