@@ -239,9 +239,11 @@ impl Store {
         self.audited_failure(actor, "watch.create", objects, result).await
     }
 
-    /// The actor's agency's watches, oldest first: those on a record only
-    /// while the actor may see the record (one above its clearance hides
-    /// its watches too).
+    /// The actor's agency's watches, oldest first, but those on a record
+    /// above the actor's clearance (a colleague cleared for more made
+    /// them). A watch on a record the agency no longer may see stays
+    /// listed, for its agency to remove: it made it when it could, and it
+    /// fires no more.
     pub async fn watches(&self, actor: &Actor) -> Result<Vec<Watch>, StoreError> {
         let result = async {
             require(actor, Permission::ReadRecords)?;
@@ -261,14 +263,21 @@ impl Store {
             })
             .collect();
         let viewer = actor.viewer();
-        let seen: HashSet<RecordId> = match ids.is_empty() {
+        let above: HashSet<RecordId> = match ids.is_empty() {
             true => HashSet::new(),
-            false => self.backend.records(&ids).await?.iter().filter(|r| may_see(&viewer, r)).map(|r| r.id).collect(),
+            false => self
+                .backend
+                .records(&ids)
+                .await?
+                .iter()
+                .filter(|r| !viewer.cleared_for(r.data.level))
+                .map(|r| r.id)
+                .collect(),
         };
         Ok(mine
             .into_iter()
             .filter(|w| match w.target {
-                WatchTarget::Record(id) => seen.contains(&id),
+                WatchTarget::Record(id) => !above.contains(&id),
                 WatchTarget::Criteria(_) => true,
             })
             .collect())
