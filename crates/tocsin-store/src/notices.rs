@@ -18,7 +18,7 @@ use tocsin_core::notice::{
     self, Mover, Notice, NoticeBrief, NoticeContent, NoticeError, NoticeId, NoticeStatus, NoticeType, moves_from,
     transition,
 };
-use tocsin_core::record::RecordId;
+use tocsin_core::record::{Record, RecordId};
 use tocsin_core::{FieldError, limits, retention};
 
 use crate::backend::{Change, Effects, NoticeFilter};
@@ -223,14 +223,18 @@ impl Store {
         crate::locks::read(&self.published).get(record).cloned().unwrap_or_default()
     }
 
+    /// The records a notice is about, as stored now.
+    async fn records_of(&self, n: &Notice) -> Result<Vec<Record>, StoreError> {
+        match n.content.record_ids.is_empty() {
+            true => Ok(vec![]),
+            false => self.backend.records(&n.content.record_ids).await,
+        }
+    }
+
     /// A notice's level: the highest of its records' (those above a
     /// reader's clearance hide the notice from it, and its events too).
     async fn notice_level(&self, n: &Notice) -> Result<Level, StoreError> {
-        let records = match n.content.record_ids.is_empty() {
-            true => vec![],
-            false => self.backend.records(&n.content.record_ids).await?,
-        };
-        Ok(records.iter().map(|r| r.data.level).max().unwrap_or_default())
+        Ok(self.records_of(n).await?.iter().map(|r| r.data.level).max().unwrap_or_default())
     }
 
     /// Whether `actor` may read `n`: never when one of its records is
@@ -238,10 +242,7 @@ impl Store {
     /// included), else as [`notice_access`] says, or when the actor may see
     /// one of its records.
     pub(crate) async fn may_read_notice(&self, actor: &Actor, n: &Notice) -> Result<bool, StoreError> {
-        let records = match n.content.record_ids.is_empty() {
-            true => vec![],
-            false => self.backend.records(&n.content.record_ids).await?,
-        };
+        let records = self.records_of(n).await?;
         let viewer = actor.viewer();
         if !records.iter().all(|r| viewer.cleared_for(r.data.level)) {
             return Ok(false);

@@ -210,8 +210,8 @@ macro_rules! intel {
                     limit: u32,
                 ) -> Result<Vec<tocsin_core::event::Event>, StoreError> {
                     let rows = sqlx::query(
-                        "SELECT seq, number, agency, time, kind, body FROM events \
-                         WHERE agency = $1 AND kind = 'intel.sighting' ORDER BY number DESC LIMIT $2",
+                        "SELECT seq, number, number_restricted, number_confidential, level, agency, time, kind, body \
+                         FROM events WHERE agency = $1 AND kind = 'intel.sighting' ORDER BY seq DESC LIMIT $2",
                     )
                     .bind(agency.as_str())
                     .bind(i64::from(limit))

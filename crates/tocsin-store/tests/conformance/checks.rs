@@ -975,6 +975,16 @@ pub(crate) async fn intel_versions_are_numbered_paged_filtered_and_deleted(b: Ar
     };
     assert!(b.commit(delete_theirs, vec![], Effects::default()).await.expect("delete theirs").applied);
     assert_eq!(owners(b.intel_page(&sco).await.expect("ours left")), vec![code("FRA")]);
+
+    // The owner's sightings read back from its events, newest first.
+    let sighting = |n: u64| {
+        Event::new(code("FRA"), EventKind::IntelSighting, serde_json::json!({"n": n}), OffsetDateTime::now_utc())
+    };
+    let effects = Effects { events: vec![sighting(1), event("FRA", 2), sighting(3)], ..Effects::default() };
+    b.append_batch(vec![], effects).await.expect("sightings");
+    let seen = b.intel_sightings(&code("FRA"), 10).await.expect("sightings");
+    assert_eq!(seen.iter().map(|e| e.data["n"].as_u64()).collect::<Vec<_>>(), vec![Some(3), Some(1)]);
+    assert!(b.intel_sightings(&code("DEU"), 10).await.expect("sightings").is_empty());
 }
 
 fn issue(base: u64, version: u64, full: bool, put: &[(RecordId, u64)], gone: &[RecordId]) -> tocsin_store::EdgeIssue {
