@@ -5,7 +5,12 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p tocsin-cli \
+# The console opens messages in the browser with the envelope reader built
+# for WebAssembly first and embedded (crates/tocsin-console/build.rs).
+ENV TOCSIN_ENVELOPE_WASM=/src/target/wasm32-unknown-unknown/wasm/tocsin_envelope_wasm.wasm
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo build --locked -p tocsin-envelope-wasm --target wasm32-unknown-unknown --profile wasm \
+ && cargo build --release --locked -p tocsin-cli \
  && install -m 0755 target/release/tocsin /usr/local/bin/tocsin
 
 FROM debian:bookworm-slim

@@ -563,7 +563,7 @@ test("an analyst reads the single points of failure and simulates a loss across 
   assert.match(await analyst.locator("#cascade-summary").textContent(), /1 removed · 2 failed after them · 40000 people/);
 });
 
-test("an agency reads its messages and diffusions in the console, acknowledges one, and sees the General Secretariat's non-compliance flag", async () => {
+test("an agency reads its messages and diffusions in the console, opens one in the browser with its key file, acknowledges one, and sees the General Secretariat's non-compliance flag", async () => {
   // Keys made and published with the CLI; FRA seals a restricted message
   // and an information diffusion to DEU (the General Secretariat gets the
   // diffusion too).
@@ -604,7 +604,8 @@ test("an agency reads its messages and diffusions in the console, acknowledges o
   const hidden = await deuLow.goto(base + `/messages/${message.id}`);
   assert.equal(hidden.status(), 404);
 
-  // The message: its routing data and how to open it, never the ciphertext.
+  // The message: its routing data and how to open it, never the ciphertext
+  // (the page fetches the envelope to open it there, below).
   await row(deu, message.id).getByRole("link").click();
   await deu.waitForURL(base + `/messages/${message.id}`);
   assert.equal((await deu.locator("#read-command").textContent()).trim(), `tocsin message read ${message.id} --key YOUR.key`);
@@ -616,6 +617,57 @@ test("an agency reads its messages and diffusions in the console, acknowledges o
   assert.ok(html.includes(envelope.header.sender_key), "the signing key's fingerprint is");
   assert.match(await deu.locator('#receipts tr[data-agency="DEU"]').textContent(), /UTC/, "opening it was the delivery receipt");
   await noSeriousViolations(deu, "message-en");
+
+  // DEU opens it in the page with its key file: the content shows, the
+  // read receipt is sent, and no request carries anything of the key.
+  const deuKey = readFileSync(join(keys, "DEU.key"), "utf8");
+  const secrets = JSON.parse(deuKey).keys.flatMap((k) => [k.encryption, k.signing]);
+  const sent = [];
+  deu.on("request", (r) => sent.push(`${r.method()} ${r.url()} ${r.postData() ?? ""}`));
+  // The page reads files and opens envelopes asynchronously: wait for what
+  // its status line says.
+  const says = async (text) => {
+    await deu.locator("#open-status", { hasText: text }).waitFor({ timeout: 10_000 });
+    return deu.locator("#open-status").textContent();
+  };
+  assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true, "no key, nothing to open with");
+  // Another agency's key file is refused before anything is opened.
+  await deu.getByLabel("Key file").setInputFiles(fraKey);
+  assert.match(await says("Not opened"), /Not opened: This key file is FRA's, not your agency's \(DEU\)\./);
+  assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true);
+  await deu.getByLabel("Key file").setInputFiles(join(keys, "DEU.key"));
+  assert.match(await says("loaded"), /Key file of DEU loaded \(1 keys\)/);
+  // A changed envelope (a character of its ciphertext's body, on the way)
+  // is refused.
+  await deu.route(`**/messages/${message.id}/sealed`, async (route) => {
+    const sealed = await (await route.fetch()).json();
+    const c = sealed.envelope.ciphertext;
+    const at = c.length - 8;
+    sealed.envelope.ciphertext = c.slice(0, at) + (c[at] === "A" ? "B" : "A") + c.slice(at + 1);
+    await route.fulfill({ json: sealed });
+  });
+  await deu.getByRole("button", { name: "Open", exact: true }).click();
+  assert.match(await says("Not opened"), /Not opened: signature: does not verify with FRA's key/);
+  assert.equal(await deu.locator("#opened").isHidden(), true);
+  await deu.unroute(`**/messages/${message.id}/sealed`);
+  await deu.getByRole("button", { name: "Open", exact: true }).click();
+  assert.match(await says("Opened"), /Opened in this page/);
+  assert.equal(await deu.locator("#opened-subject").textContent(), "Night ferry to Bari");
+  assert.equal(await deu.locator("#opened-body").textContent(), "Subject K. boards tonight.");
+  await noSeriousViolations(deu, "message-opened-en");
+  const readAt = async () => (await api(tokens.fraOfficer, `/v1/messages/${message.id}`)).body.recipients[0].read_at;
+  for (let i = 0; i < 50 && !(await readAt()); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(await readAt(), "the page sent the read receipt");
+  assert.ok(sent.some((r) => r.includes(`/messages/${message.id}/read`)), "the receipt went");
+  for (const secret of secrets) {
+    assert.ok(!sent.some((r) => r.includes(secret)), "no request carries the key");
+  }
+  // Forget: the content and the key are gone from the page.
+  await deu.getByRole("button", { name: "Forget the key" }).click();
+  assert.equal(await deu.locator("#opened").isHidden(), true);
+  assert.equal(await deu.locator("#opened-body").textContent(), "");
+  assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true);
+  assert.ok(!(await deu.content()).includes("boards tonight"));
   await deu.getByRole("button", { name: "Acknowledge" }).click();
   await deu.waitForURL(base + `/messages/${message.id}`);
   assert.match(await deu.locator("#acknowledged").textContent(), /Your agency acknowledged it/);
@@ -624,7 +676,7 @@ test("an agency reads its messages and diffusions in the console, acknowledges o
   // The sender sees it delivered and acknowledged.
   const fra = await signIn(tokens.fraOfficer);
   await fra.goto(base + "/messages?box=out");
-  assert.match(await row(fra, message.id).textContent(), /delivered to 1 of 1 · read by 0 of 1 · acknowledged by 1 of 1/);
+  assert.match(await row(fra, message.id).textContent(), /delivered to 1 of 1 · read by 1 of 1 · acknowledged by 1 of 1/);
   assert.match(await row(fra, diffusion.id).textContent(), /acknowledged by 0 of 2/);
 
   // The reviewer: a review without a reason is refused and changes nothing;

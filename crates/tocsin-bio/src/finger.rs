@@ -375,9 +375,15 @@ mod tests {
             let probe = Print::new(&impression(&f, deg, (dx, dy), drop, spurious, seed + 1));
             let mate = compare(&probe, &Print::new(&f));
             let other = compare(&probe, &Print::new(&finger(seed + 50_000, 40)));
-            prop_assert!(mate.score > other.score, "{mate:?} vs {other:?}");
-            prop_assert!(mate.score >= 0.3, "{mate:?}");
-            prop_assert!(other.score < 0.2, "{other:?}");
+            // Over 20,000 draws of these parameters, mates scored 0.30 to
+            // 1 and other fingers 0 to 0.25 (a few chance pairs in a small
+            // overlap; the synthetic fingers share one ridge flow), but a
+            // mate never came within 0.25 of the other finger on the same
+            // probe, nor paired fewer than 2.6 times its minutiae. The
+            // claim is that gap, with a margin; absolute scores are the
+            // fixed cases' above and the NIST figures' (docs/biometrics.md).
+            prop_assert!(mate.score >= other.score + 0.1, "{mate:?} vs {other:?}");
+            prop_assert!(mate.paired >= 2 * other.paired, "{mate:?} vs {other:?}");
         }
 
         #[test]

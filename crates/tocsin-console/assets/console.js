@@ -127,3 +127,133 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// A message: opened in this page with the agency's key file, by the
+// console's envelope reader (WebAssembly, built from the same Rust as the
+// CLI's). The key file is read into this page's memory, handed to the
+// reader for each call and never sent anywhere; the reader's buffers are
+// wiped after each call, and Forget (or leaving the page) drops the page's
+// copy. What goes to the server: the envelope's fetch and the read receipt.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("open-message");
+  if (!box) return;
+  const $ = (id) => document.getElementById(id);
+  const [input, openButton, forgetButton, status, opened] =
+    ["key-file", "open-button", "forget-button", "open-status", "opened"].map($);
+  const SLOT = { envelope: 0, sender: 1, key: 2 };
+  let key = null; // the key file's bytes
+  let reader = null; // the module's exports
+
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+  const say = (text, error) => {
+    status.textContent = text;
+    status.classList.toggle("error", Boolean(error));
+  };
+  const load = async () => {
+    if (!reader) {
+      const { instance } = await WebAssembly.instantiateStreaming(fetch(box.dataset.module), {});
+      reader = instance.exports;
+    }
+    return reader;
+  };
+  // Writes each input into the reader's buffers, calls `fn`, reads its JSON
+  // answer, then wipes the reader's buffers.
+  const call = (r, inputs, fn) => {
+    try {
+      for (const [slot, bytes] of inputs) {
+        const at = r.tocsin_input(slot, bytes.length);
+        new Uint8Array(r.memory.buffer, at, bytes.length).set(bytes);
+      }
+      const length = r[fn]();
+      const answer = new Uint8Array(r.memory.buffer, r.tocsin_output(), length);
+      return JSON.parse(new TextDecoder().decode(answer));
+    } finally {
+      r.tocsin_forget();
+    }
+  };
+  const forget = () => {
+    if (key) key.fill(0);
+    key = null;
+    openButton.disabled = true;
+    forgetButton.hidden = true;
+    opened.hidden = true;
+    for (const id of ["opened-subject", "opened-caveats", "opened-diffusion", "opened-body", "opened-attachments"]) {
+      $(id).replaceChildren();
+    }
+  };
+
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    input.value = "";
+    forget();
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    try {
+      const read = call(await load(), [[SLOT.key, bytes]], "tocsin_check_key");
+      if (read.error) throw new Error(read.error);
+      if (read.agency !== box.dataset.agency) {
+        throw new Error(fill(box.dataset.otherAgency, { agency: read.agency, own: box.dataset.agency }));
+      }
+      key = bytes;
+      openButton.disabled = false;
+      forgetButton.hidden = false;
+      say(fill(box.dataset.loaded, { agency: read.agency, n: read.keys.length }));
+    } catch (e) {
+      bytes.fill(0);
+      say(`${box.dataset.failed} ${e.message}`, true);
+    }
+  });
+
+  openButton.addEventListener("click", async () => {
+    if (!key) return;
+    try {
+      const answer = await fetch(`/messages/${box.dataset.id}/sealed`, { credentials: "same-origin" });
+      if (!answer.ok) throw new Error(await answer.text());
+      const sealed = await answer.json();
+      const text = new TextEncoder();
+      const message = call(await load(), [
+        [SLOT.envelope, text.encode(JSON.stringify(sealed.envelope))],
+        [SLOT.sender, text.encode(JSON.stringify(sealed.sender))],
+        [SLOT.key, key],
+      ], "tocsin_open");
+      if (message.error) throw new Error(message.error);
+      if (message.id !== box.dataset.id) throw new Error(`the server answered with another message (${message.id})`);
+      show(message.payload);
+      say(box.dataset.opened);
+      const receipt = new URLSearchParams({ csrf: box.dataset.csrf });
+      await fetch(`/messages/${box.dataset.id}/read`, { method: "POST", credentials: "same-origin", body: receipt });
+    } catch (e) {
+      say(`${box.dataset.failed} ${e.message}`, true);
+    }
+  });
+
+  forgetButton.addEventListener("click", () => {
+    forget();
+    say("");
+  });
+
+  const item = (parent, tag, text) => {
+    const node = document.createElement(tag);
+    node.textContent = text;
+    node.dir = "auto";
+    parent.append(node);
+    return node;
+  };
+  const show = (payload) => {
+    $("opened-subject").textContent = payload.subject;
+    for (const caveat of payload.caveats) item($("opened-caveats"), "li", caveat);
+    for (const [field, value] of Object.entries(payload.diffusion ?? {})) {
+      if (field === "kind") continue;
+      item($("opened-diffusion"), "dt", field.replace(/_/g, " "));
+      item($("opened-diffusion"), "dd", value);
+    }
+    $("opened-body").textContent = payload.body;
+    for (const a of payload.attachments) {
+      const bytes = Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0));
+      const link = item(item($("opened-attachments"), "li", ""), "a", `${a.name} (${bytes.length} bytes, ${a.media_type})`);
+      link.href = URL.createObjectURL(new Blob([bytes], { type: a.media_type }));
+      link.download = a.name;
+    }
+    opened.hidden = false;
+  };
+});

@@ -791,6 +791,42 @@ const WORDS: &[(&str, [&str; 3])] = &[
             "المحتوى مشفّر من طرف إلى طرف: لا يحتفظ الخادم إلا بالمظروف المختوم ولا يمكنه قراءته. افتحه حيث يوجد ملف مفتاح جهازكم، بالأمر:",
         ],
     ),
+    (
+        "Open it here with your agency's key file: the page reads the file into its own memory and opens the message there. The key is never sent to the server; leaving the page, or Forget, erases it.",
+        [
+            "Ouvrez-le ici avec le fichier de clé de votre service : la page lit le fichier dans sa propre mémoire et y ouvre le message. La clé n'est jamais envoyée au serveur ; quitter la page, ou Oublier, l'efface.",
+            "Ábralo aquí con el archivo de clave de su organismo: la página lee el archivo en su propia memoria y abre allí el mensaje. La clave nunca se envía al servidor; salir de la página, u Olvidar, la borra.",
+            "افتحها هنا بملف مفتاح جهازكم: تقرأ الصفحة الملف في ذاكرتها وتفتح الرسالة فيها. لا يُرسل المفتاح إلى الخادم أبدًا؛ ويمحوه مغادرة الصفحة أو زر النسيان.",
+        ],
+    ),
+    ("Key file", ["Fichier de clé", "Archivo de clave", "ملف المفتاح"]),
+    ("Open", ["Ouvrir", "Abrir", "فتح"]),
+    ("Forget the key", ["Oublier la clé", "Olvidar la clave", "نسيان المفتاح"]),
+    (
+        "Key file of {agency} loaded ({n} keys): it stays in this page and is never sent.",
+        [
+            "Fichier de clé de {agency} chargé ({n} clés) : il reste dans cette page et n'est jamais envoyé.",
+            "Archivo de clave de {agency} cargado ({n} claves): permanece en esta página y nunca se envía.",
+            "حُمّل ملف مفتاح {agency} ({n} مفاتيح): يبقى في هذه الصفحة ولا يُرسل أبدًا.",
+        ],
+    ),
+    (
+        "This key file is {agency}'s, not your agency's ({own}).",
+        [
+            "Ce fichier de clé est celui de {agency}, pas celui de votre service ({own}).",
+            "Este archivo de clave es de {agency}, no de su organismo ({own}).",
+            "ملف المفتاح هذا لـ{agency}، لا لجهازكم ({own}).",
+        ],
+    ),
+    ("Not opened:", ["Non ouvert :", "No abierto:", "لم يُفتح:"]),
+    (
+        "Opened in this page. Leaving the page forgets the key.",
+        [
+            "Ouvert dans cette page. Quitter la page oublie la clé.",
+            "Abierto en esta página. Salir de la página olvida la clave.",
+            "فُتحت في هذه الصفحة. مغادرة الصفحة تنسى المفتاح.",
+        ],
+    ),
     ("Routing", ["Acheminement", "Encaminamiento", "التوجيه"]),
     ("Id", ["Identifiant", "Identificador", "المعرّف"]),
     ("Received by the server", ["Reçu par le serveur", "Recibido por el servidor", "استلمه الخادم"]),

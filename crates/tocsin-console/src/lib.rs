@@ -70,6 +70,8 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/hits/{id}/status", post(pages::hits::move_hit))
         .route("/messages", get(pages::messages::list))
         .route("/messages/{id}", get(pages::messages::message))
+        .route("/messages/{id}/sealed", get(pages::messages::sealed))
+        .route("/messages/{id}/read", post(pages::messages::read))
         .route("/messages/{id}/acknowledge", post(pages::messages::acknowledge))
         .route("/messages/{id}/review", post(pages::messages::review))
         .route("/live", get(pages::live::events))
@@ -104,12 +106,15 @@ pub fn router(store: Arc<Store>, options: Options) -> Router {
         .route("/docs", get(pages::docs::reference))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
+        .route("/assets/envelope.wasm", get(envelope_wasm))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
 /// Every page: not cached (unless it says otherwise: the assets), not
-/// framed, no script or style from elsewhere.
+/// framed, no script or style from elsewhere. `'wasm-unsafe-eval'` lets the
+/// page compile the console's own envelope reader (served from here); it
+/// allows no `eval` of text.
 async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     if !h.contains_key(header::CACHE_CONTROL) {
@@ -121,7 +126,7 @@ async fn security_headers(mut response: Response) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     response
@@ -130,12 +135,28 @@ async fn security_headers(mut response: Response) -> Response {
 const CSS: &str = include_str!("../assets/console.css");
 const JS: &str = include_str!("../assets/console.js");
 
+/// The browser's envelope reader (`tocsin-envelope-wasm`), when the build
+/// embeds it (`TOCSIN_ENVELOPE_WASM`, see build.rs).
+#[cfg(envelope_wasm)]
+const ENVELOPE_WASM: Option<&[u8]> = Some(include_bytes!(concat!(env!("OUT_DIR"), "/envelope.wasm")));
+#[cfg(not(envelope_wasm))]
+const ENVELOPE_WASM: Option<&[u8]> = None;
+
+/// Whether this build opens messages in the browser.
+pub(crate) fn opens_messages() -> bool {
+    ENVELOPE_WASM.is_some()
+}
+
 /// The assets' version: a digest of their text, in their URLs, so that a
 /// browser keeps them until the binary serves different ones.
 pub(crate) fn assets_version() -> &'static str {
     static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         use sha2::Digest;
-        let digest = sha2::Sha256::new().chain_update(CSS).chain_update(JS).finalize();
+        let digest = sha2::Sha256::new()
+            .chain_update(CSS)
+            .chain_update(JS)
+            .chain_update(ENVELOPE_WASM.unwrap_or_default())
+            .finalize();
         hex::encode(&digest[..6])
     });
     &VERSION
@@ -150,6 +171,13 @@ async fn css() -> impl IntoResponse {
 
 async fn js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), IMMUTABLE], JS)
+}
+
+async fn envelope_wasm() -> Response {
+    match ENVELOPE_WASM {
+        Some(module) => ([(header::CONTENT_TYPE, "application/wasm"), IMMUTABLE], module).into_response(),
+        None => (StatusCode::NOT_FOUND, "this build does not open messages in the browser").into_response(),
+    }
 }
 
 /// A signed-in visitor: the session, and who its token is.

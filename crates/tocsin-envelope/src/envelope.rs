@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ring::signature::{ED25519, UnparsedPublicKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -264,7 +264,9 @@ impl Envelope {
         let mut public = [0u8; 32];
         hex::decode_to_slice(sender.verification.trim(), &mut public)
             .map_err(|_| EnvelopeError::Key(format!("{}'s verification key is not 64 hex digits", sender.agency)))?;
-        UnparsedPublicKey::new(&ED25519, public).verify(&message, &signature).map_err(|_| {
+        let public = VerifyingKey::from_bytes(&public)
+            .map_err(|_| EnvelopeError::Key(format!("{}'s verification key is not an Ed25519 point", sender.agency)))?;
+        public.verify_strict(&message, &Signature::from_bytes(&signature)).map_err(|_| {
             EnvelopeError::Signature(format!(
                 "does not verify with {}'s key {}: the header or the ciphertext was changed",
                 sender.agency,

@@ -4,8 +4,7 @@
 use std::fmt;
 
 use age::secrecy::{ExposeSecret, SecretBox};
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{Ed25519KeyPair, KeyPair};
+use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -102,7 +101,7 @@ pub struct SecretKey {
     created_at: OffsetDateTime,
     identity: Identity,
     seed: SecretBox<[u8; 32]>,
-    signing: Ed25519KeyPair,
+    signing: SigningKey,
     public: PublicKey,
 }
 
@@ -123,12 +122,11 @@ impl SecretKey {
         seed: [u8; 32],
     ) -> Result<SecretKey, EnvelopeError> {
         let seed = SecretBox::new(Box::new(seed));
-        let signing = Ed25519KeyPair::from_seed_unchecked(seed.expose_secret())
-            .map_err(|e| EnvelopeError::Key(format!("the signing key: {e}")))?;
+        let signing = SigningKey::from_bytes(seed.expose_secret());
         let public = PublicKey {
             agency,
             encryption: identity.recipient(),
-            verification: hex::encode(signing.public_key().as_ref()),
+            verification: hex::encode(signing.verifying_key().as_bytes()),
         };
         Ok(SecretKey { created_at, identity, seed, signing, public })
     }
@@ -136,7 +134,7 @@ impl SecretKey {
     fn generate(agency: AgencyCode, now: OffsetDateTime) -> Result<SecretKey, EnvelopeError> {
         let created_at = timestamp(now)?;
         let mut seed = [0u8; 32];
-        SystemRandom::new().fill(&mut seed).map_err(|_| EnvelopeError::Key("no randomness to draw a key".into()))?;
+        getrandom::fill(&mut seed).map_err(|e| EnvelopeError::Key(format!("no randomness to draw a key: {e}")))?;
         let key = SecretKey::new(agency, created_at, Identity::generate(), seed);
         seed.fill(0);
         key
@@ -157,7 +155,7 @@ impl SecretKey {
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.signing.sign(message).as_ref().to_vec()
+        self.signing.sign(message).to_bytes().to_vec()
     }
 }
 

@@ -15,7 +15,9 @@
 //! [`Envelope::verify`]. A recipient calls [`Envelope::open`].
 //!
 //! No cryptography is made here: encryption is the `age` crate's, the
-//! signature `ring`'s Ed25519, the hash `sha2`'s SHA-256.
+//! signature `ed25519-dalek`'s Ed25519 (strict verification), the hash
+//! `sha2`'s SHA-256. All of it is pure Rust, so the same reader opens
+//! messages in the console's browser (`tocsin-envelope-wasm`).
 
 mod crypt;
 mod envelope;

@@ -3,16 +3,22 @@
 //! acknowledgement, and the General Secretariat's review of diffusions.
 //!
 //! The content is sealed end to end: the server holds only the envelope
-//! and its routing data, so the console shows those and says how to open
-//! the message where the agency's key file is (`tocsin message read`). It
-//! never shows the ciphertext. Opening a message here is the agency's
-//! delivery receipt (the store gives it on the first fetch).
+//! and its routing data. A recipient opens a message in the browser, where
+//! the build embeds the envelope reader (`tocsin-envelope-wasm`): the page
+//! loads the agency's key file into its own memory, fetches the envelope
+//! and the sender's published key ([`sealed`]), opens it there and sends
+//! back only the read receipt ([`read`]). The key file never leaves the
+//! page, and leaving the page forgets it. Every build also says how to open
+//! the message with the CLI (`tocsin message read`). Fetching a message is
+//! the agency's delivery receipt (the store gives it on the first fetch).
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::Deserialize;
+use serde_json::json;
 use time::{OffsetDateTime, UtcOffset};
 use tocsin_core::auth::Permission;
 use tocsin_core::message::{DiffusionKind, ReferenceKind};
@@ -223,6 +229,7 @@ pub(crate) async fn message(State(c): State<Console>, who: SignedIn, Path(id): P
             }
             section #sealed.card {
                 h2 { (l.t("Its content")) }
+                @if own.is_some() && crate::opens_messages() { (open_here(&who, &m.id)) }
                 p { (l.t("The content is end-to-end encrypted: the server holds only the sealed envelope and cannot read it. Open it where your agency's key file is, with:")) }
                 pre { code #read-command { "tocsin message read " (m.id) " --key YOUR.key" } }
             }
@@ -320,6 +327,84 @@ pub(crate) async fn message(State(c): State<Console>, who: SignedIn, Path(id): P
         },
     )
     .into_response()
+}
+
+/// The form that opens the message in this page with the agency's key
+/// file (console.js and the envelope reader do the work; the words they
+/// show come from here, in the visitor's language).
+fn open_here(who: &SignedIn, id: &str) -> Markup {
+    let l = who.lang;
+    html! {
+        div #open-message
+            data-id=(id)
+            data-agency=(who.principal.agency)
+            data-csrf=(who.session.csrf)
+            data-module=(format!("/assets/envelope.wasm?v={}", crate::assets_version()))
+            data-loaded=(l.t("Key file of {agency} loaded ({n} keys): it stays in this page and is never sent."))
+            data-other-agency=(l.t("This key file is {agency}'s, not your agency's ({own})."))
+            data-failed=(l.t("Not opened:"))
+            data-opened=(l.t("Opened in this page. Leaving the page forgets the key."))
+        {
+            p { (l.t("Open it here with your agency's key file: the page reads the file into its own memory and opens the message there. The key is never sent to the server; leaving the page, or Forget, erases it.")) }
+            div.field {
+                label for="key-file" { (l.t("Key file")) }
+                input #key-file type="file" accept=".key,.json,application/json,text/plain";
+            }
+            button #open-button type="button" disabled { (l.t("Open")) }
+            " "
+            button #forget-button type="button" hidden { (l.t("Forget the key")) }
+            p #open-status role="status" aria-live="polite" {}
+            article #opened hidden {
+                h3 #opened-subject dir="auto" {}
+                ul #opened-caveats {}
+                dl #opened-diffusion {}
+                p #opened-body dir="auto" {}
+                ul #opened-attachments {}
+            }
+        }
+    }
+}
+
+/// What the page needs to open a message: the sealed envelope and the
+/// published key of the sender that signed it (found by the fingerprint
+/// the header names; a sender key the server does not know is a 404, and
+/// the page says it cannot check the message). JSON; the same rights, and
+/// the same delivery receipt, as the message's page.
+pub(crate) async fn sealed(State(c): State<Console>, who: SignedIn, Path(id): Path<String>) -> Response {
+    let m = match c.store().messages().get(&who.actor(), &id).await {
+        Ok(m) => m,
+        Err(e) => return tocsin_server::ApiError::from(e).into_response(),
+    };
+    let Some(envelope) = m.envelope else {
+        return (StatusCode::NOT_FOUND, "no envelope to open").into_response();
+    };
+    let fingerprint = envelope["header"]["sender_key"].as_str().unwrap_or_default().to_owned();
+    let key = match c.store().messages().key(&m.sender, &fingerprint).await {
+        Ok(Some(k)) => k,
+        Ok(None) => {
+            let said = format!("{} has published no key {fingerprint}; the message cannot be checked", m.sender);
+            return (StatusCode::NOT_FOUND, said).into_response();
+        }
+        Err(e) => return tocsin_server::ApiError::from(e).into_response(),
+    };
+    let sender = json!({ "agency": key.agency, "encryption": key.encryption, "verification": key.verification });
+    Json(json!({ "envelope": envelope, "sender": sender })).into_response()
+}
+
+/// The page opened the message: the agency's read receipt (204).
+pub(crate) async fn read(
+    State(c): State<Console>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<super::Csrf>,
+) -> Response {
+    if let Err(r) = who.check_csrf(&f.csrf) {
+        return r.into_response();
+    }
+    match c.store().messages().receipt(&who.actor(), &id, ReceiptKind::Read).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => tocsin_server::ApiError::from(e).into_response(),
+    }
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
