@@ -43,6 +43,12 @@ impl Level {
         self as usize
     }
 
+    /// The level at `index` in [`Level::ALL`], the inverse of
+    /// [`Level::index`] (`None` past the highest).
+    pub fn from_index(index: usize) -> Option<Level> {
+        Level::ALL.get(index).copied()
+    }
+
     /// The level's name, as sent and stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,7 +87,9 @@ mod tests {
         for l in Level::ALL {
             assert_eq!(l.as_str().parse::<Level>(), Ok(l));
             assert_eq!(serde_json::to_value(l).ok(), Some(serde_json::json!(l.as_str())));
+            assert_eq!(Level::from_index(l.index()), Some(l), "stored as its index, read back");
         }
+        assert_eq!(Level::from_index(Level::ALL.len()), None);
         assert_eq!("secret".parse::<Level>().map_err(|e| e.field), Err("level".to_owned()));
     }
 }

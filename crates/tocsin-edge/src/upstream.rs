@@ -357,6 +357,10 @@ impl Upstream {
             out.line(writer.item(&item).map_err(json)?).await?;
         }
         let today = self.store.today();
+        // The notices an edge shows beside a record are those its officers
+        // may read there: none that also names a record above the edge's
+        // level or hidden from the agency.
+        let reader = Actor::new(agency, "edge", Role::Officer, None).cleared(EDGE_LEVEL);
         let (from, base_version) = match (&base, full) {
             (Some(b), false) => (b.records_mark + 1, b.version),
             _ => (0, 0),
@@ -381,7 +385,7 @@ impl Upstream {
                 match (shown, held.get(&r.id)) {
                     (true, Some(v)) if *v == r.version => {}
                     (true, _) => {
-                        let notices = rows.published_on(&r.id);
+                        let notices = rows.published_to(&reader, &r.id).await?;
                         let id = r.id;
                         put.push((id, r.version));
                         out.line(writer.item(&Item::Put { record: Box::new(r) }).map_err(json)?).await?;
@@ -419,7 +423,7 @@ impl Upstream {
                 .map(|(id, _)| id)
                 .collect();
             for id in held {
-                let notices = rows.published_on(&id);
+                let notices = rows.published_to(&reader, &id).await?;
                 out.line(writer.item(&Item::Notices { record: id, notices }).map_err(json)?).await?;
             }
         }

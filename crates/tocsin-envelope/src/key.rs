@@ -115,12 +115,7 @@ impl fmt::Debug for SecretKey {
 }
 
 impl SecretKey {
-    fn new(
-        agency: AgencyCode,
-        created_at: OffsetDateTime,
-        identity: Identity,
-        seed: [u8; 32],
-    ) -> Result<SecretKey, EnvelopeError> {
+    fn new(agency: AgencyCode, created_at: OffsetDateTime, identity: Identity, seed: [u8; 32]) -> SecretKey {
         let seed = SecretBox::new(Box::new(seed));
         let signing = SigningKey::from_bytes(seed.expose_secret());
         let public = PublicKey {
@@ -128,7 +123,7 @@ impl SecretKey {
             encryption: identity.recipient(),
             verification: hex::encode(signing.verifying_key().as_bytes()),
         };
-        Ok(SecretKey { created_at, identity, seed, signing, public })
+        SecretKey { created_at, identity, seed, signing, public }
     }
 
     fn generate(agency: AgencyCode, now: OffsetDateTime) -> Result<SecretKey, EnvelopeError> {
@@ -137,7 +132,7 @@ impl SecretKey {
         getrandom::fill(&mut seed).map_err(|e| EnvelopeError::Key(format!("no randomness to draw a key: {e}")))?;
         let key = SecretKey::new(agency, created_at, Identity::generate(), seed);
         seed.fill(0);
-        key
+        Ok(key)
     }
 
     /// The public half, to publish.
@@ -275,7 +270,7 @@ impl KeyFile {
             let identity = Identity::parse(k.encryption.trim())
                 .ok_or_else(|| at("encryption", "not an age X25519 secret key (AGE-SECRET-KEY-1…)"))?;
             let seed = parse_hex32(&k.signing).ok_or_else(|| at("signing", "not 64 hex digits of an Ed25519 seed"))?;
-            let pair = SecretKey::new(file.agency, created_at, identity, seed)?;
+            let pair = SecretKey::new(file.agency, created_at, identity, seed);
             if let Some(j) = keys.iter().position(|o| {
                 o.public.encryption == pair.public.encryption || o.public.verification == pair.public.verification
             }) {
@@ -297,6 +292,22 @@ mod tests {
 
     fn fra() -> AgencyCode {
         AgencyCode::parse("FRA").unwrap()
+    }
+
+    /// Signatures are plain Ed25519 (RFC 8032, section 7.1, test 1), so
+    /// keys and messages made before the move from `ring` to
+    /// `ed25519-dalek` verify and open unchanged.
+    #[test]
+    fn signing_is_rfc_8032_ed25519() {
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", &mut seed).unwrap();
+        let created_at = OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap();
+        let key = SecretKey::new(fra(), created_at, Identity::generate(), seed);
+        assert_eq!(key.public().verification, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert_eq!(
+            hex::encode(key.sign(b"")),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
     }
 
     #[test]

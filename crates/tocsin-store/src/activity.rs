@@ -25,21 +25,22 @@ impl Store {
                 .map(|(hour, n)| Ok((hour_start(&hour)?, n)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let hits = self.backend.hits_per_hour(&actor.viewer(), &start, &end).await?;
-            let hits = hits
-                .into_iter()
-                .map(|h| {
-                    let mut notice_types: Vec<_> =
-                        self.published_on(&h.record_id).iter().map(|b| b.notice_type).collect();
-                    notice_types.sort();
-                    notice_types.dedup();
-                    Ok(HitTally {
-                        hour: hour_start(&h.hour)?,
-                        counterpart: if h.owner == actor.agency { h.searcher } else { h.owner },
-                        notice_types,
-                        count: h.count,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
+            // Each hit's notice types: of the notices the actor may read.
+            let mut known = std::collections::HashMap::new();
+            let mut tallied = Vec::with_capacity(hits.len());
+            for h in hits {
+                let briefs = self.readable_briefs(actor, self.published_on(&h.record_id), &mut known).await?;
+                let mut notice_types: Vec<_> = briefs.iter().map(|b| b.notice_type).collect();
+                notice_types.sort();
+                notice_types.dedup();
+                tallied.push(HitTally {
+                    hour: hour_start(&h.hour)?,
+                    counterpart: if h.owner == actor.agency { h.searcher } else { h.owner },
+                    notice_types,
+                    count: h.count,
+                });
+            }
+            let hits = tallied;
             let tallies = Tallies {
                 searches,
                 hits,

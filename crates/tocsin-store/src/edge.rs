@@ -111,9 +111,10 @@ impl EdgeRows<'_> {
         self.store.backend.tokens(Some(agency)).await
     }
 
-    /// The published notices on a record.
-    pub fn published_on(&self, record: &RecordId) -> Vec<NoticeBrief> {
-        self.store.published_on(record)
+    /// The published notices on a record that `reader` may read (a notice
+    /// that also names a record above its clearance is left out).
+    pub async fn published_to(&self, reader: &Actor, record: &RecordId) -> Result<Vec<NoticeBrief>, StoreError> {
+        self.store.published_to(reader, record).await
     }
 }
 

@@ -6,7 +6,7 @@
 //! published notices, and only those whose records it may see (a notice
 //! on a hidden record would reveal it).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -221,6 +221,54 @@ impl Store {
     /// The published notices on a record.
     pub(crate) fn published_on(&self, record: &RecordId) -> Vec<NoticeBrief> {
         crate::locks::read(&self.published).get(record).cloned().unwrap_or_default()
+    }
+
+    /// Keeps beside each match only the published notices `actor` may read
+    /// ([`Store::may_read_notice`]): a notice that also names a record above
+    /// the actor's clearance is not shown beside the one it may see, as its
+    /// own page answers 404. Reads the store only when a match has notices.
+    pub(crate) async fn keep_readable_notices(
+        &self,
+        actor: &Actor,
+        screened: &mut [crate::Screened],
+    ) -> Result<(), StoreError> {
+        let mut known = HashMap::new();
+        for s in screened.iter_mut().filter(|s| !s.notices.is_empty()) {
+            s.notices = self.readable_briefs(actor, std::mem::take(&mut s.notices), &mut known).await?;
+        }
+        Ok(())
+    }
+
+    /// The published notices on `record` that `actor` may read.
+    pub(crate) async fn published_to(&self, actor: &Actor, record: &RecordId) -> Result<Vec<NoticeBrief>, StoreError> {
+        self.readable_briefs(actor, self.published_on(record), &mut HashMap::new()).await
+    }
+
+    /// The briefs of notices `actor` may read, each notice checked once
+    /// (`known` keeps the answers).
+    pub(crate) async fn readable_briefs(
+        &self,
+        actor: &Actor,
+        briefs: Vec<NoticeBrief>,
+        known: &mut HashMap<NoticeId, bool>,
+    ) -> Result<Vec<NoticeBrief>, StoreError> {
+        let mut kept = Vec::with_capacity(briefs.len());
+        for brief in briefs {
+            let may = match known.get(&brief.id) {
+                Some(may) => *may,
+                None => {
+                    let may = match self.backend.notice(&brief.id).await? {
+                        Some(n) => self.may_read_notice(actor, &n).await?,
+                        None => false,
+                    };
+                    *known.entry(brief.id).or_insert(may)
+                }
+            };
+            if may {
+                kept.push(brief);
+            }
+        }
+        Ok(kept)
     }
 
     /// The records a notice is about, as stored now.

@@ -119,6 +119,9 @@ impl Store {
                 Err(e) => return self.audited(actor, "screen", vec![searched], Err(e)).await,
             }
         }
+        if let Err(e) = self.keep_readable_notices(actor, &mut screened).await {
+            return self.audited(actor, "screen", vec![searched], Err(e)).await;
+        }
         let silent_hits: usize = silent.iter().map(|(_, _, _, effects)| effects.hits.len()).sum();
         let hits = (shown_hits.hits.len() + silent_hits) as u64;
         // Silent hits are stored with an audit entry in their owner's name,

@@ -186,6 +186,37 @@ fn the_neutrality_terms_come_from_the_data_directory_and_published_notices_survi
     assert_eq!(found["matches"][0]["notices"][0]["id"].as_str(), Some(id), "{found}");
 }
 
+#[test]
+fn a_notice_that_also_names_a_record_above_a_clearance_is_not_shown_beside_a_match_to_that_clearance() {
+    let s = TestServer::start();
+    let fra = s.token("FRA", "admin");
+    let gs = s.token("GS", "reviewer");
+    let seen = s.create(&fra, &person("Jean-Baptiste Moreau", json!({"mode": "all"})));
+    let mut above = person("Jean-Baptiste Moreau", json!({"mode": "all"}));
+    above["level"] = json!("confidential");
+    let above = s.create(&fra, &above);
+    let mut notice = red(&seen);
+    notice["content"]["record_ids"] = json!([seen["id"], above["id"]]);
+    let id = published(&s, &fra, &gs, &notice)["id"].as_str().expect("id").to_owned();
+
+    let beside = |token: &str| {
+        let found = s.screen(token, &json!({"name": "Jean-Baptiste Moreau"}));
+        let matches = found["matches"].as_array().cloned().unwrap_or_default();
+        let on_seen = matches.iter().find(|m| m["record"]["id"] == seen["id"]).cloned();
+        (on_seen.expect("the record it may see matches")["notices"].clone(), matches.len())
+    };
+    // Cleared for restricted: the match on the record it may see, alone,
+    // and no notice beside it, as the notice's own page is a 404.
+    let restricted = s.cleared_token("DEU", "officer", "restricted");
+    assert_eq!(beside(&restricted), (json!([]), 1));
+    assert_eq!(s.get(&restricted, &format!("/v1/notices/{id}")).send().expect("GET").status(), 404);
+    // Cleared for confidential: both records, and the notice beside them.
+    let confidential = s.cleared_token("DEU", "officer", "confidential");
+    let (notices, matched) = beside(&confidential);
+    assert_eq!((notices[0]["id"].as_str(), matched), (Some(id.as_str()), 2), "{notices}");
+    assert_eq!(s.get(&confidential, &format!("/v1/notices/{id}")).send().expect("GET").status(), 200);
+}
+
 /// Creates, submits and publishes a notice; returns it as published.
 fn published(s: &TestServer, owner: &str, gs: &str, body: &Value) -> Value {
     let (status, n) = post(s, owner, "/v1/notices", body);

@@ -136,9 +136,9 @@ pub(crate) const NUMBER_COLUMNS: [&str; 3] = ["number", "number_restricted", "nu
 /// The columns of the last number given in each clearance's count.
 pub(crate) const LAST_COLUMNS: [&str; 3] = ["last", "last_restricted", "last_confidential"];
 
-/// A level as stored in a number column (its [`Level::index`](tocsin_core::level::Level::index)).
+/// A level as stored in an integer column (its [`Level::index`](tocsin_core::level::Level::index)).
 pub(crate) fn level_of(stored: i64) -> Option<tocsin_core::level::Level> {
-    usize::try_from(stored).ok().and_then(|i| tocsin_core::level::Level::ALL.get(i).copied())
+    usize::try_from(stored).ok().and_then(tocsin_core::level::Level::from_index)
 }
 
 pub(crate) fn event_from_row(row: &impl Columns) -> Result<Event, StoreError> {
