@@ -636,7 +636,7 @@ test("an agency reads its messages and diffusions in the console, opens one in t
   assert.match(await says("Not opened"), /Not opened: This key file is FRA's, not your agency's \(DEU\)\./);
   assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true);
   await deu.getByLabel("Key file").setInputFiles(join(keys, "DEU.key"));
-  assert.match(await says("loaded"), /Key file of DEU loaded \(1 keys\)/);
+  assert.match(await says("loaded"), /Key file of DEU loaded: it stays in this page and is never sent\./);
   // A changed envelope (a character of its ciphertext's body, on the way)
   // is refused.
   await deu.route(`**/messages/${message.id}/sealed`, async (route) => {

@@ -197,7 +197,7 @@ document.addEventListener("DOMContentLoaded", () => {
       key = bytes;
       openButton.disabled = false;
       forgetButton.hidden = false;
-      say(fill(box.dataset.loaded, { agency: read.agency, n: read.keys.length }));
+      say(fill(box.dataset.loaded, { agency: read.agency }));
     } catch (e) {
       bytes.fill(0);
       say(`${box.dataset.failed} ${e.message}`, true);

@@ -803,11 +803,11 @@ const WORDS: &[(&str, [&str; 3])] = &[
     ("Open", ["Ouvrir", "Abrir", "فتح"]),
     ("Forget the key", ["Oublier la clé", "Olvidar la clave", "نسيان المفتاح"]),
     (
-        "Key file of {agency} loaded ({n} keys): it stays in this page and is never sent.",
+        "Key file of {agency} loaded: it stays in this page and is never sent.",
         [
-            "Fichier de clé de {agency} chargé ({n} clés) : il reste dans cette page et n'est jamais envoyé.",
-            "Archivo de clave de {agency} cargado ({n} claves): permanece en esta página y nunca se envía.",
-            "حُمّل ملف مفتاح {agency} ({n} مفاتيح): يبقى في هذه الصفحة ولا يُرسل أبدًا.",
+            "Fichier de clé de {agency} chargé : il reste dans cette page et n'est jamais envoyé.",
+            "Archivo de clave de {agency} cargado: permanece en esta página y nunca se envía.",
+            "حُمّل ملف مفتاح {agency}: يبقى في هذه الصفحة ولا يُرسل أبدًا.",
         ],
     ),
     (

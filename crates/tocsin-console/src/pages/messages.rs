@@ -340,7 +340,7 @@ fn open_here(who: &SignedIn, id: &str) -> Markup {
             data-agency=(who.principal.agency)
             data-csrf=(who.session.csrf)
             data-module=(format!("/assets/envelope.wasm?v={}", crate::assets_version()))
-            data-loaded=(l.t("Key file of {agency} loaded ({n} keys): it stays in this page and is never sent."))
+            data-loaded=(l.t("Key file of {agency} loaded: it stays in this page and is never sent."))
             data-other-agency=(l.t("This key file is {agency}'s, not your agency's ({own})."))
             data-failed=(l.t("Not opened:"))
             data-opened=(l.t("Opened in this page. Leaving the page forgets the key."))
