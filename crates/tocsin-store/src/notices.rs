@@ -261,7 +261,8 @@ impl Store {
                         Some(n) => self.may_read_notice(actor, &n).await?,
                         None => false,
                     };
-                    *known.entry(brief.id).or_insert(may)
+                    known.insert(brief.id, may);
+                    may
                 }
             };
             if may {
