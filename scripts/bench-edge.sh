@@ -8,6 +8,7 @@
 #  2. a delta of 1,000 changes (1,000 new records): `tocsin edge sync`'s round;
 #  3. screening on the edge and on the upstream, the same traveller mix.
 # Usage: scripts/bench-edge.sh [PERSONS] [DOCUMENTS] [SECONDS]
+# TOCSIN=path runs another build of the binary (a before-and-after pair).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PERSONS=${1:-1000000}
@@ -16,10 +17,10 @@ SECONDS_RUN=${3:-10}
 UP=18191
 EDGE=18192
 cargo build --release -q -p tocsin-cli -p tocsin-bench
-T=target/release/tocsin
+T=${TOCSIN:-target/release/tocsin}
 export TOCSIN_RATE_TOKEN=1000000 TOCSIN_RATE_ADDRESS=1000000
 WORK=$(mktemp -d)
-trap 'kill $SERVER $EDGEPID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER $EDGEPID 2>/dev/null || true; wait; rm -rf "$WORK"' EXIT
 SERVER=
 EDGEPID=
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
@@ -29,7 +30,7 @@ echo "== generating and importing $PERSONS persons and $DOCUMENTS travel documen
 $T demo --persons "$PERSONS" --documents "$DOCUMENTS" --out "$WORK/records.jsonl"
 /usr/bin/time -f "   import: %e s, %M KB peak" $T --data "$WORK/db" import jsonl "$WORK/records.jsonl" --agency FRA >/dev/null
 rm "$WORK/records.jsonl"
-EDGE_TOKEN=$($T --data "$WORK/db" token create --agency POL --role edge)
+EDGE_TOKEN=$($T --data "$WORK/db" token create --agency POL --role edge --user bench)
 OFFICER=$($T --data "$WORK/db" token create --agency POL --role officer)
 ADMIN=$($T --data "$WORK/db" token create --agency FRA --role admin)
 $T --data "$WORK/db" serve --listen 127.0.0.1:$UP >"$WORK/serve.log" 2>&1 &
@@ -37,10 +38,13 @@ SERVER=$!
 for _ in $(seq 3000); do curl -sf http://127.0.0.1:$UP/v1/health >/dev/null && break; sleep 0.2; done
 echo "== first snapshot: from \`tocsin edge\` starting to the edge screening"
 START=$(date +%s.%N)
-TOCSIN_EDGE_TOKEN=$EDGE_TOKEN $T edge --upstream http://127.0.0.1:$UP \
+TOCSIN_EDGE_TOKEN=$EDGE_TOKEN $T edge --upstream http://127.0.0.1:$UP --upstream-key "$(cat "$WORK/db/edge-sync.pub")" \
   --data "$WORK/edge" --listen 127.0.0.1:$EDGE --name bench --every 3600 >"$WORK/edge.out" 2>"$WORK/edge.log" &
 EDGEPID=$!
-for _ in $(seq 60000); do grep -q "listening on" "$WORK/edge.out" 2>/dev/null && break; sleep 0.05; done
+until grep -q "listening on" "$WORK/edge.out" 2>/dev/null; do
+  if ! kill -0 $EDGEPID 2>/dev/null; then echo "the edge stopped:"; cat "$WORK/edge.log"; exit 1; fi
+  sleep 0.05
+done
 END=$(date +%s.%N)
 BYTES=$(grep -o 'bytes=[0-9]*' "$WORK/edge.log" | head -1 | cut -d= -f2)
 ITEMS=$(grep -o 'items=[0-9]*' "$WORK/edge.log" | head -1 | cut -d= -f2)

@@ -1,7 +1,7 @@
 //! Fuzzes the edge sync reader with arbitrary bytes as a version from the
-//! upstream: `verify` must refuse or accept without panicking, and what it
-//! accepts must follow the version held (newer, on its chain) and carry as
-//! many items as `items` reads. The clock allows any skew (checked by unit
+//! upstream: `verify` and `read` must refuse or accept without panicking,
+//! agree, and what they accept must follow the version held (newer, on its
+//! chain) and carry as many items as `read` hands out. The clock allows any skew (checked by unit
 //! tests), so a
 //! real version kept in `fuzz/seeds/edge_sync` (an edge `cdg` of FRA)
 //! passes the header's checks and the fuzzer works from the whole path.
@@ -13,7 +13,7 @@
 use libfuzzer_sys::fuzz_target;
 use time::macros::datetime;
 use tocsin_core::AgencyCode;
-use tocsin_sync::{Expect, GENESIS, Held, items, verify};
+use tocsin_sync::{Expect, GENESIS, Held, Refused, read, verify};
 
 fuzz_target!(|data: &[u8]| {
     let now = datetime!(2026-12-06 12:00 UTC);
@@ -27,12 +27,16 @@ fuzz_target!(|data: &[u8]| {
             now,
             max_skew: time::Duration::days(36_500),
         };
+        let mut handed = 0u64;
+        let read = read(data, &expect, |_, _| {
+            handed += 1;
+            Ok::<(), Refused>(())
+        });
         if let Ok(v) = verify(data, &expect) {
             assert!(held.is_none_or(|h| v.header.version > h.version), "a replay was accepted");
-            assert_eq!(items(data).count() as u64, v.items);
+            // A signed version holds only items that parse.
+            assert_eq!(read.map(|r| r.items), Ok(v.items));
+            assert_eq!(handed, v.items);
         }
-    }
-    for item in items(data) {
-        let _ = item;
     }
 });

@@ -7,7 +7,7 @@
 //! its answer leaves, so a screening made offline survives a kill -9 and is
 //! shipped, then screened again upstream, once the link is back.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,15 +16,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tocsin_core::AgencyCode;
 use tocsin_core::auth::Role;
+use tocsin_match::screen::Index;
 use tocsin_store::{Actor, Agency, AgencySettings, ReplicaApply, Store, TokenRow};
-use tokio::io::AsyncWriteExt;
 
 use crate::bundle::{self, Expect, Held, Item};
 use crate::upstream::{EdgeHit, SHIP_MAX, Shipment, Shipped, ShippedEntry};
 use crate::{EdgeError, check_name, key};
 
-/// The file a version is received into before it is verified.
-pub const INCOMING: &str = "incoming.sync";
 /// The file in the data directory that asks the running edge for a round
 /// now (`tocsin edge sync`): whoever may write there runs the edge.
 pub const REQUEST: &str = "sync.request";
@@ -293,26 +291,15 @@ impl Node {
         if !response.status().is_success() {
             return Err(Self::refusal(response).await);
         }
-        let path = self.config.data.join(INCOMING);
         let started = std::time::Instant::now();
-        let bytes = match self.receive(response, &path).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                // Nothing of a version cut short is kept.
-                let _ = std::fs::remove_file(&path);
-                return Err(e);
-            }
-        };
-        let received = started.elapsed().as_secs_f64();
         let expect_key = copy.as_ref().map(|c| c.key.clone()).or_else(|| self.config.upstream_key.clone());
         let (agency, held) = (copy.as_ref().map(|c| c.agency), copy.as_ref().map(|c| c.held.clone()));
-        let (name, skew, file) = (self.name(), self.config.max_skew, path.clone());
-        let read = tokio::task::spawn_blocking(move || -> Result<(bundle::Verified, ReplicaApply), EdgeError> {
-            let open = || {
-                std::fs::File::open(&file)
-                    .map(BufReader::new)
-                    .map_err(|e| EdgeError::Io(format!("{}: {e}", file.display())))
-            };
+        let (name, skew) = (self.name(), self.config.max_skew);
+        // The version is read, checked and gathered on a thread of its own
+        // while the rest of it arrives; nothing gathered is used unless its
+        // end verifies.
+        let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
+        let reading = tokio::task::spawn_blocking(move || -> Result<(bundle::Verified, Gathered), EdgeError> {
             let expect = Expect {
                 agency,
                 edge: name.as_deref(),
@@ -321,20 +308,18 @@ impl Node {
                 now: OffsetDateTime::now_utc(),
                 max_skew: skew,
             };
-            let verified = bundle::verify(open()?, &expect)?;
-            let apply = apply_of(&verified.header, bundle::items(open()?))?;
-            Ok((verified, apply))
-        })
-        .await
-        .map_err(|e| EdgeError::Io(format!("reading the version: {e}")))?;
+            let mut gathered = Gathered::default();
+            let input = BufReader::with_capacity(1 << 20, Incoming { rx, chunk: bytes::Bytes::new() });
+            let verified = bundle::read(input, &expect, |header, item| gathered.item(header, item))?;
+            gathered.apply.full = verified.header.full;
+            Ok((verified, gathered))
+        });
+        let received = Self::receive(response, tx).await;
+        let read = reading.await.map_err(|e| EdgeError::Io(format!("reading the version: {e}")))?;
+        // The link dropping midway is the reason, not the cut it left.
+        let bytes = received?;
+        let (verified, Gathered { mut apply, index }) = read?;
         let read_at = started.elapsed().as_secs_f64();
-        let (verified, mut apply) = match read {
-            Ok(read) => read,
-            Err(e) => {
-                let _ = std::fs::remove_file(&path);
-                return Err(e);
-            }
-        };
         let h = &verified.header;
         let state = CopyState {
             upstream: self.config.upstream.clone(),
@@ -355,17 +340,14 @@ impl Node {
                 apply.delete.len()
             ),
         ];
-        let applied = self.store.replica().apply(&actor, objects, apply).await;
-        let _ = std::fs::remove_file(&path);
-        applied?;
+        self.store.replica().apply(&actor, objects, apply, index).await?;
         let version = h.version;
         tracing::info!(
             version,
             bytes,
             full = h.full,
             items = verified.items,
-            received,
-            read = read_at - received,
+            read = read_at,
             applied = started.elapsed().as_secs_f64() - read_at,
             "sync version applied"
         );
@@ -373,21 +355,24 @@ impl Node {
         Ok(Some((version, bytes)))
     }
 
-    /// Streams the answer into `path`, synced; the link dropping midway is
-    /// an upstream error (nothing is applied from a partial file).
-    async fn receive(&self, mut response: reqwest::Response, path: &std::path::Path) -> Result<u64, EdgeError> {
-        let io = |e: std::io::Error| EdgeError::Io(format!("{}: {e}", path.display()));
-        let file = tokio::fs::File::create(path).await.map_err(io)?;
-        let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    /// Hands the answer's chunks to the reader as they arrive; their
+    /// count. The link dropping midway is an upstream error (the reader
+    /// then sees a version cut short, and nothing is applied); the reader
+    /// stopping first (a refusal) ends the transfer, its error the one
+    /// reported.
+    async fn receive(
+        mut response: reqwest::Response,
+        tx: tokio::sync::mpsc::Sender<bytes::Bytes>,
+    ) -> Result<u64, EdgeError> {
         let mut bytes = 0;
         while let Some(chunk) =
             response.chunk().await.map_err(|e| EdgeError::Upstream(format!("the version stopped: {e}")))?
         {
-            file.write_all(&chunk).await.map_err(io)?;
             bytes += chunk.len() as u64;
+            if tx.send(chunk).await.is_err() {
+                break;
+            }
         }
-        file.flush().await.map_err(io)?;
-        file.get_ref().sync_all().await.map_err(io)?;
         Ok(bytes)
     }
 
@@ -517,14 +502,43 @@ impl Node {
     }
 }
 
-/// The items of a verified version, as one change to the edge's store.
-fn apply_of(
-    header: &bundle::Header,
-    items: impl Iterator<Item = Result<Item, bundle::Refused>>,
-) -> Result<ReplicaApply, EdgeError> {
-    let mut apply = ReplicaApply { full: header.full, ..ReplicaApply::default() };
-    for item in items {
-        match item? {
+/// Chunks of the answer held between the link and the reader.
+const CHUNKS_AHEAD: usize = 256;
+
+/// The answer's chunks as they arrive, read on a blocking thread; the end
+/// of the answer (or of the link) is the end of the input.
+struct Incoming {
+    rx: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    chunk: bytes::Bytes,
+}
+
+impl Read for Incoming {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.chunk = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
+/// What a version's items make: one change to the edge's store and, for a
+/// full snapshot, the screening index of its records, built as they are
+/// read.
+#[derive(Default)]
+struct Gathered {
+    apply: ReplicaApply,
+    index: Option<Index>,
+}
+
+impl Gathered {
+    fn item(&mut self, header: &bundle::Header, item: Item) -> Result<(), EdgeError> {
+        let apply = &mut self.apply;
+        match item {
             Item::Agency { code, name, created_at } => apply.agencies.push(Agency { code, name, created_at }),
             Item::Settings { hit_threshold, dismiss_days } => {
                 apply.settings = Some((header.agency, AgencySettings { hit_threshold, dismiss_days }));
@@ -551,13 +565,18 @@ fn apply_of(
                     clearance: crate::upstream::EDGE_LEVEL,
                 });
             }
-            Item::Put { record } => apply.put.push(*record),
+            Item::Put { record } => {
+                if header.full {
+                    self.index.get_or_insert_with(Index::new).upsert(&record);
+                }
+                apply.put.push(*record);
+            }
             Item::Delete { id } => apply.delete.push(id),
             Item::Notices { record, notices } => {
                 let json = serde_json::to_string(&notices).map_err(|e| EdgeError::Io(e.to_string()))?;
                 apply.notices.push((record, json));
             }
         }
+        Ok(())
     }
-    Ok(apply)
 }

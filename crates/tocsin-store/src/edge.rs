@@ -163,8 +163,15 @@ impl Replica<'_> {
     /// they were, is copied in and emptied (deleted rows are zeroed in the
     /// database file as they are deleted).
     /// On failure (a full disk) nothing was applied and the copy is as it
-    /// was.
-    pub async fn apply(&self, actor: &Actor, objects: Vec<String>, apply: ReplicaApply) -> Result<(), StoreError> {
+    /// was. A full snapshot's index is `index` when the caller built it
+    /// from `apply.put` as the version was read (else it is built here).
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        objects: Vec<String>,
+        apply: ReplicaApply,
+        index: Option<tocsin_match::screen::Index>,
+    ) -> Result<(), StoreError> {
         let full = apply.full;
         let deleted = apply.delete.clone();
         // A full snapshot rebuilds the index from the store: no copy kept.
@@ -176,9 +183,11 @@ impl Replica<'_> {
         // read back from the store; it replaces the old one once they are
         // committed.
         let rebuilt = full.then(|| {
-            let mut index = tocsin_match::screen::Index::new();
-            apply.put.iter().for_each(|r| index.upsert(r));
-            index
+            index.unwrap_or_else(|| {
+                let mut index = tocsin_match::screen::Index::new();
+                apply.put.iter().for_each(|r| index.upsert(r));
+                index
+            })
         });
         self.store.commit_logged(actor, "edge.apply", objects, Change::Replica(apply), Effects::default()).await?;
         if let Some(index) = rebuilt {

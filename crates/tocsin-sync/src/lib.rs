@@ -293,11 +293,39 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, line: u64) -> Result<b
 
 /// Reads a whole version and checks it against what the edge holds and
 /// expects: its header, every item's framing, the count, the digest, the
-/// chain and the signature. Items are not applied here (see [`items`]).
-pub fn verify(mut input: impl BufRead, expect: &Expect<'_>) -> Result<Verified, Refused> {
+/// chain and the signature. Items are framed but not parsed (see [`read`]).
+pub fn verify(input: impl BufRead, expect: &Expect<'_>) -> Result<Verified, Refused> {
+    walk(input, expect, |_, _| Ok::<(), Refused>(()))
+}
+
+/// Reads a whole version as [`verify`] does and hands each item to `each`,
+/// parsed strictly (the line named on error), in order, as it is read: the
+/// header's checks come before the first item, the count, digest, chain and
+/// signature after the last. Nothing `each` gathers may be used unless this
+/// returns `Ok`; an edge gathers its copy while the version arrives and
+/// drops it all if the end does not verify.
+pub fn read<E: From<Refused>>(
+    input: impl BufRead,
+    expect: &Expect<'_>,
+    mut each: impl FnMut(&Header, Item) -> Result<(), E>,
+) -> Result<Verified, E> {
+    walk(input, expect, |header, (line, bytes)| {
+        let item = serde_json::from_slice(bytes).map_err(|e| unreadable(line, format!("not an item: {e}")))?;
+        each(header, item)
+    })
+}
+
+/// The one reading loop of [`verify`] and [`read`]: `line` gets each item
+/// line (its number and bytes, without the newline) after the header
+/// passed its checks; an error from it stops the reading.
+fn walk<E: From<Refused>>(
+    mut input: impl BufRead,
+    expect: &Expect<'_>,
+    mut line_of: impl FnMut(&Header, (u64, &[u8])) -> Result<(), E>,
+) -> Result<Verified, E> {
     let mut buf = Vec::new();
     if !next_line(&mut input, &mut buf, 1)? {
-        return Err(Refused::Truncated);
+        return Err(Refused::Truncated.into());
     }
     let mut digest = Sha256::new();
     digest.update(&buf);
@@ -308,7 +336,7 @@ pub fn verify(mut input: impl BufRead, expect: &Expect<'_>) -> Result<Verified, 
     let end = loop {
         line += 1;
         if !next_line(&mut input, &mut buf, line)? {
-            return Err(Refused::Truncated);
+            return Err(Refused::Truncated.into());
         }
         if buf.starts_with(b"{\"end\":") {
             let end: EndLine =
@@ -317,23 +345,24 @@ pub fn verify(mut input: impl BufRead, expect: &Expect<'_>) -> Result<Verified, 
         }
         digest.update(&buf);
         items += 1;
+        line_of(&header, (line, &buf[..buf.len() - 1]))?;
     };
     line += 1;
     if next_line(&mut input, &mut buf, line)? {
-        return Err(unreadable(line, "comes after the end line"));
+        return Err(unreadable(line, "comes after the end line").into());
     }
     if end.items != items {
-        return Err(Refused::Count { stated: end.items, read: items });
+        return Err(Refused::Count { stated: end.items, read: items }.into());
     }
     if hex::encode(digest.finalize()) != end.digest {
-        return Err(Refused::Digest);
+        return Err(Refused::Digest.into());
     }
     if chain_hash(&header.prev_hash, header.version, &end.digest) != end.hash {
-        return Err(Refused::Digest);
+        return Err(Refused::Digest.into());
     }
     let signature = hex::decode(&end.signature).map_err(|_| Refused::Signature)?;
     if !verify_signature(&header.key, &signed_bytes(&end.hash), &signature) {
-        return Err(Refused::Signature);
+        return Err(Refused::Signature.into());
     }
     Ok(Verified { header, hash: end.hash, items })
 }
@@ -387,24 +416,6 @@ fn check_header(h: &Header, expect: &Expect<'_>) -> Result<(), Refused> {
 
 fn stamp(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
-}
-
-/// The items of a version [`verify`] accepted, in order, each read strictly
-/// (the line named on error).
-pub fn items(input: impl BufRead) -> impl Iterator<Item = Result<Item, Refused>> {
-    let mut lines = input.split(b'\n').enumerate().skip(1);
-    std::iter::from_fn(move || {
-        let (i, line) = lines.next()?;
-        let line_no = i as u64 + 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => return Some(Err(unreadable(line_no, format!("cannot be read: {e}")))),
-        };
-        if line.starts_with(b"{\"end\":") {
-            return None;
-        }
-        Some(serde_json::from_slice(&line).map_err(|e| unreadable(line_no, format!("not an item: {e}"))))
-    })
 }
 
 #[cfg(test)]
@@ -472,10 +483,17 @@ mod tests {
     #[test]
     fn a_chain_of_versions_verifies_in_order_and_refuses_replays_and_forks() {
         let now = OffsetDateTime::now_utc();
-        let (first, h1) = bundle(&header(1, 0, GENESIS, now), &items_of(3));
+        let items_of_first = items_of(3);
+        let (first, h1) = bundle(&header(1, 0, GENESIS, now), &items_of_first);
         let v1 = verify(&first[..], &expect(None, now)).expect("first");
         assert_eq!((v1.items, v1.hash), (3, h1.clone()));
-        assert_eq!(items(&first[..]).count(), 3);
+        let mut read_items = Vec::new();
+        let v = read(&first[..], &expect(None, now), |_, item| {
+            read_items.push(item);
+            Ok::<(), Refused>(())
+        })
+        .expect("read");
+        assert_eq!((read_items, v.items), (items_of_first, 3));
         let held = Held { version: 1, hash: h1.clone(), generated_at: now };
         let (second, _) = bundle(&header(2, 1, &h1, now), &items_of(1));
         verify(&second[..], &expect(Some(&held), now)).expect("second");
@@ -512,6 +530,36 @@ mod tests {
         // A clock far off.
         let late = now + time::Duration::hours(2);
         assert!(matches!(verify(&good[..], &expect(None, late)), Err(Refused::ClockOff { .. })));
+    }
+
+    #[test]
+    fn read_hands_out_nothing_before_the_header_passes_and_stops_at_its_callers_error() {
+        let now = OffsetDateTime::now_utc();
+        let (good, _) = bundle(&header(1, 0, GENESIS, now), &items_of(3));
+        let mut seen = 0;
+        let late = now + time::Duration::hours(2);
+        let refused = read(&good[..], &expect(None, late), |_, _| {
+            seen += 1;
+            Ok::<(), Refused>(())
+        });
+        assert!(matches!(refused, Err(Refused::ClockOff { .. })));
+        assert_eq!(seen, 0, "an item was handed out before the header's checks");
+        #[derive(Debug, PartialEq)]
+        enum Stop {
+            Here(usize),
+            Refused(Refused),
+        }
+        impl From<Refused> for Stop {
+            fn from(r: Refused) -> Stop {
+                Stop::Refused(r)
+            }
+        }
+        let mut n = 0;
+        let stopped = read(&good[..], &expect(None, now), |_, _| {
+            n += 1;
+            if n == 2 { Err(Stop::Here(n)) } else { Ok(()) }
+        });
+        assert_eq!(stopped, Err(Stop::Here(2)));
     }
 
     proptest! {

@@ -80,23 +80,44 @@ struct Edge {
     child: Child,
     args: Vec<String>,
     client: Client,
+    /// The size of the disk of its own it runs on, if it does.
+    disk: Option<String>,
 }
 
 impl Edge {
     fn start(data: &Path, upstream: &str, token: &str, extra: &[&str]) -> Edge {
+        Edge::start_on(None, data, upstream, token, extra)
+    }
+
+    /// `tocsin edge` whose data directory is on a disk of `size` of its
+    /// own (a tmpfs in a mount namespace of its own, which the test reaches
+    /// through `/proc/PID/root`).
+    fn start_on(disk: Option<&str>, data: &Path, upstream: &str, token: &str, extra: &[&str]) -> Edge {
         let mut args: Vec<String> = ["edge", "--upstream", upstream, "--data"].iter().map(|s| s.to_string()).collect();
         args.push(data.display().to_string());
         args.extend(["--listen", "127.0.0.1:0"].iter().map(|s| s.to_string()));
         args.extend(extra.iter().map(|s| s.to_string()));
-        let (child, base) = spawn_edge(&args, token, data);
-        Edge { base, data: data.to_owned(), child, args, client: Client::new() }
+        let disk = disk.map(str::to_owned);
+        let (child, base) = spawn_edge(&args, token, data, disk.as_deref());
+        Edge { base, data: data.to_owned(), child, args, client: Client::new(), disk }
     }
 
     fn kill_and_restart(&mut self, token: &str) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("wait");
-        let (child, base) = spawn_edge(&self.args, token, &self.data);
+        let (child, base) = spawn_edge(&self.args, token, &self.data, self.disk.as_deref());
         (self.child, self.base) = (child, base);
+    }
+
+    /// The data directory as this process reaches it.
+    fn seen(&self) -> PathBuf {
+        match self.disk {
+            None => self.data.clone(),
+            Some(_) => {
+                let inside = self.data.strip_prefix("/").expect("an absolute data directory");
+                PathBuf::from(format!("/proc/{}/root", self.child.id())).join(inside)
+            }
+        }
     }
 
     fn health(&self) -> Value {
@@ -118,7 +139,7 @@ impl Edge {
     /// `tocsin edge sync --data DIR`: its exit status and output.
     fn sync_now(&self) -> (bool, Value) {
         let out =
-            Command::new(BIN).args(["edge", "sync", "--data"]).arg(&self.data).output().expect("tocsin edge sync");
+            Command::new(BIN).args(["edge", "sync", "--data"]).arg(self.seen()).output().expect("tocsin edge sync");
         let body = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
             panic!(
                 "edge sync printed: {} {}",
@@ -129,21 +150,23 @@ impl Edge {
         (out.status.success(), body)
     }
 
-    /// Every byte of the edge's data directory, its database and its
-    /// write-ahead log included.
-    fn bytes(&self) -> Vec<u8> {
-        let mut all = Vec::new();
-        for entry in std::fs::read_dir(&self.data).expect("data dir").flatten() {
+    /// The files of the edge's data directory (its database and its
+    /// write-ahead log included) that hold `text`.
+    fn files_holding(&self, text: &str) -> Vec<String> {
+        let mut holding = Vec::new();
+        for entry in std::fs::read_dir(self.seen()).expect("data dir").flatten() {
             if entry.path().is_file() {
-                all.extend(std::fs::read(entry.path()).unwrap_or_default());
+                let bytes = std::fs::read(entry.path()).unwrap_or_default();
+                if bytes.windows(text.len()).any(|w| w == text.as_bytes()) {
+                    holding.push(entry.file_name().to_string_lossy().into_owned());
+                }
             }
         }
-        all
+        holding
     }
 
     fn holds(&self, text: &str) -> bool {
-        let bytes = self.bytes();
-        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+        !self.files_holding(text).is_empty()
     }
 }
 
@@ -154,9 +177,25 @@ impl Drop for Edge {
     }
 }
 
-fn spawn_edge(args: &[String], token: &str, data: &Path) -> (Child, String) {
+fn spawn_edge(args: &[String], token: &str, data: &Path, disk: Option<&str>) -> (Child, String) {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(data.with_extension("log")).expect("edge log");
-    let mut child = Command::new(BIN)
+    let mut command = match disk {
+        None => Command::new(BIN),
+        Some(size) => {
+            // A mount namespace of its own (user namespace mapped to root,
+            // so no privilege is needed), where the data directory's parent
+            // is a tmpfs of `size`; then the edge itself, exec'd.
+            let mount = data.parent().expect("the data directory's parent");
+            let mut c = Command::new("unshare");
+            c.args(["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c"])
+                .arg(r#"mount -t tmpfs -o "size=$1" tocsin-small "$2" && shift 2 && exec "$@""#)
+                .args(["sh", size])
+                .arg(mount)
+                .arg(BIN);
+            c
+        }
+    };
+    let mut child = command
         .args(args)
         .env("TOCSIN_EDGE_TOKEN", token)
         // The tests poll the edge as fast as they can from one address.
@@ -175,7 +214,10 @@ fn spawn_edge(args: &[String], token: &str, data: &Path) -> (Child, String) {
             break;
         }
     }
-    assert!(!base.is_empty(), "the edge never said where it listens");
+    if base.is_empty() {
+        let log = std::fs::read_to_string(data.with_extension("log")).unwrap_or_default();
+        panic!("the edge never said where it listens; its log:\n{log}");
+    }
     (child, base)
 }
 
@@ -486,6 +528,74 @@ fn forged_replayed_and_cut_short_versions_are_refused_and_the_old_copy_keeps_scr
     let (ok, body) = edge.sync_now();
     assert!(ok, "{body}");
     assert!(edge.version() > 2, "a good version is taken again after refusals");
+}
+
+/// Fills the file system holding `dir` to its last `room` bytes.
+fn fill_to(dir: &Path, room: u64) -> PathBuf {
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).expect("filler");
+    let block = vec![0xA5u8; 64 * 1024];
+    let mut written = 0u64;
+    while file.write_all(&block).is_ok() {
+        written += block.len() as u64;
+    }
+    // A short write may have left part of a block.
+    let _ = file.flush();
+    file.set_len(written.saturating_sub(room)).expect("leave room");
+    file.sync_all().expect("sync the filler");
+    path
+}
+
+#[test]
+fn a_disk_that_fills_while_a_version_is_applied_leaves_the_old_copy_screening() {
+    let s = TestServer::start();
+    let deu = s.token("DEU", "admin");
+    let fra = s.token("FRA", "officer");
+    let edge_token = edge_token(&s);
+    let key = sync_key(&s);
+    let kept = s.create(&deu, &person("Hieronymus Kaltenbrunn", json!({"mode": "all"})));
+    let dir = tempfile::tempdir().expect("dir");
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).expect("mount point");
+    let edge = Edge::start_on(
+        Some("16m"),
+        &disk.join("edge"),
+        &s.base,
+        &edge_token,
+        &["--every", "3600", "--upstream-key", &key],
+    );
+    assert_eq!(edge.version(), 1, "the first copy, at start");
+    let filler = fill_to(&edge.seen().join(".."), 256 * 1024);
+
+    // A delta far larger than the room left.
+    let names: Vec<String> = (0..3000).map(|i| format!("Kunigunde Felsenstein {i:04}")).collect();
+    let bulk: String = names.iter().map(|n| format!("{}\n", person(n, json!({"mode": "all"})))).collect();
+    let (status, body) = json(s.post(&deu, "/v1/records/bulk").body(bulk).send().expect("bulk"));
+    assert_eq!((status, &body["created"]), (201, &json!(3000)), "{}", body["error"]);
+    let (ok, body) = edge.sync_now();
+    assert!(!ok, "a version larger than the disk was applied: {body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("full"), "the error says the disk is full: {message}");
+    assert_eq!(edge.version(), 1, "nothing of the version is held");
+    // Scanned before anything screens that name (a screening's audit
+    // entry holds its query).
+    assert_eq!(
+        edge.files_holding(&names[7]),
+        Vec::<String>::new(),
+        "no record of the failed version is in the edge's files"
+    );
+    let m = edge.screen(&fra, &json!({"name": "Hieronymus Kaltenbrunn"}));
+    assert_eq!(m["matches"][0]["record"]["id"], kept["id"], "the old copy keeps screening");
+    let m = edge.screen(&fra, &json!({"name": &names[7]}));
+    assert_eq!(m["matches"], json!([]), "no record of the failed version is screened");
+
+    // Room again: the next round takes it whole.
+    std::fs::remove_file(filler).expect("remove the filler");
+    let (ok, body) = edge.sync_now();
+    assert!(ok, "{body}");
+    assert!(edge.version() > 1);
+    let m = edge.screen(&fra, &json!({"name": &names[7]}));
+    assert_eq!(m["matches"][0]["record"]["names"][0]["full"], json!(names[7]), "{m}");
 }
 
 #[test]
