@@ -162,8 +162,9 @@ impl Replica<'_> {
     /// the notices; then the write-ahead log, which still holds the rows as
     /// they were, is copied in and emptied (deleted rows are zeroed in the
     /// database file as they are deleted).
-    /// On failure (a full disk) nothing was applied and the copy is as it
-    /// was. A full snapshot's index is `index` when the caller built it
+    /// On failure (a full disk) nothing was applied, the write-ahead log is
+    /// emptied (the room the version took is given back), and the copy is
+    /// as it was. A full snapshot's index is `index` when the caller built it
     /// from `apply.put` as the version was read (else it is built here).
     pub async fn apply(
         &self,
@@ -189,7 +190,17 @@ impl Replica<'_> {
                 index
             })
         });
-        self.store.commit_logged(actor, "edge.apply", objects, Change::Replica(apply), Effects::default()).await?;
+        let committed =
+            self.store.commit_logged(actor, "edge.apply", objects, Change::Replica(apply), Effects::default()).await;
+        if let Err(e) = committed {
+            // Rolled back; but the write-ahead log keeps the size the version
+            // grew it to. On a full disk that is the room the edge needs to
+            // write anything else (its report of the round, say): empty it.
+            if let Err(erase) = self.erase().await {
+                tracing::warn!(error = %erase, "the write-ahead log could not be emptied after a failed version");
+            }
+            return Err(e);
+        }
         if let Some(index) = rebuilt {
             if let Ok(mut slot) = self.store.index.write() {
                 *slot = Some(index);
