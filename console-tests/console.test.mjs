@@ -625,7 +625,9 @@ test("an agency reads its messages and diffusions in the console, opens one in t
   const sent = [];
   deu.on("request", (r) => sent.push(`${r.method()} ${r.url()} ${r.postData() ?? ""}`));
   // The page reads files and opens envelopes asynchronously: wait for what
-  // its status line says.
+  // its status line says. A regular expression, which is case-sensitive: a
+  // string matches case-insensitively, and "Opened" would match the "Not
+  // opened" still shown from the try before.
   const says = async (text) => {
     await deu.locator("#open-status", { hasText: text }).waitFor({ timeout: 10_000 });
     return deu.locator("#open-status").textContent();
@@ -633,10 +635,10 @@ test("an agency reads its messages and diffusions in the console, opens one in t
   assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true, "no key, nothing to open with");
   // Another agency's key file is refused before anything is opened.
   await deu.getByLabel("Key file").setInputFiles(fraKey);
-  assert.match(await says("Not opened"), /Not opened: This key file is FRA's, not your agency's \(DEU\)\./);
+  assert.match(await says(/Not opened/), /Not opened: This key file is FRA's, not your agency's \(DEU\)\./);
   assert.equal(await deu.getByRole("button", { name: "Open", exact: true }).isDisabled(), true);
   await deu.getByLabel("Key file").setInputFiles(join(keys, "DEU.key"));
-  assert.match(await says("loaded"), /Key file of DEU loaded: it stays in this page and is never sent\./);
+  assert.match(await says(/Key file of DEU loaded/), /Key file of DEU loaded: it stays in this page and is never sent\./);
   // A changed envelope (a character of its ciphertext's body, on the way)
   // is refused.
   await deu.route(`**/messages/${message.id}/sealed`, async (route) => {
@@ -647,11 +649,11 @@ test("an agency reads its messages and diffusions in the console, opens one in t
     await route.fulfill({ json: sealed });
   });
   await deu.getByRole("button", { name: "Open", exact: true }).click();
-  assert.match(await says("Not opened"), /Not opened: signature: does not verify with FRA's key/);
+  assert.match(await says(/Not opened/), /Not opened: signature: does not verify with FRA's key/);
   assert.equal(await deu.locator("#opened").isHidden(), true);
   await deu.unroute(`**/messages/${message.id}/sealed`);
   await deu.getByRole("button", { name: "Open", exact: true }).click();
-  assert.match(await says("Opened"), /Opened in this page/);
+  assert.match(await says(/Opened in this page/), /Opened in this page/);
   assert.equal(await deu.locator("#opened-subject").textContent(), "Night ferry to Bari");
   assert.equal(await deu.locator("#opened-body").textContent(), "Subject K. boards tonight.");
   await noSeriousViolations(deu, "message-opened-en");

@@ -84,18 +84,42 @@ impl SqliteBackend {
             // pages: an edge's copy must not keep what it was told to
             // delete (see `erase_freed` for the write-ahead log).
             .pragma("secure_delete", "ON");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
+        let pool = pool_options().max_connections(8).connect_with(options.clone()).await?;
         let migrator = sqlx::migrate!("./migrations/sqlite");
         // No table yet: a new store.
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap_or(None);
         crate::sql::check_schema(applied, &migrator)?;
         migrator.run(&pool).await?;
-        let audit_pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let audit_pool = pool_options().max_connections(1).connect_with(options).await?;
         let alive = Arc::new(());
         tokio::spawn(checkpoints(pool.clone(), Arc::downgrade(&alive)));
         Ok(SqliteBackend { pool, audit_pool, writer: Arc::default(), _alive: alive })
     }
+}
+
+/// The options of both pools: a connection given back still inside a
+/// transaction is closed, not kept for the next caller.
+///
+/// On a full disk (or an I/O error) SQLite may roll the whole transaction
+/// back itself. sqlx's `ROLLBACK` when the transaction is dropped then
+/// fails ("no transaction is active"), and sqlx goes on counting the
+/// connection as inside a transaction: reused, every later `BEGIN
+/// IMMEDIATE` on it failed, long after the disk had room again. The ping
+/// first waits for that rollback, which sqlx queues on the connection
+/// before giving it back.
+fn pool_options() -> SqlitePoolOptions {
+    use sqlx::Connection;
+    SqlitePoolOptions::new().after_release(|conn, _| {
+        Box::pin(async move {
+            conn.ping().await?;
+            let broken = conn.is_in_transaction();
+            if broken {
+                tracing::warn!("closing a database connection left inside a failed transaction");
+            }
+            Ok(!broken)
+        })
+    })
 }
 
 /// Checkpoints the write-ahead log every [`CHECKPOINT_EVERY`] while the
@@ -218,5 +242,27 @@ mod tests {
         // Still there for the release that wrote it.
         let Err(again) = SqliteBackend::open(&data, false).await else { panic!("a newer store opened") };
         assert!(matches!(again, StoreError::NewerStore { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_transaction_that_sqlite_rolled_back_itself_leaves_no_broken_connection_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = SqliteBackend::open(&dir.path().join("data"), true).await.expect("create");
+        // What SQLite does on a full disk: the transaction is rolled back
+        // under sqlx, whose own rollback on drop then fails.
+        for pool in [&backend.pool, &backend.audit_pool] {
+            let mut failed = write_tx(&backend, pool).await.expect("begin");
+            sqlx::query("ROLLBACK").execute(&mut **failed).await.expect("rolled back under sqlx");
+            drop(failed);
+        }
+        // Every later write, whichever pooled connection it lands on, and
+        // the audit writer's one connection.
+        for round in 0..20 {
+            for pool in [&backend.pool, &backend.audit_pool] {
+                let mut tx = write_tx(&backend, pool).await.unwrap_or_else(|e| panic!("write {round}: {e}"));
+                sqlx::query("PRAGMA user_version").execute(&mut **tx).await.expect("a statement");
+                tx.commit().await.unwrap_or_else(|e| panic!("commit {round}: {e}"));
+            }
+        }
     }
 }
