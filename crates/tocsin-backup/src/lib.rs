@@ -79,6 +79,12 @@ pub enum BackupError {
     /// The copy's audit log does not hold.
     #[error("the copy's audit log does not hold ({0}); nothing was kept")]
     Broken(String),
+    /// The store is an edge's copy, which is never backed up.
+    #[error(
+        "{0} holds an edge's copy, which is not backed up: a record deleted upstream must not outlive its deletion \
+         in a backup; a lost edge is rebuilt from its upstream with a full snapshot (docs/edge.md)"
+    )]
+    EdgeCopy(PathBuf),
     /// A file could not be read or written.
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
@@ -102,8 +108,12 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Backs up the store that `store` opened from `data_dir` into the new
-/// directory `into`, while it serves.
+/// directory `into`, while it serves. An edge's copy is refused: a backup
+/// of it would keep records the upstream later deletes from every copy.
 pub async fn backup(store: &Store, data_dir: &Path, into: &Path) -> Result<Report, BackupError> {
+    if store.replica().state().await?.is_some() {
+        return Err(BackupError::EdgeCopy(data_dir.to_owned()));
+    }
     if into.exists() {
         return Err(BackupError::Exists(into.to_owned()));
     }

@@ -391,6 +391,13 @@ fn deletions_and_restrictions_leave_the_copy_and_its_files() {
         Edge::start(&dir.path().join("edge"), &relay.addr, &edge_token, &["--every", "1", "--upstream-key", &key]);
     eventually("the edge's first copy", || edge.version() >= 1);
     assert!(edge.holds("Wendelin Quarzfeld") && edge.holds("Philippa Marmorstein"));
+    // No backup of the copy: it would keep what a later version deletes.
+    let into = dir.path().join("backup");
+    let out =
+        Command::new(BIN).arg("backup").arg(&into).arg("--data").arg(edge.seen()).output().expect("tocsin backup");
+    assert!(!out.status.success(), "an edge's copy was backed up");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds an edge's copy, which is not backed up"), "{out:?}");
+    assert!(!into.exists() && !dir.path().join("backup.partial").exists(), "nothing of a backup is left");
 
     relay.cut();
     eventually("the link down", || edge.health()["link"] == "down");
