@@ -105,13 +105,18 @@ impl SqliteBackend {
 /// back itself. sqlx's `ROLLBACK` when the transaction is dropped then
 /// fails ("no transaction is active"), and sqlx goes on counting the
 /// connection as inside a transaction: reused, every later `BEGIN
-/// IMMEDIATE` on it failed, long after the disk had room again. The ping
-/// first waits for that rollback, which sqlx queues on the connection
-/// before giving it back.
+/// IMMEDIATE` on it failed, long after the disk had room again.
+///
+/// Only a connection given back inside a transaction (one dropped without
+/// its commit) costs anything more: a ping, which waits for the rollback
+/// sqlx queued on the connection when the transaction was dropped.
 fn pool_options() -> SqlitePoolOptions {
     use sqlx::Connection;
     SqlitePoolOptions::new().after_release(|conn, _| {
         Box::pin(async move {
+            if !conn.is_in_transaction() {
+                return Ok(true);
+            }
             conn.ping().await?;
             let broken = conn.is_in_transaction();
             if broken {
