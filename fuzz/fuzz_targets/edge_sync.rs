@@ -1,10 +1,10 @@
 //! Fuzzes the edge sync reader with arbitrary bytes as a version from the
 //! upstream: `verify` and `read` must refuse or accept without panicking,
 //! agree, and what they accept must follow the version held (newer, on its
-//! chain) and carry as many items as `read` hands out. The clock allows any skew (checked by unit
-//! tests), so a
-//! real version kept in `fuzz/seeds/edge_sync` (an edge `cdg` of FRA)
-//! passes the header's checks and the fuzzer works from the whole path.
+//! chain) and carry as many items as `read` hands out. The clock allows
+//! any skew (checked by unit tests), so a real version kept in
+//! `fuzz/seeds/edge_sync` (an edge `cdg` of FRA) passes the header's checks
+//! and the fuzzer works from the whole path.
 //!
 //! Run: `cargo install cargo-fuzz; cd fuzz; RUSTC_BOOTSTRAP=1 cargo fuzz run edge_sync`
 

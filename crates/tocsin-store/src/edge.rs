@@ -175,7 +175,8 @@ impl Replica<'_> {
     ) -> Result<(), StoreError> {
         let full = apply.full;
         let deleted = apply.delete.clone();
-        // A full snapshot rebuilds the index from the store: no copy kept.
+        // A full snapshot keeps no copy of its records or notices: its index
+        // is `rebuilt` below, its notices are read back from the store (`load`).
         let put = if full { Vec::new() } else { apply.put.clone() };
         let notices = if full { Vec::new() } else { apply.notices.clone() };
         let tokens = !apply.tokens.is_empty();
